@@ -1,0 +1,48 @@
+//! `zora status`: the tenant's queue at a glance.
+
+use std::process::ExitCode;
+
+use zora_core::{Page, TaskFilter, TaskStatus, TenantId};
+
+use crate::config::DatabaseTarget;
+use crate::exit::CliError;
+use crate::open::open_store;
+use crate::output::print_json;
+
+/// How many of the next pending tasks the text output lists.
+const NEXT_PENDING: u32 = 5;
+
+pub async fn run(target: &DatabaseTarget, tenant: TenantId, json: bool) -> Result<ExitCode, CliError> {
+    let store = open_store(target).await?;
+    let stats = store.queue_stats(tenant).await?;
+    if json {
+        print_json(&stats)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Tenant: {tenant}");
+    for status in TaskStatus::ALL {
+        let n = stats.counts.get(status.as_str()).copied().unwrap_or_default();
+        println!("  {:<12} {n}", status.as_str());
+    }
+    if let Some(age) = stats.oldest_pending_age_seconds {
+        println!("Oldest due pending task: {age:.0}s old");
+    }
+    if stats.in_progress_without_lease > 0 {
+        println!(
+            "{} in_progress task(s) have no lease: claimed by ZORA CORE's legacy runtime, left alone.",
+            stats.in_progress_without_lease
+        );
+    }
+    let filter = TaskFilter {
+        status: Some(TaskStatus::Pending),
+        ..TaskFilter::default()
+    };
+    let next = store.list_tasks(tenant, &filter, Page::new(NEXT_PENDING, 0)).await?;
+    if !next.items.is_empty() {
+        println!("Next pending:");
+        for task in &next.items {
+            println!("  {}  p{}  {}  {}", task.id, task.priority, task.task_type, task.title);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,28 @@
+//! The engine's domain model: ids, task states and rows, the domain rows the v1 handlers
+//! read and write, the store traits every storage backend implements, and their errors.
+//!
+//! This crate knows nothing of SQL, HTTP or the command line: storage crates implement
+//! [`Store`] and [`StoreTx`], and everything above them talks only to those traits.
+
+pub mod agent;
+pub mod climate;
+pub mod command;
+pub mod error;
+pub mod ids;
+pub mod journal;
+pub mod page;
+pub mod shop;
+pub mod stats;
+pub mod store;
+pub mod task;
+pub mod tenant;
+
+pub use agent::AgentId;
+pub use error::{ParseError, StoreError};
+pub use ids::*;
+pub use page::{Page, Paginated};
+pub use store::{SchemaState, Store, StoreTx};
+pub use task::{
+    ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Task,
+    TaskErrorRecord, TaskFilter, TaskStatus,
+};

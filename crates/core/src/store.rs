@@ -1,0 +1,242 @@
+//! The store traits: everything the executor, the API and the workers need from storage.
+//!
+//! [`Store`] holds reads and the queue's own short transactions (claim, rescue); every
+//! write that must commit together with others goes through a [`StoreTx`], so that a
+//! handler's domain rows, its journal entries and its task's completion commit as one.
+//!
+//! Every method that acts for a tenant takes its [`TenantId`] (or rows that carry it) and
+//! never sees another tenant's rows; the few system-wide methods say so in their names.
+//! Methods that take a slice do a whole batch in one round trip; a single row is the
+//! slice of one.
+
+use async_trait::async_trait;
+
+use crate::climate::{ClimateProfile, Mission, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan};
+use crate::command::{Command, CommandStatus, CommandUpdate, NewCommand};
+use crate::error::StoreError;
+use crate::ids::{
+    BrandId, CommandId, MissionId, PlanId, PlanItemId, ProductId, ProfileId, ShopProjectId,
+    TaskId, TenantId, ClimateMetaId,
+};
+use crate::journal::{JournalEntry, NewJournalEntry};
+use crate::page::{Page, Paginated};
+use crate::shop::{
+    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, ProductClimateMeta,
+    ShopProject, UpsertAction,
+};
+use crate::stats::QueueStats;
+use crate::task::{ClaimRequest, Completion, Failure, Lease, NewTask, Task, TaskFilter};
+use crate::tenant::NewTenant;
+
+/// Where a database's schema stands against the migrations this binary embeds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SchemaState {
+    /// Embedded migrations not yet applied (version and description).
+    pub pending: Vec<String>,
+    /// Applied migrations this binary does not know: the schema is newer than it.
+    pub unknown_applied: Vec<i64>,
+}
+
+impl SchemaState {
+    /// Whether every embedded migration is applied.
+    pub fn is_current(&self) -> bool {
+        self.pending.is_empty()
+    }
+}
+
+/// A storage backend: PostgreSQL in production, SQLite as the zero-setup default.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// `postgres` or `sqlite`.
+    fn backend(&self) -> &'static str;
+
+    /// How the schema compares with the embedded migrations.
+    async fn schema_state(&self) -> Result<SchemaState, StoreError>;
+
+    /// Opens a transaction; dropping it without [`StoreTx::commit`] rolls it back.
+    async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError>;
+
+    /// One task of `tenant`, or `None` (also when it belongs to another tenant).
+    async fn get_task(&self, tenant: TenantId, id: TaskId) -> Result<Option<Task>, StoreError>;
+
+    /// A page of `tenant`'s tasks, ordered `priority DESC, created_at ASC, id ASC`,
+    /// with the total that match `filter`.
+    async fn list_tasks(
+        &self,
+        tenant: TenantId,
+        filter: &TaskFilter,
+        page: Page,
+    ) -> Result<Paginated<Task>, StoreError>;
+
+    /// Claims up to `request.limit` runnable tasks in one short transaction: pending,
+    /// due, of a requested type, not cancelled, rejected or awaiting approval, with
+    /// every dependency completed; in `priority DESC, created_at ASC, id ASC` order.
+    /// They come back `in_progress` with `started_at`, `attempts + 1` and a lease.
+    async fn claim_tasks(&self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError>;
+
+    /// System-wide: takes back up to `limit` tasks whose lease expired, to `pending`
+    /// (due now) or, when `attempts` reached `max_attempts` (else
+    /// `default_max_attempts`), to `failed`, recording the lapse in `errors`. Each update
+    /// is conditional on the lease still being expired, so a worker that completes in
+    /// the meantime wins.
+    async fn rescue_expired_leases_all_tenants(
+        &self,
+        default_max_attempts: i32,
+        limit: u32,
+    ) -> Result<Vec<Task>, StoreError>;
+
+    /// Counts of `tenant`'s tasks per status and type.
+    async fn queue_stats(&self, tenant: TenantId) -> Result<QueueStats, StoreError>;
+
+    /// One command of `tenant`.
+    async fn get_command(
+        &self,
+        tenant: TenantId,
+        id: CommandId,
+    ) -> Result<Option<Command>, StoreError>;
+
+    /// A page of `tenant`'s commands, newest first (`created_at DESC, id ASC`).
+    async fn list_commands(
+        &self,
+        tenant: TenantId,
+        status: Option<CommandStatus>,
+        page: Page,
+    ) -> Result<Paginated<Command>, StoreError>;
+
+    /// A page of `tenant`'s journal, newest first (`created_at DESC, id ASC`).
+    async fn list_journal_entries(
+        &self,
+        tenant: TenantId,
+        page: Page,
+    ) -> Result<Paginated<JournalEntry>, StoreError>;
+
+    /// `tenant`'s missions among `ids`, in `id` order.
+    async fn missions(&self, tenant: TenantId, ids: &[MissionId])
+    -> Result<Vec<Mission>, StoreError>;
+
+    /// `tenant`'s shop projects among `ids`, in `id` order.
+    async fn shop_projects(
+        &self,
+        tenant: TenantId,
+        ids: &[ShopProjectId],
+    ) -> Result<Vec<ShopProject>, StoreError>;
+
+    /// `tenant`'s climate metadata of the products among `product_ids`, in `product_id`
+    /// order.
+    async fn product_climate_meta(
+        &self,
+        tenant: TenantId,
+        product_ids: &[ProductId],
+    ) -> Result<Vec<ProductClimateMeta>, StoreError>;
+}
+
+/// One open transaction. Writes are visible to others only after [`StoreTx::commit`].
+#[async_trait]
+pub trait StoreTx: Send {
+    /// Commits every write made through this handle.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+    /// Discards every write made through this handle.
+    async fn rollback(self: Box<Self>) -> Result<(), StoreError>;
+    /// Marks a point [`StoreTx::rollback_to_savepoint`] returns to (one level).
+    async fn savepoint(&mut self) -> Result<(), StoreError>;
+    /// Discards the writes made since [`StoreTx::savepoint`]; the transaction goes on.
+    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
+    /// Keeps the writes made since [`StoreTx::savepoint`] and forgets the mark.
+    async fn release_savepoint(&mut self) -> Result<(), StoreError>;
+
+    // --- tasks -------------------------------------------------------------------
+
+    /// Inserts a pending task and returns the stored row.
+    async fn insert_task(&mut self, task: &NewTask) -> Result<Task, StoreError>;
+
+    /// Locks the tasks among `leases` that are still `in_progress` under exactly that
+    /// lease (owner and attempt), in `id` order, and returns their ids; the others were
+    /// rescued or finished elsewhere and must not be applied.
+    async fn lock_leased_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError>;
+
+    /// Marks tasks `completed` with their result and summary, each only if its lease
+    /// still holds; returns the ids written.
+    async fn complete_tasks(&mut self, completions: &[Completion])
+    -> Result<Vec<TaskId>, StoreError>;
+
+    /// Records failed attempts, each only if its lease still holds: back to `pending`
+    /// with a later `run_at` when `retry_in` is set, else `failed`. Appends to `errors`.
+    async fn fail_tasks(&mut self, failures: &[Failure]) -> Result<Vec<TaskId>, StoreError>;
+
+    // --- tenants and seed rows ---------------------------------------------------
+
+    /// Creates a tenant.
+    async fn insert_tenant(&mut self, tenant: &NewTenant) -> Result<(), StoreError>;
+    /// Creates a climate profile.
+    async fn insert_profile(&mut self, profile: &NewProfile) -> Result<(), StoreError>;
+    /// Creates a weekly plan (`proposed`) with its items.
+    async fn insert_plan(&mut self, plan: &NewPlan) -> Result<(), StoreError>;
+    /// Creates a brand.
+    async fn insert_brand(&mut self, brand: &NewBrand) -> Result<(), StoreError>;
+    /// Creates a product.
+    async fn insert_product(&mut self, product: &NewProduct) -> Result<(), StoreError>;
+
+    // --- Climate OS --------------------------------------------------------------
+
+    /// `tenant`'s profiles among `ids`, in `id` order.
+    async fn profiles(
+        &mut self,
+        tenant: TenantId,
+        ids: &[ProfileId],
+    ) -> Result<Vec<ClimateProfile>, StoreError>;
+    /// `tenant`'s weekly plans among `ids`, in `id` order.
+    async fn plans(&mut self, tenant: TenantId, ids: &[PlanId])
+    -> Result<Vec<WeeklyPlan>, StoreError>;
+    /// The items of `tenant`'s plans among `plan_ids`, by plan, then `created_at`, `id`.
+    async fn plan_items(
+        &mut self,
+        tenant: TenantId,
+        plan_ids: &[PlanId],
+    ) -> Result<Vec<PlanItem>, StoreError>;
+    /// Claims a plan for applying: `proposed → applied`, atomically. `false` when the
+    /// plan is not `proposed` (another task applied it first).
+    async fn mark_plan_applied(&mut self, tenant: TenantId, plan: PlanId) -> Result<bool, StoreError>;
+    /// Creates missions (status `planned`).
+    async fn insert_missions(&mut self, missions: &[NewMission]) -> Result<(), StoreError>;
+    /// Links plan items of `tenant`'s plans to the missions created from them.
+    async fn link_plan_items(
+        &mut self,
+        tenant: TenantId,
+        links: &[(PlanItemId, MissionId)],
+    ) -> Result<(), StoreError>;
+
+    // --- ZORA SHOP ---------------------------------------------------------------
+
+    /// `tenant`'s brands among `ids`, in `id` order.
+    async fn brands(&mut self, tenant: TenantId, ids: &[BrandId]) -> Result<Vec<Brand>, StoreError>;
+    /// `tenant`'s products among `ids`, in `id` order.
+    async fn products(
+        &mut self,
+        tenant: TenantId,
+        ids: &[ProductId],
+    ) -> Result<Vec<Product>, StoreError>;
+    /// Creates or updates a product's climate metadata in one statement, keyed by the
+    /// unique `product_id`; returns the row's id and which it was.
+    async fn upsert_product_climate_meta(
+        &mut self,
+        upsert: &ClimateMetaUpsert,
+    ) -> Result<(ClimateMetaId, UpsertAction), StoreError>;
+    /// Creates shop projects.
+    async fn insert_shop_projects(&mut self, projects: &[NewShopProject])
+    -> Result<(), StoreError>;
+
+    // --- journal and commands ----------------------------------------------------
+
+    /// Writes journal entries.
+    async fn insert_journal_entries(&mut self, entries: &[NewJournalEntry])
+    -> Result<(), StoreError>;
+    /// Records a command in state `received`.
+    async fn insert_command(&mut self, command: &NewCommand) -> Result<Command, StoreError>;
+    /// Moves one of `tenant`'s commands to its next state; `false` when there is none.
+    async fn update_command(
+        &mut self,
+        tenant: TenantId,
+        id: CommandId,
+        update: &CommandUpdate,
+    ) -> Result<bool, StoreError>;
+}

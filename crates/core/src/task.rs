@@ -1,0 +1,282 @@
+//! The task row, its states, and the values the queue operations take.
+//!
+//! ```text
+//!            claim (lease, attempts+1)          complete (same lease)
+//!  pending ───────────────────────────▶ in_progress ─────────────────▶ completed
+//!     ▲                                   │   │
+//!     │ transient error, or lease expired │   │ permanent error, or
+//!     │ with attempts left (run_at later) │   │ attempts exhausted
+//!     └───────────────────────────────────┘   └───────────────────────▶ failed
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::ParseError;
+use crate::ids::{CommandId, TaskId, TenantId, UserId};
+
+/// `agent_task_status`: the four states ZORA CORE's clients count by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// Waiting to be claimed (once `run_at` is due).
+    Pending,
+    /// Claimed by a worker holding a lease (or by ZORA CORE's legacy runtime, without one).
+    InProgress,
+    /// Ran; its effects and result are committed.
+    Completed,
+    /// Gave up; `error_message` says why.
+    Failed,
+}
+
+impl TaskStatus {
+    /// Every state, in lifecycle order.
+    pub const ALL: [TaskStatus; 4] = [
+        Self::Pending,
+        Self::InProgress,
+        Self::Completed,
+        Self::Failed,
+    ];
+
+    /// The enum label as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TaskStatus {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| {
+                ParseError::new(
+                    "status",
+                    format!(
+                        "Invalid status: {s}. Must be one of: pending, in_progress, completed, failed"
+                    ),
+                )
+            })
+    }
+}
+
+/// One row of `agent_tasks`, every column the engine knows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: TaskId,
+    pub tenant_id: TenantId,
+    pub command_id: Option<CommandId>,
+    /// Read as stored: older rows may carry agent names outside today's roster.
+    pub agent_id: String,
+    pub task_type: String,
+    pub status: TaskStatus,
+    pub priority: i32,
+    pub title: String,
+    pub description: Option<String>,
+    /// Never null: a NULL column reads as `{}`.
+    pub payload: Value,
+    pub result: Option<Value>,
+    pub result_summary: Option<String>,
+    pub error_message: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_by_user_id: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Claims so far; +1 at each claim.
+    pub attempts: i32,
+    /// `None`: the task type's default.
+    pub max_attempts: Option<i32>,
+    /// Not claimable before this instant.
+    pub run_at: DateTime<Utc>,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub idempotency_key: Option<String>,
+    /// One record per failed attempt, oldest first.
+    pub errors: Vec<TaskErrorRecord>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub requires_approval: bool,
+    pub approved_by_user_id: Option<UserId>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub rejected_by_user_id: Option<UserId>,
+    pub rejected_at: Option<DateTime<Utc>>,
+    pub decision_reason: Option<String>,
+}
+
+impl Task {
+    /// The lease this task was claimed with, when a worker of this engine holds it.
+    pub fn lease(&self) -> Option<Lease> {
+        self.lease_owner.as_ref().map(|owner| Lease {
+            task_id: self.id,
+            owner: owner.clone(),
+            attempt: self.attempts,
+        })
+    }
+}
+
+/// One entry of `agent_tasks.errors`: what went wrong at one attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskErrorRecord {
+    pub attempt: i32,
+    pub at: DateTime<Utc>,
+    pub kind: FailureKind,
+    pub error: String,
+}
+
+/// How a failure is classified, which decides what happens to the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// Will not pass by retrying: invalid payload, missing or foreign reference.
+    Permanent,
+    /// May pass later: connection lost, deadlock, serialization failure.
+    Transient,
+    /// The handler ran past its time limit.
+    Timeout,
+    /// The handler panicked.
+    Panic,
+    /// The worker holding the lease stopped heartbeating; the rescuer took it back.
+    LeaseExpired,
+}
+
+/// What a producer gives to create a task; the store fills the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTask {
+    pub id: TaskId,
+    pub tenant_id: TenantId,
+    pub command_id: Option<CommandId>,
+    pub agent_id: String,
+    pub task_type: String,
+    pub priority: i32,
+    pub title: String,
+    pub description: Option<String>,
+    pub payload: Value,
+    pub created_by_user_id: Option<UserId>,
+    /// `None`: due at once (the database's `now()`).
+    pub run_at: Option<DateTime<Utc>>,
+    pub max_attempts: Option<i32>,
+    pub idempotency_key: Option<String>,
+    pub requires_approval: bool,
+}
+
+impl NewTask {
+    /// A pending task due now, with every optional field empty.
+    pub fn new(
+        tenant_id: TenantId,
+        agent_id: impl Into<String>,
+        task_type: impl Into<String>,
+        title: impl Into<String>,
+        payload: Value,
+    ) -> Self {
+        Self {
+            id: TaskId::new(),
+            tenant_id,
+            command_id: None,
+            agent_id: agent_id.into(),
+            task_type: task_type.into(),
+            priority: 0,
+            title: title.into(),
+            description: None,
+            payload,
+            created_by_user_id: None,
+            run_at: None,
+            max_attempts: None,
+            idempotency_key: None,
+            requires_approval: false,
+        }
+    }
+}
+
+/// Filters of a task listing; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskFilter {
+    pub status: Option<TaskStatus>,
+    /// Compared case-insensitively.
+    pub agent_id: Option<String>,
+    pub task_type: Option<String>,
+    pub command_id: Option<CommandId>,
+}
+
+/// The proof that a worker holds a task: its owner token and the attempt it claimed.
+///
+/// Every outcome write is conditional on all three fields, so a worker whose lease was
+/// rescued (and perhaps re-claimed, even by itself) can no longer write.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Lease {
+    pub task_id: TaskId,
+    pub owner: String,
+    pub attempt: i32,
+}
+
+/// Which tenants a claim takes tasks from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimScope {
+    /// One tenant's tasks (`run-pending-tasks`, `zora worker --tenant-id`).
+    Tenant(TenantId),
+    /// Every tenant's, at most `per_tenant_cap` of one tenant per claim, so a busy
+    /// tenant cannot starve the others.
+    AllTenants { per_tenant_cap: u32 },
+}
+
+/// A request to claim up to `limit` runnable tasks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRequest {
+    pub scope: ClaimScope,
+    /// Only these types are claimed (the registered ones); others stay pending.
+    pub task_types: Vec<String>,
+    pub limit: u32,
+    /// The lease owner written on each claimed row (a worker id).
+    pub owner: String,
+    /// How long the lease lasts before the rescuer may take the task back.
+    pub lease_duration: Duration,
+}
+
+/// A task's successful outcome, written only if `lease` still holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub lease: Lease,
+    pub result: Value,
+    pub summary: String,
+}
+
+/// A task's failed attempt, written only if `lease` still holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub lease: Lease,
+    pub kind: FailureKind,
+    pub message: String,
+    /// `Some(delay)`: back to `pending`, due after `delay`; `None`: `failed` for good.
+    pub retry_in: Option<Duration>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_round_trips_through_its_label() {
+        for status in TaskStatus::ALL {
+            assert_eq!(status.as_str().parse::<TaskStatus>().expect("label"), status);
+        }
+        let err = "done".parse::<TaskStatus>().expect_err("not a status");
+        assert_eq!(err.field, "status");
+    }
+}

@@ -1,0 +1,183 @@
+//! Climate OS queries: profiles, weekly plans and items, missions.
+
+use sqlx::{PgConnection, PgPool};
+use zora_core::climate::{ClimateProfile, Mission, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan};
+use zora_core::{MissionId, PlanId, PlanItemId, ProfileId, StoreError, TenantId};
+
+use crate::error::store_error;
+use crate::rows::{self, uuids};
+
+pub(crate) async fn insert_profile(conn: &mut PgConnection, profile: &NewProfile) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO climate_profiles (id, tenant_id, name, profile_type) VALUES ($1, $2, $3, $4::profile_type)",
+    )
+    .bind(profile.id.0)
+    .bind(profile.tenant_id.0)
+    .bind(&profile.name)
+    .bind(&profile.profile_type)
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn insert_plan(conn: &mut PgConnection, plan: &NewPlan) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO climate_plans (id, tenant_id, profile_id, period_start, period_end) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(plan.id.0)
+    .bind(plan.tenant_id.0)
+    .bind(plan.profile_id.0)
+    .bind(plan.period_start)
+    .bind(plan.period_end)
+    .execute(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    let items = &plan.items;
+    sqlx::query(
+        "INSERT INTO climate_plan_items (id, plan_id, title, description, category, estimated_impact_kgco2) \
+         SELECT i.id, $1, i.title, i.description, i.category, i.impact \
+         FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::text[], $6::float8[]) \
+           AS i(id, title, description, category, impact)",
+    )
+    .bind(plan.id.0)
+    .bind(items.iter().map(|i| i.id.0).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.title.as_str()).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.description.as_deref()).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.category.as_deref()).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.estimated_impact_kgco2).collect::<Vec<_>>())
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn profiles(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[ProfileId],
+) -> Result<Vec<ClimateProfile>, StoreError> {
+    let found = sqlx::query(
+        "SELECT id, tenant_id, name, profile_type::text AS profile_type FROM climate_profiles \
+         WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+    )
+    .bind(tenant.0)
+    .bind(uuids(ids))
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    rows::all(&found, rows::profile)
+}
+
+pub(crate) async fn plans(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[PlanId],
+) -> Result<Vec<WeeklyPlan>, StoreError> {
+    let found = sqlx::query(
+        "SELECT id, tenant_id, profile_id, plan_type, period_start, period_end, status FROM climate_plans \
+         WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+    )
+    .bind(tenant.0)
+    .bind(uuids(ids))
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    rows::all(&found, rows::plan)
+}
+
+pub(crate) async fn plan_items(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    plan_ids: &[PlanId],
+) -> Result<Vec<PlanItem>, StoreError> {
+    let found = sqlx::query(
+        "SELECT i.id, i.plan_id, i.mission_id, i.title, i.description, i.category, \
+           i.estimated_impact_kgco2::float8 AS estimated_impact_kgco2, i.status, i.created_at \
+         FROM climate_plan_items i JOIN climate_plans p ON p.id = i.plan_id \
+         WHERE p.tenant_id = $1 AND i.plan_id = ANY($2) ORDER BY i.plan_id, i.created_at, i.id",
+    )
+    .bind(tenant.0)
+    .bind(uuids(plan_ids))
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    rows::all(&found, rows::plan_item)
+}
+
+pub(crate) async fn mark_plan_applied(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    plan: PlanId,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE climate_plans SET status = 'applied' WHERE tenant_id = $1 AND id = $2 AND status = 'proposed'",
+    )
+    .bind(tenant.0)
+    .bind(plan.0)
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(crate) async fn insert_missions(conn: &mut PgConnection, missions: &[NewMission]) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO climate_missions (id, tenant_id, profile_id, title, description, category, \
+           estimated_impact_kgco2, due_date, notes, metadata) \
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], \
+           $7::float8[], $8::date[], $9::text[], $10::jsonb[])",
+    )
+    .bind(missions.iter().map(|m| m.id.0).collect::<Vec<_>>())
+    .bind(missions.iter().map(|m| m.tenant_id.0).collect::<Vec<_>>())
+    .bind(missions.iter().map(|m| m.profile_id.0).collect::<Vec<_>>())
+    .bind(missions.iter().map(|m| m.title.as_str()).collect::<Vec<_>>())
+    .bind(missions.iter().map(|m| m.description.as_deref()).collect::<Vec<_>>())
+    .bind(missions.iter().map(|m| m.category.as_str()).collect::<Vec<_>>())
+    .bind(missions.iter().map(|m| m.estimated_impact_kgco2).collect::<Vec<_>>())
+    .bind(missions.iter().map(|m| m.due_date).collect::<Vec<_>>())
+    .bind(missions.iter().map(|m| m.notes.as_deref()).collect::<Vec<_>>())
+    .bind(missions.iter().map(|m| m.metadata.clone()).collect::<Vec<_>>())
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn link_plan_items(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    links: &[(PlanItemId, MissionId)],
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE climate_plan_items i SET mission_id = l.mission_id \
+         FROM UNNEST($2::uuid[], $3::uuid[]) AS l(item_id, mission_id), climate_plans p \
+         WHERE i.id = l.item_id AND p.id = i.plan_id AND p.tenant_id = $1",
+    )
+    .bind(tenant.0)
+    .bind(links.iter().map(|(item, _)| item.0).collect::<Vec<_>>())
+    .bind(links.iter().map(|(_, mission)| mission.0).collect::<Vec<_>>())
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn missions(
+    pool: &PgPool,
+    tenant: TenantId,
+    ids: &[MissionId],
+) -> Result<Vec<Mission>, StoreError> {
+    let found = sqlx::query(
+        "SELECT id, tenant_id, profile_id, title, description, category, status::text AS status, \
+           estimated_impact_kgco2::float8 AS estimated_impact_kgco2, due_date, notes, \
+           COALESCE(metadata, '{}'::jsonb) AS metadata, created_at \
+         FROM climate_missions WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+    )
+    .bind(tenant.0)
+    .bind(uuids(ids))
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    rows::all(&found, rows::mission)
+}

@@ -1,0 +1,66 @@
+//! Opening a pool on a `postgres://` URL, with errors an operator can act on.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::error::PgError;
+use crate::store::PgStore;
+
+/// How to open the pool.
+#[derive(Debug, Clone)]
+pub struct PgStoreOptions {
+    /// Connections in the pool. Defaults to 10.
+    pub max_connections: u32,
+    /// How long to wait for the server, and for a free connection. Defaults to 5s.
+    pub connect_timeout: Duration,
+    /// The application name the server shows in `pg_stat_activity`. Defaults to `zora`.
+    pub application_name: String,
+}
+
+impl Default for PgStoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            connect_timeout: Duration::from_secs(5),
+            application_name: "zora".into(),
+        }
+    }
+}
+
+/// Connects to the database at `url` and checks that it answers.
+pub async fn connect(url: &str, options: &PgStoreOptions) -> Result<PgStore, PgError> {
+    let connect_options = PgConnectOptions::from_str(url)
+        .map_err(|e| PgError::InvalidUrl(one_line(&e.to_string())))?
+        .application_name(&options.application_name);
+    let target = format!(
+        "{}:{}/{}",
+        connect_options.get_host(),
+        connect_options.get_port(),
+        connect_options.get_database().unwrap_or("(default database)")
+    );
+    let pool = PgPoolOptions::new()
+        .max_connections(options.max_connections)
+        .acquire_timeout(options.connect_timeout)
+        .connect_with(connect_options)
+        .await
+        .map_err(|e| PgError::Connect {
+            target,
+            reason: connect_reason(&e),
+        })?;
+    Ok(PgStore::new(pool))
+}
+
+fn connect_reason(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Database(db) => one_line(db.message()),
+        sqlx::Error::PoolTimedOut => "the server did not answer in time".into(),
+        sqlx::Error::Io(e) => one_line(&e.to_string()),
+        other => one_line(&other.to_string()),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().trim().to_owned()
+}

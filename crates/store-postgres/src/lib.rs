@@ -1,0 +1,22 @@
+//! The PostgreSQL store: embedded migrations that apply to an empty database and to a
+//! live ZORA CORE one, and the queries behind [`zora_core::Store`].
+//!
+//! SQL lives here and only here: one named query per store method, every query made for
+//! a tenant filtered by `tenant_id`, the system-wide ones named so.
+
+mod climate;
+mod commands;
+mod connect;
+mod error;
+mod journal;
+pub mod migrate;
+mod rows;
+mod shop;
+mod store;
+mod tasks;
+mod tx;
+
+pub use connect::{PgStoreOptions, connect};
+pub use error::PgError;
+pub use migrate::{MigrationReport, migrate, schema_state};
+pub use store::PgStore;

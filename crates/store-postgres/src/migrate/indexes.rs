@@ -1,0 +1,132 @@
+//! The indexes of the tables in scope, built with `CREATE INDEX CONCURRENTLY` after the
+//! locked migrations, so that building one on a live table never blocks its writers.
+//!
+//! `IF NOT EXISTS` alone is not enough: a concurrent build that failed (or was killed)
+//! leaves an INVALID index of that name behind, which `IF NOT EXISTS` would then skip.
+//! Such an index is dropped (concurrently) and built again.
+
+use sqlx::PgConnection;
+
+use crate::error::{PgError, store_error};
+
+/// One index: its name and what follows `ON` in its definition.
+struct IndexDef {
+    name: &'static str,
+    unique: bool,
+    on: &'static str,
+}
+
+const fn index(name: &'static str, on: &'static str) -> IndexDef {
+    IndexDef {
+        name,
+        unique: false,
+        on,
+    }
+}
+
+const fn unique(name: &'static str, on: &'static str) -> IndexDef {
+    IndexDef {
+        name,
+        unique: true,
+        on,
+    }
+}
+
+/// ZORA CORE 2.2's indexes, then the engine's own.
+const INDEXES: &[IndexDef] = &[
+    index("idx_journal_entries_tenant", "journal_entries (tenant_id)"),
+    index("idx_journal_entries_tenant_category", "journal_entries (tenant_id, category)"),
+    index("idx_journal_entries_tenant_created", "journal_entries (tenant_id, created_at DESC)"),
+    index("idx_journal_entries_category", "journal_entries (category)"),
+    index("idx_journal_entries_author", "journal_entries (author)"),
+    index("idx_journal_entries_created_at", "journal_entries (created_at DESC)"),
+    index("idx_journal_entries_title_trgm", "journal_entries USING gin (title gin_trgm_ops)"),
+    unique("idx_climate_profiles_unique_primary", "climate_profiles (tenant_id) WHERE is_primary = true"),
+    index("idx_agent_tasks_tenant", "agent_tasks (tenant_id)"),
+    index("idx_agent_tasks_agent", "agent_tasks (agent_id)"),
+    index("idx_agent_tasks_status", "agent_tasks (status)"),
+    index("idx_agent_tasks_task_type", "agent_tasks (task_type)"),
+    index("idx_agent_tasks_tenant_status", "agent_tasks (tenant_id, status)"),
+    index("idx_agent_tasks_priority", "agent_tasks (priority DESC)"),
+    index("idx_agent_tasks_tenant_agent", "agent_tasks (tenant_id, agent_id)"),
+    index("idx_agent_tasks_created_at", "agent_tasks (created_at DESC)"),
+    index("idx_agent_tasks_command_id", "agent_tasks (command_id) WHERE command_id IS NOT NULL"),
+    index(
+        "idx_agent_tasks_pending_priority",
+        "agent_tasks (tenant_id, status, priority DESC, created_at) WHERE status = 'pending'",
+    ),
+    // The engine's. The claim across tenants walks this one in claim order, so its cost
+    // does not grow with the finished rows beside the pending ones.
+    index(
+        "idx_agent_tasks_claim",
+        "agent_tasks (priority DESC, created_at, id) WHERE status = 'pending'",
+    ),
+    unique(
+        "idx_agent_tasks_idempotency",
+        "agent_tasks (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL",
+    ),
+    index(
+        "idx_agent_task_dependencies_depends_on",
+        "agent_task_dependencies (depends_on_task_id)",
+    ),
+    index("idx_climate_missions_tenant", "climate_missions (tenant_id)"),
+    index("idx_climate_plan_items_plan", "climate_plan_items (plan_id, created_at, id)"),
+];
+
+/// The engine's indexes beyond ZORA CORE 2.2's, for tests comparing the two catalogs.
+pub const ENGINE_INDEXES: &[&str] = &[
+    "idx_agent_tasks_claim",
+    "idx_agent_tasks_idempotency",
+    "idx_agent_task_dependencies_depends_on",
+    "idx_climate_missions_tenant",
+    "idx_climate_plan_items_plan",
+];
+
+/// Names of the indexes that are absent or invalid.
+pub(super) async fn missing(conn: &mut PgConnection) -> Result<Vec<String>, PgError> {
+    let names: Vec<&str> = INDEXES.iter().map(|i| i.name).collect();
+    let valid: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND c.relname = ANY($1) AND i.indisvalid",
+    )
+    .bind(&names)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    Ok(names
+        .into_iter()
+        .filter(|name| !valid.iter().any(|v| v == name))
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Builds every absent index and rebuilds every invalid one; returns their names.
+pub(super) async fn build_missing(conn: &mut PgConnection) -> Result<Vec<String>, PgError> {
+    let missing = missing(conn).await?;
+    for name in &missing {
+        let Some(def) = INDEXES.iter().find(|i| i.name == name) else {
+            continue;
+        };
+        tracing::info!(index = def.name, "building index concurrently");
+        // Drops only a leftover invalid index: a valid one is not in `missing`.
+        sqlx::raw_sql(&format!("DROP INDEX CONCURRENTLY IF EXISTS {}", def.name))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| PgError::Migration(format!("index {}: {e}", def.name)))?;
+        let kind = if def.unique { "UNIQUE INDEX" } else { "INDEX" };
+        sqlx::raw_sql(&format!("CREATE {kind} CONCURRENTLY {} ON {}", def.name, def.on))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| PgError::Migration(format!("index {}: {}", def.name, db_message(&e))))?;
+    }
+    Ok(missing)
+}
+
+fn db_message(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,200 @@
+//! Migrations: numbered `.sql` files embedded in the binary, run by sqlx's migrator under
+//! an advisory lock taken with `pg_try_advisory_lock` in a loop, then the indexes built
+//! `CONCURRENTLY` (see [`indexes`]).
+//!
+//! Why not sqlx's own lock: it waits in `pg_advisory_lock`, a statement that holds a
+//! snapshot while it waits, and `CREATE INDEX CONCURRENTLY` in the process holding the
+//! lock waits for every such snapshot to end: two migrators starting at once deadlock.
+//! A waiter here holds nothing between two tries.
+
+mod indexes;
+
+pub use indexes::ENGINE_INDEXES;
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::{PgConnection, PgPool};
+use zora_core::SchemaState;
+
+use crate::error::{PgError, store_error};
+
+/// The migrations, in order. Adding one: a new numbered file here and one line below.
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "zora core baseline", include_str!("../../migrations/0001_zora_core_baseline.sql")),
+    (2, "journal categories", include_str!("../../migrations/0002_journal_categories.sql")),
+    (3, "engine columns", include_str!("../../migrations/0003_engine_columns.sql")),
+    (4, "validate foreign keys", include_str!("../../migrations/0004_validate_foreign_keys.sql")),
+];
+
+/// The advisory lock key all engine migrators take ("zoramigr").
+const MIGRATION_LOCK_KEY: i64 = 0x7a6f_7261_6d69_6772;
+
+/// What a migration run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MigrationReport {
+    /// Migrations applied by this run (`0003 engine columns`).
+    pub applied: Vec<String>,
+    /// Indexes this run built (or rebuilt, when a failed build had left them invalid).
+    pub indexes_built: Vec<String>,
+}
+
+impl MigrationReport {
+    /// Whether the run changed nothing.
+    pub fn is_noop(&self) -> bool {
+        self.applied.is_empty() && self.indexes_built.is_empty()
+    }
+}
+
+#[derive(Debug)]
+struct Embedded;
+
+impl MigrationSource<'static> for Embedded {
+    #[allow(clippy::type_complexity)]
+    fn resolve(
+        self,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, sqlx::error::BoxDynError>> + Send>> {
+        Box::pin(async {
+            Ok(MIGRATIONS
+                .iter()
+                .map(|(version, description, sql)| {
+                    Migration::new(
+                        *version,
+                        Cow::Borrowed(*description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(*sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+fn label(version: i64, description: &str) -> String {
+    format!("{version:04} {description}")
+}
+
+/// Applies every pending migration and builds every missing index, safely beside other
+/// migrators and beside live traffic. Running it again is a no-op.
+pub async fn migrate(pool: &PgPool) -> Result<MigrationReport, PgError> {
+    let mut conn = pool.acquire().await.map_err(store_error)?;
+    acquire_lock(&mut conn).await?;
+    let outcome = migrate_locked(&mut conn).await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK_KEY)
+        .execute(&mut *conn)
+        .await;
+    let report = outcome?;
+    unlocked.map_err(store_error)?;
+    Ok(report)
+}
+
+async fn acquire_lock(conn: &mut PgConnection) -> Result<(), PgError> {
+    let mut waited = false;
+    loop {
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(MIGRATION_LOCK_KEY)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(store_error)?;
+        if locked {
+            return Ok(());
+        }
+        if !waited {
+            tracing::info!("another process is migrating this database; waiting for it");
+            waited = true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn migrate_locked(conn: &mut PgConnection) -> Result<MigrationReport, PgError> {
+    let before = applied_versions(conn).await?;
+    let mut migrator = Migrator::new(Embedded)
+        .await
+        .map_err(|e| PgError::Migration(e.to_string()))?;
+    migrator.set_locking(false);
+    // Versions this binary does not know come from a newer engine: migrations are
+    // additive, so they are left in place rather than refused.
+    migrator.set_ignore_missing(true);
+    for (version, description, _) in MIGRATIONS {
+        if !before.contains(version) {
+            tracing::info!(migration = %label(*version, description), "applying");
+        }
+    }
+    migrator
+        .run(&mut *conn)
+        .await
+        .map_err(|e| PgError::Migration(migration_error(e)))?;
+    let applied = MIGRATIONS
+        .iter()
+        .filter(|(version, _, _)| !before.contains(version))
+        .map(|(version, description, _)| label(*version, description))
+        .collect();
+    let indexes_built = indexes::build_missing(conn).await?;
+    Ok(MigrationReport {
+        applied,
+        indexes_built,
+    })
+}
+
+fn migration_error(err: sqlx::migrate::MigrateError) -> String {
+    match err {
+        sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(db)) => db.message().to_owned(),
+        sqlx::migrate::MigrateError::ExecuteMigration(sqlx::Error::Database(db), version) => {
+            let description = MIGRATIONS
+                .iter()
+                .find(|(v, _, _)| *v == version)
+                .map_or("", |(_, d, _)| *d);
+            format!("{}: {}", label(version, description), db.message())
+        }
+        other => other.to_string(),
+    }
+}
+
+async fn applied_versions(conn: &mut PgConnection) -> Result<Vec<i64>, PgError> {
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(store_error)?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| PgError::Store(store_error(e)))
+}
+
+/// Where the database stands: migrations and indexes still to apply, and migrations
+/// applied by a newer engine.
+pub async fn schema_state(pool: &PgPool) -> Result<SchemaState, PgError> {
+    let mut conn = pool.acquire().await.map_err(store_error)?;
+    let applied = applied_versions(&mut conn).await?;
+    let mut pending: Vec<String> = MIGRATIONS
+        .iter()
+        .filter(|(version, _, _)| !applied.contains(version))
+        .map(|(version, description, _)| label(*version, description))
+        .collect();
+    if pending.is_empty() {
+        pending.extend(
+            indexes::missing(&mut conn)
+                .await?
+                .into_iter()
+                .map(|name| format!("index {name}")),
+        );
+    }
+    let unknown_applied = applied
+        .into_iter()
+        .filter(|version| !MIGRATIONS.iter().any(|(v, _, _)| v == version))
+        .collect();
+    Ok(SchemaState {
+        pending,
+        unknown_applied,
+    })
+}

@@ -1,0 +1,188 @@
+//! ZORA SHOP queries: brands, products, product climate metadata, shop projects.
+
+use sqlx::{PgConnection, PgPool, Row};
+use uuid::Uuid;
+use zora_core::shop::{
+    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Patch, Product, ProductClimateMeta,
+    ShopProject, UpsertAction,
+};
+use zora_core::{BrandId, ClimateMetaId, ProductId, ShopProjectId, StoreError, TenantId};
+
+use crate::error::store_error;
+use crate::rows::{self, uuids};
+
+pub(crate) async fn insert_brand(conn: &mut PgConnection, brand: &NewBrand) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO brands (id, tenant_id, name, slug) VALUES ($1, $2, $3, $4)")
+        .bind(brand.id.0)
+        .bind(brand.tenant_id.0)
+        .bind(&brand.name)
+        .bind(&brand.slug)
+        .execute(conn)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn insert_product(conn: &mut PgConnection, product: &NewProduct) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO products (id, tenant_id, name, slug, brand_id) VALUES ($1, $2, $3, $4, $5)")
+        .bind(product.id.0)
+        .bind(product.tenant_id.0)
+        .bind(&product.name)
+        .bind(&product.slug)
+        .bind(product.brand_id.map(|b| b.0))
+        .execute(conn)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn brands(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[BrandId],
+) -> Result<Vec<Brand>, StoreError> {
+    let found = sqlx::query(
+        "SELECT id, tenant_id, name, slug FROM brands WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+    )
+    .bind(tenant.0)
+    .bind(uuids(ids))
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    rows::all(&found, rows::brand)
+}
+
+pub(crate) async fn products(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[ProductId],
+) -> Result<Vec<Product>, StoreError> {
+    let found = sqlx::query(
+        "SELECT id, tenant_id, name, slug, brand_id FROM products \
+         WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+    )
+    .bind(tenant.0)
+    .bind(uuids(ids))
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    rows::all(&found, rows::product)
+}
+
+/// `(given, value)`: whether the key was present, and what to write.
+fn patch<T: Clone>(field: &Patch<T>) -> (bool, Option<T>) {
+    match field {
+        Patch::Keep => (false, None),
+        Patch::Set(value) => (true, value.clone()),
+    }
+}
+
+pub(crate) async fn upsert_climate_meta(
+    conn: &mut PgConnection,
+    upsert: &ClimateMetaUpsert,
+) -> Result<(ClimateMetaId, UpsertAction), StoreError> {
+    let (label_given, label) = patch(&upsert.climate_label);
+    let (impact_given, impact) = patch(&upsert.estimated_impact_kgco2);
+    let (certifications_given, certifications) = patch(&upsert.certifications);
+    let (notes_given, notes) = patch(&upsert.notes);
+    // `xmax = 0` only on a freshly inserted row version: that tells created from updated.
+    // The update is limited to the same tenant, so another tenant's row is never touched.
+    let row = sqlx::query(
+        "INSERT INTO product_climate_meta AS m \
+           (id, tenant_id, product_id, climate_label, estimated_impact_kgco2, certifications, notes) \
+         VALUES ($1, $2, $3, $5, $7::float8, $9, $11) \
+         ON CONFLICT (product_id) DO UPDATE SET \
+           climate_label = CASE WHEN $4 THEN EXCLUDED.climate_label ELSE m.climate_label END, \
+           estimated_impact_kgco2 = CASE WHEN $6 THEN EXCLUDED.estimated_impact_kgco2 ELSE m.estimated_impact_kgco2 END, \
+           certifications = CASE WHEN $8 THEN EXCLUDED.certifications ELSE m.certifications END, \
+           notes = CASE WHEN $10 THEN EXCLUDED.notes ELSE m.notes END \
+         WHERE m.tenant_id = EXCLUDED.tenant_id \
+         RETURNING m.id, (m.xmax = 0) AS inserted",
+    )
+    .bind(upsert.id.0)
+    .bind(upsert.tenant_id.0)
+    .bind(upsert.product_id.0)
+    .bind(label_given)
+    .bind(label)
+    .bind(impact_given)
+    .bind(impact)
+    .bind(certifications_given)
+    .bind(certifications)
+    .bind(notes_given)
+    .bind(notes)
+    .fetch_optional(conn)
+    .await
+    .map_err(store_error)?;
+    let row = row.ok_or_else(|| StoreError::Conflict {
+        constraint: "product_climate_meta_product_id_key".into(),
+    })?;
+    let id: Uuid = row.try_get("id").map_err(store_error)?;
+    let inserted: bool = row.try_get("inserted").map_err(store_error)?;
+    let action = if inserted {
+        UpsertAction::Created
+    } else {
+        UpsertAction::Updated
+    };
+    Ok((ClimateMetaId(id), action))
+}
+
+pub(crate) async fn insert_shop_projects(
+    conn: &mut PgConnection,
+    projects: &[NewShopProject],
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO zora_shop_projects (id, tenant_id, title, description, status, primary_brand_id, \
+           secondary_brand_id, theme, target_launch_date) \
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], \
+           $7::uuid[], $8::text[], $9::date[])",
+    )
+    .bind(projects.iter().map(|p| p.id.0).collect::<Vec<_>>())
+    .bind(projects.iter().map(|p| p.tenant_id.0).collect::<Vec<_>>())
+    .bind(projects.iter().map(|p| p.title.as_str()).collect::<Vec<_>>())
+    .bind(projects.iter().map(|p| p.description.as_deref()).collect::<Vec<_>>())
+    .bind(projects.iter().map(|p| p.status.as_str()).collect::<Vec<_>>())
+    .bind(projects.iter().map(|p| p.primary_brand_id.0).collect::<Vec<_>>())
+    .bind(projects.iter().map(|p| p.secondary_brand_id.map(|b| b.0)).collect::<Vec<_>>())
+    .bind(projects.iter().map(|p| p.theme.as_deref()).collect::<Vec<_>>())
+    .bind(projects.iter().map(|p| p.target_launch_date).collect::<Vec<_>>())
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn shop_projects(
+    pool: &PgPool,
+    tenant: TenantId,
+    ids: &[ShopProjectId],
+) -> Result<Vec<ShopProject>, StoreError> {
+    let found = sqlx::query(
+        "SELECT id, tenant_id, title, description, status, primary_brand_id, secondary_brand_id, theme, \
+           target_launch_date, created_at FROM zora_shop_projects \
+         WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+    )
+    .bind(tenant.0)
+    .bind(uuids(ids))
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    rows::all(&found, rows::shop_project)
+}
+
+pub(crate) async fn climate_meta(
+    pool: &PgPool,
+    tenant: TenantId,
+    product_ids: &[ProductId],
+) -> Result<Vec<ProductClimateMeta>, StoreError> {
+    let found = sqlx::query(
+        "SELECT id, tenant_id, product_id, climate_label, \
+           estimated_impact_kgco2::float8 AS estimated_impact_kgco2, certifications, notes \
+         FROM product_climate_meta WHERE tenant_id = $1 AND product_id = ANY($2) ORDER BY product_id",
+    )
+    .bind(tenant.0)
+    .bind(uuids(product_ids))
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    rows::all(&found, rows::climate_meta)
+}

@@ -1,0 +1,360 @@
+//! The task queue's queries: insert, read, list, claim, outcome writes, rescue, stats.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool, Row};
+use uuid::Uuid;
+use zora_core::stats::QueueStats;
+use zora_core::{
+    ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Page, Paginated,
+    StoreError, Task, TaskFilter, TaskId, TaskStatus, TenantId,
+};
+
+use crate::error::store_error;
+use crate::rows::{self, TASK_COLUMNS};
+
+/// A task may be claimed: not cancelled, not rejected, approved if it needs approval,
+/// every dependency completed. (`pending` and `run_at` are checked beside it.)
+const RUNNABLE: &str = "t.cancelled_at IS NULL AND t.rejected_at IS NULL \
+    AND (NOT t.requires_approval OR t.approved_at IS NOT NULL) \
+    AND NOT EXISTS (SELECT 1 FROM agent_task_dependencies d \
+        JOIN agent_tasks p ON p.id = d.depends_on_task_id \
+        WHERE d.task_id = t.id AND p.status <> 'completed')";
+
+const CLAIM_ORDER: &str = "t.priority DESC, t.created_at ASC, t.id ASC";
+
+fn kind_label(kind: FailureKind) -> &'static str {
+    match kind {
+        FailureKind::Permanent => "permanent",
+        FailureKind::Transient => "transient",
+        FailureKind::Timeout => "timeout",
+        FailureKind::Panic => "panic",
+        FailureKind::LeaseExpired => "lease_expired",
+    }
+}
+
+fn millis(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+pub(crate) async fn get(pool: &PgPool, tenant: TenantId, id: TaskId) -> Result<Option<Task>, StoreError> {
+    let sql = format!("SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = $1 AND t.id = $2");
+    let row = sqlx::query(&sql)
+        .bind(tenant.0)
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await
+        .map_err(store_error)?;
+    row.as_ref().map(rows::task).transpose()
+}
+
+const LIST_FILTER: &str = "t.tenant_id = $1 \
+    AND ($2::text IS NULL OR t.status = $2::agent_task_status) \
+    AND ($3::text IS NULL OR upper(t.agent_id) = upper($3)) \
+    AND ($4::text IS NULL OR t.task_type = $4) \
+    AND ($5::uuid IS NULL OR t.command_id = $5)";
+
+pub(crate) async fn list(
+    pool: &PgPool,
+    tenant: TenantId,
+    filter: &TaskFilter,
+    page: Page,
+) -> Result<Paginated<Task>, StoreError> {
+    let status = filter.status.map(TaskStatus::as_str);
+    let command = filter.command_id.map(|c| c.0);
+    let sql = format!(
+        "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE {LIST_FILTER} \
+         ORDER BY {CLAIM_ORDER} LIMIT $6 OFFSET $7"
+    );
+    let items = sqlx::query(&sql)
+        .bind(tenant.0)
+        .bind(status)
+        .bind(&filter.agent_id)
+        .bind(&filter.task_type)
+        .bind(command)
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    let count_sql = format!("SELECT count(*) FROM agent_tasks t WHERE {LIST_FILTER}");
+    let total: i64 = sqlx::query_scalar(&count_sql)
+        .bind(tenant.0)
+        .bind(status)
+        .bind(&filter.agent_id)
+        .bind(&filter.task_type)
+        .bind(command)
+        .fetch_one(pool)
+        .await
+        .map_err(store_error)?;
+    Ok(Paginated {
+        items: items.iter().map(rows::task).collect::<Result<_, _>>()?,
+        page,
+        total: u64::try_from(total).unwrap_or_default(),
+    })
+}
+
+/// Marks the chosen rows claimed. `$1` owner, `$2` lease in milliseconds.
+const CLAIM_UPDATE: &str = "UPDATE agent_tasks t SET status = 'in_progress', started_at = now(), \
+    attempts = t.attempts + 1, lease_owner = $1, \
+    lease_expires_at = now() + $2 * interval '1 millisecond' \
+    FROM chosen WHERE t.id = chosen.id";
+
+pub(crate) async fn claim(pool: &PgPool, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
+    if request.limit == 0 || request.task_types.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lease_ms = millis(request.lease_duration);
+    let rows = match &request.scope {
+        ClaimScope::Tenant(tenant) => {
+            let sql = format!(
+                "WITH chosen AS (SELECT t.id FROM agent_tasks t \
+                   WHERE t.tenant_id = $3 AND t.status = 'pending' AND t.run_at <= now() \
+                     AND t.task_type = ANY($4) AND {RUNNABLE} \
+                   ORDER BY {CLAIM_ORDER} LIMIT $5 FOR UPDATE OF t SKIP LOCKED) \
+                 {CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"
+            );
+            sqlx::query(&sql)
+                .bind(&request.owner)
+                .bind(lease_ms)
+                .bind(tenant.0)
+                .bind(&request.task_types)
+                .bind(i64::from(request.limit))
+                .fetch_all(pool)
+                .await
+        }
+        ClaimScope::AllTenants { per_tenant_cap } => {
+            // Lock a window of candidates in claim order, then keep at most
+            // `per_tenant_cap` of each tenant; the rest are released at commit.
+            let sql = format!(
+                "WITH candidates AS (SELECT t.id, t.tenant_id, t.priority, t.created_at FROM agent_tasks t \
+                   WHERE t.status = 'pending' AND t.run_at <= now() \
+                     AND t.task_type = ANY($3) AND {RUNNABLE} \
+                   ORDER BY {CLAIM_ORDER} LIMIT $4 FOR UPDATE OF t SKIP LOCKED), \
+                 ranked AS (SELECT c.id, c.priority, c.created_at, row_number() OVER \
+                   (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.created_at, c.id) AS rank \
+                   FROM candidates c), \
+                 chosen AS (SELECT r.id FROM ranked r WHERE r.rank <= $5 \
+                   ORDER BY r.priority DESC, r.created_at, r.id LIMIT $6) \
+                 {CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"
+            );
+            let window = i64::from(request.limit).saturating_mul(4);
+            sqlx::query(&sql)
+                .bind(&request.owner)
+                .bind(lease_ms)
+                .bind(&request.task_types)
+                .bind(window)
+                .bind(i64::from((*per_tenant_cap).max(1)))
+                .bind(i64::from(request.limit))
+                .fetch_all(pool)
+                .await
+        }
+    }
+    .map_err(store_error)?;
+    let mut tasks = rows.iter().map(rows::task).collect::<Result<Vec<_>, _>>()?;
+    tasks.sort_by(|a, b| {
+        b.priority
+            .cmp(&a.priority)
+            .then(a.created_at.cmp(&b.created_at))
+            .then(a.id.cmp(&b.id))
+    });
+    Ok(tasks)
+}
+
+pub(crate) async fn rescue_expired(
+    pool: &PgPool,
+    default_max_attempts: i32,
+    limit: u32,
+) -> Result<Vec<Task>, StoreError> {
+    let sql = format!(
+        "WITH expired AS (SELECT t.id FROM agent_tasks t \
+           WHERE t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < now() \
+           ORDER BY t.id LIMIT $2 FOR UPDATE OF t SKIP LOCKED), \
+         judged AS (SELECT t.id, t.attempts >= COALESCE(t.max_attempts, $1) AS exhausted, \
+           format('lease held by %s expired at %s', t.lease_owner, t.lease_expires_at) AS reason \
+           FROM agent_tasks t JOIN expired e ON e.id = t.id) \
+         UPDATE agent_tasks t SET \
+           status = CASE WHEN j.exhausted THEN 'failed' ELSE 'pending' END::agent_task_status, \
+           completed_at = CASE WHEN j.exhausted THEN now() END, \
+           error_message = CASE WHEN j.exhausted \
+             THEN 'Lease expired and attempts are exhausted: ' || j.reason ELSE t.error_message END, \
+           run_at = CASE WHEN j.exhausted THEN t.run_at ELSE now() END, \
+           lease_owner = NULL, lease_expires_at = NULL, \
+           errors = t.errors || jsonb_build_array(jsonb_build_object('attempt', t.attempts, \
+             'at', now(), 'kind', 'lease_expired', 'error', j.reason)) \
+         FROM judged j WHERE t.id = j.id AND t.status = 'in_progress' AND t.lease_expires_at < now() \
+         RETURNING {TASK_COLUMNS}"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(default_max_attempts)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    rows.iter().map(rows::task).collect()
+}
+
+pub(crate) async fn stats(pool: &PgPool, tenant: TenantId) -> Result<QueueStats, StoreError> {
+    let groups = sqlx::query(
+        "SELECT task_type, status::text AS status, count(*) AS n FROM agent_tasks \
+         WHERE tenant_id = $1 GROUP BY task_type, status",
+    )
+    .bind(tenant.0)
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    let mut counts: BTreeMap<String, u64> = TaskStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), 0))
+        .collect();
+    let mut by_type: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for row in &groups {
+        let task_type: String = row.try_get("task_type").map_err(store_error)?;
+        let status: String = row.try_get("status").map_err(store_error)?;
+        let n = u64::try_from(row.try_get::<i64, _>("n").map_err(store_error)?).unwrap_or_default();
+        *counts.entry(status.clone()).or_default() += n;
+        *by_type.entry(task_type).or_default().entry(status).or_default() += n;
+    }
+    let row = sqlx::query(
+        "SELECT \
+           (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM agent_tasks \
+             WHERE tenant_id = $1 AND status = 'pending' AND run_at <= now()) AS oldest, \
+           (SELECT count(*) FROM agent_tasks \
+             WHERE tenant_id = $1 AND status = 'in_progress' AND lease_owner IS NULL) AS unleased",
+    )
+    .bind(tenant.0)
+    .fetch_one(pool)
+    .await
+    .map_err(store_error)?;
+    Ok(QueueStats {
+        tenant_id: tenant,
+        counts,
+        by_type,
+        oldest_pending_age_seconds: row.try_get("oldest").map_err(store_error)?,
+        in_progress_without_lease: u64::try_from(
+            row.try_get::<i64, _>("unleased").map_err(store_error)?,
+        )
+        .unwrap_or_default(),
+    })
+}
+
+pub(crate) async fn insert(conn: &mut PgConnection, task: &NewTask) -> Result<Task, StoreError> {
+    let sql = format!(
+        "INSERT INTO agent_tasks AS t (id, tenant_id, command_id, agent_id, task_type, priority, title, \
+           description, payload, created_by_user_id, run_at, max_attempts, idempotency_key, requires_approval) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, now()), $12, $13, $14) \
+         RETURNING {TASK_COLUMNS}"
+    );
+    let row = sqlx::query(&sql)
+        .bind(task.id.0)
+        .bind(task.tenant_id.0)
+        .bind(task.command_id.map(|c| c.0))
+        .bind(&task.agent_id)
+        .bind(&task.task_type)
+        .bind(task.priority)
+        .bind(&task.title)
+        .bind(&task.description)
+        .bind(&task.payload)
+        .bind(task.created_by_user_id.map(|u| u.0))
+        .bind(task.run_at)
+        .bind(task.max_attempts)
+        .bind(&task.idempotency_key)
+        .bind(task.requires_approval)
+        .fetch_one(conn)
+        .await
+        .map_err(store_error)?;
+    rows::task(&row)
+}
+
+/// The three columns of a lease, as arrays for `UNNEST`.
+fn lease_arrays<'a>(leases: impl Iterator<Item = &'a Lease>) -> (Vec<Uuid>, Vec<String>, Vec<i32>) {
+    let mut ids = Vec::new();
+    let mut owners = Vec::new();
+    let mut attempts = Vec::new();
+    for lease in leases {
+        ids.push(lease.task_id.0);
+        owners.push(lease.owner.clone());
+        attempts.push(lease.attempt);
+    }
+    (ids, owners, attempts)
+}
+
+fn task_ids(ids: Vec<Uuid>) -> Vec<TaskId> {
+    ids.into_iter().map(TaskId).collect()
+}
+
+pub(crate) async fn lock_leased(conn: &mut PgConnection, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError> {
+    let (ids, owners, attempts) = lease_arrays(leases.iter());
+    let locked: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT t.id FROM agent_tasks t \
+         JOIN UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) \
+           ON t.id = l.id AND t.lease_owner = l.owner AND t.attempts = l.attempt \
+         WHERE t.status = 'in_progress' ORDER BY t.id FOR UPDATE OF t",
+    )
+    .bind(ids)
+    .bind(owners)
+    .bind(attempts)
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(task_ids(locked))
+}
+
+pub(crate) async fn complete(
+    conn: &mut PgConnection,
+    completions: &[Completion],
+) -> Result<Vec<TaskId>, StoreError> {
+    let (ids, owners, attempts) = lease_arrays(completions.iter().map(|c| &c.lease));
+    let results: Vec<Value> = completions.iter().map(|c| c.result.clone()).collect();
+    let summaries: Vec<&str> = completions.iter().map(|c| c.summary.as_str()).collect();
+    let written: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE agent_tasks t SET status = 'completed', result = c.result, result_summary = c.summary, \
+           error_message = NULL, completed_at = now(), lease_owner = NULL, lease_expires_at = NULL \
+         FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $4::jsonb[], $5::text[]) \
+           AS c(id, owner, attempt, result, summary) \
+         WHERE t.id = c.id AND t.status = 'in_progress' AND t.lease_owner = c.owner AND t.attempts = c.attempt \
+         RETURNING t.id",
+    )
+    .bind(ids)
+    .bind(owners)
+    .bind(attempts)
+    .bind(results)
+    .bind(summaries)
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(task_ids(written))
+}
+
+pub(crate) async fn fail(conn: &mut PgConnection, failures: &[Failure]) -> Result<Vec<TaskId>, StoreError> {
+    let (ids, owners, attempts) = lease_arrays(failures.iter().map(|f| &f.lease));
+    let kinds: Vec<&str> = failures.iter().map(|f| kind_label(f.kind)).collect();
+    let messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
+    let retry_ms: Vec<Option<i64>> = failures.iter().map(|f| f.retry_in.map(millis)).collect();
+    let written: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE agent_tasks t SET \
+           status = CASE WHEN f.retry_ms IS NULL THEN 'failed' ELSE 'pending' END::agent_task_status, \
+           error_message = f.message, \
+           completed_at = CASE WHEN f.retry_ms IS NULL THEN now() END, \
+           run_at = CASE WHEN f.retry_ms IS NULL THEN t.run_at \
+             ELSE now() + f.retry_ms * interval '1 millisecond' END, \
+           lease_owner = NULL, lease_expires_at = NULL, \
+           errors = t.errors || jsonb_build_array(jsonb_build_object('attempt', t.attempts, \
+             'at', now(), 'kind', f.kind, 'error', f.message)) \
+         FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $4::text[], $5::text[], $6::int8[]) \
+           AS f(id, owner, attempt, kind, message, retry_ms) \
+         WHERE t.id = f.id AND t.status = 'in_progress' AND t.lease_owner = f.owner AND t.attempts = f.attempt \
+         RETURNING t.id",
+    )
+    .bind(ids)
+    .bind(owners)
+    .bind(attempts)
+    .bind(kinds)
+    .bind(messages)
+    .bind(retry_ms)
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(task_ids(written))
+}
