@@ -44,6 +44,9 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Show the tenant's queue: tasks per status and type, the next pending tasks.
     Status,
+    /// Seed a demo tenant's data, enqueue tasks of every type, and run them (on SQLite by
+    /// default; arrives with the SQLite store).
+    Demo,
 }
 
 #[derive(Debug, Args)]

@@ -60,7 +60,9 @@ pub fn tenant(args: &GlobalArgs) -> Result<TenantId, CliError> {
     match &args.tenant_id {
         None => Ok(DEFAULT_TENANT_ID),
         Some(raw) => raw.parse().map_err(|_| {
-            CliError::Config(format!("--tenant-id / ZORA_TENANT_ID is not a UUID: '{raw}'"))
+            CliError::Config(format!(
+                "--tenant-id / ZORA_TENANT_ID is not a UUID: '{raw}'"
+            ))
         }),
     }
 }
@@ -79,8 +81,17 @@ mod tests {
             parse_database_url("POSTGRES://u@h/db"),
             Ok(DatabaseTarget::Postgres(_))
         ));
-        assert!(matches!(parse_database_url("sqlite://zora.db"), Ok(DatabaseTarget::Sqlite(_))));
-        assert!(matches!(parse_database_url("mysql://h/db"), Err(CliError::Config(_))));
-        assert!(matches!(parse_database_url("zora.db"), Err(CliError::Config(_))));
+        assert!(matches!(
+            parse_database_url("sqlite://zora.db"),
+            Ok(DatabaseTarget::Sqlite(_))
+        ));
+        assert!(matches!(
+            parse_database_url("mysql://h/db"),
+            Err(CliError::Config(_))
+        ));
+        assert!(matches!(
+            parse_database_url("zora.db"),
+            Err(CliError::Config(_))
+        ));
     }
 }

@@ -14,9 +14,16 @@ mod output;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     output::init_tracing(args.global.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
-        Err(err) => return exit::report(&exit::CliError::Failed(format!("cannot start the runtime: {err}"))),
+        Err(err) => {
+            return exit::report(&exit::CliError::Failed(format!(
+                "cannot start the runtime: {err}"
+            )));
+        }
     };
     match runtime.block_on(commands::run(args)) {
         Ok(code) => code,

@@ -15,7 +15,7 @@ pub async fn connect_postgres(target: &DatabaseTarget) -> Result<PgStore, CliErr
             Ok(zora_store_postgres::connect(url, &PgStoreOptions::default()).await?)
         }
         DatabaseTarget::Sqlite(_) => Err(CliError::Config(
-            "sqlite:// databases are not supported yet: the SQLite store is not built yet; \
+            "the SQLite store is not built yet (it lands with the next release): \
              set DATABASE_URL to a postgres:// URL"
                 .into(),
         )),

@@ -21,7 +21,7 @@ impl AgentId {
     /// Upper-cases `raw` and accepts it when it is one of `allowed`.
     pub fn parse(raw: &str, allowed: &[String]) -> Result<Self, ParseError> {
         let upper = raw.trim().to_uppercase();
-        if allowed.iter().any(|a| *a == upper) {
+        if allowed.contains(&upper) {
             Ok(Self(upper))
         } else {
             Err(ParseError::new(
@@ -60,7 +60,10 @@ mod tests {
     #[test]
     fn agent_ids_are_upper_cased_and_checked() {
         let roster = default_agents();
-        assert_eq!(AgentId::parse("lumina", &roster).expect("valid").as_str(), "LUMINA");
+        assert_eq!(
+            AgentId::parse("lumina", &roster).expect("valid").as_str(),
+            "LUMINA"
+        );
         let err = AgentId::parse("ODIN", &roster).expect_err("not in roster");
         assert_eq!(err.field, "agent_id");
         assert_eq!(

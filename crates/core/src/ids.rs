@@ -108,7 +108,9 @@ mod tests {
 
     #[test]
     fn ids_parse_in_any_case_and_display_lower_case() {
-        let id: TaskId = " 6F9619FF-8B86-D011-B42D-00C04FC964FF ".parse().expect("valid");
+        let id: TaskId = " 6F9619FF-8B86-D011-B42D-00C04FC964FF "
+            .parse()
+            .expect("valid");
         assert_eq!(id.to_string(), "6f9619ff-8b86-d011-b42d-00c04fc964ff");
         assert!("not-a-uuid".parse::<TaskId>().is_err());
     }

@@ -67,10 +67,7 @@ mod tests {
             total: 21,
         };
         assert!(page.has_more());
-        let last = Paginated::<()> {
-            total: 20,
-            ..page
-        };
+        let last = Paginated::<()> { total: 20, ..page };
         assert!(!last.has_more());
     }
 }

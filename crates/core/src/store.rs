@@ -11,12 +11,14 @@
 
 use async_trait::async_trait;
 
-use crate::climate::{ClimateProfile, Mission, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan};
+use crate::climate::{
+    ClimateProfile, Mission, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan,
+};
 use crate::command::{Command, CommandStatus, CommandUpdate, NewCommand};
 use crate::error::StoreError;
 use crate::ids::{
-    BrandId, CommandId, MissionId, PlanId, PlanItemId, ProductId, ProfileId, ShopProjectId,
-    TaskId, TenantId, ClimateMetaId,
+    BrandId, ClimateMetaId, CommandId, MissionId, PlanId, PlanItemId, ProductId, ProfileId,
+    ShopProjectId, TaskId, TenantId,
 };
 use crate::journal::{JournalEntry, NewJournalEntry};
 use crate::page::{Page, Paginated};
@@ -111,8 +113,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Paginated<JournalEntry>, StoreError>;
 
     /// `tenant`'s missions among `ids`, in `id` order.
-    async fn missions(&self, tenant: TenantId, ids: &[MissionId])
-    -> Result<Vec<Mission>, StoreError>;
+    async fn missions(
+        &self,
+        tenant: TenantId,
+        ids: &[MissionId],
+    ) -> Result<Vec<Mission>, StoreError>;
 
     /// `tenant`'s shop projects among `ids`, in `id` order.
     async fn shop_projects(
@@ -156,8 +161,10 @@ pub trait StoreTx: Send {
 
     /// Marks tasks `completed` with their result and summary, each only if its lease
     /// still holds; returns the ids written.
-    async fn complete_tasks(&mut self, completions: &[Completion])
-    -> Result<Vec<TaskId>, StoreError>;
+    async fn complete_tasks(
+        &mut self,
+        completions: &[Completion],
+    ) -> Result<Vec<TaskId>, StoreError>;
 
     /// Records failed attempts, each only if its lease still holds: back to `pending`
     /// with a later `run_at` when `retry_in` is set, else `failed`. Appends to `errors`.
@@ -185,8 +192,11 @@ pub trait StoreTx: Send {
         ids: &[ProfileId],
     ) -> Result<Vec<ClimateProfile>, StoreError>;
     /// `tenant`'s weekly plans among `ids`, in `id` order.
-    async fn plans(&mut self, tenant: TenantId, ids: &[PlanId])
-    -> Result<Vec<WeeklyPlan>, StoreError>;
+    async fn plans(
+        &mut self,
+        tenant: TenantId,
+        ids: &[PlanId],
+    ) -> Result<Vec<WeeklyPlan>, StoreError>;
     /// The items of `tenant`'s plans among `plan_ids`, by plan, then `created_at`, `id`.
     async fn plan_items(
         &mut self,
@@ -195,7 +205,11 @@ pub trait StoreTx: Send {
     ) -> Result<Vec<PlanItem>, StoreError>;
     /// Claims a plan for applying: `proposed → applied`, atomically. `false` when the
     /// plan is not `proposed` (another task applied it first).
-    async fn mark_plan_applied(&mut self, tenant: TenantId, plan: PlanId) -> Result<bool, StoreError>;
+    async fn mark_plan_applied(
+        &mut self,
+        tenant: TenantId,
+        plan: PlanId,
+    ) -> Result<bool, StoreError>;
     /// Creates missions (status `planned`).
     async fn insert_missions(&mut self, missions: &[NewMission]) -> Result<(), StoreError>;
     /// Links plan items of `tenant`'s plans to the missions created from them.
@@ -208,7 +222,8 @@ pub trait StoreTx: Send {
     // --- ZORA SHOP ---------------------------------------------------------------
 
     /// `tenant`'s brands among `ids`, in `id` order.
-    async fn brands(&mut self, tenant: TenantId, ids: &[BrandId]) -> Result<Vec<Brand>, StoreError>;
+    async fn brands(&mut self, tenant: TenantId, ids: &[BrandId])
+    -> Result<Vec<Brand>, StoreError>;
     /// `tenant`'s products among `ids`, in `id` order.
     async fn products(
         &mut self,
@@ -228,8 +243,10 @@ pub trait StoreTx: Send {
     // --- journal and commands ----------------------------------------------------
 
     /// Writes journal entries.
-    async fn insert_journal_entries(&mut self, entries: &[NewJournalEntry])
-    -> Result<(), StoreError>;
+    async fn insert_journal_entries(
+        &mut self,
+        entries: &[NewJournalEntry],
+    ) -> Result<(), StoreError>;
     /// Records a command in state `received`.
     async fn insert_command(&mut self, command: &NewCommand) -> Result<Command, StoreError>;
     /// Moves one of `tenant`'s commands to its next state; `false` when there is none.

@@ -274,7 +274,10 @@ mod tests {
     #[test]
     fn status_round_trips_through_its_label() {
         for status in TaskStatus::ALL {
-            assert_eq!(status.as_str().parse::<TaskStatus>().expect("label"), status);
+            assert_eq!(
+                status.as_str().parse::<TaskStatus>().expect("label"),
+                status
+            );
         }
         let err = "done".parse::<TaskStatus>().expect_err("not a status");
         assert_eq!(err.field, "status");

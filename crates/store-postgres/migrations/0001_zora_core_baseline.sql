@@ -47,6 +47,41 @@ BEGIN
   END IF;
 END $$;
 
+-- A table that already existed must have the shape the engine reads and writes: a
+-- table of the same name and another shape is an error naming it, not a silent success.
+DO $$
+DECLARE
+  needed CONSTANT jsonb := '{
+    "tenants": {"id": "uuid", "name": "varchar", "slug": "varchar"},
+    "users": {"id": "uuid", "tenant_id": "uuid"},
+    "journal_entries": {"id": "uuid", "tenant_id": "uuid", "category": "journal_category", "title": "varchar", "body": "text", "details": "jsonb", "author": "varchar", "created_at": "timestamptz"},
+    "climate_profiles": {"id": "uuid", "tenant_id": "uuid", "name": "varchar", "profile_type": "profile_type"},
+    "climate_missions": {"id": "uuid", "tenant_id": "uuid", "profile_id": "uuid", "title": "varchar", "description": "text", "category": "varchar", "status": "mission_status", "estimated_impact_kgco2": "numeric", "due_date": "date", "metadata": "jsonb", "created_at": "timestamptz"},
+    "climate_plans": {"id": "uuid", "tenant_id": "uuid", "profile_id": "uuid", "plan_type": "varchar", "period_start": "date", "period_end": "date", "status": "varchar"},
+    "climate_plan_items": {"id": "uuid", "plan_id": "uuid", "mission_id": "uuid", "title": "varchar", "description": "text", "category": "varchar", "estimated_impact_kgco2": "numeric", "status": "varchar", "created_at": "timestamptz"},
+    "brands": {"id": "uuid", "tenant_id": "uuid", "name": "varchar", "slug": "varchar"},
+    "products": {"id": "uuid", "tenant_id": "uuid", "name": "varchar", "slug": "varchar", "brand_id": "uuid"},
+    "product_climate_meta": {"id": "uuid", "tenant_id": "uuid", "product_id": "uuid", "climate_label": "varchar", "estimated_impact_kgco2": "numeric", "certifications": "text", "notes": "text"},
+    "zora_shop_projects": {"id": "uuid", "tenant_id": "uuid", "title": "varchar", "description": "text", "status": "varchar", "primary_brand_id": "uuid", "secondary_brand_id": "uuid", "theme": "varchar", "target_launch_date": "date", "created_at": "timestamptz"},
+    "agent_commands": {"id": "uuid", "tenant_id": "uuid", "created_by_user_id": "uuid", "raw_prompt": "text", "target_agents": "_text", "status": "agent_command_status", "parsed_summary": "text", "tasks_created_count": "int4", "error_message": "text", "metadata": "jsonb", "created_at": "timestamptz", "updated_at": "timestamptz"},
+    "agent_tasks": {"id": "uuid", "tenant_id": "uuid", "command_id": "uuid", "agent_id": "varchar", "task_type": "varchar", "status": "agent_task_status", "priority": "int4", "title": "varchar", "description": "text", "payload": "jsonb", "result": "jsonb", "result_summary": "text", "error_message": "text", "started_at": "timestamptz", "completed_at": "timestamptz", "created_by_user_id": "uuid", "created_at": "timestamptz", "updated_at": "timestamptz"}
+  }';
+  tbl TEXT; col TEXT; want TEXT; have TEXT;
+BEGIN
+  FOR tbl IN SELECT k FROM jsonb_object_keys(needed) AS k
+             WHERE to_regclass(format('%I.%I', current_schema(), k)) IS NOT NULL LOOP
+    FOR col, want IN SELECT key, value FROM jsonb_each_text(needed -> tbl) LOOP
+      SELECT udt_name INTO have FROM information_schema.columns
+       WHERE table_schema = current_schema() AND table_name = tbl AND column_name = col;
+      IF have IS NULL THEN
+        RAISE EXCEPTION 'table % exists with another shape: it has no column % (the engine needs % %)', tbl, col, col, want;
+      ELSIF have <> want THEN
+        RAISE EXCEPTION 'table % exists with another shape: column % is %, the engine needs %', tbl, col, have, want;
+      END IF;
+    END LOOP;
+  END LOOP;
+END $$;
+
 CREATE TABLE IF NOT EXISTS tenants (id UUID PRIMARY KEY DEFAULT uuid_generate_v4(), name VARCHAR(255) NOT NULL,
   slug VARCHAR(100) UNIQUE, description TEXT, metadata JSONB DEFAULT '{}', tenant_type TEXT DEFAULT 'private',
   created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), updated_at TIMESTAMPTZ);
@@ -127,40 +162,6 @@ CREATE TABLE IF NOT EXISTS agent_tasks (id UUID PRIMARY KEY DEFAULT uuid_generat
   created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), updated_at TIMESTAMPTZ DEFAULT NOW(),
   command_id UUID CONSTRAINT fk_agent_tasks_command_id REFERENCES agent_commands(id) ON DELETE SET NULL,
   result JSONB);
-
--- A table that already existed must have the shape the engine reads and writes: a
--- table of the same name and another shape is an error naming it, not a silent success.
-DO $$
-DECLARE
-  needed CONSTANT jsonb := '{
-    "tenants": {"id": "uuid", "name": "varchar", "slug": "varchar"},
-    "users": {"id": "uuid", "tenant_id": "uuid"},
-    "journal_entries": {"id": "uuid", "tenant_id": "uuid", "category": "journal_category", "title": "varchar", "body": "text", "details": "jsonb", "author": "varchar", "created_at": "timestamptz"},
-    "climate_profiles": {"id": "uuid", "tenant_id": "uuid", "name": "varchar", "profile_type": "profile_type"},
-    "climate_missions": {"id": "uuid", "tenant_id": "uuid", "profile_id": "uuid", "title": "varchar", "description": "text", "category": "varchar", "status": "mission_status", "estimated_impact_kgco2": "numeric", "due_date": "date", "metadata": "jsonb", "created_at": "timestamptz"},
-    "climate_plans": {"id": "uuid", "tenant_id": "uuid", "profile_id": "uuid", "plan_type": "varchar", "period_start": "date", "period_end": "date", "status": "varchar"},
-    "climate_plan_items": {"id": "uuid", "plan_id": "uuid", "mission_id": "uuid", "title": "varchar", "description": "text", "category": "varchar", "estimated_impact_kgco2": "numeric", "status": "varchar", "created_at": "timestamptz"},
-    "brands": {"id": "uuid", "tenant_id": "uuid", "name": "varchar", "slug": "varchar"},
-    "products": {"id": "uuid", "tenant_id": "uuid", "name": "varchar", "slug": "varchar", "brand_id": "uuid"},
-    "product_climate_meta": {"id": "uuid", "tenant_id": "uuid", "product_id": "uuid", "climate_label": "varchar", "estimated_impact_kgco2": "numeric", "certifications": "text", "notes": "text"},
-    "zora_shop_projects": {"id": "uuid", "tenant_id": "uuid", "title": "varchar", "description": "text", "status": "varchar", "primary_brand_id": "uuid", "secondary_brand_id": "uuid", "theme": "varchar", "target_launch_date": "date", "created_at": "timestamptz"},
-    "agent_commands": {"id": "uuid", "tenant_id": "uuid", "created_by_user_id": "uuid", "raw_prompt": "text", "target_agents": "_text", "status": "agent_command_status", "parsed_summary": "text", "tasks_created_count": "int4", "error_message": "text", "metadata": "jsonb", "created_at": "timestamptz", "updated_at": "timestamptz"},
-    "agent_tasks": {"id": "uuid", "tenant_id": "uuid", "command_id": "uuid", "agent_id": "varchar", "task_type": "varchar", "status": "agent_task_status", "priority": "int4", "title": "varchar", "description": "text", "payload": "jsonb", "result": "jsonb", "result_summary": "text", "error_message": "text", "started_at": "timestamptz", "completed_at": "timestamptz", "created_by_user_id": "uuid", "created_at": "timestamptz", "updated_at": "timestamptz"}
-  }';
-  tbl TEXT; col TEXT; want TEXT; have TEXT;
-BEGIN
-  FOR tbl IN SELECT jsonb_object_keys(needed) LOOP
-    FOR col, want IN SELECT key, value FROM jsonb_each_text(needed -> tbl) LOOP
-      SELECT udt_name INTO have FROM information_schema.columns
-       WHERE table_schema = current_schema() AND table_name = tbl AND column_name = col;
-      IF have IS NULL THEN
-        RAISE EXCEPTION 'table % exists with another shape: it has no column % (the engine needs % %)', tbl, col, col, want;
-      ELSIF have <> want THEN
-        RAISE EXCEPTION 'table % exists with another shape: column % is %, the engine needs %', tbl, col, have, want;
-      END IF;
-    END LOOP;
-  END LOOP;
-END $$;
 
 DO $$
 DECLARE t TEXT;

@@ -1,13 +1,18 @@
 //! Climate OS queries: profiles, weekly plans and items, missions.
 
 use sqlx::{PgConnection, PgPool};
-use zora_core::climate::{ClimateProfile, Mission, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan};
+use zora_core::climate::{
+    ClimateProfile, Mission, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan,
+};
 use zora_core::{MissionId, PlanId, PlanItemId, ProfileId, StoreError, TenantId};
 
 use crate::error::store_error;
 use crate::rows::{self, uuids};
 
-pub(crate) async fn insert_profile(conn: &mut PgConnection, profile: &NewProfile) -> Result<(), StoreError> {
+pub(crate) async fn insert_profile(
+    conn: &mut PgConnection,
+    profile: &NewProfile,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO climate_profiles (id, tenant_id, name, profile_type) VALUES ($1, $2, $3, $4::profile_type)",
     )
@@ -121,7 +126,10 @@ pub(crate) async fn mark_plan_applied(
     Ok(done.rows_affected() == 1)
 }
 
-pub(crate) async fn insert_missions(conn: &mut PgConnection, missions: &[NewMission]) -> Result<(), StoreError> {
+pub(crate) async fn insert_missions(
+    conn: &mut PgConnection,
+    missions: &[NewMission],
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO climate_missions (id, tenant_id, profile_id, title, description, category, \
            estimated_impact_kgco2, due_date, notes, metadata) \
@@ -156,7 +164,12 @@ pub(crate) async fn link_plan_items(
     )
     .bind(tenant.0)
     .bind(links.iter().map(|(item, _)| item.0).collect::<Vec<_>>())
-    .bind(links.iter().map(|(_, mission)| mission.0).collect::<Vec<_>>())
+    .bind(
+        links
+            .iter()
+            .map(|(_, mission)| mission.0)
+            .collect::<Vec<_>>(),
+    )
     .execute(conn)
     .await
     .map_err(store_error)?;

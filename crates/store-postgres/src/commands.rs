@@ -11,7 +11,10 @@ const COMMAND_COLUMNS: &str = "id, tenant_id, created_by_user_id, raw_prompt, ta
     status::text AS status, parsed_summary, COALESCE(tasks_created_count, 0) AS tasks_created_count, \
     error_message, COALESCE(metadata, '{}'::jsonb) AS metadata, created_at, updated_at";
 
-pub(crate) async fn insert(conn: &mut PgConnection, command: &NewCommand) -> Result<Command, StoreError> {
+pub(crate) async fn insert(
+    conn: &mut PgConnection,
+    command: &NewCommand,
+) -> Result<Command, StoreError> {
     let sql = format!(
         "INSERT INTO agent_commands (id, tenant_id, created_by_user_id, raw_prompt, target_agents) \
          VALUES ($1, $2, $3, $4, $5) RETURNING {COMMAND_COLUMNS}"
@@ -52,15 +55,23 @@ pub(crate) async fn update(
     Ok(done.rows_affected() == 1)
 }
 
-pub(crate) async fn get(pool: &PgPool, tenant: TenantId, id: CommandId) -> Result<Option<Command>, StoreError> {
-    let sql = format!("SELECT {COMMAND_COLUMNS} FROM agent_commands WHERE tenant_id = $1 AND id = $2");
+pub(crate) async fn get(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: CommandId,
+) -> Result<Option<Command>, StoreError> {
+    let sql =
+        format!("SELECT {COMMAND_COLUMNS} FROM agent_commands WHERE tenant_id = $1 AND id = $2");
     let row = sqlx::query(&sql)
         .bind(tenant.0)
         .bind(id.0)
         .fetch_optional(pool)
         .await
         .map_err(store_error)?;
-    row.as_ref().map(rows::command).transpose().map_err(store_error)
+    row.as_ref()
+        .map(rows::command)
+        .transpose()
+        .map_err(store_error)
 }
 
 pub(crate) async fn list(

@@ -4,6 +4,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection};
 
 use crate::error::PgError;
 use crate::store::PgStore;
@@ -38,17 +39,33 @@ pub async fn connect(url: &str, options: &PgStoreOptions) -> Result<PgStore, PgE
         "{}:{}/{}",
         connect_options.get_host(),
         connect_options.get_port(),
-        connect_options.get_database().unwrap_or("(default database)")
+        connect_options
+            .get_database()
+            .unwrap_or("(default database)")
     );
+    // One direct connection first: the pool would retry a refused connection until its
+    // timeout and then report only that it timed out; this reports why.
+    let probe = tokio::time::timeout(
+        options.connect_timeout,
+        PgConnection::connect_with(&connect_options),
+    )
+    .await
+    .map_err(|_| PgError::Connect {
+        target: target.clone(),
+        reason: format!(
+            "the server did not answer within {:?}",
+            options.connect_timeout
+        ),
+    })?
+    .map_err(|e| PgError::Connect {
+        target: target.clone(),
+        reason: connect_reason(&e),
+    })?;
+    let _ = probe.close().await;
     let pool = PgPoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.connect_timeout)
-        .connect_with(connect_options)
-        .await
-        .map_err(|e| PgError::Connect {
-            target,
-            reason: connect_reason(&e),
-        })?;
+        .connect_lazy_with(connect_options);
     Ok(PgStore::new(pool))
 }
 

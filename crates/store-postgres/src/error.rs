@@ -51,7 +51,10 @@ fn database_error(db: &dyn DatabaseError) -> StoreError {
         "23503" => StoreError::MissingReference { constraint },
         "23514" | "23502" | "22P02" | "22001" | "22003" | "22007" | "22008" | "22023" => {
             StoreError::InvalidValue {
-                detail: db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned()),
+                detail: db
+                    .constraint()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| db.message().to_owned()),
             }
         }
         // serialization_failure, deadlock_detected, lock_not_available, query_canceled
@@ -60,7 +63,9 @@ fn database_error(db: &dyn DatabaseError) -> StoreError {
         "40001" | "40P01" | "55P03" | "57014" | "25P03" | "57P01" | "57P02" | "57P03" | "53300" => {
             StoreError::Transient(format!("{} (SQLSTATE {code})", db.message()))
         }
-        c if c.starts_with("08") => StoreError::Transient(format!("{} (SQLSTATE {code})", db.message())),
+        c if c.starts_with("08") => {
+            StoreError::Transient(format!("{} (SQLSTATE {code})", db.message()))
+        }
         "42P01" | "42703" | "42704" | "42883" => StoreError::Schema(format!(
             "the database schema is not what this binary needs ({}): run `zora migrate`",
             db.message()

@@ -7,7 +7,10 @@ use zora_core::{Page, Paginated, StoreError, TenantId};
 use crate::error::store_error;
 use crate::rows;
 
-pub(crate) async fn insert(conn: &mut PgConnection, entries: &[NewJournalEntry]) -> Result<(), StoreError> {
+pub(crate) async fn insert(
+    conn: &mut PgConnection,
+    entries: &[NewJournalEntry],
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO journal_entries (id, tenant_id, category, title, body, details, author) \
          SELECT e.id, e.tenant_id, e.category::journal_category, e.title, e.body, e.details, e.author \
@@ -27,7 +30,11 @@ pub(crate) async fn insert(conn: &mut PgConnection, entries: &[NewJournalEntry])
     Ok(())
 }
 
-pub(crate) async fn list(pool: &PgPool, tenant: TenantId, page: Page) -> Result<Paginated<JournalEntry>, StoreError> {
+pub(crate) async fn list(
+    pool: &PgPool,
+    tenant: TenantId,
+    page: Page,
+) -> Result<Paginated<JournalEntry>, StoreError> {
     let found = sqlx::query(
         "SELECT id, tenant_id, category::text AS category, title, body, details, author, created_at \
          FROM journal_entries WHERE tenant_id = $1 ORDER BY created_at DESC, id ASC LIMIT $2 OFFSET $3",
@@ -38,11 +45,12 @@ pub(crate) async fn list(pool: &PgPool, tenant: TenantId, page: Page) -> Result<
     .fetch_all(pool)
     .await
     .map_err(store_error)?;
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM journal_entries WHERE tenant_id = $1")
-        .bind(tenant.0)
-        .fetch_one(pool)
-        .await
-        .map_err(store_error)?;
+    let total: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM journal_entries WHERE tenant_id = $1")
+            .bind(tenant.0)
+            .fetch_one(pool)
+            .await
+            .map_err(store_error)?;
     Ok(Paginated {
         items: rows::all(&found, rows::journal_entry)?,
         page,

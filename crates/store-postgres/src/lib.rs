@@ -20,3 +20,4 @@ pub use connect::{PgStoreOptions, connect};
 pub use error::PgError;
 pub use migrate::{MigrationReport, migrate, schema_state};
 pub use store::PgStore;
+pub use tasks::claim_sql;

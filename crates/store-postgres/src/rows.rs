@@ -100,7 +100,10 @@ pub(crate) fn all<T>(
     rows: &[PgRow],
     f: fn(&PgRow) -> Result<T, sqlx::Error>,
 ) -> Result<Vec<T>, StoreError> {
-    rows.iter().map(f).collect::<Result<_, _>>().map_err(store_error)
+    rows.iter()
+        .map(f)
+        .collect::<Result<_, _>>()
+        .map_err(store_error)
 }
 
 pub(crate) fn profile(row: &PgRow) -> Result<ClimateProfile, sqlx::Error> {

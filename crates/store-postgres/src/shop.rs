@@ -3,15 +3,18 @@
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 use zora_core::shop::{
-    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Patch, Product, ProductClimateMeta,
-    ShopProject, UpsertAction,
+    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Patch, Product,
+    ProductClimateMeta, ShopProject, UpsertAction,
 };
 use zora_core::{BrandId, ClimateMetaId, ProductId, ShopProjectId, StoreError, TenantId};
 
 use crate::error::store_error;
 use crate::rows::{self, uuids};
 
-pub(crate) async fn insert_brand(conn: &mut PgConnection, brand: &NewBrand) -> Result<(), StoreError> {
+pub(crate) async fn insert_brand(
+    conn: &mut PgConnection,
+    brand: &NewBrand,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO brands (id, tenant_id, name, slug) VALUES ($1, $2, $3, $4)")
         .bind(brand.id.0)
         .bind(brand.tenant_id.0)
@@ -23,16 +26,21 @@ pub(crate) async fn insert_brand(conn: &mut PgConnection, brand: &NewBrand) -> R
     Ok(())
 }
 
-pub(crate) async fn insert_product(conn: &mut PgConnection, product: &NewProduct) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO products (id, tenant_id, name, slug, brand_id) VALUES ($1, $2, $3, $4, $5)")
-        .bind(product.id.0)
-        .bind(product.tenant_id.0)
-        .bind(&product.name)
-        .bind(&product.slug)
-        .bind(product.brand_id.map(|b| b.0))
-        .execute(conn)
-        .await
-        .map_err(store_error)?;
+pub(crate) async fn insert_product(
+    conn: &mut PgConnection,
+    product: &NewProduct,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO products (id, tenant_id, name, slug, brand_id) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(product.id.0)
+    .bind(product.tenant_id.0)
+    .bind(&product.name)
+    .bind(&product.slug)
+    .bind(product.brand_id.map(|b| b.0))
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
     Ok(())
 }
 

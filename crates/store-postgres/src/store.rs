@@ -8,8 +8,8 @@ use zora_core::journal::JournalEntry;
 use zora_core::shop::{ProductClimateMeta, ShopProject};
 use zora_core::stats::QueueStats;
 use zora_core::{
-    ClaimRequest, CommandId, MissionId, Page, Paginated, ProductId, SchemaState, ShopProjectId, Store,
-    StoreError, StoreTx, Task, TaskFilter, TaskId, TenantId,
+    ClaimRequest, CommandId, MissionId, Page, Paginated, ProductId, SchemaState, ShopProjectId,
+    Store, StoreError, StoreTx, Task, TaskFilter, TaskId, TenantId,
 };
 
 use crate::error::store_error;
@@ -41,10 +41,12 @@ impl Store for PgStore {
     }
 
     async fn schema_state(&self) -> Result<SchemaState, StoreError> {
-        migrate::schema_state(&self.pool).await.map_err(|e| match e {
-            crate::PgError::Store(inner) => inner,
-            other => StoreError::Schema(other.to_string()),
-        })
+        migrate::schema_state(&self.pool)
+            .await
+            .map_err(|e| match e {
+                crate::PgError::Store(inner) => inner,
+                other => StoreError::Schema(other.to_string()),
+            })
     }
 
     async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError> {
@@ -81,7 +83,11 @@ impl Store for PgStore {
         tasks::stats(&self.pool, tenant).await
     }
 
-    async fn get_command(&self, tenant: TenantId, id: CommandId) -> Result<Option<Command>, StoreError> {
+    async fn get_command(
+        &self,
+        tenant: TenantId,
+        id: CommandId,
+    ) -> Result<Option<Command>, StoreError> {
         commands::get(&self.pool, tenant, id).await
     }
 
@@ -102,7 +108,11 @@ impl Store for PgStore {
         journal::list(&self.pool, tenant, page).await
     }
 
-    async fn missions(&self, tenant: TenantId, ids: &[MissionId]) -> Result<Vec<Mission>, StoreError> {
+    async fn missions(
+        &self,
+        tenant: TenantId,
+        ids: &[MissionId],
+    ) -> Result<Vec<Mission>, StoreError> {
         climate::missions(&self.pool, tenant, ids).await
     }
 

@@ -38,8 +38,13 @@ fn millis(duration: std::time::Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
-pub(crate) async fn get(pool: &PgPool, tenant: TenantId, id: TaskId) -> Result<Option<Task>, StoreError> {
-    let sql = format!("SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = $1 AND t.id = $2");
+pub(crate) async fn get(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: TaskId,
+) -> Result<Option<Task>, StoreError> {
+    let sql =
+        format!("SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = $1 AND t.id = $2");
     let row = sqlx::query(&sql)
         .bind(tenant.0)
         .bind(id.0)
@@ -101,52 +106,64 @@ const CLAIM_UPDATE: &str = "UPDATE agent_tasks t SET status = 'in_progress', sta
     lease_expires_at = now() + $2 * interval '1 millisecond' \
     FROM chosen WHERE t.id = chosen.id";
 
+/// The claim statement for one tenant (`all_tenants = false`: binds owner, lease ms,
+/// tenant, types, limit) or across tenants (binds owner, lease ms, types, window, cap,
+/// limit). Public so that tests and operators can `EXPLAIN` exactly what runs.
+pub fn claim_sql(all_tenants: bool) -> String {
+    if all_tenants {
+        // Lock a window of candidates in claim order, then keep at most `per_tenant_cap`
+        // of each tenant; the rest are released at commit.
+        format!(
+            "WITH candidates AS (SELECT t.id, t.tenant_id, t.priority, t.created_at FROM agent_tasks t \
+               WHERE t.status = 'pending' AND t.run_at <= now() \
+                 AND t.task_type = ANY($3) AND {RUNNABLE} \
+               ORDER BY {CLAIM_ORDER} LIMIT $4 FOR UPDATE OF t SKIP LOCKED), \
+             ranked AS (SELECT c.id, c.priority, c.created_at, row_number() OVER \
+               (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.created_at, c.id) AS rank \
+               FROM candidates c), \
+             chosen AS (SELECT r.id FROM ranked r WHERE r.rank <= $5 \
+               ORDER BY r.priority DESC, r.created_at, r.id LIMIT $6) \
+             {CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"
+        )
+    } else {
+        format!(
+            "WITH chosen AS (SELECT t.id FROM agent_tasks t \
+               WHERE t.tenant_id = $3 AND t.status = 'pending' AND t.run_at <= now() \
+                 AND t.task_type = ANY($4) AND {RUNNABLE} \
+               ORDER BY {CLAIM_ORDER} LIMIT $5 FOR UPDATE OF t SKIP LOCKED) \
+             {CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"
+        )
+    }
+}
+
+/// How many candidates a claim across tenants locks per task it may take.
+const ALL_TENANTS_WINDOW: i64 = 4;
+
 pub(crate) async fn claim(pool: &PgPool, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
     if request.limit == 0 || request.task_types.is_empty() {
         return Ok(Vec::new());
     }
     let lease_ms = millis(request.lease_duration);
+    let limit = i64::from(request.limit);
     let rows = match &request.scope {
         ClaimScope::Tenant(tenant) => {
-            let sql = format!(
-                "WITH chosen AS (SELECT t.id FROM agent_tasks t \
-                   WHERE t.tenant_id = $3 AND t.status = 'pending' AND t.run_at <= now() \
-                     AND t.task_type = ANY($4) AND {RUNNABLE} \
-                   ORDER BY {CLAIM_ORDER} LIMIT $5 FOR UPDATE OF t SKIP LOCKED) \
-                 {CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"
-            );
-            sqlx::query(&sql)
+            sqlx::query(&claim_sql(false))
                 .bind(&request.owner)
                 .bind(lease_ms)
                 .bind(tenant.0)
                 .bind(&request.task_types)
-                .bind(i64::from(request.limit))
+                .bind(limit)
                 .fetch_all(pool)
                 .await
         }
         ClaimScope::AllTenants { per_tenant_cap } => {
-            // Lock a window of candidates in claim order, then keep at most
-            // `per_tenant_cap` of each tenant; the rest are released at commit.
-            let sql = format!(
-                "WITH candidates AS (SELECT t.id, t.tenant_id, t.priority, t.created_at FROM agent_tasks t \
-                   WHERE t.status = 'pending' AND t.run_at <= now() \
-                     AND t.task_type = ANY($3) AND {RUNNABLE} \
-                   ORDER BY {CLAIM_ORDER} LIMIT $4 FOR UPDATE OF t SKIP LOCKED), \
-                 ranked AS (SELECT c.id, c.priority, c.created_at, row_number() OVER \
-                   (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.created_at, c.id) AS rank \
-                   FROM candidates c), \
-                 chosen AS (SELECT r.id FROM ranked r WHERE r.rank <= $5 \
-                   ORDER BY r.priority DESC, r.created_at, r.id LIMIT $6) \
-                 {CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"
-            );
-            let window = i64::from(request.limit).saturating_mul(4);
-            sqlx::query(&sql)
+            sqlx::query(&claim_sql(true))
                 .bind(&request.owner)
                 .bind(lease_ms)
                 .bind(&request.task_types)
-                .bind(window)
+                .bind(limit.saturating_mul(ALL_TENANTS_WINDOW))
                 .bind(i64::from((*per_tenant_cap).max(1)))
-                .bind(i64::from(request.limit))
+                .bind(limit)
                 .fetch_all(pool)
                 .await
         }
@@ -214,7 +231,11 @@ pub(crate) async fn stats(pool: &PgPool, tenant: TenantId) -> Result<QueueStats,
         let status: String = row.try_get("status").map_err(store_error)?;
         let n = u64::try_from(row.try_get::<i64, _>("n").map_err(store_error)?).unwrap_or_default();
         *counts.entry(status.clone()).or_default() += n;
-        *by_type.entry(task_type).or_default().entry(status).or_default() += n;
+        *by_type
+            .entry(task_type)
+            .or_default()
+            .entry(status)
+            .or_default() += n;
     }
     let row = sqlx::query(
         "SELECT \
@@ -284,7 +305,10 @@ fn task_ids(ids: Vec<Uuid>) -> Vec<TaskId> {
     ids.into_iter().map(TaskId).collect()
 }
 
-pub(crate) async fn lock_leased(conn: &mut PgConnection, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError> {
+pub(crate) async fn lock_leased(
+    conn: &mut PgConnection,
+    leases: &[Lease],
+) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(leases.iter());
     let locked: Vec<Uuid> = sqlx::query_scalar(
         "SELECT t.id FROM agent_tasks t \
@@ -327,7 +351,10 @@ pub(crate) async fn complete(
     Ok(task_ids(written))
 }
 
-pub(crate) async fn fail(conn: &mut PgConnection, failures: &[Failure]) -> Result<Vec<TaskId>, StoreError> {
+pub(crate) async fn fail(
+    conn: &mut PgConnection,
+    failures: &[Failure],
+) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(failures.iter().map(|f| &f.lease));
     let kinds: Vec<&str> = failures.iter().map(|f| kind_label(f.kind)).collect();
     let messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();

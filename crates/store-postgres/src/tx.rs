@@ -29,7 +29,10 @@ impl PgTx {
     }
 
     async fn run(&mut self, sql: &'static str) -> Result<(), StoreError> {
-        sqlx::query(sql).execute(&mut *self.tx).await.map_err(store_error)?;
+        sqlx::query(sql)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 }
@@ -64,7 +67,10 @@ impl StoreTx for PgTx {
         tasks::lock_leased(&mut self.tx, leases).await
     }
 
-    async fn complete_tasks(&mut self, completions: &[Completion]) -> Result<Vec<TaskId>, StoreError> {
+    async fn complete_tasks(
+        &mut self,
+        completions: &[Completion],
+    ) -> Result<Vec<TaskId>, StoreError> {
         tasks::complete(&mut self.tx, completions).await
     }
 
@@ -99,19 +105,35 @@ impl StoreTx for PgTx {
         shop::insert_product(&mut self.tx, product).await
     }
 
-    async fn profiles(&mut self, tenant: TenantId, ids: &[ProfileId]) -> Result<Vec<ClimateProfile>, StoreError> {
+    async fn profiles(
+        &mut self,
+        tenant: TenantId,
+        ids: &[ProfileId],
+    ) -> Result<Vec<ClimateProfile>, StoreError> {
         climate::profiles(&mut self.tx, tenant, ids).await
     }
 
-    async fn plans(&mut self, tenant: TenantId, ids: &[PlanId]) -> Result<Vec<WeeklyPlan>, StoreError> {
+    async fn plans(
+        &mut self,
+        tenant: TenantId,
+        ids: &[PlanId],
+    ) -> Result<Vec<WeeklyPlan>, StoreError> {
         climate::plans(&mut self.tx, tenant, ids).await
     }
 
-    async fn plan_items(&mut self, tenant: TenantId, plan_ids: &[PlanId]) -> Result<Vec<PlanItem>, StoreError> {
+    async fn plan_items(
+        &mut self,
+        tenant: TenantId,
+        plan_ids: &[PlanId],
+    ) -> Result<Vec<PlanItem>, StoreError> {
         climate::plan_items(&mut self.tx, tenant, plan_ids).await
     }
 
-    async fn mark_plan_applied(&mut self, tenant: TenantId, plan: PlanId) -> Result<bool, StoreError> {
+    async fn mark_plan_applied(
+        &mut self,
+        tenant: TenantId,
+        plan: PlanId,
+    ) -> Result<bool, StoreError> {
         climate::mark_plan_applied(&mut self.tx, tenant, plan).await
     }
 
@@ -127,11 +149,19 @@ impl StoreTx for PgTx {
         climate::link_plan_items(&mut self.tx, tenant, links).await
     }
 
-    async fn brands(&mut self, tenant: TenantId, ids: &[BrandId]) -> Result<Vec<Brand>, StoreError> {
+    async fn brands(
+        &mut self,
+        tenant: TenantId,
+        ids: &[BrandId],
+    ) -> Result<Vec<Brand>, StoreError> {
         shop::brands(&mut self.tx, tenant, ids).await
     }
 
-    async fn products(&mut self, tenant: TenantId, ids: &[ProductId]) -> Result<Vec<Product>, StoreError> {
+    async fn products(
+        &mut self,
+        tenant: TenantId,
+        ids: &[ProductId],
+    ) -> Result<Vec<Product>, StoreError> {
         shop::products(&mut self.tx, tenant, ids).await
     }
 
@@ -142,11 +172,17 @@ impl StoreTx for PgTx {
         shop::upsert_climate_meta(&mut self.tx, upsert).await
     }
 
-    async fn insert_shop_projects(&mut self, projects: &[NewShopProject]) -> Result<(), StoreError> {
+    async fn insert_shop_projects(
+        &mut self,
+        projects: &[NewShopProject],
+    ) -> Result<(), StoreError> {
         shop::insert_shop_projects(&mut self.tx, projects).await
     }
 
-    async fn insert_journal_entries(&mut self, entries: &[NewJournalEntry]) -> Result<(), StoreError> {
+    async fn insert_journal_entries(
+        &mut self,
+        entries: &[NewJournalEntry],
+    ) -> Result<(), StoreError> {
         journal::insert(&mut self.tx, entries).await
     }
 

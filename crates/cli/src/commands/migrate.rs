@@ -10,7 +10,11 @@ use crate::exit::CliError;
 use crate::open::connect_postgres;
 use crate::output::print_json;
 
-pub async fn run(target: &DatabaseTarget, args: &MigrateArgs, json: bool) -> Result<ExitCode, CliError> {
+pub async fn run(
+    target: &DatabaseTarget,
+    args: &MigrateArgs,
+    json: bool,
+) -> Result<ExitCode, CliError> {
     let store = connect_postgres(target).await?;
     if args.check {
         let state = zora_store_postgres::schema_state(store.pool()).await?;
@@ -23,10 +27,18 @@ pub async fn run(target: &DatabaseTarget, args: &MigrateArgs, json: bool) -> Res
         } else if state.is_current() {
             println!("The database schema is current.");
         } else {
-            println!("{} pending: {}", state.pending.len(), state.pending.join(", "));
+            println!(
+                "{} pending: {}",
+                state.pending.len(),
+                state.pending.join(", ")
+            );
             println!("Run `zora migrate` to apply them.");
         }
-        return Ok(if state.is_current() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        return Ok(if state.is_current() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
     }
     let report = zora_store_postgres::migrate(store.pool()).await?;
     if json {

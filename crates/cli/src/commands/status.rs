@@ -12,7 +12,11 @@ use crate::output::print_json;
 /// How many of the next pending tasks the text output lists.
 const NEXT_PENDING: u32 = 5;
 
-pub async fn run(target: &DatabaseTarget, tenant: TenantId, json: bool) -> Result<ExitCode, CliError> {
+pub async fn run(
+    target: &DatabaseTarget,
+    tenant: TenantId,
+    json: bool,
+) -> Result<ExitCode, CliError> {
     let store = open_store(target).await?;
     let stats = store.queue_stats(tenant).await?;
     if json {
@@ -21,7 +25,11 @@ pub async fn run(target: &DatabaseTarget, tenant: TenantId, json: bool) -> Resul
     }
     println!("Tenant: {tenant}");
     for status in TaskStatus::ALL {
-        let n = stats.counts.get(status.as_str()).copied().unwrap_or_default();
+        let n = stats
+            .counts
+            .get(status.as_str())
+            .copied()
+            .unwrap_or_default();
         println!("  {:<12} {n}", status.as_str());
     }
     if let Some(age) = stats.oldest_pending_age_seconds {
@@ -37,11 +45,16 @@ pub async fn run(target: &DatabaseTarget, tenant: TenantId, json: bool) -> Resul
         status: Some(TaskStatus::Pending),
         ..TaskFilter::default()
     };
-    let next = store.list_tasks(tenant, &filter, Page::new(NEXT_PENDING, 0)).await?;
+    let next = store
+        .list_tasks(tenant, &filter, Page::new(NEXT_PENDING, 0))
+        .await?;
     if !next.items.is_empty() {
         println!("Next pending:");
         for task in &next.items {
-            println!("  {}  p{}  {}  {}", task.id, task.priority, task.task_type, task.title);
+            println!(
+                "  {}  p{}  {}  {}",
+                task.id, task.priority, task.task_type, task.title
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

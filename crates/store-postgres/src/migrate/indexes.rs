@@ -35,22 +35,49 @@ const fn unique(name: &'static str, on: &'static str) -> IndexDef {
 /// ZORA CORE 2.2's indexes, then the engine's own.
 const INDEXES: &[IndexDef] = &[
     index("idx_journal_entries_tenant", "journal_entries (tenant_id)"),
-    index("idx_journal_entries_tenant_category", "journal_entries (tenant_id, category)"),
-    index("idx_journal_entries_tenant_created", "journal_entries (tenant_id, created_at DESC)"),
+    index(
+        "idx_journal_entries_tenant_category",
+        "journal_entries (tenant_id, category)",
+    ),
+    index(
+        "idx_journal_entries_tenant_created",
+        "journal_entries (tenant_id, created_at DESC)",
+    ),
     index("idx_journal_entries_category", "journal_entries (category)"),
     index("idx_journal_entries_author", "journal_entries (author)"),
-    index("idx_journal_entries_created_at", "journal_entries (created_at DESC)"),
-    index("idx_journal_entries_title_trgm", "journal_entries USING gin (title gin_trgm_ops)"),
-    unique("idx_climate_profiles_unique_primary", "climate_profiles (tenant_id) WHERE is_primary = true"),
+    index(
+        "idx_journal_entries_created_at",
+        "journal_entries (created_at DESC)",
+    ),
+    index(
+        "idx_journal_entries_title_trgm",
+        "journal_entries USING gin (title gin_trgm_ops)",
+    ),
+    unique(
+        "idx_climate_profiles_unique_primary",
+        "climate_profiles (tenant_id) WHERE is_primary = true",
+    ),
     index("idx_agent_tasks_tenant", "agent_tasks (tenant_id)"),
     index("idx_agent_tasks_agent", "agent_tasks (agent_id)"),
     index("idx_agent_tasks_status", "agent_tasks (status)"),
     index("idx_agent_tasks_task_type", "agent_tasks (task_type)"),
-    index("idx_agent_tasks_tenant_status", "agent_tasks (tenant_id, status)"),
+    index(
+        "idx_agent_tasks_tenant_status",
+        "agent_tasks (tenant_id, status)",
+    ),
     index("idx_agent_tasks_priority", "agent_tasks (priority DESC)"),
-    index("idx_agent_tasks_tenant_agent", "agent_tasks (tenant_id, agent_id)"),
-    index("idx_agent_tasks_created_at", "agent_tasks (created_at DESC)"),
-    index("idx_agent_tasks_command_id", "agent_tasks (command_id) WHERE command_id IS NOT NULL"),
+    index(
+        "idx_agent_tasks_tenant_agent",
+        "agent_tasks (tenant_id, agent_id)",
+    ),
+    index(
+        "idx_agent_tasks_created_at",
+        "agent_tasks (created_at DESC)",
+    ),
+    index(
+        "idx_agent_tasks_command_id",
+        "agent_tasks (command_id) WHERE command_id IS NOT NULL",
+    ),
     index(
         "idx_agent_tasks_pending_priority",
         "agent_tasks (tenant_id, status, priority DESC, created_at) WHERE status = 'pending'",
@@ -69,8 +96,14 @@ const INDEXES: &[IndexDef] = &[
         "idx_agent_task_dependencies_depends_on",
         "agent_task_dependencies (depends_on_task_id)",
     ),
-    index("idx_climate_missions_tenant", "climate_missions (tenant_id)"),
-    index("idx_climate_plan_items_plan", "climate_plan_items (plan_id, created_at, id)"),
+    index(
+        "idx_climate_missions_tenant",
+        "climate_missions (tenant_id)",
+    ),
+    index(
+        "idx_climate_plan_items_plan",
+        "climate_plan_items (plan_id, created_at, id)",
+    ),
 ];
 
 /// The engine's indexes beyond ZORA CORE 2.2's, for tests comparing the two catalogs.
@@ -116,10 +149,13 @@ pub(super) async fn build_missing(conn: &mut PgConnection) -> Result<Vec<String>
             .await
             .map_err(|e| PgError::Migration(format!("index {}: {e}", def.name)))?;
         let kind = if def.unique { "UNIQUE INDEX" } else { "INDEX" };
-        sqlx::raw_sql(&format!("CREATE {kind} CONCURRENTLY {} ON {}", def.name, def.on))
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| PgError::Migration(format!("index {}: {}", def.name, db_message(&e))))?;
+        sqlx::raw_sql(&format!(
+            "CREATE {kind} CONCURRENTLY {} ON {}",
+            def.name, def.on
+        ))
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| PgError::Migration(format!("index {}: {}", def.name, db_message(&e))))?;
     }
     Ok(missing)
 }

@@ -24,10 +24,26 @@ use crate::error::{PgError, store_error};
 
 /// The migrations, in order. Adding one: a new numbered file here and one line below.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "zora core baseline", include_str!("../../migrations/0001_zora_core_baseline.sql")),
-    (2, "journal categories", include_str!("../../migrations/0002_journal_categories.sql")),
-    (3, "engine columns", include_str!("../../migrations/0003_engine_columns.sql")),
-    (4, "validate foreign keys", include_str!("../../migrations/0004_validate_foreign_keys.sql")),
+    (
+        1,
+        "zora core baseline",
+        include_str!("../../migrations/0001_zora_core_baseline.sql"),
+    ),
+    (
+        2,
+        "journal categories",
+        include_str!("../../migrations/0002_journal_categories.sql"),
+    ),
+    (
+        3,
+        "engine columns",
+        include_str!("../../migrations/0003_engine_columns.sql"),
+    ),
+    (
+        4,
+        "validate foreign keys",
+        include_str!("../../migrations/0004_validate_foreign_keys.sql"),
+    ),
 ];
 
 /// The advisory lock key all engine migrators take ("zoramigr").
@@ -56,7 +72,8 @@ impl MigrationSource<'static> for Embedded {
     #[allow(clippy::type_complexity)]
     fn resolve(
         self,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, sqlx::error::BoxDynError>> + Send>> {
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, sqlx::error::BoxDynError>> + Send>>
+    {
         Box::pin(async {
             Ok(MIGRATIONS
                 .iter()
@@ -157,11 +174,10 @@ fn migration_error(err: sqlx::migrate::MigrateError) -> String {
 }
 
 async fn applied_versions(conn: &mut PgConnection) -> Result<Vec<i64>, PgError> {
-    let exists: bool =
-        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(store_error)?;
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(store_error)?;
     if !exists {
         return Ok(Vec::new());
     }

@@ -1,0 +1,212 @@
+//! The `zora` binary as an operator runs it: configuration errors, `migrate`, `status`.
+
+use std::process::{Command, Output};
+
+use zora_testkit::TestDatabase;
+
+/// `zora` with a clean environment: no database, tenant or Supabase variables inherited.
+fn zora(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zora"));
+    command.args(args);
+    for var in [
+        "DATABASE_URL",
+        "ZORA_TENANT_ID",
+        "SUPABASE_URL",
+        "SUPABASE_SERVICE_KEY",
+        "RUST_LOG",
+    ] {
+        command.env_remove(var);
+    }
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("run zora")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Exit 2, exactly one line on stderr saying `expected`, nothing on stdout, no panic.
+fn assert_config_error(output: &Output, expected: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(2), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(
+        err.starts_with("error: ") && err.contains(expected),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("Error {"),
+        "{err}"
+    );
+    assert!(stdout(output).is_empty());
+}
+
+/// Arguments, environment, and what the error line must say.
+type ConfigCase = (
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
+#[test]
+fn bad_configuration_is_one_line_and_exit_2() {
+    let cases: [ConfigCase; 8] = [
+        (&["demo"], &[], "SQLite store is not built yet"),
+        (
+            &["status", "--database-url", "mysql://h/db"],
+            &[],
+            "unsupported scheme 'mysql'",
+        ),
+        (
+            &["status", "--database-url", "zora.db"],
+            &[],
+            "is not a URL",
+        ),
+        (
+            &["status", "--database-url", "postgres://u@h:notaport/db"],
+            &[],
+            "not a valid PostgreSQL URL",
+        ),
+        (
+            &[
+                "status",
+                "--database-url",
+                "postgres://zora:zora@127.0.0.1:1/x",
+            ],
+            &[],
+            "cannot connect to PostgreSQL at 127.0.0.1:1/x",
+        ),
+        (
+            &["status"],
+            &[("DATABASE_URL", "sqlite://zora.db")],
+            "not built yet",
+        ),
+        (
+            &["status"],
+            &[
+                ("SUPABASE_URL", "https://x.supabase.co"),
+                ("SUPABASE_SERVICE_KEY", "k"),
+            ],
+            "SUPABASE_URL is set but DATABASE_URL is not",
+        ),
+        (
+            &[
+                "status",
+                "--tenant-id",
+                "tenant-a",
+                "--database-url",
+                "postgres://u@127.0.0.1:1/x",
+            ],
+            &[],
+            "not a UUID",
+        ),
+    ];
+    for (args, env, expected) in cases {
+        let mut command = zora(args);
+        command.envs(env.iter().copied());
+        assert_config_error(&run(&mut command), expected);
+    }
+}
+
+#[test]
+fn the_password_never_appears_in_an_error() {
+    let output = run(&mut zora(&[
+        "migrate",
+        "--database-url",
+        "postgres://zora:s3cret-pw@127.0.0.1:1/x",
+    ]));
+    assert_config_error(&output, "cannot connect");
+    assert!(!stderr(&output).contains("s3cret-pw"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let output = run(&mut zora(&["frobnicate"]));
+    assert_eq!(output.status.code(), Some(2));
+    let output = run(&mut zora(&["migrate", "--check", "--check"]));
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn migrate_check_then_migrate_then_status() {
+    let db = TestDatabase::create().await;
+    let url = db.url().to_owned();
+
+    let check = run(&mut zora(&["migrate", "--check", "--database-url", &url]));
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "pending migrations: {}",
+        stderr(&check)
+    );
+    assert!(stdout(&check).contains("0001 zora core baseline"));
+
+    let refused = run(&mut zora(&["status", "--database-url", &url]));
+    assert_config_error(&refused, "pending migrations");
+    assert!(stderr(&refused).contains("run `zora migrate`"));
+
+    let migrate = run(&mut zora(&["migrate", "--json", "--database-url", &url]));
+    assert_eq!(migrate.status.code(), Some(0), "{}", stderr(&migrate));
+    let report: serde_json::Value = serde_json::from_slice(&migrate.stdout).expect("json");
+    assert_eq!(report["applied"].as_array().map(Vec::len), Some(4));
+
+    let check = run(&mut zora(&["migrate", "--check", "--database-url", &url]));
+    assert_eq!(check.status.code(), Some(0));
+    let again = run(&mut zora(&["migrate", "--database-url", &url]));
+    assert!(stdout(&again).contains("nothing to apply"));
+
+    let status = run(zora(&["status", "--json"]).env("DATABASE_URL", &url));
+    assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
+    let stats: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    assert_eq!(stats["tenant_id"], "00000000-0000-0000-0000-000000000001");
+    assert_eq!(stats["counts"]["pending"], 0);
+    let text = run(zora(&[
+        "status",
+        "--tenant-id",
+        "00000000-0000-0000-0000-0000000000AA",
+    ])
+    .env("DATABASE_URL", &url));
+    assert!(
+        stdout(&text).contains("Tenant: 00000000-0000-0000-0000-0000000000aa"),
+        "{}",
+        stdout(&text)
+    );
+}
+
+#[tokio::test]
+async fn two_migrate_processes_at_once_both_succeed() {
+    let db = TestDatabase::create().await;
+    let spawn = || {
+        zora(&["migrate", "--json", "--database-url", db.url()])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn zora migrate")
+    };
+    let (first, second) = (spawn(), spawn());
+    let outputs = [
+        first.wait_with_output().expect("first"),
+        second.wait_with_output().expect("second"),
+    ];
+    let mut applied = 0;
+    for output in &outputs {
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(output));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        applied += report["applied"].as_array().map_or(0, Vec::len);
+    }
+    assert_eq!(applied, 4, "each migration applied exactly once");
+    let check = run(&mut zora(&[
+        "migrate",
+        "--check",
+        "--database-url",
+        db.url(),
+    ]));
+    assert_eq!(check.status.code(), Some(0));
+}

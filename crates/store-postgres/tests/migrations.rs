@@ -1,0 +1,331 @@
+//! The migrations on a real PostgreSQL: an empty database, a live ZORA CORE 2.2 database
+//! with rows (and with the 3.x additions), twice, concurrently, after a failed index
+//! build, and beside a table of another shape.
+
+use std::collections::BTreeSet;
+
+use zora_store_postgres::migrate::ENGINE_INDEXES;
+use zora_testkit::TestDatabase;
+use zora_testkit::catalog;
+use zora_testkit::fixtures::{
+    EXISTING_ROWS, FIXTURE_TABLES, ZORA_CORE_2_2, ZORA_CORE_3X_ADDITIONS,
+};
+
+/// Lines of the engine's catalog that are additions to ZORA CORE 2.2's, by prefix.
+fn is_engine_addition(line: &str) -> bool {
+    const ADDED_COLUMNS: [&str; 14] = [
+        "attempts",
+        "max_attempts",
+        "run_at",
+        "lease_owner",
+        "lease_expires_at",
+        "idempotency_key",
+        "errors",
+        "cancelled_at",
+        "requires_approval",
+        "approved_by_user_id",
+        "approved_at",
+        "rejected_by_user_id",
+        "rejected_at",
+        "decision_reason",
+    ];
+    ADDED_COLUMNS
+        .iter()
+        .any(|c| line.starts_with(&format!("column agent_tasks.{c} ")))
+        || line.starts_with("column climate_missions.notes ")
+        || line.contains("agent_task_dependencies")
+        || line.contains("_sqlx_migrations")
+        || line.starts_with("constraint agent_tasks.agent_tasks_approved_by_user_id_fkey ")
+        || line.starts_with("constraint agent_tasks.agent_tasks_rejected_by_user_id_fkey ")
+        || ENGINE_INDEXES
+            .iter()
+            .any(|i| line.starts_with(&format!("index {i} ")))
+}
+
+/// 2.2's catalog with the differences SCHEMA.md states for a fresh engine database.
+fn expected_fresh_catalog(reference: &BTreeSet<String>) -> BTreeSet<String> {
+    const UNUSED_ENUMS: [&str; 4] = [
+        "plan_status",
+        "plan_item_status",
+        "product_status",
+        "zora_shop_project_status",
+    ];
+    reference
+        .iter()
+        .filter(|line| !UNUSED_ENUMS.iter().any(|e| line.starts_with(&format!("enum {e} "))))
+        .map(|line| {
+            for table in ["journal_entries", "climate_profiles", "climate_missions"] {
+                let nullable = format!("column {table}.tenant_id uuid default=");
+                if let Some(rest) = line.strip_prefix(&nullable) {
+                    return format!("column {table}.tenant_id uuid not null default={rest}");
+                }
+            }
+            if line.starts_with("enum journal_category ") {
+                return line.replace("autonomy)", "autonomy,climate_action,zora_shop)");
+            }
+            if line.starts_with("table agent_tasks ") {
+                return line.replace(
+                    "options=",
+                    "options=fillfactor=80,autovacuum_vacuum_scale_factor=0.02,autovacuum_analyze_scale_factor=0.02",
+                );
+            }
+            line.clone()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn fresh_database_has_zora_core_2_2s_catalog_plus_the_additions() {
+    let reference = TestDatabase::create().await;
+    reference.run_script(ZORA_CORE_2_2).await;
+    let engine = TestDatabase::migrated().await;
+
+    let want = expected_fresh_catalog(&catalog::snapshot(reference.pool()).await);
+    let have: BTreeSet<String> = catalog::snapshot(engine.pool())
+        .await
+        .into_iter()
+        .filter(|line| !is_engine_addition(line))
+        .collect();
+    let missing: Vec<_> = want.difference(&have).collect();
+    let extra: Vec<_> = have.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "catalog differs from zora_core_2_2.sql beyond the stated differences\nmissing: {missing:#?}\nextra: {extra:#?}"
+    );
+
+    let tenant: (String, Option<String>) =
+        sqlx::query_as("SELECT name::text, slug::text FROM tenants WHERE id = '00000000-0000-0000-0000-000000000001'")
+            .fetch_one(engine.pool())
+            .await
+            .expect("default tenant");
+    assert_eq!(tenant, ("Default tenant".into(), Some("default".into())));
+    let additions = catalog::snapshot(engine.pool()).await;
+    for expected in [
+        "column agent_tasks.run_at timestamp with time zone not null default=now()",
+        "column agent_tasks.errors jsonb not null default='[]'::jsonb",
+        "column agent_tasks.attempts integer not null default=0",
+        "column climate_missions.notes text default=none",
+    ] {
+        assert!(additions.contains(expected), "missing addition: {expected}");
+    }
+    for index in ENGINE_INDEXES {
+        assert!(
+            additions
+                .iter()
+                .any(|l| l.starts_with(&format!("index {index} ")) && !l.ends_with("INVALID")),
+            "missing index {index}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn migrating_twice_is_a_noop() {
+    let db = TestDatabase::migrated().await;
+    let before = catalog::snapshot(db.pool()).await;
+    let report = zora_store_postgres::migrate(db.pool())
+        .await
+        .expect("second migrate");
+    assert!(report.is_noop(), "{report:?}");
+    assert_eq!(catalog::snapshot(db.pool()).await, before);
+    let state = zora_store_postgres::schema_state(db.pool())
+        .await
+        .expect("state");
+    assert!(state.is_current() && state.unknown_applied.is_empty());
+}
+
+/// Builds a live-looking ZORA CORE database, migrates it twice, and checks that every
+/// pre-existing row is unchanged and the additions are present.
+async fn migrate_existing(with_3x: bool) -> TestDatabase {
+    let db = TestDatabase::create().await;
+    db.run_script(ZORA_CORE_2_2).await;
+    db.run_script(EXISTING_ROWS).await;
+    if with_3x {
+        db.run_script(ZORA_CORE_3X_ADDITIONS).await;
+    }
+    let columns = catalog::columns(db.pool(), &FIXTURE_TABLES).await;
+    let rows_before = catalog::rows(db.pool(), &FIXTURE_TABLES, Some(&columns)).await;
+    let catalog_before = catalog::snapshot(db.pool()).await;
+
+    let report = zora_store_postgres::migrate(db.pool())
+        .await
+        .expect("migrate a live database");
+    assert_eq!(report.applied.len(), 4, "{report:?}");
+
+    let rows_after = catalog::rows(db.pool(), &FIXTURE_TABLES, Some(&columns)).await;
+    assert_eq!(
+        rows_after, rows_before,
+        "every pre-existing row is identical"
+    );
+    let catalog_after = catalog::snapshot(db.pool()).await;
+    let lost: Vec<_> = catalog_before
+        .iter()
+        .filter(|line| !catalog_after.contains(*line))
+        .filter(|line| {
+            !line.starts_with("enum journal_category ") && !line.starts_with("table agent_tasks ")
+        })
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "the migration changed what it did not create: {lost:#?}"
+    );
+    for expected in [
+        "column climate_missions.notes text default=none",
+        "column agent_tasks.lease_owner text default=none",
+        "enum journal_category (release,decision,model_update,experiment,milestone,incident,config_change,agent_action,user_feedback,system_event,autonomy,climate_action,zora_shop)",
+    ] {
+        assert!(
+            catalog_after.contains(expected),
+            "missing addition: {expected}"
+        );
+    }
+    // The quirks survive: the late tenant_id columns stay nullable, and rows without one stay.
+    assert!(catalog_after.contains(
+        "column journal_entries.tenant_id uuid default='00000000-0000-0000-0000-000000000001'::uuid"
+    ));
+    assert!(
+        catalog_after.contains("table agent_memories rls=t options="),
+        "row-level security stays on"
+    );
+
+    let again = zora_store_postgres::migrate(db.pool())
+        .await
+        .expect("second migrate");
+    assert!(again.is_noop(), "{again:?}");
+    assert_eq!(
+        catalog::snapshot(db.pool()).await,
+        catalog_after,
+        "a second migrate changes nothing"
+    );
+    db
+}
+
+#[tokio::test]
+async fn existing_zora_core_2_2_database_keeps_every_row() {
+    let db = migrate_existing(false).await;
+    let check: String = sqlx::query_scalar(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'agent_tasks_agent_id_check'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("check");
+    assert!(check.contains("CONNOR"), "{check}");
+}
+
+#[tokio::test]
+async fn existing_zora_core_3x_database_keeps_its_constraints_and_tables() {
+    let db = migrate_existing(true).await;
+    let check: String = sqlx::query_scalar(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'agent_tasks_agent_id_check'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("check");
+    assert!(
+        check.contains("ODIN") && !check.contains("CONNOR"),
+        "3.x's CHECK is left alone: {check}"
+    );
+    let approval_fks: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_constraint WHERE conrelid = 'agent_tasks'::regclass AND contype = 'f' \
+         AND conname LIKE '%approved_by%'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("fks");
+    assert_eq!(
+        approval_fks, 1,
+        "no second foreign key on 3.x's approval column"
+    );
+    let untouched: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name IN ('agent_task_policies', 'autonomy_schedules')",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("3.x tables");
+    assert_eq!(untouched, 8 + 9, "3.x's own tables keep their columns");
+}
+
+#[tokio::test]
+async fn an_invalid_index_left_by_a_failed_build_is_rebuilt() {
+    let db = TestDatabase::migrated().await;
+    // Make a concurrent unique build fail on duplicates: it leaves an INVALID index of
+    // the engine's name behind, which `IF NOT EXISTS` alone would skip.
+    db.run_script(
+        "DROP INDEX idx_agent_tasks_idempotency;
+         INSERT INTO agent_tasks (tenant_id, agent_id, task_type, title, idempotency_key) VALUES
+           ('00000000-0000-0000-0000-000000000001', 'SAM', 't', 'x', 'dup'),
+           ('00000000-0000-0000-0000-000000000001', 'SAM', 't', 'y', 'dup');",
+    )
+    .await;
+    let failed = sqlx::raw_sql(
+        "CREATE UNIQUE INDEX CONCURRENTLY idx_agent_tasks_idempotency ON agent_tasks (tenant_id, idempotency_key) \
+         WHERE idempotency_key IS NOT NULL",
+    )
+    .execute(db.pool())
+    .await;
+    assert!(failed.is_err(), "the duplicate makes the build fail");
+    let state = zora_store_postgres::schema_state(db.pool())
+        .await
+        .expect("state");
+    assert_eq!(
+        state.pending,
+        vec!["index idx_agent_tasks_idempotency".to_owned()]
+    );
+
+    db.run_script("DELETE FROM agent_tasks WHERE title = 'y'")
+        .await;
+    let report = zora_store_postgres::migrate(db.pool())
+        .await
+        .expect("migrate");
+    assert_eq!(
+        report.indexes_built,
+        vec!["idx_agent_tasks_idempotency".to_owned()]
+    );
+    let valid: bool = sqlx::query_scalar(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_agent_tasks_idempotency'::regclass",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("index");
+    assert!(valid);
+}
+
+#[tokio::test]
+async fn a_table_of_another_shape_is_an_error_naming_it() {
+    let db = TestDatabase::create().await;
+    db.run_script("CREATE TABLE brands (id integer PRIMARY KEY, label text)")
+        .await;
+    let err = zora_store_postgres::migrate(db.pool())
+        .await
+        .expect_err("another shape");
+    let message = err.to_string();
+    assert!(
+        message.contains("table brands exists with another shape"),
+        "{message}"
+    );
+    assert!(!message.contains('\n'), "one line: {message}");
+    let state = zora_store_postgres::schema_state(db.pool())
+        .await
+        .expect("state");
+    assert_eq!(state.pending.len(), 4, "nothing was half-applied");
+}
+
+#[tokio::test]
+async fn two_migrators_at_once_both_succeed() {
+    let db = TestDatabase::create().await;
+    let (a, b) = tokio::join!(
+        zora_store_postgres::migrate(db.pool()),
+        zora_store_postgres::migrate(db.pool())
+    );
+    let (a, b) = (a.expect("first migrator"), b.expect("second migrator"));
+    assert_eq!(
+        a.applied.len() + b.applied.len(),
+        4,
+        "each migration applied once: {a:?} {b:?}"
+    );
+    assert!(
+        zora_store_postgres::schema_state(db.pool())
+            .await
+            .expect("state")
+            .is_current()
+    );
+}

@@ -1,0 +1,154 @@
+//! The PostgreSQL test harness: each test gets a database of its own, dropped at the end.
+//!
+//! The server comes from `ZORA_TEST_DATABASE_URL` (an admin URL of a role that may
+//! create databases), defaulting to what `scripts/pg-up` sets up. A test that finds no
+//! server fails with the command that fixes it; it never skips.
+
+use std::sync::Arc;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+use zora_core::Store;
+use zora_store_postgres::{PgStore, PgStoreOptions};
+
+/// Where the tests find PostgreSQL when `ZORA_TEST_DATABASE_URL` is unset.
+pub const DEFAULT_ADMIN_URL: &str = "postgres://zora:zora@127.0.0.1:5432/postgres";
+
+/// The admin URL the harness uses.
+pub fn admin_url() -> String {
+    std::env::var("ZORA_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned())
+}
+
+/// A database created for one test and dropped (with its connections) when dropped.
+#[derive(Debug)]
+pub struct TestDatabase {
+    name: String,
+    url: String,
+    pool: PgPool,
+}
+
+impl TestDatabase {
+    /// Creates an empty database.
+    ///
+    /// # Panics
+    /// When PostgreSQL is not reachable, with the command that starts it.
+    pub async fn create() -> Self {
+        let admin = admin_url();
+        let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is not reachable at {admin} ({e}). Run the tests with `scripts/test`, \
+                 which starts it, or start it with `scripts/pg-up`, or point ZORA_TEST_DATABASE_URL \
+                 at a server where this role may create databases."
+            )
+        });
+        let name = format!("zora_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("CREATE DATABASE");
+        let _ = conn.close().await;
+        let url = database_url(&admin, &name);
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect(&url)
+            .await
+            .expect("connect to the test database");
+        Self { name, url, pool }
+    }
+
+    /// Creates a database and applies the engine's migrations.
+    pub async fn migrated() -> Self {
+        let db = Self::create().await;
+        zora_store_postgres::migrate(&db.pool)
+            .await
+            .expect("migrate");
+        db
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A pool on the database, for raw SQL in tests.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A store on the database, through the same connect path the binary uses.
+    pub async fn store(&self) -> PgStore {
+        zora_store_postgres::connect(&self.url, &PgStoreOptions::default())
+            .await
+            .expect("connect the store")
+    }
+
+    /// The store as the trait object the engine uses.
+    pub async fn dyn_store(&self) -> Arc<dyn Store> {
+        Arc::new(self.store().await)
+    }
+
+    /// Runs a script of several statements (fixtures), as psql would.
+    pub async fn run_script(&self, sql: &str) {
+        sqlx::raw_sql(sql)
+            .execute(&self.pool)
+            .await
+            .expect("run SQL script");
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let admin = admin_url();
+        let name = self.name.clone();
+        // Drop may run inside or outside a runtime: do the async work on a thread of its
+        // own, and never touch the pool there (its sockets belong to the test's runtime,
+        // which is blocked here): FORCE ends its connections.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok(mut conn) = PgConnection::connect(&admin).await {
+                    let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// `admin` with its database replaced by `name`.
+fn database_url(admin: &str, name: &str) -> String {
+    let (base, query) = match admin.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (admin, String::new()),
+    };
+    let prefix = match base.rfind('/') {
+        Some(slash) if slash > base.find("://").map_or(0, |i| i + 2) => &base[..slash],
+        _ => base,
+    };
+    format!("{prefix}/{name}{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::database_url;
+
+    #[test]
+    fn database_is_swapped_in_the_url() {
+        assert_eq!(
+            database_url("postgres://u:p@h:5432/postgres", "x"),
+            "postgres://u:p@h:5432/x"
+        );
+        assert_eq!(
+            database_url("postgres://u:p@h:5432/postgres?sslmode=disable", "x"),
+            "postgres://u:p@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(database_url("postgres://u@h", "x"), "postgres://u@h/x");
+    }
+}

@@ -1,0 +1,212 @@
+//! Suite cases for Climate OS rows: profiles, weekly plans and items, missions.
+
+use chrono::NaiveDate;
+use serde_json::json;
+use zora_core::climate::{NewMission, NewPlan, NewPlanItem, NewProfile};
+use zora_core::{MissionId, PlanId, PlanItemId, ProfileId, Store, StoreError, TenantId};
+
+use super::two_tenants;
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+/// Seeds a profile and a proposed plan with two items for `tenant`.
+pub async fn seed_plan(
+    store: &dyn Store,
+    tenant: TenantId,
+) -> (ProfileId, PlanId, Vec<PlanItemId>) {
+    let profile = ProfileId::new();
+    let plan = PlanId::new();
+    let items = vec![PlanItemId::new(), PlanItemId::new()];
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_profile(&NewProfile {
+        id: profile,
+        tenant_id: tenant,
+        name: "Household".into(),
+        profile_type: "person".into(),
+    })
+    .await
+    .expect("profile");
+    tx.insert_plan(&NewPlan {
+        id: plan,
+        tenant_id: tenant,
+        profile_id: profile,
+        period_start: date("2026-11-23"),
+        period_end: date("2026-11-29"),
+        items: vec![
+            NewPlanItem {
+                id: items[0],
+                title: "Switch to LED".into(),
+                description: Some("Living room".into()),
+                category: Some("energy".into()),
+                estimated_impact_kgco2: Some(20.0),
+            },
+            NewPlanItem {
+                id: items[1],
+                title: "Meatless Monday".into(),
+                description: None,
+                category: None,
+                estimated_impact_kgco2: None,
+            },
+        ],
+    })
+    .await
+    .expect("plan");
+    tx.commit().await.expect("commit");
+    (profile, plan, items)
+}
+
+pub async fn profiles_plans_and_items_are_tenant_scoped(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let (profile, plan, items) = seed_plan(store, t.a).await;
+    let mut tx = store.begin().await.expect("begin");
+    let profiles = tx
+        .profiles(t.a, &[profile, ProfileId::new()])
+        .await
+        .expect("profiles");
+    assert_eq!(profiles.len(), 1);
+    assert_eq!(profiles[0].name, "Household");
+    assert_eq!(profiles[0].profile_type, "person");
+    let plans = tx.plans(t.a, &[plan]).await.expect("plans");
+    assert_eq!(plans[0].status, "proposed");
+    assert_eq!(plans[0].profile_id, profile);
+    assert_eq!(plans[0].period_end, date("2026-11-29"));
+    let found = tx.plan_items(t.a, &[plan]).await.expect("items");
+    assert_eq!(
+        found.iter().map(|i| i.id).collect::<Vec<_>>(),
+        items,
+        "created_at, then id"
+    );
+    assert_eq!(found[0].estimated_impact_kgco2, Some(20.0));
+    assert_eq!(found[0].status, "planned");
+    assert!(found[1].category.is_none() && found[0].mission_id.is_none());
+
+    assert!(
+        tx.profiles(t.b, &[profile])
+            .await
+            .expect("profiles")
+            .is_empty()
+    );
+    assert!(tx.plans(t.b, &[plan]).await.expect("plans").is_empty());
+    assert!(tx.plan_items(t.b, &[plan]).await.expect("items").is_empty());
+    assert!(
+        !tx.mark_plan_applied(t.b, plan).await.expect("mark"),
+        "tenant B cannot apply it"
+    );
+}
+
+pub async fn a_plan_is_applied_at_most_once(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let (_, plan, _) = seed_plan(store, t.a).await;
+    let mut tx = store.begin().await.expect("begin");
+    assert!(tx.mark_plan_applied(t.a, plan).await.expect("mark"));
+    assert!(
+        !tx.mark_plan_applied(t.a, plan).await.expect("mark"),
+        "already applied"
+    );
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.plans(t.a, &[plan]).await.expect("plans")[0].status,
+        "applied"
+    );
+}
+
+pub async fn missions_round_numbers_and_link_items(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let (profile, plan, items) = seed_plan(store, t.a).await;
+    let missions = [MissionId::new(), MissionId::new()];
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_missions(&[
+        NewMission {
+            id: missions[0],
+            tenant_id: t.a,
+            profile_id: profile,
+            title: "Switch to LED".into(),
+            description: Some("Living room".into()),
+            category: "energy".into(),
+            estimated_impact_kgco2: Some(20.456),
+            due_date: Some(date("2026-11-29")),
+            notes: Some("kitchen too".into()),
+            metadata: json!({"source": "weekly_plan", "plan_id": plan.to_string()}),
+        },
+        NewMission {
+            id: missions[1],
+            tenant_id: t.a,
+            profile_id: profile,
+            title: "Meatless Monday".into(),
+            description: None,
+            category: "general".into(),
+            estimated_impact_kgco2: None,
+            due_date: None,
+            notes: None,
+            metadata: json!({}),
+        },
+    ])
+    .await
+    .expect("missions");
+    tx.link_plan_items(t.b, &[(items[0], missions[0])])
+        .await
+        .expect("link as B");
+    tx.link_plan_items(t.a, &[(items[0], missions[0]), (items[1], missions[1])])
+        .await
+        .expect("link");
+    tx.commit().await.expect("commit");
+
+    let mut ids = missions.to_vec();
+    ids.sort();
+    let stored = store.missions(t.a, &missions).await.expect("missions");
+    assert_eq!(
+        stored.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids,
+        "in id order"
+    );
+    let led = stored.iter().find(|m| m.id == missions[0]).expect("led");
+    assert_eq!(
+        led.estimated_impact_kgco2,
+        Some(20.46),
+        "numeric(12,2): 2 decimals"
+    );
+    assert_eq!(led.status, "planned");
+    assert_eq!(led.notes.as_deref(), Some("kitchen too"));
+    assert_eq!(led.metadata["source"], "weekly_plan");
+    assert_eq!(led.profile_id, Some(profile));
+    assert!(
+        store
+            .missions(t.b, &missions)
+            .await
+            .expect("missions")
+            .is_empty()
+    );
+
+    let mut tx = store.begin().await.expect("begin");
+    let linked = tx.plan_items(t.a, &[plan]).await.expect("items");
+    assert_eq!(linked[0].mission_id, Some(missions[0]));
+    assert_eq!(linked[1].mission_id, Some(missions[1]));
+}
+
+pub async fn missing_reference_is_reported_as_such(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let mut tx = store.begin().await.expect("begin");
+    let err = tx
+        .insert_missions(&[NewMission {
+            id: MissionId::new(),
+            tenant_id: t.a,
+            profile_id: ProfileId::new(),
+            title: "Orphan".into(),
+            description: None,
+            category: "general".into(),
+            estimated_impact_kgco2: None,
+            due_date: None,
+            notes: None,
+            metadata: json!({}),
+        }])
+        .await
+        .expect_err("no such profile");
+    assert!(
+        matches!(err, StoreError::MissingReference { .. }),
+        "{err:?}"
+    );
+    assert!(!err.is_transient());
+}

@@ -1,0 +1,590 @@
+//! Suite cases for the task queue: insert, get, list, claim, outcomes, rescue, stats.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::json;
+use zora_core::{
+    ClaimScope, Completion, Failure, FailureKind, NewTask, Page, Store, StoreError, TaskFilter,
+    TaskId, TaskStatus,
+};
+
+use super::{claim_for, insert_tasks, sample_payload, task, two_tenants};
+
+pub async fn insert_and_get_round_trip(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let mut new = task(t.a, "climate.create_single_mission", "Round trip");
+    new.priority = 7;
+    new.description = Some("described".into());
+    new.max_attempts = Some(5);
+    let before = Utc::now() - chrono::Duration::seconds(5);
+    let stored = insert_tasks(store, &[new.clone()]).await.remove(0);
+    assert_eq!(stored.id, new.id);
+    assert_eq!(stored.status, TaskStatus::Pending);
+    assert_eq!(
+        stored.payload,
+        sample_payload(),
+        "payload comes back as the same object"
+    );
+    assert_eq!(stored.attempts, 0);
+    assert!(stored.errors.is_empty());
+    assert!(stored.lease_owner.is_none() && stored.result.is_none());
+    assert!(
+        stored.run_at >= before && stored.created_at >= before,
+        "timestamps compare"
+    );
+
+    let got = store
+        .get_task(t.a, new.id)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(got, stored);
+    assert_eq!(
+        got.payload["big"],
+        json!(9_007_199_254_740_991_i64),
+        "numbers stay numbers"
+    );
+    assert_eq!(got.max_attempts, Some(5));
+
+    assert!(
+        store.get_task(t.b, new.id).await.expect("get").is_none(),
+        "tenant B cannot see it"
+    );
+    assert!(
+        store
+            .get_task(t.a, TaskId::new())
+            .await
+            .expect("get")
+            .is_none()
+    );
+}
+
+pub async fn list_orders_filters_and_paginates(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    // Inserted in one transaction: equal created_at, so id breaks the ties.
+    let mut batch = Vec::new();
+    for (i, priority) in [0, 5, 5, 1, 5, 0].into_iter().enumerate() {
+        let mut new = task(
+            t.a,
+            if i % 2 == 0 { "type.even" } else { "type.odd" },
+            &format!("t{i}"),
+        );
+        new.priority = priority;
+        if i == 3 {
+            new.agent_id = "LUMINA".into();
+        }
+        batch.push(new);
+    }
+    insert_tasks(store, &batch).await;
+    insert_tasks(store, &[task(t.b, "type.even", "other tenant")]).await;
+
+    let all = store
+        .list_tasks(t.a, &TaskFilter::default(), Page::new(50, 0))
+        .await
+        .expect("list");
+    assert_eq!(all.total, 6);
+    let order: Vec<(i32, TaskId)> = all.items.iter().map(|t| (t.priority, t.id)).collect();
+    let mut expected = order.clone();
+    expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    assert_eq!(order, expected, "priority DESC, then created_at, then id");
+
+    let mut seen = Vec::new();
+    for offset in (0..6).step_by(4) {
+        let page = store
+            .list_tasks(t.a, &TaskFilter::default(), Page::new(4, offset))
+            .await
+            .expect("page");
+        assert_eq!(page.total, 6);
+        assert_eq!(page.has_more(), offset == 0);
+        seen.extend(page.items.into_iter().map(|t| t.id));
+    }
+    assert_eq!(
+        seen,
+        all.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        "pages never overlap"
+    );
+
+    let by_agent = TaskFilter {
+        agent_id: Some("lumina".into()),
+        ..TaskFilter::default()
+    };
+    assert_eq!(
+        store
+            .list_tasks(t.a, &by_agent, Page::default())
+            .await
+            .expect("list")
+            .total,
+        1
+    );
+    let by_type = TaskFilter {
+        task_type: Some("type.odd".into()),
+        ..TaskFilter::default()
+    };
+    assert_eq!(
+        store
+            .list_tasks(t.a, &by_type, Page::default())
+            .await
+            .expect("list")
+            .total,
+        3
+    );
+    let by_status = TaskFilter {
+        status: Some(TaskStatus::Completed),
+        ..TaskFilter::default()
+    };
+    assert_eq!(
+        store
+            .list_tasks(t.a, &by_status, Page::default())
+            .await
+            .expect("list")
+            .total,
+        0
+    );
+    let past_the_end = store
+        .list_tasks(t.a, &TaskFilter::default(), Page::new(10, 100))
+        .await
+        .expect("list");
+    assert!(past_the_end.items.is_empty());
+    assert_eq!(
+        past_the_end.total, 6,
+        "the total is known on an empty page too"
+    );
+    let b = store
+        .list_tasks(t.b, &TaskFilter::default(), Page::default())
+        .await
+        .expect("list");
+    assert_eq!(b.total, 1);
+}
+
+pub async fn claim_for_tenant_takes_runnable_tasks_in_order(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let low = task(t.a, "kind.a", "low");
+    let mut high = task(t.a, "kind.a", "high");
+    high.priority = 10;
+    let unregistered = task(t.a, "kind.legacy", "unregistered type");
+    let mut later = task(t.a, "kind.a", "not due");
+    later.run_at = Some(Utc::now() + chrono::Duration::hours(1));
+    let mut awaiting = task(t.a, "kind.a", "awaiting approval");
+    awaiting.requires_approval = true;
+    let other_tenant = task(t.b, "kind.a", "tenant B");
+    insert_tasks(
+        store,
+        &[
+            low.clone(),
+            high.clone(),
+            unregistered.clone(),
+            later,
+            awaiting,
+            other_tenant,
+        ],
+    )
+    .await;
+
+    let claimed = store
+        .claim_tasks(&claim_for(t.a, &["kind.a"], 10, "worker-1"))
+        .await
+        .expect("claim");
+    let ids: Vec<TaskId> = claimed.iter().map(|t| t.id).collect();
+    assert_eq!(
+        ids,
+        vec![high.id, low.id],
+        "due, registered, approved-or-free, in priority order"
+    );
+    for task in &claimed {
+        assert_eq!(task.status, TaskStatus::InProgress);
+        assert_eq!(task.attempts, 1);
+        assert_eq!(task.lease_owner.as_deref(), Some("worker-1"));
+        let expires = task.lease_expires_at.expect("lease expiry");
+        let started = task.started_at.expect("started_at");
+        assert!(expires > started, "the lease runs past the claim");
+    }
+    let again = store
+        .claim_tasks(&claim_for(t.a, &["kind.a", "kind.legacy"], 10, "worker-2"))
+        .await
+        .expect("claim");
+    assert_eq!(
+        again.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![unregistered.id],
+        "claimed tasks are not claimed twice"
+    );
+    let limited = store
+        .claim_tasks(&claim_for(t.b, &["kind.a"], 0, "w"))
+        .await
+        .expect("claim");
+    assert!(limited.is_empty(), "limit 0 claims nothing");
+    let b = store
+        .claim_tasks(&claim_for(t.b, &["kind.a"], 10, "w"))
+        .await
+        .expect("claim");
+    assert_eq!(b.len(), 1, "tenant B's task was left for tenant B");
+}
+
+pub async fn claim_across_tenants_caps_each_tenant(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let kind = format!("kind.{}", TaskId::new());
+    let busy: Vec<NewTask> = (0..10)
+        .map(|i| task(t.a, &kind, &format!("a{i}")))
+        .collect();
+    let quiet: Vec<NewTask> = (0..2).map(|i| task(t.b, &kind, &format!("b{i}"))).collect();
+    insert_tasks(store, &busy).await;
+    insert_tasks(store, &quiet).await;
+    let mut request = claim_for(t.a, &[kind.as_str()], 6, "w");
+    request.scope = ClaimScope::AllTenants { per_tenant_cap: 3 };
+    let claimed = store.claim_tasks(&request).await.expect("claim");
+    let from_a = claimed.iter().filter(|task| task.tenant_id == t.a).count();
+    let from_b = claimed.iter().filter(|task| task.tenant_id == t.b).count();
+    assert_eq!(
+        (from_a, from_b),
+        (3, 2),
+        "the busy tenant is capped; the quiet one is served"
+    );
+}
+
+pub async fn outcomes_are_conditional_on_the_lease(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let new = task(t.a, "kind.a", "lease");
+    insert_tasks(store, std::slice::from_ref(&new)).await;
+    let claimed = store
+        .claim_tasks(&claim_for(t.a, &["kind.a"], 1, "owner"))
+        .await
+        .expect("claim");
+    let lease = claimed[0].lease().expect("lease");
+    let result = json!({"mission_id": "x", "n": 2, "ok": true, "ratio": 0.25});
+
+    let wrong_owner = zora_core::Lease {
+        owner: "intruder".into(),
+        ..lease.clone()
+    };
+    let stale_attempt = zora_core::Lease {
+        attempt: lease.attempt + 1,
+        ..lease.clone()
+    };
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.lock_leased_tasks(&[wrong_owner.clone(), stale_attempt.clone(), lease.clone()])
+            .await
+            .expect("lock"),
+        vec![new.id],
+        "only the task under exactly this lease is locked"
+    );
+    for bad in [wrong_owner, stale_attempt] {
+        let written = tx
+            .complete_tasks(&[Completion {
+                lease: bad,
+                result: result.clone(),
+                summary: "no".into(),
+            }])
+            .await
+            .expect("complete");
+        assert!(written.is_empty(), "another lease cannot write the outcome");
+    }
+    let done = Completion {
+        lease: lease.clone(),
+        result: result.clone(),
+        summary: "Created mission".into(),
+    };
+    assert_eq!(
+        tx.complete_tasks(std::slice::from_ref(&done))
+            .await
+            .expect("complete"),
+        vec![new.id]
+    );
+    assert!(
+        tx.complete_tasks(&[done])
+            .await
+            .expect("complete")
+            .is_empty(),
+        "only once"
+    );
+    tx.commit().await.expect("commit");
+
+    let stored = store
+        .get_task(t.a, new.id)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(stored.status, TaskStatus::Completed);
+    assert_eq!(
+        stored.result,
+        Some(result),
+        "result comes back as the same object"
+    );
+    assert_eq!(stored.result_summary.as_deref(), Some("Created mission"));
+    assert!(stored.completed_at.is_some() && stored.lease_owner.is_none());
+    let mut tx = store.begin().await.expect("begin");
+    let late = tx
+        .fail_tasks(&[Failure {
+            lease,
+            kind: FailureKind::Permanent,
+            message: "too late".into(),
+            retry_in: None,
+        }])
+        .await
+        .expect("fail");
+    assert!(late.is_empty(), "a finished task takes no second outcome");
+    tx.commit().await.expect("commit");
+}
+
+pub async fn failures_retry_later_or_fail_for_good(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let flaky = task(t.a, "kind.a", "flaky");
+    let broken = task(t.a, "kind.a", "broken");
+    insert_tasks(store, &[flaky.clone(), broken.clone()]).await;
+    let claimed = store
+        .claim_tasks(&claim_for(t.a, &["kind.a"], 2, "w"))
+        .await
+        .expect("claim");
+    let lease_of = |id: TaskId| {
+        claimed
+            .iter()
+            .find(|t| t.id == id)
+            .and_then(|t| t.lease())
+            .expect("claimed")
+    };
+    let mut tx = store.begin().await.expect("begin");
+    let written = tx
+        .fail_tasks(&[
+            Failure {
+                lease: lease_of(flaky.id),
+                kind: FailureKind::Transient,
+                message: "connection lost".into(),
+                retry_in: Some(Duration::from_secs(600)),
+            },
+            Failure {
+                lease: lease_of(broken.id),
+                kind: FailureKind::Permanent,
+                message: "Missing required fields: profile_id and title".into(),
+                retry_in: None,
+            },
+        ])
+        .await
+        .expect("fail");
+    assert_eq!(written.len(), 2);
+    tx.commit().await.expect("commit");
+
+    let retried = store
+        .get_task(t.a, flaky.id)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(retried.status, TaskStatus::Pending);
+    assert!(
+        retried.run_at > Utc::now() + chrono::Duration::seconds(500),
+        "backed off"
+    );
+    assert_eq!(retried.errors.len(), 1);
+    assert_eq!(retried.errors[0].kind, FailureKind::Transient);
+    assert_eq!(retried.errors[0].attempt, 1);
+    assert!(retried.lease_owner.is_none() && retried.completed_at.is_none());
+    assert!(
+        store
+            .claim_tasks(&claim_for(t.a, &["kind.a"], 5, "w"))
+            .await
+            .expect("claim")
+            .is_empty(),
+        "a backed-off task is not due yet"
+    );
+
+    let failed = store
+        .get_task(t.a, broken.id)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(failed.status, TaskStatus::Failed);
+    assert_eq!(
+        failed.error_message.as_deref(),
+        Some("Missing required fields: profile_id and title")
+    );
+    assert!(failed.completed_at.is_some());
+    assert_eq!(failed.errors[0].kind, FailureKind::Permanent);
+}
+
+pub async fn rescue_takes_back_expired_leases_only(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let kind = format!("kind.{}", TaskId::new());
+    let retryable = task(t.a, &kind, "retryable");
+    let mut exhausted = task(t.a, &kind, "exhausted");
+    exhausted.max_attempts = Some(1);
+    let live = task(t.b, &kind, "live lease");
+    insert_tasks(store, &[retryable.clone(), exhausted.clone(), live.clone()]).await;
+    let mut dead_claim = claim_for(t.a, &[kind.as_str()], 10, "dead-worker");
+    dead_claim.lease_duration = Duration::ZERO;
+    let dead = store.claim_tasks(&dead_claim).await.expect("claim");
+    assert_eq!(dead.len(), 2);
+    store
+        .claim_tasks(&claim_for(t.b, &[kind.as_str()], 10, "live-worker"))
+        .await
+        .expect("claim");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    let rescued = store
+        .rescue_expired_leases_all_tenants(3, 100)
+        .await
+        .expect("rescue");
+    let mut rescued_ids: Vec<TaskId> = rescued.iter().map(|t| t.id).collect();
+    rescued_ids.sort();
+    let mut expected = vec![retryable.id, exhausted.id];
+    expected.sort();
+    assert_eq!(rescued_ids, expected, "only expired leases are taken back");
+
+    let back = store
+        .get_task(t.a, retryable.id)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(back.status, TaskStatus::Pending);
+    assert!(back.lease_owner.is_none());
+    assert_eq!(
+        back.errors.last().map(|e| e.kind),
+        Some(FailureKind::LeaseExpired)
+    );
+    let gone = store
+        .get_task(t.a, exhausted.id)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(gone.status, TaskStatus::Failed, "attempts exhausted");
+    assert!(
+        gone.error_message
+            .as_deref()
+            .is_some_and(|m| m.contains("Lease expired"))
+    );
+    let still = store
+        .get_task(t.b, live.id)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(
+        still.status,
+        TaskStatus::InProgress,
+        "a live lease is left alone"
+    );
+
+    // The dead worker wakes up: its outcome must not land.
+    let mut tx = store.begin().await.expect("begin");
+    let stale = dead
+        .iter()
+        .map(|t| t.lease().expect("lease"))
+        .collect::<Vec<_>>();
+    assert!(tx.lock_leased_tasks(&stale).await.expect("lock").is_empty());
+    let written = tx
+        .complete_tasks(
+            &stale
+                .into_iter()
+                .map(|lease| Completion {
+                    lease,
+                    result: json!({}),
+                    summary: "late".into(),
+                })
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .expect("complete");
+    assert!(
+        written.is_empty(),
+        "a rescued task cannot be completed by its old lease"
+    );
+    tx.commit().await.expect("commit");
+    assert!(
+        store
+            .rescue_expired_leases_all_tenants(3, 100)
+            .await
+            .expect("rescue")
+            .is_empty()
+    );
+}
+
+pub async fn queue_stats_count_per_status_and_type(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    insert_tasks(
+        store,
+        &[
+            task(t.a, "kind.a", "1"),
+            task(t.a, "kind.a", "2"),
+            task(t.a, "kind.b", "3"),
+        ],
+    )
+    .await;
+    insert_tasks(store, &[task(t.b, "kind.a", "other")]).await;
+    store
+        .claim_tasks(&claim_for(t.a, &["kind.b"], 1, "w"))
+        .await
+        .expect("claim");
+    let stats = store.queue_stats(t.a).await.expect("stats");
+    assert_eq!(stats.tenant_id, t.a);
+    assert_eq!(stats.counts["pending"], 2);
+    assert_eq!(stats.counts["in_progress"], 1);
+    assert_eq!(stats.counts["completed"], 0, "every status is present");
+    assert_eq!(stats.by_type["kind.a"]["pending"], 2);
+    assert_eq!(stats.by_type["kind.b"]["in_progress"], 1);
+    assert!(
+        stats
+            .oldest_pending_age_seconds
+            .is_some_and(|age| age >= 0.0)
+    );
+    assert_eq!(stats.in_progress_without_lease, 0);
+    let empty = store
+        .queue_stats(zora_core::TenantId::new())
+        .await
+        .expect("stats");
+    assert_eq!(empty.counts["pending"], 0);
+    assert!(empty.oldest_pending_age_seconds.is_none());
+}
+
+pub async fn savepoints_and_rollback_discard_writes(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let kept = task(t.a, "kind.a", "kept");
+    let undone = task(t.a, "kind.a", "undone");
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_task(&kept).await.expect("insert");
+    tx.savepoint().await.expect("savepoint");
+    tx.insert_task(&undone).await.expect("insert");
+    tx.rollback_to_savepoint()
+        .await
+        .expect("rollback to savepoint");
+    tx.release_savepoint().await.expect("release");
+    tx.commit().await.expect("commit");
+    assert!(store.get_task(t.a, kept.id).await.expect("get").is_some());
+    assert!(store.get_task(t.a, undone.id).await.expect("get").is_none());
+
+    let dropped = task(t.a, "kind.a", "dropped");
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_task(&dropped).await.expect("insert");
+    tx.rollback().await.expect("rollback");
+    assert!(
+        store
+            .get_task(t.a, dropped.id)
+            .await
+            .expect("get")
+            .is_none()
+    );
+    {
+        let mut tx = store.begin().await.expect("begin");
+        tx.insert_task(&dropped).await.expect("insert");
+        // dropped without commit
+    }
+    assert!(
+        store
+            .get_task(t.a, dropped.id)
+            .await
+            .expect("get")
+            .is_none()
+    );
+}
+
+pub async fn idempotency_key_is_unique_per_tenant(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let mut first = task(t.a, "kind.a", "first");
+    first.idempotency_key = Some("key-1".into());
+    insert_tasks(store, &[first]).await;
+    let mut again = task(t.a, "kind.a", "again");
+    again.idempotency_key = Some("key-1".into());
+    let mut tx = store.begin().await.expect("begin");
+    let err = tx.insert_task(&again).await.expect_err("duplicate key");
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    drop(tx);
+    let mut elsewhere = task(t.b, "kind.a", "other tenant");
+    elsewhere.idempotency_key = Some("key-1".into());
+    insert_tasks(store, &[elsewhere]).await;
+}
