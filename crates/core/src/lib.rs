@@ -10,6 +10,7 @@ pub mod command;
 pub mod error;
 pub mod ids;
 pub mod journal;
+mod label;
 pub mod page;
 pub mod shop;
 pub mod stats;

@@ -9,72 +9,25 @@
 //!     └───────────────────────────────────┘   └───────────────────────▶ failed
 //! ```
 
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::ParseError;
 use crate::ids::{CommandId, TaskId, TenantId, UserId};
 
-/// `agent_task_status`: the four states ZORA CORE's clients count by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskStatus {
-    /// Waiting to be claimed (once `run_at` is due).
-    Pending,
-    /// Claimed by a worker holding a lease (or by ZORA CORE's legacy runtime, without one).
-    InProgress,
-    /// Ran; its effects and result are committed.
-    Completed,
-    /// Gave up; `error_message` says why.
-    Failed,
-}
-
-impl TaskStatus {
-    /// Every state, in lifecycle order.
-    pub const ALL: [TaskStatus; 4] = [
-        Self::Pending,
-        Self::InProgress,
-        Self::Completed,
-        Self::Failed,
-    ];
-
-    /// The enum label as stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-        }
-    }
-}
-
-impl fmt::Display for TaskStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for TaskStatus {
-    type Err = ParseError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| {
-                ParseError::new(
-                    "status",
-                    format!(
-                        "Invalid status: {s}. Must be one of: pending, in_progress, completed, failed"
-                    ),
-                )
-            })
+crate::label_enum! {
+    /// `agent_task_status`: the four states ZORA CORE's clients count by.
+    pub enum TaskStatus (field = "status") {
+        /// Waiting to be claimed (once `run_at` is due).
+        Pending => "pending",
+        /// Claimed by a worker holding a lease (or by ZORA CORE's legacy runtime, without one).
+        InProgress => "in_progress",
+        /// Ran; its effects and result are committed.
+        Completed => "completed",
+        /// Gave up; `error_message` says why.
+        Failed => "failed",
     }
 }
 
@@ -141,20 +94,20 @@ pub struct TaskErrorRecord {
     pub error: String,
 }
 
-/// How a failure is classified, which decides what happens to the task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureKind {
-    /// Will not pass by retrying: invalid payload, missing or foreign reference.
-    Permanent,
-    /// May pass later: connection lost, deadlock, serialization failure.
-    Transient,
-    /// The handler ran past its time limit.
-    Timeout,
-    /// The handler panicked.
-    Panic,
-    /// The worker holding the lease stopped heartbeating; the rescuer took it back.
-    LeaseExpired,
+crate::label_enum! {
+    /// How a failure is classified, which decides what happens to the task.
+    pub enum FailureKind (field = "kind") {
+        /// Will not pass by retrying: invalid payload, missing or foreign reference.
+        Permanent => "permanent",
+        /// May pass later: connection lost, deadlock, serialization failure.
+        Transient => "transient",
+        /// The handler ran past its time limit.
+        Timeout => "timeout",
+        /// The handler panicked.
+        Panic => "panic",
+        /// The worker holding the lease stopped heartbeating; the rescuer took it back.
+        LeaseExpired => "lease_expired",
+    }
 }
 
 /// What a producer gives to create a task; the store fills the rest.
@@ -273,7 +226,7 @@ mod tests {
 
     #[test]
     fn status_round_trips_through_its_label() {
-        for status in TaskStatus::ALL {
+        for &status in TaskStatus::ALL {
             assert_eq!(
                 status.as_str().parse::<TaskStatus>().expect("label"),
                 status

@@ -7,7 +7,7 @@ use zora_core::climate::{
 use zora_core::{MissionId, PlanId, PlanItemId, ProfileId, StoreError, TenantId};
 
 use crate::error::store_error;
-use crate::rows::{self, uuids};
+use crate::rows;
 
 pub(crate) async fn insert_profile(
     conn: &mut PgConnection,
@@ -62,16 +62,15 @@ pub(crate) async fn profiles(
     tenant: TenantId,
     ids: &[ProfileId],
 ) -> Result<Vec<ClimateProfile>, StoreError> {
-    let found = sqlx::query(
+    rows::tenant_rows_by_ids(
+        conn,
         "SELECT id, tenant_id, name, profile_type::text AS profile_type FROM climate_profiles \
          WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+        tenant,
+        ids,
+        rows::profile,
     )
-    .bind(tenant.0)
-    .bind(uuids(ids))
-    .fetch_all(conn)
     .await
-    .map_err(store_error)?;
-    rows::all(&found, rows::profile)
 }
 
 pub(crate) async fn plans(
@@ -79,16 +78,15 @@ pub(crate) async fn plans(
     tenant: TenantId,
     ids: &[PlanId],
 ) -> Result<Vec<WeeklyPlan>, StoreError> {
-    let found = sqlx::query(
-        "SELECT id, tenant_id, profile_id, plan_type, period_start, period_end, status FROM climate_plans \
-         WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+    rows::tenant_rows_by_ids(
+        conn,
+        "SELECT id, tenant_id, profile_id, plan_type, period_start, period_end, status \
+         FROM climate_plans WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+        tenant,
+        ids,
+        rows::plan,
     )
-    .bind(tenant.0)
-    .bind(uuids(ids))
-    .fetch_all(conn)
     .await
-    .map_err(store_error)?;
-    rows::all(&found, rows::plan)
 }
 
 pub(crate) async fn plan_items(
@@ -96,18 +94,17 @@ pub(crate) async fn plan_items(
     tenant: TenantId,
     plan_ids: &[PlanId],
 ) -> Result<Vec<PlanItem>, StoreError> {
-    let found = sqlx::query(
+    rows::tenant_rows_by_ids(
+        conn,
         "SELECT i.id, i.plan_id, i.mission_id, i.title, i.description, i.category, \
            i.estimated_impact_kgco2::float8 AS estimated_impact_kgco2, i.status, i.created_at \
          FROM climate_plan_items i JOIN climate_plans p ON p.id = i.plan_id \
          WHERE p.tenant_id = $1 AND i.plan_id = ANY($2) ORDER BY i.plan_id, i.created_at, i.id",
+        tenant,
+        plan_ids,
+        rows::plan_item,
     )
-    .bind(tenant.0)
-    .bind(uuids(plan_ids))
-    .fetch_all(conn)
     .await
-    .map_err(store_error)?;
-    rows::all(&found, rows::plan_item)
 }
 
 pub(crate) async fn mark_plan_applied(
@@ -181,16 +178,15 @@ pub(crate) async fn missions(
     tenant: TenantId,
     ids: &[MissionId],
 ) -> Result<Vec<Mission>, StoreError> {
-    let found = sqlx::query(
+    rows::tenant_rows_by_ids(
+        pool,
         "SELECT id, tenant_id, profile_id, title, description, category, status::text AS status, \
            estimated_impact_kgco2::float8 AS estimated_impact_kgco2, due_date, notes, \
            COALESCE(metadata, '{}'::jsonb) AS metadata, created_at \
          FROM climate_missions WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+        tenant,
+        ids,
+        rows::mission,
     )
-    .bind(tenant.0)
-    .bind(uuids(ids))
-    .fetch_all(pool)
     .await
-    .map_err(store_error)?;
-    rows::all(&found, rows::mission)
 }

@@ -4,14 +4,14 @@
 //! returns the same Rust values whatever the column's SQL type.
 
 use serde_json::Value;
-use sqlx::Row;
 use sqlx::postgres::PgRow;
+use sqlx::{PgExecutor, Row};
 use uuid::Uuid;
 use zora_core::climate::{ClimateProfile, Mission, PlanItem, WeeklyPlan};
 use zora_core::command::Command;
 use zora_core::journal::JournalEntry;
 use zora_core::shop::{Brand, Product, ProductClimateMeta, ShopProject};
-use zora_core::{StoreError, Task, TaskErrorRecord};
+use zora_core::{StoreError, Task, TaskErrorRecord, TenantId};
 
 use crate::error::store_error;
 
@@ -27,6 +27,28 @@ pub(crate) const TASK_COLUMNS: &str = "t.id, t.tenant_id, t.command_id, t.agent_
 /// Ids as plain UUIDs, the shape `= ANY($n)` binds.
 pub(crate) fn uuids<T: Copy + Into<Uuid>>(ids: &[T]) -> Vec<Uuid> {
     ids.iter().map(|id| (*id).into()).collect()
+}
+
+/// Runs `sql`, a read of one tenant's rows by id (`$1` the tenant, `$2` the ids), and maps
+/// each row with `map`.
+pub(crate) async fn tenant_rows_by_ids<'e, E, I, T>(
+    executor: E,
+    sql: &'static str,
+    tenant: TenantId,
+    ids: &[I],
+    map: fn(&PgRow) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, StoreError>
+where
+    E: PgExecutor<'e>,
+    I: Copy + Into<Uuid>,
+{
+    let found = sqlx::query(sql)
+        .bind(tenant.0)
+        .bind(uuids(ids))
+        .fetch_all(executor)
+        .await
+        .map_err(store_error)?;
+    all(&found, map)
 }
 
 fn id<T: From<Uuid>>(row: &PgRow, column: &str) -> Result<T, sqlx::Error> {

@@ -9,7 +9,7 @@ use zora_core::shop::{
 use zora_core::{BrandId, ClimateMetaId, ProductId, ShopProjectId, StoreError, TenantId};
 
 use crate::error::store_error;
-use crate::rows::{self, uuids};
+use crate::rows;
 
 pub(crate) async fn insert_brand(
     conn: &mut PgConnection,
@@ -49,15 +49,15 @@ pub(crate) async fn brands(
     tenant: TenantId,
     ids: &[BrandId],
 ) -> Result<Vec<Brand>, StoreError> {
-    let found = sqlx::query(
-        "SELECT id, tenant_id, name, slug FROM brands WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+    rows::tenant_rows_by_ids(
+        conn,
+        "SELECT id, tenant_id, name, slug FROM brands \
+         WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+        tenant,
+        ids,
+        rows::brand,
     )
-    .bind(tenant.0)
-    .bind(uuids(ids))
-    .fetch_all(conn)
     .await
-    .map_err(store_error)?;
-    rows::all(&found, rows::brand)
 }
 
 pub(crate) async fn products(
@@ -65,16 +65,15 @@ pub(crate) async fn products(
     tenant: TenantId,
     ids: &[ProductId],
 ) -> Result<Vec<Product>, StoreError> {
-    let found = sqlx::query(
+    rows::tenant_rows_by_ids(
+        conn,
         "SELECT id, tenant_id, name, slug, brand_id FROM products \
          WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+        tenant,
+        ids,
+        rows::product,
     )
-    .bind(tenant.0)
-    .bind(uuids(ids))
-    .fetch_all(conn)
     .await
-    .map_err(store_error)?;
-    rows::all(&found, rows::product)
 }
 
 /// `(given, value)`: whether the key was present, and what to write.
@@ -164,17 +163,16 @@ pub(crate) async fn shop_projects(
     tenant: TenantId,
     ids: &[ShopProjectId],
 ) -> Result<Vec<ShopProject>, StoreError> {
-    let found = sqlx::query(
+    rows::tenant_rows_by_ids(
+        pool,
         "SELECT id, tenant_id, title, description, status, primary_brand_id, secondary_brand_id, theme, \
            target_launch_date, created_at FROM zora_shop_projects \
          WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
+        tenant,
+        ids,
+        rows::shop_project,
     )
-    .bind(tenant.0)
-    .bind(uuids(ids))
-    .fetch_all(pool)
     .await
-    .map_err(store_error)?;
-    rows::all(&found, rows::shop_project)
 }
 
 pub(crate) async fn climate_meta(
@@ -182,15 +180,14 @@ pub(crate) async fn climate_meta(
     tenant: TenantId,
     product_ids: &[ProductId],
 ) -> Result<Vec<ProductClimateMeta>, StoreError> {
-    let found = sqlx::query(
+    rows::tenant_rows_by_ids(
+        pool,
         "SELECT id, tenant_id, product_id, climate_label, \
            estimated_impact_kgco2::float8 AS estimated_impact_kgco2, certifications, notes \
          FROM product_climate_meta WHERE tenant_id = $1 AND product_id = ANY($2) ORDER BY product_id",
+        tenant,
+        product_ids,
+        rows::climate_meta,
     )
-    .bind(tenant.0)
-    .bind(uuids(product_ids))
-    .fetch_all(pool)
     .await
-    .map_err(store_error)?;
-    rows::all(&found, rows::climate_meta)
 }

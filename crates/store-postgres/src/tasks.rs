@@ -7,8 +7,8 @@ use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 use zora_core::stats::QueueStats;
 use zora_core::{
-    ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Page, Paginated,
-    StoreError, Task, TaskFilter, TaskId, TaskStatus, TenantId,
+    ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated, StoreError,
+    Task, TaskFilter, TaskId, TaskStatus, TenantId,
 };
 
 use crate::error::store_error;
@@ -23,16 +23,6 @@ const RUNNABLE: &str = "t.cancelled_at IS NULL AND t.rejected_at IS NULL \
         WHERE d.task_id = t.id AND p.status <> 'completed')";
 
 const CLAIM_ORDER: &str = "t.priority DESC, t.created_at ASC, t.id ASC";
-
-fn kind_label(kind: FailureKind) -> &'static str {
-    match kind {
-        FailureKind::Permanent => "permanent",
-        FailureKind::Transient => "transient",
-        FailureKind::Timeout => "timeout",
-        FailureKind::Panic => "panic",
-        FailureKind::LeaseExpired => "lease_expired",
-    }
-}
 
 fn millis(duration: std::time::Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
@@ -356,7 +346,7 @@ pub(crate) async fn fail(
     failures: &[Failure],
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(failures.iter().map(|f| &f.lease));
-    let kinds: Vec<&str> = failures.iter().map(|f| kind_label(f.kind)).collect();
+    let kinds: Vec<&str> = failures.iter().map(|f| f.kind.as_str()).collect();
     let messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
     let retry_ms: Vec<Option<i64>> = failures.iter().map(|f| f.retry_in.map(millis)).collect();
     let written: Vec<Uuid> = sqlx::query_scalar(

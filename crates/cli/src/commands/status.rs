@@ -24,7 +24,7 @@ pub async fn run(
         return Ok(ExitCode::SUCCESS);
     }
     println!("Tenant: {tenant}");
-    for status in TaskStatus::ALL {
+    for &status in TaskStatus::ALL {
         let n = stats
             .counts
             .get(status.as_str())

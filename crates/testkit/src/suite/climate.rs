@@ -149,6 +149,11 @@ pub async fn missions_round_numbers_and_link_items(store: &dyn Store) {
     tx.link_plan_items(t.b, &[(items[0], missions[0])])
         .await
         .expect("link as B");
+    let unlinked = tx.plan_items(t.a, &[plan]).await.expect("items");
+    assert!(
+        unlinked.iter().all(|i| i.mission_id.is_none()),
+        "tenant B cannot link tenant A's items"
+    );
     tx.link_plan_items(t.a, &[(items[0], missions[0]), (items[1], missions[1])])
         .await
         .expect("link");
