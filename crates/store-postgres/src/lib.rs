@@ -18,6 +18,6 @@ mod tx;
 
 pub use connect::{PgStoreOptions, connect};
 pub use error::PgError;
-pub use migrate::{MigrationReport, migrate, schema_state};
+pub use migrate::{MigrationReport, MigrationStep, migrate, migrate_with_progress, schema_state};
 pub use store::PgStore;
 pub use tasks::claim_sql;

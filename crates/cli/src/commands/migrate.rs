@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use serde_json::json;
+use zora_store_postgres::MigrationStep;
 
 use crate::cli::MigrateArgs;
 use crate::config::DatabaseTarget;
@@ -40,7 +41,14 @@ pub async fn run(
             ExitCode::from(1)
         });
     }
-    let report = zora_store_postgres::migrate(store.pool()).await?;
+    // Progress on stderr as each step starts: on a large live table an index build is
+    // the long part, and an operator should see which one runs.
+    let progress = |step: &MigrationStep| match step {
+        MigrationStep::WaitingForLock => eprintln!("waiting for another migrator to finish…"),
+        MigrationStep::Applying(migration) => eprintln!("applying {migration}…"),
+        MigrationStep::BuildingIndex(index) => eprintln!("building index {index} (concurrently)…"),
+    };
+    let report = zora_store_postgres::migrate_with_progress(store.pool(), &progress).await?;
     if json {
         print_json(&json!({
             "applied": report.applied,
@@ -49,12 +57,6 @@ pub async fn run(
     } else if report.is_noop() {
         println!("The database schema is current; nothing to apply.");
     } else {
-        for migration in &report.applied {
-            println!("applied   {migration}");
-        }
-        for index in &report.indexes_built {
-            println!("built     index {index}");
-        }
         println!(
             "Applied {} migration(s) and built {} index(es).",
             report.applied.len(),

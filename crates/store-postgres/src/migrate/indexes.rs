@@ -7,6 +7,7 @@
 
 use sqlx::PgConnection;
 
+use super::MigrationStep;
 use crate::error::{PgError, store_error};
 
 /// One index: its name and what follows `ON` in its definition.
@@ -136,13 +137,17 @@ pub(super) async fn missing(conn: &mut PgConnection) -> Result<Vec<String>, PgEr
 }
 
 /// Builds every absent index and rebuilds every invalid one; returns their names.
-pub(super) async fn build_missing(conn: &mut PgConnection) -> Result<Vec<String>, PgError> {
+pub(super) async fn build_missing(
+    conn: &mut PgConnection,
+    progress: &(dyn Fn(&MigrationStep) + Sync),
+) -> Result<Vec<String>, PgError> {
     let missing = missing(conn).await?;
     for name in &missing {
         let Some(def) = INDEXES.iter().find(|i| i.name == name) else {
             continue;
         };
         tracing::info!(index = def.name, "building index concurrently");
+        progress(&MigrationStep::BuildingIndex(def.name.to_owned()));
         // Drops only a leftover invalid index: a valid one is not in `missing`.
         sqlx::raw_sql(&format!("DROP INDEX CONCURRENTLY IF EXISTS {}", def.name))
             .execute(&mut *conn)

@@ -49,6 +49,17 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// The advisory lock key all engine migrators take ("zoramigr").
 const MIGRATION_LOCK_KEY: i64 = 0x7a6f_7261_6d69_6772;
 
+/// A step of a migration run, reported as it starts, for progress output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MigrationStep {
+    /// Another process holds the migration lock; this one waits for it.
+    WaitingForLock,
+    /// A migration is about to be applied (`0003 engine columns`).
+    Applying(String),
+    /// An index is about to be built concurrently (on a large live table, the long part).
+    BuildingIndex(String),
+}
+
 /// What a migration run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MigrationReport {
@@ -98,9 +109,18 @@ fn label(version: i64, description: &str) -> String {
 /// Applies every pending migration and builds every missing index, safely beside other
 /// migrators and beside live traffic. Running it again is a no-op.
 pub async fn migrate(pool: &PgPool) -> Result<MigrationReport, PgError> {
+    migrate_with_progress(pool, &|_| {}).await
+}
+
+/// [`migrate`], calling `progress` as each step starts.
+#[tracing::instrument(skip_all)]
+pub async fn migrate_with_progress(
+    pool: &PgPool,
+    progress: &(dyn Fn(&MigrationStep) + Sync),
+) -> Result<MigrationReport, PgError> {
     let mut conn = pool.acquire().await.map_err(store_error)?;
-    acquire_lock(&mut conn).await?;
-    let outcome = migrate_locked(&mut conn).await;
+    acquire_lock(&mut conn, progress).await?;
+    let outcome = migrate_locked(&mut conn, progress).await;
     let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(MIGRATION_LOCK_KEY)
         .execute(&mut *conn)
@@ -110,7 +130,10 @@ pub async fn migrate(pool: &PgPool) -> Result<MigrationReport, PgError> {
     Ok(report)
 }
 
-async fn acquire_lock(conn: &mut PgConnection) -> Result<(), PgError> {
+async fn acquire_lock(
+    conn: &mut PgConnection,
+    progress: &(dyn Fn(&MigrationStep) + Sync),
+) -> Result<(), PgError> {
     let mut waited = false;
     loop {
         let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
@@ -123,13 +146,17 @@ async fn acquire_lock(conn: &mut PgConnection) -> Result<(), PgError> {
         }
         if !waited {
             tracing::info!("another process is migrating this database; waiting for it");
+            progress(&MigrationStep::WaitingForLock);
             waited = true;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
-async fn migrate_locked(conn: &mut PgConnection) -> Result<MigrationReport, PgError> {
+async fn migrate_locked(
+    conn: &mut PgConnection,
+    progress: &(dyn Fn(&MigrationStep) + Sync),
+) -> Result<MigrationReport, PgError> {
     let before = applied_versions(conn).await?;
     let mut migrator = Migrator::new(Embedded)
         .await
@@ -141,6 +168,7 @@ async fn migrate_locked(conn: &mut PgConnection) -> Result<MigrationReport, PgEr
     for (version, description, _) in MIGRATIONS {
         if !before.contains(version) {
             tracing::info!(migration = %label(*version, description), "applying");
+            progress(&MigrationStep::Applying(label(*version, description)));
         }
     }
     migrator
@@ -152,7 +180,7 @@ async fn migrate_locked(conn: &mut PgConnection) -> Result<MigrationReport, PgEr
         .filter(|(version, _, _)| !before.contains(version))
         .map(|(version, description, _)| label(*version, description))
         .collect();
-    let indexes_built = indexes::build_missing(conn).await?;
+    let indexes_built = indexes::build_missing(conn, progress).await?;
     Ok(MigrationReport {
         applied,
         indexes_built,
