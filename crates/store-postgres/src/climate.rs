@@ -7,6 +7,8 @@ use zora_core::climate::{
 use zora_core::{MissionId, PlanId, PlanItemId, ProfileId, StoreError, TenantId};
 
 use crate::error::store_error;
+use zora_store_sql::mappers;
+
 use crate::rows;
 
 pub(crate) async fn insert_profile(
@@ -68,7 +70,7 @@ pub(crate) async fn profiles(
          WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
         tenant,
         ids,
-        rows::profile,
+        mappers::profile,
     )
     .await
 }
@@ -84,7 +86,7 @@ pub(crate) async fn plans(
          FROM climate_plans WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
         tenant,
         ids,
-        rows::plan,
+        mappers::plan,
     )
     .await
 }
@@ -102,7 +104,7 @@ pub(crate) async fn plan_items(
          WHERE p.tenant_id = $1 AND i.plan_id = ANY($2) ORDER BY i.plan_id, i.created_at, i.id",
         tenant,
         plan_ids,
-        rows::plan_item,
+        mappers::plan_item,
     )
     .await
 }
@@ -186,7 +188,7 @@ pub(crate) async fn missions(
          FROM climate_missions WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
         tenant,
         ids,
-        rows::mission,
+        mappers::mission,
     )
     .await
 }

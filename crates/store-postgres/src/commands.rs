@@ -5,6 +5,8 @@ use zora_core::command::{Command, CommandStatus, CommandUpdate, NewCommand};
 use zora_core::{CommandId, Page, Paginated, StoreError, TenantId};
 
 use crate::error::store_error;
+use zora_store_sql::mappers;
+
 use crate::rows;
 
 const COMMAND_COLUMNS: &str = "id, tenant_id, created_by_user_id, raw_prompt, target_agents, \
@@ -28,7 +30,7 @@ pub(crate) async fn insert(
         .fetch_one(conn)
         .await
         .map_err(store_error)?;
-    rows::command(&row).map_err(store_error)
+    mappers::command(&row).map_err(store_error)
 }
 
 pub(crate) async fn update(
@@ -69,7 +71,7 @@ pub(crate) async fn get(
         .await
         .map_err(store_error)?;
     row.as_ref()
-        .map(rows::command)
+        .map(mappers::command)
         .transpose()
         .map_err(store_error)
 }
@@ -104,7 +106,7 @@ pub(crate) async fn list(
     .await
     .map_err(store_error)?;
     Ok(Paginated {
-        items: rows::all(&found, rows::command)?,
+        items: rows::all(&found, mappers::command)?,
         page,
         total: u64::try_from(total).unwrap_or_default(),
     })

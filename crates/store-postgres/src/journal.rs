@@ -5,6 +5,8 @@ use zora_core::journal::{JournalEntry, NewJournalEntry};
 use zora_core::{Page, Paginated, StoreError, TenantId};
 
 use crate::error::store_error;
+use zora_store_sql::mappers;
+
 use crate::rows;
 
 pub(crate) async fn insert(
@@ -52,7 +54,7 @@ pub(crate) async fn list(
             .await
             .map_err(store_error)?;
     Ok(Paginated {
-        items: rows::all(&found, rows::journal_entry)?,
+        items: rows::all(&found, mappers::journal_entry)?,
         page,
         total: u64::try_from(total).unwrap_or_default(),
     })

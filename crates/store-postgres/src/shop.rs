@@ -9,6 +9,8 @@ use zora_core::shop::{
 use zora_core::{BrandId, ClimateMetaId, ProductId, ShopProjectId, StoreError, TenantId};
 
 use crate::error::store_error;
+use zora_store_sql::mappers;
+
 use crate::rows;
 
 pub(crate) async fn insert_brand(
@@ -55,7 +57,7 @@ pub(crate) async fn brands(
          WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
         tenant,
         ids,
-        rows::brand,
+        mappers::brand,
     )
     .await
 }
@@ -71,7 +73,7 @@ pub(crate) async fn products(
          WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
         tenant,
         ids,
-        rows::product,
+        mappers::product,
     )
     .await
 }
@@ -170,7 +172,7 @@ pub(crate) async fn shop_projects(
          WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
         tenant,
         ids,
-        rows::shop_project,
+        mappers::shop_project,
     )
     .await
 }
@@ -187,7 +189,7 @@ pub(crate) async fn climate_meta(
          FROM product_climate_meta WHERE tenant_id = $1 AND product_id = ANY($2) ORDER BY product_id",
         tenant,
         product_ids,
-        rows::climate_meta,
+        mappers::climate_meta,
     )
     .await
 }

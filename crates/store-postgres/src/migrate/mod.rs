@@ -11,19 +11,17 @@ mod indexes;
 
 pub use indexes::ENGINE_INDEXES;
 
-use std::borrow::Cow;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
-use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::{PgConnection, PgPool};
 use zora_core::SchemaState;
+use zora_store_sql::EmbeddedMigrations;
 
 use crate::error::{PgError, store_error};
 
 /// The migrations, in order. Adding one: a new numbered file here and one line below.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
     (
         1,
         "zora core baseline",
@@ -44,7 +42,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "validate foreign keys",
         include_str!("../../migrations/0004_validate_foreign_keys.sql"),
     ),
-];
+]);
 
 /// The advisory lock key all engine migrators take ("zoramigr").
 const MIGRATION_LOCK_KEY: i64 = 0x7a6f_7261_6d69_6772;
@@ -74,36 +72,6 @@ impl MigrationReport {
     pub fn is_noop(&self) -> bool {
         self.applied.is_empty() && self.indexes_built.is_empty()
     }
-}
-
-#[derive(Debug)]
-struct Embedded;
-
-impl MigrationSource<'static> for Embedded {
-    #[allow(clippy::type_complexity)]
-    fn resolve(
-        self,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, sqlx::error::BoxDynError>> + Send>>
-    {
-        Box::pin(async {
-            Ok(MIGRATIONS
-                .iter()
-                .map(|(version, description, sql)| {
-                    Migration::new(
-                        *version,
-                        Cow::Borrowed(*description),
-                        MigrationType::Simple,
-                        Cow::Borrowed(*sql),
-                        false,
-                    )
-                })
-                .collect())
-        })
-    }
-}
-
-fn label(version: i64, description: &str) -> String {
-    format!("{version:04} {description}")
 }
 
 /// Applies every pending migration and builds every missing index, safely beside other
@@ -158,28 +126,22 @@ async fn migrate_locked(
     progress: &(dyn Fn(&MigrationStep) + Sync),
 ) -> Result<MigrationReport, PgError> {
     let before = applied_versions(conn).await?;
-    let mut migrator = Migrator::new(Embedded)
+    let mut migrator = Migrator::new(MIGRATIONS)
         .await
         .map_err(|e| PgError::Migration(e.to_string()))?;
     migrator.set_locking(false);
     // Versions this binary does not know come from a newer engine: migrations are
     // additive, so they are left in place rather than refused.
     migrator.set_ignore_missing(true);
-    for (version, description, _) in MIGRATIONS {
-        if !before.contains(version) {
-            tracing::info!(migration = %label(*version, description), "applying");
-            progress(&MigrationStep::Applying(label(*version, description)));
-        }
+    let applied = MIGRATIONS.pending(&before);
+    for migration in &applied {
+        tracing::info!(%migration, "applying");
+        progress(&MigrationStep::Applying(migration.clone()));
     }
     migrator
         .run(&mut *conn)
         .await
         .map_err(|e| PgError::Migration(migration_error(e)))?;
-    let applied = MIGRATIONS
-        .iter()
-        .filter(|(version, _, _)| !before.contains(version))
-        .map(|(version, description, _)| label(*version, description))
-        .collect();
     let indexes_built = indexes::build_missing(conn, progress).await?;
     Ok(MigrationReport {
         applied,
@@ -191,11 +153,7 @@ fn migration_error(err: sqlx::migrate::MigrateError) -> String {
     match err {
         sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(db)) => db.message().to_owned(),
         sqlx::migrate::MigrateError::ExecuteMigration(sqlx::Error::Database(db), version) => {
-            let description = MIGRATIONS
-                .iter()
-                .find(|(v, _, _)| *v == version)
-                .map_or("", |(_, d, _)| *d);
-            format!("{}: {}", label(version, description), db.message())
+            format!("{}: {}", MIGRATIONS.label_of(version), db.message())
         }
         other => other.to_string(),
     }
@@ -220,11 +178,7 @@ async fn applied_versions(conn: &mut PgConnection) -> Result<Vec<i64>, PgError> 
 pub async fn schema_state(pool: &PgPool) -> Result<SchemaState, PgError> {
     let mut conn = pool.acquire().await.map_err(store_error)?;
     let applied = applied_versions(&mut conn).await?;
-    let mut pending: Vec<String> = MIGRATIONS
-        .iter()
-        .filter(|(version, _, _)| !applied.contains(version))
-        .map(|(version, description, _)| label(*version, description))
-        .collect();
+    let mut pending = MIGRATIONS.pending(&applied);
     if pending.is_empty() {
         pending.extend(
             indexes::missing(&mut conn)
@@ -233,10 +187,7 @@ pub async fn schema_state(pool: &PgPool) -> Result<SchemaState, PgError> {
                 .map(|name| format!("index {name}")),
         );
     }
-    let unknown_applied = applied
-        .into_iter()
-        .filter(|version| !MIGRATIONS.iter().any(|(v, _, _)| v == version))
-        .collect();
+    let unknown_applied = MIGRATIONS.unknown(&applied);
     Ok(SchemaState {
         pending,
         unknown_applied,

@@ -1,0 +1,179 @@
+//! One mapper per domain row, from the columns every store's queries select under the
+//! same names (enums as text, numerics as floating point).
+
+use zora_core::climate::{ClimateProfile, Mission, PlanItem, WeeklyPlan};
+use zora_core::command::Command;
+use zora_core::journal::JournalEntry;
+use zora_core::shop::{Brand, Product, ProductClimateMeta, ShopProject};
+use zora_core::{Task, TaskErrorRecord};
+
+use crate::columns::{Columns, decode_error};
+
+pub fn task(row: &impl Columns) -> Result<Task, sqlx::Error> {
+    let errors: Vec<TaskErrorRecord> = match row.opt_json("errors")? {
+        None => Vec::new(),
+        Some(value) => serde_json::from_value(value).map_err(|e| decode_error("errors", e))?,
+    };
+    Ok(Task {
+        id: row.id("id")?,
+        tenant_id: row.id("tenant_id")?,
+        command_id: row.opt_id("command_id")?,
+        agent_id: row.text("agent_id")?,
+        task_type: row.text("task_type")?,
+        status: row.parsed("status")?,
+        priority: row.int("priority")?,
+        title: row.text("title")?,
+        description: row.opt_text("description")?,
+        payload: row.object("payload")?,
+        result: row.opt_json("result")?,
+        result_summary: row.opt_text("result_summary")?,
+        error_message: row.opt_text("error_message")?,
+        started_at: row.opt_timestamp("started_at")?,
+        completed_at: row.opt_timestamp("completed_at")?,
+        created_by_user_id: row.opt_id("created_by_user_id")?,
+        created_at: row.timestamp("created_at")?,
+        updated_at: row.opt_timestamp("updated_at")?,
+        attempts: row.int("attempts")?,
+        max_attempts: row.opt_int("max_attempts")?,
+        run_at: row.timestamp("run_at")?,
+        lease_owner: row.opt_text("lease_owner")?,
+        lease_expires_at: row.opt_timestamp("lease_expires_at")?,
+        idempotency_key: row.opt_text("idempotency_key")?,
+        errors,
+        cancelled_at: row.opt_timestamp("cancelled_at")?,
+        requires_approval: row.boolean("requires_approval")?,
+        approved_by_user_id: row.opt_id("approved_by_user_id")?,
+        approved_at: row.opt_timestamp("approved_at")?,
+        rejected_by_user_id: row.opt_id("rejected_by_user_id")?,
+        rejected_at: row.opt_timestamp("rejected_at")?,
+        decision_reason: row.opt_text("decision_reason")?,
+    })
+}
+
+pub fn profile(row: &impl Columns) -> Result<ClimateProfile, sqlx::Error> {
+    Ok(ClimateProfile {
+        id: row.id("id")?,
+        tenant_id: row.id("tenant_id")?,
+        name: row.text("name")?,
+        profile_type: row.text("profile_type")?,
+    })
+}
+
+pub fn plan(row: &impl Columns) -> Result<WeeklyPlan, sqlx::Error> {
+    Ok(WeeklyPlan {
+        id: row.id("id")?,
+        tenant_id: row.id("tenant_id")?,
+        profile_id: row.id("profile_id")?,
+        plan_type: row.text("plan_type")?,
+        period_start: row.date("period_start")?,
+        period_end: row.date("period_end")?,
+        status: row.text("status")?,
+    })
+}
+
+pub fn plan_item(row: &impl Columns) -> Result<PlanItem, sqlx::Error> {
+    Ok(PlanItem {
+        id: row.id("id")?,
+        plan_id: row.id("plan_id")?,
+        mission_id: row.opt_id("mission_id")?,
+        title: row.text("title")?,
+        description: row.opt_text("description")?,
+        category: row.opt_text("category")?,
+        estimated_impact_kgco2: row.opt_float("estimated_impact_kgco2")?,
+        status: row.text("status")?,
+        created_at: row.timestamp("created_at")?,
+    })
+}
+
+pub fn mission(row: &impl Columns) -> Result<Mission, sqlx::Error> {
+    Ok(Mission {
+        id: row.id("id")?,
+        tenant_id: row.id("tenant_id")?,
+        profile_id: row.opt_id("profile_id")?,
+        title: row.text("title")?,
+        description: row.opt_text("description")?,
+        category: row.opt_text("category")?,
+        status: row.text("status")?,
+        estimated_impact_kgco2: row.opt_float("estimated_impact_kgco2")?,
+        due_date: row.opt_date("due_date")?,
+        notes: row.opt_text("notes")?,
+        metadata: row.object("metadata")?,
+        created_at: row.timestamp("created_at")?,
+    })
+}
+
+pub fn brand(row: &impl Columns) -> Result<Brand, sqlx::Error> {
+    Ok(Brand {
+        id: row.id("id")?,
+        tenant_id: row.id("tenant_id")?,
+        name: row.text("name")?,
+        slug: row.opt_text("slug")?,
+    })
+}
+
+pub fn product(row: &impl Columns) -> Result<Product, sqlx::Error> {
+    Ok(Product {
+        id: row.id("id")?,
+        tenant_id: row.id("tenant_id")?,
+        name: row.text("name")?,
+        slug: row.opt_text("slug")?,
+        brand_id: row.opt_id("brand_id")?,
+    })
+}
+
+pub fn climate_meta(row: &impl Columns) -> Result<ProductClimateMeta, sqlx::Error> {
+    Ok(ProductClimateMeta {
+        id: row.id("id")?,
+        tenant_id: row.id("tenant_id")?,
+        product_id: row.id("product_id")?,
+        climate_label: row.opt_text("climate_label")?,
+        estimated_impact_kgco2: row.opt_float("estimated_impact_kgco2")?,
+        certifications: row.opt_text("certifications")?,
+        notes: row.opt_text("notes")?,
+    })
+}
+
+pub fn shop_project(row: &impl Columns) -> Result<ShopProject, sqlx::Error> {
+    Ok(ShopProject {
+        id: row.id("id")?,
+        tenant_id: row.id("tenant_id")?,
+        title: row.text("title")?,
+        description: row.opt_text("description")?,
+        status: row.text("status")?,
+        primary_brand_id: row.id("primary_brand_id")?,
+        secondary_brand_id: row.opt_id("secondary_brand_id")?,
+        theme: row.opt_text("theme")?,
+        target_launch_date: row.opt_date("target_launch_date")?,
+        created_at: row.timestamp("created_at")?,
+    })
+}
+
+pub fn journal_entry(row: &impl Columns) -> Result<JournalEntry, sqlx::Error> {
+    Ok(JournalEntry {
+        id: row.id("id")?,
+        tenant_id: row.id("tenant_id")?,
+        category: row.text("category")?,
+        title: row.text("title")?,
+        body: row.opt_text("body")?,
+        details: row.object("details")?,
+        author: row.opt_text("author")?,
+        created_at: row.timestamp("created_at")?,
+    })
+}
+
+pub fn command(row: &impl Columns) -> Result<Command, sqlx::Error> {
+    Ok(Command {
+        id: row.id("id")?,
+        tenant_id: row.id("tenant_id")?,
+        created_by_user_id: row.opt_id("created_by_user_id")?,
+        raw_prompt: row.text("raw_prompt")?,
+        target_agents: row.opt_text_list("target_agents")?,
+        status: row.parsed("status")?,
+        parsed_summary: row.opt_text("parsed_summary")?,
+        tasks_created_count: row.opt_int("tasks_created_count")?.unwrap_or_default(),
+        error_message: row.opt_text("error_message")?,
+        metadata: row.object("metadata")?,
+        created_at: row.timestamp("created_at")?,
+        updated_at: row.opt_timestamp("updated_at")?,
+    })
+}
