@@ -44,8 +44,9 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Show the tenant's queue: tasks per status and type, the next pending tasks.
     Status,
-    /// Seed a demo tenant's data, enqueue tasks of every type, and run them (on SQLite by
-    /// default; arrives with the SQLite store).
+    /// Seed the tenant with demo data (a climate profile, a weekly plan, brands, a product)
+    /// and enqueue tasks of every v1 type, plus a few invalid ones. Safe to run again: each
+    /// run adds a fresh batch.
     Demo,
 }
 

@@ -1,32 +1,48 @@
-//! Opening the configured store, and refusing to work on an unmigrated schema.
+//! Opening the configured store: PostgreSQL (which must be migrated with `zora migrate`)
+//! or SQLite (migrated on open).
 
 use std::sync::Arc;
 
-use zora_core::Store;
+use zora_core::{SchemaState, Store};
 use zora_store_postgres::{PgStore, PgStoreOptions};
+use zora_store_sqlite::{SqliteError, SqliteStore, SqliteStoreOptions};
 
 use crate::config::DatabaseTarget;
 use crate::exit::CliError;
 
-/// Connects to a PostgreSQL database (SQLite arrives with the SQLite store).
-pub async fn connect_postgres(target: &DatabaseTarget) -> Result<PgStore, CliError> {
-    match target {
-        DatabaseTarget::Postgres(url) => {
-            Ok(zora_store_postgres::connect(url, &PgStoreOptions::default()).await?)
+impl From<SqliteError> for CliError {
+    fn from(err: SqliteError) -> Self {
+        match err {
+            SqliteError::Store(inner) => inner.into(),
+            SqliteError::Migration(_) => Self::Failed(err.to_string()),
+            SqliteError::InvalidUrl(_) | SqliteError::Open { .. } => Self::Config(err.to_string()),
         }
-        DatabaseTarget::Sqlite(_) => Err(CliError::Config(
-            "the SQLite store is not built yet (it lands with the next release): \
-             set DATABASE_URL to a postgres:// URL"
-                .into(),
-        )),
     }
 }
 
-/// Opens the store for a command that reads or writes tasks: the schema must be
-/// current (a newer one is used with a warning, since migrations are additive).
+/// Connects to a PostgreSQL database, checking that it answers.
+pub async fn connect_postgres(url: &str) -> Result<PgStore, CliError> {
+    Ok(zora_store_postgres::connect(url, &PgStoreOptions::default()).await?)
+}
+
+/// Opens (creating and migrating) a SQLite database file.
+pub async fn open_sqlite(url: &str) -> Result<SqliteStore, CliError> {
+    Ok(zora_store_sqlite::open(url, &SqliteStoreOptions::default()).await?)
+}
+
+/// Opens the store for a command that reads or writes tasks. A PostgreSQL schema must be
+/// current; a newer one is used with a warning, since migrations are additive.
 pub async fn open_store(target: &DatabaseTarget) -> Result<Arc<dyn Store>, CliError> {
-    let store = connect_postgres(target).await?;
+    let store: Arc<dyn Store> = match target {
+        DatabaseTarget::Postgres(url) => Arc::new(connect_postgres(url).await?),
+        DatabaseTarget::Sqlite(url) => Arc::new(open_sqlite(url).await?),
+    };
     let state = store.schema_state().await?;
+    refuse_pending(&state)?;
+    Ok(store)
+}
+
+fn refuse_pending(state: &SchemaState) -> Result<(), CliError> {
     if !state.is_current() {
         return Err(CliError::Config(format!(
             "the database has pending migrations ({}): run `zora migrate` first",
@@ -39,5 +55,5 @@ pub async fn open_store(target: &DatabaseTarget) -> Result<Arc<dyn Store>, CliEr
             "the database schema is newer than this binary; continuing, since migrations are additive"
         );
     }
-    Ok(Arc::new(store))
+    Ok(())
 }

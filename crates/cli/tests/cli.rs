@@ -24,6 +24,10 @@ fn run(command: &mut Command) -> Output {
     command.output().expect("run zora")
 }
 
+fn run_in(command: &mut Command, dir: &std::path::Path) -> Output {
+    run(command.current_dir(dir))
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -58,7 +62,11 @@ type ConfigCase = (
 #[test]
 fn bad_configuration_is_one_line_and_exit_2() {
     let cases: [ConfigCase; 8] = [
-        (&["demo"], &[], "SQLite store is not built yet"),
+        (
+            &["status", "--database-url", "sqlite::memory:"],
+            &[],
+            "in-memory databases are not supported",
+        ),
         (
             &["status", "--database-url", "mysql://h/db"],
             &[],
@@ -84,9 +92,13 @@ fn bad_configuration_is_one_line_and_exit_2() {
             "cannot connect to PostgreSQL at 127.0.0.1:1/x",
         ),
         (
-            &["status"],
-            &[("DATABASE_URL", "sqlite://zora.db")],
-            "not built yet",
+            &[
+                "status",
+                "--database-url",
+                "sqlite:///no/such/directory/zora.db",
+            ],
+            &[],
+            "cannot open the SQLite database /no/such/directory/zora.db",
         ),
         (
             &["status"],
@@ -110,6 +122,7 @@ fn bad_configuration_is_one_line_and_exit_2() {
     ];
     for (args, env, expected) in cases {
         let mut command = zora(args);
+        command.current_dir(std::env::temp_dir());
         command.envs(env.iter().copied());
         assert_config_error(&run(&mut command), expected);
     }
@@ -208,5 +221,81 @@ async fn two_migrate_processes_at_once_both_succeed() {
         "--database-url",
         db.url(),
     ]));
+    assert_eq!(check.status.code(), Some(0));
+}
+
+#[test]
+fn the_demo_runs_twice_and_another_process_reads_what_it_wrote() {
+    let files = zora_testkit::TestSqlite::new();
+    let url = files.url();
+    for run in 1..=2 {
+        let demo = run_in(
+            zora(&["demo", "--json"]).env("DATABASE_URL", &url),
+            files.dir(),
+        );
+        assert_eq!(demo.status.code(), Some(0), "run {run}: {}", stderr(&demo));
+        let seeded: serde_json::Value = serde_json::from_slice(&demo.stdout).expect("json");
+        assert_eq!(seeded["database"], "sqlite");
+        assert_eq!(seeded["tenant_id"], "00000000-0000-0000-0000-000000000001");
+        let tasks = seeded["tasks"].as_array().expect("tasks");
+        let mut types: Vec<&str> = tasks
+            .iter()
+            .filter(|t| t["valid"] == true)
+            .filter_map(|t| t["task_type"].as_str())
+            .collect();
+        types.sort_unstable();
+        assert_eq!(
+            types,
+            [
+                "climate.create_missions_from_plan",
+                "climate.create_single_mission",
+                "zora_shop.create_project",
+                "zora_shop.update_product_climate_meta"
+            ],
+            "one task of every v1 type"
+        );
+        assert!(
+            tasks.iter().any(|t| t["valid"] == false),
+            "and a few invalid ones"
+        );
+    }
+    // A second process reads the file the demo processes wrote.
+    let status = run_in(
+        &mut zora(&["status", "--json", "--database-url", &url]),
+        files.dir(),
+    );
+    assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
+    let stats: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    assert_eq!(stats["counts"]["pending"], 14, "two runs of 7 tasks");
+    let text = run_in(zora(&["demo"]).env("DATABASE_URL", &url), files.dir());
+    assert!(stdout(&text).contains("Look next:"), "{}", stdout(&text));
+}
+
+#[test]
+fn the_demo_defaults_to_sqlite_zora_db_in_the_working_directory() {
+    let files = zora_testkit::TestSqlite::new();
+    let demo = run_in(&mut zora(&["demo"]), files.dir());
+    assert_eq!(demo.status.code(), Some(0), "{}", stderr(&demo));
+    assert!(files.dir().join("zora.db").exists());
+    assert!(stdout(&demo).contains("Demo data seeded in sqlite://zora.db"));
+}
+
+#[test]
+fn migrate_on_sqlite_applies_on_first_open_and_check_reports() {
+    let files = zora_testkit::TestSqlite::new();
+    let url = files.url();
+    let check = run(&mut zora(&["migrate", "--check", "--database-url", &url]));
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "a file that does not exist has everything pending"
+    );
+    let migrate = run(&mut zora(&["migrate", "--json", "--database-url", &url]));
+    assert_eq!(migrate.status.code(), Some(0), "{}", stderr(&migrate));
+    let report: serde_json::Value = serde_json::from_slice(&migrate.stdout).expect("json");
+    assert_eq!(report["applied"], serde_json::json!(["0001 schema"]));
+    let again = run(&mut zora(&["migrate", "--database-url", &url]));
+    assert!(stdout(&again).contains("nothing to apply"));
+    let check = run(&mut zora(&["migrate", "--check", "--database-url", &url]));
     assert_eq!(check.status.code(), Some(0));
 }

@@ -25,5 +25,5 @@ pub use page::{Page, Paginated};
 pub use store::{SchemaState, Store, StoreTx};
 pub use task::{
     ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Task,
-    TaskErrorRecord, TaskFilter, TaskStatus,
+    TaskErrorRecord, TaskFilter, TaskStatus, sort_in_claim_order,
 };

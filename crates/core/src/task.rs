@@ -85,6 +85,16 @@ impl Task {
     }
 }
 
+/// Sorts tasks in claim order: `priority DESC, created_at ASC, id ASC`.
+pub fn sort_in_claim_order(tasks: &mut [Task]) {
+    tasks.sort_by(|a, b| {
+        b.priority
+            .cmp(&a.priority)
+            .then(a.created_at.cmp(&b.created_at))
+            .then(a.id.cmp(&b.id))
+    });
+}
+
 /// One entry of `agent_tasks.errors`: what went wrong at one attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskErrorRecord {

@@ -94,7 +94,7 @@ pub(crate) async fn upsert_climate_meta(
     let (impact_given, impact) = patch(&upsert.estimated_impact_kgco2);
     let (certifications_given, certifications) = patch(&upsert.certifications);
     let (notes_given, notes) = patch(&upsert.notes);
-    // `xmax = 0` only on a freshly inserted row version: that tells created from updated.
+    // An existing row keeps its id, so the id that comes back tells created from updated.
     // The update is limited to the same tenant, so another tenant's row is never touched.
     let row = sqlx::query(
         "INSERT INTO product_climate_meta AS m \
@@ -106,7 +106,7 @@ pub(crate) async fn upsert_climate_meta(
            certifications = CASE WHEN $8 THEN EXCLUDED.certifications ELSE m.certifications END, \
            notes = CASE WHEN $10 THEN EXCLUDED.notes ELSE m.notes END \
          WHERE m.tenant_id = EXCLUDED.tenant_id \
-         RETURNING m.id, (m.xmax = 0) AS inserted",
+         RETURNING m.id",
     )
     .bind(upsert.id.0)
     .bind(upsert.tenant_id.0)
@@ -126,8 +126,7 @@ pub(crate) async fn upsert_climate_meta(
         constraint: "product_climate_meta_product_id_key".into(),
     })?;
     let id: Uuid = row.try_get("id").map_err(store_error)?;
-    let inserted: bool = row.try_get("inserted").map_err(store_error)?;
-    let action = if inserted {
+    let action = if id == upsert.id.0 {
         UpsertAction::Created
     } else {
         UpsertAction::Updated

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use zora_core::stats::QueueStats;
 use zora_core::{
     ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated, StoreError,
-    Task, TaskFilter, TaskId, TaskStatus, TenantId,
+    Task, TaskFilter, TaskId, TaskStatus, TenantId, sort_in_claim_order,
 };
 
 use crate::error::store_error;
@@ -160,12 +160,7 @@ pub(crate) async fn claim(pool: &PgPool, request: &ClaimRequest) -> Result<Vec<T
     }
     .map_err(store_error)?;
     let mut tasks = rows.iter().map(rows::task).collect::<Result<Vec<_>, _>>()?;
-    tasks.sort_by(|a, b| {
-        b.priority
-            .cmp(&a.priority)
-            .then(a.created_at.cmp(&b.created_at))
-            .then(a.id.cmp(&b.id))
-    });
+    sort_in_claim_order(&mut tasks);
     Ok(tasks)
 }
 

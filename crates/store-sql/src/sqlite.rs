@@ -84,14 +84,14 @@ impl Columns for SqliteRow {
         })
     }
     fn opt_json(&self, column: &str) -> Result<Option<Value>, sqlx::Error> {
-        parse(column, self.try_get(column)?, serde_json::from_str::<Value>)
+        parse(column, self.try_get(column)?, |t| {
+            serde_json::from_str::<Value>(t)
+        })
     }
     fn opt_text_list(&self, column: &str) -> Result<Option<Vec<String>>, sqlx::Error> {
-        parse(
-            column,
-            self.try_get(column)?,
-            serde_json::from_str::<Vec<String>>,
-        )
+        parse(column, self.try_get(column)?, |t| {
+            serde_json::from_str::<Vec<String>>(t)
+        })
     }
 }
 

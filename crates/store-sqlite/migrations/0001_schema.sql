@@ -95,7 +95,7 @@ CREATE TABLE products (
   climate_score REAL CHECK (climate_score >= 0 AND climate_score <= 100), estimated_impact_kgco2 REAL,
   price_currency TEXT DEFAULT 'EUR', price_amount REAL, notes TEXT, metadata TEXT DEFAULT '{}',
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-  updated_at TEXT DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), UNIQUE (tenant_id, slug), description TEXT);
+  updated_at TEXT DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), description TEXT, UNIQUE (tenant_id, slug));
 
 CREATE TABLE product_climate_meta (
   id TEXT PRIMARY KEY NOT NULL, tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,

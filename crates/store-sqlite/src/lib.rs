@@ -1,1 +1,22 @@
-//! wip
+//! The SQLite store: the zero-setup default. One database file in WAL mode, one writer
+//! connection (every write transaction `BEGIN IMMEDIATE`) and a pool of readers, the same
+//! tables and behaviour as the PostgreSQL store, migrations applied on open.
+//!
+//! Values are stored as SCHEMA.md's "SQLite conventions" say; see `migrations/0001_schema.sql`.
+
+mod climate;
+mod commands;
+mod connect;
+mod error;
+mod journal;
+mod migrate;
+mod rows;
+mod shop;
+mod store;
+mod tasks;
+mod tx;
+mod values;
+
+pub use connect::{SqliteError, SqliteStoreOptions, inspect, open};
+pub use store::SqliteStore;
+pub use values::round2;

@@ -38,7 +38,10 @@ pub fn round2(value: f64) -> f64 {
 
 /// Ids as the JSON array text `json_each` reads.
 pub(crate) fn id_array<T: Copy + Into<Uuid>>(ids: &[T]) -> String {
-    let texts: Vec<String> = ids.iter().map(|id| (*id).into().hyphenated().to_string()).collect();
+    let texts: Vec<String> = ids
+        .iter()
+        .map(|id| (*id).into().hyphenated().to_string())
+        .collect();
     Value::from(texts).to_string()
 }
 

@@ -1,9 +1,11 @@
-//! Test support: a fresh PostgreSQL database per test, ZORA CORE fixtures, catalog
-//! snapshots for schema comparisons, and the store test suite every store runs.
+//! Test support: a fresh PostgreSQL database or SQLite file per test, ZORA CORE fixtures,
+//! catalog snapshots for schema comparisons, and the conformance suite every store runs.
 
 pub mod catalog;
 pub mod fixtures;
 pub mod pg;
+pub mod sqlite;
 pub mod suite;
 
 pub use pg::TestDatabase;
+pub use sqlite::TestSqlite;

@@ -6,6 +6,7 @@ use crate::cli::{Cli, Command};
 use crate::config;
 use crate::exit::CliError;
 
+mod demo;
 mod migrate;
 mod status;
 
@@ -15,13 +16,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Migrate(args) => migrate::run(&target, &args, cli.global.json).await,
         Command::Demo => {
-            // The demo seeds through the store it opens; on SQLite (its default) that
-            // answers with the one line saying the SQLite store is not built yet.
-            crate::open::connect_postgres(&target).await?;
-            Err(CliError::Config(
-                "the demo is not built yet: it lands with the SQLite store in the next release"
-                    .into(),
-            ))
+            let tenant = config::tenant(&cli.global)?;
+            demo::run(&target, tenant, cli.global.json).await
         }
         Command::Status => {
             let tenant = config::tenant(&cli.global)?;

@@ -1,0 +1,287 @@
+//! `zora demo`: seeds a tenant (the default one) with a climate profile, a proposed
+//! weekly plan with items, two brands and a product, then enqueues tasks of every v1 type
+//! and a few invalid ones. Every run adds a fresh batch with its own slugs, so it can be
+//! run again and again.
+
+use std::process::ExitCode;
+
+use chrono::{Datelike, Duration, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use zora_core::climate::{NewPlan, NewPlanItem, NewProfile};
+use zora_core::shop::{NewBrand, NewProduct};
+use zora_core::{
+    BrandId, NewTask, PlanId, PlanItemId, ProductId, ProfileId, Store, StoreError, StoreTx, TaskId,
+    TenantId,
+};
+
+use crate::config::DatabaseTarget;
+use crate::exit::CliError;
+use crate::open::open_store;
+use crate::output::print_json;
+
+/// What one demo run created.
+#[derive(Debug, Serialize)]
+struct DemoRun {
+    database: &'static str,
+    tenant_id: TenantId,
+    profile_id: ProfileId,
+    plan_id: PlanId,
+    brand_ids: [BrandId; 2],
+    product_id: ProductId,
+    tasks: Vec<DemoTask>,
+    executed: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct DemoTask {
+    id: TaskId,
+    task_type: String,
+    title: String,
+    /// Whether the payload is valid: invalid ones are there to show a clear failure.
+    valid: bool,
+}
+
+pub async fn run(
+    target: &DatabaseTarget,
+    tenant: TenantId,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let store = open_store(target).await?;
+    let run = seed(store.as_ref(), tenant)
+        .await
+        .map_err(|err| match err {
+            StoreError::MissingReference { .. } => CliError::Failed(format!(
+                "tenant {tenant} does not exist in this database; the demo seeds an existing tenant"
+            )),
+            other => other.into(),
+        })?;
+    if json {
+        print_json(&run)?;
+    } else {
+        print_run(&run, target);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn seed(store: &dyn Store, tenant: TenantId) -> Result<DemoRun, StoreError> {
+    // A short suffix of this run keeps slugs unique across runs.
+    let run_id = uuid_suffix();
+    let profile_id = ProfileId::new();
+    let plan_id = PlanId::new();
+    let brand_ids = [BrandId::new(), BrandId::new()];
+    let product_id = ProductId::new();
+    let mut tx = store.begin().await?;
+    seed_climate(tx.as_mut(), tenant, profile_id, plan_id, &run_id).await?;
+    seed_shop(tx.as_mut(), tenant, brand_ids, product_id, &run_id).await?;
+    let mut tasks = Vec::new();
+    for (agent, task_type, title, payload, valid) in
+        demo_tasks(profile_id, plan_id, brand_ids, product_id, &run_id)
+    {
+        let mut new = NewTask::new(tenant, agent, task_type, title, payload);
+        new.priority = if valid { 1 } else { 0 };
+        new.description = Some(format!("Enqueued by `zora demo` (run {run_id})"));
+        let task = tx.insert_task(&new).await?;
+        tasks.push(DemoTask {
+            id: task.id,
+            task_type: task.task_type,
+            title: task.title,
+            valid,
+        });
+    }
+    tx.commit().await?;
+    Ok(DemoRun {
+        database: store.backend(),
+        tenant_id: tenant,
+        profile_id,
+        plan_id,
+        brand_ids,
+        product_id,
+        tasks,
+        executed: false,
+    })
+}
+
+async fn seed_climate(
+    tx: &mut dyn StoreTx,
+    tenant: TenantId,
+    profile_id: ProfileId,
+    plan_id: PlanId,
+    run_id: &str,
+) -> Result<(), StoreError> {
+    tx.insert_profile(&NewProfile {
+        id: profile_id,
+        tenant_id: tenant,
+        name: format!("Demo household {run_id}"),
+        profile_type: "person".into(),
+    })
+    .await?;
+    let today = Utc::now().date_naive();
+    let next_monday = today + Duration::days(7 - i64::from(today.weekday().num_days_from_monday()));
+    let item = |title: &str, category: &str, impact: f64| NewPlanItem {
+        id: PlanItemId::new(),
+        title: title.into(),
+        description: Some(format!("{title}, from this week's plan")),
+        category: Some(category.into()),
+        estimated_impact_kgco2: Some(impact),
+    };
+    tx.insert_plan(&NewPlan {
+        id: plan_id,
+        tenant_id: tenant,
+        profile_id,
+        period_start: next_monday,
+        period_end: next_monday + Duration::days(6),
+        items: vec![
+            item("Cycle to work three days", "transport", 8.4),
+            item("Two meat-free dinners", "food", 5.25),
+            item("Lower the thermostat by 1°C", "energy", 3.0),
+        ],
+    })
+    .await
+}
+
+async fn seed_shop(
+    tx: &mut dyn StoreTx,
+    tenant: TenantId,
+    brand_ids: [BrandId; 2],
+    product_id: ProductId,
+    run_id: &str,
+) -> Result<(), StoreError> {
+    for (id, name) in brand_ids.into_iter().zip(["ZORA", "Green Fiber"]) {
+        tx.insert_brand(&NewBrand {
+            id,
+            tenant_id: tenant,
+            name: name.into(),
+            slug: Some(format!(
+                "{}-demo-{run_id}",
+                name.to_lowercase().replace(' ', "-")
+            )),
+        })
+        .await?;
+    }
+    tx.insert_product(&NewProduct {
+        id: product_id,
+        tenant_id: tenant,
+        name: "Hemp hoodie".into(),
+        slug: Some(format!("hemp-hoodie-demo-{run_id}")),
+        brand_id: Some(brand_ids[0]),
+    })
+    .await
+}
+
+/// `(agent, type, title, payload, valid)` for every v1 type, then three invalid ones.
+fn demo_tasks(
+    profile: ProfileId,
+    plan: PlanId,
+    brands: [BrandId; 2],
+    product: ProductId,
+    run_id: &str,
+) -> Vec<(&'static str, &'static str, String, Value, bool)> {
+    let due = (Utc::now().date_naive() + Duration::days(30)).to_string();
+    let launch = (Utc::now().date_naive() + Duration::days(120)).to_string();
+    vec![
+        (
+            "ORACLE",
+            "climate.create_missions_from_plan",
+            "Create missions from this week's plan".into(),
+            json!({"profile_id": profile, "plan_id": plan, "source": "demo"}),
+            true,
+        ),
+        (
+            "ORACLE",
+            "climate.create_single_mission",
+            "Replace 5 bulbs with LED".into(),
+            json!({"profile_id": profile, "title": "Replace 5 bulbs with LED", "category": "energy",
+                   "estimated_impact_kgco2": 20, "due_date": due, "notes": "Focus on living room and kitchen."}),
+            true,
+        ),
+        (
+            "SAM",
+            "zora_shop.create_project",
+            format!("ZORA x Green Fiber Hemp Capsule ({run_id})"),
+            json!({"title": format!("ZORA x Green Fiber Hemp Capsule ({run_id})"),
+                   "description": "Hemp-based collection focused on low-impact hoodies.",
+                   "primary_brand_id": brands[0], "secondary_brand_id": brands[1], "status": "idea",
+                   "theme": "hemp_collection", "target_launch_date": launch}),
+            true,
+        ),
+        (
+            "SAM",
+            "zora_shop.update_product_climate_meta",
+            "Label the hemp hoodie low impact".into(),
+            json!({"product_id": product, "climate_label": "low_impact", "estimated_impact_kgco2": 12.5,
+                   "certifications": "EU Ecolabel", "notes": "Compared to standard cotton hoodie."}),
+            true,
+        ),
+        (
+            "ORACLE",
+            "climate.create_single_mission",
+            "Invalid: a mission without a title".into(),
+            json!({"profile_id": profile}),
+            false,
+        ),
+        (
+            "SAM",
+            "zora_shop.update_product_climate_meta",
+            "Invalid: an unknown climate label".into(),
+            json!({"product_id": product, "climate_label": "carbon_magic"}),
+            false,
+        ),
+        (
+            "ORACLE",
+            "climate.create_missions_from_plan",
+            "Invalid: a plan that does not exist".into(),
+            json!({"profile_id": profile, "plan_id": PlanId::new()}),
+            false,
+        ),
+    ]
+}
+
+/// The last 8 hex digits of a fresh id: random, so two runs never share a slug.
+fn uuid_suffix() -> String {
+    let id = TaskId::new().to_string();
+    id[id.len() - 8..].to_owned()
+}
+
+fn print_run(run: &DemoRun, target: &DatabaseTarget) {
+    // A PostgreSQL URL may carry a password: it is not echoed.
+    let location = match target {
+        DatabaseTarget::Sqlite(url) => url.as_str(),
+        DatabaseTarget::Postgres(_) => "the PostgreSQL database",
+    };
+    println!(
+        "Demo data seeded in {location} for tenant {}:",
+        run.tenant_id
+    );
+    println!("  climate profile  {}", run.profile_id);
+    println!(
+        "  weekly plan      {}  (proposed, 3 items, next week)",
+        run.plan_id
+    );
+    println!(
+        "  brands           {}  {}",
+        run.brand_ids[0], run.brand_ids[1]
+    );
+    println!("  product          {}", run.product_id);
+    let valid = run.tasks.iter().filter(|t| t.valid).count();
+    println!(
+        "Enqueued {} tasks: {valid} valid (one of each v1 type), {} invalid (they will fail with a clear error):",
+        run.tasks.len(),
+        run.tasks.len() - valid
+    );
+    for task in &run.tasks {
+        println!("  {}  {:<38} {}", task.id, task.task_type, task.title);
+    }
+    println!();
+    println!("The executor is not built yet: these tasks stay pending until it lands.");
+    let flag = match target {
+        DatabaseTarget::Sqlite(url) if url == crate::config::DEFAULT_DATABASE_URL => String::new(),
+        _ => " --database-url \"$DATABASE_URL\"".to_owned(),
+    };
+    println!("Look next:");
+    println!("  cargo run --release --{flag} status           the queue, per status and type");
+    println!("  cargo run --release --{flag} status --json    the same, for scripts");
+    println!(
+        "  ARCHITECTURE.md    how the engine is built; README.md, how to run it on PostgreSQL"
+    );
+}

@@ -1,0 +1,215 @@
+//! Climate OS queries on SQLite: profiles, weekly plans and items, missions.
+
+use serde_json::{Value, json};
+use sqlx::{SqliteConnection, SqlitePool};
+use zora_core::climate::{
+    ClimateProfile, Mission, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan,
+};
+use zora_core::{MissionId, PlanId, PlanItemId, ProfileId, StoreError, TenantId};
+use zora_store_sql::mappers;
+
+use crate::error::store_error;
+use crate::rows;
+use crate::values::{NOW, round2};
+
+pub(crate) async fn insert_profile(
+    conn: &mut SqliteConnection,
+    profile: &NewProfile,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO climate_profiles (id, tenant_id, name, profile_type) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .bind(profile.id.to_string())
+    .bind(profile.tenant_id.to_string())
+    .bind(&profile.name)
+    .bind(&profile.profile_type)
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn insert_plan(
+    conn: &mut SqliteConnection,
+    plan: &NewPlan,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO climate_plans (id, tenant_id, profile_id, period_start, period_end) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .bind(plan.id.to_string())
+    .bind(plan.tenant_id.to_string())
+    .bind(plan.profile_id.to_string())
+    .bind(plan.period_start.to_string())
+    .bind(plan.period_end.to_string())
+    .execute(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    let items: Vec<Value> = plan
+        .items
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.id.to_string(),
+                "title": i.title,
+                "description": i.description,
+                "category": i.category,
+                "impact": i.estimated_impact_kgco2.map(round2),
+            })
+        })
+        .collect();
+    // Items are inserted in the given order with one timestamp, so (created_at, id) keeps it.
+    sqlx::query(
+        "INSERT INTO climate_plan_items (id, plan_id, title, description, category, estimated_impact_kgco2) \
+         SELECT value ->> '$.id', ?1, value ->> '$.title', value ->> '$.description', \
+           value ->> '$.category', value ->> '$.impact' FROM json_each(?2) ORDER BY key",
+    )
+    .bind(plan.id.to_string())
+    .bind(Value::from(items).to_string())
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn profiles(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    ids: &[ProfileId],
+) -> Result<Vec<ClimateProfile>, StoreError> {
+    rows::tenant_rows_by_ids(
+        conn,
+        "SELECT id, tenant_id, name, profile_type FROM climate_profiles \
+         WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
+        tenant,
+        ids,
+        mappers::profile,
+    )
+    .await
+}
+
+pub(crate) async fn plans(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    ids: &[PlanId],
+) -> Result<Vec<WeeklyPlan>, StoreError> {
+    rows::tenant_rows_by_ids(
+        conn,
+        "SELECT id, tenant_id, profile_id, plan_type, period_start, period_end, status \
+         FROM climate_plans WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
+        tenant,
+        ids,
+        mappers::plan,
+    )
+    .await
+}
+
+pub(crate) async fn plan_items(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    plan_ids: &[PlanId],
+) -> Result<Vec<PlanItem>, StoreError> {
+    rows::tenant_rows_by_ids(
+        conn,
+        "SELECT i.id, i.plan_id, i.mission_id, i.title, i.description, i.category, \
+           i.estimated_impact_kgco2, i.status, i.created_at \
+         FROM climate_plan_items i JOIN climate_plans p ON p.id = i.plan_id \
+         WHERE p.tenant_id = ?1 AND i.plan_id IN (SELECT value FROM json_each(?2)) \
+         ORDER BY i.plan_id, i.created_at, i.id",
+        tenant,
+        plan_ids,
+        mappers::plan_item,
+    )
+    .await
+}
+
+pub(crate) async fn mark_plan_applied(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    plan: PlanId,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(&format!(
+        "UPDATE climate_plans SET status = 'applied', updated_at = {NOW} \
+         WHERE tenant_id = ?1 AND id = ?2 AND status = 'proposed'"
+    ))
+    .bind(tenant.to_string())
+    .bind(plan.to_string())
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(crate) async fn insert_missions(
+    conn: &mut SqliteConnection,
+    missions: &[NewMission],
+) -> Result<(), StoreError> {
+    let batch: Vec<Value> = missions
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.id.to_string(),
+                "tenant_id": m.tenant_id.to_string(),
+                "profile_id": m.profile_id.to_string(),
+                "title": m.title,
+                "description": m.description,
+                "category": m.category,
+                "impact": m.estimated_impact_kgco2.map(round2),
+                "due_date": m.due_date.map(|d| d.to_string()),
+                "notes": m.notes,
+                "metadata": m.metadata.to_string(),
+            })
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO climate_missions (id, tenant_id, profile_id, title, description, category, \
+           estimated_impact_kgco2, due_date, notes, metadata) \
+         SELECT value ->> '$.id', value ->> '$.tenant_id', value ->> '$.profile_id', value ->> '$.title', \
+           value ->> '$.description', value ->> '$.category', value ->> '$.impact', value ->> '$.due_date', \
+           value ->> '$.notes', value ->> '$.metadata' FROM json_each(?1) ORDER BY key",
+    )
+    .bind(Value::from(batch).to_string())
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn link_plan_items(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    links: &[(PlanItemId, MissionId)],
+) -> Result<(), StoreError> {
+    let batch: Vec<Value> = links
+        .iter()
+        .map(|(item, mission)| json!({"item": item.to_string(), "mission": mission.to_string()}))
+        .collect();
+    sqlx::query(&format!(
+        "UPDATE climate_plan_items SET mission_id = l.value ->> '$.mission', updated_at = {NOW} \
+         FROM json_each(?2) AS l, climate_plans p \
+         WHERE climate_plan_items.id = l.value ->> '$.item' AND p.id = climate_plan_items.plan_id \
+           AND p.tenant_id = ?1"
+    ))
+    .bind(tenant.to_string())
+    .bind(Value::from(batch).to_string())
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn missions(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    ids: &[MissionId],
+) -> Result<Vec<Mission>, StoreError> {
+    rows::tenant_rows_by_ids(
+        pool,
+        "SELECT id, tenant_id, profile_id, title, description, category, status, estimated_impact_kgco2, \
+           due_date, notes, metadata, created_at \
+         FROM climate_missions WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
+        tenant,
+        ids,
+        mappers::mission,
+    )
+    .await
+}

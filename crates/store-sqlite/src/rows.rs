@@ -1,0 +1,57 @@
+//! Reading rows: the task columns every task query selects, and the helpers that run a
+//! read and map its rows with the shared mappers of `zora_store_sql::mappers`.
+
+use sqlx::SqliteExecutor;
+use sqlx::sqlite::SqliteRow;
+use uuid::Uuid;
+use zora_core::{StoreError, Task, TenantId};
+use zora_store_sql::mappers;
+
+use crate::error::store_error;
+use crate::values::id_array;
+
+/// The task columns, unqualified (SQLite's `RETURNING` names the modified table's own).
+pub(crate) const TASK_COLUMNS: &str = "id, tenant_id, command_id, agent_id, task_type, status, \
+    priority, title, description, COALESCE(payload, '{}') AS payload, result, result_summary, \
+    error_message, started_at, completed_at, created_by_user_id, created_at, updated_at, attempts, \
+    max_attempts, run_at, lease_owner, lease_expires_at, idempotency_key, errors, cancelled_at, \
+    requires_approval, approved_by_user_id, approved_at, rejected_by_user_id, rejected_at, \
+    decision_reason";
+
+/// One task row.
+pub(crate) fn task(row: &SqliteRow) -> Result<Task, StoreError> {
+    mappers::task(row).map_err(store_error)
+}
+
+/// Maps every row with `map`, turning the first decode failure into a [`StoreError`].
+pub(crate) fn all<T>(
+    rows: &[SqliteRow],
+    map: fn(&SqliteRow) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, StoreError> {
+    rows.iter()
+        .map(map)
+        .collect::<Result<_, _>>()
+        .map_err(store_error)
+}
+
+/// Runs `sql`, a read of one tenant's rows by id (`?1` the tenant, `?2` the ids as a JSON
+/// array for `json_each`), and maps each row with `map`.
+pub(crate) async fn tenant_rows_by_ids<'e, E, I, T>(
+    executor: E,
+    sql: &'static str,
+    tenant: TenantId,
+    ids: &[I],
+    map: fn(&SqliteRow) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, StoreError>
+where
+    E: SqliteExecutor<'e>,
+    I: Copy + Into<Uuid>,
+{
+    let found = sqlx::query(sql)
+        .bind(tenant.to_string())
+        .bind(id_array(ids))
+        .fetch_all(executor)
+        .await
+        .map_err(store_error)?;
+    all(&found, map)
+}

@@ -1,0 +1,353 @@
+//! The task queue's queries on SQLite: insert, read, list, claim, outcome writes, rescue,
+//! stats. Batches go in as one JSON array read with `json_each`: one statement per batch.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+use uuid::Uuid;
+use zora_core::stats::QueueStats;
+use zora_core::{
+    ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated, StoreError,
+    Task, TaskFilter, TaskId, TaskStatus, TenantId, sort_in_claim_order,
+};
+
+use crate::error::store_error;
+use crate::rows::{self, TASK_COLUMNS};
+use crate::values::{NOW, seconds_modifier, timestamp};
+
+/// A task may be claimed: not cancelled, not rejected, approved if it needs approval,
+/// every dependency completed. (`pending` and `run_at` are checked beside it.)
+const RUNNABLE: &str = "t.cancelled_at IS NULL AND t.rejected_at IS NULL \
+    AND (t.requires_approval = 0 OR t.approved_at IS NOT NULL) \
+    AND NOT EXISTS (SELECT 1 FROM agent_task_dependencies d \
+        JOIN agent_tasks p ON p.id = d.depends_on_task_id \
+        WHERE d.task_id = t.id AND p.status <> 'completed')";
+
+const CLAIM_ORDER: &str = "t.priority DESC, t.created_at ASC, t.id ASC";
+
+fn uuid_text(id: TaskId) -> String {
+    id.to_string()
+}
+
+pub(crate) async fn get(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    id: TaskId,
+) -> Result<Option<Task>, StoreError> {
+    let sql =
+        format!("SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = ?1 AND t.id = ?2");
+    let row = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(uuid_text(id))
+        .fetch_optional(pool)
+        .await
+        .map_err(store_error)?;
+    row.as_ref().map(rows::task).transpose()
+}
+
+const LIST_FILTER: &str = "t.tenant_id = ?1 \
+    AND (?2 IS NULL OR t.status = ?2) \
+    AND (?3 IS NULL OR upper(t.agent_id) = upper(?3)) \
+    AND (?4 IS NULL OR t.task_type = ?4) \
+    AND (?5 IS NULL OR t.command_id = ?5)";
+
+pub(crate) async fn list(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    filter: &TaskFilter,
+    page: Page,
+) -> Result<Paginated<Task>, StoreError> {
+    let status = filter.status.map(TaskStatus::as_str);
+    let command = filter.command_id.map(|c| c.to_string());
+    let sql = format!(
+        "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE {LIST_FILTER} \
+         ORDER BY {CLAIM_ORDER} LIMIT ?6 OFFSET ?7"
+    );
+    let items = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(status)
+        .bind(&filter.agent_id)
+        .bind(&filter.task_type)
+        .bind(&command)
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    let count_sql = format!("SELECT count(*) FROM agent_tasks t WHERE {LIST_FILTER}");
+    let total: i64 = sqlx::query_scalar(&count_sql)
+        .bind(tenant.to_string())
+        .bind(status)
+        .bind(&filter.agent_id)
+        .bind(&filter.task_type)
+        .bind(&command)
+        .fetch_one(pool)
+        .await
+        .map_err(store_error)?;
+    Ok(Paginated {
+        items: items.iter().map(rows::task).collect::<Result<_, _>>()?,
+        page,
+        total: u64::try_from(total).unwrap_or_default(),
+    })
+}
+
+/// The claim statement for one tenant (binds owner, lease modifier, tenant, types as
+/// JSON, limit) or across tenants (owner, lease modifier, types, window, cap, limit).
+fn claim_sql(all_tenants: bool) -> String {
+    let chosen = if all_tenants {
+        format!(
+            "SELECT r.id FROM (SELECT c.id, c.priority, c.created_at, row_number() OVER \
+               (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.created_at, c.id) AS rank \
+               FROM (SELECT t.id, t.tenant_id, t.priority, t.created_at FROM agent_tasks t \
+                 WHERE t.status = 'pending' AND t.run_at <= {NOW} \
+                   AND t.task_type IN (SELECT value FROM json_each(?3)) AND {RUNNABLE} \
+                 ORDER BY {CLAIM_ORDER} LIMIT ?4) c) r \
+             WHERE r.rank <= ?5 ORDER BY r.priority DESC, r.created_at, r.id LIMIT ?6"
+        )
+    } else {
+        format!(
+            "SELECT t.id FROM agent_tasks t \
+             WHERE t.tenant_id = ?3 AND t.status = 'pending' AND t.run_at <= {NOW} \
+               AND t.task_type IN (SELECT value FROM json_each(?4)) AND {RUNNABLE} \
+             ORDER BY {CLAIM_ORDER} LIMIT ?5"
+        )
+    };
+    format!(
+        "UPDATE agent_tasks SET status = 'in_progress', started_at = {NOW}, attempts = attempts + 1, \
+           lease_owner = ?1, lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2), updated_at = {NOW} \
+         WHERE id IN ({chosen}) RETURNING {TASK_COLUMNS}"
+    )
+}
+
+/// How many candidates a claim across tenants considers per task it may take.
+const ALL_TENANTS_WINDOW: i64 = 4;
+
+pub(crate) async fn claim(
+    writer: &SqlitePool,
+    request: &ClaimRequest,
+) -> Result<Vec<Task>, StoreError> {
+    if request.limit == 0 || request.task_types.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lease = seconds_modifier(request.lease_duration);
+    let types = Value::from(request.task_types.clone()).to_string();
+    let limit = i64::from(request.limit);
+    let sql = claim_sql(matches!(request.scope, ClaimScope::AllTenants { .. }));
+    let query = sqlx::query(&sql).bind(&request.owner).bind(lease);
+    let query = match &request.scope {
+        ClaimScope::Tenant(tenant) => query.bind(tenant.to_string()).bind(types).bind(limit),
+        ClaimScope::AllTenants { per_tenant_cap } => query
+            .bind(types)
+            .bind(limit.saturating_mul(ALL_TENANTS_WINDOW))
+            .bind(i64::from((*per_tenant_cap).max(1)))
+            .bind(limit),
+    };
+    let rows = query.fetch_all(writer).await.map_err(store_error)?;
+    let mut tasks = rows.iter().map(rows::task).collect::<Result<Vec<_>, _>>()?;
+    sort_in_claim_order(&mut tasks);
+    Ok(tasks)
+}
+
+pub(crate) async fn rescue_expired(
+    writer: &SqlitePool,
+    default_max_attempts: i32,
+    limit: u32,
+) -> Result<Vec<Task>, StoreError> {
+    let exhausted = "attempts >= COALESCE(max_attempts, ?1)";
+    let reason = "'lease held by ' || lease_owner || ' expired at ' || lease_expires_at";
+    let sql = format!(
+        "UPDATE agent_tasks SET \
+           status = CASE WHEN {exhausted} THEN 'failed' ELSE 'pending' END, \
+           completed_at = CASE WHEN {exhausted} THEN {NOW} END, \
+           error_message = CASE WHEN {exhausted} \
+             THEN 'Lease expired and attempts are exhausted: ' || {reason} ELSE error_message END, \
+           run_at = CASE WHEN {exhausted} THEN run_at ELSE {NOW} END, \
+           errors = json_insert(errors, '$[#]', json_object('attempt', attempts, 'at', {NOW}, \
+             'kind', 'lease_expired', 'error', {reason})), \
+           lease_owner = NULL, lease_expires_at = NULL, updated_at = {NOW} \
+         WHERE id IN (SELECT id FROM agent_tasks WHERE status = 'in_progress' \
+           AND lease_owner IS NOT NULL AND lease_expires_at < {NOW} ORDER BY id LIMIT ?2) \
+         RETURNING {TASK_COLUMNS}"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(default_max_attempts)
+        .bind(i64::from(limit))
+        .fetch_all(writer)
+        .await
+        .map_err(store_error)?;
+    rows.iter().map(rows::task).collect()
+}
+
+pub(crate) async fn stats(pool: &SqlitePool, tenant: TenantId) -> Result<QueueStats, StoreError> {
+    let groups = sqlx::query(
+        "SELECT task_type, status, count(*) AS n FROM agent_tasks WHERE tenant_id = ?1 GROUP BY task_type, status",
+    )
+    .bind(tenant.to_string())
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    let mut counts: BTreeMap<String, u64> = TaskStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), 0))
+        .collect();
+    let mut by_type: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for row in &groups {
+        let task_type: String = row.try_get("task_type").map_err(store_error)?;
+        let status: String = row.try_get("status").map_err(store_error)?;
+        let n = u64::try_from(row.try_get::<i64, _>("n").map_err(store_error)?).unwrap_or_default();
+        *counts.entry(status.clone()).or_default() += n;
+        *by_type
+            .entry(task_type)
+            .or_default()
+            .entry(status)
+            .or_default() += n;
+    }
+    let sql = format!(
+        "SELECT \
+           (SELECT (julianday('now') - julianday(min(created_at))) * 86400.0 FROM agent_tasks \
+             WHERE tenant_id = ?1 AND status = 'pending' AND run_at <= {NOW}) AS oldest, \
+           (SELECT count(*) FROM agent_tasks \
+             WHERE tenant_id = ?1 AND status = 'in_progress' AND lease_owner IS NULL) AS unleased"
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .fetch_one(pool)
+        .await
+        .map_err(store_error)?;
+    Ok(QueueStats {
+        tenant_id: tenant,
+        counts,
+        by_type,
+        oldest_pending_age_seconds: row.try_get("oldest").map_err(store_error)?,
+        in_progress_without_lease: u64::try_from(
+            row.try_get::<i64, _>("unleased").map_err(store_error)?,
+        )
+        .unwrap_or_default(),
+    })
+}
+
+pub(crate) async fn insert(
+    conn: &mut SqliteConnection,
+    task: &NewTask,
+) -> Result<Task, StoreError> {
+    let sql = format!(
+        "INSERT INTO agent_tasks (id, tenant_id, command_id, agent_id, task_type, priority, title, \
+           description, payload, created_by_user_id, run_at, max_attempts, idempotency_key, requires_approval) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, {NOW}), ?12, ?13, ?14) \
+         RETURNING {TASK_COLUMNS}"
+    );
+    let row = sqlx::query(&sql)
+        .bind(task.id.to_string())
+        .bind(task.tenant_id.to_string())
+        .bind(task.command_id.map(|c| c.to_string()))
+        .bind(&task.agent_id)
+        .bind(&task.task_type)
+        .bind(task.priority)
+        .bind(&task.title)
+        .bind(&task.description)
+        .bind(task.payload.to_string())
+        .bind(task.created_by_user_id.map(|u| u.to_string()))
+        .bind(task.run_at.map(timestamp))
+        .bind(task.max_attempts)
+        .bind(&task.idempotency_key)
+        .bind(task.requires_approval)
+        .fetch_one(conn)
+        .await
+        .map_err(store_error)?;
+    rows::task(&row)
+}
+
+fn lease_json(lease: &Lease) -> Value {
+    json!({"id": lease.task_id.to_string(), "owner": lease.owner, "attempt": lease.attempt})
+}
+
+fn task_ids(ids: Vec<String>) -> Result<Vec<TaskId>, StoreError> {
+    ids.iter()
+        .map(|id| Uuid::parse_str(id).map(TaskId))
+        .collect::<Result<_, _>>()
+        .map_err(|e| StoreError::Other(format!("a task id is not a uuid: {e}")))
+}
+
+/// Lease columns read from one element of the `json_each` batch.
+const LEASE_MATCH: &str = "agent_tasks.id = b.value ->> '$.id' AND agent_tasks.status = 'in_progress' \
+    AND agent_tasks.lease_owner = b.value ->> '$.owner' AND agent_tasks.attempts = b.value ->> '$.attempt'";
+
+pub(crate) async fn lock_leased(
+    conn: &mut SqliteConnection,
+    leases: &[Lease],
+) -> Result<Vec<TaskId>, StoreError> {
+    // The transaction already holds SQLite's write lock (BEGIN IMMEDIATE): reading which
+    // leases still hold is enough to keep them until commit.
+    let batch = Value::from(leases.iter().map(lease_json).collect::<Vec<_>>()).to_string();
+    let ids: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT agent_tasks.id FROM agent_tasks JOIN json_each(?1) b ON {LEASE_MATCH} ORDER BY agent_tasks.id"
+    ))
+    .bind(batch)
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    task_ids(ids)
+}
+
+pub(crate) async fn complete(
+    conn: &mut SqliteConnection,
+    completions: &[Completion],
+) -> Result<Vec<TaskId>, StoreError> {
+    let batch: Vec<Value> = completions
+        .iter()
+        .map(|c| {
+            let mut item = lease_json(&c.lease);
+            item["result"] = c.result.clone();
+            item["summary"] = Value::from(c.summary.as_str());
+            item
+        })
+        .collect();
+    let ids: Vec<String> = sqlx::query_scalar(&format!(
+        "UPDATE agent_tasks SET status = 'completed', result = b.value -> '$.result', \
+           result_summary = b.value ->> '$.summary', error_message = NULL, completed_at = {NOW}, \
+           lease_owner = NULL, lease_expires_at = NULL, updated_at = {NOW} \
+         FROM json_each(?1) AS b WHERE {LEASE_MATCH} RETURNING id"
+    ))
+    .bind(Value::from(batch).to_string())
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    task_ids(ids)
+}
+
+pub(crate) async fn fail(
+    conn: &mut SqliteConnection,
+    failures: &[Failure],
+) -> Result<Vec<TaskId>, StoreError> {
+    let batch: Vec<Value> = failures
+        .iter()
+        .map(|f| {
+            let mut item = lease_json(&f.lease);
+            item["kind"] = Value::from(f.kind.as_str());
+            item["message"] = Value::from(f.message.as_str());
+            item["retry"] = f
+                .retry_in
+                .map_or(Value::Null, |d| Value::from(seconds_modifier(d)));
+            item
+        })
+        .collect();
+    let retry = "b.value ->> '$.retry'";
+    let ids: Vec<String> = sqlx::query_scalar(&format!(
+        "UPDATE agent_tasks SET \
+           status = CASE WHEN {retry} IS NULL THEN 'failed' ELSE 'pending' END, \
+           error_message = b.value ->> '$.message', \
+           completed_at = CASE WHEN {retry} IS NULL THEN {NOW} END, \
+           run_at = CASE WHEN {retry} IS NULL THEN run_at \
+             ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now', {retry}) END, \
+           lease_owner = NULL, lease_expires_at = NULL, updated_at = {NOW}, \
+           errors = json_insert(errors, '$[#]', json_object('attempt', attempts, 'at', {NOW}, \
+             'kind', b.value ->> '$.kind', 'error', b.value ->> '$.message')) \
+         FROM json_each(?1) AS b WHERE {LEASE_MATCH} RETURNING id"
+    ))
+    .bind(Value::from(batch).to_string())
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    task_ids(ids)
+}
