@@ -34,6 +34,7 @@ macro_rules! store_suite {
             tasks::queue_stats_count_per_status_and_type,
             tasks::savepoints_and_rollback_discard_writes,
             tasks::idempotency_key_is_unique_per_tenant,
+            tasks::schema_is_current_once_opened,
             climate::profiles_plans_and_items_are_tenant_scoped,
             climate::a_plan_is_applied_at_most_once,
             climate::missions_round_numbers_and_link_items,

@@ -62,7 +62,9 @@ pub async fn insert_and_get_round_trip(store: &dyn Store) {
 
 pub async fn list_orders_filters_and_paginates(store: &dyn Store) {
     let t = two_tenants(store).await;
-    // Inserted in one transaction: equal created_at, so id breaks the ties.
+    // Ids are made in ascending order, then inserted in reverse in one transaction: on
+    // PostgreSQL every created_at is equal (on SQLite most are), so only `id` can put the
+    // ties in order, and insertion order would get it backwards.
     let mut batch = Vec::new();
     for (i, priority) in [0, 5, 5, 1, 5, 0].into_iter().enumerate() {
         let mut new = task(
@@ -76,6 +78,7 @@ pub async fn list_orders_filters_and_paginates(store: &dyn Store) {
         }
         batch.push(new);
     }
+    batch.reverse();
     insert_tasks(store, &batch).await;
     insert_tasks(store, &[task(t.b, "type.even", "other tenant")]).await;
 
@@ -84,10 +87,32 @@ pub async fn list_orders_filters_and_paginates(store: &dyn Store) {
         .await
         .expect("list");
     assert_eq!(all.total, 6);
-    let order: Vec<(i32, TaskId)> = all.items.iter().map(|t| (t.priority, t.id)).collect();
-    let mut expected = order.clone();
-    expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    assert_eq!(order, expected, "priority DESC, then created_at, then id");
+    let mut expected = all.items.clone();
+    zora_core::sort_in_claim_order(&mut expected);
+    assert_eq!(
+        all.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        expected.iter().map(|t| t.id).collect::<Vec<_>>(),
+        "priority DESC, then created_at, then id"
+    );
+    let fives: Vec<TaskId> = all
+        .items
+        .iter()
+        .filter(|t| t.priority == 5)
+        .map(|t| t.id)
+        .collect();
+    let mut ascending = fives.clone();
+    ascending.sort();
+    if all
+        .items
+        .iter()
+        .filter(|t| t.priority == 5)
+        .all(|t| t.created_at == all.items[0].created_at)
+    {
+        assert_eq!(
+            fives, ascending,
+            "equal priority and created_at: id ascending"
+        );
+    }
 
     let mut seen = Vec::new();
     for offset in (0..6).step_by(4) {
@@ -587,4 +612,11 @@ pub async fn idempotency_key_is_unique_per_tenant(store: &dyn Store) {
     let mut elsewhere = task(t.b, "kind.a", "other tenant");
     elsewhere.idempotency_key = Some("key-1".into());
     insert_tasks(store, &[elsewhere]).await;
+}
+
+pub async fn schema_is_current_once_opened(store: &dyn Store) {
+    let state = store.schema_state().await.expect("schema state");
+    assert!(state.is_current(), "pending: {:?}", state.pending);
+    assert!(state.unknown_applied.is_empty());
+    assert!(["postgres", "sqlite"].contains(&store.backend()));
 }
