@@ -68,6 +68,17 @@ pub enum Patch<T> {
     Set(Option<T>),
 }
 
+impl<T: Clone> Patch<T> {
+    /// `(given, value)`: whether the key was present, and what to write — the two
+    /// parameters an upsert statement binds.
+    pub fn split(&self) -> (bool, Option<T>) {
+        match self {
+            Self::Keep => (false, None),
+            Self::Set(value) => (true, value.clone()),
+        }
+    }
+}
+
 /// An atomic upsert of a product's climate metadata, keyed by `product_id`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClimateMetaUpsert {
@@ -87,6 +98,18 @@ pub struct ClimateMetaUpsert {
 pub enum UpsertAction {
     Created,
     Updated,
+}
+
+impl UpsertAction {
+    /// An upsert proposes a fresh id for a new row; an existing row keeps its own. So the
+    /// id the statement returns tells which happened.
+    pub fn from_ids(returned: ClimateMetaId, proposed: ClimateMetaId) -> Self {
+        if returned == proposed {
+            Self::Created
+        } else {
+            Self::Updated
+        }
+    }
 }
 
 /// A ZORA SHOP project to create.

@@ -1,7 +1,5 @@
 //! The task queue's queries: insert, read, list, claim, outcome writes, rescue, stats.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
@@ -198,7 +196,7 @@ pub(crate) async fn rescue_expired(
 }
 
 pub(crate) async fn stats(pool: &PgPool, tenant: TenantId) -> Result<QueueStats, StoreError> {
-    let groups = sqlx::query(
+    let groups: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT task_type, status::text AS status, count(*) AS n FROM agent_tasks \
          WHERE tenant_id = $1 GROUP BY task_type, status",
     )
@@ -206,22 +204,6 @@ pub(crate) async fn stats(pool: &PgPool, tenant: TenantId) -> Result<QueueStats,
     .fetch_all(pool)
     .await
     .map_err(store_error)?;
-    let mut counts: BTreeMap<String, u64> = TaskStatus::ALL
-        .iter()
-        .map(|s| (s.as_str().to_owned(), 0))
-        .collect();
-    let mut by_type: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for row in &groups {
-        let task_type: String = row.try_get("task_type").map_err(store_error)?;
-        let status: String = row.try_get("status").map_err(store_error)?;
-        let n = u64::try_from(row.try_get::<i64, _>("n").map_err(store_error)?).unwrap_or_default();
-        *counts.entry(status.clone()).or_default() += n;
-        *by_type
-            .entry(task_type)
-            .or_default()
-            .entry(status)
-            .or_default() += n;
-    }
     let row = sqlx::query(
         "SELECT \
            (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM agent_tasks \
@@ -233,16 +215,16 @@ pub(crate) async fn stats(pool: &PgPool, tenant: TenantId) -> Result<QueueStats,
     .fetch_one(pool)
     .await
     .map_err(store_error)?;
-    Ok(QueueStats {
-        tenant_id: tenant,
-        counts,
-        by_type,
-        oldest_pending_age_seconds: row.try_get("oldest").map_err(store_error)?,
-        in_progress_without_lease: u64::try_from(
-            row.try_get::<i64, _>("unleased").map_err(store_error)?,
-        )
-        .unwrap_or_default(),
-    })
+    let oldest: Option<f64> = row.try_get("oldest").map_err(store_error)?;
+    let unleased: i64 = row.try_get("unleased").map_err(store_error)?;
+    Ok(QueueStats::from_groups(
+        tenant,
+        groups.into_iter().map(|(task_type, status, n)| {
+            (task_type, status, u64::try_from(n).unwrap_or_default())
+        }),
+        oldest,
+        u64::try_from(unleased).unwrap_or_default(),
+    ))
 }
 
 pub(crate) async fn insert(conn: &mut PgConnection, task: &NewTask) -> Result<Task, StoreError> {

@@ -1,8 +1,10 @@
 //! What the SQL stores share: the row mappers, written once over [`Columns`] (each store
-//! says how its rows hold uuids, timestamps and JSON), and the embedded-migrations source
-//! for sqlx's migrator.
+//! says how its rows hold uuids, timestamps and JSON), the `Store`/`StoreTx` glue
+//! ([`delegate_store!`], [`delegate_store_tx!`]) that forwards each method to the store's
+//! own query function, and the embedded-migrations source for sqlx's migrator.
 
 mod columns;
+mod delegate;
 pub mod mappers;
 mod migrations;
 #[cfg(feature = "postgres")]
@@ -10,5 +12,6 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use async_trait::async_trait;
 pub use columns::Columns;
 pub use migrations::{EmbeddedMigrations, MigrationFile, label};

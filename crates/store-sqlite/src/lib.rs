@@ -14,6 +14,7 @@ mod rows;
 mod shop;
 mod store;
 mod tasks;
+mod tenants;
 mod tx;
 mod values;
 

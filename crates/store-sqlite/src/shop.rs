@@ -4,8 +4,8 @@ use serde_json::{Value, json};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 use zora_core::shop::{
-    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Patch, Product,
-    ProductClimateMeta, ShopProject, UpsertAction,
+    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, ProductClimateMeta,
+    ShopProject, UpsertAction,
 };
 use zora_core::{BrandId, ClimateMetaId, ProductId, ShopProjectId, StoreError, TenantId};
 use zora_store_sql::mappers;
@@ -79,22 +79,14 @@ pub(crate) async fn products(
     .await
 }
 
-/// `(given, value)`: whether the key was present, and what to write.
-fn patch<T: Clone>(field: &Patch<T>) -> (bool, Option<T>) {
-    match field {
-        Patch::Keep => (false, None),
-        Patch::Set(value) => (true, value.clone()),
-    }
-}
-
 pub(crate) async fn upsert_climate_meta(
     conn: &mut SqliteConnection,
     upsert: &ClimateMetaUpsert,
 ) -> Result<(ClimateMetaId, UpsertAction), StoreError> {
-    let (label_given, label) = patch(&upsert.climate_label);
-    let (impact_given, impact) = patch(&upsert.estimated_impact_kgco2);
-    let (certifications_given, certifications) = patch(&upsert.certifications);
-    let (notes_given, notes) = patch(&upsert.notes);
+    let (label_given, label) = upsert.climate_label.split();
+    let (impact_given, impact) = upsert.estimated_impact_kgco2.split();
+    let (certifications_given, certifications) = upsert.certifications.split();
+    let (notes_given, notes) = upsert.notes.split();
     // An existing row keeps its id, so the id that comes back tells created from updated.
     // The update is limited to the same tenant, so another tenant's row is never touched.
     let row = sqlx::query(&format!(
@@ -130,12 +122,8 @@ pub(crate) async fn upsert_climate_meta(
     let id: String = row.try_get("id").map_err(store_error)?;
     let id =
         Uuid::parse_str(&id).map_err(|e| StoreError::Other(format!("climate meta id: {e}")))?;
-    let action = if id == upsert.id.0 {
-        UpsertAction::Created
-    } else {
-        UpsertAction::Updated
-    };
-    Ok((ClimateMetaId(id), action))
+    let id = ClimateMetaId(id);
+    Ok((id, UpsertAction::from_ids(id, upsert.id)))
 }
 
 pub(crate) async fn insert_shop_projects(

@@ -1,0 +1,18 @@
+//! Tenant queries.
+
+use sqlx::PgConnection;
+use zora_core::StoreError;
+use zora_core::tenant::NewTenant;
+
+use crate::error::store_error;
+
+pub(crate) async fn insert(conn: &mut PgConnection, tenant: &NewTenant) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO tenants (id, name, slug) VALUES ($1, $2, $3)")
+        .bind(tenant.id.0)
+        .bind(&tenant.name)
+        .bind(&tenant.slug)
+        .execute(conn)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! The `Store` and `StoreTx` implementations both SQL stores share: every method forwards
+//! to the query function of the same name in the store crate's own modules (`tasks`,
+//! `tenants`, `climate`, `shop`, `journal`, `commands`), so the glue is written once and
+//! each store writes only its SQL.
+
+/// Implements `zora_core::StoreTx` for `$tx`, a struct whose field `tx` is the open
+/// `sqlx::Transaction`. Paths like `crate::tasks::insert` resolve in the invoking crate,
+/// which also provides `crate::error::store_error`.
+// `crate::` on purpose: the paths name the invoking store's modules.
+#[allow(clippy::crate_in_macro_def)]
+#[macro_export]
+macro_rules! delegate_store_tx {
+    ($tx:ty) => {
+        #[$crate::async_trait]
+        impl zora_core::StoreTx for $tx {
+            async fn commit(self: Box<Self>) -> Result<(), zora_core::StoreError> {
+                self.tx.commit().await.map_err(crate::error::store_error)
+            }
+            async fn rollback(self: Box<Self>) -> Result<(), zora_core::StoreError> {
+                self.tx.rollback().await.map_err(crate::error::store_error)
+            }
+            async fn savepoint(&mut self) -> Result<(), zora_core::StoreError> {
+                $crate::run_statement!(self, "SAVEPOINT zora_task")
+            }
+            async fn rollback_to_savepoint(&mut self) -> Result<(), zora_core::StoreError> {
+                $crate::run_statement!(self, "ROLLBACK TO SAVEPOINT zora_task")
+            }
+            async fn release_savepoint(&mut self) -> Result<(), zora_core::StoreError> {
+                $crate::run_statement!(self, "RELEASE SAVEPOINT zora_task")
+            }
+            async fn insert_task(
+                &mut self,
+                task: &zora_core::NewTask,
+            ) -> Result<zora_core::Task, zora_core::StoreError> {
+                crate::tasks::insert(&mut self.tx, task).await
+            }
+            async fn lock_leased_tasks(
+                &mut self,
+                leases: &[zora_core::Lease],
+            ) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
+                crate::tasks::lock_leased(&mut self.tx, leases).await
+            }
+            async fn complete_tasks(
+                &mut self,
+                completions: &[zora_core::Completion],
+            ) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
+                crate::tasks::complete(&mut self.tx, completions).await
+            }
+            async fn fail_tasks(
+                &mut self,
+                failures: &[zora_core::Failure],
+            ) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
+                crate::tasks::fail(&mut self.tx, failures).await
+            }
+            async fn insert_tenant(
+                &mut self,
+                tenant: &zora_core::tenant::NewTenant,
+            ) -> Result<(), zora_core::StoreError> {
+                crate::tenants::insert(&mut self.tx, tenant).await
+            }
+            async fn insert_profile(
+                &mut self,
+                profile: &zora_core::climate::NewProfile,
+            ) -> Result<(), zora_core::StoreError> {
+                crate::climate::insert_profile(&mut self.tx, profile).await
+            }
+            async fn insert_plan(
+                &mut self,
+                plan: &zora_core::climate::NewPlan,
+            ) -> Result<(), zora_core::StoreError> {
+                crate::climate::insert_plan(&mut self.tx, plan).await
+            }
+            async fn insert_brand(
+                &mut self,
+                brand: &zora_core::shop::NewBrand,
+            ) -> Result<(), zora_core::StoreError> {
+                crate::shop::insert_brand(&mut self.tx, brand).await
+            }
+            async fn insert_product(
+                &mut self,
+                product: &zora_core::shop::NewProduct,
+            ) -> Result<(), zora_core::StoreError> {
+                crate::shop::insert_product(&mut self.tx, product).await
+            }
+            async fn profiles(
+                &mut self,
+                tenant: zora_core::TenantId,
+                ids: &[zora_core::ProfileId],
+            ) -> Result<Vec<zora_core::climate::ClimateProfile>, zora_core::StoreError> {
+                crate::climate::profiles(&mut self.tx, tenant, ids).await
+            }
+            async fn plans(
+                &mut self,
+                tenant: zora_core::TenantId,
+                ids: &[zora_core::PlanId],
+            ) -> Result<Vec<zora_core::climate::WeeklyPlan>, zora_core::StoreError> {
+                crate::climate::plans(&mut self.tx, tenant, ids).await
+            }
+            async fn plan_items(
+                &mut self,
+                tenant: zora_core::TenantId,
+                plan_ids: &[zora_core::PlanId],
+            ) -> Result<Vec<zora_core::climate::PlanItem>, zora_core::StoreError> {
+                crate::climate::plan_items(&mut self.tx, tenant, plan_ids).await
+            }
+            async fn mark_plan_applied(
+                &mut self,
+                tenant: zora_core::TenantId,
+                plan: zora_core::PlanId,
+            ) -> Result<bool, zora_core::StoreError> {
+                crate::climate::mark_plan_applied(&mut self.tx, tenant, plan).await
+            }
+            async fn insert_missions(
+                &mut self,
+                missions: &[zora_core::climate::NewMission],
+            ) -> Result<(), zora_core::StoreError> {
+                crate::climate::insert_missions(&mut self.tx, missions).await
+            }
+            async fn link_plan_items(
+                &mut self,
+                tenant: zora_core::TenantId,
+                links: &[(zora_core::PlanItemId, zora_core::MissionId)],
+            ) -> Result<(), zora_core::StoreError> {
+                crate::climate::link_plan_items(&mut self.tx, tenant, links).await
+            }
+            async fn brands(
+                &mut self,
+                tenant: zora_core::TenantId,
+                ids: &[zora_core::BrandId],
+            ) -> Result<Vec<zora_core::shop::Brand>, zora_core::StoreError> {
+                crate::shop::brands(&mut self.tx, tenant, ids).await
+            }
+            async fn products(
+                &mut self,
+                tenant: zora_core::TenantId,
+                ids: &[zora_core::ProductId],
+            ) -> Result<Vec<zora_core::shop::Product>, zora_core::StoreError> {
+                crate::shop::products(&mut self.tx, tenant, ids).await
+            }
+            async fn upsert_product_climate_meta(
+                &mut self,
+                upsert: &zora_core::shop::ClimateMetaUpsert,
+            ) -> Result<
+                (zora_core::ClimateMetaId, zora_core::shop::UpsertAction),
+                zora_core::StoreError,
+            > {
+                crate::shop::upsert_climate_meta(&mut self.tx, upsert).await
+            }
+            async fn insert_shop_projects(
+                &mut self,
+                projects: &[zora_core::shop::NewShopProject],
+            ) -> Result<(), zora_core::StoreError> {
+                crate::shop::insert_shop_projects(&mut self.tx, projects).await
+            }
+            async fn insert_journal_entries(
+                &mut self,
+                entries: &[zora_core::journal::NewJournalEntry],
+            ) -> Result<(), zora_core::StoreError> {
+                crate::journal::insert(&mut self.tx, entries).await
+            }
+            async fn insert_command(
+                &mut self,
+                command: &zora_core::command::NewCommand,
+            ) -> Result<zora_core::command::Command, zora_core::StoreError> {
+                crate::commands::insert(&mut self.tx, command).await
+            }
+            async fn update_command(
+                &mut self,
+                tenant: zora_core::TenantId,
+                id: zora_core::CommandId,
+                update: &zora_core::command::CommandUpdate,
+            ) -> Result<bool, zora_core::StoreError> {
+                crate::commands::update(&mut self.tx, tenant, id, update).await
+            }
+        }
+    };
+}
+
+/// Runs one parameterless statement on the transaction `$this.tx`.
+#[doc(hidden)]
+#[allow(clippy::crate_in_macro_def)]
+#[macro_export]
+macro_rules! run_statement {
+    ($this:ident, $sql:literal) => {
+        sqlx::query($sql)
+            .execute(&mut *$this.tx)
+            .await
+            .map(|_| ())
+            .map_err(crate::error::store_error)
+    };
+}
+
+/// Implements `zora_core::Store` for `$store`, which provides `fn readers(&self)` and
+/// `fn writer(&self)` (its pools), `async fn begin_tx(&self)` and
+/// `async fn read_schema_state(&self)`; `$backend` is its name.
+#[allow(clippy::crate_in_macro_def)]
+#[macro_export]
+macro_rules! delegate_store {
+    ($store:ty, $backend:literal) => {
+        #[$crate::async_trait]
+        impl zora_core::Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+            async fn schema_state(&self) -> Result<zora_core::SchemaState, zora_core::StoreError> {
+                self.read_schema_state().await
+            }
+            async fn begin(&self) -> Result<Box<dyn zora_core::StoreTx>, zora_core::StoreError> {
+                self.begin_tx().await
+            }
+            async fn get_task(&self, tenant: zora_core::TenantId, id: zora_core::TaskId) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
+                crate::tasks::get(self.readers(), tenant, id).await
+            }
+            async fn list_tasks(&self, tenant: zora_core::TenantId, filter: &zora_core::TaskFilter, page: zora_core::Page) -> Result<zora_core::Paginated<zora_core::Task>, zora_core::StoreError> {
+                crate::tasks::list(self.readers(), tenant, filter, page).await
+            }
+            async fn claim_tasks(&self, request: &zora_core::ClaimRequest) -> Result<Vec<zora_core::Task>, zora_core::StoreError> {
+                crate::tasks::claim(self.writer(), request).await
+            }
+            async fn rescue_expired_leases_all_tenants(&self, default_max_attempts: i32, limit: u32) -> Result<Vec<zora_core::Task>, zora_core::StoreError> {
+                crate::tasks::rescue_expired(self.writer(), default_max_attempts, limit).await
+            }
+            async fn queue_stats(&self, tenant: zora_core::TenantId) -> Result<zora_core::stats::QueueStats, zora_core::StoreError> {
+                crate::tasks::stats(self.readers(), tenant).await
+            }
+            async fn get_command(&self, tenant: zora_core::TenantId, id: zora_core::CommandId) -> Result<Option<zora_core::command::Command>, zora_core::StoreError> {
+                crate::commands::get(self.readers(), tenant, id).await
+            }
+            async fn list_commands(&self, tenant: zora_core::TenantId, status: Option<zora_core::command::CommandStatus>, page: zora_core::Page) -> Result<zora_core::Paginated<zora_core::command::Command>, zora_core::StoreError> {
+                crate::commands::list(self.readers(), tenant, status, page).await
+            }
+            async fn list_journal_entries(&self, tenant: zora_core::TenantId, page: zora_core::Page) -> Result<zora_core::Paginated<zora_core::journal::JournalEntry>, zora_core::StoreError> {
+                crate::journal::list(self.readers(), tenant, page).await
+            }
+            async fn missions(&self, tenant: zora_core::TenantId, ids: &[zora_core::MissionId]) -> Result<Vec<zora_core::climate::Mission>, zora_core::StoreError> {
+                crate::climate::missions(self.readers(), tenant, ids).await
+            }
+            async fn shop_projects(&self, tenant: zora_core::TenantId, ids: &[zora_core::ShopProjectId]) -> Result<Vec<zora_core::shop::ShopProject>, zora_core::StoreError> {
+                crate::shop::shop_projects(self.readers(), tenant, ids).await
+            }
+            async fn product_climate_meta(&self, tenant: zora_core::TenantId, product_ids: &[zora_core::ProductId]) -> Result<Vec<zora_core::shop::ProductClimateMeta>, zora_core::StoreError> {
+                crate::shop::climate_meta(self.readers(), tenant, product_ids).await
+            }
+        }
+    };
+}
