@@ -8,6 +8,7 @@ pub mod agent;
 pub mod climate;
 pub mod command;
 pub mod error;
+pub mod handler;
 pub mod ids;
 pub mod journal;
 mod label;
@@ -24,6 +25,6 @@ pub use ids::*;
 pub use page::{Page, Paginated};
 pub use store::{SchemaState, Store, StoreTx};
 pub use task::{
-    ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Task,
+    ClaimById, ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Task,
     TaskErrorRecord, TaskFilter, TaskStatus, sort_in_claim_order,
 };

@@ -27,7 +27,7 @@ use crate::shop::{
     ShopProject, UpsertAction,
 };
 use crate::stats::QueueStats;
-use crate::task::{ClaimRequest, Completion, Failure, Lease, NewTask, Task, TaskFilter};
+use crate::task::{ClaimById, ClaimRequest, Completion, Failure, Lease, NewTask, Task, TaskFilter};
 use crate::tenant::NewTenant;
 
 /// Where a database's schema stands against the migrations this binary embeds.
@@ -75,6 +75,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// every dependency completed; in `priority DESC, created_at ASC, id ASC` order.
     /// They come back `in_progress` with `started_at`, `attempts + 1` and a lease.
     async fn claim_tasks(&self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError>;
+
+    /// Claims one task of `tenant` by id, whatever its type and `run_at`: a pending task
+    /// that is not cancelled, rejected, awaiting approval or waiting for dependencies, or
+    /// an `in_progress` one whose lease expired (the lapse is recorded in `errors`).
+    /// Anything else is returned as it is, unclaimed.
+    async fn claim_task(
+        &self,
+        tenant: TenantId,
+        id: TaskId,
+        owner: &str,
+        lease_duration: std::time::Duration,
+    ) -> Result<ClaimById, StoreError>;
 
     /// System-wide: takes back up to `limit` tasks whose lease expired, to `pending`
     /// (due now) or, when `attempts` reached `max_attempts` (else

@@ -75,6 +75,46 @@ pub struct Task {
 }
 
 impl Task {
+    /// `new` as the row it would become, before it is stored (create-time validation runs
+    /// the handlers' batch hook on it).
+    pub fn unsaved(new: &NewTask) -> Self {
+        let now = chrono::Utc::now();
+        Self {
+            id: new.id,
+            tenant_id: new.tenant_id,
+            command_id: new.command_id,
+            agent_id: new.agent_id.clone(),
+            task_type: new.task_type.clone(),
+            status: TaskStatus::Pending,
+            priority: new.priority,
+            title: new.title.clone(),
+            description: new.description.clone(),
+            payload: new.payload.clone(),
+            result: None,
+            result_summary: None,
+            error_message: None,
+            started_at: None,
+            completed_at: None,
+            created_by_user_id: new.created_by_user_id,
+            created_at: now,
+            updated_at: None,
+            attempts: 0,
+            max_attempts: new.max_attempts,
+            run_at: new.run_at.unwrap_or(now),
+            lease_owner: None,
+            lease_expires_at: None,
+            idempotency_key: new.idempotency_key.clone(),
+            errors: Vec::new(),
+            cancelled_at: None,
+            requires_approval: new.requires_approval,
+            approved_by_user_id: None,
+            approved_at: None,
+            rejected_by_user_id: None,
+            rejected_at: None,
+            decision_reason: None,
+        }
+    }
+
     /// The lease this task was claimed with, when a worker of this engine holds it.
     pub fn lease(&self) -> Option<Lease> {
         self.lease_owner.as_ref().map(|owner| Lease {
@@ -210,6 +250,18 @@ pub struct ClaimRequest {
     pub owner: String,
     /// How long the lease lasts before the rescuer may take the task back.
     pub lease_duration: Duration,
+}
+
+/// What claiming one task by id found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClaimById {
+    /// Claimed: now `in_progress` under the caller's lease.
+    Claimed(Task),
+    /// No such task for this tenant.
+    NotFound,
+    /// The task exists but cannot be claimed now (finished, held under a live lease,
+    /// awaiting approval, ...): as it is.
+    Refused(Task),
 }
 
 /// A task's successful outcome, written only if `lease` still holds.

@@ -162,6 +162,36 @@ pub(crate) async fn claim(pool: &PgPool, request: &ClaimRequest) -> Result<Vec<T
     Ok(tasks)
 }
 
+pub(crate) async fn claim_by_id(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: TaskId,
+    owner: &str,
+    lease_duration: std::time::Duration,
+) -> Result<Option<Task>, StoreError> {
+    let sql = format!(
+        "UPDATE agent_tasks t SET status = 'in_progress', started_at = now(), attempts = t.attempts + 1, \
+           lease_owner = $3, lease_expires_at = now() + $4 * interval '1 millisecond', \
+           errors = CASE WHEN t.status = 'in_progress' THEN t.errors || jsonb_build_array(jsonb_build_object( \
+             'attempt', t.attempts, 'at', now(), 'kind', 'lease_expired', \
+             'error', format('lease held by %s expired at %s', t.lease_owner, t.lease_expires_at))) \
+             ELSE t.errors END \
+         WHERE t.tenant_id = $1 AND t.id = $2 \
+           AND ((t.status = 'pending' AND {RUNNABLE}) \
+             OR (t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < now())) \
+         RETURNING {TASK_COLUMNS}"
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant.0)
+        .bind(id.0)
+        .bind(owner)
+        .bind(millis(lease_duration))
+        .fetch_optional(pool)
+        .await
+        .map_err(store_error)?;
+    row.as_ref().map(rows::task).transpose()
+}
+
 pub(crate) async fn rescue_expired(
     pool: &PgPool,
     default_max_attempts: i32,

@@ -217,6 +217,15 @@ macro_rules! delegate_store {
             async fn claim_tasks(&self, request: &zora_core::ClaimRequest) -> Result<Vec<zora_core::Task>, zora_core::StoreError> {
                 crate::tasks::claim(self.writer(), request).await
             }
+            async fn claim_task(&self, tenant: zora_core::TenantId, id: zora_core::TaskId, owner: &str, lease_duration: std::time::Duration) -> Result<zora_core::ClaimById, zora_core::StoreError> {
+                match crate::tasks::claim_by_id(self.writer(), tenant, id, owner, lease_duration).await? {
+                    Some(task) => Ok(zora_core::ClaimById::Claimed(task)),
+                    None => Ok(match crate::tasks::get(self.writer(), tenant, id).await? {
+                        Some(task) => zora_core::ClaimById::Refused(task),
+                        None => zora_core::ClaimById::NotFound,
+                    }),
+                }
+            }
             async fn rescue_expired_leases_all_tenants(&self, default_max_attempts: i32, limit: u32) -> Result<Vec<zora_core::Task>, zora_core::StoreError> {
                 crate::tasks::rescue_expired(self.writer(), default_max_attempts, limit).await
             }

@@ -147,6 +147,35 @@ pub(crate) async fn claim(
     Ok(tasks)
 }
 
+pub(crate) async fn claim_by_id(
+    writer: &SqlitePool,
+    tenant: TenantId,
+    id: TaskId,
+    owner: &str,
+    lease_duration: std::time::Duration,
+) -> Result<Option<Task>, StoreError> {
+    let reason = "'lease held by ' || lease_owner || ' expired at ' || lease_expires_at";
+    let sql = format!(
+        "UPDATE agent_tasks SET status = 'in_progress', started_at = {NOW}, attempts = attempts + 1, \
+           lease_owner = ?3, lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?4), updated_at = {NOW}, \
+           errors = CASE WHEN status = 'in_progress' THEN json_insert(errors, '$[#]', json_object( \
+             'attempt', attempts, 'at', {NOW}, 'kind', 'lease_expired', 'error', {reason})) ELSE errors END \
+         WHERE id IN (SELECT t.id FROM agent_tasks t WHERE t.tenant_id = ?1 AND t.id = ?2 \
+           AND ((t.status = 'pending' AND {RUNNABLE}) \
+             OR (t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < {NOW}))) \
+         RETURNING {TASK_COLUMNS}"
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .bind(owner)
+        .bind(seconds_modifier(lease_duration))
+        .fetch_optional(writer)
+        .await
+        .map_err(store_error)?;
+    row.as_ref().map(rows::task).transpose()
+}
+
 pub(crate) async fn rescue_expired(
     writer: &SqlitePool,
     default_max_attempts: i32,

@@ -620,3 +620,104 @@ pub async fn schema_is_current_once_opened(store: &dyn Store) {
     assert!(state.unknown_applied.is_empty());
     assert!(["postgres", "sqlite"].contains(&store.backend()));
 }
+
+pub async fn claim_by_id_runs_now_refuses_the_rest_and_takes_over_expired_leases(
+    store: &dyn Store,
+) {
+    use zora_core::ClaimById;
+    let t = two_tenants(store).await;
+    let mut later = task(t.a, "kind.any", "due tomorrow");
+    later.run_at = Some(Utc::now() + chrono::Duration::days(1));
+    let mut gated = task(t.a, "kind.any", "awaiting approval");
+    gated.requires_approval = true;
+    insert_tasks(store, &[later.clone(), gated.clone()]).await;
+    let lease = Duration::from_secs(30);
+
+    let ClaimById::Claimed(claimed) = store
+        .claim_task(t.a, later.id, "run-task", lease)
+        .await
+        .expect("claim")
+    else {
+        panic!("a pending task is claimed by id, due or not");
+    };
+    assert_eq!(
+        (claimed.status, claimed.attempts),
+        (TaskStatus::InProgress, 1)
+    );
+    assert_eq!(claimed.lease_owner.as_deref(), Some("run-task"));
+    assert!(
+        matches!(
+            store.claim_task(t.a, later.id, "other", lease).await.expect("claim"),
+            ClaimById::Refused(task) if task.status == TaskStatus::InProgress
+        ),
+        "a live lease is not taken over"
+    );
+    assert!(matches!(
+        store
+            .claim_task(t.b, later.id, "b", lease)
+            .await
+            .expect("claim"),
+        ClaimById::NotFound
+    ));
+    assert!(matches!(
+        store
+            .claim_task(t.a, TaskId::new(), "x", lease)
+            .await
+            .expect("claim"),
+        ClaimById::NotFound
+    ));
+    assert!(matches!(
+        store.claim_task(t.a, gated.id, "x", lease).await.expect("claim"),
+        ClaimById::Refused(task) if task.requires_approval
+    ));
+
+    let expiring = task(t.a, "kind.any", "expiring");
+    insert_tasks(store, std::slice::from_ref(&expiring)).await;
+    let ClaimById::Claimed(first) = store
+        .claim_task(t.a, expiring.id, "dead", Duration::ZERO)
+        .await
+        .expect("claim")
+    else {
+        panic!("claimed");
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let ClaimById::Claimed(second) = store
+        .claim_task(t.a, expiring.id, "alive", lease)
+        .await
+        .expect("claim")
+    else {
+        panic!("an expired lease is taken over");
+    };
+    assert_eq!(second.attempts, 2);
+    assert_eq!(
+        second.errors.last().map(|e| e.kind),
+        Some(FailureKind::LeaseExpired)
+    );
+    let mut tx = store.begin().await.expect("begin");
+    let stale = tx
+        .complete_tasks(&[Completion {
+            lease: first.lease().expect("lease"),
+            result: json!({}),
+            summary: "late".into(),
+        }])
+        .await
+        .expect("complete");
+    assert!(stale.is_empty(), "the old lease cannot complete it");
+    let done = tx
+        .complete_tasks(&[Completion {
+            lease: second.lease().expect("lease"),
+            result: json!({}),
+            summary: "ok".into(),
+        }])
+        .await
+        .expect("complete");
+    assert_eq!(done, vec![expiring.id]);
+    tx.commit().await.expect("commit");
+    assert!(
+        matches!(
+            store.claim_task(t.a, expiring.id, "again", lease).await.expect("claim"),
+            ClaimById::Refused(task) if task.status == TaskStatus::Completed
+        ),
+        "a finished task is not claimed again"
+    );
+}

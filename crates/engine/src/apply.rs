@@ -1,0 +1,286 @@
+//! Applying claimed tasks: one transaction per batch, a savepoint per task, every outcome
+//! written only under the lease the task was claimed with.
+//!
+//! When the batch transaction itself fails (its commit, a statement outside any task's
+//! savepoint, a handler that hangs past its timeout with the transaction in an unknown
+//! state), nobody is charged for it: the batch is rolled back and its tasks rerun one at
+//! a time, each in a transaction of its own, so each ends with its own outcome.
+
+use std::collections::{BTreeMap, HashSet};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use serde_json::Value;
+use zora_core::handler::{DynHandler, Erased, Outcome, TaskError};
+use zora_core::journal::NewJournalEntry;
+use zora_core::{
+    Completion, Failure, FailureKind, Store, StoreError, StoreTx, Task, TaskId, TaskStatus,
+};
+
+use crate::registry::Registry;
+use crate::report::{TaskOutcome, TaskReport};
+
+/// A claimed task ready to apply: its handler, parsed payload and prepared value, or why
+/// it cannot run.
+pub(crate) struct Ready {
+    pub task: Task,
+    pub run: Result<(Arc<dyn DynHandler>, Erased, Option<Value>), TaskError>,
+}
+
+impl Ready {
+    /// Finds the handler, parses the payload and runs `prepare` (outside any transaction).
+    pub async fn prepare(task: Task, registry: &Registry) -> Self {
+        let Some(handler) = registry.get(&task.task_type).cloned() else {
+            let error = TaskError::permanent(registry.unsupported_message(&task.task_type));
+            return Self {
+                task,
+                run: Err(error),
+            };
+        };
+        let run = match handler.parse(&task.payload) {
+            Err(error) => Err(error),
+            Ok(payload) => {
+                match tokio::time::timeout(handler.timeout(), handler.prepare(&task, &payload))
+                    .await
+                {
+                    Err(_) => Err(timed_out(&*handler)),
+                    Ok(Err(error)) => Err(error),
+                    Ok(Ok(prepared)) => Ok((handler, payload, prepared)),
+                }
+            }
+        };
+        Self { task, run }
+    }
+}
+
+fn timed_out(handler: &dyn DynHandler) -> TaskError {
+    TaskError {
+        kind: FailureKind::Timeout,
+        message: format!("Timed out after {:?}", handler.timeout()),
+        field: None,
+    }
+}
+
+/// Why a batch transaction could not be used to the end.
+#[derive(Debug)]
+pub(crate) enum BatchError {
+    Store(StoreError),
+    /// A handler ran past its timeout inside the transaction.
+    TimedOut,
+}
+
+impl From<StoreError> for BatchError {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err)
+    }
+}
+
+/// What one task's apply came to inside the batch.
+enum Applied {
+    Done(Outcome),
+    Failed(TaskError),
+}
+
+/// Applies `batch` in one transaction. `Err` means nothing of it was committed.
+pub(crate) async fn apply_batch(
+    store: &dyn Store,
+    registry: &Registry,
+    batch: &[&Ready],
+) -> Result<Vec<TaskReport>, BatchError> {
+    let mut tx = store.begin().await?;
+    let leases: Vec<_> = batch.iter().filter_map(|r| r.task.lease()).collect();
+    let held: HashSet<TaskId> = tx.lock_leased_tasks(&leases).await?.into_iter().collect();
+    let contexts = load_contexts(tx.as_mut(), batch, &held).await?;
+
+    let mut applied: Vec<(&Ready, Option<Applied>)> = Vec::with_capacity(batch.len());
+    for ready in batch {
+        if !held.contains(&ready.task.id) {
+            applied.push((ready, None));
+            continue;
+        }
+        let result = match &ready.run {
+            Err(error) => Applied::Failed(error.clone()),
+            Ok((handler, payload, prepared)) => {
+                let context = &contexts[handler.kind()];
+                apply_one(
+                    tx.as_mut(),
+                    &ready.task,
+                    &**handler,
+                    payload,
+                    prepared.clone(),
+                    context,
+                )
+                .await?
+            }
+        };
+        applied.push((ready, Some(result)));
+    }
+
+    let mut journal: Vec<NewJournalEntry> = Vec::new();
+    let mut completions = Vec::new();
+    let mut failures = Vec::new();
+    for (ready, result) in &applied {
+        let Some(lease) = ready.task.lease() else {
+            continue;
+        };
+        match result {
+            Some(Applied::Done(outcome)) => {
+                journal.extend(outcome.journal.iter().cloned());
+                completions.push(Completion {
+                    lease,
+                    result: outcome.result.clone(),
+                    summary: outcome.summary.clone(),
+                });
+            }
+            Some(Applied::Failed(error)) => {
+                failures.push(failure(registry, &ready.task, lease, error))
+            }
+            None => {}
+        }
+    }
+    if !journal.is_empty() {
+        tx.insert_journal_entries(&journal).await?;
+    }
+    let completed: HashSet<TaskId> = tx.complete_tasks(&completions).await?.into_iter().collect();
+    let failed: HashSet<TaskId> = tx.fail_tasks(&failures).await?.into_iter().collect();
+    tx.commit().await?;
+
+    Ok(applied
+        .into_iter()
+        .map(|(ready, result)| {
+            let id = ready.task.id;
+            match result {
+                Some(Applied::Done(outcome)) if completed.contains(&id) => report(
+                    &ready.task,
+                    TaskOutcome::Completed,
+                    Some(outcome.summary),
+                    None,
+                ),
+                Some(Applied::Failed(error)) if failed.contains(&id) => {
+                    let retrying = failures
+                        .iter()
+                        .any(|f| f.lease.task_id == id && f.retry_in.is_some());
+                    let outcome = if retrying {
+                        TaskOutcome::Retrying
+                    } else {
+                        TaskOutcome::Failed
+                    };
+                    report(&ready.task, outcome, None, Some(error.message))
+                }
+                _ => report(&ready.task, TaskOutcome::Skipped, None, None),
+            }
+        })
+        .collect())
+}
+
+/// Runs the batch hook of each handler once, over the batch's tasks of its kind.
+async fn load_contexts(
+    tx: &mut dyn StoreTx,
+    batch: &[&Ready],
+    held: &HashSet<TaskId>,
+) -> Result<BTreeMap<&'static str, Erased>, StoreError> {
+    let mut by_kind: BTreeMap<&'static str, (Arc<dyn DynHandler>, Vec<(&Task, &Erased)>)> =
+        BTreeMap::new();
+    for ready in batch {
+        if let Ok((handler, payload, _)) = &ready.run
+            && held.contains(&ready.task.id)
+        {
+            by_kind
+                .entry(handler.kind())
+                .or_insert_with(|| (handler.clone(), Vec::new()))
+                .1
+                .push((&ready.task, payload));
+        }
+    }
+    let mut contexts = BTreeMap::new();
+    for (kind, (handler, items)) in by_kind {
+        contexts.insert(kind, handler.load(tx, &items).await?);
+    }
+    Ok(contexts)
+}
+
+/// Applies one task in its own savepoint: its failure (or panic) rolls back only its
+/// own writes. `Err` means the transaction can no longer be trusted.
+async fn apply_one(
+    tx: &mut dyn StoreTx,
+    task: &Task,
+    handler: &dyn DynHandler,
+    payload: &Erased,
+    prepared: Option<Value>,
+    context: &Erased,
+) -> Result<Applied, BatchError> {
+    tx.savepoint().await?;
+    let run = AssertUnwindSafe(handler.apply(tx, task, payload, prepared, context)).catch_unwind();
+    match tokio::time::timeout(handler.timeout(), run).await {
+        Err(_) => Err(BatchError::TimedOut),
+        Ok(Ok(Ok(outcome))) => {
+            tx.release_savepoint().await?;
+            Ok(Applied::Done(outcome))
+        }
+        Ok(Ok(Err(error))) => {
+            tx.rollback_to_savepoint().await?;
+            Ok(Applied::Failed(error))
+        }
+        Ok(Err(panic)) => {
+            tx.rollback_to_savepoint().await?;
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            tracing::error!(task_id = %task.id, task_type = %task.task_type, %message, "handler panicked");
+            Ok(Applied::Failed(TaskError {
+                kind: FailureKind::Panic,
+                message: format!("Handler panicked: {message}"),
+                field: None,
+            }))
+        }
+    }
+}
+
+/// The failure to record: retried later when the error may pass and attempts remain.
+pub(crate) fn failure(
+    registry: &Registry,
+    task: &Task,
+    lease: zora_core::Lease,
+    error: &TaskError,
+) -> Failure {
+    let retry_in = match error.kind {
+        FailureKind::Transient | FailureKind::Timeout => registry
+            .get(&task.task_type)
+            .map(|h| h.retry_policy())
+            .unwrap_or_default()
+            .next_delay(task.attempts, task.max_attempts),
+        _ => None,
+    };
+    Failure {
+        lease,
+        kind: error.kind,
+        message: error.message.clone(),
+        retry_in,
+    }
+}
+
+pub(crate) fn report(
+    task: &Task,
+    outcome: TaskOutcome,
+    summary: Option<String>,
+    error: Option<String>,
+) -> TaskReport {
+    let status = match outcome {
+        TaskOutcome::Completed => TaskStatus::Completed,
+        TaskOutcome::Failed => TaskStatus::Failed,
+        TaskOutcome::Retrying => TaskStatus::Pending,
+        TaskOutcome::Skipped => TaskStatus::InProgress,
+    };
+    TaskReport {
+        id: task.id,
+        task_type: task.task_type.clone(),
+        title: task.title.clone(),
+        outcome,
+        status,
+        result_summary: summary,
+        error_message: error,
+    }
+}

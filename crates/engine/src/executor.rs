@@ -1,0 +1,268 @@
+//! [`Executor`]: claims tasks under leases and applies them (see `apply`), for a batch run
+//! (`run-pending-tasks`) or one task by id (`run-task`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use thiserror::Error;
+use zora_core::{
+    ClaimById, ClaimRequest, ClaimScope, Store, StoreError, Task, TaskId, TaskStatus, TenantId,
+};
+
+use crate::apply::{BatchError, Ready, apply_batch, failure, report};
+use crate::registry::Registry;
+use crate::report::{TaskOutcome, TaskReport};
+
+/// How the executor claims and applies.
+#[derive(Debug, Clone)]
+pub struct ExecutorSettings {
+    /// The lease owner written on claimed tasks: who holds them.
+    pub owner: String,
+    /// How long a claim lasts before the rescuer may take the task back. Defaults to 60s.
+    pub lease_duration: Duration,
+    /// Tasks applied in one transaction. Defaults to 50, under PostgreSQL's 64 cached
+    /// subtransactions (one savepoint per task).
+    pub batch_size: u32,
+}
+
+impl ExecutorSettings {
+    /// Settings with a fresh owner token naming `role` and this process.
+    pub fn new(role: &str) -> Self {
+        let token = TaskId::new().to_string();
+        Self {
+            owner: format!(
+                "{role}:{}:{}",
+                std::process::id(),
+                &token[token.len() - 8..]
+            ),
+            lease_duration: Duration::from_secs(60),
+            batch_size: 50,
+        }
+    }
+}
+
+/// The summary of a batch run, in the shape `run-pending-tasks --json` prints.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RunSummary {
+    pub fetched: usize,
+    pub executed: usize,
+    pub completed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub tasks: Vec<TaskReport>,
+}
+
+impl RunSummary {
+    fn add(&mut self, report: TaskReport) {
+        self.fetched += 1;
+        match report.outcome {
+            TaskOutcome::Completed => self.completed += 1,
+            TaskOutcome::Failed | TaskOutcome::Retrying => self.failed += 1,
+            TaskOutcome::Skipped => self.skipped += 1,
+        }
+        if report.outcome != TaskOutcome::Skipped {
+            self.executed += 1;
+        }
+        self.tasks.push(report);
+    }
+}
+
+/// Why `run-task` did not run a task.
+#[derive(Debug, Error)]
+pub enum RunTaskError {
+    /// No task of that id for this tenant.
+    #[error("Task {0} not found")]
+    NotFound(String),
+    /// The task exists but cannot run now; the message says why.
+    #[error("{0}")]
+    Refused(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Claims and applies tasks.
+#[derive(Debug, Clone)]
+pub struct Executor {
+    store: Arc<dyn Store>,
+    registry: Arc<Registry>,
+    settings: ExecutorSettings,
+}
+
+impl Executor {
+    pub fn new(store: Arc<dyn Store>, registry: Arc<Registry>, settings: ExecutorSettings) -> Self {
+        Self {
+            store,
+            registry,
+            settings,
+        }
+    }
+
+    /// The registry this executor runs.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Claims up to `limit` of `tenant`'s runnable tasks of the registered types (only
+    /// `only_types` among them, when given) and runs them, batch by batch; `on_task` is
+    /// called as each task ends.
+    pub async fn run_pending(
+        &self,
+        tenant: TenantId,
+        limit: u32,
+        only_types: Option<&[String]>,
+        on_task: &(dyn Fn(&TaskReport) + Sync),
+    ) -> Result<RunSummary, StoreError> {
+        let types: Vec<String> = self
+            .registry
+            .kinds()
+            .into_iter()
+            .filter(|kind| only_types.is_none_or(|only| only.contains(kind)))
+            .collect();
+        let mut summary = RunSummary::default();
+        let mut remaining = limit;
+        while remaining > 0 {
+            let claimed = self
+                .store
+                .claim_tasks(&ClaimRequest {
+                    scope: ClaimScope::Tenant(tenant),
+                    task_types: types.clone(),
+                    limit: remaining.min(self.settings.batch_size),
+                    owner: self.settings.owner.clone(),
+                    lease_duration: self.settings.lease_duration,
+                })
+                .await?;
+            if claimed.is_empty() {
+                break;
+            }
+            remaining = remaining.saturating_sub(u32::try_from(claimed.len()).unwrap_or(u32::MAX));
+            for report in self.execute(claimed).await {
+                on_task(&report);
+                summary.add(report);
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Runs one task now: claims it by id (a pending task, due or not, or one whose lease
+    /// expired) and applies it. Refuses finished tasks and tasks held under a live lease.
+    pub async fn run_task(&self, tenant: TenantId, id: TaskId) -> Result<TaskReport, RunTaskError> {
+        let claimed = self
+            .store
+            .claim_task(
+                tenant,
+                id,
+                &self.settings.owner,
+                self.settings.lease_duration,
+            )
+            .await?;
+        let task = match claimed {
+            ClaimById::Claimed(task) => task,
+            ClaimById::NotFound => return Err(RunTaskError::NotFound(id.to_string())),
+            ClaimById::Refused(task) => return Err(RunTaskError::Refused(refusal(&task))),
+        };
+        let mut reports = self.execute(vec![task]).await;
+        Ok(reports.remove(0))
+    }
+
+    /// Applies claimed tasks, in batches of `batch_size`; one report per task, in order.
+    pub async fn execute(&self, claimed: Vec<Task>) -> Vec<TaskReport> {
+        let mut reports = Vec::with_capacity(claimed.len());
+        let mut tasks = claimed.into_iter().peekable();
+        while tasks.peek().is_some() {
+            let size = usize::try_from(self.settings.batch_size.max(1)).unwrap_or(1);
+            let mut batch = Vec::with_capacity(size);
+            for task in tasks.by_ref().take(size) {
+                batch.push(Ready::prepare(task, &self.registry).await);
+            }
+            reports.extend(self.execute_batch(&batch).await);
+        }
+        reports
+    }
+
+    async fn execute_batch(&self, batch: &[Ready]) -> Vec<TaskReport> {
+        let all: Vec<&Ready> = batch.iter().collect();
+        match apply_batch(&*self.store, &self.registry, &all).await {
+            Ok(reports) => return reports,
+            Err(error) if batch.len() > 1 => {
+                tracing::warn!(
+                    ?error,
+                    tasks = batch.len(),
+                    "batch failed; rerunning its tasks one at a time"
+                );
+            }
+            Err(_) => {}
+        }
+        let mut reports = Vec::with_capacity(batch.len());
+        for ready in batch {
+            let report = match apply_batch(&*self.store, &self.registry, &[ready]).await {
+                Ok(mut one) => one.remove(0),
+                Err(error) => self.record_alone(&ready.task, error).await,
+            };
+            reports.push(report);
+        }
+        reports
+    }
+
+    /// A task whose own transaction failed: its failure is recorded in a fresh one.
+    async fn record_alone(&self, task: &Task, error: BatchError) -> TaskReport {
+        let error = match error {
+            BatchError::TimedOut => zora_core::handler::TaskError {
+                kind: zora_core::FailureKind::Timeout,
+                message: "Timed out while applying".into(),
+                field: None,
+            },
+            BatchError::Store(store_error) => {
+                tracing::warn!(task_id = %task.id, error = %store_error, "task's transaction failed");
+                store_error.into()
+            }
+        };
+        let Some(lease) = task.lease() else {
+            return report(task, TaskOutcome::Skipped, None, None);
+        };
+        let failure = failure(&self.registry, task, lease, &error);
+        let retrying = failure.retry_in.is_some();
+        let written = async {
+            let mut tx = self.store.begin().await?;
+            let ids = tx.fail_tasks(std::slice::from_ref(&failure)).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(ids)
+        }
+        .await;
+        match written {
+            Ok(ids) if ids.contains(&task.id) => {
+                let outcome = if retrying {
+                    TaskOutcome::Retrying
+                } else {
+                    TaskOutcome::Failed
+                };
+                report(task, outcome, None, Some(error.message))
+            }
+            Ok(_) => report(task, TaskOutcome::Skipped, None, None),
+            Err(store_error) => {
+                // Not even the failure could be written: the lease will expire and the
+                // rescuer takes the task back.
+                tracing::error!(task_id = %task.id, error = %store_error, "cannot record the task's failure");
+                report(task, TaskOutcome::Skipped, None, Some(error.message))
+            }
+        }
+    }
+}
+
+/// Why a task found by id cannot run now.
+fn refusal(task: &Task) -> String {
+    let id = task.id;
+    match task.status {
+        TaskStatus::Completed | TaskStatus::Failed => {
+            format!("Task {id} is already {}", task.status)
+        }
+        TaskStatus::InProgress => format!("Task {id} is in progress"),
+        TaskStatus::Pending if task.cancelled_at.is_some() => format!("Task {id} is cancelled"),
+        TaskStatus::Pending if task.rejected_at.is_some() => format!("Task {id} was rejected"),
+        TaskStatus::Pending if task.requires_approval && task.approved_at.is_none() => {
+            format!("Task {id} is awaiting approval")
+        }
+        TaskStatus::Pending => format!("Task {id} is waiting for its dependencies"),
+    }
+}

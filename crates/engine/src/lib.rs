@@ -1,0 +1,16 @@
+//! The executor: the registry of task types, claiming tasks in batches under leases,
+//! applying each batch in one transaction (a savepoint per task), running one task by
+//! id, and validating new tasks the way they will be run.
+//!
+//! DESIGN.md's "execution model" is what this crate implements; ARCHITECTURE.md says how.
+
+mod apply;
+mod executor;
+mod registry;
+mod report;
+mod validate;
+
+pub use executor::{Executor, ExecutorSettings, RunSummary, RunTaskError};
+pub use registry::Registry;
+pub use report::{TaskOutcome, TaskReport};
+pub use validate::validate_new_task;

@@ -1,0 +1,53 @@
+//! The registry: `task_type` → handler. The executor claims only the registered types;
+//! every other type stays pending for ZORA CORE's legacy runtime.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use zora_core::handler::DynHandler;
+
+/// The task types this engine runs.
+#[derive(Clone, Default)]
+pub struct Registry {
+    handlers: BTreeMap<&'static str, Arc<dyn DynHandler>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.handlers.keys()).finish()
+    }
+}
+
+impl Registry {
+    /// A registry of `handlers`; a later handler of the same kind replaces an earlier one.
+    pub fn new(handlers: impl IntoIterator<Item = Arc<dyn DynHandler>>) -> Self {
+        let mut registry = Self::default();
+        for handler in handlers {
+            registry.handlers.insert(handler.kind(), handler);
+        }
+        registry
+    }
+
+    /// The handler of `kind`.
+    pub fn get(&self, kind: &str) -> Option<&Arc<dyn DynHandler>> {
+        self.handlers.get(kind)
+    }
+
+    /// Every registered kind, sorted.
+    pub fn kinds(&self) -> Vec<String> {
+        self.handlers.keys().map(|k| (*k).to_owned()).collect()
+    }
+
+    /// Every handler, sorted by kind.
+    pub fn handlers(&self) -> impl Iterator<Item = &Arc<dyn DynHandler>> {
+        self.handlers.values()
+    }
+
+    /// ZORA CORE's message for a type this engine does not run.
+    pub fn unsupported_message(&self, kind: &str) -> String {
+        format!(
+            "Unsupported task type: {kind}. Supported types: {}",
+            self.kinds().join(", ")
+        )
+    }
+}

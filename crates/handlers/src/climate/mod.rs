@@ -1,0 +1,4 @@
+//! Climate OS task types.
+
+pub mod create_missions_from_plan;
+pub mod create_single_mission;

@@ -1,0 +1,4 @@
+//! ZORA SHOP task types.
+
+pub mod create_project;
+pub mod update_product_climate_meta;

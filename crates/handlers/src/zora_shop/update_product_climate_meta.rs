@@ -1,0 +1,182 @@
+//! `zora_shop.update_product_climate_meta`: the climate metadata of one product, upserted
+//! atomically by its unique `product_id`.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
+use zora_core::journal::JournalCategory;
+use zora_core::shop::{ClimateMetaUpsert, Patch, Product, UpsertAction};
+use zora_core::{ClimateMetaId, ProductId, StoreError, StoreTx, Task, TenantId};
+
+use crate::batch::ids_by_tenant;
+use crate::journal;
+use crate::payload::{Present, Reference, has_reference, require, resolve};
+
+/// The labels the handler accepts. Stored rows may hold others (the database has no
+/// CHECK): they are read as they are.
+pub const CLIMATE_LABELS: [&str; 3] = ["low_impact", "climate_neutral", "climate_positive"];
+
+/// The payload of `zora_shop.update_product_climate_meta`. A field that is absent keeps
+/// its stored value; one that is present is written, even as null (`climate_label`
+/// excepted: it is written only when given).
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Payload {
+    /// UUID of the product.
+    #[schemars(required)]
+    pub product_id: Option<Reference>,
+    /// One of low_impact, climate_neutral, climate_positive.
+    pub climate_label: Option<String>,
+    /// Estimated impact in kg CO2.
+    #[serde(default)]
+    pub estimated_impact_kgco2: Present<f64>,
+    /// Certifications (`EU Ecolabel`, ...).
+    #[serde(default)]
+    pub certifications: Present<String>,
+    /// Free-text notes.
+    #[serde(default)]
+    pub notes: Present<String>,
+}
+
+/// The handler of `zora_shop.update_product_climate_meta`.
+#[derive(Debug, Clone, Copy)]
+pub struct UpdateProductClimateMeta;
+
+/// The products the batch names, by tenant and id.
+#[derive(Debug, Default)]
+pub struct Products(HashMap<(TenantId, ProductId), Product>);
+
+impl Products {
+    fn get(&self, tenant: TenantId, reference: &Option<Reference>) -> Option<&Product> {
+        resolve(reference).and_then(|id| self.0.get(&(tenant, id)))
+    }
+}
+
+#[async_trait]
+impl TaskHandler for UpdateProductClimateMeta {
+    type Payload = Payload;
+    type Context = Products;
+
+    const KIND: &'static str = "zora_shop.update_product_climate_meta";
+    const CATEGORY: Category = Category::ZoraShop;
+    const DESCRIPTION: &'static str = "Update the climate metadata for a given product";
+    const FIELDS: &'static [(&'static str, &'static str)] = &[
+        ("product_id", "UUID of the product"),
+        (
+            "climate_label",
+            "Climate label (low_impact, climate_neutral, climate_positive)",
+        ),
+        ("estimated_impact_kgco2", "Estimated CO2 impact in kg"),
+        ("certifications", "Certifications (e.g. EU Ecolabel)"),
+        ("notes", "Additional notes"),
+    ];
+
+    fn validate(&self, payload: &Payload) -> Result<(), TaskError> {
+        require(&[("product_id", has_reference(&payload.product_id))])?;
+        if let Some(label) = &payload.climate_label
+            && !CLIMATE_LABELS.contains(&label.as_str())
+        {
+            return Err(TaskError::field(
+                "climate_label",
+                format!(
+                    "Invalid climate_label: {label}. Must be one of: {}",
+                    CLIMATE_LABELS.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn load(
+        &self,
+        tx: &mut dyn StoreTx,
+        batch: &[(&Task, &Payload)],
+    ) -> Result<Products, StoreError> {
+        let mut products = HashMap::new();
+        for (tenant, ids) in ids_by_tenant(batch, |p| resolve(&p.product_id).into_iter().collect())
+        {
+            for product in tx.products(tenant, &ids).await? {
+                products.insert((tenant, product.id), product);
+            }
+        }
+        Ok(Products(products))
+    }
+
+    fn check(
+        &self,
+        tenant: TenantId,
+        payload: &Payload,
+        products: &Products,
+    ) -> Result<(), TaskError> {
+        products
+            .get(tenant, &payload.product_id)
+            .map(|_| ())
+            .ok_or_else(|| {
+                let id = payload
+                    .product_id
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                TaskError::field(
+                    "product_id",
+                    format!("Product {id} not found or does not belong to tenant"),
+                )
+            })
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut dyn StoreTx,
+        task: &Task,
+        payload: &Payload,
+        _prepared: Option<Value>,
+        products: &Products,
+    ) -> Result<Outcome, TaskError> {
+        self.check(task.tenant_id, payload, products)?;
+        let Some(product) = products.get(task.tenant_id, &payload.product_id) else {
+            return Err(TaskError::permanent("product vanished after its check"));
+        };
+        let label = payload.climate_label.clone();
+        let (meta_id, action) = tx
+            .upsert_product_climate_meta(&ClimateMetaUpsert {
+                id: ClimateMetaId::new(),
+                tenant_id: task.tenant_id,
+                product_id: product.id,
+                climate_label: label.clone().map_or(Patch::Keep, |l| Patch::Set(Some(l))),
+                estimated_impact_kgco2: payload.estimated_impact_kgco2.0.clone(),
+                certifications: payload.certifications.0.clone(),
+                notes: payload.notes.0.clone(),
+            })
+            .await?;
+        let verb = match action {
+            UpsertAction::Created => "Created",
+            UpsertAction::Updated => "Updated",
+        };
+        let entry = journal::entry(
+            task,
+            JournalCategory::ZoraShop,
+            "shop_product_climate_meta_updated",
+            format!("Updated climate metadata for product: {}", product.name),
+            format!("Climate label: {}", label.as_deref().unwrap_or("unchanged")),
+            json!({
+                "product_id": product.id,
+                "climate_meta_id": meta_id,
+                "climate_label": label,
+                "action": action,
+            }),
+        );
+        Ok(Outcome {
+            result: json!({
+                "product_id": product.id,
+                "climate_meta_id": meta_id,
+                "climate_label": label,
+                "action": action,
+            }),
+            summary: format!("{verb} climate metadata for product '{}'", product.name),
+            journal: vec![entry],
+        })
+    }
+}
