@@ -1,0 +1,82 @@
+//! Helpers shared by the engine's tests: an executor with the v1 and test task types,
+//! enqueueing, running by id, and reading back what a task wrote.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use zora_core::journal::JournalEntry;
+use zora_core::{NewTask, Page, Store, Task, TaskId, TenantId};
+use zora_engine::{Executor, ExecutorSettings, TaskReport};
+use zora_testkit::scripted::registry_with_scripted;
+
+/// An executor over `store` with the v1 types and `test.scripted` (time limit 1s).
+pub fn executor(store: &Arc<dyn Store>) -> Executor {
+    let mut settings = ExecutorSettings::new("test");
+    settings.lease_duration = Duration::from_secs(30);
+    Executor::new(
+        store.clone(),
+        Arc::new(registry_with_scripted(Duration::from_secs(1))),
+        settings,
+    )
+}
+
+/// Inserts a pending task and returns its id.
+pub async fn enqueue(
+    store: &dyn Store,
+    tenant: TenantId,
+    task_type: &str,
+    payload: Value,
+) -> TaskId {
+    enqueue_with(
+        store,
+        NewTask::new(
+            tenant,
+            "ORACLE",
+            task_type,
+            format!("{task_type} task"),
+            payload,
+        ),
+    )
+    .await
+}
+
+/// Inserts `task` and returns its id.
+pub async fn enqueue_with(store: &dyn Store, task: NewTask) -> TaskId {
+    let mut tx = store.begin().await.expect("begin");
+    let stored = tx.insert_task(&task).await.expect("insert task");
+    tx.commit().await.expect("commit");
+    stored.id
+}
+
+/// Runs one task by id and returns its report and its row afterwards.
+pub async fn run(store: &Arc<dyn Store>, tenant: TenantId, id: TaskId) -> (TaskReport, Task) {
+    let report = executor(store)
+        .run_task(tenant, id)
+        .await
+        .expect("run task");
+    (report, task(store.as_ref(), tenant, id).await)
+}
+
+/// The task's row.
+pub async fn task(store: &dyn Store, tenant: TenantId, id: TaskId) -> Task {
+    store
+        .get_task(tenant, id)
+        .await
+        .expect("get")
+        .expect("task exists")
+}
+
+/// The journal entries whose `details.task_id` is `id`.
+pub async fn journal_of(store: &dyn Store, tenant: TenantId, id: TaskId) -> Vec<JournalEntry> {
+    let page = store
+        .list_journal_entries(tenant, Page::new(200, 0))
+        .await
+        .expect("journal");
+    page.items
+        .into_iter()
+        .filter(|e| e.details["task_id"] == Value::from(id.to_string()))
+        .collect()
+}

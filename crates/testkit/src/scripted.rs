@@ -1,0 +1,154 @@
+//! `test.scripted`: a task type for tests, which completes, fails, fails transiently,
+//! hangs or panics where its payload says, so executor and worker tests can make a task
+//! misbehave at a chosen point. Registered only by tests ([`registry_with_scripted`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
+use zora_core::journal::{JournalCategory, NewJournalEntry};
+use zora_core::{JournalEntryId, StoreTx, Task, TenantId};
+use zora_engine::Registry;
+
+/// What the task does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Writes its effect (a journal entry) and completes.
+    Complete,
+    /// Fails for good.
+    Fail,
+    /// Fails with an error that may pass: retried.
+    Transient,
+    /// Sleeps `ms`, then completes.
+    Hang,
+    /// Panics.
+    Panic,
+    /// Completes, but returns a journal entry for a tenant that does not exist, so the
+    /// batch's journal insert (outside every task's savepoint) fails.
+    PoisonBatch,
+}
+
+/// Where the action happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Outside the transaction, under the lease.
+    Prepare,
+    /// Inside the batch transaction, in the task's savepoint.
+    #[default]
+    Apply,
+}
+
+/// The payload of `test.scripted`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Payload {
+    pub action: Action,
+    #[serde(default)]
+    pub at: Phase,
+    /// How long `hang` sleeps.
+    #[serde(default)]
+    pub ms: u64,
+    /// Write the effect before failing, to prove the failure rolls it back.
+    #[serde(default)]
+    pub write_first: bool,
+}
+
+/// The handler of `test.scripted`; `timeout` is its time limit.
+#[derive(Debug, Clone, Copy)]
+pub struct Scripted {
+    pub timeout: Duration,
+}
+
+/// The task type's name.
+pub const KIND: &str = "test.scripted";
+
+/// The v1 handlers plus `test.scripted` with the given time limit.
+pub fn registry_with_scripted(timeout: Duration) -> Registry {
+    let mut handlers = zora_handlers::v1();
+    handlers.push(Arc::new(Scripted { timeout }));
+    Registry::new(handlers)
+}
+
+/// The effect a scripted task writes: a journal entry naming the task.
+pub fn effect(task: &Task, tenant: TenantId) -> NewJournalEntry {
+    NewJournalEntry {
+        id: JournalEntryId::new(),
+        tenant_id: tenant,
+        category: JournalCategory::SystemEvent,
+        title: format!("scripted effect of {}", task.id),
+        body: None,
+        details: json!({"event_type": "test_effect", "task_id": task.id}),
+        author: Some(task.agent_id.clone()),
+    }
+}
+
+async fn act(payload: &Payload) -> Result<(), TaskError> {
+    match payload.action {
+        Action::Fail => Err(TaskError::permanent("scripted failure")),
+        Action::Transient => Err(TaskError::transient("scripted transient failure")),
+        Action::Hang => {
+            tokio::time::sleep(Duration::from_millis(payload.ms)).await;
+            Ok(())
+        }
+        Action::Panic => panic!("scripted panic"),
+        Action::Complete | Action::PoisonBatch => Ok(()),
+    }
+}
+
+#[async_trait]
+impl TaskHandler for Scripted {
+    type Payload = Payload;
+    type Context = ();
+
+    const KIND: &'static str = KIND;
+    const CATEGORY: Category = Category::Agents;
+    const DESCRIPTION: &'static str = "Test-only: misbehaves as its payload says";
+    const FIELDS: &'static [(&'static str, &'static str)] = &[("action", "What to do")];
+
+    fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    async fn prepare(&self, _task: &Task, payload: &Payload) -> Result<Option<Value>, TaskError> {
+        if payload.at == Phase::Prepare {
+            act(payload).await?;
+        }
+        Ok(None)
+    }
+
+    fn check(&self, _tenant: TenantId, _payload: &Payload, _context: &()) -> Result<(), TaskError> {
+        Ok(())
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut dyn StoreTx,
+        task: &Task,
+        payload: &Payload,
+        _prepared: Option<Value>,
+        _context: &(),
+    ) -> Result<Outcome, TaskError> {
+        if payload.write_first {
+            tx.insert_journal_entries(&[effect(task, task.tenant_id)])
+                .await?;
+        }
+        if payload.at == Phase::Apply {
+            act(payload).await?;
+        }
+        let journal = match payload.action {
+            Action::PoisonBatch => vec![effect(task, TenantId::new())],
+            _ if payload.write_first => Vec::new(),
+            _ => vec![effect(task, task.tenant_id)],
+        };
+        Ok(Outcome {
+            result: json!({"action": format!("{:?}", payload.action)}),
+            summary: "scripted".into(),
+            journal,
+        })
+    }
+}
