@@ -25,8 +25,18 @@ use crate::report::{TaskOutcome, TaskReport};
 /// it cannot run.
 pub(crate) struct Ready {
     pub task: Task,
-    pub run: Result<(Arc<dyn DynHandler>, Erased, Option<Value>), TaskError>,
+    pub run: Result<Runnable, TaskError>,
 }
+
+/// What applying a task needs once it parsed and prepared.
+pub(crate) struct Runnable {
+    handler: Arc<dyn DynHandler>,
+    payload: Erased,
+    prepared: Option<Value>,
+}
+
+/// The tasks of one kind in a batch, with their handler.
+type KindGroup<'a> = (Arc<dyn DynHandler>, Vec<(&'a Task, &'a Erased)>);
 
 impl Ready {
     /// Finds the handler, parses the payload and runs `prepare` (outside any transaction).
@@ -46,7 +56,11 @@ impl Ready {
                 {
                     Err(_) => Err(timed_out(&*handler)),
                     Ok(Err(error)) => Err(error),
-                    Ok(Ok(prepared)) => Ok((handler, payload, prepared)),
+                    Ok(Ok(prepared)) => Ok(Runnable {
+                        handler,
+                        payload,
+                        prepared,
+                    }),
                 }
             }
         };
@@ -205,13 +219,19 @@ async fn load_contexts(
 async fn apply_one(
     tx: &mut dyn StoreTx,
     task: &Task,
-    handler: &dyn DynHandler,
-    payload: &Erased,
-    prepared: Option<Value>,
+    runnable: &Runnable,
     context: &Erased,
 ) -> Result<Applied, BatchError> {
+    let handler = &*runnable.handler;
     tx.savepoint().await?;
-    let run = AssertUnwindSafe(handler.apply(tx, task, payload, prepared, context)).catch_unwind();
+    let run = AssertUnwindSafe(handler.apply(
+        tx,
+        task,
+        &runnable.payload,
+        runnable.prepared.clone(),
+        context,
+    ))
+    .catch_unwind();
     match tokio::time::timeout(handler.timeout(), run).await {
         Err(_) => Err(BatchError::TimedOut),
         Ok(Ok(Ok(outcome))) => {
