@@ -115,18 +115,12 @@ pub(crate) async fn apply_batch(
         }
         let result = match &ready.run {
             Err(error) => Applied::Failed(error.clone()),
-            Ok((handler, payload, prepared)) => {
-                let context = &contexts[handler.kind()];
-                apply_one(
-                    tx.as_mut(),
-                    &ready.task,
-                    &**handler,
-                    payload,
-                    prepared.clone(),
-                    context,
-                )
-                .await?
-            }
+            Ok(runnable) => match contexts.get(runnable.handler.kind()) {
+                Some(context) => apply_one(tx.as_mut(), &ready.task, runnable, context).await?,
+                None => Applied::Failed(TaskError::permanent(
+                    "no batch context was loaded for this task",
+                )),
+            },
         };
         applied.push((ready, Some(result)));
     }
@@ -194,17 +188,16 @@ async fn load_contexts(
     batch: &[&Ready],
     held: &HashSet<TaskId>,
 ) -> Result<BTreeMap<&'static str, Erased>, StoreError> {
-    let mut by_kind: BTreeMap<&'static str, (Arc<dyn DynHandler>, Vec<(&Task, &Erased)>)> =
-        BTreeMap::new();
+    let mut by_kind: BTreeMap<&'static str, KindGroup<'_>> = BTreeMap::new();
     for ready in batch {
-        if let Ok((handler, payload, _)) = &ready.run
+        if let Ok(runnable) = &ready.run
             && held.contains(&ready.task.id)
         {
             by_kind
-                .entry(handler.kind())
-                .or_insert_with(|| (handler.clone(), Vec::new()))
+                .entry(runnable.handler.kind())
+                .or_insert_with(|| (runnable.handler.clone(), Vec::new()))
                 .1
-                .push((&ready.task, payload));
+                .push((&ready.task, &runnable.payload));
         }
     }
     let mut contexts = BTreeMap::new();
