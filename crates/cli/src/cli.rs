@@ -1,12 +1,19 @@
-//! The command line: global flags and subcommands (clap).
+//! The command line: global flags and subcommands (clap). ZORA CORE's commands keep their
+//! names and flags (`run-pending-tasks --limit=10 --verbose` is valid); the engine's own
+//! sit beside them.
+
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 /// ZORA CORE's task execution engine.
 ///
-/// Claims agent tasks from the database, runs the handler of each task type, and
-/// records results, errors and journal entries. PostgreSQL is the production store;
-/// SQLite is the zero-setup default.
+/// Claims agent tasks from the database, runs the handler of each task type, and records
+/// results, errors and journal entries. PostgreSQL is the production store; SQLite is the
+/// zero-setup default.
+///
+/// Exit codes: 0 success, 1 the operation ran and failed (a task failed, a refusal),
+/// 2 usage or configuration error.
 #[derive(Debug, Parser)]
 #[command(name = "zora", version, propagate_version = true)]
 pub struct Cli {
@@ -40,14 +47,139 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Apply the database migrations (safe on a live ZORA CORE database, and twice).
-    Migrate(MigrateArgs),
+    /// Run the tenant's pending tasks of the supported types, highest priority first.
+    ///
+    /// Tasks of other types stay pending, untouched, for ZORA CORE's legacy runtime.
+    /// Exits 1 only when nothing completed and something failed.
+    RunPendingTasks(RunPendingArgs),
+    /// Run one task now, by id (a pending task, due or not, or one whose lease expired).
+    RunTask(RunTaskArgs),
+    /// List the task types this engine runs, with their payload fields. Needs no database.
+    TaskTypes,
     /// Show the tenant's queue: tasks per status and type, the next pending tasks.
     Status,
-    /// Seed the tenant with demo data (a climate profile, a weekly plan, brands, a product)
-    /// and enqueue tasks of every v1 type, plus a few invalid ones. Safe to run again: each
-    /// run adds a fresh batch.
+    /// Create a pending task: AGENT TYPE TITLE (an alias of `tasks add`).
+    CreateTask(CreateTaskArgs),
+    /// Create, list and inspect tasks.
+    #[command(subcommand)]
+    Tasks(TasksCommand),
+    /// Apply the database migrations (safe on a live ZORA CORE database, and twice).
+    Migrate(MigrateArgs),
+    /// Seed the tenant with demo data (a climate profile, a weekly plan, brands, a product),
+    /// enqueue a task of every v1 type plus a few invalid ones, and run them. Safe to run
+    /// again: each run adds a fresh batch.
     Demo,
+}
+
+#[derive(Debug, Args)]
+pub struct RunPendingArgs {
+    /// The most tasks to run. Defaults to 10.
+    #[arg(long, default_value_t = 10)]
+    pub limit: u32,
+    /// Only tasks of this type (repeatable). Defaults to every supported type.
+    #[arg(long = "task-type")]
+    pub task_types: Vec<String>,
+    #[command(flatten)]
+    pub lease: LeaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunTaskArgs {
+    /// The task's id.
+    pub id: String,
+    #[command(flatten)]
+    pub lease: LeaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LeaseArgs {
+    /// How long a claimed task is held before another process may take it back, as
+    /// `30s`, `5m`. Defaults to 60s.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub lease_duration: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TasksCommand {
+    /// Create a pending task; its payload is checked as it will be when it runs.
+    Add(TasksAddArgs),
+    /// List the tenant's tasks, highest priority first.
+    List(TasksListArgs),
+    /// Show one task in full.
+    Show {
+        /// The task's id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TasksAddArgs {
+    /// The agent: CONNOR, LUMINA, EIVOR, ORACLE, AEGIS or SAM (`ZORA_AGENTS` replaces the list).
+    #[arg(long)]
+    pub agent: String,
+    /// The task type, e.g. climate.create_single_mission.
+    #[arg(long = "type")]
+    pub task_type: String,
+    /// A human-readable title.
+    #[arg(long)]
+    pub title: String,
+    #[command(flatten)]
+    pub options: TaskOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateTaskArgs {
+    /// The agent: CONNOR, LUMINA, EIVOR, ORACLE, AEGIS or SAM.
+    pub agent: String,
+    /// The task type.
+    pub task_type: String,
+    /// A human-readable title.
+    pub title: String,
+    #[command(flatten)]
+    pub options: TaskOptions,
+}
+
+/// What `tasks add` and `create-task` share.
+#[derive(Debug, Args)]
+pub struct TaskOptions {
+    /// The payload, a JSON object. Defaults to `{}`.
+    #[arg(long)]
+    pub payload: Option<String>,
+    /// Higher runs first. Defaults to 0.
+    #[arg(long, default_value_t = 0)]
+    pub priority: i32,
+    /// A longer description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Not before this time: RFC 3339 (`2026-12-01T09:00:00Z`) or a delay from now (`10m`).
+    /// Defaults to now.
+    #[arg(long)]
+    pub run_at: Option<String>,
+    /// A key that makes creating the same task twice a no-op (unique per tenant).
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// Attempts before the task fails for good. Defaults to its type's policy.
+    #[arg(long)]
+    pub max_attempts: Option<i32>,
+}
+
+#[derive(Debug, Args)]
+pub struct TasksListArgs {
+    /// Only this status: pending, in_progress, completed or failed.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only this agent (any case).
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Only this task type.
+    #[arg(long = "type")]
+    pub task_type: Option<String>,
+    /// Rows to show, at most 200. Defaults to 50.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Rows to skip. Defaults to 0.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
 }
 
 #[derive(Debug, Args)]

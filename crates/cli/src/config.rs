@@ -55,6 +55,18 @@ pub fn parse_database_url(url: &str) -> Result<DatabaseTarget, CliError> {
     }
 }
 
+/// The agents a new task may name: `ZORA_AGENTS` (comma-separated), else ZORA CORE's six.
+pub fn agents() -> Vec<String> {
+    match std::env::var("ZORA_AGENTS") {
+        Ok(list) if !list.trim().is_empty() => list
+            .split(',')
+            .map(|a| a.trim().to_uppercase())
+            .filter(|a| !a.is_empty())
+            .collect(),
+        _ => zora_core::agent::default_agents(),
+    }
+}
+
 /// The tenant a command acts for: `--tenant-id` / `ZORA_TENANT_ID`, else the default.
 pub fn tenant(args: &GlobalArgs) -> Result<TenantId, CliError> {
     match &args.tenant_id {

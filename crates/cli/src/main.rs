@@ -10,6 +10,8 @@ mod config;
 mod exit;
 mod open;
 mod output;
+mod progress;
+mod wiring;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

@@ -1,7 +1,9 @@
 //! Where output goes: results to stdout (text or `--json`), logs to stderr.
 
 use serde::Serialize;
+use serde_json::Value;
 use tracing_subscriber::EnvFilter;
+use zora_core::Task;
 
 use crate::exit::CliError;
 
@@ -21,10 +23,43 @@ pub fn init_tracing(verbose: u8) {
         .init();
 }
 
+/// Writes one line of results to stdout. A closed pipe (`zora task-types | head`) ends
+/// the process quietly instead of panicking, as command-line tools do.
+#[macro_export]
+macro_rules! out {
+    () => {
+        $crate::output::write_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_line(format_args!($($arg)*))
+    };
+}
+
+/// What [`out!`] calls.
+pub fn write_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = stdout
+        .write_fmt(line)
+        .and_then(|()| stdout.write_all(b"\n"))
+    {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {err}");
+        std::process::exit(1);
+    }
+}
+
 /// Prints `value` as one line of pretty JSON on stdout.
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| CliError::Failed(format!("cannot encode the output as JSON: {e}")))?;
-    println!("{text}");
+    crate::out!("{text}");
     Ok(())
+}
+
+/// A task row as the API's `GET /api/agents/tasks/:id` answers it in `data`.
+pub fn task_json(task: &Task) -> Value {
+    serde_json::to_value(task).unwrap_or(Value::Null)
 }

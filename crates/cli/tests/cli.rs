@@ -234,8 +234,15 @@ fn the_demo_runs_twice_and_another_process_reads_what_it_wrote() {
             files.dir(),
         );
         assert_eq!(demo.status.code(), Some(0), "run {run}: {}", stderr(&demo));
-        let seeded: serde_json::Value = serde_json::from_slice(&demo.stdout).expect("json");
+        let output: serde_json::Value = serde_json::from_slice(&demo.stdout).expect("json");
+        let seeded = &output["seeded"];
         assert_eq!(seeded["database"], "sqlite");
+        assert_eq!(seeded["executed"], true);
+        assert_eq!(
+            output["run"]["completed"], 4,
+            "one task of each v1 type completed"
+        );
+        assert_eq!(output["run"]["failed"], 3, "the invalid ones failed");
         assert_eq!(seeded["tenant_id"], "00000000-0000-0000-0000-000000000001");
         let tasks = seeded["tasks"].as_array().expect("tasks");
         let mut types: Vec<&str> = tasks
@@ -266,7 +273,9 @@ fn the_demo_runs_twice_and_another_process_reads_what_it_wrote() {
     );
     assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
     let stats: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
-    assert_eq!(stats["counts"]["pending"], 14, "two runs of 7 tasks");
+    assert_eq!(stats["counts"]["completed"], 8, "two runs of 4 valid tasks");
+    assert_eq!(stats["counts"]["failed"], 6);
+    assert_eq!(stats["counts"]["pending"], 0);
     let text = run_in(zora(&["demo"]).env("DATABASE_URL", &url), files.dir());
     assert!(stdout(&text).contains("Look next:"), "{}", stdout(&text));
 }

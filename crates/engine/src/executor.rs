@@ -166,6 +166,37 @@ impl Executor {
         Ok(reports.remove(0))
     }
 
+    /// Claims the given tasks by id (those that can run now; the others are left as they
+    /// are) and runs them together, in batches.
+    pub async fn run_tasks(
+        &self,
+        tenant: TenantId,
+        ids: &[TaskId],
+        on_task: &(dyn Fn(&TaskReport) + Sync),
+    ) -> Result<RunSummary, StoreError> {
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let ClaimById::Claimed(task) = self
+                .store
+                .claim_task(
+                    tenant,
+                    *id,
+                    &self.settings.owner,
+                    self.settings.lease_duration,
+                )
+                .await?
+            {
+                claimed.push(task);
+            }
+        }
+        let mut summary = RunSummary::default();
+        for report in self.execute(claimed).await {
+            on_task(&report);
+            summary.add(report);
+        }
+        Ok(summary)
+    }
+
     /// Applies claimed tasks, in batches of `batch_size`; one report per task, in order.
     pub async fn execute(&self, claimed: Vec<Task>) -> Vec<TaskReport> {
         let mut reports = Vec::with_capacity(claimed.len());

@@ -5,6 +5,7 @@
 //! DESIGN.md's "execution model" is what this crate implements; ARCHITECTURE.md says how.
 
 mod apply;
+mod catalog;
 mod executor;
 mod registry;
 mod report;

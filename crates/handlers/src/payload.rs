@@ -49,6 +49,10 @@ impl<'de> Deserialize<'de> for Reference {
 }
 
 impl JsonSchema for Reference {
+    fn inline_schema() -> bool {
+        true
+    }
+
     fn schema_name() -> Cow<'static, str> {
         "Uuid".into()
     }
@@ -72,6 +76,10 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 impl JsonSchema for Date {
+    fn inline_schema() -> bool {
+        true
+    }
+
     fn schema_name() -> Cow<'static, str> {
         "Date".into()
     }

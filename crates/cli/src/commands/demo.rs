@@ -1,7 +1,7 @@
 //! `zora demo`: seeds a tenant (the default one) with a climate profile, a proposed
 //! weekly plan with items, two brands and a product, then enqueues tasks of every v1 type
-//! and a few invalid ones. Every run adds a fresh batch with its own slugs, so it can be
-//! run again and again.
+//! and a few invalid ones, then runs them and prints ZORA CORE's summary. Every run adds
+//! a fresh batch with its own slugs, so it can be run again and again.
 
 use std::process::ExitCode;
 
@@ -15,10 +15,13 @@ use zora_core::{
     TenantId,
 };
 
+use crate::commands::run::print_summary;
 use crate::config::DatabaseTarget;
 use crate::exit::CliError;
 use crate::open::open_store;
 use crate::output::print_json;
+use crate::progress::Progress;
+use crate::wiring::executor;
 
 /// What one demo run created.
 #[derive(Debug, Serialize)]
@@ -48,7 +51,7 @@ pub async fn run(
     json: bool,
 ) -> Result<ExitCode, CliError> {
     let store = open_store(target).await?;
-    let run = seed(store.as_ref(), tenant)
+    let mut run = seed(store.as_ref(), tenant)
         .await
         .map_err(|err| match err {
             StoreError::MissingReference { .. } => CliError::Failed(format!(
@@ -56,10 +59,22 @@ pub async fn run(
             )),
             other => other.into(),
         })?;
+    if !json {
+        print_seed(&run, target);
+    }
+    let ids: Vec<TaskId> = run.tasks.iter().map(|t| t.id).collect();
+    let progress = Progress::new(ids.len() as u64, "running the demo's tasks");
+    let summary = executor(store, std::time::Duration::from_secs(60))
+        .run_tasks(tenant, &ids, &|report| progress.task_done(report))
+        .await?;
+    progress.finish();
+    run.executed = true;
     if json {
-        print_json(&run)?;
+        print_json(&json!({"seeded": run, "run": summary}))?;
     } else {
-        print_run(&run, target);
+        crate::out!();
+        print_summary(&summary);
+        print_next(target);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -243,45 +258,57 @@ fn uuid_suffix() -> String {
     id[id.len() - 8..].to_owned()
 }
 
-fn print_run(run: &DemoRun, target: &DatabaseTarget) {
+fn print_seed(run: &DemoRun, target: &DatabaseTarget) {
     // A PostgreSQL URL may carry a password: it is not echoed.
     let location = match target {
         DatabaseTarget::Sqlite(url) => url.as_str(),
         DatabaseTarget::Postgres(_) => "the PostgreSQL database",
     };
-    println!(
+    crate::out!(
         "Demo data seeded in {location} for tenant {}:",
         run.tenant_id
     );
-    println!("  climate profile  {}", run.profile_id);
-    println!(
+    crate::out!("  climate profile  {}", run.profile_id);
+    crate::out!(
         "  weekly plan      {}  (proposed, 3 items, next week)",
         run.plan_id
     );
-    println!(
+    crate::out!(
         "  brands           {}  {}",
-        run.brand_ids[0], run.brand_ids[1]
+        run.brand_ids[0],
+        run.brand_ids[1]
     );
-    println!("  product          {}", run.product_id);
+    crate::out!("  product          {}", run.product_id);
     let valid = run.tasks.iter().filter(|t| t.valid).count();
-    println!(
-        "Enqueued {} tasks: {valid} valid (one of each v1 type), {} invalid (they will fail with a clear error):",
+    crate::out!(
+        "Enqueued {} tasks: {valid} valid (one of each v1 type), {} invalid (they fail with a clear error):",
         run.tasks.len(),
         run.tasks.len() - valid
     );
     for task in &run.tasks {
-        println!("  {}  {:<38} {}", task.id, task.task_type, task.title);
+        crate::out!("  {}  {:<38} {}", task.id, task.task_type, task.title);
     }
-    println!();
-    println!("The executor is not built yet: these tasks stay pending until it lands.");
+}
+
+fn print_next(target: &DatabaseTarget) {
     let flag = match target {
         DatabaseTarget::Sqlite(url) if url == crate::config::DEFAULT_DATABASE_URL => String::new(),
         _ => " --database-url \"$DATABASE_URL\"".to_owned(),
     };
-    println!("Look next:");
-    println!("  cargo run --release --{flag} status           the queue, per status and type");
-    println!("  cargo run --release --{flag} status --json    the same, for scripts");
-    println!(
-        "  ARCHITECTURE.md    how the engine is built; README.md, how to run it on PostgreSQL"
+    crate::out!();
+    crate::out!("Look next:");
+    for (command, what) in [
+        ("tasks list", "every task, highest priority first"),
+        (
+            "tasks show <id>",
+            "one task in full: payload, result, errors",
+        ),
+        ("status", "the queue, per status and type"),
+        ("task-types", "the task types and their payloads"),
+    ] {
+        crate::out!("  cargo run --release --{flag} {command:<18} {what}");
+    }
+    crate::out!(
+        "  ARCHITECTURE.md and README.md: how the engine is built, and how to run it on PostgreSQL"
     );
 }

@@ -65,9 +65,9 @@ pub async fn run(
             "indexes_built": report.indexes_built,
         }))?;
     } else if report.is_noop() {
-        println!("The database schema is current; nothing to apply.");
+        crate::out!("The database schema is current; nothing to apply.");
     } else {
-        println!(
+        crate::out!(
             "Applied {} migration(s) and built {} index(es).",
             report.applied.len(),
             report.indexes_built.len()
@@ -85,14 +85,14 @@ fn report_check(state: &SchemaState, json: bool) -> Result<(), CliError> {
         }))
     } else {
         if state.is_current() {
-            println!("The database schema is current.");
+            crate::out!("The database schema is current.");
         } else {
-            println!(
+            crate::out!(
                 "{} pending: {}",
                 state.pending.len(),
                 state.pending.join(", ")
             );
-            println!("Run `zora migrate` to apply them.");
+            crate::out!("Run `zora migrate` to apply them.");
         }
         Ok(())
     }

@@ -2,26 +2,50 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, TasksCommand};
 use crate::config;
 use crate::exit::CliError;
 
 mod demo;
 mod migrate;
+mod run;
 mod status;
+mod task_types;
+mod tasks;
 
 /// Runs the parsed command line and returns the exit code.
 pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
-    let target = config::database_target(&cli.global)?;
-    match cli.command {
-        Command::Migrate(args) => migrate::run(&target, &args, cli.global.json).await,
-        Command::Demo => {
-            let tenant = config::tenant(&cli.global)?;
-            demo::run(&target, tenant, cli.global.json).await
+    let json = cli.global.json;
+    let target = || config::database_target(&cli.global);
+    let tenant = || config::tenant(&cli.global);
+    match &cli.command {
+        Command::TaskTypes => task_types::run(json),
+        Command::Migrate(args) => migrate::run(&target()?, args, json).await,
+        Command::RunPendingTasks(args) => run::run_pending(&target()?, tenant()?, args, json).await,
+        Command::RunTask(args) => run::run_task(&target()?, tenant()?, args, json).await,
+        Command::Status => status::run(&target()?, tenant()?, json).await,
+        Command::CreateTask(args) => {
+            let positional = (
+                args.agent.as_str(),
+                args.task_type.as_str(),
+                args.title.as_str(),
+            );
+            tasks::add(&target()?, tenant()?, positional, &args.options, json).await
         }
-        Command::Status => {
-            let tenant = config::tenant(&cli.global)?;
-            status::run(&target, tenant, cli.global.json).await
+        Command::Tasks(TasksCommand::Add(args)) => {
+            let named = (
+                args.agent.as_str(),
+                args.task_type.as_str(),
+                args.title.as_str(),
+            );
+            tasks::add(&target()?, tenant()?, named, &args.options, json).await
         }
+        Command::Tasks(TasksCommand::List(args)) => {
+            tasks::list(&target()?, tenant()?, args, json).await
+        }
+        Command::Tasks(TasksCommand::Show { id }) => {
+            tasks::show(&target()?, tenant()?, id, json).await
+        }
+        Command::Demo => demo::run(&target()?, tenant()?, json).await,
     }
 }

@@ -23,20 +23,20 @@ pub async fn run(
         print_json(&stats)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Tenant: {tenant}");
+    crate::out!("Tenant: {tenant}");
     for &status in TaskStatus::ALL {
         let n = stats
             .counts
             .get(status.as_str())
             .copied()
             .unwrap_or_default();
-        println!("  {:<12} {n}", status.as_str());
+        crate::out!("  {:<12} {n}", status.as_str());
     }
     if let Some(age) = stats.oldest_pending_age_seconds {
-        println!("Oldest due pending task: {age:.0}s old");
+        crate::out!("Oldest due pending task: {age:.0}s old");
     }
     if stats.in_progress_without_lease > 0 {
-        println!(
+        crate::out!(
             "{} in_progress task(s) have no lease: claimed by ZORA CORE's legacy runtime, left alone.",
             stats.in_progress_without_lease
         );
@@ -49,11 +49,14 @@ pub async fn run(
         .list_tasks(tenant, &filter, Page::new(NEXT_PENDING, 0))
         .await?;
     if !next.items.is_empty() {
-        println!("Next pending:");
+        crate::out!("Next pending:");
         for task in &next.items {
-            println!(
+            crate::out!(
                 "  {}  p{}  {}  {}",
-                task.id, task.priority, task.task_type, task.title
+                task.id,
+                task.priority,
+                task.task_type,
+                task.title
             );
         }
     }

@@ -1,0 +1,197 @@
+//! `tasks add | list | show` and `create-task` (an alias of `tasks add`).
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use zora_core::agent::AgentId;
+use zora_core::{NewTask, Page, StoreError, TaskFilter, TaskId, TaskStatus, TenantId};
+
+use crate::cli::{TaskOptions, TasksListArgs};
+use crate::config::{DatabaseTarget, agents};
+use crate::exit::CliError;
+use crate::open::open_store;
+use crate::output::{print_json, task_json};
+use crate::wiring::registry;
+
+/// Creates a task from `tasks add` or `create-task` arguments.
+pub async fn add(
+    target: &DatabaseTarget,
+    tenant: TenantId,
+    (agent, task_type, title): (&str, &str, &str),
+    options: &TaskOptions,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let agent = AgentId::parse(agent, &agents()).map_err(|e| CliError::Config(e.to_string()))?;
+    let payload: Value = match &options.payload {
+        None => json!({}),
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| CliError::Config(format!("--payload is not valid JSON: {e}")))?,
+    };
+    if !payload.is_object() {
+        return Err(CliError::Config("--payload must be a JSON object".into()));
+    }
+    if title.trim().is_empty() || task_type.trim().is_empty() {
+        return Err(CliError::Config(
+            "agent, type and title are required".into(),
+        ));
+    }
+    let mut new = NewTask::new(tenant, agent.as_str(), task_type, title, payload);
+    new.priority = options.priority;
+    new.description = options.description.clone();
+    new.run_at = options.run_at.as_deref().map(parse_run_at).transpose()?;
+    new.idempotency_key = options.idempotency_key.clone();
+    new.max_attempts = options.max_attempts;
+    if options.max_attempts.is_some_and(|n| n < 1) {
+        return Err(CliError::Config("--max-attempts must be at least 1".into()));
+    }
+
+    let store = open_store(target).await?;
+    let registry = registry();
+    if registry.get(task_type).is_none() {
+        tracing::warn!(%task_type, "not a type this engine runs: the task waits for ZORA CORE's legacy runtime");
+    }
+    zora_engine::validate_new_task(store.as_ref(), &registry, &new)
+        .await
+        .map_err(|e| CliError::Config(format!("payload.{}", field_message(&e))))?;
+    let mut tx = store.begin().await?;
+    let task = match tx.insert_task(&new).await {
+        Ok(task) => task,
+        Err(StoreError::Conflict { .. }) if new.idempotency_key.is_some() => {
+            return Err(CliError::Failed(format!(
+                "a task with idempotency key '{}' already exists for this tenant",
+                new.idempotency_key.unwrap_or_default()
+            )));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    tx.commit().await?;
+    if json {
+        print_json(&task_json(&task))?;
+    } else {
+        crate::out!("{}", task.id);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `field: message`, or the message alone when it names no field.
+fn field_message(err: &zora_core::handler::TaskError) -> String {
+    match &err.field {
+        Some(field) if !err.message.starts_with(&format!("{field}:")) => {
+            format!("{field}: {}", err.message)
+        }
+        _ => err.message.clone(),
+    }
+}
+
+fn parse_run_at(text: &str) -> Result<DateTime<Utc>, CliError> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    humantime::parse_duration(text)
+        .ok()
+        .and_then(|delay| chrono::Duration::from_std(delay).ok())
+        .map(|delay| Utc::now() + delay)
+        .ok_or_else(|| {
+            CliError::Config(format!(
+                "--run-at '{text}' is neither an RFC 3339 time (2026-12-01T09:00:00Z) nor a delay (10m)"
+            ))
+        })
+}
+
+pub async fn list(
+    target: &DatabaseTarget,
+    tenant: TenantId,
+    args: &TasksListArgs,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let status = args
+        .status
+        .as_deref()
+        .map(str::parse::<TaskStatus>)
+        .transpose()
+        .map_err(|e| CliError::Config(e.to_string()))?;
+    if args.limit == 0 {
+        return Err(CliError::Config("--limit must be at least 1".into()));
+    }
+    let store = open_store(target).await?;
+    let filter = TaskFilter {
+        status,
+        agent_id: args.agent.clone(),
+        task_type: args.task_type.clone(),
+        command_id: None,
+    };
+    let page = store
+        .list_tasks(tenant, &filter, Page::new(args.limit, args.offset))
+        .await?;
+    if json {
+        print_json(&json!({
+            "data": page.items.iter().map(task_json).collect::<Vec<_>>(),
+            "pagination": {
+                "limit": page.page.limit,
+                "offset": page.page.offset,
+                "total": page.total,
+                "has_more": page.has_more(),
+            },
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for task in &page.items {
+        crate::out!(
+            "{}  {:<11} p{:<3} {:<7} {:<38} {}",
+            task.id,
+            task.status,
+            task.priority,
+            task.agent_id,
+            task.task_type,
+            task.title
+        );
+    }
+    crate::out!("{} of {} task(s)", page.items.len(), page.total);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn show(
+    target: &DatabaseTarget,
+    tenant: TenantId,
+    id: &str,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let not_found = || CliError::Failed(format!("Task {id} not found"));
+    let id: TaskId = id.parse().map_err(|_| not_found())?;
+    let store = open_store(target).await?;
+    let task = store.get_task(tenant, id).await?.ok_or_else(not_found)?;
+    if json {
+        print_json(&task_json(&task))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    crate::out!("Task {}", task.id);
+    crate::out!("  type:        {}", task.task_type);
+    crate::out!("  agent:       {}", task.agent_id);
+    crate::out!("  title:       {}", task.title);
+    crate::out!("  status:      {}", task.status);
+    crate::out!("  priority:    {}", task.priority);
+    crate::out!("  attempts:    {}", task.attempts);
+    crate::out!("  created:     {}", task.created_at.to_rfc3339());
+    crate::out!("  run at:      {}", task.run_at.to_rfc3339());
+    crate::out!("  payload:     {}", task.payload);
+    if let Some(summary) = &task.result_summary {
+        crate::out!("  summary:     {summary}");
+    }
+    if let Some(result) = &task.result {
+        crate::out!("  result:      {result}");
+    }
+    if let Some(error) = &task.error_message {
+        crate::out!("  error:       {error}");
+    }
+    for record in &task.errors {
+        crate::out!(
+            "  attempt {}:   {} at {}: {}",
+            record.attempt,
+            record.kind,
+            record.at.to_rfc3339(),
+            record.error
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
