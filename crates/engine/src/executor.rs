@@ -107,6 +107,7 @@ impl Executor {
     /// Claims up to `limit` of `tenant`'s runnable tasks of the registered types (only
     /// `only_types` among them, when given) and runs them, batch by batch; `on_task` is
     /// called as each task ends.
+    #[tracing::instrument(skip(self, on_task), fields(owner = %self.settings.owner))]
     pub async fn run_pending(
         &self,
         tenant: TenantId,
@@ -147,6 +148,7 @@ impl Executor {
 
     /// Runs one task now: claims it by id (a pending task, due or not, or one whose lease
     /// expired) and applies it. Refuses finished tasks and tasks held under a live lease.
+    #[tracing::instrument(skip(self), fields(owner = %self.settings.owner))]
     pub async fn run_task(&self, tenant: TenantId, id: TaskId) -> Result<TaskReport, RunTaskError> {
         let claimed = self
             .store
@@ -212,7 +214,22 @@ impl Executor {
         reports
     }
 
+    #[tracing::instrument(skip_all, fields(tasks = batch.len()))]
     async fn execute_batch(&self, batch: &[Ready]) -> Vec<TaskReport> {
+        let reports = self.execute_batch_or_each(batch).await;
+        for report in &reports {
+            tracing::info!(
+                task_id = %report.id,
+                task_type = %report.task_type,
+                outcome = ?report.outcome,
+                error = report.error_message.as_deref().unwrap_or(""),
+                "task ran"
+            );
+        }
+        reports
+    }
+
+    async fn execute_batch_or_each(&self, batch: &[Ready]) -> Vec<TaskReport> {
         let all: Vec<&Ready> = batch.iter().collect();
         match apply_batch(&*self.store, &self.registry, &all).await {
             Ok(reports) => return reports,
