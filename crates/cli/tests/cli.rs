@@ -1,40 +1,11 @@
 //! The `zora` binary as an operator runs it: configuration errors, `migrate`, `status`.
 
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+
+use common::{run, run_in, stderr, stdout, zora};
 use zora_testkit::TestDatabase;
-
-/// `zora` with a clean environment: no database, tenant or Supabase variables inherited.
-fn zora(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_zora"));
-    command.args(args);
-    for var in [
-        "DATABASE_URL",
-        "ZORA_TENANT_ID",
-        "SUPABASE_URL",
-        "SUPABASE_SERVICE_KEY",
-        "RUST_LOG",
-    ] {
-        command.env_remove(var);
-    }
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    command.output().expect("run zora")
-}
-
-fn run_in(command: &mut Command, dir: &std::path::Path) -> Output {
-    run(command.current_dir(dir))
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 /// Exit 2, exactly one line on stderr saying `expected`, nothing on stdout, no panic.
 fn assert_config_error(output: &Output, expected: &str) {

@@ -61,3 +61,8 @@ pub fn assert_one_line_error(output: &Output, code: i32, expected: &str) {
         "{err}"
     );
 }
+
+/// Runs `command` in `dir` (where a default `sqlite://zora.db` lands).
+pub fn run_in(command: &mut Command, dir: &std::path::Path) -> Output {
+    run(command.current_dir(dir))
+}

@@ -1,7 +1,5 @@
 //! `climate.create_single_mission`: one mission for a climate profile.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -11,7 +9,7 @@ use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
 use zora_core::{MissionId, ProfileId, StoreError, StoreTx, Task, TenantId};
 
-use crate::batch::ids_by_tenant;
+use crate::batch::{Rows, ids_by_tenant};
 use crate::journal;
 use crate::payload::{Date, Reference, has_reference, has_text, require, resolve};
 
@@ -38,15 +36,8 @@ pub struct Payload {
 #[derive(Debug, Clone, Copy)]
 pub struct CreateSingleMission;
 
-/// The profiles the batch names, by tenant and id.
-#[derive(Debug, Default)]
-pub struct Profiles(HashMap<(TenantId, ProfileId), ClimateProfile>);
-
-impl Profiles {
-    fn get(&self, tenant: TenantId, reference: &Option<Reference>) -> Option<&ClimateProfile> {
-        resolve(reference).and_then(|id| self.0.get(&(tenant, id)))
-    }
-}
+/// The profiles the batch names.
+pub type Profiles = Rows<ProfileId, ClimateProfile>;
 
 #[async_trait]
 impl TaskHandler for CreateSingleMission {
@@ -80,14 +71,12 @@ impl TaskHandler for CreateSingleMission {
         tx: &mut dyn StoreTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Profiles, StoreError> {
-        let mut profiles = HashMap::new();
+        let mut profiles = Profiles::default();
         for (tenant, ids) in ids_by_tenant(batch, |p| resolve(&p.profile_id).into_iter().collect())
         {
-            for profile in tx.profiles(tenant, &ids).await? {
-                profiles.insert((tenant, profile.id), profile);
-            }
+            profiles.insert_all(tenant, tx.profiles(tenant, &ids).await?, |row| row.id);
         }
-        Ok(Profiles(profiles))
+        Ok(profiles)
     }
 
     fn check(
@@ -97,7 +86,7 @@ impl TaskHandler for CreateSingleMission {
         profiles: &Profiles,
     ) -> Result<(), TaskError> {
         profiles
-            .get(tenant, &payload.profile_id)
+            .get(tenant, payload.profile_id.as_ref())
             .map(|_| ())
             .ok_or_else(|| {
                 TaskError::field(
@@ -123,7 +112,7 @@ impl TaskHandler for CreateSingleMission {
         profiles: &Profiles,
     ) -> Result<Outcome, TaskError> {
         self.check(task.tenant_id, payload, profiles)?;
-        let Some(profile) = profiles.get(task.tenant_id, &payload.profile_id) else {
+        let Some(profile) = profiles.get(task.tenant_id, payload.profile_id.as_ref()) else {
             return Err(TaskError::permanent("profile vanished after its check"));
         };
         let title = payload.title.clone().unwrap_or_default();

@@ -1,7 +1,5 @@
 //! `zora_shop.create_project`: a ZORA SHOP collaboration project between brands.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -11,7 +9,7 @@ use zora_core::journal::JournalCategory;
 use zora_core::shop::{Brand, NewShopProject};
 use zora_core::{BrandId, ShopProjectId, StoreError, StoreTx, Task, TenantId};
 
-use crate::batch::ids_by_tenant;
+use crate::batch::{Rows, ids_by_tenant};
 use crate::journal;
 use crate::payload::{Date, Reference, has_reference, has_text, require, resolve};
 
@@ -49,17 +47,8 @@ impl Payload {
 #[derive(Debug, Clone, Copy)]
 pub struct CreateProject;
 
-/// The brands the batch names, by tenant and id.
-#[derive(Debug, Default)]
-pub struct Brands(HashMap<(TenantId, BrandId), Brand>);
-
-impl Brands {
-    fn get(&self, tenant: TenantId, reference: Option<&Reference>) -> Option<&Brand> {
-        reference
-            .and_then(Reference::id)
-            .and_then(|id: BrandId| self.0.get(&(tenant, id)))
-    }
-}
+/// The brands the batch names.
+pub type Brands = Rows<BrandId, Brand>;
 
 fn not_found(which: &str, field: &str, reference: Option<&Reference>) -> TaskError {
     let id = reference.map(ToString::to_string).unwrap_or_default();
@@ -128,7 +117,7 @@ impl TaskHandler for CreateProject {
         tx: &mut dyn StoreTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Brands, StoreError> {
-        let mut brands = HashMap::new();
+        let mut brands = Brands::default();
         let ids_of = |p: &Payload| -> Vec<BrandId> {
             resolve(&p.primary_brand_id)
                 .into_iter()
@@ -136,11 +125,9 @@ impl TaskHandler for CreateProject {
                 .collect()
         };
         for (tenant, ids) in ids_by_tenant(batch, ids_of) {
-            for brand in tx.brands(tenant, &ids).await? {
-                brands.insert((tenant, brand.id), brand);
-            }
+            brands.insert_all(tenant, tx.brands(tenant, &ids).await?, |b| b.id);
         }
-        Ok(Brands(brands))
+        Ok(brands)
     }
 
     fn check(&self, tenant: TenantId, payload: &Payload, brands: &Brands) -> Result<(), TaskError> {

@@ -1,8 +1,6 @@
 //! `zora_shop.update_product_climate_meta`: the climate metadata of one product, upserted
 //! atomically by its unique `product_id`.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -12,7 +10,7 @@ use zora_core::journal::JournalCategory;
 use zora_core::shop::{ClimateMetaUpsert, Patch, Product, UpsertAction};
 use zora_core::{ClimateMetaId, ProductId, StoreError, StoreTx, Task, TenantId};
 
-use crate::batch::ids_by_tenant;
+use crate::batch::{Rows, ids_by_tenant};
 use crate::journal;
 use crate::payload::{Present, Reference, has_reference, require, resolve};
 
@@ -45,15 +43,8 @@ pub struct Payload {
 #[derive(Debug, Clone, Copy)]
 pub struct UpdateProductClimateMeta;
 
-/// The products the batch names, by tenant and id.
-#[derive(Debug, Default)]
-pub struct Products(HashMap<(TenantId, ProductId), Product>);
-
-impl Products {
-    fn get(&self, tenant: TenantId, reference: &Option<Reference>) -> Option<&Product> {
-        resolve(reference).and_then(|id| self.0.get(&(tenant, id)))
-    }
-}
+/// The products the batch names.
+pub type Products = Rows<ProductId, Product>;
 
 #[async_trait]
 impl TaskHandler for UpdateProductClimateMeta {
@@ -95,14 +86,12 @@ impl TaskHandler for UpdateProductClimateMeta {
         tx: &mut dyn StoreTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Products, StoreError> {
-        let mut products = HashMap::new();
+        let mut products = Products::default();
         for (tenant, ids) in ids_by_tenant(batch, |p| resolve(&p.product_id).into_iter().collect())
         {
-            for product in tx.products(tenant, &ids).await? {
-                products.insert((tenant, product.id), product);
-            }
+            products.insert_all(tenant, tx.products(tenant, &ids).await?, |row| row.id);
         }
-        Ok(Products(products))
+        Ok(products)
     }
 
     fn check(
@@ -112,7 +101,7 @@ impl TaskHandler for UpdateProductClimateMeta {
         products: &Products,
     ) -> Result<(), TaskError> {
         products
-            .get(tenant, &payload.product_id)
+            .get(tenant, payload.product_id.as_ref())
             .map(|_| ())
             .ok_or_else(|| {
                 let id = payload
@@ -136,7 +125,7 @@ impl TaskHandler for UpdateProductClimateMeta {
         products: &Products,
     ) -> Result<Outcome, TaskError> {
         self.check(task.tenant_id, payload, products)?;
-        let Some(product) = products.get(task.tenant_id, &payload.product_id) else {
+        let Some(product) = products.get(task.tenant_id, payload.product_id.as_ref()) else {
             return Err(TaskError::permanent("product vanished after its check"));
         };
         let label = payload.climate_label.clone();
