@@ -107,9 +107,10 @@ async fn two_run_pending_tasks_processes_execute_2000_tasks_exactly_once() {
         "a: {} b: {}",
         a["completed"], b["completed"]
     );
-    assert!(
-        a["completed"].as_u64() > Some(0) && b["completed"].as_u64() > Some(0),
-        "both processes worked"
+    // Which process takes how many depends on scheduling; that none is taken twice does not.
+    eprintln!(
+        "process a completed {}, process b {}",
+        a["completed"], b["completed"]
     );
 
     let row = sqlx::query(
