@@ -5,7 +5,7 @@
 mod common;
 
 use serde_json::json;
-use zora_core::{MissionId, ProfileId, Store, TaskStatus};
+use zora_core::{MissionId, ProfileId, TaskStatus};
 use zora_engine::TaskOutcome;
 use zora_testkit::TestBackend;
 use zora_testkit::suite::climate::seed_plan;

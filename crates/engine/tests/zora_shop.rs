@@ -3,7 +3,7 @@
 mod common;
 
 use serde_json::json;
-use zora_core::{BrandId, ProductId, ShopProjectId, Store, TaskStatus};
+use zora_core::{BrandId, ProductId, ShopProjectId, TaskStatus};
 use zora_engine::TaskOutcome;
 use zora_testkit::TestBackend;
 use zora_testkit::suite::shop::seed_shop;

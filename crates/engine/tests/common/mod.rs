@@ -77,6 +77,6 @@ pub async fn journal_of(store: &dyn Store, tenant: TenantId, id: TaskId) -> Vec<
         .expect("journal");
     page.items
         .into_iter()
-        .filter(|e| e.details["task_id"] == Value::from(id.to_string()))
+        .filter(|e| e.details["task_id"] == id.to_string().as_str())
         .collect()
 }
