@@ -65,6 +65,10 @@ pub enum Command {
     Tasks(TasksCommand),
     /// Apply the database migrations (safe on a live ZORA CORE database, and twice).
     Migrate(MigrateArgs),
+    /// Serve the HTTP API ZORA CORE's clients call. Its first stdout line is
+    /// `listening on http://ADDR`. Needs `ZORA_JWT_SECRET` (or `--dev`); allows the origins
+    /// in `ZORA_CORS_ORIGINS` (comma-separated). Stops gracefully on SIGINT or SIGTERM.
+    Serve(ServeArgs),
     /// Seed the tenant with demo data (a climate profile, a weekly plan, brands, a product),
     /// enqueue a task of every v1 type plus a few invalid ones, and run them. Safe to run
     /// again: each run adds a fresh batch.
@@ -180,6 +184,23 @@ pub struct TasksListArgs {
     /// Rows to skip. Defaults to 0.
     #[arg(long, default_value_t = 0)]
     pub offset: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on; port 0 picks a free port. Defaults to 127.0.0.1:8787.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub bind: std::net::SocketAddr,
+    /// Local development: without `ZORA_JWT_SECRET`, make a secret for this run and print
+    /// a founder token for the tenant. Tokens are still required.
+    #[arg(long)]
+    pub dev: bool,
+    /// The HS256 secret tokens are signed with.
+    #[arg(long, env = "ZORA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Origins allowed by CORS, comma-separated. Defaults to none.
+    #[arg(long, env = "ZORA_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Debug, Args)]

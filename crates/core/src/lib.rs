@@ -22,7 +22,7 @@ pub mod tenant;
 pub use agent::AgentId;
 pub use error::{ParseError, StoreError};
 pub use ids::*;
-pub use page::{Page, Paginated};
+pub use page::{MAX_PAGE_SIZE, Page, Paginated};
 pub use store::{SchemaState, Store, StoreTx};
 pub use task::{
     ClaimById, ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Task,

@@ -9,6 +9,7 @@ use crate::exit::CliError;
 mod demo;
 mod migrate;
 mod run;
+mod serve;
 mod status;
 mod task_types;
 mod tasks;
@@ -47,5 +48,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             tasks::show(&target()?, tenant()?, id, json).await
         }
         Command::Demo => demo::run(&target()?, tenant()?, json).await,
+        Command::Serve(args) => serve::run(&target()?, tenant()?, args).await,
     }
 }

@@ -1,0 +1,254 @@
+//! Authentication as API.md says: an HS256 JWT from `Authorization: Bearer` or the
+//! `zora_access_token` cookie, ZORA CORE's 401 codes, roles, and the tenant every query is
+//! scoped to.
+//!
+//! `jsonwebtoken`'s defaults are not API.md's rules: it requires `exp`, allows 60 s of
+//! leeway and skips `nbf`. Here only HS256 is accepted, `exp` and `nbf` are checked when
+//! present, with no leeway.
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use zora_core::{TenantId, UserId};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+zora_core::label_enum! {
+    /// A user's role, from the token.
+    pub enum Role (field = "role") {
+        Founder => "founder",
+        BrandAdmin => "brand_admin",
+        Member => "member",
+        Viewer => "viewer",
+    }
+}
+
+/// The name of the cookie newer ZORA CORE frontends send the token in.
+pub const COOKIE_NAME: &str = "zora_access_token";
+
+/// The HS256 secret, when the server has one.
+#[derive(Clone)]
+pub struct AuthConfig {
+    secret: Option<Arc<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("configured", &self.secret.is_some())
+            .finish()
+    }
+}
+
+impl AuthConfig {
+    /// Tokens signed with `secret`.
+    pub fn with_secret(secret: impl Into<Vec<u8>>) -> Self {
+        Self {
+            secret: Some(Arc::new(secret.into())),
+        }
+    }
+
+    /// No secret: protected routes answer 500 `AUTH_NOT_CONFIGURED`.
+    pub fn unconfigured() -> Self {
+        Self { secret: None }
+    }
+
+    /// Signs `claims` (for `zora serve --dev` and tests).
+    pub fn issue(&self, claims: &Claims) -> Option<String> {
+        let secret = self.secret.as_ref()?;
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(secret),
+        )
+        .ok()
+    }
+
+    /// Checks a token and returns who it names.
+    pub fn verify(&self, token: &str) -> Result<AuthUser, ApiError> {
+        let Some(secret) = &self.secret else {
+            return Err(ApiError::AuthNotConfigured);
+        };
+        if token.split('.').count() != 3 {
+            return Err(unauthorized("INVALID_TOKEN", "Invalid token format"));
+        }
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| unauthorized("INVALID_TOKEN", "Invalid token"))?;
+        if header.alg != Algorithm::HS256 {
+            return Err(unauthorized(
+                "INVALID_TOKEN",
+                "Invalid token algorithm: only HS256 is accepted",
+            ));
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.required_spec_claims.clear();
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret), &validation)
+                .map_err(|err| match err.kind() {
+                ErrorKind::InvalidSignature => {
+                    unauthorized("INVALID_SIGNATURE", "Invalid token signature")
+                }
+                ErrorKind::ExpiredSignature => unauthorized("TOKEN_EXPIRED", "Token has expired"),
+                ErrorKind::ImmatureSignature => {
+                    unauthorized("INVALID_TOKEN", "Token is not valid yet")
+                }
+                ErrorKind::InvalidClaimFormat(claim) => unauthorized(
+                    "INVALID_PAYLOAD",
+                    &format!("Invalid token payload: {claim}"),
+                ),
+                ErrorKind::Json(_) => unauthorized("INVALID_PAYLOAD", "Invalid token payload"),
+                _ => unauthorized("INVALID_TOKEN", "Invalid token"),
+            })?;
+        data.claims.user()
+    }
+}
+
+fn unauthorized(code: &'static str, message: &str) -> ApiError {
+    ApiError::Unauthorized {
+        code,
+        message: message.to_owned(),
+    }
+}
+
+/// The claims ZORA CORE's tokens carry. Values are read loosely and checked by
+/// [`Claims::user`], so a wrong claim is `INVALID_PAYLOAD`, not a parse failure.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub tenant_id: Value,
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub user_id: Value,
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub role: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+}
+
+impl Claims {
+    /// Claims for a user of `tenant` with `role`, valid for a day.
+    pub fn for_user(tenant: TenantId, user: UserId, role: Role) -> Self {
+        let now = chrono::Utc::now().timestamp();
+        Self {
+            tenant_id: Value::from(tenant.to_string()),
+            user_id: Value::from(user.to_string()),
+            role: Value::from(role.as_str()),
+            account_type: None,
+            iat: Some(now),
+            exp: Some(now + 24 * 3600),
+            nbf: None,
+        }
+    }
+
+    fn user(self) -> Result<AuthUser, ApiError> {
+        let invalid = |claim: &str| {
+            unauthorized(
+                "INVALID_PAYLOAD",
+                &format!("Invalid token payload: {claim}"),
+            )
+        };
+        let tenant_id = self
+            .tenant_id
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .ok_or_else(|| invalid("tenant_id"))?;
+        let user_id = self
+            .user_id
+            .as_str()
+            .and_then(|u| u.parse().ok())
+            .ok_or_else(|| invalid("user_id"))?;
+        let role = self
+            .role
+            .as_str()
+            .and_then(|r| r.parse().ok())
+            .ok_or_else(|| invalid("role"))?;
+        Ok(AuthUser {
+            tenant_id,
+            user_id,
+            role,
+            account_type: self.account_type,
+        })
+    }
+}
+
+/// The caller, from a verified token. Every query a handler makes is scoped to
+/// `tenant_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthUser {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub role: Role,
+    pub account_type: Option<String>,
+}
+
+impl AuthUser {
+    /// Founders and brand admins may run and change tasks.
+    pub fn require_operator(&self, message: &str) -> Result<(), ApiError> {
+        match self.role {
+            Role::Founder | Role::BrandAdmin => Ok(()),
+            Role::Member | Role::Viewer => Err(ApiError::Forbidden(message.to_owned())),
+        }
+    }
+}
+
+/// The token from `Authorization: Bearer ...`, else from the cookie.
+fn token(parts: &Parts) -> Result<String, ApiError> {
+    if let Some(header) = parts.headers.get(AUTHORIZATION) {
+        let header = header.to_str().map_err(|_| {
+            unauthorized("INVALID_AUTH_HEADER", "Invalid authorization header format")
+        })?;
+        let Some(token) = header.strip_prefix("Bearer ") else {
+            if header.trim() == "Bearer" {
+                return Err(unauthorized("MISSING_TOKEN", "No token provided"));
+            }
+            return Err(unauthorized(
+                "INVALID_AUTH_HEADER",
+                "Invalid authorization header format",
+            ));
+        };
+        if token.trim().is_empty() {
+            return Err(unauthorized("MISSING_TOKEN", "No token provided"));
+        }
+        return Ok(token.trim().to_owned());
+    }
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|cookie| cookie.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| !value.is_empty())
+        .ok_or_else(|| unauthorized("MISSING_TOKEN", "No authorization header provided"))
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.auth.secret.is_none() {
+            return Err(ApiError::AuthNotConfigured);
+        }
+        state.auth.verify(&token(parts)?)
+    }
+}

@@ -1,0 +1,135 @@
+//! [`ApiError`]: every error the API answers, in ZORA CORE's shape
+//! `{"error": CODE, "message": text, "status": http_status}` (plus `fields` on validation
+//! errors). A 5xx never carries SQL text or internals: those go to the log.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
+use zora_core::StoreError;
+
+/// A field named in a validation error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// An error answer: its code, message and status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 401 with one of ZORA CORE's auth codes.
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    InvalidJson(String),
+    #[error("{message}")]
+    Validation {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    Timeout(String),
+    /// 500: the server has no JWT secret.
+    #[error("Authentication is not configured on this server")]
+    AuthNotConfigured,
+    /// 500 from the database; the detail is logged, not answered.
+    #[error("A database error occurred")]
+    Database(String),
+    /// 503 with `Retry-After`: the database is unreachable or busy.
+    #[error("The service is temporarily unavailable")]
+    Unavailable(String),
+    /// 500 for anything else; the detail is logged, not answered.
+    #[error("An internal error occurred")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A validation error about one field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::Validation {
+            fields: vec![FieldError {
+                field: field.into(),
+                message: message.clone(),
+            }],
+            message,
+        }
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            Self::InvalidJson(_) => (StatusCode::BAD_REQUEST, "INVALID_JSON"),
+            Self::Validation { .. } => (StatusCode::BAD_REQUEST, "VALIDATION_ERROR"),
+            Self::InvalidState(_) => (StatusCode::BAD_REQUEST, "INVALID_STATE"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
+            Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
+            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
+            Self::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+            Self::AuthNotConfigured => (StatusCode::INTERNAL_SERVER_ERROR, "AUTH_NOT_CONFIGURED"),
+            Self::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, "DATABASE_ERROR"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
+        }
+    }
+
+    /// The status code this error answers with.
+    pub fn status(&self) -> StatusCode {
+        self.parts().0
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Transient(detail) | StoreError::Unavailable(detail) => {
+                Self::Unavailable(detail)
+            }
+            StoreError::Conflict { constraint } => {
+                Self::Conflict(format!("conflicts with an existing row ({constraint})"))
+            }
+            other => Self::Database(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.parts();
+        match &self {
+            Self::Database(detail) | Self::Internal(detail) | Self::Unavailable(detail) => {
+                tracing::error!(code, %detail, "request failed");
+            }
+            _ => {}
+        }
+        let mut body =
+            json!({"error": code, "message": self.to_string(), "status": status.as_u16()});
+        if let Self::Validation { fields, .. } = &self {
+            body["fields"] = json!(fields);
+        }
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
+        response
+    }
+}

@@ -1,0 +1,56 @@
+//! The HTTP API ZORA CORE's frontend and admin console call (API.md): task routes with
+//! JWT auth and tenant scoping, one error shape, health and readiness.
+//!
+//! [`router`] builds the whole app for a state; tests drive it on port 0 (or with
+//! `oneshot`), and `zora serve` binds it.
+
+mod auth;
+mod error;
+mod layers;
+mod routes;
+mod state;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use auth::{AuthConfig, AuthUser, COOKIE_NAME, Claims, Role};
+pub use error::{ApiError, FieldError};
+pub use layers::BODY_LIMIT;
+pub use state::AppState;
+
+/// The app: every route, behind the layers of [`layers`].
+pub fn router(state: AppState, cors_origins: &[String]) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/health", get(routes::health::health))
+        .route("/ready", get(routes::health::ready))
+        .route("/api/agents/tasks", get(routes::tasks::list))
+        .route("/api/agents/tasks/{id}", get(routes::tasks::get))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(layers::json_errors))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            layers::REQUEST_TIMEOUT,
+        ))
+        .layer(layers::cors(cors_origins))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}

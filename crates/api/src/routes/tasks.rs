@@ -1,0 +1,121 @@
+//! The task routes: `GET /api/agents/tasks` and `GET /api/agents/tasks/{id}`.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Serialize;
+use serde_json::{Value, json};
+use zora_core::{MAX_PAGE_SIZE, Page, Task, TaskFilter, TaskId, TaskStatus};
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A task as the list shows it.
+#[derive(Debug, Serialize)]
+pub struct TaskListItem {
+    pub id: TaskId,
+    pub agent_id: String,
+    pub task_type: String,
+    pub status: TaskStatus,
+    pub priority: i32,
+    pub title: String,
+    pub command_id: Option<zora_core::CommandId>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<Task> for TaskListItem {
+    fn from(task: Task) -> Self {
+        Self {
+            id: task.id,
+            agent_id: task.agent_id,
+            task_type: task.task_type,
+            status: task.status,
+            priority: task.priority,
+            title: task.title,
+            command_id: task.command_id,
+            created_at: task.created_at,
+            started_at: task.started_at,
+            completed_at: task.completed_at,
+        }
+    }
+}
+
+/// A positive page size, served at most at [`MAX_PAGE_SIZE`], and a non-negative offset.
+pub fn page_from(query: &HashMap<String, String>) -> Result<Page, ApiError> {
+    let limit = match query.get("limit") {
+        None => 50,
+        Some(raw) => match raw.trim().parse::<i64>() {
+            Ok(n) if n > 0 => {
+                u32::try_from(n.min(i64::from(MAX_PAGE_SIZE))).unwrap_or(MAX_PAGE_SIZE)
+            }
+            _ => {
+                return Err(ApiError::field(
+                    "limit",
+                    format!("limit must be a positive integer, got '{raw}'"),
+                ));
+            }
+        },
+    };
+    let offset = match query.get("offset") {
+        None => 0,
+        Some(raw) => raw.trim().parse::<u64>().map_err(|_| {
+            ApiError::field(
+                "offset",
+                format!("offset must be a non-negative integer, got '{raw}'"),
+            )
+        })?,
+    };
+    Ok(Page::new(limit, offset))
+}
+
+/// ZORA CORE's pagination object.
+pub fn pagination(page: Page, total: u64, has_more: bool) -> Value {
+    json!({"limit": page.limit, "offset": page.offset, "total": total, "has_more": has_more})
+}
+
+pub async fn list(
+    user: AuthUser,
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let status = query
+        .get("status")
+        .map(|raw| raw.parse::<TaskStatus>())
+        .transpose()
+        .map_err(|e| ApiError::field("status", e.message))?;
+    let page = page_from(&query)?;
+    let filter = TaskFilter {
+        status,
+        agent_id: query.get("agent_id").cloned(),
+        task_type: query.get("task_type").cloned(),
+        command_id: None,
+    };
+    let found = state
+        .store
+        .list_tasks(user.tenant_id, &filter, page)
+        .await?;
+    let has_more = found.has_more();
+    let items: Vec<TaskListItem> = found.items.into_iter().map(TaskListItem::from).collect();
+    Ok(Json(
+        json!({"data": items, "pagination": pagination(page, found.total, has_more)}),
+    ))
+}
+
+pub async fn get(
+    user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
+    let task_id: TaskId = id.parse().map_err(|_| not_found())?;
+    let task = state
+        .store
+        .get_task(user.tenant_id, task_id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Json(json!({"data": task})))
+}

@@ -1,0 +1,18 @@
+//! [`AppState`]: what every handler shares.
+
+use std::sync::Arc;
+
+use zora_core::Store;
+use zora_engine::Registry;
+
+use crate::auth::AuthConfig;
+
+/// The store, the task types, the auth secret and the accepted agent names.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub registry: Arc<Registry>,
+    pub auth: AuthConfig,
+    /// The agent ids a new task may name (`ZORA_AGENTS`, else ZORA CORE's six).
+    pub agents: Arc<Vec<String>>,
+}

@@ -1,0 +1,90 @@
+//! `zora serve`: the HTTP API, until SIGINT or SIGTERM.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use zora_api::{AppState, AuthConfig, Claims, Role};
+use zora_core::{TenantId, UserId};
+
+use crate::cli::ServeArgs;
+use crate::config::{DatabaseTarget, agents};
+use crate::exit::CliError;
+use crate::open::open_store;
+use crate::wiring::registry;
+
+pub async fn run(
+    target: &DatabaseTarget,
+    tenant: TenantId,
+    args: &ServeArgs,
+) -> Result<ExitCode, CliError> {
+    let secret = match (&args.jwt_secret, args.dev) {
+        (Some(secret), _) if !secret.is_empty() => secret.clone(),
+        (_, true) => format!("dev-{}{}", uuid_text(), uuid_text()),
+        _ => {
+            return Err(CliError::Config(
+                "ZORA_JWT_SECRET is not set: set it to the secret ZORA CORE signs its tokens with, \
+                 or run `zora serve --dev` for local development"
+                    .into(),
+            ));
+        }
+    };
+    let auth = AuthConfig::with_secret(secret.into_bytes());
+    let store = open_store(target).await?;
+    let state = AppState {
+        store,
+        registry: Arc::new(registry()),
+        auth: auth.clone(),
+        agents: Arc::new(agents()),
+    };
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .map_err(|e| CliError::Config(format!("cannot listen on {}: {e}", args.bind)))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| CliError::Config(format!("cannot read the bound address: {e}")))?;
+    crate::out!("listening on http://{address}");
+    if args.dev && args.jwt_secret.as_deref().is_none_or(str::is_empty) {
+        tracing::warn!(
+            "DEVELOPMENT MODE: a secret was made for this run; tokens from ZORA CORE will not verify"
+        );
+        let claims = Claims::for_user(tenant, UserId::new(), Role::Founder);
+        if let Some(token) = auth.issue(&claims) {
+            crate::out!("development founder token for tenant {tenant} (valid 24h):");
+            crate::out!("{token}");
+        }
+    }
+    let app = zora_api::router(state, &args.cors_origins);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A random hex text (the secret of a development run).
+fn uuid_text() -> String {
+    zora_core::TaskId::new().to_string().replace('-', "")
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
