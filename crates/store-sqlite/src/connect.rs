@@ -77,22 +77,28 @@ pub async fn open(url: &str, options: &SqliteStoreOptions) -> Result<SqliteStore
         path: path.clone(),
         reason: reason(&e),
     };
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .min_connections(1)
-        .acquire_timeout(Duration::from_secs(30))
-        .connect_with(base.clone().create_if_missing(true))
-        .await
-        .map_err(open_error)?;
+    let writer_options = base.clone().create_if_missing(true);
+    let writer = retry_while_busy(options.busy_timeout, || {
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(writer_options.clone())
+    })
+    .await
+    .map_err(open_error)?;
     let migrated = crate::migrate::migrate(&writer).await?;
     if !migrated.is_empty() {
         tracing::info!(path = %path, migrations = ?migrated, "migrated the SQLite database");
     }
-    let reader = SqlitePoolOptions::new()
-        .max_connections(options.readers.max(1))
-        .connect_with(base.read_only(true))
-        .await
-        .map_err(open_error)?;
+    let reader_options = base.read_only(true);
+    let reader = retry_while_busy(options.busy_timeout, || {
+        SqlitePoolOptions::new()
+            .max_connections(options.readers.max(1))
+            .connect_with(reader_options.clone())
+    })
+    .await
+    .map_err(open_error)?;
     Ok(SqliteStore::new(writer, reader, migrated))
 }
 
@@ -115,6 +121,28 @@ pub async fn inspect(url: &str) -> Result<SchemaState, SqliteError> {
             reason: reason(&e),
         })?;
     Ok(crate::migrate::schema_state(&mut conn).await?)
+}
+
+/// Retries `connect` while the file is locked, up to `patience`. Switching a new file to
+/// WAL mode takes a lock that SQLite does not wait for with `busy_timeout`: two processes
+/// opening a new file at once would otherwise fail on it.
+async fn retry_while_busy<T, F, Fut>(patience: Duration, connect: F) -> Result<T, sqlx::Error>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    let started = std::time::Instant::now();
+    loop {
+        match connect().await {
+            Err(sqlx::Error::Database(db))
+                if db.code().is_some_and(|c| c == "5" || c == "6")
+                    && started.elapsed() < patience =>
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 fn reason(err: &sqlx::Error) -> String {
