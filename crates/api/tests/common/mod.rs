@@ -1,0 +1,116 @@
+//! `spawn_app`: the API on a real server on port 0 over a fresh database, with a client
+//! and tokens.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use zora_api::{AppState, AuthConfig, Claims, Role};
+use zora_core::{Store, TenantId, UserId};
+use zora_engine::Registry;
+use zora_testkit::TestBackend;
+
+pub const SECRET: &[u8] = b"test-secret-of-this-suite";
+
+/// A running API and what a test needs around it.
+pub struct App {
+    pub base: String,
+    pub auth: AuthConfig,
+    pub store: Arc<dyn Store>,
+    pub backend: TestBackend,
+    pub client: reqwest::Client,
+}
+
+/// A response: status, JSON body (or Null), headers.
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub headers: HeaderMap,
+}
+
+/// Serves the API over `backend` on 127.0.0.1:0.
+pub async fn spawn_app(backend: TestBackend) -> App {
+    spawn_with(backend, AuthConfig::with_secret(SECRET.to_vec())).await
+}
+
+pub async fn spawn_with(backend: TestBackend, auth: AuthConfig) -> App {
+    let store = backend.store().await;
+    let state = AppState {
+        store: store.clone(),
+        registry: Arc::new(Registry::new(zora_handlers::v1())),
+        auth: auth.clone(),
+        agents: Arc::new(zora_core::agent::default_agents()),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, zora_api::router(state, &[])).await;
+    });
+    App {
+        base: format!("http://{address}"),
+        auth,
+        store,
+        backend,
+        client: reqwest::Client::new(),
+    }
+}
+
+impl App {
+    /// A valid token for a user of `tenant` with `role`.
+    pub fn token(&self, tenant: TenantId, role: Role) -> String {
+        self.auth
+            .issue(&Claims::for_user(tenant, UserId::new(), role))
+            .expect("issue")
+    }
+
+    /// `GET path` with `token` as a bearer token (none when `None`).
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await.expect("request")).await
+    }
+
+    /// A request with a raw `Authorization` header.
+    pub async fn get_with_header(&self, path: &str, name: &str, value: &str) -> Answer {
+        let request = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(name, value);
+        answer(request.send().await.expect("request")).await
+    }
+}
+
+pub async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        body,
+        headers,
+    }
+}
+
+impl Answer {
+    /// Asserts an error answer of ZORA CORE's shape.
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(self.body["error"], code, "{}", self.body);
+        assert_eq!(
+            self.body["status"], status,
+            "the body's status is the HTTP status"
+        );
+        assert!(self.body["message"].is_string());
+        assert!(
+            self.headers.contains_key("x-request-id"),
+            "every response has a request id"
+        );
+    }
+}
