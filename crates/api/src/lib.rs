@@ -5,6 +5,7 @@
 //! `oneshot`), and `zora serve` binds it.
 
 mod auth;
+mod body;
 mod error;
 mod layers;
 mod routes;
@@ -13,7 +14,7 @@ mod state;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -30,10 +31,11 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
     Router::new()
         .route("/health", get(routes::health::health))
         .route("/ready", get(routes::health::ready))
-        .route("/api/agents/tasks", get(routes::tasks::list))
+        .route("/api/agents/tasks", get(routes::tasks::list).post(routes::create::create))
+        .route("/api/agents/tasks/run-dry", post(routes::create::run_dry))
+        .route("/api/agents/tasks/types", get(routes::create::types))
         .route("/api/agents/tasks/{id}", get(routes::tasks::get))
         .with_state(state)
-        .layer(axum::middleware::from_fn(layers::json_errors))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -41,6 +43,9 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
             layers::REQUEST_TIMEOUT,
         ))
         .layer(layers::cors(cors_origins))
+        // Outside the limit, the timeout and CORS, so their bodiless answers get the
+        // JSON error shape too.
+        .layer(axum::middleware::from_fn(layers::json_errors))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let id = request

@@ -74,6 +74,17 @@ impl TaskError {
         }
     }
 
+    /// `field: message`, or the message alone when it names no field or already starts
+    /// with it: how the API and the CLI show a payload error.
+    pub fn with_field(&self) -> String {
+        match &self.field {
+            Some(field) if !self.message.starts_with(&format!("{field}:")) => {
+                format!("{field}: {}", self.message)
+            }
+            _ => self.message.clone(),
+        }
+    }
+
     /// Whether a later attempt may succeed.
     pub fn is_retryable(&self) -> bool {
         !matches!(self.kind, FailureKind::Permanent)

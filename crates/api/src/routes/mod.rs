@@ -1,4 +1,5 @@
 //! One module per resource.
 
+pub mod create;
 pub mod health;
 pub mod tasks;

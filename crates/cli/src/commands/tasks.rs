@@ -53,7 +53,7 @@ pub async fn add(
     }
     zora_engine::validate_new_task(store.as_ref(), &registry, &new)
         .await
-        .map_err(|e| CliError::Config(format!("payload.{}", field_message(&e))))?;
+        .map_err(|e| CliError::Config(format!("payload.{}", e.with_field())))?;
     let mut tx = store.begin().await?;
     let task = match tx.insert_task(&new).await {
         Ok(task) => task,
@@ -72,16 +72,6 @@ pub async fn add(
         crate::out!("{}", task.id);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `field: message`, or the message alone when it names no field.
-fn field_message(err: &zora_core::handler::TaskError) -> String {
-    match &err.field {
-        Some(field) if !err.message.starts_with(&format!("{field}:")) => {
-            format!("{field}: {}", err.message)
-        }
-        _ => err.message.clone(),
-    }
 }
 
 fn parse_run_at(text: &str) -> Result<DateTime<Utc>, CliError> {

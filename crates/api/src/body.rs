@@ -1,0 +1,95 @@
+//! [`JsonObject`]: the JSON body extractor. Every way a body can be wrong (no or another
+//! content type, malformed JSON, invalid UTF-8, an array or a string instead of an object,
+//! nesting deeper than a person writes) is a 400 `INVALID_JSON`, never axum's own 415/422.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+/// How deep a body's JSON may nest.
+const MAX_DEPTH: usize = 32;
+
+/// A request body that is a JSON object.
+#[derive(Debug)]
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
+        if !json_type {
+            return Err(ApiError::InvalidJson(
+                "Content-Type must be application/json".into(),
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(format!(
+                        "Request body is larger than {} bytes",
+                        crate::BODY_LIMIT
+                    ))
+                } else {
+                    ApiError::InvalidJson("The request body could not be read".into())
+                }
+            })?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| ApiError::InvalidJson("The body is not valid UTF-8".into()))?;
+        if depth(text) > MAX_DEPTH {
+            return Err(ApiError::InvalidJson(format!(
+                "The body nests deeper than {MAX_DEPTH} levels"
+            )));
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(_) => Err(ApiError::InvalidJson(
+                "The body must be a JSON object".into(),
+            )),
+            Err(err) => Err(ApiError::InvalidJson(format!("Malformed JSON: {err}"))),
+        }
+    }
+}
+
+/// The deepest nesting of `[` and `{` outside strings.
+fn depth(text: &str) -> usize {
+    let (mut deepest, mut current, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for c in text.chars() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (false, _, '"') => in_string = true,
+            (false, _, '[' | '{') => {
+                current += 1;
+                deepest = deepest.max(current);
+            }
+            (false, _, ']' | '}') => current = current.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::depth;
+
+    #[test]
+    fn depth_ignores_brackets_in_strings() {
+        assert_eq!(depth(r#"{"a": [1, {"b": "[[[{"}]}"#), 3);
+        assert_eq!(depth(r#"{"a": "\"{"}"#), 1);
+    }
+}

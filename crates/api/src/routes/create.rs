@@ -1,0 +1,313 @@
+//! `POST /api/agents/tasks`, `POST /api/agents/tasks/run-dry` and
+//! `GET /api/agents/tasks/types`: tasks are checked as they will be run, by the handler's
+//! own payload parser and against the tenant's rows.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+use zora_core::agent::AgentId;
+use zora_core::journal::{JournalCategory, NewJournalEntry};
+use zora_core::{JournalEntryId, NewTask, StoreError, TenantId};
+
+use crate::auth::{AuthUser, Role};
+use crate::body::JsonObject;
+use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
+
+/// The longest `title` and `task_type` the columns hold.
+const TITLE_MAX: usize = 500;
+const TASK_TYPE_MAX: usize = 100;
+
+fn text(body: &Map<String, Value>, key: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match body.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errors.push(FieldError {
+                field: key.into(),
+                message: format!("{key} must be a string"),
+            });
+            None
+        }
+    }
+}
+
+fn push(errors: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
+    errors.push(FieldError {
+        field: field.into(),
+        message: message.into(),
+    });
+}
+
+/// Reads a new task from a request body, every field checked; `Err` lists each problem.
+fn parse(
+    body: &Map<String, Value>,
+    user: &AuthUser,
+    agents: &[String],
+) -> Result<NewTask, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let agent = text(body, "agent_id", &mut errors);
+    let task_type = text(body, "task_type", &mut errors);
+    let title = text(body, "title", &mut errors);
+    let description = text(body, "description", &mut errors);
+    let missing: Vec<&str> = [
+        ("agent_id", &agent),
+        ("task_type", &task_type),
+        ("title", &title),
+    ]
+    .into_iter()
+    .filter(|(key, value)| {
+        value.as_deref().is_none_or(|v| v.trim().is_empty())
+            && !errors.iter().any(|e| e.field == *key)
+    })
+    .map(|(key, _)| key)
+    .collect();
+    for key in &missing {
+        push(
+            &mut errors,
+            key,
+            "agent_id, task_type, and title are required",
+        );
+    }
+    let agent =
+        agent
+            .filter(|a| !a.trim().is_empty())
+            .and_then(|a| match AgentId::parse(&a, agents) {
+                Ok(agent) => Some(agent),
+                Err(e) => {
+                    push(&mut errors, "agent_id", e.message);
+                    None
+                }
+            });
+    if task_type
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > TASK_TYPE_MAX)
+    {
+        push(
+            &mut errors,
+            "task_type",
+            format!("task_type must be at most {TASK_TYPE_MAX} characters"),
+        );
+    }
+    if title
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > TITLE_MAX)
+    {
+        push(
+            &mut errors,
+            "title",
+            format!("title must be at most {TITLE_MAX} characters"),
+        );
+    }
+    let payload = match body.get("payload") {
+        None | Some(Value::Null) => json!({}),
+        Some(object @ Value::Object(_)) => object.clone(),
+        Some(_) => {
+            push(&mut errors, "payload", "payload must be a JSON object");
+            json!({})
+        }
+    };
+    let priority = match body.get("priority") {
+        None | Some(Value::Null) => 0,
+        Some(value) => match value.as_i64().and_then(|p| i32::try_from(p).ok()) {
+            Some(p) if p >= 0 => p,
+            _ => {
+                push(
+                    &mut errors,
+                    "priority",
+                    "priority must be a non-negative number",
+                );
+                0
+            }
+        },
+    };
+    let run_at = match body.get("run_at") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => match chrono::DateTime::parse_from_rfc3339(s) {
+            Ok(at) => Some(at.with_timezone(&chrono::Utc)),
+            Err(_) => {
+                push(
+                    &mut errors,
+                    "run_at",
+                    "run_at must be an RFC 3339 time, like 2026-12-01T09:00:00Z",
+                );
+                None
+            }
+        },
+        Some(_) => {
+            push(
+                &mut errors,
+                "run_at",
+                "run_at must be an RFC 3339 time, like 2026-12-01T09:00:00Z",
+            );
+            None
+        }
+    };
+    let max_attempts = match body.get("max_attempts") {
+        None | Some(Value::Null) => None,
+        Some(value) => match value.as_i64().and_then(|n| i32::try_from(n).ok()) {
+            Some(n) if n >= 1 => Some(n),
+            _ => {
+                push(
+                    &mut errors,
+                    "max_attempts",
+                    "max_attempts must be a positive integer",
+                );
+                None
+            }
+        },
+    };
+    let requires_approval = match body.get("requires_approval") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            push(
+                &mut errors,
+                "requires_approval",
+                "requires_approval must be true or false",
+            );
+            false
+        }
+    };
+    let idempotency_key = text(body, "idempotency_key", &mut errors);
+    if body.get("depends_on").is_some_and(|v| !v.is_null()) {
+        push(
+            &mut errors,
+            "depends_on",
+            "depends_on: task dependencies are not supported by this server yet",
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let (Some(agent), Some(task_type), Some(title)) = (agent, task_type, title) else {
+        return Err(vec![FieldError {
+            field: "agent_id".into(),
+            message: "agent_id, task_type, and title are required".into(),
+        }]);
+    };
+    let mut task = NewTask::new(
+        user.tenant_id,
+        agent.as_str(),
+        task_type.trim(),
+        title,
+        payload,
+    );
+    task.description = description;
+    task.priority = priority;
+    task.run_at = run_at;
+    task.max_attempts = max_attempts;
+    task.requires_approval = requires_approval;
+    task.idempotency_key = idempotency_key;
+    task.created_by_user_id = Some(user.user_id);
+    Ok(task)
+}
+
+/// Parses and checks a new task, its payload included, as it will be run.
+async fn checked(
+    state: &AppState,
+    user: &AuthUser,
+    body: &Map<String, Value>,
+) -> Result<NewTask, Vec<FieldError>> {
+    let task = parse(body, user, &state.agents)?;
+    match zora_engine::validate_new_task(state.store.as_ref(), &state.registry, &task).await {
+        Ok(()) => Ok(task),
+        Err(err) => Err(vec![FieldError {
+            field: format!("payload.{}", err.field.as_deref().unwrap_or("payload")),
+            message: err.with_field(),
+        }]),
+    }
+}
+
+fn validation(errors: Vec<FieldError>) -> ApiError {
+    let message = errors
+        .iter()
+        .map(|e| e.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    ApiError::Validation {
+        message,
+        fields: errors,
+    }
+}
+
+pub async fn create(
+    user: AuthUser,
+    State(state): State<AppState>,
+    JsonObject(body): JsonObject,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if user.role == Role::Viewer {
+        return Err(ApiError::Forbidden("Viewers cannot create tasks".into()));
+    }
+    let task = checked(&state, &user, &body).await.map_err(validation)?;
+    let stored = insert_with_journal(&state, user.tenant_id, task).await?;
+    Ok((StatusCode::CREATED, Json(json!({"data": stored}))))
+}
+
+/// Inserts the task and its `agent_task_created` journal entry in one transaction. A
+/// token's user without a row in `users` is written as NULL, not refused.
+async fn insert_with_journal(
+    state: &AppState,
+    tenant: TenantId,
+    mut task: NewTask,
+) -> Result<zora_core::Task, ApiError> {
+    let mut tx = state.store.begin().await?;
+    tx.savepoint().await?;
+    let stored = match tx.insert_task(&task).await {
+        Ok(stored) => stored,
+        Err(StoreError::MissingReference { .. }) if task.created_by_user_id.is_some() => {
+            tx.rollback_to_savepoint().await?;
+            task.created_by_user_id = None;
+            tx.insert_task(&task).await?
+        }
+        Err(StoreError::Conflict { .. }) => {
+            return Err(ApiError::Conflict(
+                "A task with this idempotency_key already exists".into(),
+            ));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    tx.release_savepoint().await?;
+    tx.insert_journal_entries(&[NewJournalEntry {
+        id: JournalEntryId::new(),
+        tenant_id: tenant,
+        category: JournalCategory::AgentAction,
+        title: format!("Agent task created: {}", stored.title),
+        body: stored.description.clone(),
+        details: json!({"event_type": "agent_task_created", "task_id": stored.id,
+                        "task_type": stored.task_type, "agent_id": stored.agent_id}),
+        author: Some("system".into()),
+    }])
+    .await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+pub async fn run_dry(
+    user: AuthUser,
+    State(state): State<AppState>,
+    JsonObject(body): JsonObject,
+) -> Json<Value> {
+    match checked(&state, &user, &body).await {
+        Ok(task) => Json(json!({
+            "valid": true,
+            "message": "Task is valid and can be created",
+            "preview": {
+                "agent_id": task.agent_id, "task_type": task.task_type, "title": task.title,
+                "description": task.description, "payload": task.payload, "priority": task.priority,
+                "status": "pending",
+            },
+        })),
+        Err(fields) => Json(json!({
+            "valid": false,
+            "errors": fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>(),
+            "fields": fields,
+            "message": "Validation failed",
+        })),
+    }
+}
+
+pub async fn types(_user: AuthUser, State(state): State<AppState>) -> Json<Value> {
+    Json(json!({"data": state.registry.catalog()}))
+}
