@@ -35,6 +35,7 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         .route("/api/agents/tasks/run-dry", post(routes::create::run_dry))
         .route("/api/agents/tasks/types", get(routes::create::types))
         .route("/api/agents/tasks/{id}", get(routes::tasks::get))
+        .route("/api/agents/tasks/{id}/run", post(routes::run::run))
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

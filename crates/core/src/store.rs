@@ -166,6 +166,23 @@ pub trait StoreTx: Send {
     /// Inserts a pending task and returns the stored row.
     async fn insert_task(&mut self, task: &NewTask) -> Result<Task, StoreError>;
 
+    /// Resets one of `tenant`'s `failed` tasks to `pending` for a retry: due now, attempts
+    /// back to 0, error, times, lease and cancellation cleared. `None` when it is not
+    /// failed (any more).
+    async fn reset_failed_task(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+    ) -> Result<Option<Task>, StoreError>;
+
+    /// Makes one of `tenant`'s `pending` tasks due now when its `run_at` is later (one
+    /// already due is not written); returns it, or `None` when it is not pending (any more).
+    async fn make_task_due(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+    ) -> Result<Option<Task>, StoreError>;
+
     /// Locks the tasks among `leases` that are still `in_progress` under exactly that
     /// lease (owner and attempt), in `id` order, and returns their ids; the others were
     /// rescued or finished elsewhere and must not be applied.

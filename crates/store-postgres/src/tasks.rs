@@ -285,6 +285,58 @@ pub(crate) async fn insert(conn: &mut PgConnection, task: &NewTask) -> Result<Ta
     rows::task(&row)
 }
 
+pub(crate) async fn reset_failed(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: TaskId,
+) -> Result<Option<Task>, StoreError> {
+    let sql = format!(
+        "UPDATE agent_tasks t SET status = 'pending', error_message = NULL, started_at = NULL, \
+           completed_at = NULL, attempts = 0, run_at = now(), lease_owner = NULL, lease_expires_at = NULL, \
+           cancelled_at = NULL \
+         WHERE t.tenant_id = $1 AND t.id = $2 AND t.status = 'failed' RETURNING {TASK_COLUMNS}"
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant.0)
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await
+        .map_err(store_error)?;
+    row.as_ref().map(rows::task).transpose()
+}
+
+pub(crate) async fn make_due(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: TaskId,
+) -> Result<Option<Task>, StoreError> {
+    // Only a task due later is written: one already due is left untouched.
+    let update = format!(
+        "UPDATE agent_tasks t SET run_at = now() \
+         WHERE t.tenant_id = $1 AND t.id = $2 AND t.status = 'pending' AND t.run_at > now() \
+         RETURNING {TASK_COLUMNS}"
+    );
+    if let Some(row) = sqlx::query(&update)
+        .bind(tenant.0)
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(store_error)?
+    {
+        return rows::task(&row).map(Some);
+    }
+    let select = format!(
+        "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = $1 AND t.id = $2 AND t.status = 'pending'"
+    );
+    let row = sqlx::query(&select)
+        .bind(tenant.0)
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await
+        .map_err(store_error)?;
+    row.as_ref().map(rows::task).transpose()
+}
+
 /// The three columns of a lease, as arrays for `UNNEST`.
 fn lease_arrays<'a>(leases: impl Iterator<Item = &'a Lease>) -> (Vec<Uuid>, Vec<String>, Vec<i32>) {
     let mut ids = Vec::new();

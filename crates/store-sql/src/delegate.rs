@@ -34,6 +34,20 @@ macro_rules! delegate_store_tx {
             ) -> Result<zora_core::Task, zora_core::StoreError> {
                 crate::tasks::insert(&mut self.tx, task).await
             }
+            async fn reset_failed_task(
+                &mut self,
+                tenant: zora_core::TenantId,
+                id: zora_core::TaskId,
+            ) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
+                crate::tasks::reset_failed(&mut self.tx, tenant, id).await
+            }
+            async fn make_task_due(
+                &mut self,
+                tenant: zora_core::TenantId,
+                id: zora_core::TaskId,
+            ) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
+                crate::tasks::make_due(&mut self.tx, tenant, id).await
+            }
             async fn lock_leased_tasks(
                 &mut self,
                 leases: &[zora_core::Lease],

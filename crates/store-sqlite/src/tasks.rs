@@ -269,6 +269,57 @@ pub(crate) async fn insert(
     rows::task(&row)
 }
 
+pub(crate) async fn reset_failed(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    id: TaskId,
+) -> Result<Option<Task>, StoreError> {
+    let sql = format!(
+        "UPDATE agent_tasks SET status = 'pending', error_message = NULL, started_at = NULL, \
+           completed_at = NULL, attempts = 0, run_at = {NOW}, lease_owner = NULL, lease_expires_at = NULL, \
+           cancelled_at = NULL, updated_at = {NOW} \
+         WHERE tenant_id = ?1 AND id = ?2 AND status = 'failed' RETURNING {TASK_COLUMNS}"
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(uuid_text(id))
+        .fetch_optional(conn)
+        .await
+        .map_err(store_error)?;
+    row.as_ref().map(rows::task).transpose()
+}
+
+pub(crate) async fn make_due(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    id: TaskId,
+) -> Result<Option<Task>, StoreError> {
+    // Only a task due later is written: one already due is left untouched.
+    let update = format!(
+        "UPDATE agent_tasks SET run_at = {NOW}, updated_at = {NOW} \
+         WHERE tenant_id = ?1 AND id = ?2 AND status = 'pending' AND run_at > {NOW} RETURNING {TASK_COLUMNS}"
+    );
+    let found = sqlx::query(&update)
+        .bind(tenant.to_string())
+        .bind(uuid_text(id))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    if let Some(row) = found {
+        return rows::task(&row).map(Some);
+    }
+    let select = format!(
+        "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = ?1 AND t.id = ?2 AND t.status = 'pending'"
+    );
+    let row = sqlx::query(&select)
+        .bind(tenant.to_string())
+        .bind(uuid_text(id))
+        .fetch_optional(conn)
+        .await
+        .map_err(store_error)?;
+    row.as_ref().map(rows::task).transpose()
+}
+
 fn lease_json(lease: &Lease) -> Value {
     json!({"id": lease.task_id.to_string(), "owner": lease.owner, "attempt": lease.attempt})
 }

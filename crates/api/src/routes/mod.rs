@@ -2,4 +2,5 @@
 
 pub mod create;
 pub mod health;
+pub mod run;
 pub mod tasks;

@@ -721,3 +721,92 @@ pub async fn claim_by_id_runs_now_refuses_the_rest_and_takes_over_expired_leases
         "a finished task is not claimed again"
     );
 }
+
+pub async fn a_failed_task_is_reset_and_a_later_one_made_due(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let broken = task(t.a, "kind.reset", "broken");
+    let mut later = task(t.a, "kind.reset", "later");
+    later.run_at = Some(Utc::now() + chrono::Duration::hours(2));
+    insert_tasks(store, &[broken.clone(), later.clone()]).await;
+    let claimed = store
+        .claim_tasks(&claim_for(t.a, &["kind.reset"], 1, "w"))
+        .await
+        .expect("claim");
+    let mut tx = store.begin().await.expect("begin");
+    tx.fail_tasks(&[Failure {
+        lease: claimed[0].lease().expect("lease"),
+        kind: FailureKind::Permanent,
+        message: "broken".into(),
+        retry_in: None,
+    }])
+    .await
+    .expect("fail");
+    assert!(
+        tx.reset_failed_task(t.b, broken.id)
+            .await
+            .expect("reset")
+            .is_none(),
+        "tenant B cannot reset it"
+    );
+    assert!(
+        tx.reset_failed_task(t.a, later.id)
+            .await
+            .expect("reset")
+            .is_none(),
+        "only a failed task is reset"
+    );
+    let reset = tx
+        .reset_failed_task(t.a, broken.id)
+        .await
+        .expect("reset")
+        .expect("reset row");
+    assert_eq!((reset.status, reset.attempts), (TaskStatus::Pending, 0));
+    assert!(
+        reset.error_message.is_none() && reset.completed_at.is_none() && reset.started_at.is_none()
+    );
+    assert!(reset.run_at <= Utc::now());
+    assert_eq!(reset.errors.len(), 1, "the history of attempts is kept");
+
+    assert!(
+        tx.make_task_due(t.b, later.id)
+            .await
+            .expect("due")
+            .is_none(),
+        "tenant B cannot touch it"
+    );
+    let due = tx
+        .make_task_due(t.a, later.id)
+        .await
+        .expect("due")
+        .expect("pending row");
+    assert!(
+        due.run_at <= Utc::now() + chrono::Duration::seconds(1),
+        "due now"
+    );
+    tx.commit().await.expect("commit");
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let mut tx = store.begin().await.expect("begin");
+    let again = tx
+        .make_task_due(t.a, later.id)
+        .await
+        .expect("due")
+        .expect("pending row");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        again.updated_at, due.updated_at,
+        "a task already due is not written"
+    );
+    let claimed = store
+        .claim_tasks(&claim_for(t.a, &["kind.reset"], 10, "w"))
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 2, "both runnable now");
+    let mut tx = store.begin().await.expect("begin");
+    assert!(
+        tx.make_task_due(t.a, later.id)
+            .await
+            .expect("due")
+            .is_none(),
+        "an in_progress task is not pending"
+    );
+}
