@@ -10,7 +10,7 @@ use serde_json::json;
 use zora_core::StoreError;
 
 /// A field named in a validation error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

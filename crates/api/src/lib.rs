@@ -8,13 +8,16 @@ mod auth;
 mod body;
 mod error;
 mod layers;
+mod openapi;
 mod routes;
 mod state;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
-use axum::routing::{get, post};
+use std::sync::Arc;
+
+use axum::routing::{MethodRouter, get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -23,19 +26,44 @@ use tower_http::trace::TraceLayer;
 pub use auth::{AuthConfig, AuthUser, COOKIE_NAME, Claims, Role};
 pub use error::{ApiError, FieldError};
 pub use layers::BODY_LIMIT;
+pub use openapi::{OPERATIONS, Operation};
 pub use state::AppState;
 
-/// The app: every route, behind the layers of [`layers`].
+/// The handler of an operation of [`OPERATIONS`].
+fn handler(id: &str, document: &Arc<serde_json::Value>) -> MethodRouter<AppState> {
+    match id {
+        "health" => get(routes::health::health),
+        "ready" => get(routes::health::ready),
+        "openapi" => {
+            let document = document.clone();
+            get(move || async move { axum::Json((*document).clone()) })
+        }
+        "listTasks" => get(routes::tasks::list),
+        "createTask" => post(routes::create::create),
+        "runDry" => post(routes::create::run_dry),
+        "taskTypes" => get(routes::create::types),
+        "getTask" => get(routes::tasks::get),
+        "runTask" => post(routes::run::run),
+        other => unreachable_operation(other),
+    }
+}
+
+/// An operation listed without a handler: a programming error the tests catch at once.
+fn unreachable_operation(id: &str) -> MethodRouter<AppState> {
+    tracing::error!(
+        operation = id,
+        "an operation of the OpenAPI table has no handler"
+    );
+    MethodRouter::new()
+}
+
+/// The app: every route of [`OPERATIONS`], behind the layers of [`layers`].
 pub fn router(state: AppState, cors_origins: &[String]) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
-        .route("/health", get(routes::health::health))
-        .route("/ready", get(routes::health::ready))
-        .route("/api/agents/tasks", get(routes::tasks::list).post(routes::create::create))
-        .route("/api/agents/tasks/run-dry", post(routes::create::run_dry))
-        .route("/api/agents/tasks/types", get(routes::create::types))
-        .route("/api/agents/tasks/{id}", get(routes::tasks::get))
-        .route("/api/agents/tasks/{id}/run", post(routes::run::run))
+    let document = Arc::new(openapi::document(&state.registry));
+    OPERATIONS
+        .iter()
+        .fold(Router::new(), |router, op| router.route(op.path, handler(op.id, &document)))
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

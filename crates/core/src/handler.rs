@@ -308,7 +308,11 @@ impl<H: TaskHandler> DynHandler for H {
         H::FIELDS
     }
     fn payload_schema(&self) -> Value {
-        schemars::schema_for!(H::Payload).to_value()
+        // Self-contained (no `$defs`), so it can be embedded anywhere: in the API's type
+        // catalog and in the OpenAPI document.
+        let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+        settings.inline_subschemas = true;
+        settings.into_generator().into_root_schema_for::<H::Payload>().to_value()
     }
     fn retry_policy(&self) -> RetryPolicy {
         TaskHandler::retry_policy(self)

@@ -32,7 +32,7 @@ crate::label_enum! {
 }
 
 /// One row of `agent_tasks`, every column the engine knows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Task {
     pub id: TaskId,
     pub tenant_id: TenantId,
@@ -136,7 +136,7 @@ pub fn sort_in_claim_order(tasks: &mut [Task]) {
 }
 
 /// One entry of `agent_tasks.errors`: what went wrong at one attempt.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskErrorRecord {
     pub attempt: i32,
     pub at: DateTime<Utc>,

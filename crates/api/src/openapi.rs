@@ -1,0 +1,206 @@
+//! The OpenAPI 3.1 document (`GET /api/openapi.json`), generated from the same types the
+//! routes answer with (their JSON Schemas come from `schemars`, JSON Schema 2020-12 as
+//! OpenAPI 3.1 uses), from [`OPERATIONS`], the table the router is built from, and from
+//! the registry: each task type's payload schema.
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, SchemaGenerator};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use zora_engine::Registry;
+
+use crate::error::FieldError;
+use crate::routes::tasks::TaskListItem;
+
+/// One route: method, path, what it does, whether it needs a token.
+#[derive(Debug, Clone, Copy)]
+pub struct Operation {
+    pub id: &'static str,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub authenticated: bool,
+}
+
+/// Every route of the API. The router is built from this table, so the document cannot
+/// miss one.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: "health",
+        method: "get",
+        path: "/health",
+        summary: "The process answers",
+        authenticated: false,
+    },
+    Operation {
+        id: "ready",
+        method: "get",
+        path: "/ready",
+        summary: "The database answers and its schema is current",
+        authenticated: false,
+    },
+    Operation {
+        id: "openapi",
+        method: "get",
+        path: "/api/openapi.json",
+        summary: "This document",
+        authenticated: false,
+    },
+    Operation {
+        id: "listTasks",
+        method: "get",
+        path: "/api/agents/tasks",
+        summary: "The tenant's tasks, highest priority first",
+        authenticated: true,
+    },
+    Operation {
+        id: "createTask",
+        method: "post",
+        path: "/api/agents/tasks",
+        summary: "Create a pending task, checked as it will be run",
+        authenticated: true,
+    },
+    Operation {
+        id: "runDry",
+        method: "post",
+        path: "/api/agents/tasks/run-dry",
+        summary: "Check a task without creating it",
+        authenticated: true,
+    },
+    Operation {
+        id: "taskTypes",
+        method: "get",
+        path: "/api/agents/tasks/types",
+        summary: "The task types this engine runs, with their payload schemas",
+        authenticated: true,
+    },
+    Operation {
+        id: "getTask",
+        method: "get",
+        path: "/api/agents/tasks/{id}",
+        summary: "One task in full",
+        authenticated: true,
+    },
+    Operation {
+        id: "runTask",
+        method: "post",
+        path: "/api/agents/tasks/{id}/run",
+        summary: "Queue a pending task or reset a failed one",
+        authenticated: true,
+    },
+];
+
+/// The error body every failure answers with.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorBody {
+    /// UNAUTHORIZED, MISSING_TOKEN, FORBIDDEN, NOT_FOUND, INVALID_JSON, VALIDATION_ERROR, ...
+    pub error: String,
+    pub message: String,
+    /// The HTTP status, repeated.
+    pub status: u16,
+    /// On VALIDATION_ERROR: each field at fault.
+    pub fields: Option<Vec<FieldError>>,
+}
+
+/// The body of `POST /api/agents/tasks` and `run-dry`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CreateTaskBody {
+    /// CONNOR, LUMINA, EIVOR, ORACLE, AEGIS or SAM (any case).
+    pub agent_id: String,
+    pub task_type: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// The task type's payload (see `x-payload-schemas`).
+    pub payload: Option<Map<String, Value>>,
+    /// Higher runs first; non-negative.
+    pub priority: Option<u32>,
+    /// Not before this time (RFC 3339).
+    pub run_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub max_attempts: Option<u32>,
+    pub requires_approval: Option<bool>,
+    pub idempotency_key: Option<String>,
+}
+
+fn generator() -> SchemaGenerator {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.definitions_path = "/components/schemas".into();
+    settings.into_generator()
+}
+
+fn content(schema: Value) -> Value {
+    json!({"application/json": {"schema": schema}})
+}
+
+/// The whole document.
+pub fn document(registry: &Registry) -> Value {
+    let mut generator = generator();
+    let error = generator.subschema_for::<ErrorBody>().to_value();
+    let task = generator.subschema_for::<zora_core::Task>().to_value();
+    let item = generator.subschema_for::<TaskListItem>().to_value();
+    let body = generator.subschema_for::<CreateTaskBody>().to_value();
+    let pagination = json!({"type": "object", "required": ["limit", "offset", "total", "has_more"], "properties": {
+        "limit": {"type": "integer"}, "offset": {"type": "integer"}, "total": {"type": "integer"}, "has_more": {"type": "boolean"}}});
+    let data = |schema: Value| json!({"type": "object", "required": ["data"], "properties": {"data": schema}});
+    let mut paths: Map<String, Value> = Map::new();
+    for op in OPERATIONS {
+        let ok = match op.id {
+            "listTasks" => {
+                json!({"type": "object", "properties": {"data": {"type": "array", "items": item}, "pagination": pagination}})
+            }
+            "getTask" | "createTask" => data(task.clone()),
+            "runTask" => {
+                json!({"type": "object", "properties": {"data": task, "execution": {"type": "object"}}})
+            }
+            _ => json!({"type": "object"}),
+        };
+        let status = if op.id == "createTask" { "201" } else { "200" };
+        let mut operation = json!({
+            "operationId": op.id,
+            "summary": op.summary,
+            "responses": {
+                status: {"description": "Success", "content": content(ok)},
+                "default": {"description": "Any error, in the one error shape", "content": content(error.clone())},
+            },
+        });
+        if op.authenticated {
+            operation["security"] = json!([{"bearer": []}, {"cookie": []}]);
+        }
+        if op.method == "post" && op.id != "runTask" {
+            operation["requestBody"] = json!({"required": true, "content": content(body.clone())});
+        }
+        if op.path.contains("{id}") {
+            operation["parameters"] = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}]);
+        }
+        if op.id == "listTasks" {
+            operation["parameters"] = json!([
+                {"name": "status", "in": "query", "schema": {"enum": ["pending", "in_progress", "completed", "failed"]}},
+                {"name": "agent_id", "in": "query", "schema": {"type": "string"}},
+                {"name": "task_type", "in": "query", "schema": {"type": "string"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 50}},
+                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+            ]);
+        }
+        paths
+            .entry(op.path)
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .map(|methods| methods.insert(op.method.to_owned(), operation));
+    }
+    let payloads: Map<String, Value> = registry
+        .handlers()
+        .map(|h| (h.kind().to_owned(), h.payload_schema()))
+        .collect();
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "ZORA CORE task engine", "version": env!("CARGO_PKG_VERSION")},
+        "paths": paths,
+        "components": {
+            "schemas": generator.take_definitions(true),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": crate::auth::COOKIE_NAME},
+            },
+        },
+        "x-payload-schemas": payloads,
+    })
+}
