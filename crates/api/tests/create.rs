@@ -20,6 +20,7 @@ zora_testkit::both_stores!(
     every_rule_names_its_field_and_writes_nothing,
     hostile_bodies_are_refused_and_write_nothing,
     run_dry_previews_or_lists_the_errors,
+    an_idempotency_key_replays_or_conflicts,
 );
 
 async fn a_task_is_created_with_its_journal_entry(backend: TestBackend) {
@@ -289,5 +290,47 @@ async fn run_dry_previews_or_lists_the_errors(backend: TestBackend) {
     assert_eq!(
         types.body["data"]["categories"]["zora_shop"][0]["payload_schema"]["title"],
         "Project title"
+    );
+}
+
+async fn an_idempotency_key_replays_or_conflicts(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let token = app.token(DEFAULT_TENANT_ID, Role::Founder);
+    let body = json!({"agent_id": "SAM", "task_type": "review_frontend_page", "title": "Review", "idempotency_key": "k-1"});
+    let first = app.post(TASKS, &token, &body).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let again = app.post(TASKS, &token, &body).await;
+    assert_eq!(again.status, 200, "the same body again: the existing task");
+    assert_eq!(again.body["data"]["id"], first.body["data"]["id"]);
+    let mut other = body.clone();
+    other["title"] = json!("Another review");
+    app.post(TASKS, &token, &other)
+        .await
+        .assert_error(409, "CONFLICT");
+
+    // The key may come as a header too.
+    let header_body =
+        json!({"agent_id": "SAM", "task_type": "review_frontend_page", "title": "Header"});
+    let send = |body: Value| {
+        app.client
+            .post(format!("{}{TASKS}", app.base))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .header("idempotency-key", "k-2")
+            .body(body.to_string())
+            .send()
+    };
+    let created = common::answer(send(header_body.clone()).await.expect("send")).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["data"]["idempotency_key"], "k-2");
+    let replayed = common::answer(send(header_body).await.expect("send")).await;
+    assert_eq!(
+        (replayed.status, &replayed.body["data"]["id"]),
+        (200, &created.body["data"]["id"])
+    );
+    assert_eq!(
+        app.backend.count("agent_tasks", DEFAULT_TENANT_ID).await,
+        2,
+        "one task per key"
     );
 }

@@ -312,7 +312,10 @@ impl<H: TaskHandler> DynHandler for H {
         // catalog and in the OpenAPI document.
         let mut settings = schemars::generate::SchemaSettings::draft2020_12();
         settings.inline_subschemas = true;
-        settings.into_generator().into_root_schema_for::<H::Payload>().to_value()
+        settings
+            .into_generator()
+            .into_root_schema_for::<H::Payload>()
+            .to_value()
     }
     fn retry_policy(&self) -> RetryPolicy {
         TaskHandler::retry_policy(self)

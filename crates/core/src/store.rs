@@ -61,6 +61,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// One task of `tenant`, or `None` (also when it belongs to another tenant).
     async fn get_task(&self, tenant: TenantId, id: TaskId) -> Result<Option<Task>, StoreError>;
 
+    /// `tenant`'s task created with `key` as its idempotency key.
+    async fn get_task_by_idempotency_key(
+        &self,
+        tenant: TenantId,
+        key: &str,
+    ) -> Result<Option<Task>, StoreError>;
+
     /// A page of `tenant`'s tasks, ordered `priority DESC, created_at ASC, id ASC`,
     /// with the total that match `filter`.
     async fn list_tasks(

@@ -42,6 +42,23 @@ pub(crate) async fn get(
     row.as_ref().map(rows::task).transpose()
 }
 
+pub(crate) async fn get_by_idempotency_key(
+    pool: &PgPool,
+    tenant: TenantId,
+    key: &str,
+) -> Result<Option<Task>, StoreError> {
+    let sql = format!(
+        "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = $1 AND t.idempotency_key = $2"
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant.0)
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+        .map_err(store_error)?;
+    row.as_ref().map(rows::task).transpose()
+}
+
 const LIST_FILTER: &str = "t.tenant_id = $1 \
     AND ($2::text IS NULL OR t.status = $2::agent_task_status) \
     AND ($3::text IS NULL OR upper(t.agent_id) = upper($3)) \

@@ -225,6 +225,9 @@ macro_rules! delegate_store {
             async fn get_task(&self, tenant: zora_core::TenantId, id: zora_core::TaskId) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
                 crate::tasks::get(self.readers(), tenant, id).await
             }
+            async fn get_task_by_idempotency_key(&self, tenant: zora_core::TenantId, key: &str) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
+                crate::tasks::get_by_idempotency_key(self.readers(), tenant, key).await
+            }
             async fn list_tasks(&self, tenant: zora_core::TenantId, filter: &zora_core::TaskFilter, page: zora_core::Page) -> Result<zora_core::Paginated<zora_core::Task>, zora_core::StoreError> {
                 crate::tasks::list(self.readers(), tenant, filter, page).await
             }

@@ -44,6 +44,23 @@ pub(crate) async fn get(
     row.as_ref().map(rows::task).transpose()
 }
 
+pub(crate) async fn get_by_idempotency_key(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    key: &str,
+) -> Result<Option<Task>, StoreError> {
+    let sql = format!(
+        "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = ?1 AND t.idempotency_key = ?2"
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+        .map_err(store_error)?;
+    row.as_ref().map(rows::task).transpose()
+}
+
 const LIST_FILTER: &str = "t.tenant_id = ?1 \
     AND (?2 IS NULL OR t.status = ?2) \
     AND (?3 IS NULL OR upper(t.agent_id) = upper(?3)) \

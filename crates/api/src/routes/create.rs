@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 use zora_core::agent::AgentId;
 use zora_core::journal::{JournalCategory, NewJournalEntry};
@@ -235,14 +235,75 @@ fn validation(errors: Vec<FieldError>) -> ApiError {
 pub async fn create(
     user: AuthUser,
     State(state): State<AppState>,
-    JsonObject(body): JsonObject,
+    headers: HeaderMap,
+    JsonObject(mut body): JsonObject,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if user.role == Role::Viewer {
         return Err(ApiError::Forbidden("Viewers cannot create tasks".into()));
     }
+    if let Some(key) = headers.get("idempotency-key") {
+        let key = key
+            .to_str()
+            .map_err(|_| ApiError::field("Idempotency-Key", "Idempotency-Key must be text"))?;
+        match body.get("idempotency_key") {
+            Some(Value::String(given)) if given != key => {
+                return Err(ApiError::field(
+                    "idempotency_key",
+                    "idempotency_key and the Idempotency-Key header differ",
+                ));
+            }
+            _ => {
+                body.insert("idempotency_key".into(), Value::from(key));
+            }
+        }
+    }
     let task = checked(&state, &user, &body).await.map_err(validation)?;
-    let stored = insert_with_journal(&state, user.tenant_id, task).await?;
-    Ok((StatusCode::CREATED, Json(json!({"data": stored}))))
+    if let Some(existing) = same_key(&state, &task).await? {
+        return Ok((StatusCode::OK, Json(json!({"data": existing}))));
+    }
+    match insert_with_journal(&state, user.tenant_id, task.clone()).await {
+        // Another request with the same key won the race: answer as for a replay.
+        Err(ApiError::Conflict(_)) if task.idempotency_key.is_some() => {
+            match same_key(&state, &task).await? {
+                Some(existing) => Ok((StatusCode::OK, Json(json!({"data": existing})))),
+                None => Err(ApiError::Conflict(
+                    "The task could not be created; retry".into(),
+                )),
+            }
+        }
+        Err(err) => Err(err),
+        Ok(stored) => Ok((StatusCode::CREATED, Json(json!({"data": stored})))),
+    }
+}
+
+/// The task created earlier with `task`'s idempotency key: `Some` when it is the same
+/// task (a replay), 409 when the key was used for another.
+async fn same_key(state: &AppState, task: &NewTask) -> Result<Option<zora_core::Task>, ApiError> {
+    let Some(key) = &task.idempotency_key else {
+        return Ok(None);
+    };
+    let Some(existing) = state
+        .store
+        .get_task_by_idempotency_key(task.tenant_id, key)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let same = existing.agent_id == task.agent_id
+        && existing.task_type == task.task_type
+        && existing.title == task.title
+        && existing.description == task.description
+        && existing.payload == task.payload
+        && existing.priority == task.priority
+        && existing.max_attempts == task.max_attempts
+        && existing.requires_approval == task.requires_approval;
+    if same {
+        Ok(Some(existing))
+    } else {
+        Err(ApiError::Conflict(format!(
+            "A different task was already created with idempotency key '{key}'"
+        )))
+    }
 }
 
 /// Inserts the task and its `agent_task_created` journal entry in one transaction. A

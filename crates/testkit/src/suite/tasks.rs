@@ -612,6 +612,28 @@ pub async fn idempotency_key_is_unique_per_tenant(store: &dyn Store) {
     let mut elsewhere = task(t.b, "kind.a", "other tenant");
     elsewhere.idempotency_key = Some("key-1".into());
     insert_tasks(store, &[elsewhere]).await;
+    let found = store
+        .get_task_by_idempotency_key(t.a, "key-1")
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(found.title, "first");
+    let theirs = store
+        .get_task_by_idempotency_key(t.b, "key-1")
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(
+        theirs.title, "other tenant",
+        "each tenant its own key space"
+    );
+    assert!(
+        store
+            .get_task_by_idempotency_key(t.a, "key-2")
+            .await
+            .expect("get")
+            .is_none()
+    );
 }
 
 pub async fn schema_is_current_once_opened(store: &dyn Store) {
