@@ -86,7 +86,10 @@ async fn a_task_is_created_with_its_journal_entry(backend: TestBackend) {
 async fn every_rule_names_its_field_and_writes_nothing(backend: TestBackend) {
     let app = spawn_app(backend).await;
     let t = two_tenants(app.store.as_ref()).await;
-    let (foreign, _, _) = seed_plan(app.store.as_ref(), t.b).await;
+    let (foreign, foreign_plan, _) = seed_plan(app.store.as_ref(), t.b).await;
+    let (foreign_brand, _, foreign_product) =
+        zora_testkit::suite::shop::seed_shop(app.store.as_ref(), t.b).await;
+    let (own_profile, _, _) = seed_plan(app.store.as_ref(), t.a).await;
     let token = app.token(t.a, Role::Founder);
     let base = json!({"agent_id": "ORACLE", "task_type": "review_frontend_page", "title": "x"});
     let with = |change: Value| {
@@ -169,6 +172,42 @@ async fn every_rule_names_its_field_and_writes_nothing(backend: TestBackend) {
             "due_date: 'soon' is not a date as YYYY-MM-DD",
         ),
     ];
+    let foreign_refs = [
+        (
+            with(
+                json!({"task_type": "climate.create_missions_from_plan", "payload": {"profile_id": own_profile, "plan_id": foreign_plan}}),
+            ),
+            "payload.plan_id",
+            format!("plan_id: Plan {foreign_plan} not found or does not belong to tenant"),
+        ),
+        (
+            with(
+                json!({"task_type": "zora_shop.create_project", "payload": {"title": "x", "primary_brand_id": foreign_brand}}),
+            ),
+            "payload.primary_brand_id",
+            format!(
+                "primary_brand_id: Primary brand {foreign_brand} not found or does not belong to tenant"
+            ),
+        ),
+        (
+            with(
+                json!({"task_type": "zora_shop.update_product_climate_meta", "payload": {"product_id": foreign_product}}),
+            ),
+            "payload.product_id",
+            format!("product_id: Product {foreign_product} not found or does not belong to tenant"),
+        ),
+    ];
+    for (body, field, message) in foreign_refs {
+        let answer = app.post(TASKS, &token, &body).await;
+        answer.assert_error(400, "VALIDATION_ERROR");
+        assert_eq!(answer.body["fields"][0]["field"], field, "{}", answer.body);
+        assert_eq!(
+            answer.body["fields"][0]["message"],
+            message.as_str(),
+            "{}",
+            answer.body
+        );
+    }
     for (body, field, message) in cases {
         let answer = app.post(TASKS, &token, &body).await;
         answer.assert_error(400, "VALIDATION_ERROR");
