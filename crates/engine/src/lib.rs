@@ -7,6 +7,7 @@
 mod apply;
 mod catalog;
 mod executor;
+pub mod planner;
 mod registry;
 mod report;
 mod validate;

@@ -1,0 +1,53 @@
+//! The command planner (LUMINA): a free-text command becomes 1 to 5 tasks.
+//!
+//! [`Planner`] is the seam; [`KeywordPlanner`] is ZORA CORE's keyword fallback, used when no
+//! model is configured or the model's answer cannot be used.
+
+mod agents;
+mod keywords;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::Value;
+
+pub use agents::{AGENT_TASK_TYPES, first_task_type};
+pub use keywords::KeywordPlanner;
+
+/// The most tasks one command creates.
+pub const MAX_TASKS: usize = 5;
+
+/// What the planner is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRequest {
+    pub raw_prompt: String,
+    /// The agents the command is for, upper-cased; empty: any.
+    pub target_agents: Vec<String>,
+}
+
+/// One task the planner proposes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedTask {
+    pub agent_id: String,
+    pub task_type: String,
+    pub title: String,
+    pub description: String,
+    pub payload: Value,
+    pub priority: i32,
+}
+
+/// A plan: a summary and the tasks, at most [`MAX_TASKS`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub summary: String,
+    pub tasks: Vec<PlannedTask>,
+    /// `model` or `fallback`.
+    pub planner: &'static str,
+    /// Why the fallback planned it, when it did (no model configured, the model failed).
+    pub fallback_reason: Option<String>,
+}
+
+/// Turns a command into tasks.
+#[async_trait]
+pub trait Planner: Send + Sync + std::fmt::Debug {
+    async fn plan(&self, request: &PlanRequest) -> Plan;
+}
