@@ -116,6 +116,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         id: CommandId,
     ) -> Result<Option<Command>, StoreError>;
 
+    /// The tasks of `tenant` linked to a command (by `command_id`, or by
+    /// `payload.source_command_id` as ZORA CORE's own code links them), oldest first.
+    async fn command_tasks(
+        &self,
+        tenant: TenantId,
+        command: CommandId,
+    ) -> Result<Vec<Task>, StoreError>;
+
     /// A page of `tenant`'s commands, newest first (`created_at DESC, id ASC`).
     async fn list_commands(
         &self,

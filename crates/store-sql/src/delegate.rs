@@ -252,6 +252,9 @@ macro_rules! delegate_store {
             async fn get_command(&self, tenant: zora_core::TenantId, id: zora_core::CommandId) -> Result<Option<zora_core::command::Command>, zora_core::StoreError> {
                 crate::commands::get(self.readers(), tenant, id).await
             }
+            async fn command_tasks(&self, tenant: zora_core::TenantId, command: zora_core::CommandId) -> Result<Vec<zora_core::Task>, zora_core::StoreError> {
+                crate::tasks::of_command(self.readers(), tenant, command).await
+            }
             async fn list_commands(&self, tenant: zora_core::TenantId, status: Option<zora_core::command::CommandStatus>, page: zora_core::Page) -> Result<zora_core::Paginated<zora_core::command::Command>, zora_core::StoreError> {
                 crate::commands::list(self.readers(), tenant, status, page).await
             }

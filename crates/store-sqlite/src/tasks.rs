@@ -61,6 +61,25 @@ pub(crate) async fn get_by_idempotency_key(
     row.as_ref().map(rows::task).transpose()
 }
 
+pub(crate) async fn of_command(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    command: zora_core::CommandId,
+) -> Result<Vec<Task>, StoreError> {
+    let sql = format!(
+        "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = ?1 \
+           AND (t.command_id = ?2 OR t.payload ->> '$.source_command_id' = ?2) \
+         ORDER BY t.created_at ASC, t.id ASC"
+    );
+    let found = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(command.to_string())
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    found.iter().map(rows::task).collect()
+}
+
 const LIST_FILTER: &str = "t.tenant_id = ?1 \
     AND (?2 IS NULL OR t.status = ?2) \
     AND (?3 IS NULL OR upper(t.agent_id) = upper(?3)) \

@@ -69,3 +69,55 @@ pub async fn commands_move_through_their_states_per_tenant(store: &dyn Store) {
         0
     );
 }
+
+pub async fn a_commands_tasks_are_found_by_either_link(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let command = CommandId::new();
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_command(&NewCommand {
+        id: command,
+        tenant_id: t.a,
+        created_by_user_id: None,
+        raw_prompt: "plan".into(),
+        target_agents: None,
+    })
+    .await
+    .expect("command");
+    let mut linked =
+        zora_core::NewTask::new(t.a, "LUMINA", "plan_workflow", "by command_id", json!({}));
+    linked.command_id = Some(command);
+    let by_payload = zora_core::NewTask::new(
+        t.a,
+        "ORACLE",
+        "research_topic",
+        "by payload",
+        json!({"source_command_id": command.to_string()}),
+    );
+    let unrelated = zora_core::NewTask::new(t.a, "SAM", "x", "unrelated", json!({}));
+    let mut other_tenant = zora_core::NewTask::new(
+        t.b,
+        "SAM",
+        "x",
+        "tenant B",
+        json!({"source_command_id": command.to_string()}),
+    );
+    other_tenant.command_id = None;
+    for task in [&linked, &by_payload, &unrelated, &other_tenant] {
+        tx.insert_task(task).await.expect("task");
+    }
+    tx.commit().await.expect("commit");
+    let found = store.command_tasks(t.a, command).await.expect("tasks");
+    let mut expected = vec![linked.id, by_payload.id];
+    expected.sort();
+    assert_eq!(
+        found.iter().map(|t| t.id).collect::<Vec<_>>(),
+        expected,
+        "oldest first, ties by id"
+    );
+    let theirs = store.command_tasks(t.b, command).await.expect("tasks");
+    assert_eq!(
+        theirs.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(),
+        ["tenant B"],
+        "each tenant sees only its own rows"
+    );
+}

@@ -47,6 +47,7 @@ macro_rules! store_suite {
             shop::duplicate_slug_is_a_conflict,
             journal::entries_list_newest_first_per_tenant,
             commands::commands_move_through_their_states_per_tenant,
+            commands::a_commands_tasks_are_found_by_either_link,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {
