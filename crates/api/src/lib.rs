@@ -9,6 +9,7 @@ mod body;
 mod error;
 mod layers;
 mod openapi;
+mod rate;
 mod routes;
 mod state;
 
@@ -27,6 +28,7 @@ pub use auth::{AuthConfig, AuthUser, COOKIE_NAME, Claims, Role};
 pub use error::{ApiError, FieldError};
 pub use layers::BODY_LIMIT;
 pub use openapi::{OPERATIONS, Operation};
+pub use rate::RateLimit;
 pub use state::AppState;
 
 /// The handler of an operation of [`OPERATIONS`].
@@ -44,6 +46,9 @@ fn handler(id: &str, document: &Arc<serde_json::Value>) -> MethodRouter<AppState
         "taskTypes" => get(routes::create::types),
         "getTask" => get(routes::tasks::get),
         "runTask" => post(routes::run::run),
+        "listCommands" => get(routes::commands::list),
+        "submitCommand" => post(routes::commands::submit),
+        "getCommand" => get(routes::commands::get),
         other => unreachable_operation(other),
     }
 }

@@ -88,6 +88,27 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Queue a pending task or reset a failed one",
         authenticated: true,
     },
+    Operation {
+        id: "listCommands",
+        method: "get",
+        path: "/api/agents/commands",
+        summary: "The tenant's commands, newest first",
+        authenticated: true,
+    },
+    Operation {
+        id: "submitCommand",
+        method: "post",
+        path: "/api/agents/commands",
+        summary: "Submit a free-text command: LUMINA plans it into tasks",
+        authenticated: true,
+    },
+    Operation {
+        id: "getCommand",
+        method: "get",
+        path: "/api/agents/commands/{id}",
+        summary: "One command and its tasks",
+        authenticated: true,
+    },
 ];
 
 /// The error body every failure answers with.
@@ -100,6 +121,15 @@ pub struct ErrorBody {
     pub status: u16,
     /// On VALIDATION_ERROR: each field at fault.
     pub fields: Option<Vec<FieldError>>,
+}
+
+/// The body of `POST /api/agents/commands`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SubmitCommandBody {
+    /// The command, in free text.
+    pub raw_prompt: String,
+    /// The agents it is for (CONNOR, LUMINA, EIVOR, ORACLE, AEGIS, SAM).
+    pub target_agents: Option<Vec<String>>,
 }
 
 /// The body of `POST /api/agents/tasks` and `run-dry`.
@@ -138,6 +168,10 @@ pub fn document(registry: &Registry) -> Value {
     let task = generator.subschema_for::<zora_core::Task>().to_value();
     let item = generator.subschema_for::<TaskListItem>().to_value();
     let body = generator.subschema_for::<CreateTaskBody>().to_value();
+    let command_body = generator.subschema_for::<SubmitCommandBody>().to_value();
+    let command_item = generator
+        .subschema_for::<crate::routes::commands::CommandListItem>()
+        .to_value();
     let pagination = json!({"type": "object", "required": ["limit", "offset", "total", "has_more"], "properties": {
         "limit": {"type": "integer"}, "offset": {"type": "integer"}, "total": {"type": "integer"}, "has_more": {"type": "boolean"}}});
     let data = |schema: Value| json!({"type": "object", "required": ["data"], "properties": {"data": schema}});
@@ -151,9 +185,16 @@ pub fn document(registry: &Registry) -> Value {
             "runTask" => {
                 json!({"type": "object", "properties": {"data": task, "execution": {"type": "object"}}})
             }
+            "listCommands" => {
+                json!({"type": "object", "properties": {"data": {"type": "array", "items": command_item}, "pagination": pagination}})
+            }
             _ => json!({"type": "object"}),
         };
-        let status = if op.id == "createTask" { "201" } else { "200" };
+        let status = if matches!(op.id, "createTask" | "submitCommand") {
+            "201"
+        } else {
+            "200"
+        };
         let mut operation = json!({
             "operationId": op.id,
             "summary": op.summary,
@@ -165,8 +206,16 @@ pub fn document(registry: &Registry) -> Value {
         if op.authenticated {
             operation["security"] = json!([{"bearer": []}, {"cookie": []}]);
         }
-        if op.method == "post" && op.id != "runTask" {
-            operation["requestBody"] = json!({"required": true, "content": content(body.clone())});
+        match op.id {
+            "createTask" | "runDry" => {
+                operation["requestBody"] =
+                    json!({"required": true, "content": content(body.clone())});
+            }
+            "submitCommand" => {
+                operation["requestBody"] =
+                    json!({"required": true, "content": content(command_body.clone())});
+            }
+            _ => {}
         }
         if op.path.contains("{id}") {
             operation["parameters"] = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}]);

@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use zora_core::Store;
 use zora_engine::Registry;
+use zora_engine::planner::Planner;
 
 use crate::auth::AuthConfig;
+use crate::rate::RateLimit;
 
 /// The store, the task types, the auth secret and the accepted agent names.
 #[derive(Debug, Clone)]
@@ -15,4 +17,8 @@ pub struct AppState {
     pub auth: AuthConfig,
     /// The agent ids a new task may name (`ZORA_AGENTS`, else ZORA CORE's six).
     pub agents: Arc<Vec<String>>,
+    /// Plans commands into tasks.
+    pub planner: Arc<dyn Planner>,
+    /// Commands a user may submit per minute.
+    pub command_limit: RateLimit,
 }

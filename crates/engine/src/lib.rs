@@ -6,12 +6,14 @@
 
 mod apply;
 mod catalog;
+mod commands;
 mod executor;
 pub mod planner;
 mod registry;
 mod report;
 mod validate;
 
+pub use commands::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
 pub use executor::{Executor, ExecutorSettings, RunSummary, RunTaskError};
 pub use registry::Registry;
 pub use report::{TaskOutcome, TaskReport};

@@ -1,5 +1,6 @@
 //! One module per resource.
 
+pub mod commands;
 pub mod create;
 pub mod health;
 pub mod run;

@@ -42,6 +42,8 @@ pub async fn spawn_with(backend: TestBackend, auth: AuthConfig) -> App {
         registry: Arc::new(Registry::new(zora_handlers::v1())),
         auth: auth.clone(),
         agents: Arc::new(zora_core::agent::default_agents()),
+        planner: Arc::new(zora_engine::planner::KeywordPlanner::default()),
+        command_limit: zora_api::RateLimit::new(60, std::time::Duration::from_secs(60)),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use zora_api::{AppState, AuthConfig, Claims, Role};
+use zora_api::{AppState, AuthConfig, Claims, RateLimit, Role};
 use zora_core::{TenantId, UserId};
+use zora_engine::planner::KeywordPlanner;
 
 use crate::cli::ServeArgs;
 use crate::config::{DatabaseTarget, agents};
@@ -35,6 +36,10 @@ pub async fn run(
         registry: Arc::new(registry()),
         auth: auth.clone(),
         agents: Arc::new(agents()),
+        planner: Arc::new(KeywordPlanner {
+            reason: Some("no model is configured".into()),
+        }),
+        command_limit: RateLimit::new(60, std::time::Duration::from_secs(60)),
     };
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

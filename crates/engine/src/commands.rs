@@ -1,0 +1,163 @@
+//! Submitting a command: recorded (`received`), planned (`parsing`), its tasks inserted
+//! with `command_id` and `payload.source_command_id`, then `tasks_created` or `failed`,
+//! each step committed, and the `agent_command_executed` journal entry.
+
+use serde_json::{Value, json};
+use zora_core::command::{Command, CommandStatus, CommandUpdate, NewCommand};
+use zora_core::journal::{JournalCategory, NewJournalEntry};
+use zora_core::{CommandId, JournalEntryId, NewTask, Store, StoreError, Task, TenantId, UserId};
+
+use crate::planner::{PlanRequest, Planner};
+use crate::registry::Registry;
+use crate::validate::validate_new_task;
+
+/// A command to submit.
+#[derive(Debug, Clone)]
+pub struct CommandRequest {
+    pub tenant: TenantId,
+    pub user: Option<UserId>,
+    pub raw_prompt: String,
+    /// Upper-cased agent ids the command is for; empty: any.
+    pub target_agents: Vec<String>,
+}
+
+/// What submitting a command came to.
+#[derive(Debug, Clone)]
+pub struct CommandOutcome {
+    pub command: Command,
+    pub tasks: Vec<Task>,
+    pub summary: String,
+}
+
+/// The message of a command that created no task.
+pub const NO_TASKS: &str = "No tasks could be created from the command";
+
+/// Records, plans and executes a command.
+pub async fn submit_command(
+    store: &dyn Store,
+    registry: &Registry,
+    planner: &dyn Planner,
+    request: &CommandRequest,
+) -> Result<CommandOutcome, StoreError> {
+    let id = CommandId::new();
+    let mut new = NewCommand {
+        id,
+        tenant_id: request.tenant,
+        created_by_user_id: request.user,
+        raw_prompt: request.raw_prompt.clone(),
+        target_agents: (!request.target_agents.is_empty()).then(|| request.target_agents.clone()),
+    };
+    let mut tx = store.begin().await?;
+    tx.savepoint().await?;
+    if let Err(err) = tx.insert_command(&new).await {
+        // A token's user without a row in `users` is written as NULL.
+        if !matches!(err, StoreError::MissingReference { .. }) || new.created_by_user_id.is_none() {
+            return Err(err);
+        }
+        tx.rollback_to_savepoint().await?;
+        new.created_by_user_id = None;
+        tx.insert_command(&new).await?;
+    }
+    tx.release_savepoint().await?;
+    tx.commit().await?;
+    let mut tx = store.begin().await?;
+    tx.update_command(
+        request.tenant,
+        id,
+        &CommandUpdate {
+            status: CommandStatus::Parsing,
+            parsed_summary: None,
+            tasks_created_count: 0,
+            error_message: None,
+            metadata: json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+
+    let plan = planner
+        .plan(&PlanRequest {
+            raw_prompt: request.raw_prompt.clone(),
+            target_agents: request.target_agents.clone(),
+        })
+        .await;
+    let mut dropped: Vec<Value> = Vec::new();
+    let mut accepted = Vec::new();
+    for planned in &plan.tasks {
+        let mut payload = match &planned.payload {
+            Value::Object(map) => map.clone(),
+            _ => serde_json::Map::new(),
+        };
+        payload.insert("source_command_id".into(), Value::from(id.to_string()));
+        let mut task = NewTask::new(
+            request.tenant,
+            planned.agent_id.clone(),
+            planned.task_type.clone(),
+            planned.title.clone(),
+            Value::Object(payload),
+        );
+        task.command_id = Some(id);
+        task.description = Some(planned.description.clone());
+        task.priority = planned.priority;
+        task.created_by_user_id = new.created_by_user_id;
+        match validate_new_task(store, registry, &task).await {
+            Ok(()) => accepted.push(task),
+            Err(err) => dropped.push(json!({"task_type": planned.task_type, "title": planned.title, "reason": err.with_field()})),
+        }
+    }
+
+    let mut tx = store.begin().await?;
+    let mut tasks = Vec::with_capacity(accepted.len());
+    for task in &accepted {
+        tasks.push(tx.insert_task(task).await?);
+    }
+    let metadata = json!({
+        "planner": plan.planner,
+        "fallback_reason": plan.fallback_reason,
+        "dropped_tasks": dropped,
+    });
+    let (status, error) = if tasks.is_empty() {
+        (CommandStatus::Failed, Some(NO_TASKS.to_owned()))
+    } else {
+        (CommandStatus::TasksCreated, None)
+    };
+    let count = i32::try_from(tasks.len()).unwrap_or(i32::MAX);
+    tx.update_command(
+        request.tenant,
+        id,
+        &CommandUpdate {
+            status,
+            parsed_summary: Some(plan.summary.clone()),
+            tasks_created_count: count,
+            error_message: error,
+            metadata,
+        },
+    )
+    .await?;
+    let prompt: String = request.raw_prompt.chars().take(200).collect();
+    tx.insert_journal_entries(&[NewJournalEntry {
+        id: JournalEntryId::new(),
+        tenant_id: request.tenant,
+        category: JournalCategory::AgentAction,
+        title: format!("Command executed: {count} task(s) created"),
+        body: Some(format!("Command: {prompt}\n\nSummary: {}", plan.summary)),
+        details: json!({
+            "event_type": "agent_command_executed",
+            "command_id": id,
+            "tasks_created": count,
+            "task_ids": tasks.iter().map(|t| t.id).collect::<Vec<_>>(),
+        }),
+        author: Some("LUMINA".into()),
+    }])
+    .await?;
+    tx.commit().await?;
+    let command = store
+        .get_command(request.tenant, id)
+        .await?
+        .ok_or_else(|| StoreError::Other("the command vanished".into()))?;
+    Ok(CommandOutcome {
+        command,
+        tasks,
+        summary: plan.summary,
+    })
+}
