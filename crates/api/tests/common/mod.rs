@@ -9,7 +9,6 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 use zora_api::{AppState, AuthConfig, Claims, Role};
 use zora_core::{Store, TenantId, UserId};
-use zora_engine::Registry;
 use zora_testkit::TestBackend;
 
 pub const SECRET: &[u8] = b"test-secret-of-this-suite";
@@ -39,7 +38,9 @@ pub async fn spawn_with(backend: TestBackend, auth: AuthConfig) -> App {
     let store = backend.store().await;
     let state = AppState {
         store: store.clone(),
-        registry: Arc::new(Registry::new(zora_handlers::v1())),
+        registry: Arc::new(zora_testkit::scripted::registry_with_scripted(
+            std::time::Duration::from_secs(10),
+        )),
         auth: auth.clone(),
         agents: Arc::new(zora_core::agent::default_agents()),
         planner: Arc::new(zora_engine::planner::KeywordPlanner::default()),
