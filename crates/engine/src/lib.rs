@@ -11,10 +11,12 @@ mod executor;
 pub mod planner;
 mod registry;
 mod report;
+mod request;
 mod validate;
 
 pub use commands::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
 pub use executor::{Executor, ExecutorSettings, RunSummary, RunTaskError};
 pub use registry::Registry;
 pub use report::{TaskOutcome, TaskReport};
+pub use request::{RequestedRun, RunRequestError, not_runnable, request_run};
 pub use validate::validate_new_task;

@@ -13,9 +13,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
-use zora_core::journal::{JournalCategory, NewJournalEntry};
-use zora_core::{JournalEntryId, Task, TaskId, TaskStatus};
-use zora_engine::{Executor, ExecutorSettings, RunTaskError, TaskOutcome};
+use zora_core::{TaskId, TaskStatus};
+use zora_engine::{
+    Executor, ExecutorSettings, RequestedRun, RunRequestError, RunTaskError, TaskOutcome,
+    not_runnable, request_run,
+};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -36,70 +38,48 @@ pub async fn run(
     let wait = sync_options(&query, &headers, &body)?;
     let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
     let task_id: TaskId = id.parse().map_err(|_| not_found())?;
-    let task = state
-        .store
-        .get_task(user.tenant_id, task_id)
-        .await?
-        .ok_or_else(not_found)?;
-    refuse_running_or_done(&task)?;
-
-    let supported = state.registry.get(&task.task_type).is_some();
-    if wait.is_some() && !supported {
-        return Err(ApiError::InvalidState(
-            state.registry.unsupported_message(&task.task_type),
-        ));
-    }
-    let mut tx = state.store.begin().await?;
-    let (updated, execution, event, message) = match task.status {
-        TaskStatus::Failed => (
-            tx.reset_failed_task(user.tenant_id, task_id).await?,
-            "reset_to_pending",
-            "agent_task_retry_requested",
-            "Task reset to pending for retry. A worker or `zora run-task` runs it.",
-        ),
-        _ => (
-            tx.make_task_due(user.tenant_id, task_id).await?,
-            "queued",
-            "agent_task_run_requested",
-            "Task is queued for execution. A worker or `zora run-task` runs it.",
-        ),
-    };
-    // The task changed between the read and the write (claimed, finished): answer for
-    // its state now.
-    let Some(updated) = updated else {
-        drop(tx);
-        let now = state
+    if wait.is_some() {
+        // A type the engine does not run cannot be run now: refused before anything is written.
+        let task = state
             .store
             .get_task(user.tenant_id, task_id)
             .await?
             .ok_or_else(not_found)?;
-        refuse_running_or_done(&now)?;
-        return Err(ApiError::InvalidState(format!("Task is {}", now.status)));
-    };
-    let mut details = json!({
-        "event_type": event,
-        "task_id": task_id,
-        "is_v1_supported": supported,
-        "requested_by_user_id": user.user_id,
-    });
-    if task.status == TaskStatus::Failed {
-        details["previous_status"] = json!("failed");
+        if state.registry.get(&task.task_type).is_none()
+            && matches!(task.status, TaskStatus::Pending | TaskStatus::Failed)
+        {
+            return Err(ApiError::InvalidState(
+                state.registry.unsupported_message(&task.task_type),
+            ));
+        }
     }
-    tx.insert_journal_entries(&[NewJournalEntry {
-        id: JournalEntryId::new(),
-        tenant_id: user.tenant_id,
-        category: JournalCategory::AgentAction,
-        title: format!("Run requested for task: {}", updated.title),
-        body: None,
-        details,
-        author: Some("system".into()),
-    }])
-    .await?;
-    tx.commit().await?;
+    let (updated, requested) = request_run(
+        state.store.as_ref(),
+        &state.registry,
+        user.tenant_id,
+        task_id,
+        Some(user.user_id),
+    )
+    .await
+    .map_err(|err| match err {
+        RunRequestError::NotFound(_) => not_found(),
+        RunRequestError::InvalidState(message) => ApiError::InvalidState(message),
+        RunRequestError::Store(err) => err.into(),
+    })?;
+    let supported = state.registry.get(&updated.task_type).is_some();
+    let message = match requested {
+        _ if !supported => LEGACY,
+        RequestedRun::Queued => {
+            "Task is queued for execution. A worker or `zora run-task` runs it."
+        }
+        RequestedRun::ResetToPending => {
+            "Task reset to pending for retry. A worker or `zora run-task` runs it."
+        }
+    };
     let execution = json!({
-        "status": execution,
+        "status": requested.as_str(),
         "is_v1_supported": supported,
-        "message": if supported { message } else { LEGACY },
+        "message": message,
         "supported_v1_types": state.registry.v1_kinds(),
         "cli_command": format!("zora run-task {task_id}"),
     });
@@ -200,8 +180,8 @@ async fn run_now(
         Ok(Ok(Err(RunTaskError::Store(err)))) => return Err(err.into()),
         Ok(Ok(Err(RunTaskError::Refused(message)))) => {
             let now = state.store.get_task(tenant, task_id).await?;
-            if let Some(task) = &now {
-                refuse_running_or_done(task)?;
+            if let Some(reason) = now.as_ref().and_then(not_runnable) {
+                return Err(ApiError::InvalidState(reason.into()));
             }
             return Err(ApiError::InvalidState(message));
         }
@@ -222,12 +202,4 @@ async fn run_now(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("Task '{task_id}' not found")))?;
     Ok((status, Json(json!({"data": task, "execution": execution}))))
-}
-
-fn refuse_running_or_done(task: &Task) -> Result<(), ApiError> {
-    match task.status {
-        TaskStatus::Completed => Err(ApiError::InvalidState("Task is already completed".into())),
-        TaskStatus::InProgress => Err(ApiError::InvalidState("Task is already in progress".into())),
-        TaskStatus::Pending | TaskStatus::Failed => Ok(()),
-    }
 }

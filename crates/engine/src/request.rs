@@ -1,0 +1,122 @@
+//! Asking for a task to run (`POST /api/agents/tasks/{id}/run`, `zora tasks retry`,
+//! `zora tasks run`): a pending task is queued (made due now if due later), a failed one
+//! reset to pending for a retry, each with its journal entry, in one transaction; a
+//! completed or running task is refused, untouched.
+
+use serde_json::json;
+use thiserror::Error;
+use zora_core::journal::{JournalCategory, NewJournalEntry};
+use zora_core::{JournalEntryId, Store, StoreError, Task, TaskId, TaskStatus, TenantId, UserId};
+
+use crate::registry::Registry;
+
+/// What a run request did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestedRun {
+    /// A pending task, now due.
+    Queued,
+    /// A failed task, back to pending.
+    ResetToPending,
+}
+
+impl RequestedRun {
+    /// `queued` or `reset_to_pending`, as the API answers it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::ResetToPending => "reset_to_pending",
+        }
+    }
+}
+
+/// Why a run was not requested.
+#[derive(Debug, Error)]
+pub enum RunRequestError {
+    #[error("Task {0} not found")]
+    NotFound(TaskId),
+    /// `Task is already completed` / `Task is already in progress`.
+    #[error("{0}")]
+    InvalidState(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a run cannot be requested for `task` now: it finished, or it is running.
+pub fn not_runnable(task: &Task) -> Option<&'static str> {
+    match task.status {
+        TaskStatus::Completed => Some("Task is already completed"),
+        TaskStatus::InProgress => Some("Task is already in progress"),
+        TaskStatus::Pending | TaskStatus::Failed => None,
+    }
+}
+
+fn refuse_running_or_done(task: &Task) -> Result<(), RunRequestError> {
+    match not_runnable(task) {
+        Some(reason) => Err(RunRequestError::InvalidState(reason.into())),
+        None => Ok(()),
+    }
+}
+
+/// Queues or resets one of `tenant`'s tasks, writing its journal entry; returns the task
+/// as it is now and what was done.
+pub async fn request_run(
+    store: &dyn Store,
+    registry: &Registry,
+    tenant: TenantId,
+    id: TaskId,
+    requested_by: Option<UserId>,
+) -> Result<(Task, RequestedRun), RunRequestError> {
+    let task = store
+        .get_task(tenant, id)
+        .await?
+        .ok_or(RunRequestError::NotFound(id))?;
+    refuse_running_or_done(&task)?;
+    let supported = registry.get(&task.task_type).is_some();
+    let mut tx = store.begin().await?;
+    let (updated, requested, event) = match task.status {
+        TaskStatus::Failed => (
+            tx.reset_failed_task(tenant, id).await?,
+            RequestedRun::ResetToPending,
+            "agent_task_retry_requested",
+        ),
+        _ => (
+            tx.make_task_due(tenant, id).await?,
+            RequestedRun::Queued,
+            "agent_task_run_requested",
+        ),
+    };
+    // The task changed between the read and the write (claimed, finished).
+    let Some(updated) = updated else {
+        drop(tx);
+        let now = store
+            .get_task(tenant, id)
+            .await?
+            .ok_or(RunRequestError::NotFound(id))?;
+        refuse_running_or_done(&now)?;
+        return Err(RunRequestError::InvalidState(format!(
+            "Task is {}",
+            now.status
+        )));
+    };
+    let mut details = json!({
+        "event_type": event,
+        "task_id": id,
+        "is_v1_supported": supported,
+        "requested_by_user_id": requested_by,
+    });
+    if requested == RequestedRun::ResetToPending {
+        details["previous_status"] = json!("failed");
+    }
+    tx.insert_journal_entries(&[NewJournalEntry {
+        id: JournalEntryId::new(),
+        tenant_id: tenant,
+        category: JournalCategory::AgentAction,
+        title: format!("Run requested for task: {}", updated.title),
+        body: None,
+        details,
+        author: Some("system".into()),
+    }])
+    .await?;
+    tx.commit().await?;
+    Ok((updated, requested))
+}
