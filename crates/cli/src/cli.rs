@@ -60,9 +60,12 @@ pub enum Command {
     Status,
     /// Create a pending task: AGENT TYPE TITLE (an alias of `tasks add`).
     CreateTask(CreateTaskArgs),
-    /// Create, list and inspect tasks.
+    /// Create, list, inspect, retry and run tasks.
     #[command(subcommand)]
     Tasks(TasksCommand),
+    /// The command console: free-text commands planned into tasks by LUMINA.
+    #[command(subcommand)]
+    Commands(CommandsCommand),
     /// Apply the database migrations (safe on a live ZORA CORE database, and twice).
     Migrate(MigrateArgs),
     /// Serve the HTTP API ZORA CORE's clients call. Its first stdout line is
@@ -113,6 +116,36 @@ pub enum TasksCommand {
     Show {
         /// The task's id.
         id: String,
+    },
+    /// Reset a failed task to pending for a retry (a pending one is made due now).
+    Retry {
+        /// The task's id.
+        id: String,
+    },
+    /// Ask for a task to run: queued for the workers, or with `--wait` run here and now.
+    Run(TasksRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TasksRunArgs {
+    /// The task's id.
+    pub id: String,
+    /// Run it now, in this process, and print how it ended.
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub lease: LeaseArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommandsCommand {
+    /// Submit a command: LUMINA plans it into 1 to 5 pending tasks.
+    Submit {
+        /// The command, in free text.
+        prompt: String,
+        /// The agents it is for, comma-separated (CONNOR, LUMINA, EIVOR, ORACLE, AEGIS, SAM).
+        #[arg(long, value_delimiter = ',')]
+        agents: Vec<String>,
     },
 }
 

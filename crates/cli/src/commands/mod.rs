@@ -2,10 +2,11 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, TasksCommand};
+use crate::cli::{Cli, Command, CommandsCommand, TasksCommand};
 use crate::config;
 use crate::exit::CliError;
 
+mod console;
 mod demo;
 mod migrate;
 mod run;
@@ -46,6 +47,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Tasks(TasksCommand::Show { id }) => {
             tasks::show(&target()?, tenant()?, id, json).await
+        }
+        Command::Tasks(TasksCommand::Retry { id }) => {
+            tasks::retry(&target()?, tenant()?, id, json).await
+        }
+        Command::Tasks(TasksCommand::Run(args)) => {
+            run::request(&target()?, tenant()?, args, json).await
+        }
+        Command::Commands(CommandsCommand::Submit { prompt, agents }) => {
+            console::submit(&target()?, tenant()?, prompt, agents, json).await
         }
         Command::Demo => demo::run(&target()?, tenant()?, json).await,
         Command::Serve(args) => serve::run(&target()?, tenant()?, args).await,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use zora_core::{TaskId, TenantId};
 use zora_engine::{RunSummary, RunTaskError, TaskOutcome, TaskReport};
 
-use crate::cli::{RunPendingArgs, RunTaskArgs};
+use crate::cli::{RunPendingArgs, RunTaskArgs, TasksRunArgs};
 use crate::config::DatabaseTarget;
 use crate::exit::CliError;
 use crate::open::open_store;
@@ -83,6 +83,34 @@ pub fn summary_exit(summary: &RunSummary) -> ExitCode {
     }
 }
 
+/// `tasks run ID [--wait]`: a run requested (queued, or reset when failed), and with
+/// `--wait` executed here and now like `run-task`.
+pub async fn request(
+    target: &DatabaseTarget,
+    tenant: TenantId,
+    args: &TasksRunArgs,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let Ok(id) = args.id.parse::<TaskId>() else {
+        return Err(CliError::Failed(format!("Task {} not found", args.id)));
+    };
+    let store = open_store(target).await?;
+    let (task, requested) =
+        crate::commands::tasks::request_run_or_refuse(store.as_ref(), tenant, id).await?;
+    if !args.wait {
+        if json {
+            print_json(&task_json(&task))?;
+        } else {
+            crate::out!(
+                "Task {id}: {}; a worker or `zora run-task {id}` runs it",
+                requested.as_str()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    run_now(store, tenant, id, args.lease.lease_duration, json).await
+}
+
 pub async fn run_task(
     target: &DatabaseTarget,
     tenant: TenantId,
@@ -93,10 +121,18 @@ pub async fn run_task(
         return Err(CliError::Failed(format!("Task {} not found", args.id)));
     };
     let store = open_store(target).await?;
-    let report = match executor(store.clone(), args.lease.lease_duration)
-        .run_task(tenant, id)
-        .await
-    {
+    run_now(store, tenant, id, args.lease.lease_duration, json).await
+}
+
+/// Runs a task by id on an open store and prints how it ended, as `run-task` does.
+async fn run_now(
+    store: std::sync::Arc<dyn zora_core::Store>,
+    tenant: TenantId,
+    id: TaskId,
+    lease: std::time::Duration,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let report = match executor(store.clone(), lease).run_task(tenant, id).await {
         Ok(report) => report,
         Err(RunTaskError::Store(err)) => return Err(err.into()),
         Err(refused) => return Err(CliError::Failed(refused.to_string())),

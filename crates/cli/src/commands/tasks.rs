@@ -13,6 +13,7 @@ use crate::exit::CliError;
 use crate::open::open_store;
 use crate::output::{print_json, task_json};
 use crate::wiring::registry;
+use zora_engine::{RequestedRun, RunRequestError};
 
 /// Creates a task from `tasks add` or `create-task` arguments.
 pub async fn add(
@@ -184,4 +185,43 @@ pub async fn show(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `tasks retry ID`: a failed task back to pending (a pending one made due now).
+pub async fn retry(
+    target: &DatabaseTarget,
+    tenant: TenantId,
+    id: &str,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let not_found = || CliError::Failed(format!("Task {id} not found"));
+    let id: TaskId = id.parse().map_err(|_| not_found())?;
+    let store = open_store(target).await?;
+    let (task, requested) = request_run_or_refuse(store.as_ref(), tenant, id).await?;
+    if json {
+        print_json(&task_json(&task))?;
+    } else {
+        match requested {
+            RequestedRun::ResetToPending => crate::out!("Task {id} reset to pending for retry"),
+            RequestedRun::Queued => crate::out!("Task {id} is pending; it is queued to run"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Queues or resets a task, with ZORA CORE's refusals as one-line failures.
+pub async fn request_run_or_refuse(
+    store: &dyn zora_core::Store,
+    tenant: TenantId,
+    id: TaskId,
+) -> Result<(zora_core::Task, RequestedRun), CliError> {
+    zora_engine::request_run(store, &registry(), tenant, id, None)
+        .await
+        .map_err(|err| match err {
+            RunRequestError::NotFound(_) => CliError::Failed(format!("Task {id} not found")),
+            RunRequestError::InvalidState(message) => {
+                CliError::Failed(format!("Task {id}: {message}"))
+            }
+            RunRequestError::Store(err) => err.into(),
+        })
 }
