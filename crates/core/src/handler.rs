@@ -74,11 +74,12 @@ impl TaskError {
         }
     }
 
-    /// `field: message`, or the message alone when it names no field or already starts
-    /// with it: how the API and the CLI show a payload error.
+    /// `field: message` when the message does not already name its field (`Profile X not
+    /// found ...` becomes `profile_id: Profile X not found ...`), else the message: how the
+    /// API and the CLI show a payload error.
     pub fn with_field(&self) -> String {
         match &self.field {
-            Some(field) if !self.message.starts_with(&format!("{field}:")) => {
+            Some(field) if !self.message.contains(field.as_str()) => {
                 format!("{field}: {}", self.message)
             }
             _ => self.message.clone(),

@@ -7,14 +7,13 @@ use serde_json::json;
 use zora_core::TenantId;
 use zora_core::agent::AgentId;
 use zora_core::command::CommandStatus;
-use zora_engine::planner::KeywordPlanner;
 use zora_engine::{CommandRequest, submit_command};
 
 use crate::config::{DatabaseTarget, agents};
 use crate::exit::CliError;
 use crate::open::open_store;
 use crate::output::{print_json, task_json};
-use crate::wiring::registry;
+use crate::wiring::{planner, registry};
 
 pub async fn submit(
     target: &DatabaseTarget,
@@ -33,13 +32,12 @@ pub async fn submit(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| CliError::Config(format!("--agents: {}", e.message)))?;
     let store = open_store(target).await?;
-    let planner = KeywordPlanner {
-        reason: Some("no model is configured".into()),
-    };
+    let registry = std::sync::Arc::new(registry());
+    let planner = planner(registry.clone());
     let outcome = submit_command(
         store.as_ref(),
-        &registry(),
-        &planner,
+        &registry,
+        planner.as_ref(),
         &CommandRequest {
             tenant,
             user: None,

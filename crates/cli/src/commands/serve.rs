@@ -5,13 +5,12 @@ use std::sync::Arc;
 
 use zora_api::{AppState, AuthConfig, Claims, RateLimit, Role};
 use zora_core::{TenantId, UserId};
-use zora_engine::planner::KeywordPlanner;
 
 use crate::cli::ServeArgs;
 use crate::config::{DatabaseTarget, agents};
 use crate::exit::CliError;
 use crate::open::open_store;
-use crate::wiring::registry;
+use crate::wiring::{planner, registry};
 
 pub async fn run(
     target: &DatabaseTarget,
@@ -31,14 +30,13 @@ pub async fn run(
     };
     let auth = AuthConfig::with_secret(secret.into_bytes());
     let store = open_store(target).await?;
+    let registry = Arc::new(registry());
     let state = AppState {
         store,
-        registry: Arc::new(registry()),
+        planner: planner(registry.clone()),
+        registry,
         auth: auth.clone(),
         agents: Arc::new(agents()),
-        planner: Arc::new(KeywordPlanner {
-            reason: Some("no model is configured".into()),
-        }),
         command_limit: RateLimit::new(60, std::time::Duration::from_secs(60)),
     };
     let listener = tokio::net::TcpListener::bind(args.bind)

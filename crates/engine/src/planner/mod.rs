@@ -1,10 +1,12 @@
 //! The command planner (LUMINA): a free-text command becomes 1 to 5 tasks.
 //!
-//! [`Planner`] is the seam; [`KeywordPlanner`] is ZORA CORE's keyword fallback, used when no
-//! model is configured or the model's answer cannot be used.
+//! [`Planner`] is the seam; [`ModelPlanner`] asks an OpenAI-compatible model;
+//! [`KeywordPlanner`] is ZORA CORE's keyword fallback, used when no model is configured or
+//! the model's answer cannot be used.
 
 mod agents;
 mod keywords;
+mod model;
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -12,6 +14,7 @@ use serde_json::Value;
 
 pub use agents::{AGENT_TASK_TYPES, first_task_type};
 pub use keywords::KeywordPlanner;
+pub use model::{ModelPlanner, ModelSettings, SYSTEM_PROMPT, parse_plan, strip_fence};
 
 /// The most tasks one command creates.
 pub const MAX_TASKS: usize = 5;
