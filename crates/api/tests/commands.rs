@@ -286,3 +286,46 @@ async fn sixty_commands_a_minute_per_user_then_429() {
     );
     let _ = Value::Null;
 }
+
+#[tokio::test]
+async fn a_command_that_creates_no_task_answers_201_and_is_failed() {
+    use zora_engine::planner::{ModelPlanner, ModelSettings};
+    use zora_testkit::provider::{Reply, provider};
+
+    let provider = provider(Reply::Content(
+        json!({"summary": "Unable to plan: too vague", "tasks": []}).to_string(),
+    ))
+    .await;
+    let registry = std::sync::Arc::new(zora_engine::Registry::new(zora_handlers::v1()));
+    let planner = ModelPlanner::new(
+        ModelSettings {
+            base_url: provider.url.clone(),
+            api_key: "k".into(),
+            model: "m".into(),
+            timeout: std::time::Duration::from_secs(2),
+        },
+        registry,
+    );
+    let app = common::spawn_full(
+        TestBackend::sqlite().await,
+        zora_api::AuthConfig::with_secret(common::SECRET.to_vec()),
+        std::sync::Arc::new(planner),
+    )
+    .await;
+    let answer = app
+        .post(
+            COMMANDS,
+            &app.token(DEFAULT_TENANT_ID, Role::Founder),
+            &json!({"raw_prompt": "hmm"}),
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let command = &answer.body["data"]["command"];
+    assert_eq!(command["status"], "failed");
+    assert_eq!(
+        command["error_message"],
+        "No tasks could be created from the command"
+    );
+    assert_eq!(answer.body["data"]["tasks_created"], json!([]));
+    assert_eq!(answer.body["data"]["summary"], "Unable to plan: too vague");
+}

@@ -3,67 +3,17 @@
 //! recorded), unknown agents dropped, an invalid v1 payload dropped with its reason, more
 //! than five tasks capped, and a command that creates no task.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Json;
-use axum::routing::post;
 use serde_json::{Value, json};
 use zora_core::command::CommandStatus;
 use zora_core::{DEFAULT_TENANT_ID, Store};
 use zora_engine::planner::{ModelPlanner, ModelSettings, SYSTEM_PROMPT};
 use zora_engine::{CommandOutcome, CommandRequest, NO_TASKS, Registry, submit_command};
 use zora_testkit::TestBackend;
+use zora_testkit::provider::{Provider, Reply, provider};
 use zora_testkit::suite::climate::seed_plan;
-
-/// What the stand-in answers: the message content, or a delay, or an HTTP error.
-#[derive(Clone)]
-enum Reply {
-    Content(String),
-    Slow(Duration),
-    Error(u16),
-}
-
-struct Provider {
-    url: String,
-    requests: Arc<Mutex<Vec<Value>>>,
-}
-
-async fn provider(reply: Reply) -> Provider {
-    let requests: Arc<Mutex<Vec<Value>>> = Arc::default();
-    let seen = requests.clone();
-    let app = axum::Router::new().route(
-        "/v1/chat/completions",
-        post(move |Json(body): Json<Value>| {
-            let reply = reply.clone();
-            let seen = seen.clone();
-            async move {
-                seen.lock().expect("lock").push(body);
-                match reply {
-                    Reply::Content(content) => {
-                        (axum::http::StatusCode::OK, Json(json!({"choices": [{"message": {"role": "assistant", "content": content}}]})))
-                    }
-                    Reply::Slow(delay) => {
-                        tokio::time::sleep(delay).await;
-                        (axum::http::StatusCode::OK, Json(json!({})))
-                    }
-                    Reply::Error(code) => (
-                        axum::http::StatusCode::from_u16(code).expect("status"),
-                        Json(json!({"error": "down"})),
-                    ),
-                }
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/v1", listener.local_addr().expect("address"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Provider { url, requests }
-}
 
 async fn submit(
     store: &dyn Store,

@@ -5,6 +5,7 @@ pub mod backend;
 pub mod catalog;
 pub mod fixtures;
 pub mod pg;
+pub mod provider;
 pub mod scripted;
 pub mod sqlite;
 pub mod suite;

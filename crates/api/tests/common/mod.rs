@@ -35,6 +35,20 @@ pub async fn spawn_app(backend: TestBackend) -> App {
 }
 
 pub async fn spawn_with(backend: TestBackend, auth: AuthConfig) -> App {
+    spawn_full(
+        backend,
+        auth,
+        Arc::new(zora_engine::planner::KeywordPlanner::default()),
+    )
+    .await
+}
+
+/// The API with `planner` planning its commands.
+pub async fn spawn_full(
+    backend: TestBackend,
+    auth: AuthConfig,
+    planner: Arc<dyn zora_engine::planner::Planner>,
+) -> App {
     let store = backend.store().await;
     let state = AppState {
         store: store.clone(),
@@ -43,7 +57,7 @@ pub async fn spawn_with(backend: TestBackend, auth: AuthConfig) -> App {
         )),
         auth: auth.clone(),
         agents: Arc::new(zora_core::agent::default_agents()),
-        planner: Arc::new(zora_engine::planner::KeywordPlanner::default()),
+        planner,
         command_limit: zora_api::RateLimit::new(60, std::time::Duration::from_secs(60)),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
