@@ -210,6 +210,10 @@ pub trait StoreTx: Send {
         completions: &[Completion],
     ) -> Result<Vec<TaskId>, StoreError>;
 
+    /// Gives tasks back unrun, each only if its lease still holds: `pending`, lease
+    /// cleared, the attempt not charged (a worker shutting down with work in hand).
+    async fn release_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError>;
+
     /// Records failed attempts, each only if its lease still holds: back to `pending`
     /// with a later `run_at` when `retry_in` is set, else `failed`. Appends to `errors`.
     async fn fail_tasks(&mut self, failures: &[Failure]) -> Result<Vec<TaskId>, StoreError>;

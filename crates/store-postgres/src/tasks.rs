@@ -410,6 +410,27 @@ pub(crate) async fn lock_leased(
     Ok(task_ids(locked))
 }
 
+pub(crate) async fn release(
+    conn: &mut PgConnection,
+    leases: &[Lease],
+) -> Result<Vec<TaskId>, StoreError> {
+    let (ids, owners, attempts) = lease_arrays(leases.iter());
+    let released: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE agent_tasks t SET status = 'pending', attempts = GREATEST(t.attempts - 1, 0), \
+           started_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
+         FROM UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) \
+         WHERE t.id = l.id AND t.status = 'in_progress' AND t.lease_owner = l.owner AND t.attempts = l.attempt \
+         RETURNING t.id",
+    )
+    .bind(ids)
+    .bind(owners)
+    .bind(attempts)
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(task_ids(released))
+}
+
 pub(crate) async fn complete(
     conn: &mut PgConnection,
     completions: &[Completion],

@@ -60,6 +60,12 @@ macro_rules! delegate_store_tx {
             ) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
                 crate::tasks::complete(&mut self.tx, completions).await
             }
+            async fn release_tasks(
+                &mut self,
+                leases: &[zora_core::Lease],
+            ) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
+                crate::tasks::release(&mut self.tx, leases).await
+            }
             async fn fail_tasks(
                 &mut self,
                 failures: &[zora_core::Failure],

@@ -388,6 +388,23 @@ pub(crate) async fn lock_leased(
     task_ids(ids)
 }
 
+pub(crate) async fn release(
+    conn: &mut SqliteConnection,
+    leases: &[Lease],
+) -> Result<Vec<TaskId>, StoreError> {
+    let batch = Value::from(leases.iter().map(lease_json).collect::<Vec<_>>()).to_string();
+    let ids: Vec<String> = sqlx::query_scalar(&format!(
+        "UPDATE agent_tasks SET status = 'pending', attempts = max(attempts - 1, 0), started_at = NULL, \
+           lease_owner = NULL, lease_expires_at = NULL, updated_at = {NOW} \
+         FROM json_each(?1) AS b WHERE {LEASE_MATCH} RETURNING id"
+    ))
+    .bind(batch)
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    task_ids(ids)
+}
+
 pub(crate) async fn complete(
     conn: &mut SqliteConnection,
     completions: &[Completion],

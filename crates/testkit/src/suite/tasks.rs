@@ -832,3 +832,54 @@ pub async fn a_failed_task_is_reset_and_a_later_one_made_due(store: &dyn Store) 
         "an in_progress task is not pending"
     );
 }
+
+pub async fn released_tasks_go_back_unrun_and_uncharged(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let kind = format!("kind.{}", TaskId::new());
+    let held = task(t.a, &kind, "held");
+    insert_tasks(store, std::slice::from_ref(&held)).await;
+    let claimed = store
+        .claim_tasks(&claim_for(t.a, &[kind.as_str()], 1, "w"))
+        .await
+        .expect("claim");
+    let lease = claimed[0].lease().expect("lease");
+    let mut tx = store.begin().await.expect("begin");
+    let stale = zora_core::Lease {
+        owner: "other".into(),
+        ..lease.clone()
+    };
+    assert!(
+        tx.release_tasks(&[stale])
+            .await
+            .expect("release")
+            .is_empty(),
+        "only under its lease"
+    );
+    assert_eq!(
+        tx.release_tasks(std::slice::from_ref(&lease))
+            .await
+            .expect("release"),
+        vec![held.id]
+    );
+    tx.commit().await.expect("commit");
+    let back = store
+        .get_task(t.a, held.id)
+        .await
+        .expect("get")
+        .expect("task");
+    assert_eq!(
+        (back.status, back.attempts),
+        (TaskStatus::Pending, 0),
+        "not charged"
+    );
+    assert!(back.lease_owner.is_none() && back.started_at.is_none() && back.errors.is_empty());
+    assert_eq!(
+        store
+            .claim_tasks(&claim_for(t.a, &[kind.as_str()], 1, "w2"))
+            .await
+            .expect("claim")
+            .len(),
+        1,
+        "claimable again"
+    );
+}
