@@ -13,6 +13,7 @@ mod registry;
 mod report;
 mod request;
 mod validate;
+mod worker;
 
 pub use commands::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
 pub use executor::{Executor, ExecutorSettings, RunSummary, RunTaskError};
@@ -20,3 +21,4 @@ pub use registry::Registry;
 pub use report::{TaskOutcome, TaskReport};
 pub use request::{RequestedRun, RunRequestError, not_runnable, request_run};
 pub use validate::validate_new_task;
+pub use worker::{Worker, WorkerReport, WorkerSettings};

@@ -131,22 +131,29 @@ const CLAIM_UPDATE: &str = "UPDATE agent_tasks t SET status = 'in_progress', sta
     FROM chosen WHERE t.id = chosen.id";
 
 /// The claim statement for one tenant (`all_tenants = false`: binds owner, lease ms,
-/// tenant, types, limit) or across tenants (binds owner, lease ms, types, window, cap,
+/// tenant, types, limit) or across tenants (binds owner, lease ms, types, per-tenant cap,
 /// limit). Public so that tests and operators can `EXPLAIN` exactly what runs.
 pub fn claim_sql(all_tenants: bool) -> String {
     if all_tenants {
-        // Lock a window of candidates in claim order, then keep at most `per_tenant_cap`
-        // of each tenant; the rest are released at commit.
+        // Fair across tenants: walk the tenants that have pending work (a skip scan of the
+        // pending-only index), take at most `per_tenant_cap` of each in claim order, locked
+        // and skipping locked rows, then the best `limit` of those.
         format!(
-            "WITH candidates AS (SELECT t.id, t.tenant_id, t.priority, t.created_at FROM agent_tasks t \
-               WHERE t.status = 'pending' AND t.run_at <= now() \
+            "WITH RECURSIVE tenants AS ( \
+               (SELECT t.tenant_id FROM agent_tasks t WHERE t.status = 'pending' \
+                 ORDER BY t.tenant_id LIMIT 1) \
+               UNION ALL \
+               SELECT (SELECT t.tenant_id FROM agent_tasks t WHERE t.status = 'pending' \
+                   AND t.tenant_id > tenants.tenant_id ORDER BY t.tenant_id LIMIT 1) \
+               FROM tenants WHERE tenants.tenant_id IS NOT NULL), \
+             candidates AS (SELECT c.* FROM tenants, LATERAL ( \
+               SELECT t.id, t.priority, t.created_at FROM agent_tasks t \
+               WHERE t.tenant_id = tenants.tenant_id AND t.status = 'pending' AND t.run_at <= now() \
                  AND t.task_type = ANY($3) AND {RUNNABLE} \
-               ORDER BY {CLAIM_ORDER} LIMIT $4 FOR UPDATE OF t SKIP LOCKED), \
-             ranked AS (SELECT c.id, c.priority, c.created_at, row_number() OVER \
-               (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.created_at, c.id) AS rank \
-               FROM candidates c), \
-             chosen AS (SELECT r.id FROM ranked r WHERE r.rank <= $5 \
-               ORDER BY r.priority DESC, r.created_at, r.id LIMIT $6) \
+               ORDER BY {CLAIM_ORDER} LIMIT $4 FOR UPDATE OF t SKIP LOCKED) c \
+               WHERE tenants.tenant_id IS NOT NULL), \
+             chosen AS (SELECT c.id FROM candidates c \
+               ORDER BY c.priority DESC, c.created_at, c.id LIMIT $5) \
              {CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"
         )
     } else {
@@ -159,9 +166,6 @@ pub fn claim_sql(all_tenants: bool) -> String {
         )
     }
 }
-
-/// How many candidates a claim across tenants locks per task it may take.
-const ALL_TENANTS_WINDOW: i64 = 4;
 
 pub(crate) async fn claim(pool: &PgPool, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
     if request.limit == 0 || request.task_types.is_empty() {
@@ -185,7 +189,6 @@ pub(crate) async fn claim(pool: &PgPool, request: &ClaimRequest) -> Result<Vec<T
                 .bind(&request.owner)
                 .bind(lease_ms)
                 .bind(&request.task_types)
-                .bind(limit.saturating_mul(ALL_TENANTS_WINDOW))
                 .bind(i64::from((*per_tenant_cap).max(1)))
                 .bind(limit)
                 .fetch_all(pool)

@@ -23,7 +23,7 @@ async fn explain(db: &TestDatabase, all_tenants: bool) -> Vec<Value> {
         .bind("explain")
         .bind(30_000_i64);
     let query = if all_tenants {
-        query.bind(types).bind(400_i64).bind(25_i64).bind(100_i64)
+        query.bind(types).bind(25_i64).bind(100_i64)
     } else {
         query.bind(DEFAULT_TENANT_ID.0).bind(types).bind(100_i64)
     };

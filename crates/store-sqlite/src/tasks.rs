@@ -127,17 +127,25 @@ pub(crate) async fn list(
 }
 
 /// The claim statement for one tenant (binds owner, lease modifier, tenant, types as
-/// JSON, limit) or across tenants (owner, lease modifier, types, window, cap, limit).
+/// JSON, limit) or across tenants (owner, lease modifier, types, per-tenant cap, limit).
 fn claim_sql(all_tenants: bool) -> String {
     let chosen = if all_tenants {
+        // Fair across tenants: walk the tenants that have pending work (a skip scan of the
+        // pending-only index), take at most `per_tenant_cap` (?4) of each in claim order,
+        // then the best `limit` (?5) of those.
         format!(
-            "SELECT r.id FROM (SELECT c.id, c.priority, c.created_at, row_number() OVER \
-               (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.created_at, c.id) AS rank \
-               FROM (SELECT t.id, t.tenant_id, t.priority, t.created_at FROM agent_tasks t \
-                 WHERE t.status = 'pending' AND t.run_at <= {NOW} \
-                   AND t.task_type IN (SELECT value FROM json_each(?3)) AND {RUNNABLE} \
-                 ORDER BY {CLAIM_ORDER} LIMIT ?4) c) r \
-             WHERE r.rank <= ?5 ORDER BY r.priority DESC, r.created_at, r.id LIMIT ?6"
+            "WITH RECURSIVE tenants(tenant_id) AS ( \
+               SELECT min(tenant_id) FROM agent_tasks WHERE status = 'pending' \
+               UNION ALL \
+               SELECT (SELECT min(x.tenant_id) FROM agent_tasks x \
+                   WHERE x.status = 'pending' AND x.tenant_id > tenants.tenant_id) \
+               FROM tenants WHERE tenants.tenant_id IS NOT NULL) \
+             SELECT j.id FROM tenants JOIN agent_tasks j ON j.id IN ( \
+               SELECT t.id FROM agent_tasks t \
+               WHERE t.tenant_id = tenants.tenant_id AND t.status = 'pending' AND t.run_at <= {NOW} \
+                 AND t.task_type IN (SELECT value FROM json_each(?3)) AND {RUNNABLE} \
+               ORDER BY {CLAIM_ORDER} LIMIT ?4) \
+             ORDER BY j.priority DESC, j.created_at, j.id LIMIT ?5"
         )
     } else {
         format!(
@@ -153,9 +161,6 @@ fn claim_sql(all_tenants: bool) -> String {
          WHERE id IN ({chosen}) RETURNING {TASK_COLUMNS}"
     )
 }
-
-/// How many candidates a claim across tenants considers per task it may take.
-const ALL_TENANTS_WINDOW: i64 = 4;
 
 pub(crate) async fn claim(
     writer: &SqlitePool,
@@ -173,7 +178,6 @@ pub(crate) async fn claim(
         ClaimScope::Tenant(tenant) => query.bind(tenant.to_string()).bind(types).bind(limit),
         ClaimScope::AllTenants { per_tenant_cap } => query
             .bind(types)
-            .bind(limit.saturating_mul(ALL_TENANTS_WINDOW))
             .bind(i64::from((*per_tenant_cap).max(1)))
             .bind(limit),
     };

@@ -1,0 +1,244 @@
+//! [`Worker`]: a long-running loop that claims runnable tasks as they come and runs them,
+//! up to `concurrency` batches at once, fair across tenants; takes back expired leases
+//! on its own clock; and on shutdown stops claiming, lets in-flight batches finish up to
+//! `shutdown_timeout`, and gives back what remains (unrun, attempt not charged).
+//!
+//! It wakes on [`Worker::waker`] (the API of the same process and, later, PostgreSQL's
+//! LISTEN/NOTIFY notify it), on a finished batch, and on `poll_interval` as the safety net.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use zora_core::{ClaimRequest, ClaimScope, Lease, Store, Task, TenantId};
+
+use crate::executor::{Executor, ExecutorSettings};
+use crate::registry::Registry;
+use crate::report::TaskReport;
+
+/// How a worker runs.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// One tenant's tasks, or every tenant's (the default).
+    pub tenant: Option<TenantId>,
+    /// Only these types (among the registered ones). Defaults to every registered type.
+    pub task_types: Option<Vec<String>>,
+    /// Batches applied at once. Defaults to the machine's cores.
+    pub concurrency: usize,
+    /// Tasks per claim and per transaction. Defaults to 50.
+    pub batch_size: u32,
+    /// The most tasks of one tenant per claim across tenants. Defaults to 10.
+    pub per_tenant_cap: u32,
+    /// How often to look for work when nothing wakes the worker. Defaults to 1s.
+    pub poll_interval: Duration,
+    /// How long a claim holds a task. Defaults to 30s.
+    pub lease_duration: Duration,
+    /// How often to take back expired leases. Defaults to 5s.
+    pub rescue_interval: Duration,
+    /// How long in-flight batches may finish after a shutdown signal. Defaults to 30s.
+    pub shutdown_timeout: Duration,
+    /// Attempts a rescued task may have had before it fails for good, when it names no
+    /// `max_attempts` of its own. Defaults to 5.
+    pub default_max_attempts: i32,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            tenant: None,
+            task_types: None,
+            concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+            batch_size: 50,
+            per_tenant_cap: 10,
+            poll_interval: Duration::from_secs(1),
+            lease_duration: Duration::from_secs(30),
+            rescue_interval: Duration::from_secs(5),
+            shutdown_timeout: Duration::from_secs(30),
+            default_max_attempts: 5,
+        }
+    }
+}
+
+/// What a worker did before it stopped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkerReport {
+    pub completed: usize,
+    pub failed: usize,
+    pub rescued: usize,
+    /// Tasks given back unrun at shutdown.
+    pub released: usize,
+}
+
+/// A worker; see the module documentation.
+#[derive(Debug)]
+pub struct Worker {
+    store: Arc<dyn Store>,
+    executor: Executor,
+    settings: WorkerSettings,
+    types: Vec<String>,
+    owner: String,
+    wake: Arc<Notify>,
+}
+
+impl Worker {
+    pub fn new(store: Arc<dyn Store>, registry: Arc<Registry>, settings: WorkerSettings) -> Self {
+        let mut executor_settings = ExecutorSettings::new("worker");
+        executor_settings.lease_duration = settings.lease_duration;
+        executor_settings.batch_size = settings.batch_size;
+        let owner = executor_settings.owner.clone();
+        let types = registry
+            .kinds()
+            .into_iter()
+            .filter(|kind| {
+                settings
+                    .task_types
+                    .as_ref()
+                    .is_none_or(|only| only.contains(kind))
+            })
+            .collect();
+        Self {
+            executor: Executor::new(store.clone(), registry, executor_settings),
+            store,
+            settings,
+            types,
+            owner,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// This worker's id: the lease owner on the tasks it holds.
+    pub fn id(&self) -> &str {
+        &self.owner
+    }
+
+    /// Notifying it wakes the worker to claim now (a task was inserted or made due).
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    fn claim_request(&self) -> ClaimRequest {
+        ClaimRequest {
+            scope: match self.settings.tenant {
+                Some(tenant) => ClaimScope::Tenant(tenant),
+                None => ClaimScope::AllTenants {
+                    per_tenant_cap: self.settings.per_tenant_cap,
+                },
+            },
+            task_types: self.types.clone(),
+            limit: self.settings.batch_size,
+            owner: self.owner.clone(),
+            lease_duration: self.settings.lease_duration,
+        }
+    }
+
+    /// Runs until `shutdown` resolves, then drains and returns what it did.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> WorkerReport {
+        tokio::pin!(shutdown);
+        let mut report = WorkerReport::default();
+        let mut in_flight: JoinSet<Vec<TaskReport>> = JoinSet::new();
+        let mut held: Vec<(tokio::task::Id, Vec<Lease>)> = Vec::new();
+        let mut rescue = tokio::time::interval(self.settings.rescue_interval);
+        rescue.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut look_now = true;
+        loop {
+            // Claim while there is room and, last time, work.
+            while look_now && in_flight.len() < self.settings.concurrency.max(1) {
+                match self.store.claim_tasks(&self.claim_request()).await {
+                    Ok(claimed) if claimed.is_empty() => look_now = false,
+                    Ok(claimed) => {
+                        let leases: Vec<Lease> = claimed.iter().filter_map(Task::lease).collect();
+                        let executor = self.executor.clone();
+                        let handle =
+                            in_flight.spawn(async move { executor.execute(claimed).await });
+                        held.push((handle.id(), leases));
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "claim failed; retrying at the next poll");
+                        look_now = false;
+                    }
+                }
+            }
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = self.wake.notified() => look_now = true,
+                () = tokio::time::sleep(self.settings.poll_interval) => look_now = true,
+                _ = rescue.tick() => {
+                    match self.store.rescue_expired_leases_all_tenants(self.settings.default_max_attempts, 100).await {
+                        Ok(rescued) if !rescued.is_empty() => {
+                            tracing::info!(count = rescued.len(), "took back tasks whose lease expired");
+                            report.rescued += rescued.len();
+                            look_now = true;
+                        }
+                        Ok(_) => {}
+                        Err(err) => tracing::warn!(error = %err, "rescue failed"),
+                    }
+                }
+                Some(done) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
+                    Self::count(&mut report, &mut held, done);
+                    look_now = true;
+                }
+            }
+        }
+        // Shutdown: no more claims; let in-flight batches finish, then give back the rest.
+        tracing::info!(
+            in_flight = in_flight.len(),
+            "stopping: finishing in-flight tasks"
+        );
+        let deadline = tokio::time::sleep(self.settings.shutdown_timeout);
+        tokio::pin!(deadline);
+        while !in_flight.is_empty() {
+            tokio::select! {
+                () = &mut deadline => break,
+                Some(done) = in_flight.join_next_with_id() => Self::count(&mut report, &mut held, done),
+            }
+        }
+        in_flight.abort_all();
+        while in_flight.join_next().await.is_some() {}
+        let leases: Vec<Lease> = held.into_iter().flat_map(|(_, leases)| leases).collect();
+        if !leases.is_empty() {
+            report.released = self.release(&leases).await;
+        }
+        report
+    }
+
+    fn count(
+        report: &mut WorkerReport,
+        held: &mut Vec<(tokio::task::Id, Vec<Lease>)>,
+        done: Result<(tokio::task::Id, Vec<TaskReport>), tokio::task::JoinError>,
+    ) {
+        let id = match &done {
+            Ok((id, _)) => *id,
+            Err(err) => err.id(),
+        };
+        held.retain(|(batch, _)| *batch != id);
+        if let Ok((_, reports)) = done {
+            for task in reports {
+                match task.outcome {
+                    crate::TaskOutcome::Completed => report.completed += 1,
+                    crate::TaskOutcome::Failed | crate::TaskOutcome::Retrying => report.failed += 1,
+                    crate::TaskOutcome::Skipped => {}
+                }
+            }
+        }
+    }
+
+    /// Gives back tasks still held, unrun: those whose batch did not finish in time.
+    async fn release(&self, leases: &[Lease]) -> usize {
+        let released = async {
+            let mut tx = self.store.begin().await?;
+            let ids = tx.release_tasks(leases).await?;
+            tx.commit().await?;
+            Ok::<_, zora_core::StoreError>(ids.len())
+        }
+        .await;
+        match released {
+            Ok(n) => n,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not give tasks back; their leases will expire");
+                0
+            }
+        }
+    }
+}
