@@ -68,6 +68,10 @@ pub enum Command {
     Commands(CommandsCommand),
     /// Apply the database migrations (safe on a live ZORA CORE database, and twice).
     Migrate(MigrateArgs),
+    /// Run tasks as they arrive, for every tenant (or `--tenant-id`'s), until SIGINT or
+    /// SIGTERM. Its first stdout line is `worker ID ready`, with the tenants it serves. Any
+    /// number of workers may run against one PostgreSQL database; none runs a task twice.
+    Worker(WorkerArgs),
     /// Serve the HTTP API ZORA CORE's clients call. Its first stdout line is
     /// `listening on http://ADDR`. Needs `ZORA_JWT_SECRET` (or `--dev`); allows the origins
     /// in `ZORA_CORS_ORIGINS` (comma-separated). Stops gracefully on SIGINT or SIGTERM.
@@ -220,7 +224,41 @@ pub struct TasksListArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Batches applied at once. Defaults to the machine's cores.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Only tasks of this type (repeatable). Defaults to every supported type.
+    #[arg(long = "task-type")]
+    pub task_types: Vec<String>,
+    /// Tasks per claim and per transaction (at most 64). Defaults to 50.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub batch_size: u32,
+    /// How often to look for work when nothing wakes the worker. Defaults to 1s.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub poll_interval: Duration,
+    /// How long a claim holds a task before another worker may take it back. Defaults to 30s.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub lease_duration: Duration,
+    /// How often to take back tasks whose lease expired. Defaults to 5s.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub rescue_interval: Duration,
+    /// How long in-flight tasks may finish after SIGINT/SIGTERM; the rest are given back
+    /// unrun and uncharged. Defaults to 30s.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub shutdown_timeout: Duration,
+    /// The most tasks of one tenant per claim, so a busy tenant cannot starve the others.
+    /// Defaults to 10.
+    #[arg(long, default_value_t = 10)]
+    pub per_tenant_cap: u32,
+}
+
+#[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Workers run inside the server process. Defaults to 1 on SQLite (other processes can
+    /// only poll it), 0 on PostgreSQL (run `zora worker` processes).
+    #[arg(long)]
+    pub workers: Option<usize>,
     /// The address to listen on; port 0 picks a free port. Defaults to 127.0.0.1:8787.
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub bind: std::net::SocketAddr,

@@ -11,6 +11,7 @@ mod exit;
 mod open;
 mod output;
 mod progress;
+mod signals;
 mod wiring;
 
 fn main() -> ExitCode {

@@ -118,6 +118,13 @@ impl Worker {
         self.wake.clone()
     }
 
+    /// Shares `wake` with other workers of the process: one notification wakes them all
+    /// (`notify_waiters`).
+    pub fn with_waker(mut self, wake: Arc<Notify>) -> Self {
+        self.wake = wake;
+        self
+    }
+
     fn claim_request(&self) -> ClaimRequest {
         ClaimRequest {
             scope: match self.settings.tenant {

@@ -272,7 +272,10 @@ pub async fn create(
             }
         }
         Err(err) => Err(err),
-        Ok(stored) => Ok((StatusCode::CREATED, Json(json!({"data": stored})))),
+        Ok(stored) => {
+            state.wake.notify_waiters();
+            Ok((StatusCode::CREATED, Json(json!({"data": stored}))))
+        }
     }
 }
 

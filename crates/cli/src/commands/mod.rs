@@ -14,6 +14,7 @@ mod serve;
 mod status;
 mod task_types;
 mod tasks;
+mod worker;
 
 /// Runs the parsed command line and returns the exit code.
 pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
@@ -58,6 +59,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             console::submit(&target()?, tenant()?, prompt, agents, json).await
         }
         Command::Demo => demo::run(&target()?, tenant()?, json).await,
+        Command::Worker(args) => {
+            let tenant = cli.global.tenant_id.is_some().then(tenant).transpose()?;
+            worker::run(&target()?, tenant, args).await
+        }
         Command::Serve(args) => serve::run(&target()?, tenant()?, args).await,
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use zora_api::{AppState, AuthConfig, Claims, RateLimit, Role};
 use zora_core::{TenantId, UserId};
+use zora_engine::{Worker, WorkerSettings};
 
 use crate::cli::ServeArgs;
 use crate::config::{DatabaseTarget, agents};
@@ -38,7 +39,27 @@ pub async fn run(
         auth: auth.clone(),
         agents: Arc::new(agents()),
         command_limit: RateLimit::new(60, std::time::Duration::from_secs(60)),
+        wake: Arc::default(),
     };
+    // Workers in this process: the default on SQLite, where other processes can only poll.
+    let workers = args.workers.unwrap_or(match target {
+        DatabaseTarget::Sqlite(_) => 1,
+        DatabaseTarget::Postgres(_) => 0,
+    });
+    let (stop_workers, stopped) = tokio::sync::watch::channel(false);
+    let mut running = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        let worker = Worker::new(
+            state.store.clone(),
+            state.registry.clone(),
+            WorkerSettings::default(),
+        )
+        .with_waker(state.wake.clone());
+        let mut stopped = stopped.clone();
+        running.spawn(worker.run(async move {
+            let _ = stopped.changed().await;
+        }));
+    }
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .map_err(|e| CliError::Config(format!("cannot listen on {}: {e}", args.bind)))?;
@@ -58,36 +79,15 @@ pub async fn run(
     }
     let app = zora_api::router(state, &args.cors_origins);
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(crate::signals::shutdown_signal())
         .await
         .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))?;
+    let _ = stop_workers.send(true);
+    while running.join_next().await.is_some() {}
     Ok(ExitCode::SUCCESS)
 }
 
 /// A random hex text (the secret of a development run).
 fn uuid_text() -> String {
     zora_core::TaskId::new().to_string().replace('-', "")
-}
-
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
 }

@@ -1,0 +1,47 @@
+//! `zora worker`: the engine's background worker, until SIGINT or SIGTERM.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use zora_core::TenantId;
+use zora_engine::{Worker, WorkerSettings};
+
+use crate::cli::WorkerArgs;
+use crate::config::DatabaseTarget;
+use crate::exit::CliError;
+use crate::open::open_store;
+use crate::wiring::registry;
+
+/// The worker settings a command line gives.
+pub fn settings(args: &WorkerArgs, tenant: Option<TenantId>) -> WorkerSettings {
+    let defaults = WorkerSettings::default();
+    WorkerSettings {
+        tenant,
+        task_types: (!args.task_types.is_empty()).then(|| args.task_types.clone()),
+        concurrency: args.concurrency.unwrap_or(defaults.concurrency).max(1),
+        batch_size: args.batch_size,
+        per_tenant_cap: args.per_tenant_cap.max(1),
+        poll_interval: args.poll_interval,
+        lease_duration: args.lease_duration,
+        rescue_interval: args.rescue_interval,
+        shutdown_timeout: args.shutdown_timeout,
+        ..defaults
+    }
+}
+
+pub async fn run(
+    target: &DatabaseTarget,
+    tenant: Option<TenantId>,
+    args: &WorkerArgs,
+) -> Result<ExitCode, CliError> {
+    let store = open_store(target).await?;
+    let worker = Worker::new(store, Arc::new(registry()), settings(args, tenant));
+    let serving = match tenant {
+        Some(tenant) => format!("serving tenant {tenant}"),
+        None => "serving all tenants".to_owned(),
+    };
+    crate::out!("worker {} ready, {serving}", worker.id());
+    let report = worker.run(crate::signals::shutdown_signal()).await;
+    tracing::info!(?report, "worker stopped");
+    Ok(ExitCode::SUCCESS)
+}

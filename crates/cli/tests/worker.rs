@@ -1,0 +1,161 @@
+//! `zora worker` and `zora serve`'s in-process workers as processes: the ready line, tasks
+//! run as they come, a clean stop on SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::json;
+use zora_core::{DEFAULT_TENANT_ID, NewTask, Store, TaskStatus};
+use zora_testkit::TestBackend;
+use zora_testkit::suite::climate::seed_plan;
+
+use common::zora_on;
+
+zora_testkit::both_stores!(a_worker_process_runs_tasks_until_sigterm);
+
+async fn a_worker_process_runs_tasks_until_sigterm(backend: TestBackend) {
+    let store = backend.store().await;
+    let (profile, _, _) = seed_plan(store.as_ref(), DEFAULT_TENANT_ID).await;
+    let mut child = zora_on(
+        &backend.url(),
+        &["worker", "--poll-interval", "100ms", "--concurrency", "2"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn zora worker");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("ready line");
+    assert!(
+        first.starts_with("worker ") && first.trim_end().ends_with("ready, serving all tenants"),
+        "{first}"
+    );
+
+    let mut tx = store.begin().await.expect("begin");
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let task = NewTask::new(
+            DEFAULT_TENANT_ID,
+            "ORACLE",
+            "climate.create_single_mission",
+            format!("m{i}"),
+            json!({"profile_id": profile, "title": format!("mission {i}")}),
+        );
+        ids.push(tx.insert_task(&task).await.expect("insert").id);
+    }
+    tx.commit().await.expect("commit");
+    wait_all_completed(store.as_ref(), &ids).await;
+
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert_eq!(child.wait().expect("wait").code(), Some(0), "a clean stop");
+}
+
+async fn wait_all_completed(store: &dyn Store, ids: &[zora_core::TaskId]) {
+    for _ in 0..400 {
+        let mut done = 0;
+        for id in ids {
+            if store
+                .get_task(DEFAULT_TENANT_ID, *id)
+                .await
+                .expect("get")
+                .expect("task")
+                .status
+                == TaskStatus::Completed
+            {
+                done += 1;
+            }
+        }
+        if done == ids.len() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the worker did not complete every task");
+}
+
+#[tokio::test]
+async fn serve_runs_a_worker_in_process_on_sqlite() {
+    let files = zora_testkit::TestSqlite::new();
+    let mut child = zora_on(&files.url(), &["serve", "--dev", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn zora serve");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut lines = Vec::new();
+    for _ in 0..3 {
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("line");
+        lines.push(line.trim_end().to_owned());
+    }
+    let address = lines[0]
+        .strip_prefix("listening on ")
+        .expect("address")
+        .to_owned();
+    let token = lines[2].clone();
+    let client = reqwest::Client::new();
+    let created = client
+        .post(format!("{address}/api/agents/tasks"))
+        .bearer_auth(&token)
+        .json(&json!({"agent_id": "SAM", "task_type": "zora_shop.update_product_climate_meta", "title": "bad",
+                      "payload": {"product_id": "00000000-0000-0000-0000-0000000000aa"}}))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(created.status(), 400, "checked at create time");
+    let created: serde_json::Value = client
+        .post(format!("{address}/api/agents/tasks"))
+        .bearer_auth(&token)
+        .json(&json!({"agent_id": "SAM", "task_type": "climate.create_single_mission", "title": "fails when run",
+                      "payload": {"title": "x", "profile_id": "00000000-0000-0000-0000-0000000000ab"}}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(created["error"], "VALIDATION_ERROR");
+    let store = files.store().await;
+    let mut tx = store.begin().await.expect("begin");
+    let task = tx
+        .insert_task(&NewTask::new(
+            DEFAULT_TENANT_ID,
+            "SAM",
+            "climate.create_single_mission",
+            "no profile",
+            json!({}),
+        ))
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+    let mut ran = false;
+    for _ in 0..200 {
+        let status = store
+            .get_task(DEFAULT_TENANT_ID, task.id)
+            .await
+            .expect("get")
+            .expect("task")
+            .status;
+        if status == TaskStatus::Failed {
+            ran = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert_eq!(child.wait().expect("wait").code(), Some(0), "a clean stop");
+    assert!(ran, "the in-process worker ran the task");
+}
