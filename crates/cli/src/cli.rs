@@ -32,7 +32,8 @@ pub struct GlobalArgs {
     pub database_url: Option<String>,
 
     /// Tenant to act for, a UUID. Defaults to ZORA CORE's default tenant,
-    /// 00000000-0000-0000-0000-000000000001.
+    /// 00000000-0000-0000-0000-000000000001; `worker` serves every tenant unless it is
+    /// given.
     #[arg(long, global = true, env = "ZORA_TENANT_ID")]
     pub tenant_id: Option<String>,
 

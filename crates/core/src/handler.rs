@@ -140,7 +140,7 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// 5 attempts, 2s, 4s, 8s, 16s apart (capped at 10 minutes).
+    /// 5 attempts, at most 2s, 4s, 8s, 16s apart (capped at 10 minutes).
     fn default() -> Self {
         Self {
             max_attempts: 5,
@@ -152,8 +152,21 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// The delay before the next attempt after `attempt` failed, or `None` when the task
-    /// has used all of `max_attempts` (the task's own, else the policy's).
+    /// has used all of `max_attempts` (the task's own, else the policy's): the capped
+    /// exponential delay less a random part of up to half of it ("equal jitter"), so
+    /// that tasks that failed together do not all come back at the same instant.
     pub fn next_delay(&self, attempt: i32, max_attempts: Option<i32>) -> Option<Duration> {
+        self.jittered_delay(attempt, max_attempts, fastrand::f64())
+    }
+
+    /// [`RetryPolicy::next_delay`] with the random draw given: `0.0` keeps the whole
+    /// delay, `1.0` takes half of it off.
+    pub fn jittered_delay(
+        &self,
+        attempt: i32,
+        max_attempts: Option<i32>,
+        draw: f64,
+    ) -> Option<Duration> {
         let max = max_attempts.unwrap_or(self.max_attempts);
         if attempt >= max {
             return None;
@@ -161,11 +174,11 @@ impl RetryPolicy {
         let exponent = u32::try_from(attempt.saturating_sub(1))
             .unwrap_or(0)
             .min(30);
-        Some(
-            self.base_delay
-                .saturating_mul(1 << exponent)
-                .min(self.max_delay),
-        )
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1 << exponent)
+            .min(self.max_delay);
+        Some(ceiling.mul_f64(1.0 - draw.clamp(0.0, 1.0) / 2.0))
     }
 }
 
@@ -384,8 +397,14 @@ mod tests {
     #[test]
     fn retries_back_off_and_stop_at_the_limit() {
         let policy = RetryPolicy::default();
-        assert_eq!(policy.next_delay(1, None), Some(Duration::from_secs(2)));
-        assert_eq!(policy.next_delay(3, None), Some(Duration::from_secs(8)));
+        assert_eq!(
+            policy.jittered_delay(1, None, 0.0),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            policy.jittered_delay(3, None, 0.0),
+            Some(Duration::from_secs(8))
+        );
         assert_eq!(policy.next_delay(5, None), None);
         assert_eq!(
             policy.next_delay(1, Some(1)),
@@ -397,10 +416,30 @@ mod tests {
             ..policy
         };
         assert_eq!(
-            long.next_delay(60, None),
+            long.jittered_delay(60, None, 0.0),
             Some(Duration::from_secs(600)),
             "capped"
         );
+    }
+
+    #[test]
+    fn jitter_takes_off_at_most_half_and_spreads_retries() {
+        let policy = RetryPolicy::default();
+        assert_eq!(
+            policy.jittered_delay(3, None, 1.0),
+            Some(Duration::from_secs(4)),
+            "half of 8s at the most"
+        );
+        let delays: std::collections::BTreeSet<Duration> = (0..50)
+            .map(|_| policy.next_delay(3, None).expect("retried"))
+            .collect();
+        assert!(
+            delays
+                .iter()
+                .all(|d| (Duration::from_secs(4)..=Duration::from_secs(8)).contains(d)),
+            "{delays:?}"
+        );
+        assert!(delays.len() > 1, "fifty retries do not share one instant");
     }
 
     #[test]
