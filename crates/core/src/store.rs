@@ -106,6 +106,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> Result<Vec<Task>, StoreError>;
 
+    /// The heartbeat of a long run: moves the expiry of each lease still held (same
+    /// owner and attempt, still `in_progress`) to `lease_duration` from now on the
+    /// database clock. Returns the ids extended; a task missing from them was taken over.
+    async fn extend_leases(
+        &self,
+        leases: &[Lease],
+        lease_duration: std::time::Duration,
+    ) -> Result<Vec<TaskId>, StoreError>;
+
     /// Counts of `tenant`'s tasks per status and type.
     async fn queue_stats(&self, tenant: TenantId) -> Result<QueueStats, StoreError>;
 

@@ -413,6 +413,29 @@ pub(crate) async fn lock_leased(
     Ok(task_ids(locked))
 }
 
+/// Moves the expiry of the leases still held to `lease_duration` from now (a heartbeat).
+pub(crate) async fn extend_leases(
+    pool: &PgPool,
+    leases: &[Lease],
+    lease_duration: std::time::Duration,
+) -> Result<Vec<TaskId>, StoreError> {
+    let (ids, owners, attempts) = lease_arrays(leases.iter());
+    let extended: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE agent_tasks t SET lease_expires_at = now() + $4 * interval '1 millisecond' \
+         FROM UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) \
+         WHERE t.id = l.id AND t.status = 'in_progress' AND t.lease_owner = l.owner AND t.attempts = l.attempt \
+         RETURNING t.id",
+    )
+    .bind(ids)
+    .bind(owners)
+    .bind(attempts)
+    .bind(millis(lease_duration))
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    Ok(task_ids(extended))
+}
+
 pub(crate) async fn release(
     conn: &mut PgConnection,
     leases: &[Lease],

@@ -252,6 +252,9 @@ macro_rules! delegate_store {
             async fn rescue_expired_leases_all_tenants(&self, default_max_attempts: i32, limit: u32) -> Result<Vec<zora_core::Task>, zora_core::StoreError> {
                 crate::tasks::rescue_expired(self.writer(), default_max_attempts, limit).await
             }
+            async fn extend_leases(&self, leases: &[zora_core::Lease], lease_duration: std::time::Duration) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
+                crate::tasks::extend_leases(self.writer(), leases, lease_duration).await
+            }
             async fn queue_stats(&self, tenant: zora_core::TenantId) -> Result<zora_core::stats::QueueStats, zora_core::StoreError> {
                 crate::tasks::stats(self.readers(), tenant).await
             }

@@ -392,6 +392,25 @@ pub(crate) async fn lock_leased(
     task_ids(ids)
 }
 
+/// Moves the expiry of the leases still held to `lease_duration` from now (a heartbeat).
+pub(crate) async fn extend_leases(
+    writer: &SqlitePool,
+    leases: &[Lease],
+    lease_duration: std::time::Duration,
+) -> Result<Vec<TaskId>, StoreError> {
+    let batch = Value::from(leases.iter().map(lease_json).collect::<Vec<_>>()).to_string();
+    let ids: Vec<String> = sqlx::query_scalar(&format!(
+        "UPDATE agent_tasks SET lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2), updated_at = {NOW} \
+         FROM json_each(?1) AS b WHERE {LEASE_MATCH} RETURNING id"
+    ))
+    .bind(batch)
+    .bind(seconds_modifier(lease_duration))
+    .fetch_all(writer)
+    .await
+    .map_err(store_error)?;
+    task_ids(ids)
+}
+
 pub(crate) async fn release(
     conn: &mut SqliteConnection,
     leases: &[Lease],

@@ -31,6 +31,7 @@ macro_rules! store_suite {
             tasks::outcomes_are_conditional_on_the_lease,
             tasks::failures_retry_later_or_fail_for_good,
             tasks::rescue_takes_back_expired_leases_only,
+            tasks::heartbeats_extend_held_leases_only,
             tasks::queue_stats_count_per_status_and_type,
             tasks::savepoints_and_rollback_discard_writes,
             tasks::idempotency_key_is_unique_per_tenant,

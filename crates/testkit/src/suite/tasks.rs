@@ -5,8 +5,8 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::json;
 use zora_core::{
-    ClaimScope, Completion, Failure, FailureKind, NewTask, Page, Store, StoreError, TaskFilter,
-    TaskId, TaskStatus,
+    ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Page, Store, StoreError,
+    TaskFilter, TaskId, TaskStatus,
 };
 
 use super::{claim_for, insert_tasks, sample_payload, task, two_tenants};
@@ -881,5 +881,52 @@ pub async fn released_tasks_go_back_unrun_and_uncharged(store: &dyn Store) {
             .len(),
         1,
         "claimable again"
+    );
+}
+
+pub async fn heartbeats_extend_held_leases_only(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let kind = format!("kind.{}", TaskId::new());
+    let held = task(t.a, &kind, "held");
+    let lapsed = task(t.a, &kind, "lapsed");
+    insert_tasks(store, &[held.clone(), lapsed.clone()]).await;
+    let mut short = claim_for(t.a, &[kind.as_str()], 10, "slow-worker");
+    short.lease_duration = Duration::ZERO;
+    let claimed = store.claim_tasks(&short).await.expect("claim");
+    let leases: Vec<Lease> = claimed.iter().map(|t| t.lease().expect("lease")).collect();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    let extended = store
+        .extend_leases(&leases, Duration::from_secs(600))
+        .await
+        .expect("extend");
+    assert_eq!(extended.len(), 2, "both leases are still held");
+    assert!(
+        store
+            .rescue_expired_leases_all_tenants(3, 100)
+            .await
+            .expect("rescue")
+            .is_empty(),
+        "an extended lease is not expired"
+    );
+    let stored = store
+        .get_task(t.a, held.id)
+        .await
+        .expect("get")
+        .expect("found");
+    let minutes_left = stored.lease_expires_at.expect("lease") - stored.started_at.expect("start");
+    assert!(minutes_left.num_minutes() >= 9, "{minutes_left}");
+
+    let taken_over = Lease {
+        owner: "another-worker".into(),
+        ..leases[0].clone()
+    };
+    assert!(
+        store
+            .extend_leases(&[taken_over], Duration::from_secs(600))
+            .await
+            .expect("extend")
+            .is_empty(),
+        "a lease someone else holds is not extended"
     );
 }
