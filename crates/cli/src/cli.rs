@@ -241,6 +241,10 @@ pub struct WorkerArgs {
     /// How long a claim holds a task before another worker may take it back. Defaults to 30s.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub lease_duration: Duration,
+    /// How often a task's lease is extended while it runs `prepare`, outside the
+    /// database transaction. Defaults to a third of --lease-duration (10s).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub heartbeat_interval: Option<Duration>,
     /// How often to take back tasks whose lease expired. Defaults to 5s.
     #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
     pub rescue_interval: Duration,

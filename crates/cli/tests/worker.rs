@@ -12,7 +12,7 @@ use zora_core::{DEFAULT_TENANT_ID, NewTask, Store, TaskStatus};
 use zora_testkit::TestBackend;
 use zora_testkit::suite::climate::seed_plan;
 
-use common::zora_on;
+use common::{assert_one_line_error, run, zora_on};
 
 zora_testkit::both_stores!(a_worker_process_runs_tasks_until_sigterm);
 
@@ -57,6 +57,30 @@ async fn a_worker_process_runs_tasks_until_sigterm(backend: TestBackend) {
         .status()
         .expect("kill");
     assert_eq!(child.wait().expect("wait").code(), Some(0), "a clean stop");
+}
+
+#[test]
+fn a_heartbeat_as_long_as_the_lease_is_refused() {
+    let files = zora_testkit::TestSqlite::new();
+    let output = run(&mut zora_on(
+        &files.url(),
+        &[
+            "worker",
+            "--lease-duration",
+            "10s",
+            "--heartbeat-interval",
+            "10s",
+        ],
+    ));
+    assert_one_line_error(
+        &output,
+        2,
+        "--heartbeat-interval (10s) must be shorter than --lease-duration (10s)",
+    );
+    assert!(
+        !files.path().exists(),
+        "refused before the database is opened"
+    );
 }
 
 async fn wait_all_completed(store: &dyn Store, ids: &[zora_core::TaskId]) {

@@ -11,6 +11,7 @@ use zora_core::{
 };
 
 use crate::apply::{BatchError, Ready, apply_batch, failure, report};
+use crate::heartbeat::Heartbeat;
 use crate::registry::Registry;
 use crate::report::{TaskOutcome, TaskReport};
 
@@ -21,6 +22,9 @@ pub struct ExecutorSettings {
     pub owner: String,
     /// How long a claim lasts before the rescuer may take the task back. Defaults to 60s.
     pub lease_duration: Duration,
+    /// How often the leases of tasks in `prepare` are extended; `None` for a third of
+    /// `lease_duration`.
+    pub heartbeat_interval: Option<Duration>,
     /// Tasks applied in one transaction. Defaults to 50, under PostgreSQL's 64 cached
     /// subtransactions (one savepoint per task).
     pub batch_size: u32,
@@ -37,8 +41,14 @@ impl ExecutorSettings {
                 &token[token.len() - 8..]
             ),
             lease_duration: Duration::from_secs(60),
+            heartbeat_interval: None,
             batch_size: 50,
         }
+    }
+
+    /// The heartbeat interval in force: the one set, else a third of the lease.
+    pub fn heartbeat_interval(&self) -> Duration {
+        self.heartbeat_interval.unwrap_or(self.lease_duration / 3)
     }
 }
 
@@ -205,13 +215,28 @@ impl Executor {
         let mut tasks = claimed.into_iter().peekable();
         while tasks.peek().is_some() {
             let size = usize::try_from(self.settings.batch_size.max(1)).unwrap_or(1);
-            let mut batch = Vec::with_capacity(size);
-            for task in tasks.by_ref().take(size) {
-                batch.push(Ready::prepare(task, &self.registry).await);
-            }
+            let claimed: Vec<Task> = tasks.by_ref().take(size).collect();
+            let batch = self.prepare(claimed).await;
             reports.extend(self.execute_batch(&batch).await);
         }
         reports
+    }
+
+    /// Runs each task's `prepare` under a heartbeat that keeps the batch's leases alive.
+    async fn prepare(&self, claimed: Vec<Task>) -> Vec<Ready> {
+        let leases = claimed.iter().filter_map(Task::lease).collect();
+        let heartbeat = Heartbeat::start(
+            Arc::clone(&self.store),
+            leases,
+            self.settings.lease_duration,
+            self.settings.heartbeat_interval(),
+        );
+        let mut batch = Vec::with_capacity(claimed.len());
+        for task in claimed {
+            batch.push(Ready::prepare(task, &self.registry).await);
+        }
+        heartbeat.stop().await;
+        batch
     }
 
     #[tracing::instrument(skip_all, fields(tasks = batch.len()))]

@@ -8,6 +8,7 @@ mod apply;
 mod catalog;
 mod commands;
 mod executor;
+mod heartbeat;
 pub mod planner;
 mod registry;
 mod report;

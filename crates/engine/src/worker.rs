@@ -35,6 +35,9 @@ pub struct WorkerSettings {
     pub poll_interval: Duration,
     /// How long a claim holds a task. Defaults to 30s.
     pub lease_duration: Duration,
+    /// How often the leases of tasks in `prepare` are extended. Defaults to a third of
+    /// `lease_duration`.
+    pub heartbeat_interval: Option<Duration>,
     /// How often to take back expired leases. Defaults to 5s.
     pub rescue_interval: Duration,
     /// How long in-flight batches may finish after a shutdown signal. Defaults to 30s.
@@ -54,6 +57,7 @@ impl Default for WorkerSettings {
             per_tenant_cap: 10,
             poll_interval: Duration::from_secs(1),
             lease_duration: Duration::from_secs(30),
+            heartbeat_interval: None,
             rescue_interval: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(30),
             default_max_attempts: 5,
@@ -86,6 +90,7 @@ impl Worker {
     pub fn new(store: Arc<dyn Store>, registry: Arc<Registry>, settings: WorkerSettings) -> Self {
         let mut executor_settings = ExecutorSettings::new("worker");
         executor_settings.lease_duration = settings.lease_duration;
+        executor_settings.heartbeat_interval = settings.heartbeat_interval;
         executor_settings.batch_size = settings.batch_size;
         let owner = executor_settings.owner.clone();
         let types = registry

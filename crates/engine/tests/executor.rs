@@ -3,10 +3,13 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use chrono::Utc;
 use serde_json::json;
 use zora_core::{NewTask, Store, TaskStatus};
-use zora_engine::{RunTaskError, TaskOutcome};
+use zora_engine::{Executor, ExecutorSettings, RunTaskError, TaskOutcome};
 use zora_testkit::TestBackend;
 use zora_testkit::suite::two_tenants;
 
@@ -21,6 +24,7 @@ zora_testkit::both_stores!(
     a_timeout_fails_its_task_and_its_neighbours_complete,
     a_failure_rolls_back_only_its_own_writes,
     run_task_refuses_what_it_must_not_run,
+    a_long_prepare_keeps_its_lease_with_heartbeats,
 );
 
 const SCRIPTED: &str = zora_testkit::scripted::KIND;
@@ -337,4 +341,56 @@ async fn run_task_refuses_what_it_must_not_run(backend: TestBackend) {
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
+}
+
+async fn a_long_prepare_keeps_its_lease_with_heartbeats(backend: TestBackend) {
+    let store = backend.store().await;
+    let t = two_tenants(store.as_ref()).await;
+    let mut settings = ExecutorSettings::new("test");
+    settings.lease_duration = Duration::from_millis(600);
+    settings.heartbeat_interval = Some(Duration::from_millis(100));
+    let executor = Executor::new(
+        store.clone(),
+        Arc::new(zora_testkit::scripted::registry_with_scripted(
+            Duration::from_secs(10),
+        )),
+        settings,
+    );
+    let slow = enqueue(
+        store.as_ref(),
+        t.a,
+        SCRIPTED,
+        json!({"action": "hang", "at": "prepare", "ms": 2000}),
+    )
+    .await;
+    let rescuer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut rescued = 0;
+            for _ in 0..40 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                rescued += store
+                    .rescue_expired_leases_all_tenants(5, 100)
+                    .await
+                    .expect("rescue")
+                    .len();
+            }
+            rescued
+        })
+    };
+    let summary = executor
+        .run_pending(t.a, 10, None, &|_| {})
+        .await
+        .expect("run");
+    assert_eq!(
+        rescuer.await.expect("rescuer"),
+        0,
+        "a lease kept alive by heartbeats is never taken back, over three lease lengths"
+    );
+    assert_eq!(summary.completed, 1, "{summary:?}");
+    let done = task(store.as_ref(), t.a, slow).await;
+    assert_eq!(
+        (done.status, done.attempts, done.errors.len()),
+        (TaskStatus::Completed, 1, 0)
+    );
 }

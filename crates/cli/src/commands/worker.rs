@@ -23,6 +23,7 @@ pub fn settings(args: &WorkerArgs, tenant: Option<TenantId>) -> WorkerSettings {
         per_tenant_cap: args.per_tenant_cap.max(1),
         poll_interval: args.poll_interval,
         lease_duration: args.lease_duration,
+        heartbeat_interval: args.heartbeat_interval,
         rescue_interval: args.rescue_interval,
         shutdown_timeout: args.shutdown_timeout,
         ..defaults
@@ -34,6 +35,16 @@ pub async fn run(
     tenant: Option<TenantId>,
     args: &WorkerArgs,
 ) -> Result<ExitCode, CliError> {
+    if let Some(beat) = args.heartbeat_interval
+        && beat >= args.lease_duration
+    {
+        return Err(CliError::Config(format!(
+            "--heartbeat-interval ({}) must be shorter than --lease-duration ({}): a lease \
+             would lapse between beats",
+            humantime::format_duration(beat),
+            humantime::format_duration(args.lease_duration)
+        )));
+    }
     let store = open_store(target).await?;
     let worker = Worker::new(store, Arc::new(registry()), settings(args, tenant));
     let serving = match tenant {
