@@ -171,9 +171,25 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<ProductClimateMeta>, StoreError>;
 }
 
+/// Limits on one transaction, so that a slow statement or a stalled worker cannot hold
+/// its row locks past its lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxLimits {
+    /// The longest one statement may run, lock waits included.
+    pub statement: std::time::Duration,
+    /// The longest the transaction may sit idle between statements (a frozen or cut-off
+    /// worker); the server then ends the session, and its locks with it.
+    pub idle: std::time::Duration,
+}
+
 /// One open transaction. Writes are visible to others only after [`StoreTx::commit`].
 #[async_trait]
 pub trait StoreTx: Send {
+    /// Bounds the rest of this transaction (PostgreSQL: `SET LOCAL statement_timeout`,
+    /// `lock_timeout`, `idle_in_transaction_session_timeout`); a statement over a limit
+    /// fails with [`StoreError::Transient`]. SQLite has no such limits: its one writer
+    /// waits at most its busy timeout, and nothing else holds locks.
+    async fn limit(&mut self, limits: TxLimits) -> Result<(), StoreError>;
     /// Commits every write made through this handle.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
     /// Discards every write made through this handle.

@@ -16,6 +16,7 @@ use zora_core::handler::{DynHandler, Erased, Outcome, TaskError};
 use zora_core::journal::NewJournalEntry;
 use zora_core::{
     Completion, Failure, FailureKind, Store, StoreError, StoreTx, Task, TaskId, TaskStatus,
+    TxLimits,
 };
 
 use crate::registry::Registry;
@@ -101,8 +102,10 @@ pub(crate) async fn apply_batch(
     store: &dyn Store,
     registry: &Registry,
     batch: &[&Ready],
+    limits: TxLimits,
 ) -> Result<Vec<TaskReport>, BatchError> {
     let mut tx = store.begin().await?;
+    tx.limit(limits).await?;
     let leases: Vec<_> = batch.iter().filter_map(|r| r.task.lease()).collect();
     let held: HashSet<TaskId> = tx.lock_leased_tasks(&leases).await?.into_iter().collect();
     let contexts = load_contexts(tx.as_mut(), batch, &held).await?;

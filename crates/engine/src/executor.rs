@@ -8,6 +8,7 @@ use serde::Serialize;
 use thiserror::Error;
 use zora_core::{
     ClaimById, ClaimRequest, ClaimScope, Store, StoreError, Task, TaskId, TaskStatus, TenantId,
+    TxLimits,
 };
 
 use crate::apply::{BatchError, Ready, apply_batch, failure, report};
@@ -43,6 +44,16 @@ impl ExecutorSettings {
             lease_duration: Duration::from_secs(60),
             heartbeat_interval: None,
             batch_size: 50,
+        }
+    }
+
+    /// The limits on each apply transaction, well under the lease so that its row locks
+    /// are gone before the lease lapses: a statement at most a third of the lease, idle
+    /// at most half of it (with floors of 1s and 2s for test-sized leases).
+    pub fn tx_limits(&self) -> TxLimits {
+        TxLimits {
+            statement: (self.lease_duration / 3).max(Duration::from_secs(1)),
+            idle: (self.lease_duration / 2).max(Duration::from_secs(2)),
         }
     }
 
@@ -256,7 +267,14 @@ impl Executor {
 
     async fn execute_batch_or_each(&self, batch: &[Ready]) -> Vec<TaskReport> {
         let all: Vec<&Ready> = batch.iter().collect();
-        match apply_batch(&*self.store, &self.registry, &all).await {
+        match apply_batch(
+            &*self.store,
+            &self.registry,
+            &all,
+            self.settings.tx_limits(),
+        )
+        .await
+        {
             Ok(reports) => return reports,
             Err(error) if batch.len() > 1 => {
                 tracing::warn!(
@@ -269,7 +287,14 @@ impl Executor {
         }
         let mut reports = Vec::with_capacity(batch.len());
         for ready in batch {
-            let report = match apply_batch(&*self.store, &self.registry, &[ready]).await {
+            let report = match apply_batch(
+                &*self.store,
+                &self.registry,
+                &[ready],
+                self.settings.tx_limits(),
+            )
+            .await
+            {
                 Ok(mut one) => one.remove(0),
                 Err(error) => self.record_alone(&ready.task, error).await,
             };

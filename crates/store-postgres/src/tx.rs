@@ -1,6 +1,9 @@
 //! [`PgTx`]: one open transaction; `StoreTx` comes from `zora_store_sql::delegate_store_tx!`.
 
-use sqlx::{Postgres, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
+use zora_core::{StoreError, TxLimits};
+
+use crate::error::store_error;
 
 /// One PostgreSQL transaction; dropped without commit, it rolls back.
 #[derive(Debug)]
@@ -15,3 +18,20 @@ impl PgTx {
 }
 
 zora_store_sql::delegate_store_tx!(PgTx);
+
+/// Sets the limits for this transaction only (`set_config(..., true)` is `SET LOCAL`), in
+/// one statement.
+pub(crate) async fn limit(conn: &mut PgConnection, limits: TxLimits) -> Result<(), StoreError> {
+    let statement = limits.statement.as_millis().max(1).to_string();
+    let idle = limits.idle.as_millis().max(1).to_string();
+    sqlx::query(
+        "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $1, true), \
+           set_config('idle_in_transaction_session_timeout', $2, true)",
+    )
+    .bind(statement)
+    .bind(idle)
+    .execute(conn)
+    .await
+    .map(|_| ())
+    .map_err(store_error)
+}

@@ -19,6 +19,12 @@ macro_rules! delegate_store_tx {
             async fn rollback(self: Box<Self>) -> Result<(), zora_core::StoreError> {
                 self.tx.rollback().await.map_err(crate::error::store_error)
             }
+            async fn limit(
+                &mut self,
+                limits: zora_core::TxLimits,
+            ) -> Result<(), zora_core::StoreError> {
+                crate::tx::limit(&mut self.tx, limits).await
+            }
             async fn savepoint(&mut self) -> Result<(), zora_core::StoreError> {
                 $crate::run_statement!(self, "SAVEPOINT zora_task")
             }

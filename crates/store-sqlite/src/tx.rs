@@ -17,3 +17,12 @@ impl SqliteTx {
 }
 
 zora_store_sql::delegate_store_tx!(SqliteTx);
+
+/// SQLite has no statement or idle limits to set: its one writer waits at most the busy
+/// timeout, and no other session can hold the locks of a stalled one.
+pub(crate) async fn limit(
+    _tx: &mut Transaction<'static, Sqlite>,
+    _limits: zora_core::TxLimits,
+) -> Result<(), zora_core::StoreError> {
+    Ok(())
+}
