@@ -1,5 +1,6 @@
 //! `zora worker` and `zora serve`'s in-process workers as processes: the ready line, tasks
-//! run as they come, a clean stop on SIGTERM.
+//! run as they come, a clean stop on SIGTERM, a worker killed mid-batch whose tasks
+//! another finishes exactly once.
 
 mod common;
 
@@ -14,7 +15,10 @@ use zora_testkit::suite::climate::seed_plan;
 
 use common::{assert_one_line_error, run, zora_on};
 
-zora_testkit::both_stores!(a_worker_process_runs_tasks_until_sigterm);
+zora_testkit::both_stores!(
+    a_worker_process_runs_tasks_until_sigterm,
+    a_killed_workers_tasks_are_finished_once_by_another,
+);
 
 async fn a_worker_process_runs_tasks_until_sigterm(backend: TestBackend) {
     let store = backend.store().await;
@@ -81,6 +85,108 @@ fn a_heartbeat_as_long_as_the_lease_is_refused() {
         !files.path().exists(),
         "refused before the database is opened"
     );
+}
+
+async fn a_killed_workers_tasks_are_finished_once_by_another(backend: TestBackend) {
+    const TASKS: usize = 2000;
+    let store = backend.store().await;
+    let (profile, _, _) = seed_plan(store.as_ref(), DEFAULT_TENANT_ID).await;
+    let journal_before = journal_total(store.as_ref()).await;
+    let mut tx = store.begin().await.expect("begin");
+    for i in 0..TASKS {
+        let task = NewTask::new(
+            DEFAULT_TENANT_ID,
+            "ORACLE",
+            "climate.create_single_mission",
+            format!("m{i}"),
+            json!({"profile_id": profile, "title": format!("mission {i}")}),
+        );
+        tx.insert_task(&task).await.expect("insert");
+    }
+    tx.commit().await.expect("commit");
+
+    let worker = |lease: &str| {
+        zora_on(
+            &backend.url(),
+            &[
+                "worker",
+                "--batch-size",
+                "10",
+                "--concurrency",
+                "2",
+                "--poll-interval",
+                "100ms",
+                "--rescue-interval",
+                "200ms",
+                "--lease-duration",
+                lease,
+            ],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn zora worker")
+    };
+    let mut doomed = worker("2s");
+    // Freeze it once it has done some work; kill it only when frozen with tasks claimed
+    // (mid-batch), else let it go on and try again.
+    let pid = doomed.id().to_string();
+    let signal = |name: &str| {
+        std::process::Command::new("kill")
+            .args([name, &pid])
+            .status()
+            .expect("kill");
+    };
+    let mut frozen_mid_batch = false;
+    for _ in 0..2000 {
+        if count(store.as_ref(), "completed").await >= 50 {
+            signal("-STOP");
+            if count(store.as_ref(), "in_progress").await > 0 {
+                frozen_mid_batch = true;
+                break;
+            }
+            signal("-CONT");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    doomed.kill().expect("SIGKILL");
+    doomed.wait().expect("reaped");
+    assert!(frozen_mid_batch, "the worker was never caught mid-batch");
+    assert!(count(store.as_ref(), "completed").await < TASKS as u64);
+
+    let mut rescuer = worker("30s");
+    for _ in 0..600 {
+        if count(store.as_ref(), "completed").await == TASKS as u64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    rescuer.kill().expect("stop");
+    rescuer.wait().expect("reaped");
+    let stats = store.queue_stats(DEFAULT_TENANT_ID).await.expect("stats");
+    assert_eq!(
+        stats.counts.get("completed").copied(),
+        Some(TASKS as u64),
+        "every task completed: {stats:?}"
+    );
+    assert_eq!(
+        journal_total(store.as_ref()).await - journal_before,
+        TASKS as u64,
+        "one mission and one journal entry per task: none applied twice"
+    );
+}
+
+async fn count(store: &dyn Store, status: &str) -> u64 {
+    let stats = store.queue_stats(DEFAULT_TENANT_ID).await.expect("stats");
+    stats.counts.get(status).copied().unwrap_or(0)
+}
+
+async fn journal_total(store: &dyn Store) -> u64 {
+    store
+        .list_journal_entries(DEFAULT_TENANT_ID, zora_core::Page::new(1, 0))
+        .await
+        .expect("journal")
+        .total
 }
 
 async fn wait_all_completed(store: &dyn Store, ids: &[zora_core::TaskId]) {
