@@ -40,19 +40,7 @@ async fn a_worker_process_runs_tasks_until_sigterm(backend: TestBackend) {
         "{first}"
     );
 
-    let mut tx = store.begin().await.expect("begin");
-    let mut ids = Vec::new();
-    for i in 0..20 {
-        let task = NewTask::new(
-            DEFAULT_TENANT_ID,
-            "ORACLE",
-            "climate.create_single_mission",
-            format!("m{i}"),
-            json!({"profile_id": profile, "title": format!("mission {i}")}),
-        );
-        ids.push(tx.insert_task(&task).await.expect("insert").id);
-    }
-    tx.commit().await.expect("commit");
+    let ids = enqueue_missions(store.as_ref(), profile, 20).await;
     wait_all_completed(store.as_ref(), &ids).await;
 
     let pid = child.id().to_string();
@@ -92,18 +80,7 @@ async fn a_killed_workers_tasks_are_finished_once_by_another(backend: TestBacken
     let store = backend.store().await;
     let (profile, _, _) = seed_plan(store.as_ref(), DEFAULT_TENANT_ID).await;
     let journal_before = journal_total(store.as_ref()).await;
-    let mut tx = store.begin().await.expect("begin");
-    for i in 0..TASKS {
-        let task = NewTask::new(
-            DEFAULT_TENANT_ID,
-            "ORACLE",
-            "climate.create_single_mission",
-            format!("m{i}"),
-            json!({"profile_id": profile, "title": format!("mission {i}")}),
-        );
-        tx.insert_task(&task).await.expect("insert");
-    }
-    tx.commit().await.expect("commit");
+    enqueue_missions(store.as_ref(), profile, TASKS).await;
 
     let worker = |lease: &str| {
         zora_on(
@@ -172,8 +149,79 @@ async fn a_killed_workers_tasks_are_finished_once_by_another(backend: TestBacken
     assert_eq!(
         journal_total(store.as_ref()).await - journal_before,
         TASKS as u64,
-        "one mission and one journal entry per task: none applied twice"
+        "one journal entry per task: none applied twice"
     );
+    assert_eq!(
+        backend.count("climate_missions", DEFAULT_TENANT_ID).await,
+        TASKS as i64,
+        "one mission per task"
+    );
+}
+
+#[tokio::test]
+async fn three_workers_drain_ten_thousand_tasks_none_twice() {
+    const TASKS: usize = 10_000;
+    let backend = TestBackend::postgres().await;
+    let store = backend.store().await;
+    let (profile, _, _) = seed_plan(store.as_ref(), DEFAULT_TENANT_ID).await;
+    let ids = enqueue_missions(store.as_ref(), profile, TASKS).await;
+    let mut workers: Vec<_> = (0..3)
+        .map(|_| {
+            zora_on(
+                &backend.url(),
+                &["worker", "--concurrency", "2", "--poll-interval", "100ms"],
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn zora worker")
+        })
+        .collect();
+    for _ in 0..1200 {
+        if count(store.as_ref(), "completed").await == TASKS as u64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for worker in &mut workers {
+        worker.kill().expect("stop");
+        worker.wait().expect("reaped");
+    }
+    assert_eq!(count(store.as_ref(), "completed").await, TASKS as u64);
+    assert_eq!(
+        backend.count("climate_missions", DEFAULT_TENANT_ID).await,
+        TASKS as i64,
+        "one mission per task: none executed twice"
+    );
+    let sample = store
+        .get_task(DEFAULT_TENANT_ID, ids[TASKS / 2])
+        .await
+        .expect("get")
+        .expect("task");
+    assert_eq!((sample.attempts, sample.errors.len()), (1, 0));
+}
+
+/// Queues `n` `climate.create_single_mission` tasks for `profile` in one transaction.
+async fn enqueue_missions(
+    store: &dyn Store,
+    profile: impl serde::Serialize,
+    n: usize,
+) -> Vec<zora_core::TaskId> {
+    let profile = json!(profile);
+    let mut tx = store.begin().await.expect("begin");
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let task = NewTask::new(
+            DEFAULT_TENANT_ID,
+            "ORACLE",
+            "climate.create_single_mission",
+            format!("m{i}"),
+            json!({"profile_id": profile, "title": format!("mission {i}")}),
+        );
+        ids.push(tx.insert_task(&task).await.expect("insert").id);
+    }
+    tx.commit().await.expect("commit");
+    ids
 }
 
 async fn count(store: &dyn Store, status: &str) -> u64 {
