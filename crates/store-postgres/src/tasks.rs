@@ -376,6 +376,22 @@ pub(crate) async fn make_due(
     row.as_ref().map(rows::task).transpose()
 }
 
+/// The condition that a task is still held under the lease in the `UNNEST` row `$alias`
+/// (`id`, `owner`, `attempt`): a string literal, so the statements stay `&'static str`.
+macro_rules! held_under {
+    ($alias:literal) => {
+        concat!(
+            "t.id = ",
+            $alias,
+            ".id AND t.status = 'in_progress' AND t.lease_owner = ",
+            $alias,
+            ".owner AND t.attempts = ",
+            $alias,
+            ".attempt"
+        )
+    };
+}
+
 /// The three columns of a lease, as arrays for `UNNEST`.
 fn lease_arrays<'a>(leases: impl Iterator<Item = &'a Lease>) -> (Vec<Uuid>, Vec<String>, Vec<i32>) {
     let mut ids = Vec::new();
@@ -398,12 +414,12 @@ pub(crate) async fn lock_leased(
     leases: &[Lease],
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(leases.iter());
-    let locked: Vec<Uuid> = sqlx::query_scalar(
+    let locked: Vec<Uuid> = sqlx::query_scalar(concat!(
         "SELECT t.id FROM agent_tasks t \
-         JOIN UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) \
-           ON t.id = l.id AND t.lease_owner = l.owner AND t.attempts = l.attempt \
-         WHERE t.status = 'in_progress' ORDER BY t.id FOR UPDATE OF t",
-    )
+         JOIN UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) ON ",
+        held_under!("l"),
+        " ORDER BY t.id FOR UPDATE OF t"
+    ))
     .bind(ids)
     .bind(owners)
     .bind(attempts)
@@ -420,12 +436,13 @@ pub(crate) async fn extend_leases(
     lease_duration: std::time::Duration,
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(leases.iter());
-    let extended: Vec<Uuid> = sqlx::query_scalar(
+    let extended: Vec<Uuid> = sqlx::query_scalar(concat!(
         "UPDATE agent_tasks t SET lease_expires_at = now() + $4 * interval '1 millisecond' \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) \
-         WHERE t.id = l.id AND t.status = 'in_progress' AND t.lease_owner = l.owner AND t.attempts = l.attempt \
-         RETURNING t.id",
-    )
+         WHERE ",
+        held_under!("l"),
+        " RETURNING t.id"
+    ))
     .bind(ids)
     .bind(owners)
     .bind(attempts)
@@ -441,13 +458,14 @@ pub(crate) async fn release(
     leases: &[Lease],
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(leases.iter());
-    let released: Vec<Uuid> = sqlx::query_scalar(
+    let released: Vec<Uuid> = sqlx::query_scalar(concat!(
         "UPDATE agent_tasks t SET status = 'pending', attempts = GREATEST(t.attempts - 1, 0), \
            started_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) \
-         WHERE t.id = l.id AND t.status = 'in_progress' AND t.lease_owner = l.owner AND t.attempts = l.attempt \
-         RETURNING t.id",
-    )
+         WHERE ",
+        held_under!("l"),
+        " RETURNING t.id"
+    ))
     .bind(ids)
     .bind(owners)
     .bind(attempts)
@@ -464,14 +482,15 @@ pub(crate) async fn complete(
     let (ids, owners, attempts) = lease_arrays(completions.iter().map(|c| &c.lease));
     let results: Vec<Value> = completions.iter().map(|c| c.result.clone()).collect();
     let summaries: Vec<&str> = completions.iter().map(|c| c.summary.as_str()).collect();
-    let written: Vec<Uuid> = sqlx::query_scalar(
+    let written: Vec<Uuid> = sqlx::query_scalar(concat!(
         "UPDATE agent_tasks t SET status = 'completed', result = c.result, result_summary = c.summary, \
            error_message = NULL, completed_at = now(), lease_owner = NULL, lease_expires_at = NULL \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $4::jsonb[], $5::text[]) \
            AS c(id, owner, attempt, result, summary) \
-         WHERE t.id = c.id AND t.status = 'in_progress' AND t.lease_owner = c.owner AND t.attempts = c.attempt \
-         RETURNING t.id",
-    )
+         WHERE ",
+        held_under!("c"),
+        " RETURNING t.id"
+    ))
     .bind(ids)
     .bind(owners)
     .bind(attempts)
@@ -491,7 +510,7 @@ pub(crate) async fn fail(
     let kinds: Vec<&str> = failures.iter().map(|f| f.kind.as_str()).collect();
     let messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
     let retry_ms: Vec<Option<i64>> = failures.iter().map(|f| f.retry_in.map(millis)).collect();
-    let written: Vec<Uuid> = sqlx::query_scalar(
+    let written: Vec<Uuid> = sqlx::query_scalar(concat!(
         "UPDATE agent_tasks t SET \
            status = CASE WHEN f.retry_ms IS NULL THEN 'failed' ELSE 'pending' END::agent_task_status, \
            error_message = f.message, \
@@ -503,9 +522,10 @@ pub(crate) async fn fail(
              'at', now(), 'kind', f.kind, 'error', f.message)) \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $4::text[], $5::text[], $6::int8[]) \
            AS f(id, owner, attempt, kind, message, retry_ms) \
-         WHERE t.id = f.id AND t.status = 'in_progress' AND t.lease_owner = f.owner AND t.attempts = f.attempt \
-         RETURNING t.id",
-    )
+         WHERE ",
+        held_under!("f"),
+        " RETURNING t.id"
+    ))
     .bind(ids)
     .bind(owners)
     .bind(attempts)

@@ -12,7 +12,7 @@ use zora_core::{
 
 use crate::error::store_error;
 use crate::rows::{self, TASK_COLUMNS};
-use crate::values::{NOW, seconds_modifier, timestamp};
+use crate::values::{NOW, now_plus, seconds_modifier, timestamp};
 
 /// A task may be claimed: not cancelled, not rejected, approved if it needs approval,
 /// every dependency completed. (`pending` and `run_at` are checked beside it.)
@@ -157,8 +157,9 @@ fn claim_sql(all_tenants: bool) -> String {
     };
     format!(
         "UPDATE agent_tasks SET status = 'in_progress', started_at = {NOW}, attempts = attempts + 1, \
-           lease_owner = ?1, lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2), updated_at = {NOW} \
-         WHERE id IN ({chosen}) RETURNING {TASK_COLUMNS}"
+           lease_owner = ?1, lease_expires_at = {lease_end}, updated_at = {NOW} \
+         WHERE id IN ({chosen}) RETURNING {TASK_COLUMNS}",
+        lease_end = now_plus("?2")
     )
 }
 
@@ -197,13 +198,14 @@ pub(crate) async fn claim_by_id(
     let reason = "'lease held by ' || lease_owner || ' expired at ' || lease_expires_at";
     let sql = format!(
         "UPDATE agent_tasks SET status = 'in_progress', started_at = {NOW}, attempts = attempts + 1, \
-           lease_owner = ?3, lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?4), updated_at = {NOW}, \
+           lease_owner = ?3, lease_expires_at = {lease_end}, updated_at = {NOW}, \
            errors = CASE WHEN status = 'in_progress' THEN json_insert(errors, '$[#]', json_object( \
              'attempt', attempts, 'at', {NOW}, 'kind', 'lease_expired', 'error', {reason})) ELSE errors END \
          WHERE id IN (SELECT t.id FROM agent_tasks t WHERE t.tenant_id = ?1 AND t.id = ?2 \
            AND ((t.status = 'pending' AND {RUNNABLE}) \
              OR (t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < {NOW}))) \
-         RETURNING {TASK_COLUMNS}"
+         RETURNING {TASK_COLUMNS}",
+        lease_end = now_plus("?4")
     );
     let row = sqlx::query(&sql)
         .bind(tenant.to_string())
@@ -392,59 +394,16 @@ pub(crate) async fn lock_leased(
     task_ids(ids)
 }
 
-/// Moves the expiry of the leases still held to `lease_duration` from now (a heartbeat).
-pub(crate) async fn extend_leases(
-    writer: &SqlitePool,
-    leases: &[Lease],
-    lease_duration: std::time::Duration,
+/// Writes `set` to every task of `batch` still held under its lease (one JSON object per
+/// lease, with the fields `set` reads as `b.value ->> '$.field'`) in one statement;
+/// returns the ids written.
+async fn update_leased<'c>(
+    conn: impl sqlx::SqliteExecutor<'c>,
+    set: &str,
+    batch: Vec<Value>,
 ) -> Result<Vec<TaskId>, StoreError> {
-    let batch = Value::from(leases.iter().map(lease_json).collect::<Vec<_>>()).to_string();
     let ids: Vec<String> = sqlx::query_scalar(&format!(
-        "UPDATE agent_tasks SET lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2), updated_at = {NOW} \
-         FROM json_each(?1) AS b WHERE {LEASE_MATCH} RETURNING id"
-    ))
-    .bind(batch)
-    .bind(seconds_modifier(lease_duration))
-    .fetch_all(writer)
-    .await
-    .map_err(store_error)?;
-    task_ids(ids)
-}
-
-pub(crate) async fn release(
-    conn: &mut SqliteConnection,
-    leases: &[Lease],
-) -> Result<Vec<TaskId>, StoreError> {
-    let batch = Value::from(leases.iter().map(lease_json).collect::<Vec<_>>()).to_string();
-    let ids: Vec<String> = sqlx::query_scalar(&format!(
-        "UPDATE agent_tasks SET status = 'pending', attempts = max(attempts - 1, 0), started_at = NULL, \
-           lease_owner = NULL, lease_expires_at = NULL, updated_at = {NOW} \
-         FROM json_each(?1) AS b WHERE {LEASE_MATCH} RETURNING id"
-    ))
-    .bind(batch)
-    .fetch_all(conn)
-    .await
-    .map_err(store_error)?;
-    task_ids(ids)
-}
-
-pub(crate) async fn complete(
-    conn: &mut SqliteConnection,
-    completions: &[Completion],
-) -> Result<Vec<TaskId>, StoreError> {
-    let batch: Vec<Value> = completions
-        .iter()
-        .map(|c| {
-            let mut item = lease_json(&c.lease);
-            item["result"] = c.result.clone();
-            item["summary"] = Value::from(c.summary.as_str());
-            item
-        })
-        .collect();
-    let ids: Vec<String> = sqlx::query_scalar(&format!(
-        "UPDATE agent_tasks SET status = 'completed', result = b.value -> '$.result', \
-           result_summary = b.value ->> '$.summary', error_message = NULL, completed_at = {NOW}, \
-           lease_owner = NULL, lease_expires_at = NULL, updated_at = {NOW} \
+        "UPDATE agent_tasks SET {set}, updated_at = {NOW} \
          FROM json_each(?1) AS b WHERE {LEASE_MATCH} RETURNING id"
     ))
     .bind(Value::from(batch).to_string())
@@ -454,11 +413,60 @@ pub(crate) async fn complete(
     task_ids(ids)
 }
 
+/// Moves the expiry of the leases still held to `lease_duration` from now (a heartbeat).
+pub(crate) async fn extend_leases(
+    writer: &SqlitePool,
+    leases: &[Lease],
+    lease_duration: std::time::Duration,
+) -> Result<Vec<TaskId>, StoreError> {
+    let lease = seconds_modifier(lease_duration);
+    let batch = leases
+        .iter()
+        .map(|l| {
+            let mut item = lease_json(l);
+            item["lease"] = Value::from(lease.as_str());
+            item
+        })
+        .collect();
+    let set = format!("lease_expires_at = {}", now_plus("b.value ->> '$.lease'"));
+    update_leased(writer, &set, batch).await
+}
+
+pub(crate) async fn release(
+    conn: &mut SqliteConnection,
+    leases: &[Lease],
+) -> Result<Vec<TaskId>, StoreError> {
+    let set = "status = 'pending', attempts = max(attempts - 1, 0), started_at = NULL, \
+        lease_owner = NULL, lease_expires_at = NULL";
+    update_leased(conn, set, leases.iter().map(lease_json).collect()).await
+}
+
+pub(crate) async fn complete(
+    conn: &mut SqliteConnection,
+    completions: &[Completion],
+) -> Result<Vec<TaskId>, StoreError> {
+    let batch = completions
+        .iter()
+        .map(|c| {
+            let mut item = lease_json(&c.lease);
+            item["result"] = c.result.clone();
+            item["summary"] = Value::from(c.summary.as_str());
+            item
+        })
+        .collect();
+    let set = format!(
+        "status = 'completed', result = b.value -> '$.result', \
+         result_summary = b.value ->> '$.summary', error_message = NULL, completed_at = {NOW}, \
+         lease_owner = NULL, lease_expires_at = NULL"
+    );
+    update_leased(conn, &set, batch).await
+}
+
 pub(crate) async fn fail(
     conn: &mut SqliteConnection,
     failures: &[Failure],
 ) -> Result<Vec<TaskId>, StoreError> {
-    let batch: Vec<Value> = failures
+    let batch = failures
         .iter()
         .map(|f| {
             let mut item = lease_json(&f.lease);
@@ -471,21 +479,15 @@ pub(crate) async fn fail(
         })
         .collect();
     let retry = "b.value ->> '$.retry'";
-    let ids: Vec<String> = sqlx::query_scalar(&format!(
-        "UPDATE agent_tasks SET \
-           status = CASE WHEN {retry} IS NULL THEN 'failed' ELSE 'pending' END, \
-           error_message = b.value ->> '$.message', \
-           completed_at = CASE WHEN {retry} IS NULL THEN {NOW} END, \
-           run_at = CASE WHEN {retry} IS NULL THEN run_at \
-             ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now', {retry}) END, \
-           lease_owner = NULL, lease_expires_at = NULL, updated_at = {NOW}, \
-           errors = json_insert(errors, '$[#]', json_object('attempt', attempts, 'at', {NOW}, \
-             'kind', b.value ->> '$.kind', 'error', b.value ->> '$.message')) \
-         FROM json_each(?1) AS b WHERE {LEASE_MATCH} RETURNING id"
-    ))
-    .bind(Value::from(batch).to_string())
-    .fetch_all(conn)
-    .await
-    .map_err(store_error)?;
-    task_ids(ids)
+    let set = format!(
+        "status = CASE WHEN {retry} IS NULL THEN 'failed' ELSE 'pending' END, \
+         error_message = b.value ->> '$.message', \
+         completed_at = CASE WHEN {retry} IS NULL THEN {NOW} END, \
+         run_at = CASE WHEN {retry} IS NULL THEN run_at ELSE {retry_at} END, \
+         lease_owner = NULL, lease_expires_at = NULL, \
+         errors = json_insert(errors, '$[#]', json_object('attempt', attempts, 'at', {NOW}, \
+           'kind', b.value ->> '$.kind', 'error', b.value ->> '$.message'))",
+        retry_at = now_plus(retry)
+    );
+    update_leased(conn, &set, batch).await
 }

@@ -9,6 +9,12 @@ pub(crate) use zora_store_sql::sqlite::timestamp_text as timestamp;
 /// The SQL expression for "now" in the stored format; `strftime`'s `%f` is `SS.SSS`.
 pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
+/// The SQL for now shifted by `modifier`, an SQL expression holding a
+/// [`seconds_modifier`] (a bound parameter or a batch field), in [`NOW`]'s format.
+pub(crate) fn now_plus(modifier: &str) -> String {
+    format!("strftime('%Y-%m-%dT%H:%M:%fZ', 'now', {modifier})")
+}
+
 /// A duration as a `strftime` modifier: `+30.000 seconds`.
 pub(crate) fn seconds_modifier(duration: std::time::Duration) -> String {
     format!("+{:.3} seconds", duration.as_secs_f64())
