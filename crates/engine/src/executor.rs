@@ -12,7 +12,7 @@ use zora_core::{
 };
 
 use crate::apply::{BatchError, Ready, apply_batch, failure, report};
-use crate::heartbeat::Heartbeat;
+use crate::heartbeat::beating_while;
 use crate::registry::Registry;
 use crate::report::{TaskOutcome, TaskReport};
 
@@ -235,19 +235,22 @@ impl Executor {
 
     /// Runs each task's `prepare` under a heartbeat that keeps the batch's leases alive.
     async fn prepare(&self, claimed: Vec<Task>) -> Vec<Ready> {
-        let leases = claimed.iter().filter_map(Task::lease).collect();
-        let heartbeat = Heartbeat::start(
-            Arc::clone(&self.store),
-            leases,
+        let leases: Vec<_> = claimed.iter().filter_map(Task::lease).collect();
+        let prepare_all = async {
+            let mut batch = Vec::with_capacity(claimed.len());
+            for task in claimed {
+                batch.push(Ready::prepare(task, &self.registry).await);
+            }
+            batch
+        };
+        beating_while(
+            &*self.store,
+            &leases,
             self.settings.lease_duration,
             self.settings.heartbeat_interval(),
-        );
-        let mut batch = Vec::with_capacity(claimed.len());
-        for task in claimed {
-            batch.push(Ready::prepare(task, &self.registry).await);
-        }
-        heartbeat.stop().await;
-        batch
+            prepare_all,
+        )
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(tasks = batch.len()))]
