@@ -21,6 +21,7 @@ zora_testkit::both_stores!(
     a_panic_fails_only_its_task,
     a_failing_batch_charges_nobody_twice,
     transient_failures_back_off_then_fail_for_good,
+    a_transient_failure_is_retried_after_its_backoff_and_succeeds,
     a_timeout_fails_its_task_and_its_neighbours_complete,
     a_failure_rolls_back_only_its_own_writes,
     run_task_refuses_what_it_must_not_run,
@@ -392,5 +393,54 @@ async fn a_long_prepare_keeps_its_lease_with_heartbeats(backend: TestBackend) {
     assert_eq!(
         (done.status, done.attempts, done.errors.len()),
         (TaskStatus::Completed, 1, 0)
+    );
+}
+
+async fn a_transient_failure_is_retried_after_its_backoff_and_succeeds(backend: TestBackend) {
+    let store = backend.store().await;
+    let t = two_tenants(store.as_ref()).await;
+    let id = enqueue(
+        store.as_ref(),
+        t.a,
+        SCRIPTED,
+        json!({"action": "transient", "passes_at_attempt": 2}),
+    )
+    .await;
+    let run_due = || async {
+        executor(&store)
+            .run_pending(t.a, 10, None, &|_| {})
+            .await
+            .expect("run")
+    };
+    let first = run_due().await;
+    assert_eq!(
+        first.tasks.iter().map(|r| r.outcome).collect::<Vec<_>>(),
+        [TaskOutcome::Retrying],
+        "the first attempt fails transiently"
+    );
+    let waiting = task(store.as_ref(), t.a, id).await;
+    assert_eq!(waiting.status, TaskStatus::Pending);
+    let backoff = waiting.run_at - Utc::now();
+    assert!(
+        backoff > chrono::Duration::milliseconds(500),
+        "backed off: {backoff}"
+    );
+    assert!(
+        run_due().await.tasks.is_empty(),
+        "not due before its backoff"
+    );
+
+    tokio::time::sleep(backoff.to_std().expect("positive") + Duration::from_millis(50)).await;
+    assert_eq!(run_due().await.completed, 1, "due again, and it passes");
+    let done = task(store.as_ref(), t.a, id).await;
+    assert_eq!(
+        (done.status, done.attempts, done.errors.len()),
+        (TaskStatus::Completed, 2, 1),
+        "the first attempt's error is kept"
+    );
+    assert_eq!(
+        journal_of(store.as_ref(), t.a, id).await.len(),
+        1,
+        "one effect"
     );
 }

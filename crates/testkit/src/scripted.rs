@@ -56,6 +56,10 @@ pub struct Payload {
     /// Write the effect before failing, to prove the failure rolls it back.
     #[serde(default)]
     pub write_first: bool,
+    /// From this attempt on, the action is skipped and the task completes (a transient
+    /// failure that passes).
+    #[serde(default)]
+    pub passes_at_attempt: Option<i32>,
 }
 
 /// The handler of `test.scripted`; `timeout` is its time limit.
@@ -87,7 +91,13 @@ pub fn effect(task: &Task, tenant: TenantId) -> NewJournalEntry {
     }
 }
 
-async fn act(payload: &Payload) -> Result<(), TaskError> {
+async fn act(task: &Task, payload: &Payload) -> Result<(), TaskError> {
+    if payload
+        .passes_at_attempt
+        .is_some_and(|attempt| task.attempts >= attempt)
+    {
+        return Ok(());
+    }
     match payload.action {
         Action::Fail => Err(TaskError::permanent("scripted failure")),
         Action::Transient => Err(TaskError::transient("scripted transient failure")),
@@ -114,9 +124,9 @@ impl TaskHandler for Scripted {
         self.timeout
     }
 
-    async fn prepare(&self, _task: &Task, payload: &Payload) -> Result<Option<Value>, TaskError> {
+    async fn prepare(&self, task: &Task, payload: &Payload) -> Result<Option<Value>, TaskError> {
         if payload.at == Phase::Prepare {
-            act(payload).await?;
+            act(task, payload).await?;
         }
         Ok(None)
     }
@@ -138,7 +148,7 @@ impl TaskHandler for Scripted {
                 .await?;
         }
         if payload.at == Phase::Apply {
-            act(payload).await?;
+            act(task, payload).await?;
         }
         let journal = match payload.action {
             Action::PoisonBatch => vec![effect(task, TenantId::new())],
