@@ -130,42 +130,28 @@ pub async fn list_orders_filters_and_paginates(store: &dyn Store) {
         "pages never overlap"
     );
 
+    let total = |filter: TaskFilter| async move {
+        store
+            .list_tasks(t.a, &filter, Page::default())
+            .await
+            .expect("list")
+            .total
+    };
     let by_agent = TaskFilter {
         agent_id: Some("lumina".into()),
         ..TaskFilter::default()
     };
-    assert_eq!(
-        store
-            .list_tasks(t.a, &by_agent, Page::default())
-            .await
-            .expect("list")
-            .total,
-        1
-    );
+    assert_eq!(total(by_agent).await, 1);
     let by_type = TaskFilter {
         task_type: Some("type.odd".into()),
         ..TaskFilter::default()
     };
-    assert_eq!(
-        store
-            .list_tasks(t.a, &by_type, Page::default())
-            .await
-            .expect("list")
-            .total,
-        3
-    );
+    assert_eq!(total(by_type).await, 3);
     let by_status = TaskFilter {
         status: Some(TaskStatus::Completed),
         ..TaskFilter::default()
     };
-    assert_eq!(
-        store
-            .list_tasks(t.a, &by_status, Page::default())
-            .await
-            .expect("list")
-            .total,
-        0
-    );
+    assert_eq!(total(by_status).await, 0);
     let past_the_end = store
         .list_tasks(t.a, &TaskFilter::default(), Page::new(10, 100))
         .await
