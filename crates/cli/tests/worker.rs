@@ -13,7 +13,7 @@ use zora_core::{DEFAULT_TENANT_ID, NewTask, Store, TaskStatus};
 use zora_testkit::TestBackend;
 use zora_testkit::suite::climate::seed_plan;
 
-use common::{assert_one_line_error, run, zora_on};
+use common::{assert_one_line_error, json, run, zora_on};
 
 zora_testkit::both_stores!(
     a_worker_process_runs_tasks_until_sigterm,
@@ -43,12 +43,35 @@ async fn a_worker_process_runs_tasks_until_sigterm(backend: TestBackend) {
     let ids = enqueue_missions(store.as_ref(), profile, 20).await;
     wait_all_completed(store.as_ref(), &ids).await;
 
+    // The registry lists it while it runs ("workers alive" is a query) ...
+    let worker_id = first
+        .split_whitespace()
+        .nth(1)
+        .expect("worker id")
+        .to_owned();
+    let status = json(&run(&mut zora_on(&backend.url(), &["status", "--json"])));
+    let workers = status["workers"].as_array().expect("workers");
+    assert_eq!(workers.len(), 1, "{status}");
+    assert_eq!(workers[0]["id"], worker_id.as_str());
+    assert_eq!(workers[0]["pid"], child.id());
+    assert_eq!(workers[0]["concurrency"], 2);
+    assert_eq!(workers[0]["tenant_id"], serde_json::Value::Null);
+    assert_eq!(status["counts"]["completed"], 20, "{status}");
+
     let pid = child.id().to_string();
     std::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .expect("kill");
     assert_eq!(child.wait().expect("wait").code(), Some(0), "a clean stop");
+
+    // ... and no more once it has stopped.
+    let status = run(&mut zora_on(&backend.url(), &["status"]));
+    assert!(
+        common::stdout(&status).contains("Workers alive: none"),
+        "{}",
+        common::stdout(&status)
+    );
 }
 
 #[test]

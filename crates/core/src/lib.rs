@@ -18,6 +18,7 @@ pub mod stats;
 pub mod store;
 pub mod task;
 pub mod tenant;
+pub mod worker;
 
 pub use agent::AgentId;
 pub use error::{ParseError, StoreError};
@@ -28,3 +29,4 @@ pub use task::{
     ClaimById, ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Task,
     TaskErrorRecord, TaskFilter, TaskStatus, sort_in_claim_order,
 };
+pub use worker::{WorkerInfo, WorkerRegistration};

@@ -29,6 +29,7 @@ use crate::shop::{
 use crate::stats::QueueStats;
 use crate::task::{ClaimById, ClaimRequest, Completion, Failure, Lease, NewTask, Task, TaskFilter};
 use crate::tenant::NewTenant;
+use crate::worker::{WorkerInfo, WorkerRegistration};
 
 /// Where a database's schema stands against the migrations this binary embeds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -117,6 +118,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Counts of `tenant`'s tasks per status and type.
     async fn queue_stats(&self, tenant: TenantId) -> Result<QueueStats, StoreError>;
+
+    /// Adds (or renews) a worker's row in the registry, alive for `worker.ttl`; prunes
+    /// rows stopped or expired longer than [`crate::worker::WORKER_ROW_RETENTION`] ago.
+    /// System-wide.
+    async fn register_worker(&self, worker: &WorkerRegistration) -> Result<(), StoreError>;
+
+    /// Beats a running worker's row: alive for `ttl` more. `false` when the row is gone
+    /// or marked stopped (the worker registers again).
+    async fn beat_worker(&self, id: &str, ttl: std::time::Duration) -> Result<bool, StoreError>;
+
+    /// Marks a worker stopped.
+    async fn stop_worker(&self, id: &str) -> Result<(), StoreError>;
+
+    /// The workers alive now that serve `tenant` (those serving every tenant included),
+    /// oldest first.
+    async fn live_workers(&self, tenant: TenantId) -> Result<Vec<WorkerInfo>, StoreError>;
 
     /// One command of `tenant`.
     async fn get_command(

@@ -120,6 +120,11 @@ impl Executor {
         }
     }
 
+    /// How it runs.
+    pub fn settings(&self) -> &ExecutorSettings {
+        &self.settings
+    }
+
     /// The registry this executor runs.
     pub fn registry(&self) -> &Registry {
         &self.registry

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
-use zora_core::{ClaimRequest, ClaimScope, Lease, Store, Task, TenantId};
+use zora_core::{ClaimRequest, ClaimScope, Lease, Store, Task, TenantId, WorkerRegistration};
 
 use crate::executor::{Executor, ExecutorSettings};
 use crate::registry::Registry;
@@ -153,6 +153,11 @@ impl Worker {
         let mut held: Vec<(tokio::task::Id, Vec<Lease>)> = Vec::new();
         let mut rescue = tokio::time::interval(self.settings.rescue_interval);
         rescue.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let registration = self.registration();
+        self.register(&registration).await;
+        let mut beat = tokio::time::interval(self.executor.settings().heartbeat_interval());
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        beat.tick().await;
         let mut look_now = true;
         loop {
             // Claim while there is room and, last time, work.
@@ -191,6 +196,7 @@ impl Worker {
                     Self::count(&mut report, &mut held, done);
                     look_now = true;
                 }
+                _ = beat.tick() => self.beat(&registration).await,
             }
         }
         // Shutdown: no more claims; let in-flight batches finish, then give back the rest.
@@ -212,7 +218,38 @@ impl Worker {
         if !leases.is_empty() {
             report.released = self.release(&leases).await;
         }
+        if let Err(err) = self.store.stop_worker(&self.owner).await {
+            tracing::warn!(error = %err, "could not mark this worker stopped; its row will expire");
+        }
         report
+    }
+
+    /// This worker's row in the registry: alive for one lease without a beat.
+    fn registration(&self) -> WorkerRegistration {
+        WorkerRegistration {
+            id: self.owner.clone(),
+            host: host_name(),
+            pid: i32::try_from(std::process::id()).unwrap_or(i32::MAX),
+            tenant: self.settings.tenant,
+            task_types: self.types.clone(),
+            concurrency: i32::try_from(self.settings.concurrency).unwrap_or(i32::MAX),
+            ttl: self.settings.lease_duration,
+        }
+    }
+
+    async fn register(&self, registration: &WorkerRegistration) {
+        if let Err(err) = self.store.register_worker(registration).await {
+            tracing::warn!(error = %err, "could not register this worker; it runs unlisted");
+        }
+    }
+
+    /// Beats the registry row; registers again when the row was pruned or marked stopped.
+    async fn beat(&self, registration: &WorkerRegistration) {
+        match self.store.beat_worker(&self.owner, registration.ttl).await {
+            Ok(true) => {}
+            Ok(false) => self.register(registration).await,
+            Err(err) => tracing::warn!(error = %err, "worker heartbeat failed"),
+        }
     }
 
     fn count(
@@ -253,4 +290,14 @@ impl Worker {
             }
         }
     }
+}
+
+/// The machine's name, for the registry (`HOSTNAME`, else the kernel's, else `unknown`).
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
 }

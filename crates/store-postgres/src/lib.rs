@@ -16,9 +16,12 @@ mod store;
 mod tasks;
 mod tenants;
 mod tx;
+mod workers;
 
 pub use connect::{PgStoreOptions, connect};
 pub use error::PgError;
-pub use migrate::{MigrationReport, MigrationStep, migrate, migrate_with_progress, schema_state};
+pub use migrate::{
+    MigrationReport, MigrationStep, migrate, migrate_with_progress, migration_labels, schema_state,
+};
 pub use store::PgStore;
 pub use tasks::claim_sql;

@@ -22,7 +22,7 @@ const RUNNABLE: &str = "t.cancelled_at IS NULL AND t.rejected_at IS NULL \
 
 const CLAIM_ORDER: &str = "t.priority DESC, t.created_at ASC, t.id ASC";
 
-fn millis(duration: std::time::Duration) -> i64 {
+pub(crate) fn millis(duration: std::time::Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 

@@ -1,6 +1,6 @@
 //! The `Store` and `StoreTx` implementations both SQL stores share: every method forwards
 //! to the query function of the same name in the store crate's own modules (`tasks`,
-//! `tenants`, `climate`, `shop`, `journal`, `commands`), so the glue is written once and
+//! `tenants`, `climate`, `shop`, `journal`, `commands`, `workers`), so the glue is written once and
 //! each store writes only its SQL.
 
 /// Implements `zora_core::StoreTx` for `$tx`, a struct whose field `tx` is the open
@@ -260,6 +260,18 @@ macro_rules! delegate_store {
             }
             async fn extend_leases(&self, leases: &[zora_core::Lease], lease_duration: std::time::Duration) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
                 crate::tasks::extend_leases(self.writer(), leases, lease_duration).await
+            }
+            async fn register_worker(&self, worker: &zora_core::WorkerRegistration) -> Result<(), zora_core::StoreError> {
+                crate::workers::register(self.writer(), worker).await
+            }
+            async fn beat_worker(&self, id: &str, ttl: std::time::Duration) -> Result<bool, zora_core::StoreError> {
+                crate::workers::beat(self.writer(), id, ttl).await
+            }
+            async fn stop_worker(&self, id: &str) -> Result<(), zora_core::StoreError> {
+                crate::workers::stop(self.writer(), id).await
+            }
+            async fn live_workers(&self, tenant: zora_core::TenantId) -> Result<Vec<zora_core::WorkerInfo>, zora_core::StoreError> {
+                crate::workers::live(self.readers(), tenant).await
             }
             async fn queue_stats(&self, tenant: zora_core::TenantId) -> Result<zora_core::stats::QueueStats, zora_core::StoreError> {
                 crate::tasks::stats(self.readers(), tenant).await

@@ -5,7 +5,7 @@ use zora_core::climate::{ClimateProfile, Mission, PlanItem, WeeklyPlan};
 use zora_core::command::Command;
 use zora_core::journal::JournalEntry;
 use zora_core::shop::{Brand, Product, ProductClimateMeta, ShopProject};
-use zora_core::{Task, TaskErrorRecord};
+use zora_core::{Task, TaskErrorRecord, WorkerInfo};
 
 use crate::columns::{Columns, decode_error};
 
@@ -175,5 +175,18 @@ pub fn command(row: &impl Columns) -> Result<Command, sqlx::Error> {
         metadata: row.object("metadata")?,
         created_at: row.timestamp("created_at")?,
         updated_at: row.opt_timestamp("updated_at")?,
+    })
+}
+
+pub fn worker(row: &impl Columns) -> Result<WorkerInfo, sqlx::Error> {
+    Ok(WorkerInfo {
+        id: row.text("id")?,
+        host: row.text("host")?,
+        pid: row.int("pid")?,
+        tenant_id: row.opt_id("tenant_id")?,
+        task_types: row.opt_text_list("task_types")?.unwrap_or_default(),
+        concurrency: row.int("concurrency")?,
+        started_at: row.timestamp("started_at")?,
+        heartbeat_at: row.timestamp("heartbeat_at")?,
     })
 }

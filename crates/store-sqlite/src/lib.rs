@@ -17,7 +17,9 @@ mod tasks;
 mod tenants;
 mod tx;
 mod values;
+mod workers;
 
 pub use connect::{SqliteError, SqliteStoreOptions, inspect, open};
+pub use migrate::all_labels as migration_labels;
 pub use store::SqliteStore;
 pub use values::round2;

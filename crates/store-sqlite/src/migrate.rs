@@ -11,11 +11,17 @@ use crate::connect::SqliteError;
 use crate::error::store_error;
 
 /// The migrations, in order. Adding one: a new numbered file and one line here.
-const MIGRATIONS: EmbeddedMigrations =
-    EmbeddedMigrations(&[(1, "schema", include_str!("../migrations/0001_schema.sql"))]);
+const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
+    (1, "schema", include_str!("../migrations/0001_schema.sql")),
+    (
+        2,
+        "worker registry",
+        include_str!("../migrations/0002_worker_registry.sql"),
+    ),
+]);
 
-/// Every migration's label, as pending on a file that does not exist yet.
-pub(crate) fn all_labels() -> Vec<String> {
+/// Every migration's label (`0001 schema`, ...), as pending on a file that does not exist yet.
+pub fn all_labels() -> Vec<String> {
     MIGRATIONS.pending(&[])
 }
 

@@ -2,12 +2,22 @@
 
 use std::process::ExitCode;
 
-use zora_core::{Page, TaskFilter, TaskStatus, TenantId};
+use serde::Serialize;
+use zora_core::stats::QueueStats;
+use zora_core::{Page, TaskFilter, TaskStatus, TenantId, WorkerInfo};
 
 use crate::config::DatabaseTarget;
 use crate::exit::CliError;
 use crate::open::open_store;
 use crate::output::print_json;
+
+/// `status --json`: the queue's figures and the workers alive.
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    #[serde(flatten)]
+    stats: &'a QueueStats,
+    workers: &'a [WorkerInfo],
+}
 
 /// How many of the next pending tasks the text output lists.
 const NEXT_PENDING: u32 = 5;
@@ -19,8 +29,12 @@ pub async fn run(
 ) -> Result<ExitCode, CliError> {
     let store = open_store(target).await?;
     let stats = store.queue_stats(tenant).await?;
+    let workers = store.live_workers(tenant).await?;
     if json {
-        print_json(&stats)?;
+        print_json(&StatusJson {
+            stats: &stats,
+            workers: &workers,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     crate::out!("Tenant: {tenant}");
@@ -41,6 +55,7 @@ pub async fn run(
             stats.in_progress_without_lease
         );
     }
+    print_workers(&workers);
     let filter = TaskFilter {
         status: Some(TaskStatus::Pending),
         ..TaskFilter::default()
@@ -61,4 +76,27 @@ pub async fn run(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_workers(workers: &[WorkerInfo]) {
+    if workers.is_empty() {
+        crate::out!("Workers alive: none (start one with `zora worker`)");
+        return;
+    }
+    crate::out!("Workers alive: {}", workers.len());
+    let now = chrono::Utc::now();
+    for worker in workers {
+        let serves = match worker.tenant_id {
+            Some(tenant) => format!("tenant {tenant}"),
+            None => "all tenants".to_owned(),
+        };
+        let beat = (now - worker.heartbeat_at).num_seconds().max(0);
+        crate::out!(
+            "  {}  on {} (pid {}), concurrency {}, {serves}, last beat {beat}s ago",
+            worker.id,
+            worker.host,
+            worker.pid,
+            worker.concurrency
+        );
+    }
 }

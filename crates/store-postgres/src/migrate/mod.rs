@@ -42,7 +42,17 @@ const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
         "validate foreign keys",
         include_str!("../../migrations/0004_validate_foreign_keys.sql"),
     ),
+    (
+        5,
+        "worker registry",
+        include_str!("../../migrations/0005_worker_registry.sql"),
+    ),
 ]);
+
+/// Every migration's label (`0001 zora core baseline`, ...), in order.
+pub fn migration_labels() -> Vec<String> {
+    MIGRATIONS.pending(&[])
+}
 
 /// The advisory lock key all engine migrators take ("zoramigr").
 const MIGRATION_LOCK_KEY: i64 = 0x7a6f_7261_6d69_6772;

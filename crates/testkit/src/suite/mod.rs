@@ -16,6 +16,7 @@ pub mod commands;
 pub mod journal;
 pub mod shop;
 pub mod tasks;
+pub mod workers;
 
 /// Instantiates every suite case as a `#[tokio::test]` on the store `$make` returns:
 /// an async expression yielding `(Arc<dyn Store>, guard)`, the guard kept alive for the
@@ -50,6 +51,7 @@ macro_rules! store_suite {
             journal::entries_list_newest_first_per_tenant,
             commands::commands_move_through_their_states_per_tenant,
             commands::a_commands_tasks_are_found_by_either_link,
+            workers::workers_register_beat_expire_and_stop,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

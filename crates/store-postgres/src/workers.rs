@@ -1,0 +1,80 @@
+//! The workers' registry: register (pruning long-dead rows), beat, stop (system-wide, by
+//! worker id), and the live workers serving a tenant.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use zora_core::worker::WORKER_ROW_RETENTION;
+use zora_core::{StoreError, TenantId, WorkerInfo, WorkerRegistration};
+use zora_store_sql::mappers;
+
+use crate::error::store_error;
+use crate::rows::all;
+use crate::tasks::millis;
+
+const WORKER_COLUMNS: &str =
+    "id, host, pid, tenant_id, task_types, concurrency, started_at, heartbeat_at";
+
+pub(crate) async fn register(pool: &PgPool, worker: &WorkerRegistration) -> Result<(), StoreError> {
+    sqlx::query(
+        "WITH pruned AS (DELETE FROM agent_task_workers \
+           WHERE COALESCE(stopped_at, expires_at) < now() - $8 * interval '1 millisecond') \
+         INSERT INTO agent_task_workers (id, host, pid, tenant_id, task_types, concurrency, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, now() + $7 * interval '1 millisecond') \
+         ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, \
+           tenant_id = EXCLUDED.tenant_id, task_types = EXCLUDED.task_types, \
+           concurrency = EXCLUDED.concurrency, heartbeat_at = now(), \
+           expires_at = EXCLUDED.expires_at, stopped_at = NULL",
+    )
+    .bind(&worker.id)
+    .bind(&worker.host)
+    .bind(worker.pid)
+    .bind(worker.tenant.map(|t| t.0))
+    .bind(&worker.task_types)
+    .bind(worker.concurrency)
+    .bind(millis(worker.ttl))
+    .bind(millis(WORKER_ROW_RETENTION))
+    .execute(pool)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn beat(pool: &PgPool, id: &str, ttl: Duration) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE agent_task_workers SET heartbeat_at = now(), \
+           expires_at = now() + $2 * interval '1 millisecond' \
+         WHERE id = $1 AND stopped_at IS NULL",
+    )
+    .bind(id)
+    .bind(millis(ttl))
+    .execute(pool)
+    .await
+    .map_err(store_error)?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(crate) async fn stop(pool: &PgPool, id: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE agent_task_workers SET stopped_at = now() WHERE id = $1 AND stopped_at IS NULL",
+    )
+    .bind(id)
+    .execute(pool)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+pub(crate) async fn live(pool: &PgPool, tenant: TenantId) -> Result<Vec<WorkerInfo>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {WORKER_COLUMNS} FROM agent_task_workers \
+         WHERE stopped_at IS NULL AND expires_at > now() \
+           AND (tenant_id IS NULL OR tenant_id = $1) \
+         ORDER BY started_at, id"
+    ))
+    .bind(tenant.0)
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    all(&rows, mappers::worker)
+}
