@@ -21,6 +21,4 @@ pub struct AppState {
     pub planner: Arc<dyn Planner>,
     /// Commands a user may submit per minute.
     pub command_limit: RateLimit,
-    /// Wakes the workers of this process when a task is created or made due.
-    pub wake: Arc<tokio::sync::Notify>,
 }

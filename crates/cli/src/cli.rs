@@ -256,6 +256,12 @@ pub struct WorkerArgs {
     /// Defaults to 10.
     #[arg(long, default_value_t = 10)]
     pub per_tenant_cap: u32,
+    /// For a database behind a transaction-mode pooler (PgBouncer, Supabase's pooler on
+    /// port 6543): no LISTEN (the worker polls every --poll-interval), no prepared
+    /// statements kept, no startup parameters a pooler refuses. Defaults to off: the worker
+    /// listens for new tasks (PostgreSQL LISTEN/NOTIFY; in-process on SQLite).
+    #[arg(long)]
+    pub no_listen: bool,
 }
 
 #[derive(Debug, Args)]

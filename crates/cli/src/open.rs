@@ -21,8 +21,8 @@ impl From<SqliteError> for CliError {
 }
 
 /// Connects to a PostgreSQL database, checking that it answers.
-pub async fn connect_postgres(url: &str) -> Result<PgStore, CliError> {
-    Ok(zora_store_postgres::connect(url, &PgStoreOptions::default()).await?)
+pub async fn connect_postgres(url: &str, options: &PgStoreOptions) -> Result<PgStore, CliError> {
+    Ok(zora_store_postgres::connect(url, options).await?)
 }
 
 /// Opens (creating and migrating) a SQLite database file.
@@ -33,8 +33,16 @@ pub async fn open_sqlite(url: &str) -> Result<SqliteStore, CliError> {
 /// Opens the store for a command that reads or writes tasks. A PostgreSQL schema must be
 /// current; a newer one is used with a warning, since migrations are additive.
 pub async fn open_store(target: &DatabaseTarget) -> Result<Arc<dyn Store>, CliError> {
+    open_store_with(target, &PgStoreOptions::default()).await
+}
+
+/// [`open_store`] with PostgreSQL options of its own (`behind_pooler`, say).
+pub async fn open_store_with(
+    target: &DatabaseTarget,
+    options: &PgStoreOptions,
+) -> Result<Arc<dyn Store>, CliError> {
     let store: Arc<dyn Store> = match target {
-        DatabaseTarget::Postgres(url) => Arc::new(connect_postgres(url).await?),
+        DatabaseTarget::Postgres(url) => Arc::new(connect_postgres(url, options).await?),
         DatabaseTarget::Sqlite(url) => Arc::new(open_sqlite(url).await?),
     };
     let state = store.schema_state().await?;

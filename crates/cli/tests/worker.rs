@@ -181,6 +181,48 @@ async fn a_killed_workers_tasks_are_finished_once_by_another(backend: TestBacken
     );
 }
 
+/// Spawns `zora worker ARGS` on `url` and waits for its ready line.
+fn spawn_ready(url: &str, args: &[&str]) -> (std::process::Child, String) {
+    let mut child = zora_on(url, &[&["worker"], args].concat())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn zora worker");
+    let mut ready = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut ready)
+        .expect("ready line");
+    (child, ready)
+}
+
+#[tokio::test]
+async fn an_idle_worker_on_postgres_starts_a_new_task_well_before_its_poll() {
+    let backend = TestBackend::postgres().await;
+    let store = backend.store().await;
+    let (profile, _, _) = seed_plan(store.as_ref(), DEFAULT_TENANT_ID).await;
+    let (mut worker, ready) = spawn_ready(
+        &backend.url(),
+        &["--poll-interval", "30s", "--rescue-interval", "30s"],
+    );
+    assert!(ready.contains(" ready, serving all tenants"), "{ready}");
+    // Let its first look find nothing and the worker go idle.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ids = enqueue_missions(store.as_ref(), profile, 1).await;
+    wait_all_completed(store.as_ref(), &ids).await;
+    let task = store
+        .get_task(DEFAULT_TENANT_ID, ids[0])
+        .await
+        .expect("get")
+        .expect("task");
+    let waited = task.started_at.expect("started") - task.created_at;
+    assert!(
+        waited < chrono::Duration::seconds(5),
+        "LISTEN/NOTIFY woke it, not the 30s poll: it waited {waited}"
+    );
+    worker.kill().expect("stop");
+    worker.wait().expect("reaped");
+}
+
 #[tokio::test]
 async fn three_workers_drain_ten_thousand_tasks_none_twice() {
     const TASKS: usize = 10_000;

@@ -47,6 +47,16 @@ impl SchemaState {
     }
 }
 
+/// Word from the store that tasks became runnable (inserted, retried, released, made due),
+/// for a worker waiting for work: PostgreSQL's `LISTEN`, SQLite's in-process notifier.
+#[async_trait]
+pub trait TaskWakeups: Send {
+    /// Waits for the next word and returns when the tasks it names are due, soonest first
+    /// (zero: now), with everything that arrived meanwhile; `None` once no more can come.
+    /// Cancel-safe: dropping the future loses nothing.
+    async fn next(&mut self) -> Option<Vec<std::time::Duration>>;
+}
+
 /// A storage backend: PostgreSQL in production, SQLite as the zero-setup default.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -55,6 +65,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// How the schema compares with the embedded migrations.
     async fn schema_state(&self) -> Result<SchemaState, StoreError>;
+
+    /// Subscribes to word of tasks becoming runnable (see [`TaskWakeups`]). On PostgreSQL
+    /// this holds a `LISTEN` connection while any subscription lives; do not call it behind
+    /// a transaction-mode pooler, which cannot forward notifications.
+    async fn subscribe_wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError>;
 
     /// Opens a transaction; dropping it without [`StoreTx::commit`] rolls it back.
     async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError>;

@@ -7,6 +7,7 @@
 mod apply;
 mod catalog;
 mod commands;
+mod due_times;
 mod executor;
 mod heartbeat;
 pub mod planner;

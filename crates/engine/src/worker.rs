@@ -3,17 +3,21 @@
 //! on its own clock; and on shutdown stops claiming, lets in-flight batches finish up to
 //! `shutdown_timeout`, and gives back what remains (unrun, attempt not charged).
 //!
-//! It wakes on [`Worker::waker`] (the API of the same process and, later, PostgreSQL's
-//! LISTEN/NOTIFY notify it), on a finished batch, and on `poll_interval` as the safety net.
+//! It wakes when the store says tasks became runnable ([`Store::subscribe_wakeups`]:
+//! PostgreSQL's LISTEN/NOTIFY, SQLite's in-process notifier), at the time a retry or a
+//! later task said it would be due, on a finished batch, and on `poll_interval` as the
+//! safety net (the only one with `listen` off, as behind a transaction-mode pooler).
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
 use tokio::task::JoinSet;
-use zora_core::{ClaimRequest, ClaimScope, Lease, Store, Task, TenantId, WorkerRegistration};
+use zora_core::{
+    ClaimRequest, ClaimScope, Lease, Store, Task, TaskWakeups, TenantId, WorkerRegistration,
+};
 
+use crate::due_times::DueTimes;
 use crate::executor::{Executor, ExecutorSettings};
 use crate::registry::Registry;
 use crate::report::TaskReport;
@@ -33,6 +37,10 @@ pub struct WorkerSettings {
     pub per_tenant_cap: u32,
     /// How often to look for work when nothing wakes the worker. Defaults to 1s.
     pub poll_interval: Duration,
+    /// Wait for the store's word that tasks became runnable (PostgreSQL: a `LISTEN`
+    /// connection). Off behind a transaction-mode pooler: then only the poll wakes it.
+    /// Defaults to on.
+    pub listen: bool,
     /// How long a claim holds a task. Defaults to 30s.
     pub lease_duration: Duration,
     /// How often the leases of tasks in `prepare` are extended. Defaults to a third of
@@ -56,6 +64,7 @@ impl Default for WorkerSettings {
             batch_size: 50,
             per_tenant_cap: 10,
             poll_interval: Duration::from_secs(1),
+            listen: true,
             lease_duration: Duration::from_secs(30),
             heartbeat_interval: None,
             rescue_interval: Duration::from_secs(5),
@@ -83,7 +92,6 @@ pub struct Worker {
     settings: WorkerSettings,
     types: Vec<String>,
     owner: String,
-    wake: Arc<Notify>,
 }
 
 impl Worker {
@@ -109,25 +117,12 @@ impl Worker {
             settings,
             types,
             owner,
-            wake: Arc::new(Notify::new()),
         }
     }
 
     /// This worker's id: the lease owner on the tasks it holds.
     pub fn id(&self) -> &str {
         &self.owner
-    }
-
-    /// Notifying it wakes the worker to claim now (a task was inserted or made due).
-    pub fn waker(&self) -> Arc<Notify> {
-        self.wake.clone()
-    }
-
-    /// Shares `wake` with other workers of the process: one notification wakes them all
-    /// (`notify_waiters`).
-    pub fn with_waker(mut self, wake: Arc<Notify>) -> Self {
-        self.wake = wake;
-        self
     }
 
     fn claim_request(&self) -> ClaimRequest {
@@ -158,6 +153,8 @@ impl Worker {
         let mut beat = tokio::time::interval(self.executor.settings().heartbeat_interval());
         beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         beat.tick().await;
+        let mut wakeups = self.subscribe().await;
+        let mut due_at = DueTimes::default();
         let mut look_now = true;
         loop {
             // Claim while there is room and, last time, work.
@@ -179,7 +176,11 @@ impl Worker {
             }
             tokio::select! {
                 () = &mut shutdown => break,
-                () = self.wake.notified() => look_now = true,
+                Some(due) = next_wakeup(&mut wakeups) => look_now |= due_at.add(&due),
+                () = due_at.first(), if !due_at.is_empty() => {
+                    due_at.pop_passed();
+                    look_now = true;
+                }
                 () = tokio::time::sleep(self.settings.poll_interval) => look_now = true,
                 _ = rescue.tick() => {
                     match self.store.rescue_expired_leases_all_tenants(self.settings.default_max_attempts, 100).await {
@@ -222,6 +223,22 @@ impl Worker {
             tracing::warn!(error = %err, "could not mark this worker stopped; its row will expire");
         }
         report
+    }
+
+    /// Word of runnable tasks from the store, unless `listen` is off; without it (the
+    /// store could not subscribe) the worker polls.
+    async fn subscribe(&self) -> Option<Box<dyn TaskWakeups>> {
+        if !self.settings.listen {
+            return None;
+        }
+        match self.store.subscribe_wakeups().await {
+            Ok(wakeups) => Some(wakeups),
+            Err(err) => {
+                tracing::warn!(error = %err, poll = ?self.settings.poll_interval,
+                    "cannot listen for new tasks; polling instead");
+                None
+            }
+        }
     }
 
     /// This worker's row in the registry: alive for one lease without a beat.
@@ -289,6 +306,14 @@ impl Worker {
                 0
             }
         }
+    }
+}
+
+/// The next word from the store; never, without a subscription.
+async fn next_wakeup(wakeups: &mut Option<Box<dyn TaskWakeups>>) -> Option<Vec<Duration>> {
+    match wakeups {
+        Some(wakeups) => wakeups.next().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -14,7 +14,8 @@ use zora_testkit::suite::two_tenants;
 
 zora_testkit::both_stores!(
     a_worker_drains_every_tenant_and_stops,
-    a_notified_worker_starts_well_before_its_poll,
+    an_inserted_task_wakes_an_idle_worker_well_before_its_poll,
+    a_retry_wakes_the_worker_when_it_is_due_not_at_its_poll,
     a_quiet_tenant_is_served_among_the_first_batches,
     an_expired_lease_is_taken_back_and_finished,
     shutdown_gives_back_unfinished_tasks_uncharged,
@@ -100,7 +101,7 @@ async fn a_worker_drains_every_tenant_and_stops(backend: TestBackend) {
     );
 }
 
-async fn a_notified_worker_starts_well_before_its_poll(backend: TestBackend) {
+async fn an_inserted_task_wakes_an_idle_worker_well_before_its_poll(backend: TestBackend) {
     let store = backend.store().await;
     let t = two_tenants(store.as_ref()).await;
     let idle = WorkerSettings {
@@ -109,20 +110,59 @@ async fn a_notified_worker_starts_well_before_its_poll(backend: TestBackend) {
         ..settings()
     };
     let worker = worker(&store, idle);
-    let waker = worker.waker();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let run = tokio::spawn(worker.run(async {
         let _ = stopped.await;
     }));
     tokio::time::sleep(Duration::from_millis(200)).await; // it has looked, found nothing, and sleeps
     enqueue(store.as_ref(), t.a, 1, json!({"action": "complete"})).await;
-    waker.notify_one();
     let started = std::time::Instant::now();
     until(async || count(store.as_ref(), t.a, TaskStatus::Completed).await == 1).await;
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "well before the 30s poll"
     );
+    let _ = stop.send(());
+    run.await.expect("worker");
+}
+
+async fn a_retry_wakes_the_worker_when_it_is_due_not_at_its_poll(backend: TestBackend) {
+    let store = backend.store().await;
+    let t = two_tenants(store.as_ref()).await;
+    let idle = WorkerSettings {
+        poll_interval: Duration::from_secs(30),
+        rescue_interval: Duration::from_secs(30),
+        ..settings()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let run = tokio::spawn(worker(&store, idle).run(async {
+        let _ = stopped.await;
+    }));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Fails transiently once: back to pending, due in 1-2s (the default policy's first
+    // backoff), which the store's word tells the worker.
+    enqueue(
+        store.as_ref(),
+        t.a,
+        1,
+        json!({"action": "transient", "passes_at_attempt": 2}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    until(async || count(store.as_ref(), t.a, TaskStatus::Completed).await == 1).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "retried when due, well before the 30s poll: {:?}",
+        started.elapsed()
+    );
+    let done = store
+        .list_tasks(t.a, &TaskFilter::default(), Page::new(1, 0))
+        .await
+        .expect("list")
+        .items
+        .remove(0);
+    assert_eq!(done.attempts, 2);
+    assert_eq!(done.errors.len(), 1, "the first attempt's error is kept");
     let _ = stop.send(());
     run.await.expect("worker");
 }

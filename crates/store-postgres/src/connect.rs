@@ -18,6 +18,12 @@ pub struct PgStoreOptions {
     pub connect_timeout: Duration,
     /// The application name the server shows in `pg_stat_activity`. Defaults to `zora`.
     pub application_name: String,
+    /// The URL leads to a transaction-mode pooler (PgBouncer, Supabase's pooler on port
+    /// 6543), which hands each transaction to any server connection: keep no prepared
+    /// statements (sqlx's statement cache off) and send no startup parameter a pooler
+    /// refuses (`extra_float_digits`). `LISTEN` does not work there either: a worker
+    /// polls ([`zora_core::Store::subscribe_wakeups`] is not for this mode). Defaults to off.
+    pub behind_pooler: bool,
 }
 
 impl Default for PgStoreOptions {
@@ -26,15 +32,21 @@ impl Default for PgStoreOptions {
             max_connections: 10,
             connect_timeout: Duration::from_secs(5),
             application_name: "zora".into(),
+            behind_pooler: false,
         }
     }
 }
 
 /// Connects to the database at `url` and checks that it answers.
 pub async fn connect(url: &str, options: &PgStoreOptions) -> Result<PgStore, PgError> {
-    let connect_options = PgConnectOptions::from_str(url)
+    let mut connect_options = PgConnectOptions::from_str(url)
         .map_err(|e| PgError::InvalidUrl(one_line(&e.to_string())))?
         .application_name(&options.application_name);
+    if options.behind_pooler {
+        connect_options = connect_options
+            .statement_cache_capacity(0)
+            .extra_float_digits(None);
+    }
     let target = format!(
         "{}:{}/{}",
         connect_options.get_host(),

@@ -16,6 +16,7 @@ mod store;
 mod tasks;
 mod tenants;
 mod tx;
+mod wakeups;
 mod workers;
 
 pub use connect::{PgStoreOptions, connect};

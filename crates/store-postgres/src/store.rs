@@ -1,21 +1,26 @@
 //! [`PgStore`]: the pool; `Store` comes from `zora_store_sql::delegate_store!`.
 
 use sqlx::PgPool;
-use zora_core::{SchemaState, StoreError, StoreTx};
+use zora_core::{SchemaState, StoreError, StoreTx, TaskWakeups};
 
 use crate::error::store_error;
 use crate::tx::PgTx;
+use crate::wakeups::Listening;
 
 /// The PostgreSQL store. Cheap to clone: it is a handle on a connection pool.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    listening: Listening,
 }
 
 impl PgStore {
     /// Wraps an open pool.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            listening: Listening::default(),
+        }
     }
 
     /// The pool, for migrations and tests.
@@ -34,6 +39,10 @@ impl PgStore {
     async fn begin_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
         let tx = self.pool.begin().await.map_err(store_error)?;
         Ok(Box::new(PgTx::new(tx)))
+    }
+
+    async fn wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError> {
+        self.listening.subscribe(&self.pool).await
     }
 
     async fn read_schema_state(&self) -> Result<SchemaState, StoreError> {

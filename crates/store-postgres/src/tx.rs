@@ -15,6 +15,14 @@ impl PgTx {
     pub(crate) fn new(tx: Transaction<'static, Postgres>) -> Self {
         Self { tx }
     }
+
+    /// Nothing to note: the triggers of migration 0006 notify on the rows themselves,
+    /// whoever writes them, and PostgreSQL delivers the notifications on commit.
+    fn note_due_in(&mut self, _due_in: std::time::Duration) {}
+
+    async fn commit_tx(self) -> Result<(), StoreError> {
+        self.tx.commit().await.map_err(store_error)
+    }
 }
 
 zora_store_sql::delegate_store_tx!(PgTx);

@@ -4,7 +4,9 @@
 //! each store writes only its SQL.
 
 /// Implements `zora_core::StoreTx` for `$tx`, a struct whose field `tx` is the open
-/// `sqlx::Transaction`. Paths like `crate::tasks::insert` resolve in the invoking crate,
+/// `sqlx::Transaction` and which provides `async fn commit_tx(self)` and
+/// `fn note_due_in(&mut self, Duration)`: told when tasks become runnable in the
+/// transaction, due in that long, so the store can say so once it commits. Paths like `crate::tasks::insert` resolve in the invoking crate,
 /// which also provides `crate::error::store_error`.
 // `crate::` on purpose: the paths name the invoking store's modules.
 #[allow(clippy::crate_in_macro_def)]
@@ -14,7 +16,7 @@ macro_rules! delegate_store_tx {
         #[$crate::async_trait]
         impl zora_core::StoreTx for $tx {
             async fn commit(self: Box<Self>) -> Result<(), zora_core::StoreError> {
-                self.tx.commit().await.map_err(crate::error::store_error)
+                self.commit_tx().await
             }
             async fn rollback(self: Box<Self>) -> Result<(), zora_core::StoreError> {
                 self.tx.rollback().await.map_err(crate::error::store_error)
@@ -38,21 +40,33 @@ macro_rules! delegate_store_tx {
                 &mut self,
                 task: &zora_core::NewTask,
             ) -> Result<zora_core::Task, zora_core::StoreError> {
-                crate::tasks::insert(&mut self.tx, task).await
+                let task = crate::tasks::insert(&mut self.tx, task).await?;
+                if let Some(due_in) = $crate::wakeups::due_in(&task) {
+                    self.note_due_in(due_in);
+                }
+                Ok(task)
             }
             async fn reset_failed_task(
                 &mut self,
                 tenant: zora_core::TenantId,
                 id: zora_core::TaskId,
             ) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
-                crate::tasks::reset_failed(&mut self.tx, tenant, id).await
+                let task = crate::tasks::reset_failed(&mut self.tx, tenant, id).await?;
+                if let Some(due_in) = task.as_ref().and_then($crate::wakeups::due_in) {
+                    self.note_due_in(due_in);
+                }
+                Ok(task)
             }
             async fn make_task_due(
                 &mut self,
                 tenant: zora_core::TenantId,
                 id: zora_core::TaskId,
             ) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
-                crate::tasks::make_due(&mut self.tx, tenant, id).await
+                let task = crate::tasks::make_due(&mut self.tx, tenant, id).await?;
+                if let Some(due_in) = task.as_ref().and_then($crate::wakeups::due_in) {
+                    self.note_due_in(due_in);
+                }
+                Ok(task)
             }
             async fn lock_leased_tasks(
                 &mut self,
@@ -70,13 +84,26 @@ macro_rules! delegate_store_tx {
                 &mut self,
                 leases: &[zora_core::Lease],
             ) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
-                crate::tasks::release(&mut self.tx, leases).await
+                let released = crate::tasks::release(&mut self.tx, leases).await?;
+                if !released.is_empty() {
+                    self.note_due_in(std::time::Duration::ZERO);
+                }
+                Ok(released)
             }
             async fn fail_tasks(
                 &mut self,
                 failures: &[zora_core::Failure],
             ) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
-                crate::tasks::fail(&mut self.tx, failures).await
+                let failed = crate::tasks::fail(&mut self.tx, failures).await?;
+                for failure in failures
+                    .iter()
+                    .filter(|f| failed.contains(&f.lease.task_id))
+                {
+                    if let Some(retry_in) = failure.retry_in {
+                        self.note_due_in(retry_in);
+                    }
+                }
+                Ok(failed)
             }
             async fn insert_tenant(
                 &mut self,
@@ -217,8 +244,8 @@ macro_rules! run_statement {
 }
 
 /// Implements `zora_core::Store` for `$store`, which provides `fn readers(&self)` and
-/// `fn writer(&self)` (its pools), `async fn begin_tx(&self)` and
-/// `async fn read_schema_state(&self)`; `$backend` is its name.
+/// `fn writer(&self)` (its pools), `async fn begin_tx(&self)`,
+/// `async fn read_schema_state(&self)` and `async fn wakeups(&self)`; `$backend` is its name.
 #[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! delegate_store {
@@ -233,6 +260,9 @@ macro_rules! delegate_store {
             }
             async fn begin(&self) -> Result<Box<dyn zora_core::StoreTx>, zora_core::StoreError> {
                 self.begin_tx().await
+            }
+            async fn subscribe_wakeups(&self) -> Result<Box<dyn zora_core::TaskWakeups>, zora_core::StoreError> {
+                self.wakeups().await
             }
             async fn get_task(&self, tenant: zora_core::TenantId, id: zora_core::TaskId) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
                 crate::tasks::get(self.readers(), tenant, id).await

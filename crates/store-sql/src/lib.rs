@@ -11,7 +11,9 @@ mod migrations;
 mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod wakeups;
 
 pub use async_trait::async_trait;
 pub use columns::Columns;
 pub use migrations::{EmbeddedMigrations, MigrationFile, label};
+pub use wakeups::WakeupHub;

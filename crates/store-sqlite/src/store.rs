@@ -3,7 +3,8 @@
 //! transactions to the writer.
 
 use sqlx::SqlitePool;
-use zora_core::{SchemaState, StoreError, StoreTx};
+use zora_core::{SchemaState, StoreError, StoreTx, TaskWakeups};
+use zora_store_sql::WakeupHub;
 
 use crate::error::store_error;
 use crate::tx::SqliteTx;
@@ -14,6 +15,9 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     migrated_on_open: Vec<String>,
+    /// Wake-ups for this process's workers: SQLite has no LISTEN; transactions that make
+    /// tasks runnable say so here as they commit. Other processes poll.
+    hub: WakeupHub,
 }
 
 impl SqliteStore {
@@ -26,6 +30,7 @@ impl SqliteStore {
             writer,
             reader,
             migrated_on_open,
+            hub: WakeupHub::default(),
         }
     }
 
@@ -57,7 +62,11 @@ impl SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
-        Ok(Box::new(SqliteTx::new(tx)))
+        Ok(Box::new(SqliteTx::new(tx, self.hub.clone())))
+    }
+
+    async fn wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError> {
+        Ok(self.hub.subscribe())
     }
 
     async fn read_schema_state(&self) -> Result<SchemaState, StoreError> {

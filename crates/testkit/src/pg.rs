@@ -6,13 +6,17 @@
 
 use std::sync::Arc;
 
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use zora_core::Store;
 use zora_store_postgres::{PgStore, PgStoreOptions};
 
 /// Where the tests find PostgreSQL when `ZORA_TEST_DATABASE_URL` is unset.
 pub const DEFAULT_ADMIN_URL: &str = "postgres://zora:zora@127.0.0.1:5432/postgres";
+
+/// Where the tests find the transaction-mode PgBouncer when `ZORA_TEST_PGBOUNCER_URL` is
+/// unset (`scripts/pgbouncer-up` starts it).
+pub const DEFAULT_PGBOUNCER_URL: &str = "postgres://zora:zora@127.0.0.1:6432/postgres";
 
 /// The admin URL the harness uses.
 pub fn admin_url() -> String {
@@ -80,6 +84,40 @@ impl TestDatabase {
         zora_store_postgres::connect(&self.url, &PgStoreOptions::default())
             .await
             .expect("connect the store")
+    }
+
+    /// This database's URL through the transaction-mode PgBouncer of
+    /// `scripts/pgbouncer-up` (`ZORA_TEST_PGBOUNCER_URL`, defaulting to port 6432).
+    ///
+    /// # Panics
+    /// When no PgBouncer answers there, with the command that starts one.
+    pub async fn pooler_url(&self) -> String {
+        let pooler = std::env::var("ZORA_TEST_PGBOUNCER_URL")
+            .unwrap_or_else(|_| DEFAULT_PGBOUNCER_URL.to_owned());
+        let probe = pooler
+            .parse::<PgConnectOptions>()
+            .expect("ZORA_TEST_PGBOUNCER_URL is a postgres:// URL")
+            .extra_float_digits(None);
+        if let Err(e) = PgConnection::connect_with(&probe).await {
+            panic!(
+                "PgBouncer is not reachable at {pooler} ({e}). Run the tests with `scripts/test`, \
+                 which starts it, or start it with `scripts/pgbouncer-up` (Debian: apt-get install \
+                 pgbouncer), or point ZORA_TEST_PGBOUNCER_URL at a transaction-mode pooler in \
+                 front of ZORA_TEST_DATABASE_URL's server."
+            );
+        }
+        database_url(&pooler, &self.name)
+    }
+
+    /// A store on the database through the pooler, as `zora worker --no-listen` opens it.
+    pub async fn store_behind_pooler(&self) -> PgStore {
+        let options = PgStoreOptions {
+            behind_pooler: true,
+            ..PgStoreOptions::default()
+        };
+        zora_store_postgres::connect(&self.pooler_url().await, &options)
+            .await
+            .expect("connect the store through the pooler")
     }
 
     /// The store as the trait object the engine uses.

@@ -142,7 +142,6 @@ pub async fn submit(
         },
     )
     .await?;
-    state.wake.notify_waiters();
     let tasks: Vec<TaskListItem> = outcome.tasks.into_iter().map(TaskListItem::from).collect();
     Ok((
         StatusCode::CREATED,

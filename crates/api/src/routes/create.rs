@@ -272,10 +272,7 @@ pub async fn create(
             }
         }
         Err(err) => Err(err),
-        Ok(stored) => {
-            state.wake.notify_waiters();
-            Ok((StatusCode::CREATED, Json(json!({"data": stored}))))
-        }
+        Ok(stored) => Ok((StatusCode::CREATED, Json(json!({"data": stored})))),
     }
 }
 

@@ -66,7 +66,6 @@ pub async fn run(
         RunRequestError::InvalidState(message) => ApiError::InvalidState(message),
         RunRequestError::Store(err) => err.into(),
     })?;
-    state.wake.notify_waiters();
     let supported = state.registry.get(&updated.task_type).is_some();
     let message = match requested {
         _ if !supported => LEGACY,

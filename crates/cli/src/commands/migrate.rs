@@ -21,7 +21,7 @@ pub async fn run(
     if args.check {
         let state = match target {
             DatabaseTarget::Postgres(url) => {
-                let store = connect_postgres(url).await?;
+                let store = connect_postgres(url, &Default::default()).await?;
                 zora_store_postgres::schema_state(store.pool()).await?
             }
             DatabaseTarget::Sqlite(url) => zora_store_sqlite::inspect(url).await?,
@@ -35,7 +35,7 @@ pub async fn run(
     }
     let report = match target {
         DatabaseTarget::Postgres(url) => {
-            let store = connect_postgres(url).await?;
+            let store = connect_postgres(url, &Default::default()).await?;
             // Progress on stderr as each step starts: on a large live table an index
             // build is the long part, and an operator should see which one runs.
             let progress = |step: &MigrationStep| match step {

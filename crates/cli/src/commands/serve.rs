@@ -39,7 +39,6 @@ pub async fn run(
         auth: auth.clone(),
         agents: Arc::new(agents()),
         command_limit: RateLimit::new(60, std::time::Duration::from_secs(60)),
-        wake: Arc::default(),
     };
     // Workers in this process: the default on SQLite, where other processes can only poll.
     let workers = args.workers.unwrap_or(match target {
@@ -53,8 +52,7 @@ pub async fn run(
             state.store.clone(),
             state.registry.clone(),
             WorkerSettings::default(),
-        )
-        .with_waker(state.wake.clone());
+        );
         let mut stopped = stopped.clone();
         running.spawn(worker.run(async move {
             let _ = stopped.changed().await;

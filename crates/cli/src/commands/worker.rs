@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use zora_core::TenantId;
 use zora_engine::{Worker, WorkerSettings};
+use zora_store_postgres::PgStoreOptions;
 
 use crate::cli::WorkerArgs;
 use crate::config::DatabaseTarget;
 use crate::exit::CliError;
-use crate::open::open_store;
+use crate::open::open_store_with;
 use crate::wiring::registry;
 
 /// The worker settings a command line gives.
@@ -26,6 +27,7 @@ pub fn settings(args: &WorkerArgs, tenant: Option<TenantId>) -> WorkerSettings {
         heartbeat_interval: args.heartbeat_interval,
         rescue_interval: args.rescue_interval,
         shutdown_timeout: args.shutdown_timeout,
+        listen: !args.no_listen,
         ..defaults
     }
 }
@@ -45,11 +47,23 @@ pub async fn run(
             humantime::format_duration(args.lease_duration)
         )));
     }
-    let store = open_store(target).await?;
+    let options = PgStoreOptions {
+        behind_pooler: args.no_listen,
+        ..PgStoreOptions::default()
+    };
+    let store = open_store_with(target, &options).await?;
     let worker = Worker::new(store, Arc::new(registry()), settings(args, tenant));
     let serving = match tenant {
         Some(tenant) => format!("serving tenant {tenant}"),
         None => "serving all tenants".to_owned(),
+    };
+    let serving = if args.no_listen {
+        format!(
+            "{serving}, polling every {}",
+            humantime::format_duration(args.poll_interval)
+        )
+    } else {
+        serving
     };
     crate::out!("worker {} ready, {serving}", worker.id());
     let report = worker.run(crate::signals::shutdown_signal()).await;

@@ -47,6 +47,11 @@ const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
         "worker registry",
         include_str!("../../migrations/0005_worker_registry.sql"),
     ),
+    (
+        6,
+        "task wakeups",
+        include_str!("../../migrations/0006_task_wakeups.sql"),
+    ),
 ]);
 
 /// Every migration's label (`0001 zora core baseline`, ...), in order.

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod journal;
 pub mod shop;
 pub mod tasks;
+pub mod wakeups;
 pub mod workers;
 
 /// Instantiates every suite case as a `#[tokio::test]` on the store `$make` returns:
@@ -52,6 +53,7 @@ macro_rules! store_suite {
             commands::commands_move_through_their_states_per_tenant,
             commands::a_commands_tasks_are_found_by_either_link,
             workers::workers_register_beat_expire_and_stop,
+            wakeups::wakeups_say_when_tasks_become_runnable,
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {
