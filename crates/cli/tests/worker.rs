@@ -225,16 +225,48 @@ async fn an_idle_worker_on_postgres_starts_a_new_task_well_before_its_poll() {
 
 #[tokio::test]
 async fn three_workers_drain_ten_thousand_tasks_none_twice() {
-    const TASKS: usize = 10_000;
     let backend = TestBackend::postgres().await;
+    let url = backend.url();
+    drain_with_workers(&backend, &url, 10_000, 3, &["--concurrency", "2"]).await;
+}
+
+#[tokio::test]
+async fn workers_without_listen_drain_through_a_transaction_mode_pgbouncer() {
+    let backend = TestBackend::postgres().await;
+    let pooler = backend.pooler_url().await;
+    let (mut worker, ready) = spawn_ready(&pooler, &["--no-listen", "--poll-interval", "100ms"]);
+    assert!(ready.contains("polling every 100ms"), "{ready}");
+    worker.kill().expect("stop");
+    worker.wait().expect("reaped");
+    // Two processes, four batches each at once, through a pooler of four server
+    // connections: every statement must survive being handed to any of them.
+    drain_with_workers(
+        &backend,
+        &pooler,
+        3_000,
+        2,
+        &["--no-listen", "--concurrency", "4", "--batch-size", "10"],
+    )
+    .await;
+}
+
+/// Queues `tasks` missions, runs `workers` worker processes with `args` on `url` (polling
+/// every 100ms) until all are completed, stops them, and checks that each task ran once.
+async fn drain_with_workers(
+    backend: &TestBackend,
+    url: &str,
+    tasks: usize,
+    workers: usize,
+    args: &[&str],
+) {
     let store = backend.store().await;
     let (profile, _, _) = seed_plan(store.as_ref(), DEFAULT_TENANT_ID).await;
-    let ids = enqueue_missions(store.as_ref(), profile, TASKS).await;
-    let mut workers: Vec<_> = (0..3)
+    let ids = enqueue_missions(store.as_ref(), profile, tasks).await;
+    let mut running: Vec<_> = (0..workers)
         .map(|_| {
             zora_on(
-                &backend.url(),
-                &["worker", "--concurrency", "2", "--poll-interval", "100ms"],
+                url,
+                &[&["worker", "--poll-interval", "100ms"], args].concat(),
             )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -243,23 +275,23 @@ async fn three_workers_drain_ten_thousand_tasks_none_twice() {
         })
         .collect();
     for _ in 0..1200 {
-        if count(store.as_ref(), "completed").await == TASKS as u64 {
+        if count(store.as_ref(), "completed").await == tasks as u64 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    for worker in &mut workers {
+    for worker in &mut running {
         worker.kill().expect("stop");
         worker.wait().expect("reaped");
     }
-    assert_eq!(count(store.as_ref(), "completed").await, TASKS as u64);
+    assert_eq!(count(store.as_ref(), "completed").await, tasks as u64);
     assert_eq!(
         backend.count("climate_missions", DEFAULT_TENANT_ID).await,
-        TASKS as i64,
+        tasks as i64,
         "one mission per task: none executed twice"
     );
     let sample = store
-        .get_task(DEFAULT_TENANT_ID, ids[TASKS / 2])
+        .get_task(DEFAULT_TENANT_ID, ids[tasks / 2])
         .await
         .expect("get")
         .expect("task");

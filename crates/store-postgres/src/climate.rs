@@ -1,6 +1,6 @@
 //! Climate OS queries: profiles, weekly plans and items, missions.
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use zora_core::climate::{
     ClimateProfile, Mission, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan,
 };
@@ -15,7 +15,7 @@ pub(crate) async fn insert_profile(
     conn: &mut PgConnection,
     profile: &NewProfile,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO climate_profiles (id, tenant_id, name, profile_type) VALUES ($1, $2, $3, $4::profile_type)",
     )
     .bind(profile.id.0)
@@ -29,7 +29,7 @@ pub(crate) async fn insert_profile(
 }
 
 pub(crate) async fn insert_plan(conn: &mut PgConnection, plan: &NewPlan) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO climate_plans (id, tenant_id, profile_id, period_start, period_end) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(plan.id.0)
@@ -41,7 +41,7 @@ pub(crate) async fn insert_plan(conn: &mut PgConnection, plan: &NewPlan) -> Resu
     .await
     .map_err(store_error)?;
     let items = &plan.items;
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO climate_plan_items (id, plan_id, title, description, category, estimated_impact_kgco2) \
          SELECT i.id, $1, i.title, i.description, i.category, i.impact \
          FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::text[], $6::float8[]) \
@@ -114,7 +114,7 @@ pub(crate) async fn mark_plan_applied(
     tenant: TenantId,
     plan: PlanId,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+    let done = crate::sql::query(
         "UPDATE climate_plans SET status = 'applied' WHERE tenant_id = $1 AND id = $2 AND status = 'proposed'",
     )
     .bind(tenant.0)
@@ -129,7 +129,7 @@ pub(crate) async fn insert_missions(
     conn: &mut PgConnection,
     missions: &[NewMission],
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO climate_missions (id, tenant_id, profile_id, title, description, category, \
            estimated_impact_kgco2, due_date, notes, metadata) \
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], \
@@ -156,7 +156,7 @@ pub(crate) async fn link_plan_items(
     tenant: TenantId,
     links: &[(PlanItemId, MissionId)],
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::sql::query(
         "UPDATE climate_plan_items i SET mission_id = l.mission_id \
          FROM UNNEST($2::uuid[], $3::uuid[]) AS l(item_id, mission_id), climate_plans p \
          WHERE i.id = l.item_id AND p.id = i.plan_id AND p.tenant_id = $1",
@@ -176,12 +176,12 @@ pub(crate) async fn link_plan_items(
 }
 
 pub(crate) async fn missions(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     ids: &[MissionId],
 ) -> Result<Vec<Mission>, StoreError> {
     rows::tenant_rows_by_ids(
-        pool,
+        &mut *conn,
         "SELECT id, tenant_id, profile_id, title, description, category, status::text AS status, \
            estimated_impact_kgco2::float8 AS estimated_impact_kgco2, due_date, notes, \
            COALESCE(metadata, '{}'::jsonb) AS metadata, created_at \

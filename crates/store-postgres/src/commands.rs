@@ -1,6 +1,6 @@
 //! Agent command queries.
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use zora_core::command::{Command, CommandStatus, CommandUpdate, NewCommand};
 use zora_core::{CommandId, Page, Paginated, StoreError, TenantId};
 
@@ -21,7 +21,7 @@ pub(crate) async fn insert(
         "INSERT INTO agent_commands (id, tenant_id, created_by_user_id, raw_prompt, target_agents) \
          VALUES ($1, $2, $3, $4, $5) RETURNING {COMMAND_COLUMNS}"
     );
-    let row = sqlx::query(&sql)
+    let row = crate::sql::query(&sql)
         .bind(command.id.0)
         .bind(command.tenant_id.0)
         .bind(command.created_by_user_id.map(|u| u.0))
@@ -39,7 +39,7 @@ pub(crate) async fn update(
     id: CommandId,
     update: &CommandUpdate,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+    let done = crate::sql::query(
         "UPDATE agent_commands SET status = $3::agent_command_status, parsed_summary = $4, \
            tasks_created_count = $5, error_message = $6, metadata = $7 \
          WHERE tenant_id = $1 AND id = $2",
@@ -58,16 +58,16 @@ pub(crate) async fn update(
 }
 
 pub(crate) async fn get(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     id: CommandId,
 ) -> Result<Option<Command>, StoreError> {
     let sql =
         format!("SELECT {COMMAND_COLUMNS} FROM agent_commands WHERE tenant_id = $1 AND id = $2");
-    let row = sqlx::query(&sql)
+    let row = crate::sql::query(&sql)
         .bind(tenant.0)
         .bind(id.0)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(store_error)?;
     row.as_ref()
@@ -77,7 +77,7 @@ pub(crate) async fn get(
 }
 
 pub(crate) async fn list(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     status: Option<CommandStatus>,
     page: Page,
@@ -88,21 +88,21 @@ pub(crate) async fn list(
          WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2::agent_command_status) \
          ORDER BY created_at DESC, id ASC LIMIT $3 OFFSET $4"
     );
-    let found = sqlx::query(&sql)
+    let found = crate::sql::query(&sql)
         .bind(tenant.0)
         .bind(status)
         .bind(i64::from(page.limit))
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(store_error)?;
-    let total: i64 = sqlx::query_scalar(
+    let total: i64 = crate::sql::query_scalar(
         "SELECT count(*) FROM agent_commands \
          WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2::agent_command_status)",
     )
     .bind(tenant.0)
     .bind(status)
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await
     .map_err(store_error)?;
     Ok(Paginated {

@@ -43,6 +43,7 @@ pub async fn connect(url: &str, options: &PgStoreOptions) -> Result<PgStore, PgE
         .map_err(|e| PgError::InvalidUrl(one_line(&e.to_string())))?
         .application_name(&options.application_name);
     if options.behind_pooler {
+        crate::sql::stop_keeping_prepared_statements();
         connect_options = connect_options
             .statement_cache_capacity(0)
             .extra_float_digits(None);
@@ -78,7 +79,11 @@ pub async fn connect(url: &str, options: &PgStoreOptions) -> Result<PgStore, PgE
         .max_connections(options.max_connections)
         .acquire_timeout(options.connect_timeout)
         .connect_lazy_with(connect_options);
-    Ok(PgStore::new(pool))
+    Ok(if options.behind_pooler {
+        PgStore::behind_pooler(pool)
+    } else {
+        PgStore::new(pool)
+    })
 }
 
 fn connect_reason(err: &sqlx::Error) -> String {

@@ -1,6 +1,6 @@
 //! Journal queries.
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use zora_core::journal::{JournalEntry, NewJournalEntry};
 use zora_core::{Page, Paginated, StoreError, TenantId};
 
@@ -13,7 +13,7 @@ pub(crate) async fn insert(
     conn: &mut PgConnection,
     entries: &[NewJournalEntry],
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO journal_entries (id, tenant_id, category, title, body, details, author) \
          SELECT e.id, e.tenant_id, e.category::journal_category, e.title, e.body, e.details, e.author \
          FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[]) \
@@ -33,24 +33,24 @@ pub(crate) async fn insert(
 }
 
 pub(crate) async fn list(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     page: Page,
 ) -> Result<Paginated<JournalEntry>, StoreError> {
-    let found = sqlx::query(
+    let found = crate::sql::query(
         "SELECT id, tenant_id, category::text AS category, title, body, details, author, created_at \
          FROM journal_entries WHERE tenant_id = $1 ORDER BY created_at DESC, id ASC LIMIT $2 OFFSET $3",
     )
     .bind(tenant.0)
     .bind(i64::from(page.limit))
     .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
     .map_err(store_error)?;
     let total: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM journal_entries WHERE tenant_id = $1")
+        crate::sql::query_scalar("SELECT count(*) FROM journal_entries WHERE tenant_id = $1")
             .bind(tenant.0)
-            .fetch_one(pool)
+            .fetch_one(&mut *conn)
             .await
             .map_err(store_error)?;
     Ok(Paginated {

@@ -55,7 +55,7 @@ where
     E: PgExecutor<'e>,
     I: Copy + Into<Uuid>,
 {
-    let found = sqlx::query(sql)
+    let found = crate::sql::query(sql)
         .bind(tenant.0)
         .bind(uuids(ids))
         .fetch_all(executor)

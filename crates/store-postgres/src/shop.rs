@@ -1,6 +1,6 @@
 //! ZORA SHOP queries: brands, products, product climate metadata, shop projects.
 
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 use zora_core::shop::{
     Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, ProductClimateMeta,
@@ -17,7 +17,7 @@ pub(crate) async fn insert_brand(
     conn: &mut PgConnection,
     brand: &NewBrand,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO brands (id, tenant_id, name, slug) VALUES ($1, $2, $3, $4)")
+    crate::sql::query("INSERT INTO brands (id, tenant_id, name, slug) VALUES ($1, $2, $3, $4)")
         .bind(brand.id.0)
         .bind(brand.tenant_id.0)
         .bind(&brand.name)
@@ -32,7 +32,7 @@ pub(crate) async fn insert_product(
     conn: &mut PgConnection,
     product: &NewProduct,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO products (id, tenant_id, name, slug, brand_id) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(product.id.0)
@@ -88,7 +88,7 @@ pub(crate) async fn upsert_climate_meta(
     let (notes_given, notes) = upsert.notes.split();
     // An existing row keeps its id, so the id that comes back tells created from updated.
     // The update is limited to the same tenant, so another tenant's row is never touched.
-    let row = sqlx::query(
+    let row = crate::sql::query(
         "INSERT INTO product_climate_meta AS m \
            (id, tenant_id, product_id, climate_label, estimated_impact_kgco2, certifications, notes) \
          VALUES ($1, $2, $3, $5, $7::float8, $9, $11) \
@@ -126,7 +126,7 @@ pub(crate) async fn insert_shop_projects(
     conn: &mut PgConnection,
     projects: &[NewShopProject],
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO zora_shop_projects (id, tenant_id, title, description, status, primary_brand_id, \
            secondary_brand_id, theme, target_launch_date) \
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], \
@@ -148,12 +148,12 @@ pub(crate) async fn insert_shop_projects(
 }
 
 pub(crate) async fn shop_projects(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     ids: &[ShopProjectId],
 ) -> Result<Vec<ShopProject>, StoreError> {
     rows::tenant_rows_by_ids(
-        pool,
+        &mut *conn,
         "SELECT id, tenant_id, title, description, status, primary_brand_id, secondary_brand_id, theme, \
            target_launch_date, created_at FROM zora_shop_projects \
          WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
@@ -165,12 +165,12 @@ pub(crate) async fn shop_projects(
 }
 
 pub(crate) async fn climate_meta(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     product_ids: &[ProductId],
 ) -> Result<Vec<ProductClimateMeta>, StoreError> {
     rows::tenant_rows_by_ids(
-        pool,
+        &mut *conn,
         "SELECT id, tenant_id, product_id, climate_label, \
            estimated_impact_kgco2::float8 AS estimated_impact_kgco2, certifications, notes \
          FROM product_climate_meta WHERE tenant_id = $1 AND product_id = ANY($2) ORDER BY product_id",

@@ -4,6 +4,7 @@ use sqlx::PgPool;
 use zora_core::{SchemaState, StoreError, StoreTx, TaskWakeups};
 
 use crate::error::store_error;
+use crate::session::Session;
 use crate::tx::PgTx;
 use crate::wakeups::Listening;
 
@@ -11,15 +12,26 @@ use crate::wakeups::Listening;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    behind_pooler: bool,
     listening: Listening,
 }
 
 impl PgStore {
-    /// Wraps an open pool.
+    /// Wraps an open pool, connected directly to the server.
     pub fn new(pool: PgPool) -> Self {
         Self {
             pool,
+            behind_pooler: false,
             listening: Listening::default(),
+        }
+    }
+
+    /// Wraps an open pool on a transaction-mode pooler: every method runs in a
+    /// transaction (see [`PgStoreOptions::behind_pooler`](crate::PgStoreOptions)).
+    pub fn behind_pooler(pool: PgPool) -> Self {
+        Self {
+            behind_pooler: true,
+            ..Self::new(pool)
         }
     }
 
@@ -28,12 +40,12 @@ impl PgStore {
         &self.pool
     }
 
-    fn readers(&self) -> &PgPool {
-        &self.pool
+    async fn read_session(&self) -> Result<Session, StoreError> {
+        Session::open(&self.pool, self.behind_pooler).await
     }
 
-    fn writer(&self) -> &PgPool {
-        &self.pool
+    async fn write_session(&self) -> Result<Session, StoreError> {
+        Session::open(&self.pool, self.behind_pooler).await
     }
 
     async fn begin_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
@@ -42,16 +54,27 @@ impl PgStore {
     }
 
     async fn wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError> {
+        if self.behind_pooler {
+            // A LISTEN would stay on whichever server connection ran it, and its
+            // notifications would reach other clients of the pooler mid-query.
+            return Err(StoreError::Unavailable(
+                "LISTEN does not work behind a transaction-mode pooler; poll instead \
+                 (`zora worker --no-listen`)"
+                    .into(),
+            ));
+        }
         self.listening.subscribe(&self.pool).await
     }
 
     async fn read_schema_state(&self) -> Result<SchemaState, StoreError> {
-        crate::migrate::schema_state(&self.pool)
-            .await
-            .map_err(|e| match e {
-                crate::PgError::Store(inner) => inner,
-                other => StoreError::Schema(other.to_string()),
-            })
+        zora_store_sql::in_session!(self.read_session(), |db| async {
+            crate::migrate::schema_state_on(db)
+                .await
+                .map_err(|e| match e {
+                    crate::PgError::Store(inner) => inner,
+                    other => StoreError::Schema(other.to_string()),
+                })
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! The task queue's queries: insert, read, list, claim, outcome writes, rescue, stats.
 
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 use zora_core::stats::QueueStats;
 use zora_core::{
@@ -27,40 +27,40 @@ pub(crate) fn millis(duration: std::time::Duration) -> i64 {
 }
 
 pub(crate) async fn get(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     id: TaskId,
 ) -> Result<Option<Task>, StoreError> {
     let sql =
         format!("SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = $1 AND t.id = $2");
-    let row = sqlx::query(&sql)
+    let row = crate::sql::query(&sql)
         .bind(tenant.0)
         .bind(id.0)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(store_error)?;
     row.as_ref().map(rows::task).transpose()
 }
 
 pub(crate) async fn get_by_idempotency_key(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     key: &str,
 ) -> Result<Option<Task>, StoreError> {
     let sql = format!(
         "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = $1 AND t.idempotency_key = $2"
     );
-    let row = sqlx::query(&sql)
+    let row = crate::sql::query(&sql)
         .bind(tenant.0)
         .bind(key)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(store_error)?;
     row.as_ref().map(rows::task).transpose()
 }
 
 pub(crate) async fn of_command(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     command: zora_core::CommandId,
 ) -> Result<Vec<Task>, StoreError> {
@@ -69,10 +69,10 @@ pub(crate) async fn of_command(
            AND (t.command_id = $2 OR t.payload->>'source_command_id' = $2::text) \
          ORDER BY t.created_at ASC, t.id ASC"
     );
-    let found = sqlx::query(&sql)
+    let found = crate::sql::query(&sql)
         .bind(tenant.0)
         .bind(command.0)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(store_error)?;
     found.iter().map(rows::task).collect()
@@ -85,7 +85,7 @@ const LIST_FILTER: &str = "t.tenant_id = $1 \
     AND ($5::uuid IS NULL OR t.command_id = $5)";
 
 pub(crate) async fn list(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     filter: &TaskFilter,
     page: Page,
@@ -96,7 +96,7 @@ pub(crate) async fn list(
         "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE {LIST_FILTER} \
          ORDER BY {CLAIM_ORDER} LIMIT $6 OFFSET $7"
     );
-    let items = sqlx::query(&sql)
+    let items = crate::sql::query(&sql)
         .bind(tenant.0)
         .bind(status)
         .bind(&filter.agent_id)
@@ -104,17 +104,17 @@ pub(crate) async fn list(
         .bind(command)
         .bind(i64::from(page.limit))
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(store_error)?;
     let count_sql = format!("SELECT count(*) FROM agent_tasks t WHERE {LIST_FILTER}");
-    let total: i64 = sqlx::query_scalar(&count_sql)
+    let total: i64 = crate::sql::query_scalar(&count_sql)
         .bind(tenant.0)
         .bind(status)
         .bind(&filter.agent_id)
         .bind(&filter.task_type)
         .bind(command)
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await
         .map_err(store_error)?;
     Ok(Paginated {
@@ -167,7 +167,10 @@ pub fn claim_sql(all_tenants: bool) -> String {
     }
 }
 
-pub(crate) async fn claim(pool: &PgPool, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
+pub(crate) async fn claim(
+    conn: &mut PgConnection,
+    request: &ClaimRequest,
+) -> Result<Vec<Task>, StoreError> {
     if request.limit == 0 || request.task_types.is_empty() {
         return Ok(Vec::new());
     }
@@ -175,23 +178,23 @@ pub(crate) async fn claim(pool: &PgPool, request: &ClaimRequest) -> Result<Vec<T
     let limit = i64::from(request.limit);
     let rows = match &request.scope {
         ClaimScope::Tenant(tenant) => {
-            sqlx::query(&claim_sql(false))
+            crate::sql::query(&claim_sql(false))
                 .bind(&request.owner)
                 .bind(lease_ms)
                 .bind(tenant.0)
                 .bind(&request.task_types)
                 .bind(limit)
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await
         }
         ClaimScope::AllTenants { per_tenant_cap } => {
-            sqlx::query(&claim_sql(true))
+            crate::sql::query(&claim_sql(true))
                 .bind(&request.owner)
                 .bind(lease_ms)
                 .bind(&request.task_types)
                 .bind(i64::from((*per_tenant_cap).max(1)))
                 .bind(limit)
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await
         }
     }
@@ -202,7 +205,7 @@ pub(crate) async fn claim(pool: &PgPool, request: &ClaimRequest) -> Result<Vec<T
 }
 
 pub(crate) async fn claim_by_id(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant: TenantId,
     id: TaskId,
     owner: &str,
@@ -220,19 +223,19 @@ pub(crate) async fn claim_by_id(
              OR (t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < now())) \
          RETURNING {TASK_COLUMNS}"
     );
-    let row = sqlx::query(&sql)
+    let row = crate::sql::query(&sql)
         .bind(tenant.0)
         .bind(id.0)
         .bind(owner)
         .bind(millis(lease_duration))
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(store_error)?;
     row.as_ref().map(rows::task).transpose()
 }
 
 pub(crate) async fn rescue_expired(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     default_max_attempts: i32,
     limit: u32,
 ) -> Result<Vec<Task>, StoreError> {
@@ -255,25 +258,28 @@ pub(crate) async fn rescue_expired(
          FROM judged j WHERE t.id = j.id AND t.status = 'in_progress' AND t.lease_expires_at < now() \
          RETURNING {TASK_COLUMNS}"
     );
-    let rows = sqlx::query(&sql)
+    let rows = crate::sql::query(&sql)
         .bind(default_max_attempts)
         .bind(i64::from(limit))
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(store_error)?;
     rows.iter().map(rows::task).collect()
 }
 
-pub(crate) async fn stats(pool: &PgPool, tenant: TenantId) -> Result<QueueStats, StoreError> {
-    let groups: Vec<(String, String, i64)> = sqlx::query_as(
+pub(crate) async fn stats(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<QueueStats, StoreError> {
+    let groups: Vec<(String, String, i64)> = crate::sql::query_as(
         "SELECT task_type, status::text AS status, count(*) AS n FROM agent_tasks \
          WHERE tenant_id = $1 GROUP BY task_type, status",
     )
     .bind(tenant.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
     .map_err(store_error)?;
-    let row = sqlx::query(
+    let row = crate::sql::query(
         "SELECT \
            (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM agent_tasks \
              WHERE tenant_id = $1 AND status = 'pending' AND run_at <= now()) AS oldest, \
@@ -281,7 +287,7 @@ pub(crate) async fn stats(pool: &PgPool, tenant: TenantId) -> Result<QueueStats,
              WHERE tenant_id = $1 AND status = 'in_progress' AND lease_owner IS NULL) AS unleased",
     )
     .bind(tenant.0)
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await
     .map_err(store_error)?;
     let oldest: Option<f64> = row.try_get("oldest").map_err(store_error)?;
@@ -303,7 +309,7 @@ pub(crate) async fn insert(conn: &mut PgConnection, task: &NewTask) -> Result<Ta
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, now()), $12, $13, $14) \
          RETURNING {TASK_COLUMNS}"
     );
-    let row = sqlx::query(&sql)
+    let row = crate::sql::query(&sql)
         .bind(task.id.0)
         .bind(task.tenant_id.0)
         .bind(task.command_id.map(|c| c.0))
@@ -335,7 +341,7 @@ pub(crate) async fn reset_failed(
            cancelled_at = NULL \
          WHERE t.tenant_id = $1 AND t.id = $2 AND t.status = 'failed' RETURNING {TASK_COLUMNS}"
     );
-    let row = sqlx::query(&sql)
+    let row = crate::sql::query(&sql)
         .bind(tenant.0)
         .bind(id.0)
         .fetch_optional(conn)
@@ -355,7 +361,7 @@ pub(crate) async fn make_due(
          WHERE t.tenant_id = $1 AND t.id = $2 AND t.status = 'pending' AND t.run_at > now() \
          RETURNING {TASK_COLUMNS}"
     );
-    if let Some(row) = sqlx::query(&update)
+    if let Some(row) = crate::sql::query(&update)
         .bind(tenant.0)
         .bind(id.0)
         .fetch_optional(&mut *conn)
@@ -367,7 +373,7 @@ pub(crate) async fn make_due(
     let select = format!(
         "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = $1 AND t.id = $2 AND t.status = 'pending'"
     );
-    let row = sqlx::query(&select)
+    let row = crate::sql::query(&select)
         .bind(tenant.0)
         .bind(id.0)
         .fetch_optional(conn)
@@ -414,7 +420,7 @@ pub(crate) async fn lock_leased(
     leases: &[Lease],
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(leases.iter());
-    let locked: Vec<Uuid> = sqlx::query_scalar(concat!(
+    let locked: Vec<Uuid> = crate::sql::query_scalar(concat!(
         "SELECT t.id FROM agent_tasks t \
          JOIN UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) ON ",
         held_under!("l"),
@@ -431,12 +437,12 @@ pub(crate) async fn lock_leased(
 
 /// Moves the expiry of the leases still held to `lease_duration` from now (a heartbeat).
 pub(crate) async fn extend_leases(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     leases: &[Lease],
     lease_duration: std::time::Duration,
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(leases.iter());
-    let extended: Vec<Uuid> = sqlx::query_scalar(concat!(
+    let extended: Vec<Uuid> = crate::sql::query_scalar(concat!(
         "UPDATE agent_tasks t SET lease_expires_at = now() + $4 * interval '1 millisecond' \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) \
          WHERE ",
@@ -447,7 +453,7 @@ pub(crate) async fn extend_leases(
     .bind(owners)
     .bind(attempts)
     .bind(millis(lease_duration))
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
     .map_err(store_error)?;
     Ok(task_ids(extended))
@@ -458,7 +464,7 @@ pub(crate) async fn release(
     leases: &[Lease],
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(leases.iter());
-    let released: Vec<Uuid> = sqlx::query_scalar(concat!(
+    let released: Vec<Uuid> = crate::sql::query_scalar(concat!(
         "UPDATE agent_tasks t SET status = 'pending', attempts = GREATEST(t.attempts - 1, 0), \
            started_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) \
@@ -482,7 +488,7 @@ pub(crate) async fn complete(
     let (ids, owners, attempts) = lease_arrays(completions.iter().map(|c| &c.lease));
     let results: Vec<Value> = completions.iter().map(|c| c.result.clone()).collect();
     let summaries: Vec<&str> = completions.iter().map(|c| c.summary.as_str()).collect();
-    let written: Vec<Uuid> = sqlx::query_scalar(concat!(
+    let written: Vec<Uuid> = crate::sql::query_scalar(concat!(
         "UPDATE agent_tasks t SET status = 'completed', result = c.result, result_summary = c.summary, \
            error_message = NULL, completed_at = now(), lease_owner = NULL, lease_expires_at = NULL \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $4::jsonb[], $5::text[]) \
@@ -510,7 +516,7 @@ pub(crate) async fn fail(
     let kinds: Vec<&str> = failures.iter().map(|f| f.kind.as_str()).collect();
     let messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
     let retry_ms: Vec<Option<i64>> = failures.iter().map(|f| f.retry_in.map(millis)).collect();
-    let written: Vec<Uuid> = sqlx::query_scalar(concat!(
+    let written: Vec<Uuid> = crate::sql::query_scalar(concat!(
         "UPDATE agent_tasks t SET \
            status = CASE WHEN f.retry_ms IS NULL THEN 'failed' ELSE 'pending' END::agent_task_status, \
            error_message = f.message, \

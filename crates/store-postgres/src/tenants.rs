@@ -7,7 +7,7 @@ use zora_core::tenant::NewTenant;
 use crate::error::store_error;
 
 pub(crate) async fn insert(conn: &mut PgConnection, tenant: &NewTenant) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO tenants (id, name, slug) VALUES ($1, $2, $3)")
+    crate::sql::query("INSERT INTO tenants (id, name, slug) VALUES ($1, $2, $3)")
         .bind(tenant.id.0)
         .bind(&tenant.name)
         .bind(&tenant.slug)

@@ -32,7 +32,7 @@ zora_store_sql::delegate_store_tx!(PgTx);
 pub(crate) async fn limit(conn: &mut PgConnection, limits: TxLimits) -> Result<(), StoreError> {
     let statement = limits.statement.as_millis().max(1).to_string();
     let idle = limits.idle.as_millis().max(1).to_string();
-    sqlx::query(
+    crate::sql::query(
         "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $1, true), \
            set_config('idle_in_transaction_session_timeout', $2, true)",
     )

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sqlx::PgPool;
+use sqlx::PgConnection;
 use zora_core::worker::WORKER_ROW_RETENTION;
 use zora_core::{StoreError, TenantId, WorkerInfo, WorkerRegistration};
 use zora_store_sql::mappers;
@@ -15,8 +15,11 @@ use crate::tasks::millis;
 const WORKER_COLUMNS: &str =
     "id, host, pid, tenant_id, task_types, concurrency, started_at, heartbeat_at";
 
-pub(crate) async fn register(pool: &PgPool, worker: &WorkerRegistration) -> Result<(), StoreError> {
-    sqlx::query(
+pub(crate) async fn register(
+    conn: &mut PgConnection,
+    worker: &WorkerRegistration,
+) -> Result<(), StoreError> {
+    crate::sql::query(
         "WITH pruned AS (DELETE FROM agent_task_workers \
            WHERE COALESCE(stopped_at, expires_at) < now() - $8 * interval '1 millisecond') \
          INSERT INTO agent_task_workers (id, host, pid, tenant_id, task_types, concurrency, expires_at) \
@@ -34,46 +37,53 @@ pub(crate) async fn register(pool: &PgPool, worker: &WorkerRegistration) -> Resu
     .bind(worker.concurrency)
     .bind(millis(worker.ttl))
     .bind(millis(WORKER_ROW_RETENTION))
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map_err(store_error)?;
     Ok(())
 }
 
-pub(crate) async fn beat(pool: &PgPool, id: &str, ttl: Duration) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+pub(crate) async fn beat(
+    conn: &mut PgConnection,
+    id: &str,
+    ttl: Duration,
+) -> Result<bool, StoreError> {
+    let done = crate::sql::query(
         "UPDATE agent_task_workers SET heartbeat_at = now(), \
            expires_at = now() + $2 * interval '1 millisecond' \
          WHERE id = $1 AND stopped_at IS NULL",
     )
     .bind(id)
     .bind(millis(ttl))
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map_err(store_error)?;
     Ok(done.rows_affected() > 0)
 }
 
-pub(crate) async fn stop(pool: &PgPool, id: &str) -> Result<(), StoreError> {
-    sqlx::query(
+pub(crate) async fn stop(conn: &mut PgConnection, id: &str) -> Result<(), StoreError> {
+    crate::sql::query(
         "UPDATE agent_task_workers SET stopped_at = now() WHERE id = $1 AND stopped_at IS NULL",
     )
     .bind(id)
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map_err(store_error)?;
     Ok(())
 }
 
-pub(crate) async fn live(pool: &PgPool, tenant: TenantId) -> Result<Vec<WorkerInfo>, StoreError> {
-    let rows = sqlx::query(&format!(
+pub(crate) async fn live(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<Vec<WorkerInfo>, StoreError> {
+    let rows = crate::sql::query(&format!(
         "SELECT {WORKER_COLUMNS} FROM agent_task_workers \
          WHERE stopped_at IS NULL AND expires_at > now() \
            AND (tenant_id IS NULL OR tenant_id = $1) \
          ORDER BY started_at, id"
     ))
     .bind(tenant.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
     .map_err(store_error)?;
     all(&rows, mappers::worker)

@@ -229,13 +229,30 @@ macro_rules! delegate_store_tx {
     };
 }
 
-/// Runs one parameterless statement on the transaction `$this.tx`.
+/// Runs `$call` with `$db` bound to a session opened by `$open` (a store's
+/// `read_session()` or `write_session()`: a connection, or a transaction of its own), then
+/// ends the session with the outcome (a transaction commits on success).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! in_session {
+    ($open:expr, |$db:ident| $call:expr) => {{
+        let mut session = $open.await?;
+        let $db = &mut session;
+        let outcome = $call.await;
+        session.end(outcome).await
+    }};
+}
+
+/// Runs one parameterless statement on the transaction `$this.tx`, not kept prepared
+/// (savepoints, on the fallback path only: nothing left on the server, which suits a
+/// pooler too).
 #[doc(hidden)]
 #[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! run_statement {
     ($this:ident, $sql:literal) => {
         sqlx::query($sql)
+            .persistent(false)
             .execute(&mut *$this.tx)
             .await
             .map(|_| ())
@@ -243,8 +260,9 @@ macro_rules! run_statement {
     };
 }
 
-/// Implements `zora_core::Store` for `$store`, which provides `fn readers(&self)` and
-/// `fn writer(&self)` (its pools), `async fn begin_tx(&self)`,
+/// Implements `zora_core::Store` for `$store`, which provides
+/// `async fn read_session(&self)` and `async fn write_session(&self)` (where a method
+/// outside a transaction runs: see [`in_session!`]), `async fn begin_tx(&self)`,
 /// `async fn read_schema_state(&self)` and `async fn wakeups(&self)`; `$backend` is its name.
 #[allow(clippy::crate_in_macro_def)]
 #[macro_export]
@@ -265,67 +283,69 @@ macro_rules! delegate_store {
                 self.wakeups().await
             }
             async fn get_task(&self, tenant: zora_core::TenantId, id: zora_core::TaskId) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
-                crate::tasks::get(self.readers(), tenant, id).await
+                $crate::in_session!(self.read_session(), |db| crate::tasks::get(db, tenant, id))
             }
             async fn get_task_by_idempotency_key(&self, tenant: zora_core::TenantId, key: &str) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
-                crate::tasks::get_by_idempotency_key(self.readers(), tenant, key).await
+                $crate::in_session!(self.read_session(), |db| crate::tasks::get_by_idempotency_key(db, tenant, key))
             }
             async fn list_tasks(&self, tenant: zora_core::TenantId, filter: &zora_core::TaskFilter, page: zora_core::Page) -> Result<zora_core::Paginated<zora_core::Task>, zora_core::StoreError> {
-                crate::tasks::list(self.readers(), tenant, filter, page).await
+                $crate::in_session!(self.read_session(), |db| crate::tasks::list(db, tenant, filter, page))
             }
             async fn claim_tasks(&self, request: &zora_core::ClaimRequest) -> Result<Vec<zora_core::Task>, zora_core::StoreError> {
-                crate::tasks::claim(self.writer(), request).await
+                $crate::in_session!(self.write_session(), |db| crate::tasks::claim(db, request))
             }
             async fn claim_task(&self, tenant: zora_core::TenantId, id: zora_core::TaskId, owner: &str, lease_duration: std::time::Duration) -> Result<zora_core::ClaimById, zora_core::StoreError> {
-                match crate::tasks::claim_by_id(self.writer(), tenant, id, owner, lease_duration).await? {
-                    Some(task) => Ok(zora_core::ClaimById::Claimed(task)),
-                    None => Ok(match crate::tasks::get(self.writer(), tenant, id).await? {
-                        Some(task) => zora_core::ClaimById::Refused(task),
-                        None => zora_core::ClaimById::NotFound,
-                    }),
-                }
+                $crate::in_session!(self.write_session(), |db| async {
+                    match crate::tasks::claim_by_id(&mut *db, tenant, id, owner, lease_duration).await? {
+                        Some(task) => Ok(zora_core::ClaimById::Claimed(task)),
+                        None => Ok(match crate::tasks::get(&mut *db, tenant, id).await? {
+                            Some(task) => zora_core::ClaimById::Refused(task),
+                            None => zora_core::ClaimById::NotFound,
+                        }),
+                    }
+                })
             }
             async fn rescue_expired_leases_all_tenants(&self, default_max_attempts: i32, limit: u32) -> Result<Vec<zora_core::Task>, zora_core::StoreError> {
-                crate::tasks::rescue_expired(self.writer(), default_max_attempts, limit).await
+                $crate::in_session!(self.write_session(), |db| crate::tasks::rescue_expired(db, default_max_attempts, limit))
             }
             async fn extend_leases(&self, leases: &[zora_core::Lease], lease_duration: std::time::Duration) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
-                crate::tasks::extend_leases(self.writer(), leases, lease_duration).await
+                $crate::in_session!(self.write_session(), |db| crate::tasks::extend_leases(db, leases, lease_duration))
             }
             async fn register_worker(&self, worker: &zora_core::WorkerRegistration) -> Result<(), zora_core::StoreError> {
-                crate::workers::register(self.writer(), worker).await
+                $crate::in_session!(self.write_session(), |db| crate::workers::register(db, worker))
             }
             async fn beat_worker(&self, id: &str, ttl: std::time::Duration) -> Result<bool, zora_core::StoreError> {
-                crate::workers::beat(self.writer(), id, ttl).await
+                $crate::in_session!(self.write_session(), |db| crate::workers::beat(db, id, ttl))
             }
             async fn stop_worker(&self, id: &str) -> Result<(), zora_core::StoreError> {
-                crate::workers::stop(self.writer(), id).await
+                $crate::in_session!(self.write_session(), |db| crate::workers::stop(db, id))
             }
             async fn live_workers(&self, tenant: zora_core::TenantId) -> Result<Vec<zora_core::WorkerInfo>, zora_core::StoreError> {
-                crate::workers::live(self.readers(), tenant).await
+                $crate::in_session!(self.read_session(), |db| crate::workers::live(db, tenant))
             }
             async fn queue_stats(&self, tenant: zora_core::TenantId) -> Result<zora_core::stats::QueueStats, zora_core::StoreError> {
-                crate::tasks::stats(self.readers(), tenant).await
+                $crate::in_session!(self.read_session(), |db| crate::tasks::stats(db, tenant))
             }
             async fn get_command(&self, tenant: zora_core::TenantId, id: zora_core::CommandId) -> Result<Option<zora_core::command::Command>, zora_core::StoreError> {
-                crate::commands::get(self.readers(), tenant, id).await
+                $crate::in_session!(self.read_session(), |db| crate::commands::get(db, tenant, id))
             }
             async fn command_tasks(&self, tenant: zora_core::TenantId, command: zora_core::CommandId) -> Result<Vec<zora_core::Task>, zora_core::StoreError> {
-                crate::tasks::of_command(self.readers(), tenant, command).await
+                $crate::in_session!(self.read_session(), |db| crate::tasks::of_command(db, tenant, command))
             }
             async fn list_commands(&self, tenant: zora_core::TenantId, status: Option<zora_core::command::CommandStatus>, page: zora_core::Page) -> Result<zora_core::Paginated<zora_core::command::Command>, zora_core::StoreError> {
-                crate::commands::list(self.readers(), tenant, status, page).await
+                $crate::in_session!(self.read_session(), |db| crate::commands::list(db, tenant, status, page))
             }
             async fn list_journal_entries(&self, tenant: zora_core::TenantId, page: zora_core::Page) -> Result<zora_core::Paginated<zora_core::journal::JournalEntry>, zora_core::StoreError> {
-                crate::journal::list(self.readers(), tenant, page).await
+                $crate::in_session!(self.read_session(), |db| crate::journal::list(db, tenant, page))
             }
             async fn missions(&self, tenant: zora_core::TenantId, ids: &[zora_core::MissionId]) -> Result<Vec<zora_core::climate::Mission>, zora_core::StoreError> {
-                crate::climate::missions(self.readers(), tenant, ids).await
+                $crate::in_session!(self.read_session(), |db| crate::climate::missions(db, tenant, ids))
             }
             async fn shop_projects(&self, tenant: zora_core::TenantId, ids: &[zora_core::ShopProjectId]) -> Result<Vec<zora_core::shop::ShopProject>, zora_core::StoreError> {
-                crate::shop::shop_projects(self.readers(), tenant, ids).await
+                $crate::in_session!(self.read_session(), |db| crate::shop::shop_projects(db, tenant, ids))
             }
             async fn product_climate_meta(&self, tenant: zora_core::TenantId, product_ids: &[zora_core::ProductId]) -> Result<Vec<zora_core::shop::ProductClimateMeta>, zora_core::StoreError> {
-                crate::shop::climate_meta(self.readers(), tenant, product_ids).await
+                $crate::in_session!(self.read_session(), |db| crate::shop::climate_meta(db, tenant, product_ids))
             }
         }
     };

@@ -50,8 +50,12 @@ impl SqliteStore {
         self.writer.close().await;
     }
 
-    fn readers(&self) -> &SqlitePool {
-        &self.reader
+    async fn read_session(&self) -> Result<PoolSession<'_>, StoreError> {
+        Ok(PoolSession(&self.reader))
+    }
+
+    async fn write_session(&self) -> Result<PoolSession<'_>, StoreError> {
+        Ok(PoolSession(&self.writer))
     }
 
     async fn begin_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
@@ -76,3 +80,21 @@ impl SqliteStore {
 }
 
 zora_store_sql::delegate_store!(SqliteStore, "sqlite");
+
+/// Where a method outside a transaction runs: the pool itself (SQLite has no pooler in
+/// front to work around).
+pub(crate) struct PoolSession<'a>(&'a SqlitePool);
+
+impl PoolSession<'_> {
+    pub(crate) async fn end<T>(self, outcome: Result<T, StoreError>) -> Result<T, StoreError> {
+        outcome
+    }
+}
+
+impl std::ops::Deref for PoolSession<'_> {
+    type Target = SqlitePool;
+
+    fn deref(&self) -> &SqlitePool {
+        self.0
+    }
+}

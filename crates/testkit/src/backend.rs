@@ -54,6 +54,17 @@ impl TestBackend {
         Self::Sqlite(files, store)
     }
 
+    /// The database's URL through the transaction-mode PgBouncer ([`TestDatabase::pooler_url`]).
+    ///
+    /// # Panics
+    /// On SQLite, which has no pooler.
+    pub async fn pooler_url(&self) -> String {
+        match self {
+            Self::Postgres(db) => db.pooler_url().await,
+            Self::Sqlite(..) => panic!("SQLite has no pooler"),
+        }
+    }
+
     /// The store, as the engine uses it.
     pub async fn store(&self) -> Arc<dyn Store> {
         match self {

@@ -192,11 +192,16 @@ async fn applied_versions(conn: &mut PgConnection) -> Result<Vec<i64>, PgError> 
 /// applied by a newer engine.
 pub async fn schema_state(pool: &PgPool) -> Result<SchemaState, PgError> {
     let mut conn = pool.acquire().await.map_err(store_error)?;
-    let applied = applied_versions(&mut conn).await?;
+    schema_state_on(&mut conn).await
+}
+
+/// [`schema_state`] on one connection (a transaction, behind a pooler).
+pub(crate) async fn schema_state_on(conn: &mut PgConnection) -> Result<SchemaState, PgError> {
+    let applied = applied_versions(&mut *conn).await?;
     let mut pending = MIGRATIONS.pending(&applied);
     if pending.is_empty() {
         pending.extend(
-            indexes::missing(&mut conn)
+            indexes::missing(&mut *conn)
                 .await?
                 .into_iter()
                 .map(|name| format!("index {name}")),

@@ -25,6 +25,13 @@ pub mod workers;
 #[macro_export]
 macro_rules! store_suite {
     ($make:expr) => {
+        $crate::store_suite!(@common $make; wakeups::wakeups_say_when_tasks_become_runnable,);
+    };
+    // Behind a transaction-mode pooler: every case but LISTEN's, which a pooler cannot carry.
+    (behind_pooler: $make:expr) => {
+        $crate::store_suite!(@common $make;);
+    };
+    (@common $make:expr; $($extra:ident :: $extra_case:ident,)*) => {
         $crate::store_suite!(@cases $make;
             tasks::insert_and_get_round_trip,
             tasks::list_orders_filters_and_paginates,
@@ -53,7 +60,7 @@ macro_rules! store_suite {
             commands::commands_move_through_their_states_per_tenant,
             commands::a_commands_tasks_are_found_by_either_link,
             workers::workers_register_beat_expire_and_stop,
-            wakeups::wakeups_say_when_tasks_become_runnable,
+            $($extra::$extra_case,)*
         );
     };
     (@cases $make:expr; $($module:ident :: $case:ident),* $(,)?) => {
