@@ -256,6 +256,11 @@ pub struct WorkerArgs {
     /// Defaults to 10.
     #[arg(long, default_value_t = 10)]
     pub per_tenant_cap: u32,
+    /// The most tasks of one type this worker holds at once, as TYPE=N (repeatable), for a
+    /// type whose handler calls a rate-limited service. Defaults to the handler's own limit,
+    /// if any (the v1 types have none).
+    #[arg(long = "type-concurrency", value_name = "TYPE=N", value_parser = parse_type_limit)]
+    pub type_concurrency: Vec<(String, usize)>,
     /// For a database behind a transaction-mode pooler (PgBouncer, Supabase's pooler on
     /// port 6543): no LISTEN (the worker polls every --poll-interval), no prepared
     /// statements kept, no startup parameters a pooler refuses. Defaults to off: the worker
@@ -290,4 +295,15 @@ pub struct MigrateArgs {
     /// Change nothing: exit 1 when migrations are pending, 0 when the schema is current.
     #[arg(long)]
     pub check: bool,
+}
+
+/// `TYPE=N` with N at least 1.
+fn parse_type_limit(text: &str) -> Result<(String, usize), String> {
+    let (kind, limit) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected TYPE=N, got `{text}`"))?;
+    let limit: usize = limit.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+        format!("the limit of {kind} must be a whole number of at least 1, got `{limit}`")
+    })?;
+    Ok((kind.trim().to_owned(), limit))
 }

@@ -98,6 +98,34 @@ fn a_heartbeat_as_long_as_the_lease_is_refused() {
     );
 }
 
+#[test]
+fn a_type_limit_for_a_type_not_run_is_refused() {
+    let files = zora_testkit::TestSqlite::new();
+    let output = run(&mut zora_on(
+        &files.url(),
+        &["worker", "--type-concurrency", "shop.unknown=2"],
+    ));
+    assert_one_line_error(
+        &output,
+        2,
+        "--type-concurrency names shop.unknown, which this engine does not run",
+    );
+    let output = run(&mut zora_on(
+        &files.url(),
+        &[
+            "worker",
+            "--type-concurrency",
+            "climate.create_single_mission=0",
+        ],
+    ));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        common::stderr(&output).contains("must be a whole number of at least 1"),
+        "{}",
+        common::stderr(&output)
+    );
+}
+
 async fn a_killed_workers_tasks_are_finished_once_by_another(backend: TestBackend) {
     const TASKS: usize = 2000;
     let store = backend.store().await;

@@ -210,6 +210,13 @@ pub trait TaskHandler: Send + Sync + 'static {
         Duration::from_secs(30)
     }
 
+    /// The most tasks of this type one worker holds at once, for a handler that calls a
+    /// rate-limited service; `None` (the default): only the worker's own limits apply.
+    /// `zora worker --type-concurrency KIND=N` overrides it.
+    fn concurrency_limit(&self) -> Option<usize> {
+        None
+    }
+
     /// Checks that need no database: required fields, enum values.
     fn validate(&self, _payload: &Self::Payload) -> Result<(), TaskError> {
         Ok(())
@@ -268,6 +275,7 @@ pub trait DynHandler: Send + Sync {
     fn payload_schema(&self) -> Value;
     fn retry_policy(&self) -> RetryPolicy;
     fn timeout(&self) -> Duration;
+    fn concurrency_limit(&self) -> Option<usize>;
     /// Parses and validates a payload: a permanent error names the field.
     fn parse(&self, payload: &Value) -> Result<Erased, TaskError>;
     async fn prepare(&self, task: &Task, payload: &Erased) -> Result<Option<Value>, TaskError>;
@@ -336,6 +344,9 @@ impl<H: TaskHandler> DynHandler for H {
     }
     fn timeout(&self) -> Duration {
         TaskHandler::timeout(self)
+    }
+    fn concurrency_limit(&self) -> Option<usize> {
+        TaskHandler::concurrency_limit(self)
     }
     fn parse(&self, payload: &Value) -> Result<Erased, TaskError> {
         let parsed: H::Payload = parse_payload(payload)?;

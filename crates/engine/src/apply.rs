@@ -119,7 +119,9 @@ pub(crate) async fn apply_batch(
         let result = match &ready.run {
             Err(error) => Applied::Failed(error.clone()),
             Ok(runnable) => match contexts.get(runnable.handler.kind()) {
-                Some(context) => apply_one(tx.as_mut(), &ready.task, runnable, context).await?,
+                Some(context) => {
+                    apply_one(tx.as_mut(), &ready.task, runnable, context, limits.idle).await?
+                }
                 None => Applied::Failed(TaskError::permanent(
                     "no batch context was loaded for this task",
                 )),
@@ -212,11 +214,15 @@ async fn load_contexts(
 
 /// Applies one task in its own savepoint: its failure (or panic) rolls back only its
 /// own writes. `Err` means the transaction can no longer be trusted.
+/// Applies one task inside the batch transaction, in a savepoint, for at most its
+/// handler's timeout and at most `idle_limit`: past that the server ends the transaction
+/// anyway (its locks must be gone well before the lease lapses).
 async fn apply_one(
     tx: &mut dyn StoreTx,
     task: &Task,
     runnable: &Runnable,
     context: &Erased,
+    idle_limit: std::time::Duration,
 ) -> Result<Applied, BatchError> {
     let handler = &*runnable.handler;
     tx.savepoint().await?;
@@ -228,7 +234,7 @@ async fn apply_one(
         context,
     ))
     .catch_unwind();
-    match tokio::time::timeout(handler.timeout(), run).await {
+    match tokio::time::timeout(handler.timeout().min(idle_limit), run).await {
         Err(_) => Err(BatchError::TimedOut),
         Ok(Ok(Ok(outcome))) => {
             tx.release_savepoint().await?;

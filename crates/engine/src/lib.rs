@@ -6,6 +6,7 @@
 
 mod apply;
 mod catalog;
+mod claim_plan;
 mod commands;
 mod due_times;
 mod executor;

@@ -8,6 +8,7 @@
 //! later task said it would be due, on a finished batch, and on `poll_interval` as the
 //! safety net (the only one with `listen` off, as behind a transaction-mode pooler).
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use zora_core::{
     ClaimRequest, ClaimScope, Lease, Store, Task, TaskWakeups, TenantId, WorkerRegistration,
 };
 
+use crate::claim_plan::ClaimPlan;
 use crate::due_times::DueTimes;
 use crate::executor::{Executor, ExecutorSettings};
 use crate::registry::Registry;
@@ -53,6 +55,9 @@ pub struct WorkerSettings {
     /// Attempts a rescued task may have had before it fails for good, when it names no
     /// `max_attempts` of its own. Defaults to 5.
     pub default_max_attempts: i32,
+    /// The most tasks of a type held at once, by type; a type not named here takes its
+    /// handler's `concurrency_limit`, if any. Defaults to none.
+    pub type_concurrency: BTreeMap<String, usize>,
 }
 
 impl Default for WorkerSettings {
@@ -70,6 +75,7 @@ impl Default for WorkerSettings {
             rescue_interval: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(30),
             default_max_attempts: 5,
+            type_concurrency: BTreeMap::new(),
         }
     }
 }
@@ -90,8 +96,16 @@ pub struct Worker {
     store: Arc<dyn Store>,
     executor: Executor,
     settings: WorkerSettings,
-    types: Vec<String>,
+    plan: ClaimPlan,
     owner: String,
+}
+
+/// A batch in flight: its tasks' leases (given back if it cannot finish) and types.
+#[derive(Debug)]
+struct HeldBatch {
+    id: tokio::task::Id,
+    leases: Vec<Lease>,
+    types: Vec<String>,
 }
 
 impl Worker {
@@ -111,11 +125,18 @@ impl Worker {
                     .is_none_or(|only| only.contains(kind))
             })
             .collect();
+        let plan = ClaimPlan::new(types, |kind| {
+            settings
+                .type_concurrency
+                .get(kind)
+                .copied()
+                .or_else(|| registry.get(kind)?.concurrency_limit())
+        });
         Self {
             executor: Executor::new(store.clone(), registry, executor_settings),
             store,
             settings,
-            types,
+            plan,
             owner,
         }
     }
@@ -125,7 +146,7 @@ impl Worker {
         &self.owner
     }
 
-    fn claim_request(&self) -> ClaimRequest {
+    fn claim_request(&self, task_types: Vec<String>, limit: u32) -> ClaimRequest {
         ClaimRequest {
             scope: match self.settings.tenant {
                 Some(tenant) => ClaimScope::Tenant(tenant),
@@ -133,8 +154,8 @@ impl Worker {
                     per_tenant_cap: self.settings.per_tenant_cap,
                 },
             },
-            task_types: self.types.clone(),
-            limit: self.settings.batch_size,
+            task_types,
+            limit,
             owner: self.owner.clone(),
             lease_duration: self.settings.lease_duration,
         }
@@ -145,7 +166,7 @@ impl Worker {
         tokio::pin!(shutdown);
         let mut report = WorkerReport::default();
         let mut in_flight: JoinSet<Vec<TaskReport>> = JoinSet::new();
-        let mut held: Vec<(tokio::task::Id, Vec<Lease>)> = Vec::new();
+        let mut held: Vec<HeldBatch> = Vec::new();
         let mut rescue = tokio::time::interval(self.settings.rescue_interval);
         rescue.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let registration = self.registration();
@@ -158,19 +179,38 @@ impl Worker {
         let mut look_now = true;
         loop {
             // Claim while there is room and, last time, work.
-            while look_now && in_flight.len() < self.settings.concurrency.max(1) {
-                match self.store.claim_tasks(&self.claim_request()).await {
-                    Ok(claimed) if claimed.is_empty() => look_now = false,
-                    Ok(claimed) => {
-                        let leases: Vec<Lease> = claimed.iter().filter_map(Task::lease).collect();
-                        let executor = self.executor.clone();
-                        let handle =
-                            in_flight.spawn(async move { executor.execute(claimed).await });
-                        held.push((handle.id(), leases));
+            let concurrency = self.settings.concurrency.max(1);
+            while look_now && in_flight.len() < concurrency {
+                look_now = false;
+                let held_of = |kind: &str| {
+                    held.iter()
+                        .flat_map(|batch| &batch.types)
+                        .filter(|t| *t == kind)
+                        .count()
+                };
+                for (types, limit) in self.plan.claims(self.settings.batch_size, held_of) {
+                    if in_flight.len() >= concurrency {
+                        break;
                     }
-                    Err(err) => {
-                        tracing::warn!(error = %err, "claim failed; retrying at the next poll");
-                        look_now = false;
+                    let request = self.claim_request(types, limit);
+                    match self.store.claim_tasks(&request).await {
+                        Ok(claimed) if claimed.is_empty() => {}
+                        Ok(claimed) => {
+                            look_now = true;
+                            let leases = claimed.iter().filter_map(Task::lease).collect();
+                            let types = claimed.iter().map(|t| t.task_type.clone()).collect();
+                            let executor = self.executor.clone();
+                            let handle =
+                                in_flight.spawn(async move { executor.execute(claimed).await });
+                            held.push(HeldBatch {
+                                id: handle.id(),
+                                leases,
+                                types,
+                            });
+                        }
+                        Err(err) => {
+                            tracing::warn!(error = %err, "claim failed; retrying at the next poll");
+                        }
                     }
                 }
             }
@@ -215,7 +255,7 @@ impl Worker {
         }
         in_flight.abort_all();
         while in_flight.join_next().await.is_some() {}
-        let leases: Vec<Lease> = held.into_iter().flat_map(|(_, leases)| leases).collect();
+        let leases: Vec<Lease> = held.into_iter().flat_map(|batch| batch.leases).collect();
         if !leases.is_empty() {
             report.released = self.release(&leases).await;
         }
@@ -248,7 +288,7 @@ impl Worker {
             host: host_name(),
             pid: i32::try_from(std::process::id()).unwrap_or(i32::MAX),
             tenant: self.settings.tenant,
-            task_types: self.types.clone(),
+            task_types: self.plan.types(),
             concurrency: i32::try_from(self.settings.concurrency).unwrap_or(i32::MAX),
             ttl: self.settings.lease_duration,
         }
@@ -271,14 +311,14 @@ impl Worker {
 
     fn count(
         report: &mut WorkerReport,
-        held: &mut Vec<(tokio::task::Id, Vec<Lease>)>,
+        held: &mut Vec<HeldBatch>,
         done: Result<(tokio::task::Id, Vec<TaskReport>), tokio::task::JoinError>,
     ) {
         let id = match &done {
             Ok((id, _)) => *id,
             Err(err) => err.id(),
         };
-        held.retain(|(batch, _)| *batch != id);
+        held.retain(|batch| batch.id != id);
         if let Ok((_, reports)) = done {
             for task in reports {
                 match task.outcome {

@@ -26,6 +26,7 @@ zora_testkit::both_stores!(
     a_failure_rolls_back_only_its_own_writes,
     run_task_refuses_what_it_must_not_run,
     a_long_prepare_keeps_its_lease_with_heartbeats,
+    a_worker_whose_lease_was_taken_over_cannot_commit,
 );
 
 const SCRIPTED: &str = zora_testkit::scripted::KIND;
@@ -393,6 +394,64 @@ async fn a_long_prepare_keeps_its_lease_with_heartbeats(backend: TestBackend) {
     assert_eq!(
         (done.status, done.attempts, done.errors.len()),
         (TaskStatus::Completed, 1, 0)
+    );
+}
+
+async fn a_worker_whose_lease_was_taken_over_cannot_commit(backend: TestBackend) {
+    let store = backend.store().await;
+    let t = two_tenants(store.as_ref()).await;
+    // A short lease and no heartbeat in time: a stalled worker (a long GC pause, a frozen
+    // VM) whose lease lapses while it is in `prepare`.
+    let mut settings = ExecutorSettings::new("stalled");
+    settings.lease_duration = Duration::from_millis(400);
+    settings.heartbeat_interval = Some(Duration::from_secs(60));
+    let executor = Executor::new(
+        store.clone(),
+        Arc::new(zora_testkit::scripted::registry_with_scripted(
+            Duration::from_secs(10),
+        )),
+        settings,
+    );
+    let id = enqueue(
+        store.as_ref(),
+        t.a,
+        SCRIPTED,
+        json!({"action": "hang", "at": "prepare", "ms": 1500}),
+    )
+    .await;
+    let usurper = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            store
+                .claim_task(t.a, id, "usurper", Duration::from_secs(60))
+                .await
+                .expect("claim by id")
+        })
+    };
+    let summary = executor
+        .run_pending(t.a, 10, None, &|_| {})
+        .await
+        .expect("run");
+    match usurper.await.expect("usurper") {
+        zora_core::ClaimById::Claimed(task) => assert_eq!(task.attempts, 2),
+        other => panic!("the lapsed lease should have been taken over: {other:?}"),
+    }
+    assert_eq!(
+        (summary.completed, summary.failed),
+        (0, 0),
+        "the stalled worker committed nothing: {summary:?}"
+    );
+    let held = task(store.as_ref(), t.a, id).await;
+    assert_eq!(
+        (held.status, held.lease_owner.as_deref(), held.attempts),
+        (TaskStatus::InProgress, Some("usurper"), 2),
+        "the task stays the usurper's"
+    );
+    assert_eq!(
+        backend.count("journal_entries", t.a).await,
+        0,
+        "no effect of the stalled worker's apply landed"
     );
 }
 

@@ -17,6 +17,7 @@ zora_testkit::both_stores!(
     an_inserted_task_wakes_an_idle_worker_well_before_its_poll,
     a_retry_wakes_the_worker_when_it_is_due_not_at_its_poll,
     a_quiet_tenant_is_served_among_the_first_batches,
+    a_type_limit_caps_the_tasks_of_that_type_held_at_once,
     an_expired_lease_is_taken_back_and_finished,
     shutdown_gives_back_unfinished_tasks_uncharged,
 );
@@ -165,6 +166,47 @@ async fn a_retry_wakes_the_worker_when_it_is_due_not_at_its_poll(backend: TestBa
     assert_eq!(done.errors.len(), 1, "the first attempt's error is kept");
     let _ = stop.send(());
     run.await.expect("worker");
+}
+
+async fn a_type_limit_caps_the_tasks_of_that_type_held_at_once(backend: TestBackend) {
+    const TASKS: u64 = 8;
+    let store = backend.store().await;
+    let t = two_tenants(store.as_ref()).await;
+    enqueue(
+        store.as_ref(),
+        t.a,
+        TASKS as usize,
+        json!({"action": "hang", "at": "prepare", "ms": 250}),
+    )
+    .await;
+    let limited = WorkerSettings {
+        concurrency: 4,
+        batch_size: 20,
+        type_concurrency: [(KIND.to_owned(), 2)].into(),
+        ..settings()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let run = tokio::spawn(worker(&store, limited).run(async {
+        let _ = stopped.await;
+    }));
+    let mut most_held = 0;
+    for _ in 0..500 {
+        most_held = most_held.max(count(store.as_ref(), t.a, TaskStatus::InProgress).await);
+        if count(store.as_ref(), t.a, TaskStatus::Completed).await == TASKS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = stop.send(());
+    run.await.expect("worker");
+    assert_eq!(
+        count(store.as_ref(), t.a, TaskStatus::Completed).await,
+        TASKS
+    );
+    assert_eq!(
+        most_held, 2,
+        "never more than the type's limit held at once (and the limit used)"
+    );
 }
 
 async fn a_quiet_tenant_is_served_among_the_first_batches(backend: TestBackend) {

@@ -28,6 +28,7 @@ pub fn settings(args: &WorkerArgs, tenant: Option<TenantId>) -> WorkerSettings {
         rescue_interval: args.rescue_interval,
         shutdown_timeout: args.shutdown_timeout,
         listen: !args.no_listen,
+        type_concurrency: args.type_concurrency.iter().cloned().collect(),
         ..defaults
     }
 }
@@ -47,12 +48,23 @@ pub async fn run(
             humantime::format_duration(args.lease_duration)
         )));
     }
+    let registry = registry();
+    if let Some((kind, _)) = args
+        .type_concurrency
+        .iter()
+        .find(|(kind, _)| registry.get(kind).is_none())
+    {
+        return Err(CliError::Config(format!(
+            "--type-concurrency names {kind}, which this engine does not run. Supported types: {}",
+            registry.kinds().join(", ")
+        )));
+    }
     let options = PgStoreOptions {
         behind_pooler: args.no_listen,
         ..PgStoreOptions::default()
     };
     let store = open_store_with(target, &options).await?;
-    let worker = Worker::new(store, Arc::new(registry()), settings(args, tenant));
+    let worker = Worker::new(store, Arc::new(registry), settings(args, tenant));
     let serving = match tenant {
         Some(tenant) => format!("serving tenant {tenant}"),
         None => "serving all tenants".to_owned(),
