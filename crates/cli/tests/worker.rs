@@ -99,7 +99,7 @@ fn a_heartbeat_as_long_as_the_lease_is_refused() {
 }
 
 #[test]
-fn a_type_limit_for_a_type_not_run_is_refused() {
+fn a_type_the_engine_does_not_run_is_refused_by_name() {
     let files = zora_testkit::TestSqlite::new();
     let output = run(&mut zora_on(
         &files.url(),
@@ -109,6 +109,15 @@ fn a_type_limit_for_a_type_not_run_is_refused() {
         &output,
         2,
         "--type-concurrency names shop.unknown, which this engine does not run",
+    );
+    let output = run(&mut zora_on(
+        &files.url(),
+        &["worker", "--task-type", "climate.create_single_missions"],
+    ));
+    assert_one_line_error(
+        &output,
+        2,
+        "--task-type names climate.create_single_missions, which this engine does not run",
     );
     let output = run(&mut zora_on(
         &files.url(),

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use zora_core::TenantId;
-use zora_engine::{Worker, WorkerSettings};
+use zora_engine::{Registry, Worker, WorkerSettings};
 use zora_store_postgres::PgStoreOptions;
 
 use crate::cli::WorkerArgs;
@@ -49,16 +49,12 @@ pub async fn run(
         )));
     }
     let registry = registry();
-    if let Some((kind, _)) = args
-        .type_concurrency
-        .iter()
-        .find(|(kind, _)| registry.get(kind).is_none())
-    {
-        return Err(CliError::Config(format!(
-            "--type-concurrency names {kind}, which this engine does not run. Supported types: {}",
-            registry.kinds().join(", ")
-        )));
-    }
+    refuse_unknown_types(&registry, "--task-type", args.task_types.iter())?;
+    refuse_unknown_types(
+        &registry,
+        "--type-concurrency",
+        args.type_concurrency.iter().map(|(kind, _)| kind),
+    )?;
     let options = PgStoreOptions {
         behind_pooler: args.no_listen,
         ..PgStoreOptions::default()
@@ -81,4 +77,20 @@ pub async fn run(
     let report = worker.run(crate::signals::shutdown_signal()).await;
     tracing::info!(?report, "worker stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// A flag that names a type this engine does not run would leave the worker idle (or the
+/// limit void) without a word: refused, with the list of types.
+fn refuse_unknown_types<'a>(
+    registry: &Registry,
+    flag: &str,
+    mut kinds: impl Iterator<Item = &'a String>,
+) -> Result<(), CliError> {
+    match kinds.find(|kind| registry.get(kind).is_none()) {
+        Some(kind) => Err(CliError::Config(format!(
+            "{flag} names {kind}, which this engine does not run. Supported types: {}",
+            registry.kinds().join(", ")
+        ))),
+        None => Ok(()),
+    }
 }
