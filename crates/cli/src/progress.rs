@@ -13,14 +13,9 @@ pub struct Progress {
 impl Progress {
     /// A bar of at most `len` tasks.
     pub fn new(len: u64, what: &str) -> Self {
-        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} {msg}")
-        {
-            bar.set_style(style.progress_chars("=> "));
+        Self {
+            bar: styled_bar(len, what, "{spinner} {prefix} [{bar:30}] {pos}/{len} {msg}"),
         }
-        bar.set_prefix(what.to_owned());
-        Self { bar }
     }
 
     /// One task ended.
@@ -39,4 +34,22 @@ impl Progress {
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }
+}
+
+/// A bar of `len` steps for one phase of a long run (`zora bench`), labelled `what`.
+pub fn phase_bar(len: u64, what: &str) -> ProgressBar {
+    styled_bar(
+        len,
+        what,
+        "{spinner} {prefix} [{bar:30}] {pos}/{len} ({elapsed})",
+    )
+}
+
+fn styled_bar(len: u64, what: &str, template: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(what.to_owned());
+    bar
 }

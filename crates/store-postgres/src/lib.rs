@@ -4,6 +4,7 @@
 //! SQL lives here and only here: one named query per store method, every query made for
 //! a tenant filtered by `tenant_id`, the system-wide ones named so.
 
+pub mod bench;
 mod climate;
 mod commands;
 mod connect;
@@ -11,6 +12,7 @@ mod error;
 mod journal;
 pub mod migrate;
 mod rows;
+mod scratch;
 mod session;
 mod shop;
 mod sql;
@@ -26,5 +28,6 @@ pub use error::PgError;
 pub use migrate::{
     MigrationReport, MigrationStep, migrate, migrate_with_progress, migration_labels, schema_state,
 };
+pub use scratch::{create_database, drop_database, url_with_database};
 pub use store::PgStore;
 pub use tasks::claim_sql;

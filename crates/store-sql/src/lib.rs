@@ -3,6 +3,7 @@
 //! ([`delegate_store!`], [`delegate_store_tx!`]) that forwards each method to the store's
 //! own query function, and the embedded-migrations source for sqlx's migrator.
 
+pub mod bench;
 mod columns;
 mod delegate;
 pub mod mappers;

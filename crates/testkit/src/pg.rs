@@ -9,7 +9,7 @@ use std::sync::Arc;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use zora_core::Store;
-use zora_store_postgres::{PgStore, PgStoreOptions};
+use zora_store_postgres::{PgStore, PgStoreOptions, drop_database, url_with_database};
 
 /// Where the tests find PostgreSQL when `ZORA_TEST_DATABASE_URL` is unset.
 pub const DEFAULT_ADMIN_URL: &str = "postgres://zora:zora@127.0.0.1:5432/postgres";
@@ -51,7 +51,7 @@ impl TestDatabase {
             .await
             .expect("CREATE DATABASE");
         let _ = conn.close().await;
-        let url = database_url(&admin, &name);
+        let url = url_with_database(&admin, &name);
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .connect(&url)
@@ -106,7 +106,7 @@ impl TestDatabase {
                  front of ZORA_TEST_DATABASE_URL's server."
             );
         }
-        database_url(&pooler, &self.name)
+        url_with_database(&pooler, &self.name)
     }
 
     /// A store on the database through the pooler, as `zora worker --no-listen` opens it.
@@ -149,44 +149,9 @@ impl Drop for TestDatabase {
                 return;
             };
             runtime.block_on(async move {
-                if let Ok(mut conn) = PgConnection::connect(&admin).await {
-                    let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut conn)
-                        .await;
-                }
+                let _ = drop_database(&admin, &name).await;
             });
         })
         .join();
-    }
-}
-
-/// `admin` with its database replaced by `name`.
-fn database_url(admin: &str, name: &str) -> String {
-    let (base, query) = match admin.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (admin, String::new()),
-    };
-    let prefix = match base.rfind('/') {
-        Some(slash) if slash > base.find("://").map_or(0, |i| i + 2) => &base[..slash],
-        _ => base,
-    };
-    format!("{prefix}/{name}{query}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::database_url;
-
-    #[test]
-    fn database_is_swapped_in_the_url() {
-        assert_eq!(
-            database_url("postgres://u:p@h:5432/postgres", "x"),
-            "postgres://u:p@h:5432/x"
-        );
-        assert_eq!(
-            database_url("postgres://u:p@h:5432/postgres?sslmode=disable", "x"),
-            "postgres://u:p@h:5432/x?sslmode=disable"
-        );
-        assert_eq!(database_url("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

@@ -117,7 +117,7 @@ async fn seed(store: &dyn Store, tenant: TenantId) -> Result<DemoRun, StoreError
     })
 }
 
-async fn seed_climate(
+pub(super) async fn seed_climate(
     tx: &mut dyn StoreTx,
     tenant: TenantId,
     profile_id: ProfileId,
@@ -155,7 +155,7 @@ async fn seed_climate(
     .await
 }
 
-async fn seed_shop(
+pub(super) async fn seed_shop(
     tx: &mut dyn StoreTx,
     tenant: TenantId,
     brand_ids: [BrandId; 2],
@@ -185,7 +185,7 @@ async fn seed_shop(
 }
 
 /// `(agent, type, title, payload, valid)` for every v1 type, then three invalid ones.
-fn demo_tasks(
+pub(super) fn demo_tasks(
     profile: ProfileId,
     plan: PlanId,
     brands: [BrandId; 2],
@@ -253,7 +253,7 @@ fn demo_tasks(
 }
 
 /// The last 8 hex digits of a fresh id: random, so two runs never share a slug.
-fn uuid_suffix() -> String {
+pub(super) fn uuid_suffix() -> String {
     let id = TaskId::new().to_string();
     id[id.len() - 8..].to_owned()
 }

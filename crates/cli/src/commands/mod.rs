@@ -6,6 +6,7 @@ use crate::cli::{Cli, Command, CommandsCommand, TasksCommand};
 use crate::config;
 use crate::exit::CliError;
 
+mod bench;
 mod console;
 mod demo;
 mod migrate;
@@ -64,5 +65,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             worker::run(&target()?, tenant, args).await
         }
         Command::Serve(args) => serve::run(&target()?, tenant()?, args).await,
+        Command::Bench(args) => bench::run(&target()?, args, json).await,
     }
 }

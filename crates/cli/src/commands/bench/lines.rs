@@ -1,0 +1,344 @@
+//! The lines `zora bench` measures, each from an empty queue: the raw-SQL limit, the
+//! engine's worker pool (a real `zora worker` process, whose peak RSS is read from
+//! `/proc`), the four-type mix, pick-up latency, and claims beside a large table.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::ProgressBar;
+use serde_json::{Value, json};
+use zora_core::{
+    BrandId, ClaimRequest, ClaimScope, DEFAULT_TENANT_ID, NewTask, PlanId, ProductId, ProfileId,
+    Store, StoreError, TaskId,
+};
+use zora_engine::{Worker, WorkerSettings};
+use zora_store_sql::bench::{BENCH_KIND, BenchSql};
+
+use super::report::Row;
+use crate::commands::demo;
+use crate::exit::CliError;
+use crate::progress::phase_bar;
+use crate::wiring::registry;
+
+/// One store under measure.
+pub struct Bench {
+    pub name: &'static str,
+    pub store: Arc<dyn Store>,
+    pub sql: Arc<dyn BenchSql>,
+    /// The URL a worker process opens.
+    pub url: String,
+    /// The profile every mission task names.
+    pub profile: ProfileId,
+}
+
+impl Bench {
+    async fn fill(&self, n: u64) -> Result<(), StoreError> {
+        self.sql.clear().await?;
+        self.sql
+            .fill_pending_missions(DEFAULT_TENANT_ID, self.profile, n)
+            .await
+    }
+}
+
+/// The limit: `clients` connections each running [`BenchSql::limit_batch`] until the
+/// queue is empty.
+pub async fn limit(bench: &Bench, batch: u32, n: u64, clients: usize) -> Result<Row, CliError> {
+    bench.fill(n).await?;
+    let bar = phase_bar(n, &format!("{}: limit, batches of {batch}", bench.name));
+    let started = Instant::now();
+    let mut running = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let sql = bench.sql.clone();
+        let bar = bar.clone();
+        running.spawn(async move {
+            loop {
+                match sql.limit_batch(batch).await? {
+                    0 => return Ok::<_, StoreError>(()),
+                    done => bar.inc(done),
+                }
+            }
+        });
+    }
+    while let Some(done) = running.join_next().await {
+        done.map_err(|e| CliError::Failed(format!("a limit client stopped: {e}")))??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let clients = if clients == 1 {
+        "1 client".to_owned()
+    } else {
+        format!("{clients} clients")
+    };
+    Ok(Row::rate(
+        bench.name,
+        format!("limit: hand-written SQL, batches of {batch}, {clients}"),
+        n,
+        seconds,
+    ))
+}
+
+/// The engine: `n` single-mission tasks drained by a `zora worker` process of
+/// `concurrency` batches. Returns the row and the worker's peak RSS in MiB.
+pub async fn engine(bench: &Bench, concurrency: usize, n: u64) -> Result<(Row, f64), CliError> {
+    bench.fill(n).await?;
+    let label = format!("engine: zora worker, concurrency {concurrency}");
+    let (seconds, rss) = drain(bench, concurrency, n, &label).await?;
+    Ok((Row::rate(bench.name, label, n, seconds), rss))
+}
+
+/// The mix: the four v1 types in equal parts, one task in 20 with an invalid payload.
+pub async fn mix(bench: &Bench, n: u64, concurrency: usize) -> Result<(Row, f64), CliError> {
+    bench.sql.clear().await?;
+    let bar = phase_bar(n, &format!("{}: mix, seeding", bench.name));
+    seed_mix(bench.store.as_ref(), n, &bar).await?;
+    bar.finish_and_clear();
+    let label = format!("mix: 4 types, 5% invalid, concurrency {concurrency}");
+    let (seconds, rss) = drain(bench, concurrency, n, &label).await?;
+    Ok((Row::rate(bench.name, label, n, seconds), rss))
+}
+
+/// Runs a worker process on the queue until nothing is left unfinished.
+async fn drain(
+    bench: &Bench,
+    concurrency: usize,
+    n: u64,
+    label: &str,
+) -> Result<(f64, f64), CliError> {
+    let bar = phase_bar(n, &format!("{}: {label}", bench.name));
+    let mut worker = spawn_worker(&bench.url, concurrency)?;
+    let started = Instant::now();
+    loop {
+        let left = bench.sql.unfinished().await?;
+        bar.set_position(n.saturating_sub(left));
+        if left == 0 {
+            break;
+        }
+        if let Ok(Some(status)) = worker.try_wait() {
+            return Err(CliError::Failed(format!(
+                "the worker process stopped ({status}) with {left} tasks left"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let rss = peak_rss_mib(worker.id()).unwrap_or(f64::NAN);
+    let _ = worker.kill();
+    let _ = worker.wait();
+    bar.finish_and_clear();
+    Ok((seconds, rss))
+}
+
+/// `zora worker` on `url`, once it has said it is ready.
+fn spawn_worker(url: &str, concurrency: usize) -> Result<Child, CliError> {
+    let exe = std::env::current_exe().map_err(|e| {
+        CliError::Failed(format!("cannot find this program to start a worker: {e}"))
+    })?;
+    let mut child = Command::new(exe)
+        .args(["worker", "--database-url", url, "--batch-size", "50"])
+        .args([
+            "--concurrency",
+            &concurrency.to_string(),
+            "--poll-interval",
+            "20ms",
+        ])
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| CliError::Failed(format!("cannot start a worker process: {e}")))?;
+    let mut ready = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        let _ = BufReader::new(stdout).read_line(&mut ready);
+    }
+    if !ready.contains(" ready") {
+        let _ = child.kill();
+        return Err(CliError::Failed(format!(
+            "the worker process did not start (it said {ready:?})"
+        )));
+    }
+    Ok(child)
+}
+
+/// A process's peak resident memory (`VmHWM`), in MiB.
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Pick-up latency: an idle in-process worker that listens, `n` tasks inserted one at a
+/// time; the p50 and p99 of `started_at - created_at`, in milliseconds.
+pub async fn latency(bench: &Bench, n: usize) -> Result<[Row; 2], CliError> {
+    bench.sql.clear().await?;
+    let settings = WorkerSettings {
+        concurrency: 1,
+        poll_interval: Duration::from_secs(30),
+        ..WorkerSettings::default()
+    };
+    let worker = Worker::new(bench.store.clone(), Arc::new(registry()), settings);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker.run(async {
+        let _ = stopped.await;
+    }));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let bar = phase_bar(n as u64, &format!("{}: pick-up latency", bench.name));
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut tx = bench.store.begin().await?;
+        let task = tx.insert_task(&mission_task(bench.profile, i)).await?;
+        tx.commit().await?;
+        ids.push(task.id);
+        bar.inc(1);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    while bench.sql.unfinished().await? > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = stop.send(());
+    let _ = running.await;
+    bar.finish_and_clear();
+    let mut waits = pick_up_waits(bench.store.as_ref(), &ids).await?;
+    waits.sort_by(f64::total_cmp);
+    let at = |q: f64| waits[((waits.len() as f64 - 1.0) * q).round() as usize];
+    let row = |name: &str, value: f64| Row {
+        store: bench.name,
+        line: format!("pick-up latency {name}: an idle worker, tasks inserted one at a time"),
+        tasks: n as u64,
+        seconds,
+        value,
+        unit: "ms",
+        note: String::new(),
+    };
+    Ok([row("p50", at(0.5)), row("p99", at(0.99))])
+}
+
+async fn pick_up_waits(store: &dyn Store, ids: &[TaskId]) -> Result<Vec<f64>, CliError> {
+    let mut waits = Vec::with_capacity(ids.len());
+    for id in ids {
+        let task = store
+            .get_task(DEFAULT_TENANT_ID, *id)
+            .await?
+            .ok_or_else(|| CliError::Failed(format!("task {id} vanished")))?;
+        let started = task
+            .started_at
+            .ok_or_else(|| CliError::Failed(format!("task {id} never started")))?;
+        waits.push((started - task.created_at).num_microseconds().unwrap_or(0) as f64 / 1000.0);
+    }
+    Ok(waits)
+}
+
+/// Claims at size: `pending` due tasks beside `finished` completed and `not_due` later
+/// ones, claimed in batches of 50 as a worker claims across tenants.
+pub async fn claim_at_size(
+    bench: &Bench,
+    pending: u64,
+    finished: u64,
+    not_due: u64,
+) -> Result<Row, CliError> {
+    bench.sql.clear().await?;
+    let bar = phase_bar(
+        finished + not_due + pending,
+        &format!("{}: claims beside {finished} finished, filling", bench.name),
+    );
+    bench
+        .sql
+        .fill_ballast(DEFAULT_TENANT_ID, finished, not_due)
+        .await?;
+    bench
+        .sql
+        .fill_pending_missions(DEFAULT_TENANT_ID, bench.profile, pending)
+        .await?;
+    bar.set_position(finished + not_due);
+    let request = ClaimRequest {
+        scope: ClaimScope::AllTenants { per_tenant_cap: 50 },
+        task_types: vec![BENCH_KIND.to_owned()],
+        limit: 50,
+        owner: "bench".into(),
+        lease_duration: Duration::from_secs(600),
+    };
+    let started = Instant::now();
+    let mut claimed = 0;
+    loop {
+        let batch = bench.store.claim_tasks(&request).await?;
+        if batch.is_empty() {
+            break;
+        }
+        claimed += batch.len() as u64;
+        bar.inc(batch.len() as u64);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    Ok(Row::rate(
+        bench.name,
+        format!(
+            "claims of 50 beside {} finished and {} not yet due",
+            super::report::thousands(finished),
+            super::report::thousands(not_due)
+        ),
+        claimed,
+        seconds,
+    ))
+}
+
+fn mission_task(profile: ProfileId, i: usize) -> NewTask {
+    NewTask::new(
+        DEFAULT_TENANT_ID,
+        "ORACLE",
+        BENCH_KIND,
+        format!("Bench mission {i}"),
+        json!({"profile_id": profile, "title": format!("Bench mission {i}"), "category": "energy"}),
+    )
+}
+
+/// Queues `n` tasks of the four v1 types for the default tenant: a weekly plan of its own
+/// for each plan task, shared brands and product for the shop ones, and every 20th task
+/// with an empty payload (it fails validation).
+async fn seed_mix(store: &dyn Store, n: u64, bar: &ProgressBar) -> Result<(), CliError> {
+    let run_id = demo::uuid_suffix();
+    let brands = [BrandId::new(), BrandId::new()];
+    let product = ProductId::new();
+    let mut tx = store.begin().await?;
+    demo::seed_shop(tx.as_mut(), DEFAULT_TENANT_ID, brands, product, &run_id).await?;
+    let mut profile = ProfileId::new();
+    for i in 0..n {
+        let kind = i % 4;
+        let plan = PlanId::new();
+        if kind == 0 {
+            // A plan applies once: each plan task gets one (and its profile, which the
+            // next task, a single mission, names too).
+            profile = ProfileId::new();
+            demo::seed_climate(
+                tx.as_mut(),
+                DEFAULT_TENANT_ID,
+                profile,
+                plan,
+                &format!("{run_id}-{i}"),
+            )
+            .await?;
+        }
+        let (agent, task_type, title, payload, _) =
+            demo::demo_tasks(profile, plan, brands, product, &format!("{run_id}-{i}"))
+                .swap_remove(kind as usize);
+        let payload = if i % 20 == 19 {
+            Value::Object(Default::default())
+        } else {
+            payload
+        };
+        tx.insert_task(&NewTask::new(
+            DEFAULT_TENANT_ID,
+            agent,
+            task_type,
+            title,
+            payload,
+        ))
+        .await?;
+        bar.inc(1);
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,242 @@
+//! `zora bench`: the engine measured against hand-written SQL doing the same work, on
+//! SQLite (a scratch file) and, given `--database-url postgres://...`, on PostgreSQL (a
+//! scratch database on that server, dropped after). Prints a Markdown table, or `--json`.
+
+mod lines;
+mod report;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use zora_core::climate::NewProfile;
+use zora_core::{DEFAULT_TENANT_ID, ProfileId, Store};
+use zora_store_postgres::PgStoreOptions;
+
+use crate::cli::BenchArgs;
+use crate::config::DatabaseTarget;
+use crate::exit::CliError;
+use crate::open::open_sqlite;
+use crate::output::print_json;
+use lines::Bench;
+use report::Row;
+
+/// How much each line does.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    /// Tasks per engine line and per limit line of 10 and 100.
+    tasks: u64,
+    /// Tasks for the limit line of one task per transaction (the slow one).
+    limit_single: u64,
+    /// Tasks of the mix.
+    mix: u64,
+    /// Tasks inserted one at a time for the pick-up latency.
+    latency: usize,
+    /// Due tasks claimed at each size, and the ballast beside them.
+    claim_pending: u64,
+    small_ballast: u64,
+    large_ballast: u64,
+    not_due: u64,
+}
+
+impl Sizes {
+    fn new(args: &BenchArgs) -> Self {
+        if args.quick {
+            return Self {
+                tasks: args.tasks.min(300),
+                limit_single: 100,
+                mix: 100,
+                latency: 10,
+                claim_pending: 200,
+                small_ballast: 1_000,
+                large_ballast: 10_000,
+                not_due: 1_000,
+            };
+        }
+        Self {
+            tasks: args.tasks,
+            limit_single: (args.tasks / 4).max(1),
+            mix: (args.tasks / 4).max(4),
+            latency: 200,
+            claim_pending: 5_000,
+            small_ballast: 10_000,
+            large_ballast: 1_000_000,
+            not_due: 100_000,
+        }
+    }
+}
+
+pub async fn run(
+    target: &DatabaseTarget,
+    args: &BenchArgs,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let sizes = Sizes::new(args);
+    let postgres = match target {
+        DatabaseTarget::Postgres(url) => Some(url.as_str()),
+        DatabaseTarget::Sqlite(_) => None,
+    };
+    announce(&sizes, args.quick, postgres.is_some());
+    let started = Instant::now();
+    let mut rows = on_sqlite(&sizes).await?;
+    if let Some(admin) = postgres {
+        rows.extend(on_postgres(admin, &sizes).await?);
+    }
+    if json {
+        print_json(&rows)?;
+    } else {
+        crate::out!(
+            "## zora bench ({} tasks per engine line, {:.0} s)",
+            report::thousands(sizes.tasks),
+            started.elapsed().as_secs_f64()
+        );
+        crate::out!("{}", report::markdown(&rows));
+        if postgres.is_none() {
+            crate::out!(
+                "PostgreSQL was not measured: pass --database-url postgres://... (a role that \
+                 may create databases; the bench works in a scratch database it drops)."
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Says what will run and about how long it takes (measured on 2 cores).
+fn announce(sizes: &Sizes, quick: bool, postgres: bool) {
+    let stores = if postgres {
+        "SQLite and PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let minutes = if quick {
+        "a few seconds".to_owned()
+    } else {
+        let per_store = 40.0 + sizes.tasks as f64 * 0.004;
+        let total = per_store * if postgres { 2.0 } else { 1.0 };
+        format!("about {:.0} minutes on 2 cores", (total / 60.0).ceil())
+    };
+    eprintln!(
+        "zora bench: {stores}, {} tasks per engine line; this takes {minutes}",
+        report::thousands(sizes.tasks)
+    );
+}
+
+async fn on_sqlite(sizes: &Sizes) -> Result<Vec<Row>, CliError> {
+    let dir = std::env::temp_dir().join(format!("zora-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", dir.display())))?;
+    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    let outcome = async {
+        let store = Arc::new(open_sqlite(&url).await?);
+        let bench = Bench {
+            name: "sqlite",
+            store: store.clone(),
+            sql: store.clone(),
+            url: url.clone(),
+            profile: add_profile(store.as_ref()).await?,
+        };
+        let rows = measure(&bench, sizes, 1).await;
+        store.close().await;
+        rows
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}
+
+async fn on_postgres(admin: &str, sizes: &Sizes) -> Result<Vec<Row>, CliError> {
+    let name = format!("zora_bench_{}", std::process::id());
+    let url = zora_store_postgres::create_database(admin, &name).await?;
+    let outcome = async {
+        let store = Arc::new(zora_store_postgres::connect(&url, &PgStoreOptions::default()).await?);
+        zora_store_postgres::migrate(store.pool()).await?;
+        let bench = Bench {
+            name: "postgres",
+            store: store.clone(),
+            sql: store.clone(),
+            url: url.clone(),
+            profile: add_profile(store.as_ref()).await?,
+        };
+        let rows = measure(&bench, sizes, 4).await;
+        store.pool().close().await;
+        rows
+    }
+    .await;
+    let dropped = zora_store_postgres::drop_database(admin, &name).await;
+    let rows = outcome?;
+    dropped?;
+    Ok(rows)
+}
+
+async fn add_profile(store: &dyn Store) -> Result<ProfileId, CliError> {
+    let id = ProfileId::new();
+    let mut tx = store.begin().await?;
+    tx.insert_profile(&NewProfile {
+        id,
+        tenant_id: DEFAULT_TENANT_ID,
+        name: "Bench household".into(),
+        profile_type: "person".into(),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Every line on one store; `clients` connections run the limit.
+async fn measure(bench: &Bench, sizes: &Sizes, clients: usize) -> Result<Vec<Row>, CliError> {
+    let mut rows = Vec::new();
+    for batch in [1, 10, 100] {
+        let n = if batch == 1 {
+            sizes.limit_single
+        } else {
+            sizes.tasks
+        };
+        rows.push(lines::limit(bench, batch, n, clients).await?);
+    }
+    let limit = rows.iter().map(|r| r.value).fold(0.0, f64::max);
+    let share =
+        |row: &mut Row| row.note = format!("{:.0}% of the limit", row.value / limit * 100.0);
+    let mut peak_rss: f64 = 0.0;
+    for concurrency in [1, 4, 16] {
+        let (mut row, rss) = lines::engine(bench, concurrency, sizes.tasks).await?;
+        share(&mut row);
+        peak_rss = peak_rss.max(rss);
+        rows.push(row);
+    }
+    let (mut mix, rss) = lines::mix(bench, sizes.mix, 4).await?;
+    share(&mut mix);
+    peak_rss = peak_rss.max(rss);
+    rows.push(mix);
+    rows.extend(lines::latency(bench, sizes.latency).await?);
+    let small = lines::claim_at_size(
+        bench,
+        sizes.claim_pending,
+        sizes.small_ballast,
+        sizes.not_due,
+    )
+    .await?;
+    let mut large = lines::claim_at_size(
+        bench,
+        sizes.claim_pending,
+        sizes.large_ballast,
+        sizes.not_due,
+    )
+    .await?;
+    large.note = format!(
+        "{:.0}% of the rate beside the smaller table",
+        large.value / small.value * 100.0
+    );
+    rows.push(small);
+    rows.push(large);
+    bench.sql.clear().await?;
+    rows.push(Row {
+        store: bench.name,
+        line: "worker peak RSS (the largest of the engine and mix lines)".into(),
+        tasks: 0,
+        seconds: 0.0,
+        value: peak_rss,
+        unit: "MiB",
+        note: String::new(),
+    });
+    Ok(rows)
+}

@@ -1,0 +1,83 @@
+//! `zora bench --quick`: the command runs every line on both stores and reports each
+//! (no figure is asserted: speed is what the command measures, not what tests check).
+
+mod common;
+
+use common::{json, run, stdout, zora, zora_on};
+
+const LINES: [&str; 12] = [
+    "limit: hand-written SQL, batches of 1",
+    "limit: hand-written SQL, batches of 10",
+    "limit: hand-written SQL, batches of 100",
+    "engine: zora worker, concurrency 1",
+    "engine: zora worker, concurrency 4",
+    "engine: zora worker, concurrency 16",
+    "mix: 4 types, 5% invalid",
+    "pick-up latency p50",
+    "pick-up latency p99",
+    "claims of 50 beside 1,000 finished",
+    "claims of 50 beside 10,000 finished",
+    "worker peak RSS",
+];
+
+#[tokio::test]
+async fn a_quick_bench_reports_every_line_on_both_stores_and_leaves_nothing_behind() {
+    let admin = zora_testkit::pg::admin_url();
+    let output = run(&mut zora_on(&admin, &["bench", "--quick", "--json"]));
+    let rows = json(&output);
+    let rows = rows.as_array().expect("rows");
+    for store in ["sqlite", "postgres"] {
+        for line in LINES {
+            let row = rows
+                .iter()
+                .find(|r| {
+                    r["store"] == store && r["line"].as_str().is_some_and(|l| l.starts_with(line))
+                })
+                .unwrap_or_else(|| panic!("no {store} line {line:?} in {rows:#?}"));
+            let figure = row["value"].as_f64().expect("a figure");
+            assert!(figure.is_finite() && figure >= 0.0, "{row}");
+        }
+    }
+    // Every engine line drained its tasks (a rate needs them all done) and says its share.
+    for row in rows
+        .iter()
+        .filter(|r| r["line"].as_str().is_some_and(|l| l.starts_with("engine")))
+    {
+        assert_eq!(row["tasks"], 300, "{row}");
+        assert!(
+            row["note"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("% of the limit")),
+            "{row}"
+        );
+    }
+    // The scratch database is gone.
+    let pool = sqlx::PgPool::connect(&admin).await.expect("connect");
+    let left: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname LIKE 'zora_bench_%'")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+    assert_eq!(left, 0, "the bench drops its scratch database");
+    pool.close().await;
+}
+
+#[test]
+fn the_markdown_table_and_the_way_to_postgres_are_printed() {
+    let output = run(&mut zora(&["bench", "--quick"]));
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("### SQLite"), "{text}");
+    assert!(
+        text.contains("| line | tasks | time | figure | note |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PostgreSQL was not measured: pass --database-url"),
+        "{text}"
+    );
+    assert!(
+        common::stderr(&output).contains("this takes a few seconds"),
+        "it says how long it takes"
+    );
+}

@@ -1,0 +1,132 @@
+//! [`BenchSql`] on PostgreSQL: the limit is one statement per batch (it locks the batch
+//! with `SKIP LOCKED`, writes missions and journal entries, and completes the tasks in
+//! data-modifying CTEs); the fills use `generate_series`.
+
+use zora_core::{ProfileId, StoreError, TenantId};
+use zora_store_sql::bench::{BENCH_KIND, BenchSql};
+
+use crate::error::store_error;
+use crate::store::PgStore;
+
+const LIMIT_BATCH: &str = "\
+WITH picked AS (
+  SELECT t.id, t.tenant_id, t.agent_id, t.payload FROM agent_tasks t
+  WHERE t.status = 'pending' AND t.task_type = $2 AND t.run_at <= now()
+    AND NOT t.requires_approval
+  ORDER BY t.priority DESC, t.created_at, t.id LIMIT $1 FOR UPDATE SKIP LOCKED),
+made AS (
+  SELECT p.id AS task_id, p.tenant_id, p.agent_id, pr.id AS profile_id, pr.name AS profile_name,
+    p.payload ->> 'title' AS title, COALESCE(p.payload ->> 'category', 'general') AS category,
+    gen_random_uuid() AS mission_id
+  FROM picked p JOIN climate_profiles pr
+    ON pr.id = (p.payload ->> 'profile_id')::uuid AND pr.tenant_id = p.tenant_id),
+missions AS (
+  INSERT INTO climate_missions (id, tenant_id, profile_id, title, category, notes, metadata)
+  SELECT mission_id, tenant_id, profile_id, title, category, '', '{}' FROM made),
+journal AS (
+  INSERT INTO journal_entries (id, tenant_id, category, title, body, details, author)
+  SELECT gen_random_uuid(), tenant_id, 'climate_action', 'Created mission: ' || title,
+    'New mission for profile ''' || profile_name || '''',
+    jsonb_build_object('mission_id', mission_id, 'profile_id', profile_id, 'category', category,
+      'event_type', 'climate_mission_created', 'task_id', task_id),
+    agent_id
+  FROM made)
+UPDATE agent_tasks t SET status = 'completed', attempts = t.attempts + 1, started_at = now(),
+  completed_at = now(),
+  result = jsonb_build_object('mission_id', m.mission_id, 'profile_id', m.profile_id,
+    'title', m.title, 'category', m.category),
+  result_summary = 'Created mission ''' || m.title || ''' for profile ' || m.profile_id
+FROM made m WHERE t.id = m.task_id";
+
+#[zora_store_sql::async_trait]
+impl BenchSql for PgStore {
+    async fn limit_batch(&self, batch: u32) -> Result<u64, StoreError> {
+        let done = sqlx::query(LIMIT_BATCH)
+            .bind(i64::from(batch))
+            .bind(BENCH_KIND)
+            .execute(self.pool())
+            .await
+            .map_err(store_error)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn fill_pending_missions(
+        &self,
+        tenant: TenantId,
+        profile: ProfileId,
+        n: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload) \
+             SELECT gen_random_uuid(), $1, 'ORACLE', $4, 'Bench mission ' || i, \
+               jsonb_build_object('profile_id', $2::uuid, 'title', 'Bench mission ' || i, \
+                 'category', 'energy', 'estimated_impact_kgco2', 12.5) \
+             FROM generate_series(1, $3) AS i",
+        )
+        .bind(tenant.0)
+        .bind(profile.0)
+        .bind(i64::try_from(n).unwrap_or(i64::MAX))
+        .bind(BENCH_KIND)
+        .execute(self.pool())
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn fill_ballast(
+        &self,
+        tenant: TenantId,
+        finished: u64,
+        not_due: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload, status, \
+               attempts, started_at, completed_at, result, result_summary) \
+             SELECT gen_random_uuid(), $1, 'ORACLE', $3, 'Finished ' || i, '{}', 'completed', 1, \
+               now(), now(), '{}', 'done' \
+             FROM generate_series(1, $2) AS i",
+        )
+        .bind(tenant.0)
+        .bind(i64::try_from(finished).unwrap_or(i64::MAX))
+        .bind(BENCH_KIND)
+        .execute(self.pool())
+        .await
+        .map_err(store_error)?;
+        sqlx::query(
+            "INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload, run_at) \
+             SELECT gen_random_uuid(), $1, 'ORACLE', $3, 'Tomorrow ' || i, '{}', \
+               now() + interval '1 day' \
+             FROM generate_series(1, $2) AS i",
+        )
+        .bind(tenant.0)
+        .bind(i64::try_from(not_due).unwrap_or(i64::MAX))
+        .bind(BENCH_KIND)
+        .execute(self.pool())
+        .await
+        .map_err(store_error)?;
+        // Fresh statistics, as autovacuum would have them on a table of this size.
+        sqlx::query("ANALYZE agent_tasks")
+            .execute(self.pool())
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn unfinished(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM agent_tasks WHERE status IN ('pending', 'in_progress')",
+        )
+        .fetch_one(self.pool())
+        .await
+        .map_err(store_error)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn clear(&self) -> Result<(), StoreError> {
+        sqlx::query("TRUNCATE agent_tasks, climate_missions, journal_entries CASCADE")
+            .execute(self.pool())
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,42 @@
+//! [`BenchSql`]: what `zora bench` needs of a store beyond [`zora_core::Store`]: the
+//! hand-written SQL it measures the engine against (the limit), and bulk fills that set a
+//! table up in one statement, so the setup does not dominate the run.
+
+use async_trait::async_trait;
+use zora_core::{ProfileId, StoreError, TenantId};
+
+/// The task type the limit and the engine lines both run.
+pub const BENCH_KIND: &str = "climate.create_single_mission";
+
+/// See the module documentation.
+#[async_trait]
+pub trait BenchSql: Send + Sync {
+    /// The limit: one transaction that claims up to `batch` due `climate.create_single_mission`
+    /// tasks, writes a mission and a journal entry for each (its profile checked) and
+    /// marks it completed, all by hand-written SQL. Returns how many it did.
+    async fn limit_batch(&self, batch: u32) -> Result<u64, StoreError>;
+
+    /// Queues `n` valid `climate.create_single_mission` tasks for `profile`, in one statement.
+    async fn fill_pending_missions(
+        &self,
+        tenant: TenantId,
+        profile: ProfileId,
+        n: u64,
+    ) -> Result<(), StoreError>;
+
+    /// Adds `finished` completed tasks and `not_due` pending ones due in a day: the
+    /// ballast beside the runnable tasks when claims are measured at size.
+    async fn fill_ballast(
+        &self,
+        tenant: TenantId,
+        finished: u64,
+        not_due: u64,
+    ) -> Result<(), StoreError>;
+
+    /// Tasks not yet finished (pending or in progress), due or not.
+    async fn unfinished(&self) -> Result<u64, StoreError>;
+
+    /// Empties the tables the bench writes (tasks, missions, journal entries), so that
+    /// each line starts from the same table.
+    async fn clear(&self) -> Result<(), StoreError>;
+}

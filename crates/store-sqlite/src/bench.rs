@@ -1,0 +1,166 @@
+//! [`BenchSql`] on SQLite: the limit is one `BEGIN IMMEDIATE` transaction per batch that
+//! picks the batch into a temporary table, then writes missions, journal entries and
+//! completions from it; the fills use a recursive counter. (The completion names the
+//! picked ids with `IN` as well as in the join: without it SQLite, which has no statistics
+//! on the temporary table, scans `agent_tasks` for each batch.)
+
+use zora_core::{ProfileId, StoreError, TenantId};
+use zora_store_sql::bench::{BENCH_KIND, BenchSql};
+
+use crate::error::store_error;
+use crate::store::SqliteStore;
+use crate::values::NOW;
+
+/// A random UUID (version 4) in the stored lower-case text form.
+const NEW_UUID: &str = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || \
+    substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || \
+    substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
+
+/// `i` from 1 to `?N`.
+fn counter(param: u8) -> String {
+    format!("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?{param})")
+}
+
+#[zora_store_sql::async_trait]
+impl BenchSql for SqliteStore {
+    async fn limit_batch(&self, batch: u32) -> Result<u64, StoreError> {
+        let mut tx = self
+            .writer()
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let steps = [
+            "CREATE TEMP TABLE IF NOT EXISTS bench_picked (task_id TEXT PRIMARY KEY, tenant_id TEXT, \
+               agent_id TEXT, profile_id TEXT, profile_name TEXT, title TEXT, category TEXT, \
+               mission_id TEXT)"
+                .to_owned(),
+            "DELETE FROM bench_picked".to_owned(),
+            format!(
+                "INSERT INTO bench_picked SELECT t.id, t.tenant_id, t.agent_id, p.id, p.name, \
+                   t.payload ->> '$.title', COALESCE(t.payload ->> '$.category', 'general'), {NEW_UUID} \
+                 FROM agent_tasks t JOIN climate_profiles p \
+                   ON p.id = t.payload ->> '$.profile_id' AND p.tenant_id = t.tenant_id \
+                 WHERE t.status = 'pending' AND t.task_type = ?2 AND t.run_at <= {NOW} \
+                   AND NOT t.requires_approval \
+                 ORDER BY t.priority DESC, t.created_at, t.id LIMIT ?1"
+            ),
+            "INSERT INTO climate_missions (id, tenant_id, profile_id, title, category, notes, metadata) \
+             SELECT mission_id, tenant_id, profile_id, title, category, '', '{}' FROM bench_picked"
+                .to_owned(),
+            format!(
+                "INSERT INTO journal_entries (id, tenant_id, category, title, body, details, author) \
+                 SELECT {NEW_UUID}, tenant_id, 'climate_action', 'Created mission: ' || title, \
+                   'New mission for profile ''' || profile_name || '''', \
+                   json_object('mission_id', mission_id, 'profile_id', profile_id, 'category', category, \
+                     'event_type', 'climate_mission_created', 'task_id', task_id), \
+                   agent_id \
+                 FROM bench_picked"
+            ),
+            format!(
+                "UPDATE agent_tasks SET status = 'completed', attempts = attempts + 1, \
+                   started_at = {NOW}, completed_at = {NOW}, updated_at = {NOW}, \
+                   result = json_object('mission_id', b.mission_id, 'profile_id', b.profile_id, \
+                     'title', b.title, 'category', b.category), \
+                   result_summary = 'Created mission ''' || b.title || ''' for profile ' || b.profile_id \
+                 FROM bench_picked b \
+                 WHERE agent_tasks.id IN (SELECT task_id FROM bench_picked) AND agent_tasks.id = b.task_id"
+            ),
+        ];
+        let mut done = 0;
+        for step in &steps {
+            let mut query = sqlx::query(step);
+            if step.contains("?1") {
+                query = query.bind(i64::from(batch)).bind(BENCH_KIND);
+            }
+            done = query
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(done)
+    }
+
+    async fn fill_pending_missions(
+        &self,
+        tenant: TenantId,
+        profile: ProfileId,
+        n: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "{} INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload) \
+             SELECT {NEW_UUID}, ?1, 'ORACLE', ?4, 'Bench mission ' || i, \
+               json_object('profile_id', ?2, 'title', 'Bench mission ' || i, 'category', 'energy', \
+                 'estimated_impact_kgco2', 12.5) \
+             FROM s",
+            counter(3)
+        ))
+        .bind(tenant.to_string())
+        .bind(profile.to_string())
+        .bind(i64::try_from(n).unwrap_or(i64::MAX))
+        .bind(BENCH_KIND)
+        .execute(self.writer())
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn fill_ballast(
+        &self,
+        tenant: TenantId,
+        finished: u64,
+        not_due: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "{} INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload, status, \
+               attempts, started_at, completed_at, result, result_summary) \
+             SELECT {NEW_UUID}, ?1, 'ORACLE', ?3, 'Finished ' || i, '{{}}', 'completed', 1, \
+               {NOW}, {NOW}, '{{}}', 'done' FROM s",
+            counter(2)
+        ))
+        .bind(tenant.to_string())
+        .bind(i64::try_from(finished).unwrap_or(i64::MAX))
+        .bind(BENCH_KIND)
+        .execute(self.writer())
+        .await
+        .map_err(store_error)?;
+        sqlx::query(&format!(
+            "{} INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload, run_at) \
+             SELECT {NEW_UUID}, ?1, 'ORACLE', ?3, 'Tomorrow ' || i, '{{}}', \
+               strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 day') FROM s",
+            counter(2)
+        ))
+        .bind(tenant.to_string())
+        .bind(i64::try_from(not_due).unwrap_or(i64::MAX))
+        .bind(BENCH_KIND)
+        .execute(self.writer())
+        .await
+        .map_err(store_error)?;
+        sqlx::query("ANALYZE agent_tasks")
+            .execute(self.writer())
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn unfinished(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM agent_tasks WHERE status IN ('pending', 'in_progress')",
+        )
+        .fetch_one(self.writer())
+        .await
+        .map_err(store_error)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn clear(&self) -> Result<(), StoreError> {
+        for table in ["journal_entries", "climate_missions", "agent_tasks"] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(self.writer())
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+}
