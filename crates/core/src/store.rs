@@ -233,6 +233,18 @@ pub trait StoreTx: Send {
     /// Keeps the writes made since [`StoreTx::savepoint`] and forgets the mark.
     async fn release_savepoint(&mut self) -> Result<(), StoreError>;
 
+    /// Starts one task's part of a batch. Until [`StoreTx::end_task`], its inserts of
+    /// missions, shop projects, plan-item links and journal entries are held, to be written
+    /// for the whole batch by [`StoreTx::flush_held_writes`] in one statement per table;
+    /// before its first other write a savepoint is taken, so that [`StoreTx::end_task`]
+    /// can undo the task alone. A task that only inserts costs no round trip of its own.
+    fn begin_task(&mut self);
+    /// Ends the task's part: `keep`, or undo it (its held rows dropped, its savepoint, if
+    /// it took one, rolled back to).
+    async fn end_task(&mut self, keep: bool) -> Result<(), StoreError>;
+    /// Writes every held row: missions, shop projects, plan-item links, journal entries.
+    async fn flush_held_writes(&mut self) -> Result<(), StoreError>;
+
     // --- tasks -------------------------------------------------------------------
 
     /// Inserts a pending task and returns the stored row.

@@ -1,5 +1,7 @@
-//! Applying claimed tasks: one transaction per batch, a savepoint per task, every outcome
-//! written only under the lease the task was claimed with.
+//! Applying claimed tasks: one transaction per batch, every outcome written only under the
+//! lease the task was claimed with. Each task's inserts are held and written for the whole
+//! batch in one statement per table; a task takes a savepoint only when it writes
+//! otherwise (marks a plan applied, upserts), so one that fails undoes its own part alone.
 //!
 //! When the batch transaction itself fails (its commit, a statement outside any task's
 //! savepoint, a handler that hangs past its timeout with the transaction in an unknown
@@ -152,6 +154,7 @@ pub(crate) async fn apply_batch(
             None => {}
         }
     }
+    tx.flush_held_writes().await?;
     if !journal.is_empty() {
         tx.insert_journal_entries(&journal).await?;
     }
@@ -212,11 +215,11 @@ async fn load_contexts(
     Ok(contexts)
 }
 
-/// Applies one task in its own savepoint: its failure (or panic) rolls back only its
-/// own writes. `Err` means the transaction can no longer be trusted.
-/// Applies one task inside the batch transaction, in a savepoint, for at most its
-/// handler's timeout and at most `idle_limit`: past that the server ends the transaction
-/// anyway (its locks must be gone well before the lease lapses).
+/// Applies one task as its own part of the batch transaction (`StoreTx::begin_task`): its
+/// inserts are held for the batch's set-based flush, and its failure (or panic) undoes
+/// only its own writes. It runs for at most its handler's timeout and at most
+/// `idle_limit`: past that the server ends the transaction anyway (its locks must be gone
+/// well before the lease lapses). `Err` means the transaction can no longer be trusted.
 async fn apply_one(
     tx: &mut dyn StoreTx,
     task: &Task,
@@ -225,7 +228,7 @@ async fn apply_one(
     idle_limit: std::time::Duration,
 ) -> Result<Applied, BatchError> {
     let handler = &*runnable.handler;
-    tx.savepoint().await?;
+    tx.begin_task();
     let run = AssertUnwindSafe(handler.apply(
         tx,
         task,
@@ -237,15 +240,15 @@ async fn apply_one(
     match tokio::time::timeout(handler.timeout().min(idle_limit), run).await {
         Err(_) => Err(BatchError::TimedOut),
         Ok(Ok(Ok(outcome))) => {
-            tx.release_savepoint().await?;
+            tx.end_task(true).await?;
             Ok(Applied::Done(outcome))
         }
         Ok(Ok(Err(error))) => {
-            tx.rollback_to_savepoint().await?;
+            tx.end_task(false).await?;
             Ok(Applied::Failed(error))
         }
         Ok(Err(panic)) => {
-            tx.rollback_to_savepoint().await?;
+            tx.end_task(false).await?;
             let message = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())

@@ -3,17 +3,23 @@
 use sqlx::{PgConnection, Postgres, Transaction};
 use zora_core::{StoreError, TxLimits};
 
+use zora_store_sql::HeldWrites;
+
 use crate::error::store_error;
 
 /// One PostgreSQL transaction; dropped without commit, it rolls back.
 #[derive(Debug)]
 pub(crate) struct PgTx {
     tx: Transaction<'static, Postgres>,
+    writes: HeldWrites,
 }
 
 impl PgTx {
     pub(crate) fn new(tx: Transaction<'static, Postgres>) -> Self {
-        Self { tx }
+        Self {
+            tx,
+            writes: HeldWrites::default(),
+        }
     }
 
     /// Nothing to note: the triggers of migration 0006 notify on the rows themselves,

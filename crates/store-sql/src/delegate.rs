@@ -36,10 +36,39 @@ macro_rules! delegate_store_tx {
             async fn release_savepoint(&mut self) -> Result<(), zora_core::StoreError> {
                 $crate::run_statement!(self, "RELEASE SAVEPOINT zora_task")
             }
+            fn begin_task(&mut self) {
+                self.writes.begin_task();
+            }
+            async fn end_task(&mut self, keep: bool) -> Result<(), zora_core::StoreError> {
+                if self.writes.end_task(keep) {
+                    if !keep {
+                        $crate::run_statement!(self, "ROLLBACK TO SAVEPOINT zora_task")?;
+                    }
+                    $crate::run_statement!(self, "RELEASE SAVEPOINT zora_task")?;
+                }
+                Ok(())
+            }
+            async fn flush_held_writes(&mut self) -> Result<(), zora_core::StoreError> {
+                let held = self.writes.take();
+                if !held.missions.is_empty() {
+                    crate::climate::insert_missions(&mut self.tx, &held.missions).await?;
+                }
+                if !held.projects.is_empty() {
+                    crate::shop::insert_shop_projects(&mut self.tx, &held.projects).await?;
+                }
+                for (tenant, links) in $crate::HeldWrites::links_by_tenant(held.links) {
+                    crate::climate::link_plan_items(&mut self.tx, tenant, &links).await?;
+                }
+                if !held.journal.is_empty() {
+                    crate::journal::insert(&mut self.tx, &held.journal).await?;
+                }
+                Ok(())
+            }
             async fn insert_task(
                 &mut self,
                 task: &zora_core::NewTask,
             ) -> Result<zora_core::Task, zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 let task = crate::tasks::insert(&mut self.tx, task).await?;
                 if let Some(due_in) = $crate::wakeups::due_in(&task) {
                     self.note_due_in(due_in);
@@ -51,6 +80,7 @@ macro_rules! delegate_store_tx {
                 tenant: zora_core::TenantId,
                 id: zora_core::TaskId,
             ) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 let task = crate::tasks::reset_failed(&mut self.tx, tenant, id).await?;
                 if let Some(due_in) = task.as_ref().and_then($crate::wakeups::due_in) {
                     self.note_due_in(due_in);
@@ -62,6 +92,7 @@ macro_rules! delegate_store_tx {
                 tenant: zora_core::TenantId,
                 id: zora_core::TaskId,
             ) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 let task = crate::tasks::make_due(&mut self.tx, tenant, id).await?;
                 if let Some(due_in) = task.as_ref().and_then($crate::wakeups::due_in) {
                     self.note_due_in(due_in);
@@ -78,12 +109,14 @@ macro_rules! delegate_store_tx {
                 &mut self,
                 completions: &[zora_core::Completion],
             ) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 crate::tasks::complete(&mut self.tx, completions).await
             }
             async fn release_tasks(
                 &mut self,
                 leases: &[zora_core::Lease],
             ) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 let released = crate::tasks::release(&mut self.tx, leases).await?;
                 if !released.is_empty() {
                     self.note_due_in(std::time::Duration::ZERO);
@@ -94,6 +127,7 @@ macro_rules! delegate_store_tx {
                 &mut self,
                 failures: &[zora_core::Failure],
             ) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 let failed = crate::tasks::fail(&mut self.tx, failures).await?;
                 for failure in failures
                     .iter()
@@ -109,30 +143,35 @@ macro_rules! delegate_store_tx {
                 &mut self,
                 tenant: &zora_core::tenant::NewTenant,
             ) -> Result<(), zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 crate::tenants::insert(&mut self.tx, tenant).await
             }
             async fn insert_profile(
                 &mut self,
                 profile: &zora_core::climate::NewProfile,
             ) -> Result<(), zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 crate::climate::insert_profile(&mut self.tx, profile).await
             }
             async fn insert_plan(
                 &mut self,
                 plan: &zora_core::climate::NewPlan,
             ) -> Result<(), zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 crate::climate::insert_plan(&mut self.tx, plan).await
             }
             async fn insert_brand(
                 &mut self,
                 brand: &zora_core::shop::NewBrand,
             ) -> Result<(), zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 crate::shop::insert_brand(&mut self.tx, brand).await
             }
             async fn insert_product(
                 &mut self,
                 product: &zora_core::shop::NewProduct,
             ) -> Result<(), zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 crate::shop::insert_product(&mut self.tx, product).await
             }
             async fn profiles(
@@ -161,20 +200,37 @@ macro_rules! delegate_store_tx {
                 tenant: zora_core::TenantId,
                 plan: zora_core::PlanId,
             ) -> Result<bool, zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 crate::climate::mark_plan_applied(&mut self.tx, tenant, plan).await
             }
             async fn insert_missions(
                 &mut self,
                 missions: &[zora_core::climate::NewMission],
             ) -> Result<(), zora_core::StoreError> {
-                crate::climate::insert_missions(&mut self.tx, missions).await
+                {
+                    if self.writes.holding() {
+                        self.writes.missions.extend_from_slice(missions);
+                        return Ok(());
+                    }
+                    crate::climate::insert_missions(&mut self.tx, missions).await
+                }
             }
             async fn link_plan_items(
                 &mut self,
                 tenant: zora_core::TenantId,
                 links: &[(zora_core::PlanItemId, zora_core::MissionId)],
             ) -> Result<(), zora_core::StoreError> {
-                crate::climate::link_plan_items(&mut self.tx, tenant, links).await
+                {
+                    if self.writes.holding() {
+                        self.writes.links.extend(
+                            links
+                                .iter()
+                                .map(|(item, mission)| (tenant, *item, *mission)),
+                        );
+                        return Ok(());
+                    }
+                    crate::climate::link_plan_items(&mut self.tx, tenant, links).await
+                }
             }
             async fn brands(
                 &mut self,
@@ -197,24 +253,38 @@ macro_rules! delegate_store_tx {
                 (zora_core::ClimateMetaId, zora_core::shop::UpsertAction),
                 zora_core::StoreError,
             > {
+                $crate::savepoint_before_write!(self);
                 crate::shop::upsert_climate_meta(&mut self.tx, upsert).await
             }
             async fn insert_shop_projects(
                 &mut self,
                 projects: &[zora_core::shop::NewShopProject],
             ) -> Result<(), zora_core::StoreError> {
-                crate::shop::insert_shop_projects(&mut self.tx, projects).await
+                {
+                    if self.writes.holding() {
+                        self.writes.projects.extend_from_slice(projects);
+                        return Ok(());
+                    }
+                    crate::shop::insert_shop_projects(&mut self.tx, projects).await
+                }
             }
             async fn insert_journal_entries(
                 &mut self,
                 entries: &[zora_core::journal::NewJournalEntry],
             ) -> Result<(), zora_core::StoreError> {
-                crate::journal::insert(&mut self.tx, entries).await
+                {
+                    if self.writes.holding() {
+                        self.writes.journal.extend_from_slice(entries);
+                        return Ok(());
+                    }
+                    crate::journal::insert(&mut self.tx, entries).await
+                }
             }
             async fn insert_command(
                 &mut self,
                 command: &zora_core::command::NewCommand,
             ) -> Result<zora_core::command::Command, zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 crate::commands::insert(&mut self.tx, command).await
             }
             async fn update_command(
@@ -223,6 +293,7 @@ macro_rules! delegate_store_tx {
                 id: zora_core::CommandId,
                 update: &zora_core::command::CommandUpdate,
             ) -> Result<bool, zora_core::StoreError> {
+                $crate::savepoint_before_write!(self);
                 crate::commands::update(&mut self.tx, tenant, id, update).await
             }
         }
@@ -243,20 +314,28 @@ macro_rules! in_session {
     }};
 }
 
-/// Runs one parameterless statement on the transaction `$this.tx`, not kept prepared
-/// (savepoints, on the fallback path only: nothing left on the server, which suits a
-/// pooler too).
+/// Runs one parameterless statement on the transaction `$this.tx` with the simple query
+/// protocol: one round trip, nothing prepared (which suits a pooler too).
 #[doc(hidden)]
 #[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! run_statement {
     ($this:ident, $sql:literal) => {
-        sqlx::query($sql)
-            .persistent(false)
-            .execute(&mut *$this.tx)
+        sqlx::Executor::execute(&mut *$this.tx, $sql)
             .await
             .map(|_| ())
             .map_err(crate::error::store_error)
+    };
+}
+
+/// Before a write that cannot be held: takes the task's savepoint if it has none yet.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! savepoint_before_write {
+    ($this:ident) => {
+        if $this.writes.savepoint_needed() {
+            $crate::run_statement!($this, "SAVEPOINT zora_task")?;
+        }
     };
 }
 

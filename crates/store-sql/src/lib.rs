@@ -6,6 +6,7 @@
 pub mod bench;
 mod columns;
 mod delegate;
+mod held_writes;
 pub mod mappers;
 mod migrations;
 #[cfg(feature = "postgres")]
@@ -16,5 +17,6 @@ pub mod wakeups;
 
 pub use async_trait::async_trait;
 pub use columns::Columns;
+pub use held_writes::HeldWrites;
 pub use migrations::{EmbeddedMigrations, MigrationFile, label};
 pub use wakeups::WakeupHub;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sqlx::{Sqlite, Transaction};
 use zora_core::StoreError;
-use zora_store_sql::WakeupHub;
+use zora_store_sql::{HeldWrites, WakeupHub};
 
 use crate::error::store_error;
 
@@ -18,6 +18,7 @@ pub(crate) struct SqliteTx {
     hub: WakeupHub,
     /// When the tasks this transaction made runnable are due, told to the hub on commit.
     due: Vec<Duration>,
+    writes: HeldWrites,
 }
 
 impl SqliteTx {
@@ -26,6 +27,7 @@ impl SqliteTx {
             tx,
             hub,
             due: Vec::new(),
+            writes: HeldWrites::default(),
         }
     }
 

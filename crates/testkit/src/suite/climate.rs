@@ -215,3 +215,87 @@ pub async fn missing_reference_is_reported_as_such(store: &dyn Store) {
     );
     assert!(!err.is_transient());
 }
+
+fn mission(id: MissionId, tenant: TenantId, profile: ProfileId, title: &str) -> NewMission {
+    NewMission {
+        id,
+        tenant_id: tenant,
+        profile_id: profile,
+        title: title.into(),
+        description: None,
+        category: "energy".into(),
+        estimated_impact_kgco2: Some(1.5),
+        due_date: None,
+        notes: None,
+        metadata: json!({}),
+    }
+}
+
+pub async fn held_writes_land_at_the_flush_and_a_failed_task_leaves_none(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let (profile, plan, items) = seed_plan(store, t.a).await;
+    let (kept, dropped) = (MissionId::new(), MissionId::new());
+    let mut tx = store.begin().await.expect("begin");
+
+    // A task that only inserts: its mission and link are held, then kept.
+    tx.begin_task();
+    tx.insert_missions(&[mission(kept, t.a, profile, "kept")])
+        .await
+        .expect("held mission");
+    tx.link_plan_items(t.a, &[(items[0], kept)])
+        .await
+        .expect("held link");
+    tx.end_task(true).await.expect("keep");
+
+    // A task that marks the plan applied (a savepoint first) and inserts, then fails:
+    // both undone, the first task's part untouched.
+    tx.begin_task();
+    tx.insert_missions(&[mission(dropped, t.a, profile, "dropped")])
+        .await
+        .expect("held mission");
+    assert!(tx.mark_plan_applied(t.a, plan).await.expect("mark"));
+    tx.link_plan_items(t.a, &[(items[1], dropped)])
+        .await
+        .expect("held link");
+    tx.end_task(false).await.expect("undo");
+    assert_eq!(
+        tx.plans(t.a, &[plan]).await.expect("plans")[0].status,
+        "proposed",
+        "the failed task's plan mark is rolled back"
+    );
+
+    tx.flush_held_writes().await.expect("flush");
+    tx.flush_held_writes()
+        .await
+        .expect("a second flush writes nothing twice");
+    tx.commit().await.expect("commit");
+
+    let stored = store
+        .missions(t.a, &[kept, dropped])
+        .await
+        .expect("missions");
+    assert_eq!(
+        stored.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [kept],
+        "the kept task's mission only"
+    );
+    let mut tx = store.begin().await.expect("begin");
+    let linked = tx.plan_items(t.a, &[plan]).await.expect("items");
+    assert_eq!(linked[0].mission_id, Some(kept));
+    assert_eq!(linked[1].mission_id, None);
+
+    // Outside a task nothing is held: an insert is written at once (and fails at once).
+    let err = tx
+        .insert_missions(&[mission(
+            MissionId::new(),
+            t.a,
+            ProfileId::new(),
+            "no profile",
+        )])
+        .await
+        .expect_err("a missing profile is refused at once");
+    assert!(
+        matches!(err, StoreError::MissingReference { .. }),
+        "{err:?}"
+    );
+}

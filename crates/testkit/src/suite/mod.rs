@@ -52,6 +52,7 @@ macro_rules! store_suite {
             climate::a_plan_is_applied_at_most_once,
             climate::missions_round_numbers_and_link_items,
             climate::missing_reference_is_reported_as_such,
+            climate::held_writes_land_at_the_flush_and_a_failed_task_leaves_none,
             shop::brands_and_products_are_tenant_scoped,
             shop::climate_meta_upsert_creates_then_patches,
             shop::shop_projects_round_trip,
