@@ -259,8 +259,9 @@ pub struct WorkerArgs {
     /// unrun and uncharged. Defaults to 30s.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub shutdown_timeout: Duration,
-    /// The most tasks of one tenant per claim, so a busy tenant cannot starve the others.
-    /// Defaults to 10.
+    /// The most tasks of one tenant per claim while other tenants have work too (unless an
+    /// even share of the batch is larger), so a busy tenant cannot starve the others; a
+    /// tenant alone fills the batch. Defaults to 10.
     #[arg(long, default_value_t = 10)]
     pub per_tenant_cap: u32,
     /// The most tasks of one type this worker holds at once, as TYPE=N (repeatable), for a

@@ -234,8 +234,9 @@ pub struct Lease {
 pub enum ClaimScope {
     /// One tenant's tasks (`run-pending-tasks`, `zora worker --tenant-id`).
     Tenant(TenantId),
-    /// Every tenant's, at most `per_tenant_cap` of one tenant per claim, so a busy
-    /// tenant cannot starve the others.
+    /// Every tenant's, fairly: the batch is shared evenly among the tenants with due work,
+    /// and one tenant gets at most its share or `per_tenant_cap`, whichever is larger, so
+    /// a busy tenant cannot starve the others (and one alone fills the batch).
     AllTenants { per_tenant_cap: u32 },
 }
 

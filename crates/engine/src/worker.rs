@@ -35,7 +35,8 @@ pub struct WorkerSettings {
     pub concurrency: usize,
     /// Tasks per claim and per transaction. Defaults to 50.
     pub batch_size: u32,
-    /// The most tasks of one tenant per claim across tenants. Defaults to 10.
+    /// The most tasks of one tenant per claim while other tenants have work too (unless
+    /// an even share of the batch is larger). Defaults to 10.
     pub per_tenant_cap: u32,
     /// How often to look for work when nothing wakes the worker. Defaults to 1s.
     pub poll_interval: Duration,

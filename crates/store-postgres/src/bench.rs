@@ -70,7 +70,7 @@ impl BenchSql for PgStore {
         .execute(self.pool())
         .await
         .map_err(store_error)?;
-        Ok(())
+        analyze(self).await
     }
 
     async fn fill_ballast(
@@ -104,12 +104,7 @@ impl BenchSql for PgStore {
         .execute(self.pool())
         .await
         .map_err(store_error)?;
-        // Fresh statistics, as autovacuum would have them on a table of this size.
-        sqlx::query("ANALYZE agent_tasks")
-            .execute(self.pool())
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        analyze(self).await
     }
 
     async fn unfinished(&self) -> Result<u64, StoreError> {
@@ -129,4 +124,14 @@ impl BenchSql for PgStore {
             .map_err(store_error)?;
         Ok(())
     }
+}
+
+/// Fresh statistics after a bulk fill, as autovacuum would soon have them: the engine
+/// and the limit are planned on the same footing.
+async fn analyze(store: &PgStore) -> Result<(), StoreError> {
+    sqlx::query("ANALYZE agent_tasks")
+        .execute(store.pool())
+        .await
+        .map_err(store_error)?;
+    Ok(())
 }

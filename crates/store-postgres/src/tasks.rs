@@ -22,6 +22,11 @@ const RUNNABLE: &str = "t.cancelled_at IS NULL AND t.rejected_at IS NULL \
 
 const CLAIM_ORDER: &str = "t.priority DESC, t.created_at ASC, t.id ASC";
 
+/// The order of `idx_agent_tasks_pending_priority` (pending rows only). The tenants' skip
+/// scan orders by it so that no other index can serve it: by `tenant_id` alone the planner
+/// may walk `idx_agent_tasks_tenant`, through every finished row of the tenant.
+const PENDING_INDEX_ORDER: &str = "t.tenant_id, t.status, t.priority DESC, t.created_at";
+
 pub(crate) fn millis(duration: std::time::Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
@@ -130,30 +135,43 @@ const CLAIM_UPDATE: &str = "UPDATE agent_tasks t SET status = 'in_progress', sta
     lease_expires_at = now() + $2 * interval '1 millisecond' \
     FROM chosen WHERE t.id = chosen.id";
 
-/// The claim statement for one tenant (`all_tenants = false`: binds owner, lease ms,
-/// tenant, types, limit) or across tenants (binds owner, lease ms, types, per-tenant cap,
-/// limit). Public so that tests and operators can `EXPLAIN` exactly what runs.
-pub fn claim_sql(all_tenants: bool) -> String {
-    if all_tenants {
+/// The claim statement for one tenant (`per_tenant_cap: None`: binds owner, lease ms,
+/// tenant, types) or across tenants (binds owner, lease ms, types). Public so that tests
+/// and operators can `EXPLAIN` exactly what runs.
+///
+/// The limits are written into the statement, not bound: a prepared statement's generic
+/// plan does not know a bound limit and then sorts every pending row (and joins the
+/// update by a scan of the whole table), where a written one keeps it on the indexes. A
+/// worker uses a handful of distinct limits, so the statement cache holds them all.
+pub fn claim_sql(per_tenant_cap: Option<u32>, limit: u32) -> String {
+    if let Some(cap) = per_tenant_cap {
         // Fair across tenants: walk the tenants that have pending work (a skip scan of the
-        // pending-only index), take at most `per_tenant_cap` of each in claim order, locked
-        // and skipping locked rows, then the best `limit` of those.
+        // pending-only index), take up to `limit` of each in claim order (locked, skipping
+        // locked rows), keep each one's share, then the best `limit` of those. A share is
+        // `limit` split evenly among those tenants, but never less than the cap: one tenant
+        // alone fills the batch, many each get the cap. (The rows locked beyond a share
+        // are let go when the statement commits.)
         format!(
             "WITH RECURSIVE tenants AS ( \
                (SELECT t.tenant_id FROM agent_tasks t WHERE t.status = 'pending' \
-                 ORDER BY t.tenant_id LIMIT 1) \
+                 ORDER BY {PENDING_INDEX_ORDER} LIMIT 1) \
                UNION ALL \
                SELECT (SELECT t.tenant_id FROM agent_tasks t WHERE t.status = 'pending' \
-                   AND t.tenant_id > tenants.tenant_id ORDER BY t.tenant_id LIMIT 1) \
+                   AND t.tenant_id > tenants.tenant_id ORDER BY {PENDING_INDEX_ORDER} LIMIT 1) \
                FROM tenants WHERE tenants.tenant_id IS NOT NULL), \
-             candidates AS (SELECT c.* FROM tenants, LATERAL ( \
+             share AS (SELECT GREATEST({cap}, \
+               ceil({limit}::numeric / GREATEST(count(*), 1))::int8) AS n \
+               FROM tenants WHERE tenant_id IS NOT NULL), \
+             candidates AS (SELECT c.*, row_number() OVER (PARTITION BY tenants.tenant_id \
+                 ORDER BY c.priority DESC, c.created_at, c.id) AS rank \
+               FROM tenants, LATERAL ( \
                SELECT t.id, t.priority, t.created_at FROM agent_tasks t \
                WHERE t.tenant_id = tenants.tenant_id AND t.status = 'pending' AND t.run_at <= now() \
                  AND t.task_type = ANY($3) AND {RUNNABLE} \
-               ORDER BY {CLAIM_ORDER} LIMIT $4 FOR UPDATE OF t SKIP LOCKED) c \
+               ORDER BY {CLAIM_ORDER} LIMIT {limit} FOR UPDATE OF t SKIP LOCKED) c \
                WHERE tenants.tenant_id IS NOT NULL), \
-             chosen AS (SELECT c.id FROM candidates c \
-               ORDER BY c.priority DESC, c.created_at, c.id LIMIT $5) \
+             chosen AS (SELECT c.id FROM candidates c WHERE c.rank <= (SELECT n FROM share) \
+               ORDER BY c.priority DESC, c.created_at, c.id LIMIT {limit}) \
              {CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"
         )
     } else {
@@ -161,7 +179,7 @@ pub fn claim_sql(all_tenants: bool) -> String {
             "WITH chosen AS (SELECT t.id FROM agent_tasks t \
                WHERE t.tenant_id = $3 AND t.status = 'pending' AND t.run_at <= now() \
                  AND t.task_type = ANY($4) AND {RUNNABLE} \
-               ORDER BY {CLAIM_ORDER} LIMIT $5 FOR UPDATE OF t SKIP LOCKED) \
+               ORDER BY {CLAIM_ORDER} LIMIT {limit} FOR UPDATE OF t SKIP LOCKED) \
              {CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"
         )
     }
@@ -175,25 +193,22 @@ pub(crate) async fn claim(
         return Ok(Vec::new());
     }
     let lease_ms = millis(request.lease_duration);
-    let limit = i64::from(request.limit);
     let rows = match &request.scope {
         ClaimScope::Tenant(tenant) => {
-            crate::sql::query(&claim_sql(false))
+            crate::sql::query(&claim_sql(None, request.limit))
                 .bind(&request.owner)
                 .bind(lease_ms)
                 .bind(tenant.0)
                 .bind(&request.task_types)
-                .bind(limit)
                 .fetch_all(&mut *conn)
                 .await
         }
         ClaimScope::AllTenants { per_tenant_cap } => {
-            crate::sql::query(&claim_sql(true))
+            let cap = (*per_tenant_cap).max(1);
+            crate::sql::query(&claim_sql(Some(cap), request.limit))
                 .bind(&request.owner)
                 .bind(lease_ms)
                 .bind(&request.task_types)
-                .bind(i64::from((*per_tenant_cap).max(1)))
-                .bind(limit)
                 .fetch_all(&mut *conn)
                 .await
         }

@@ -17,15 +17,16 @@ fn nodes(plan: &Value, out: &mut Vec<Value>) {
 }
 
 async fn explain(db: &TestDatabase, all_tenants: bool) -> Vec<Value> {
-    let sql = format!("EXPLAIN (FORMAT JSON) {}", claim_sql(all_tenants));
+    let cap = all_tenants.then_some(25);
+    let sql = format!("EXPLAIN (FORMAT JSON) {}", claim_sql(cap, 100));
     let types = vec!["climate.create_single_mission".to_owned()];
     let query = sqlx::query_scalar::<_, Value>(&sql)
         .bind("explain")
         .bind(30_000_i64);
     let query = if all_tenants {
-        query.bind(types).bind(25_i64).bind(100_i64)
+        query.bind(types)
     } else {
-        query.bind(DEFAULT_TENANT_ID.0).bind(types).bind(100_i64)
+        query.bind(DEFAULT_TENANT_ID.0).bind(types)
     };
     let plan = query.fetch_one(db.pool()).await.expect("explain");
     let mut out = Vec::new();

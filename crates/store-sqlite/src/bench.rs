@@ -38,7 +38,7 @@ impl BenchSql for SqliteStore {
             format!(
                 "INSERT INTO bench_picked SELECT t.id, t.tenant_id, t.agent_id, p.id, p.name, \
                    t.payload ->> '$.title', COALESCE(t.payload ->> '$.category', 'general'), {NEW_UUID} \
-                 FROM agent_tasks t JOIN climate_profiles p \
+                 FROM agent_tasks t INDEXED BY idx_agent_tasks_claim JOIN climate_profiles p \
                    ON p.id = t.payload ->> '$.profile_id' AND p.tenant_id = t.tenant_id \
                  WHERE t.status = 'pending' AND t.task_type = ?2 AND t.run_at <= {NOW} \
                    AND NOT t.requires_approval \
@@ -103,7 +103,7 @@ impl BenchSql for SqliteStore {
         .execute(self.writer())
         .await
         .map_err(store_error)?;
-        Ok(())
+        analyze(self).await
     }
 
     async fn fill_ballast(
@@ -137,11 +137,7 @@ impl BenchSql for SqliteStore {
         .execute(self.writer())
         .await
         .map_err(store_error)?;
-        sqlx::query("ANALYZE agent_tasks")
-            .execute(self.writer())
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        analyze(self).await
     }
 
     async fn unfinished(&self) -> Result<u64, StoreError> {
@@ -163,4 +159,13 @@ impl BenchSql for SqliteStore {
         }
         Ok(())
     }
+}
+
+/// Fresh statistics after a bulk fill (`PRAGMA optimize` would gather them in time).
+async fn analyze(store: &SqliteStore) -> Result<(), StoreError> {
+    sqlx::query("ANALYZE agent_tasks")
+        .execute(store.writer())
+        .await
+        .map_err(store_error)?;
+    Ok(())
 }

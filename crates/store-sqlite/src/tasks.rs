@@ -131,20 +131,26 @@ pub(crate) async fn list(
 fn claim_sql(all_tenants: bool) -> String {
     let chosen = if all_tenants {
         // Fair across tenants: walk the tenants that have pending work (a skip scan of the
-        // pending-only index), take at most `per_tenant_cap` (?4) of each in claim order,
-        // then the best `limit` (?5) of those.
+        // pending-only index, named: without statistics SQLite would scan every pending
+        // row), take each one's share in claim order, then the best `limit` (?5) of those.
+        // A share is `limit` split evenly among those tenants, but never less than
+        // `per_tenant_cap` (?4): one tenant alone fills the batch, many each get the cap.
         format!(
             "WITH RECURSIVE tenants(tenant_id) AS ( \
-               SELECT min(tenant_id) FROM agent_tasks WHERE status = 'pending' \
+               SELECT min(tenant_id) FROM agent_tasks INDEXED BY idx_agent_tasks_pending_priority \
+                 WHERE status = 'pending' \
                UNION ALL \
                SELECT (SELECT min(x.tenant_id) FROM agent_tasks x \
+                   INDEXED BY idx_agent_tasks_pending_priority \
                    WHERE x.status = 'pending' AND x.tenant_id > tenants.tenant_id) \
-               FROM tenants WHERE tenants.tenant_id IS NOT NULL) \
+               FROM tenants WHERE tenants.tenant_id IS NOT NULL), \
+             share(n) AS (SELECT max(?4, (?5 + count(*) - 1) / max(count(*), 1)) \
+               FROM tenants WHERE tenant_id IS NOT NULL) \
              SELECT j.id FROM tenants JOIN agent_tasks j ON j.id IN ( \
                SELECT t.id FROM agent_tasks t \
                WHERE t.tenant_id = tenants.tenant_id AND t.status = 'pending' AND t.run_at <= {NOW} \
                  AND t.task_type IN (SELECT value FROM json_each(?3)) AND {RUNNABLE} \
-               ORDER BY {CLAIM_ORDER} LIMIT ?4) \
+               ORDER BY {CLAIM_ORDER} LIMIT (SELECT n FROM share)) \
              ORDER BY j.priority DESC, j.created_at, j.id LIMIT ?5"
         )
     } else {

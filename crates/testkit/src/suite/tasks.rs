@@ -250,6 +250,10 @@ pub async fn claim_across_tenants_caps_each_tenant(store: &dyn Store) {
         (3, 2),
         "the busy tenant is capped; the quiet one is served"
     );
+    // Alone with pending work, a tenant fills the batch: the cap binds only among others.
+    let alone = store.claim_tasks(&request).await.expect("claim");
+    assert_eq!(alone.len(), 6, "a lone tenant is not held to the cap");
+    assert!(alone.iter().all(|task| task.tenant_id == t.a));
 }
 
 pub async fn outcomes_are_conditional_on_the_lease(store: &dyn Store) {

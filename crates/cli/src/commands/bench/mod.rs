@@ -228,7 +228,7 @@ async fn measure(bench: &Bench, sizes: &Sizes, clients: usize) -> Result<Vec<Row
     );
     rows.push(small);
     rows.push(large);
-    bench.sql.clear().await?;
+    // No clearing after: the scratch file or database is dropped whole.
     rows.push(Row {
         store: bench.name,
         line: "worker peak RSS (the largest of the engine and mix lines)".into(),
