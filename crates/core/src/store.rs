@@ -74,6 +74,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Opens a transaction; dropping it without [`StoreTx::commit`] rolls it back.
     async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError>;
 
+    /// [`Store::begin`] then [`StoreTx::limit`], in one round trip where the store can.
+    async fn begin_limited(&self, limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError>;
+
     /// One task of `tenant`, or `None` (also when it belongs to another tenant).
     async fn get_task(&self, tenant: TenantId, id: TaskId) -> Result<Option<Task>, StoreError>;
 

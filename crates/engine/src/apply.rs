@@ -106,8 +106,7 @@ pub(crate) async fn apply_batch(
     batch: &[&Ready],
     limits: TxLimits,
 ) -> Result<Vec<TaskReport>, BatchError> {
-    let mut tx = store.begin().await?;
-    tx.limit(limits).await?;
+    let mut tx = store.begin_limited(limits).await?;
     let leases: Vec<_> = batch.iter().filter_map(|r| r.task.lease()).collect();
     let held: HashSet<TaskId> = tx.lock_leased_tasks(&leases).await?.into_iter().collect();
     let contexts = load_contexts(tx.as_mut(), batch, &held).await?;

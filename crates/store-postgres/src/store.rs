@@ -1,7 +1,7 @@
 //! [`PgStore`]: the pool; `Store` comes from `zora_store_sql::delegate_store!`.
 
 use sqlx::PgPool;
-use zora_core::{SchemaState, StoreError, StoreTx, TaskWakeups};
+use zora_core::{SchemaState, StoreError, StoreTx, TaskWakeups, TxLimits};
 
 use crate::error::store_error;
 use crate::session::Session;
@@ -50,6 +50,15 @@ impl PgStore {
 
     async fn begin_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
         let tx = self.pool.begin().await.map_err(store_error)?;
+        Ok(Box::new(PgTx::new(tx)))
+    }
+
+    async fn begin_limited_tx(&self, limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError> {
+        let tx = self
+            .pool
+            .begin_with(crate::tx::begin_limited_sql(limits))
+            .await
+            .map_err(store_error)?;
         Ok(Box::new(PgTx::new(tx)))
     }
 

@@ -49,3 +49,14 @@ pub(crate) async fn limit(conn: &mut PgConnection, limits: TxLimits) -> Result<(
     .map(|_| ())
     .map_err(store_error)
 }
+
+/// `BEGIN` with [`limit`]'s settings in the same simple query: one round trip. The values
+/// are whole milliseconds written into the text (nothing from outside).
+pub(crate) fn begin_limited_sql(limits: TxLimits) -> String {
+    let statement = limits.statement.as_millis().max(1);
+    let idle = limits.idle.as_millis().max(1);
+    format!(
+        "BEGIN; SET LOCAL statement_timeout = {statement}; SET LOCAL lock_timeout = {statement}; \
+         SET LOCAL idle_in_transaction_session_timeout = {idle}"
+    )
+}

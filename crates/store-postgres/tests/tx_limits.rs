@@ -34,8 +34,8 @@ async fn a_lock_wait_past_the_statement_limit_fails_transiently() {
             .len(),
         1
     );
-    let mut waiter = store.begin().await.expect("begin");
-    waiter.limit(TIGHT).await.expect("limit");
+    // Limits set with the BEGIN itself, in one round trip (the executor's way).
+    let mut waiter = store.begin_limited(TIGHT).await.expect("begin");
     let started = Instant::now();
     let error = waiter
         .lock_leased_tasks(std::slice::from_ref(&lease))

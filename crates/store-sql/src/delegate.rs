@@ -342,6 +342,7 @@ macro_rules! savepoint_before_write {
 /// Implements `zora_core::Store` for `$store`, which provides
 /// `async fn read_session(&self)` and `async fn write_session(&self)` (where a method
 /// outside a transaction runs: see [`in_session!`]), `async fn begin_tx(&self)`,
+/// `async fn begin_limited_tx(&self, TxLimits)`,
 /// `async fn read_schema_state(&self)` and `async fn wakeups(&self)`; `$backend` is its name.
 #[allow(clippy::crate_in_macro_def)]
 #[macro_export]
@@ -357,6 +358,9 @@ macro_rules! delegate_store {
             }
             async fn begin(&self) -> Result<Box<dyn zora_core::StoreTx>, zora_core::StoreError> {
                 self.begin_tx().await
+            }
+            async fn begin_limited(&self, limits: zora_core::TxLimits) -> Result<Box<dyn zora_core::StoreTx>, zora_core::StoreError> {
+                self.begin_limited_tx(limits).await
             }
             async fn subscribe_wakeups(&self) -> Result<Box<dyn zora_core::TaskWakeups>, zora_core::StoreError> {
                 self.wakeups().await

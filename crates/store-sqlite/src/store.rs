@@ -69,6 +69,14 @@ impl SqliteStore {
         Ok(Box::new(SqliteTx::new(tx, self.hub.clone())))
     }
 
+    /// SQLite has no limits to set (see `tx::limit`): a plain transaction.
+    async fn begin_limited_tx(
+        &self,
+        _limits: zora_core::TxLimits,
+    ) -> Result<Box<dyn StoreTx>, StoreError> {
+        self.begin_tx().await
+    }
+
     async fn wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError> {
         Ok(self.hub.subscribe())
     }
