@@ -23,6 +23,9 @@ const LINES: [&str; 12] = [
 #[tokio::test]
 async fn a_quick_bench_reports_every_line_on_both_stores_and_leaves_nothing_behind() {
     let admin = zora_testkit::pg::admin_url();
+    let pool = sqlx::PgPool::connect(&admin).await.expect("connect");
+    // Scratch databases left by other runs (a bench killed mid-way) are not this one's.
+    let before = scratch_databases(&pool).await;
     let output = run(&mut zora_on(&admin, &["bench", "--quick", "--json"]));
     let rows = json(&output);
     let rows = rows.as_array().expect("rows");
@@ -51,15 +54,22 @@ async fn a_quick_bench_reports_every_line_on_both_stores_and_leaves_nothing_behi
             "{row}"
         );
     }
-    // The scratch database is gone.
-    let pool = sqlx::PgPool::connect(&admin).await.expect("connect");
-    let left: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname LIKE 'zora_bench_%'")
-            .fetch_one(&pool)
-            .await
-            .expect("count");
-    assert_eq!(left, 0, "the bench drops its scratch database");
+    // Its scratch database is gone.
+    assert_eq!(
+        scratch_databases(&pool).await,
+        before,
+        "the bench drops its scratch database"
+    );
     pool.close().await;
+}
+
+async fn scratch_databases(pool: &sqlx::PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'zora_bench_%' ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("list databases")
 }
 
 #[test]

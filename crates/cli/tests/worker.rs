@@ -23,18 +23,10 @@ zora_testkit::both_stores!(
 async fn a_worker_process_runs_tasks_until_sigterm(backend: TestBackend) {
     let store = backend.store().await;
     let (profile, _, _) = seed_plan(store.as_ref(), DEFAULT_TENANT_ID).await;
-    let mut child = zora_on(
+    let (mut child, first) = spawn_ready(
         &backend.url(),
-        &["worker", "--poll-interval", "100ms", "--concurrency", "2"],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("spawn zora worker");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("ready line");
+        &["--poll-interval", "100ms", "--concurrency", "2"],
+    );
     assert!(
         first.starts_with("worker ") && first.trim_end().ends_with("ready, serving all tenants"),
         "{first}"
@@ -108,7 +100,9 @@ fn a_type_the_engine_does_not_run_is_refused_by_name() {
     assert_one_line_error(
         &output,
         2,
-        "--type-concurrency names shop.unknown, which this engine does not run",
+        "--type-concurrency: Unsupported task type: shop.unknown. Supported types: \
+         climate.create_missions_from_plan, climate.create_single_mission, \
+         zora_shop.create_project, zora_shop.update_product_climate_meta",
     );
     let output = run(&mut zora_on(
         &files.url(),
@@ -117,7 +111,9 @@ fn a_type_the_engine_does_not_run_is_refused_by_name() {
     assert_one_line_error(
         &output,
         2,
-        "--task-type names climate.create_single_missions, which this engine does not run",
+        "--task-type: Unsupported task type: climate.create_single_missions. Supported types: \
+         climate.create_missions_from_plan, climate.create_single_mission, \
+         zora_shop.create_project, zora_shop.update_product_climate_meta",
     );
     let output = run(&mut zora_on(
         &files.url(),

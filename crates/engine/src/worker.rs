@@ -98,7 +98,6 @@ pub struct Worker {
     executor: Executor,
     settings: WorkerSettings,
     plan: ClaimPlan,
-    owner: String,
 }
 
 /// A batch in flight: its tasks' leases (given back if it cannot finish) and types.
@@ -115,7 +114,6 @@ impl Worker {
         executor_settings.lease_duration = settings.lease_duration;
         executor_settings.heartbeat_interval = settings.heartbeat_interval;
         executor_settings.batch_size = settings.batch_size;
-        let owner = executor_settings.owner.clone();
         let types = registry
             .kinds()
             .into_iter()
@@ -138,13 +136,12 @@ impl Worker {
             store,
             settings,
             plan,
-            owner,
         }
     }
 
     /// This worker's id: the lease owner on the tasks it holds.
     pub fn id(&self) -> &str {
-        &self.owner
+        &self.executor.settings().owner
     }
 
     fn claim_request(&self, task_types: Vec<String>, limit: u32) -> ClaimRequest {
@@ -157,7 +154,7 @@ impl Worker {
             },
             task_types,
             limit,
-            owner: self.owner.clone(),
+            owner: self.id().to_owned(),
             lease_duration: self.settings.lease_duration,
         }
     }
@@ -260,7 +257,7 @@ impl Worker {
         if !leases.is_empty() {
             report.released = self.release(&leases).await;
         }
-        if let Err(err) = self.store.stop_worker(&self.owner).await {
+        if let Err(err) = self.store.stop_worker(self.id()).await {
             tracing::warn!(error = %err, "could not mark this worker stopped; its row will expire");
         }
         report
@@ -285,7 +282,7 @@ impl Worker {
     /// This worker's row in the registry: alive for one lease without a beat.
     fn registration(&self) -> WorkerRegistration {
         WorkerRegistration {
-            id: self.owner.clone(),
+            id: self.id().to_owned(),
             host: host_name(),
             pid: i32::try_from(std::process::id()).unwrap_or(i32::MAX),
             tenant: self.settings.tenant,
@@ -303,7 +300,7 @@ impl Worker {
 
     /// Beats the registry row; registers again when the row was pruned or marked stopped.
     async fn beat(&self, registration: &WorkerRegistration) {
-        match self.store.beat_worker(&self.owner, registration.ttl).await {
+        match self.store.beat_worker(self.id(), registration.ttl).await {
             Ok(true) => {}
             Ok(false) => self.register(registration).await,
             Err(err) => tracing::warn!(error = %err, "worker heartbeat failed"),

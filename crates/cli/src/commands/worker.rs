@@ -88,8 +88,8 @@ fn refuse_unknown_types<'a>(
 ) -> Result<(), CliError> {
     match kinds.find(|kind| registry.get(kind).is_none()) {
         Some(kind) => Err(CliError::Config(format!(
-            "{flag} names {kind}, which this engine does not run. Supported types: {}",
-            registry.kinds().join(", ")
+            "{flag}: {}",
+            registry.unsupported_message(kind)
         ))),
         None => Ok(()),
     }
