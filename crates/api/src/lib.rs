@@ -36,6 +36,7 @@ fn handler(id: &str, document: &Arc<serde_json::Value>) -> MethodRouter<AppState
     match id {
         "health" => get(routes::health::health),
         "ready" => get(routes::health::ready),
+        "metrics" => get(routes::metrics::metrics),
         "openapi" => {
             let document = document.clone();
             get(move || async move { axum::Json((*document).clone()) })
@@ -60,6 +61,15 @@ fn unreachable_operation(id: &str) -> MethodRouter<AppState> {
         "an operation of the OpenAPI table has no handler"
     );
     MethodRouter::new()
+}
+
+/// A server of `GET /metrics` alone (and `GET /health`), for a process that serves no API:
+/// `zora worker --metrics-addr`.
+pub fn metrics_router(store: Arc<dyn zora_core::Store>) -> Router {
+    Router::new()
+        .route("/metrics", get(routes::metrics::metrics_of))
+        .route("/health", get(routes::health::health))
+        .with_state(store)
 }
 
 /// The app: every route of [`OPERATIONS`], behind the layers of [`layers`].

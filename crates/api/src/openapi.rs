@@ -40,6 +40,13 @@ pub const OPERATIONS: &[Operation] = &[
         authenticated: false,
     },
     Operation {
+        id: "metrics",
+        method: "get",
+        path: "/metrics",
+        summary: "The engine's metrics, in the Prometheus text format",
+        authenticated: false,
+    },
+    Operation {
         id: "openapi",
         method: "get",
         path: "/api/openapi.json",
@@ -203,6 +210,10 @@ pub fn document(registry: &Registry) -> Value {
                 "default": {"description": "Any error, in the one error shape", "content": content(error.clone())},
             },
         });
+        if op.id == "metrics" {
+            operation["responses"][status]["content"] =
+                json!({"text/plain": {"schema": {"type": "string"}}});
+        }
         if op.authenticated {
             operation["security"] = json!([{"bearer": []}, {"cookie": []}]);
         }

@@ -44,6 +44,19 @@ pub struct GlobalArgs {
     /// Print results as JSON on stdout, for scripts.
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// How log lines on stderr are written: `text` for people, `json` for a log
+    /// collector (one object per line, with the fields of its spans: a task's id, type,
+    /// tenant and attempt).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "ZORA_LOG_FORMAT")]
+    pub log_format: LogFormat,
+}
+
+/// The form of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -275,6 +288,12 @@ pub struct WorkerArgs {
     /// listens for new tasks (PostgreSQL LISTEN/NOTIFY; in-process on SQLite).
     #[arg(long)]
     pub no_listen: bool,
+    /// Serve this process's metrics at http://ADDR/metrics in the Prometheus text format
+    /// (tasks claimed, completed, failed, retried and their durations per type, lease
+    /// rescues, the queue's depth, the oldest due task's age, live workers), e.g.
+    /// 0.0.0.0:9187; port 0 picks a free port. Defaults to none.
+    #[arg(long, env = "ZORA_METRICS_ADDR", value_name = "ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod config;
 mod exit;
+mod listen;
 mod open;
 mod output;
 mod progress;
@@ -16,7 +17,7 @@ mod wiring;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    output::init_tracing(args.global.verbose);
+    output::init_tracing(args.global.verbose, args.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -5,23 +5,32 @@ use serde_json::Value;
 use tracing_subscriber::EnvFilter;
 use zora_core::Task;
 
+use crate::cli::LogFormat;
 use crate::exit::CliError;
 
-/// Logs go to stderr: `warn` by default, `info` with `-v`, `debug` with `-vv`;
-/// `RUST_LOG` overrides.
-pub fn init_tracing(verbose: u8) {
+/// Logs go to stderr, as text or JSON lines: `warn` by default, `info` with `-v`, `debug`
+/// with `-vv`; `RUST_LOG` overrides (`RUST_LOG=zora_engine=debug`).
+pub fn init_tracing(verbose: u8, format: LogFormat) {
     let default = match verbose {
         0 => "warn",
         1 => "info",
         _ => "debug",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .init();
+        .with_target(false);
+    match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
 }
 
 /// Writes one line of results to stdout. A closed pipe (`zora task-types | head`) ends

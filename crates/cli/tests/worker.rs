@@ -13,7 +13,7 @@ use zora_core::{DEFAULT_TENANT_ID, NewTask, Store, TaskStatus};
 use zora_testkit::TestBackend;
 use zora_testkit::suite::climate::seed_plan;
 
-use common::{assert_one_line_error, json, run, zora_on};
+use common::{assert_one_line_error, enqueue_missions, json, run, wait_all_completed, zora_on};
 
 zora_testkit::both_stores!(
     a_worker_process_runs_tasks_until_sigterm,
@@ -196,7 +196,10 @@ async fn a_killed_workers_tasks_are_finished_once_by_another(backend: TestBacken
     }
     rescuer.kill().expect("stop");
     rescuer.wait().expect("reaped");
-    let stats = store.queue_stats(DEFAULT_TENANT_ID).await.expect("stats");
+    let stats = store
+        .queue_stats(zora_core::stats::Scope::Tenant(DEFAULT_TENANT_ID))
+        .await
+        .expect("stats");
     assert_eq!(
         stats.counts.get("completed").copied(),
         Some(TASKS as u64),
@@ -331,31 +334,11 @@ async fn drain_with_workers(
     assert_eq!((sample.attempts, sample.errors.len()), (1, 0));
 }
 
-/// Queues `n` `climate.create_single_mission` tasks for `profile` in one transaction.
-async fn enqueue_missions(
-    store: &dyn Store,
-    profile: impl serde::Serialize,
-    n: usize,
-) -> Vec<zora_core::TaskId> {
-    let profile = json!(profile);
-    let mut tx = store.begin().await.expect("begin");
-    let mut ids = Vec::with_capacity(n);
-    for i in 0..n {
-        let task = NewTask::new(
-            DEFAULT_TENANT_ID,
-            "ORACLE",
-            "climate.create_single_mission",
-            format!("m{i}"),
-            json!({"profile_id": profile, "title": format!("mission {i}")}),
-        );
-        ids.push(tx.insert_task(&task).await.expect("insert").id);
-    }
-    tx.commit().await.expect("commit");
-    ids
-}
-
 async fn count(store: &dyn Store, status: &str) -> u64 {
-    let stats = store.queue_stats(DEFAULT_TENANT_ID).await.expect("stats");
+    let stats = store
+        .queue_stats(zora_core::stats::Scope::Tenant(DEFAULT_TENANT_ID))
+        .await
+        .expect("stats");
     stats.counts.get(status).copied().unwrap_or(0)
 }
 
@@ -365,29 +348,6 @@ async fn journal_total(store: &dyn Store) -> u64 {
         .await
         .expect("journal")
         .total
-}
-
-async fn wait_all_completed(store: &dyn Store, ids: &[zora_core::TaskId]) {
-    for _ in 0..400 {
-        let mut done = 0;
-        for id in ids {
-            if store
-                .get_task(DEFAULT_TENANT_ID, *id)
-                .await
-                .expect("get")
-                .expect("task")
-                .status
-                == TaskStatus::Completed
-            {
-                done += 1;
-            }
-        }
-        if done == ids.len() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the worker did not complete every task");
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ use crate::shop::{
     Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, ProductClimateMeta,
     ShopProject, UpsertAction,
 };
-use crate::stats::QueueStats;
+use crate::stats::{QueueStats, Scope};
 use crate::task::{ClaimById, ClaimRequest, Completion, Failure, Lease, NewTask, Task, TaskFilter};
 use crate::tenant::NewTenant;
 use crate::worker::{WorkerInfo, WorkerRegistration};
@@ -134,8 +134,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         lease_duration: std::time::Duration,
     ) -> Result<Vec<TaskId>, StoreError>;
 
-    /// Counts of `tenant`'s tasks per status and type.
-    async fn queue_stats(&self, tenant: TenantId) -> Result<QueueStats, StoreError>;
+    /// Counts of the scope's tasks per status and type, the oldest due pending task's
+    /// age, and the tasks finished in the last hour.
+    async fn queue_stats(&self, scope: Scope) -> Result<QueueStats, StoreError>;
 
     /// Adds (or renews) a worker's row in the registry, alive for `worker.ttl`; prunes
     /// rows stopped or expired longer than [`crate::worker::WORKER_ROW_RETENTION`] ago.
@@ -149,9 +150,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Marks a worker stopped.
     async fn stop_worker(&self, id: &str) -> Result<(), StoreError>;
 
-    /// The workers alive now that serve `tenant` (those serving every tenant included),
-    /// oldest first.
-    async fn live_workers(&self, tenant: TenantId) -> Result<Vec<WorkerInfo>, StoreError>;
+    /// The workers alive now that serve the scope's tenant (those serving every tenant
+    /// included; every worker for [`Scope::AllTenants`]), oldest first.
+    async fn live_workers(&self, scope: Scope) -> Result<Vec<WorkerInfo>, StoreError>;
 
     /// One command of `tenant`.
     async fn get_command(

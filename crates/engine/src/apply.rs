@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use serde_json::Value;
+use tracing::Instrument;
 use zora_core::handler::{DynHandler, Erased, Outcome, TaskError};
 use zora_core::journal::NewJournalEntry;
 use zora_core::{
@@ -54,9 +55,10 @@ impl Ready {
         let run = match handler.parse(&task.payload) {
             Err(error) => Err(error),
             Ok(payload) => {
-                match tokio::time::timeout(handler.timeout(), handler.prepare(&task, &payload))
-                    .await
-                {
+                let prepare = handler
+                    .prepare(&task, &payload)
+                    .instrument(task_span(&task));
+                match tokio::time::timeout(handler.timeout(), prepare).await {
                     Err(_) => Err(timed_out(&*handler)),
                     Ok(Err(error)) => Err(error),
                     Ok(Ok(prepared)) => Ok(Runnable {
@@ -69,6 +71,17 @@ impl Ready {
         };
         Self { task, run }
     }
+}
+
+/// The span a task's work runs in: its id, type, tenant and attempt on every log line.
+pub(crate) fn task_span(task: &Task) -> tracing::Span {
+    tracing::info_span!(
+        "task",
+        task_id = %task.id,
+        task_type = %task.task_type,
+        tenant_id = %task.tenant_id,
+        attempt = task.attempts
+    )
 }
 
 fn timed_out(handler: &dyn DynHandler) -> TaskError {
@@ -235,7 +248,8 @@ async fn apply_one(
         runnable.prepared.clone(),
         context,
     ))
-    .catch_unwind();
+    .catch_unwind()
+    .instrument(task_span(task));
     match tokio::time::timeout(handler.timeout().min(idle_limit), run).await {
         Err(_) => Err(BatchError::TimedOut),
         Ok(Ok(Ok(outcome))) => {

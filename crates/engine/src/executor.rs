@@ -2,7 +2,7 @@
 //! (`run-pending-tasks`) or one task by id (`run-task`).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use thiserror::Error;
@@ -11,7 +11,7 @@ use zora_core::{
     TxLimits,
 };
 
-use crate::apply::{BatchError, Ready, apply_batch, failure, report};
+use crate::apply::{BatchError, Ready, apply_batch, failure, report, task_span};
 use crate::heartbeat::beating_while;
 use crate::registry::Registry;
 use crate::report::{TaskOutcome, TaskReport};
@@ -227,13 +227,15 @@ impl Executor {
 
     /// Applies claimed tasks, in batches of `batch_size`; one report per task, in order.
     pub async fn execute(&self, claimed: Vec<Task>) -> Vec<TaskReport> {
+        crate::metrics::record_claimed(&claimed);
+        let started = Instant::now();
         let mut reports = Vec::with_capacity(claimed.len());
         let mut tasks = claimed.into_iter().peekable();
         while tasks.peek().is_some() {
             let size = usize::try_from(self.settings.batch_size.max(1)).unwrap_or(1);
             let claimed: Vec<Task> = tasks.by_ref().take(size).collect();
             let batch = self.prepare(claimed).await;
-            reports.extend(self.execute_batch(&batch).await);
+            reports.extend(self.execute_batch(&batch, started).await);
         }
         reports
     }
@@ -258,17 +260,21 @@ impl Executor {
         .await
     }
 
+    /// Applies one batch and accounts for each task: a log line in its span, its metrics
+    /// (its duration counted from `started`, when the claimed tasks reached `execute`).
     #[tracing::instrument(skip_all, fields(tasks = batch.len()))]
-    async fn execute_batch(&self, batch: &[Ready]) -> Vec<TaskReport> {
+    async fn execute_batch(&self, batch: &[Ready], started: Instant) -> Vec<TaskReport> {
         let reports = self.execute_batch_or_each(batch).await;
-        for report in &reports {
-            tracing::info!(
-                task_id = %report.id,
-                task_type = %report.task_type,
-                outcome = ?report.outcome,
-                error = report.error_message.as_deref().unwrap_or(""),
-                "task ran"
-            );
+        let elapsed = started.elapsed();
+        for (ready, report) in batch.iter().zip(&reports) {
+            crate::metrics::record_outcome(report, elapsed);
+            task_span(&ready.task).in_scope(|| {
+                tracing::info!(
+                    outcome = report.outcome.as_str(),
+                    error = report.error_message.as_deref(),
+                    "task ran"
+                );
+            });
         }
         reports
     }

@@ -11,6 +11,7 @@ mod commands;
 mod due_times;
 mod executor;
 mod heartbeat;
+pub mod metrics;
 pub mod planner;
 mod registry;
 mod report;

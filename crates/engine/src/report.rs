@@ -17,6 +17,18 @@ pub enum TaskOutcome {
     Skipped,
 }
 
+impl TaskOutcome {
+    /// Its name in logs and JSON: `completed`, `failed`, `retrying`, `skipped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Retrying => "retrying",
+            Self::Skipped => "skipped",
+        }
+    }
+}
+
 /// One task's run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TaskReport {

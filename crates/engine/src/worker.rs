@@ -224,6 +224,7 @@ impl Worker {
                     match self.store.rescue_expired_leases_all_tenants(self.settings.default_max_attempts, 100).await {
                         Ok(rescued) if !rescued.is_empty() => {
                             tracing::info!(count = rescued.len(), "took back tasks whose lease expired");
+                            crate::metrics::record_rescued(rescued.len());
                             report.rescued += rescued.len();
                             look_now = true;
                         }

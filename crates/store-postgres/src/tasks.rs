@@ -3,7 +3,7 @@
 use serde_json::Value;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
-use zora_core::stats::QueueStats;
+use zora_core::stats::{QueueStats, Scope, StatusGroup};
 use zora_core::{
     ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated, StoreError,
     Task, TaskFilter, TaskId, TaskStatus, TenantId, sort_in_claim_order,
@@ -282,39 +282,44 @@ pub(crate) async fn rescue_expired(
     rows.iter().map(rows::task).collect()
 }
 
-pub(crate) async fn stats(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-) -> Result<QueueStats, StoreError> {
-    let groups: Vec<(String, String, i64)> = crate::sql::query_as(
-        "SELECT task_type, status::text AS status, count(*) AS n FROM agent_tasks \
-         WHERE tenant_id = $1 GROUP BY task_type, status",
-    )
-    .bind(tenant.0)
+pub(crate) async fn stats(conn: &mut PgConnection, scope: Scope) -> Result<QueueStats, StoreError> {
+    let tenant = scope_filter(scope);
+    let groups: Vec<(String, String, i64, i64)> = crate::sql::query_as(&format!(
+        "SELECT task_type, status::text AS status, count(*) AS n, \
+           count(*) FILTER (WHERE completed_at >= now() - interval '1 hour') AS recent \
+         FROM agent_tasks WHERE {tenant} GROUP BY task_type, status"
+    ))
+    .bind(scope.tenant().map(|t| t.0))
     .fetch_all(&mut *conn)
     .await
     .map_err(store_error)?;
-    let row = crate::sql::query(
+    let row = crate::sql::query(&format!(
         "SELECT \
            (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM agent_tasks \
-             WHERE tenant_id = $1 AND status = 'pending' AND run_at <= now()) AS oldest, \
+             WHERE {tenant} AND status = 'pending' AND run_at <= now()) AS oldest, \
            (SELECT count(*) FROM agent_tasks \
-             WHERE tenant_id = $1 AND status = 'in_progress' AND lease_owner IS NULL) AS unleased",
-    )
-    .bind(tenant.0)
+             WHERE {tenant} AND status = 'in_progress' AND lease_owner IS NULL) AS unleased"
+    ))
+    .bind(scope.tenant().map(|t| t.0))
     .fetch_one(&mut *conn)
     .await
     .map_err(store_error)?;
     let oldest: Option<f64> = row.try_get("oldest").map_err(store_error)?;
     let unleased: i64 = row.try_get("unleased").map_err(store_error)?;
     Ok(QueueStats::from_groups(
-        tenant,
-        groups.into_iter().map(|(task_type, status, n)| {
-            (task_type, status, u64::try_from(n).unwrap_or_default())
-        }),
+        scope,
+        groups.into_iter().map(StatusGroup::from_row),
         oldest,
         u64::try_from(unleased).unwrap_or_default(),
     ))
+}
+
+/// The condition on `tenant_id` for a scope bound as `$1` (`NULL` for every tenant).
+fn scope_filter(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Tenant(_) => "tenant_id = $1",
+        Scope::AllTenants => "$1::uuid IS NULL",
+    }
 }
 
 pub(crate) async fn insert(conn: &mut PgConnection, task: &NewTask) -> Result<Task, StoreError> {

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use sqlx::PgConnection;
+use zora_core::stats::Scope;
 use zora_core::worker::WORKER_ROW_RETENTION;
-use zora_core::{StoreError, TenantId, WorkerInfo, WorkerRegistration};
+use zora_core::{StoreError, WorkerInfo, WorkerRegistration};
 use zora_store_sql::mappers;
 
 use crate::error::store_error;
@@ -74,15 +75,15 @@ pub(crate) async fn stop(conn: &mut PgConnection, id: &str) -> Result<(), StoreE
 
 pub(crate) async fn live(
     conn: &mut PgConnection,
-    tenant: TenantId,
+    scope: Scope,
 ) -> Result<Vec<WorkerInfo>, StoreError> {
     let rows = crate::sql::query(&format!(
         "SELECT {WORKER_COLUMNS} FROM agent_task_workers \
          WHERE stopped_at IS NULL AND expires_at > now() \
-           AND (tenant_id IS NULL OR tenant_id = $1) \
+           AND ($1::uuid IS NULL OR tenant_id IS NULL OR tenant_id = $1) \
          ORDER BY started_at, id"
     ))
-    .bind(tenant.0)
+    .bind(scope.tenant().map(|t| t.0))
     .fetch_all(&mut *conn)
     .await
     .map_err(store_error)?;

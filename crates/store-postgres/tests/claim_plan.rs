@@ -94,7 +94,10 @@ async fn legacy_in_progress_rows_without_a_lease_are_left_alone_and_reported() {
             .expect("rescue")
             .is_empty()
     );
-    let stats = store.queue_stats(DEFAULT_TENANT_ID).await.expect("stats");
+    let stats = store
+        .queue_stats(zora_core::stats::Scope::Tenant(DEFAULT_TENANT_ID))
+        .await
+        .expect("stats");
     assert_eq!(stats.in_progress_without_lease, 1);
     let listed = store
         .list_tasks(DEFAULT_TENANT_ID, &Default::default(), Default::default())

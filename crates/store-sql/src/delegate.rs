@@ -403,11 +403,11 @@ macro_rules! delegate_store {
             async fn stop_worker(&self, id: &str) -> Result<(), zora_core::StoreError> {
                 $crate::in_session!(self.write_session(), |db| crate::workers::stop(db, id))
             }
-            async fn live_workers(&self, tenant: zora_core::TenantId) -> Result<Vec<zora_core::WorkerInfo>, zora_core::StoreError> {
-                $crate::in_session!(self.read_session(), |db| crate::workers::live(db, tenant))
+            async fn live_workers(&self, scope: zora_core::stats::Scope) -> Result<Vec<zora_core::WorkerInfo>, zora_core::StoreError> {
+                $crate::in_session!(self.read_session(), |db| crate::workers::live(db, scope))
             }
-            async fn queue_stats(&self, tenant: zora_core::TenantId) -> Result<zora_core::stats::QueueStats, zora_core::StoreError> {
-                $crate::in_session!(self.read_session(), |db| crate::tasks::stats(db, tenant))
+            async fn queue_stats(&self, scope: zora_core::stats::Scope) -> Result<zora_core::stats::QueueStats, zora_core::StoreError> {
+                $crate::in_session!(self.read_session(), |db| crate::tasks::stats(db, scope))
             }
             async fn get_command(&self, tenant: zora_core::TenantId, id: zora_core::CommandId) -> Result<Option<zora_core::command::Command>, zora_core::StoreError> {
                 $crate::in_session!(self.read_session(), |db| crate::commands::get(db, tenant, id))

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
-use zora_core::stats::QueueStats;
+use zora_core::stats::{QueueStats, Scope, StatusGroup};
 use zora_core::{
     ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated, StoreError,
     Task, TaskFilter, TaskId, TaskStatus, TenantId, sort_in_claim_order,
@@ -254,36 +254,46 @@ pub(crate) async fn rescue_expired(
     rows.iter().map(rows::task).collect()
 }
 
-pub(crate) async fn stats(pool: &SqlitePool, tenant: TenantId) -> Result<QueueStats, StoreError> {
-    let groups: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT task_type, status, count(*) AS n FROM agent_tasks WHERE tenant_id = ?1 GROUP BY task_type, status",
-    )
-    .bind(tenant.to_string())
+pub(crate) async fn stats(pool: &SqlitePool, scope: Scope) -> Result<QueueStats, StoreError> {
+    let tenant = scope_filter(scope);
+    let hour_ago = now_plus("'-3600 seconds'");
+    let groups: Vec<(String, String, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT task_type, status, count(*) AS n, \
+           count(*) FILTER (WHERE completed_at >= {hour_ago}) AS recent \
+         FROM agent_tasks WHERE {tenant} GROUP BY task_type, status"
+    ))
+    .bind(scope.tenant().map(|t| t.to_string()))
     .fetch_all(pool)
     .await
     .map_err(store_error)?;
     let sql = format!(
         "SELECT \
            (SELECT (julianday('now') - julianday(min(created_at))) * 86400.0 FROM agent_tasks \
-             WHERE tenant_id = ?1 AND status = 'pending' AND run_at <= {NOW}) AS oldest, \
+             WHERE {tenant} AND status = 'pending' AND run_at <= {NOW}) AS oldest, \
            (SELECT count(*) FROM agent_tasks \
-             WHERE tenant_id = ?1 AND status = 'in_progress' AND lease_owner IS NULL) AS unleased"
+             WHERE {tenant} AND status = 'in_progress' AND lease_owner IS NULL) AS unleased"
     );
     let row = sqlx::query(&sql)
-        .bind(tenant.to_string())
+        .bind(scope.tenant().map(|t| t.to_string()))
         .fetch_one(pool)
         .await
         .map_err(store_error)?;
     let oldest: Option<f64> = row.try_get("oldest").map_err(store_error)?;
     let unleased: i64 = row.try_get("unleased").map_err(store_error)?;
     Ok(QueueStats::from_groups(
-        tenant,
-        groups.into_iter().map(|(task_type, status, n)| {
-            (task_type, status, u64::try_from(n).unwrap_or_default())
-        }),
+        scope,
+        groups.into_iter().map(StatusGroup::from_row),
         oldest,
         u64::try_from(unleased).unwrap_or_default(),
     ))
+}
+
+/// The condition on `tenant_id` for a scope bound as `?1` (`NULL` for every tenant).
+fn scope_filter(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Tenant(_) => "tenant_id = ?1",
+        Scope::AllTenants => "?1 IS NULL",
+    }
 }
 
 pub(crate) async fn insert(

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use sqlx::SqlitePool;
+use zora_core::stats::Scope;
 use zora_core::worker::WORKER_ROW_RETENTION;
-use zora_core::{StoreError, TenantId, WorkerInfo, WorkerRegistration};
+use zora_core::{StoreError, WorkerInfo, WorkerRegistration};
 use zora_store_sql::mappers;
 
 use crate::error::store_error;
@@ -78,15 +79,15 @@ pub(crate) async fn stop(writer: &SqlitePool, id: &str) -> Result<(), StoreError
 
 pub(crate) async fn live(
     readers: &SqlitePool,
-    tenant: TenantId,
+    scope: Scope,
 ) -> Result<Vec<WorkerInfo>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {WORKER_COLUMNS} FROM agent_task_workers \
          WHERE stopped_at IS NULL AND expires_at > {NOW} \
-           AND (tenant_id IS NULL OR tenant_id = ?1) \
+           AND (?1 IS NULL OR tenant_id IS NULL OR tenant_id = ?1) \
          ORDER BY started_at, id"
     ))
-    .bind(tenant.to_string())
+    .bind(scope.tenant().map(|t| t.to_string()))
     .fetch_all(readers)
     .await
     .map_err(store_error)?;

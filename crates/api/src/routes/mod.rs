@@ -3,5 +3,6 @@
 pub mod commands;
 pub mod create;
 pub mod health;
+pub mod metrics;
 pub mod run;
 pub mod tasks;

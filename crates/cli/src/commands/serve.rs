@@ -58,12 +58,7 @@ pub async fn run(
             let _ = stopped.changed().await;
         }));
     }
-    let listener = tokio::net::TcpListener::bind(args.bind)
-        .await
-        .map_err(|e| CliError::Config(format!("cannot listen on {}: {e}", args.bind)))?;
-    let address = listener
-        .local_addr()
-        .map_err(|e| CliError::Config(format!("cannot read the bound address: {e}")))?;
+    let (listener, address) = crate::listen::bind(args.bind, "--bind").await?;
     crate::out!("listening on http://{address}");
     if args.dev && args.jwt_secret.as_deref().is_none_or(str::is_empty) {
         tracing::warn!(

@@ -1,9 +1,10 @@
-//! `zora status`: the tenant's queue at a glance.
+//! `zora status`: the tenant's queue at a glance: counts per type and status, the oldest
+//! due task's age, the last hour's failure rate, the workers alive.
 
 use std::process::ExitCode;
 
 use serde::Serialize;
-use zora_core::stats::QueueStats;
+use zora_core::stats::{QueueStats, Scope};
 use zora_core::{Page, TaskFilter, TaskStatus, TenantId, WorkerInfo};
 
 use crate::config::DatabaseTarget;
@@ -28,8 +29,8 @@ pub async fn run(
     json: bool,
 ) -> Result<ExitCode, CliError> {
     let store = open_store(target).await?;
-    let stats = store.queue_stats(tenant).await?;
-    let workers = store.live_workers(tenant).await?;
+    let stats = store.queue_stats(Scope::Tenant(tenant)).await?;
+    let workers = store.live_workers(Scope::Tenant(tenant)).await?;
     if json {
         print_json(&StatusJson {
             stats: &stats,
@@ -38,16 +39,20 @@ pub async fn run(
         return Ok(ExitCode::SUCCESS);
     }
     crate::out!("Tenant: {tenant}");
-    for &status in TaskStatus::ALL {
-        let n = stats
-            .counts
-            .get(status.as_str())
-            .copied()
-            .unwrap_or_default();
-        crate::out!("  {:<12} {n}", status.as_str());
+    print_counts(&stats);
+    match stats.oldest_pending_age_seconds {
+        Some(age) => crate::out!("Oldest due pending task: {age:.0}s old"),
+        None => crate::out!("Oldest due pending task: none due"),
     }
-    if let Some(age) = stats.oldest_pending_age_seconds {
-        crate::out!("Oldest due pending task: {age:.0}s old");
+    let hour = &stats.last_hour;
+    match hour.failure_rate {
+        Some(rate) => crate::out!(
+            "Last hour: {} finished, {} failed ({:.1}% failure rate)",
+            hour.completed + hour.failed,
+            hour.failed,
+            rate * 100.0
+        ),
+        None => crate::out!("Last hour: no task finished"),
     }
     if stats.in_progress_without_lease > 0 {
         crate::out!(
@@ -76,6 +81,37 @@ pub async fn run(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A table of counts: one row per task type, one column per status, and the totals.
+fn print_counts(stats: &QueueStats) {
+    let width = stats
+        .by_type
+        .keys()
+        .map(String::len)
+        .chain(["task type".len(), "total".len()])
+        .max()
+        .unwrap_or_default();
+    let header: Vec<String> = TaskStatus::ALL
+        .iter()
+        .map(|s| format!("{:>11}", s.as_str()))
+        .collect();
+    crate::out!("  {:<width$} {}", "task type", header.join(" "));
+    let row = |name: &str, counts: &dyn Fn(&str) -> u64| {
+        let cells: Vec<String> = TaskStatus::ALL
+            .iter()
+            .map(|s| format!("{:>11}", counts(s.as_str())))
+            .collect();
+        crate::out!("  {name:<width$} {}", cells.join(" "));
+    };
+    for (task_type, by_status) in &stats.by_type {
+        row(task_type, &|status| {
+            by_status.get(status).copied().unwrap_or_default()
+        });
+    }
+    row("total", &|status| {
+        stats.counts.get(status).copied().unwrap_or_default()
+    });
 }
 
 fn print_workers(workers: &[WorkerInfo]) {

@@ -60,6 +60,10 @@ pub async fn run(
         ..PgStoreOptions::default()
     };
     let store = open_store_with(target, &options).await?;
+    let metrics = match args.metrics_addr {
+        Some(address) => Some(serve_metrics(address, store.clone()).await?),
+        None => None,
+    };
     let worker = Worker::new(store, Arc::new(registry), settings(args, tenant));
     let serving = match tenant {
         Some(tenant) => format!("serving tenant {tenant}"),
@@ -73,10 +77,29 @@ pub async fn run(
     } else {
         serving
     };
+    let serving = match metrics {
+        Some(address) => format!("{serving}, metrics on http://{address}/metrics"),
+        None => serving,
+    };
     crate::out!("worker {} ready, {serving}", worker.id());
     let report = worker.run(crate::signals::shutdown_signal()).await;
     tracing::info!(?report, "worker stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves `GET /metrics` on `address` for as long as the process runs; returns the address
+/// bound.
+async fn serve_metrics(
+    address: std::net::SocketAddr,
+    store: Arc<dyn zora_core::Store>,
+) -> Result<std::net::SocketAddr, CliError> {
+    let (listener, bound) = crate::listen::bind(address, "--metrics-addr").await?;
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, zora_api::metrics_router(store)).await {
+            tracing::error!(%error, "the metrics server stopped");
+        }
+    });
+    Ok(bound)
 }
 
 /// A flag that names a type this engine does not run would leave the worker idle (or the

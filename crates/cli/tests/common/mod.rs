@@ -1,8 +1,13 @@
-//! Running the `zora` binary in tests: a clean environment, captured output.
+//! Running the `zora` binary in tests: a clean environment, captured output; queueing
+//! missions and waiting for them.
 
 #![allow(dead_code)]
 
 use std::process::{Command, Output};
+use std::time::Duration;
+
+use serde_json::json;
+use zora_core::{DEFAULT_TENANT_ID, NewTask, Store, TaskStatus};
 
 /// `zora` with a clean environment: no database, tenant or Supabase variables inherited.
 pub fn zora(args: &[&str]) -> Command {
@@ -15,6 +20,8 @@ pub fn zora(args: &[&str]) -> Command {
         "SUPABASE_SERVICE_KEY",
         "RUST_LOG",
         "ZORA_AGENTS",
+        "ZORA_LOG_FORMAT",
+        "ZORA_METRICS_ADDR",
     ] {
         command.env_remove(var);
     }
@@ -65,4 +72,51 @@ pub fn assert_one_line_error(output: &Output, code: i32, expected: &str) {
 /// Runs `command` in `dir` (where a default `sqlite://zora.db` lands).
 pub fn run_in(command: &mut Command, dir: &std::path::Path) -> Output {
     run(command.current_dir(dir))
+}
+
+/// Queues `n` `climate.create_single_mission` tasks for `profile` in one transaction.
+pub async fn enqueue_missions(
+    store: &dyn Store,
+    profile: impl serde::Serialize,
+    n: usize,
+) -> Vec<zora_core::TaskId> {
+    let profile = json!(profile);
+    let mut tx = store.begin().await.expect("begin");
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let task = NewTask::new(
+            DEFAULT_TENANT_ID,
+            "ORACLE",
+            "climate.create_single_mission",
+            format!("m{i}"),
+            json!({"profile_id": profile, "title": format!("mission {i}")}),
+        );
+        ids.push(tx.insert_task(&task).await.expect("insert").id);
+    }
+    tx.commit().await.expect("commit");
+    ids
+}
+
+/// Waits (up to 20 s) until every task of `ids` is completed.
+pub async fn wait_all_completed(store: &dyn Store, ids: &[zora_core::TaskId]) {
+    for _ in 0..400 {
+        let mut done = 0;
+        for id in ids {
+            if store
+                .get_task(DEFAULT_TENANT_ID, *id)
+                .await
+                .expect("get")
+                .expect("task")
+                .status
+                == TaskStatus::Completed
+            {
+                done += 1;
+            }
+        }
+        if done == ids.len() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the worker did not complete every task");
 }

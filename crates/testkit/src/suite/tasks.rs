@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::json;
+use zora_core::stats::Scope;
 use zora_core::{
     ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Page, Store, StoreError,
     TaskFilter, TaskId, TaskStatus,
@@ -518,33 +519,77 @@ pub async fn queue_stats_count_per_status_and_type(store: &dyn Store) {
             task(t.a, "kind.a", "1"),
             task(t.a, "kind.a", "2"),
             task(t.a, "kind.b", "3"),
+            task(t.a, "kind.c", "done"),
+            task(t.a, "kind.c", "broken"),
         ],
     )
     .await;
     insert_tasks(store, &[task(t.b, "kind.a", "other")]).await;
+    finish_one_and_fail_one(store, t.a, "kind.c").await;
     store
         .claim_tasks(&claim_for(t.a, &["kind.b"], 1, "w"))
         .await
         .expect("claim");
-    let stats = store.queue_stats(t.a).await.expect("stats");
-    assert_eq!(stats.tenant_id, t.a);
+    let stats = store.queue_stats(Scope::Tenant(t.a)).await.expect("stats");
+    assert_eq!(stats.tenant_id, Some(t.a));
     assert_eq!(stats.counts["pending"], 2);
     assert_eq!(stats.counts["in_progress"], 1);
-    assert_eq!(stats.counts["completed"], 0, "every status is present");
+    assert_eq!(stats.counts["completed"], 1);
+    assert_eq!(stats.counts["failed"], 1);
     assert_eq!(stats.by_type["kind.a"]["pending"], 2);
     assert_eq!(stats.by_type["kind.b"]["in_progress"], 1);
+    assert_eq!(stats.by_type["kind.c"]["failed"], 1);
     assert!(
         stats
             .oldest_pending_age_seconds
             .is_some_and(|age| age >= 0.0)
     );
     assert_eq!(stats.in_progress_without_lease, 0);
+    assert_eq!(
+        (stats.last_hour.completed, stats.last_hour.failed),
+        (1, 1),
+        "both finished just now"
+    );
+    assert_eq!(stats.last_hour.failure_rate, Some(0.5));
+
+    // Every tenant's: B's pending task counts too; a tenant without tasks has none.
+    let all = store.queue_stats(Scope::AllTenants).await.expect("stats");
+    assert_eq!(all.tenant_id, None);
+    assert!(all.counts["pending"] >= 3, "{:?}", all.counts);
+    assert!(all.by_type["kind.a"]["pending"] >= 3);
     let empty = store
-        .queue_stats(zora_core::TenantId::new())
+        .queue_stats(Scope::Tenant(zora_core::TenantId::new()))
         .await
         .expect("stats");
     assert_eq!(empty.counts["pending"], 0);
     assert!(empty.oldest_pending_age_seconds.is_none());
+    assert_eq!(empty.last_hour.failure_rate, None, "nothing finished");
+}
+
+/// Claims two tasks of `kind` and completes the first, fails the second for good.
+async fn finish_one_and_fail_one(store: &dyn Store, tenant: zora_core::TenantId, kind: &str) {
+    let claimed = store
+        .claim_tasks(&claim_for(tenant, &[kind], 2, "finisher"))
+        .await
+        .expect("claim");
+    let [done, broken] = [&claimed[0], &claimed[1]].map(|t| t.lease().expect("lease"));
+    let mut tx = store.begin().await.expect("begin");
+    tx.complete_tasks(&[Completion {
+        lease: done,
+        result: json!({}),
+        summary: "done".into(),
+    }])
+    .await
+    .expect("complete");
+    tx.fail_tasks(&[Failure {
+        lease: broken,
+        kind: FailureKind::Permanent,
+        message: "broken".into(),
+        retry_in: None,
+    }])
+    .await
+    .expect("fail");
+    tx.commit().await.expect("commit");
 }
 
 pub async fn savepoints_and_rollback_discard_writes(store: &dyn Store) {

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use zora_core::stats::Scope;
 use zora_core::{Store, TaskId, WorkerRegistration};
 
 use super::two_tenants;
@@ -47,7 +48,7 @@ pub async fn workers_register_beat_expire_and_stop(store: &dyn Store) {
     }
 
     // Each tenant sees the workers serving it, oldest first, and no other tenant's.
-    let for_a = store.live_workers(t.a).await.expect("live");
+    let for_a = store.live_workers(Scope::Tenant(t.a)).await.expect("live");
     let mine: Vec<_> = ids(&for_a)
         .into_iter()
         .filter(|id| id.ends_with(&run.to_string()))
@@ -63,17 +64,27 @@ pub async fn workers_register_beat_expire_and_stop(store: &dyn Store) {
     );
     assert_eq!(shown.concurrency, 3);
     assert!(shown.heartbeat_at >= shown.started_at);
-    let for_b = store.live_workers(t.b).await.expect("live");
+    let for_b = store.live_workers(Scope::Tenant(t.b)).await.expect("live");
     assert!(
         !ids(&for_b).contains(&only_a.as_str()),
         "tenant B sees A's worker"
     );
     assert!(ids(&for_b).contains(&only_b.as_str()));
+    let all = store.live_workers(Scope::AllTenants).await.expect("live");
+    let every = ids(&all)
+        .into_iter()
+        .filter(|id| id.ends_with(&run.to_string()))
+        .collect::<Vec<_>>();
+    assert_eq!(
+        every,
+        [everyone.as_str(), only_a.as_str(), only_b.as_str()],
+        "every tenant's workers, oldest first"
+    );
 
     // A beat moves the heartbeat on; a row without beats expires.
     tokio::time::sleep(Duration::from_millis(15)).await;
     assert!(store.beat_worker(&only_a, hour).await.expect("beat"));
-    let beaten = store.live_workers(t.a).await.expect("live");
+    let beaten = store.live_workers(Scope::Tenant(t.a)).await.expect("live");
     let beaten = beaten.iter().find(|w| w.id == only_a).expect("only_a");
     assert!(
         beaten.heartbeat_at > shown.heartbeat_at,
@@ -88,13 +99,17 @@ pub async fn workers_register_beat_expire_and_stop(store: &dyn Store) {
     );
     tokio::time::sleep(Duration::from_millis(15)).await;
     assert!(
-        !ids(&store.live_workers(t.a).await.expect("live")).contains(&only_a.as_str()),
+        !ids(&store.live_workers(Scope::Tenant(t.a)).await.expect("live"))
+            .contains(&only_a.as_str()),
         "an expired worker is not alive"
     );
 
     // Stopped: not alive, and a beat says so (the worker would register again).
     store.stop_worker(&everyone).await.expect("stop");
-    assert!(!ids(&store.live_workers(t.a).await.expect("live")).contains(&everyone.as_str()));
+    assert!(
+        !ids(&store.live_workers(Scope::Tenant(t.a)).await.expect("live"))
+            .contains(&everyone.as_str())
+    );
     assert!(!store.beat_worker(&everyone, hour).await.expect("beat"));
     assert!(
         !store
@@ -108,5 +123,8 @@ pub async fn workers_register_beat_expire_and_stop(store: &dyn Store) {
         .register_worker(&registration(&everyone, None, hour))
         .await
         .expect("register again");
-    assert!(ids(&store.live_workers(t.b).await.expect("live")).contains(&everyone.as_str()));
+    assert!(
+        ids(&store.live_workers(Scope::Tenant(t.b)).await.expect("live"))
+            .contains(&everyone.as_str())
+    );
 }

@@ -1,0 +1,218 @@
+//! Prometheus metrics in the text format: what this process's executors did (tasks
+//! claimed, completed, failed, retried, how long each took, lease rescues), counted as it
+//! happens, and the queue as the store holds it (depth per type and status, the oldest due
+//! task's age, live workers), read at each scrape.
+//!
+//! The counters are process-wide, as a Prometheus client's default registry is: every
+//! executor of the process counts into them, and `GET /metrics` (`zora serve`) or
+//! `zora worker --metrics-addr` shows them.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use prometheus_client::encoding::{EncodeLabelSet, prometheus_text};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::{Registry, Unit};
+use zora_core::stats::Scope;
+use zora_core::{Store, Task};
+
+use crate::report::{TaskOutcome, TaskReport};
+
+/// The `Content-Type` of what [`render`] returns.
+pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TypeLabels {
+    task_type: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QueueLabels {
+    task_type: String,
+    status: String,
+}
+
+type PerType<M> = Family<TypeLabels, M>;
+
+/// The counters of this process.
+struct ProcessMetrics {
+    registry: Registry,
+    claimed: PerType<Counter>,
+    completed: PerType<Counter>,
+    failed: PerType<Counter>,
+    retried: PerType<Counter>,
+    duration: Family<TypeLabels, Histogram, fn() -> Histogram>,
+    rescued: Counter,
+}
+
+/// Durations from 1 ms to about 33 s, doubling.
+fn duration_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 16))
+}
+
+impl ProcessMetrics {
+    fn new() -> Self {
+        let mut registry = Registry::with_prefix("zora");
+        let claimed = PerType::<Counter>::default();
+        let completed = PerType::<Counter>::default();
+        let failed = PerType::<Counter>::default();
+        let retried = PerType::<Counter>::default();
+        let duration = Family::<TypeLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            duration_histogram,
+        );
+        let rescued = Counter::default();
+        registry.register(
+            "tasks_claimed",
+            "Tasks this process claimed, per type",
+            claimed.clone(),
+        );
+        registry.register(
+            "tasks_completed",
+            "Tasks this process completed (effects and result committed), per type",
+            completed.clone(),
+        );
+        registry.register(
+            "tasks_failed",
+            "Tasks this process failed for good, per type",
+            failed.clone(),
+        );
+        registry.register(
+            "tasks_retried",
+            "Tasks that failed here and went back to pending for a later attempt, per type",
+            retried.clone(),
+        );
+        registry.register_with_unit(
+            "task_duration",
+            "From the claimed task's start in this process to its outcome committed, per type",
+            Unit::Seconds,
+            duration.clone(),
+        );
+        registry.register(
+            "lease_rescues",
+            "Tasks whose lease expired that this process's workers took back",
+            rescued.clone(),
+        );
+        Self {
+            registry,
+            claimed,
+            completed,
+            failed,
+            retried,
+            duration,
+            rescued,
+        }
+    }
+}
+
+static PROCESS: LazyLock<ProcessMetrics> = LazyLock::new(ProcessMetrics::new);
+
+fn labels(task_type: &str) -> TypeLabels {
+    TypeLabels {
+        task_type: task_type.to_owned(),
+    }
+}
+
+/// Counts tasks claimed by this process.
+pub(crate) fn record_claimed(tasks: &[Task]) {
+    for task in tasks {
+        PROCESS
+            .claimed
+            .get_or_create(&labels(&task.task_type))
+            .inc();
+    }
+}
+
+/// Counts a task's outcome and how long it took; a task skipped (its lease taken over)
+/// counts nowhere: another worker owns it.
+pub(crate) fn record_outcome(report: &TaskReport, elapsed: Duration) {
+    let counter = match report.outcome {
+        TaskOutcome::Completed => &PROCESS.completed,
+        TaskOutcome::Failed => &PROCESS.failed,
+        TaskOutcome::Retrying => &PROCESS.retried,
+        TaskOutcome::Skipped => return,
+    };
+    let labels = labels(&report.task_type);
+    counter.get_or_create(&labels).inc();
+    PROCESS
+        .duration
+        .get_or_create(&labels)
+        .observe(elapsed.as_secs_f64());
+}
+
+/// Counts tasks taken back from expired leases.
+pub(crate) fn record_rescued(count: usize) {
+    PROCESS
+        .rescued
+        .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
+}
+
+/// The queue as the store holds it now, as gauges over every tenant. When the store does
+/// not answer, only `zora_store_up 0`.
+async fn queue_registry(store: &dyn Store) -> Registry {
+    let mut registry = Registry::with_prefix("zora");
+    let up = Gauge::<i64>::default();
+    registry.register(
+        "store_up",
+        "1 when the database answered this scrape's queue reads, else 0",
+        up.clone(),
+    );
+    let read = async {
+        let stats = store.queue_stats(Scope::AllTenants).await?;
+        let workers = store.live_workers(Scope::AllTenants).await?;
+        Ok::<_, zora_core::StoreError>((stats, workers))
+    };
+    let (stats, workers) = match read.await {
+        Ok(read) => read,
+        Err(error) => {
+            tracing::warn!(%error, "metrics: cannot read the queue");
+            return registry;
+        }
+    };
+    up.set(1);
+    let depth = Family::<QueueLabels, Gauge>::default();
+    for (task_type, by_status) in &stats.by_type {
+        for (status, count) in by_status {
+            depth
+                .get_or_create(&QueueLabels {
+                    task_type: task_type.clone(),
+                    status: status.clone(),
+                })
+                .set(i64::try_from(*count).unwrap_or(i64::MAX));
+        }
+    }
+    registry.register(
+        "queue_tasks",
+        "Tasks in agent_tasks per type and status, every tenant",
+        depth,
+    );
+    let oldest = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+    oldest.set(stats.oldest_pending_age_seconds.unwrap_or(0.0));
+    registry.register_with_unit(
+        "queue_oldest_pending_age",
+        "Age of the oldest pending task that is due (0 when none is)",
+        Unit::Seconds,
+        oldest,
+    );
+    let alive = Gauge::<i64>::default();
+    alive.set(i64::try_from(workers.len()).unwrap_or(i64::MAX));
+    registry.register(
+        "workers_alive",
+        "Workers registered and beating, every tenant",
+        alive,
+    );
+    registry
+}
+
+/// Every metric in the Prometheus text format: this process's counters, then the queue.
+pub async fn render(store: &dyn Store) -> String {
+    let queue = queue_registry(store).await;
+    let mut text = String::new();
+    for registry in [&PROCESS.registry, &queue] {
+        // Writing into a String cannot fail.
+        let _ = prometheus_text::encode(&mut text, registry);
+    }
+    text
+}

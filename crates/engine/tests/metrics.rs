@@ -1,0 +1,139 @@
+//! The engine's metrics: each outcome counted per type with its duration, lease rescues
+//! counted, and the queue read from the store at each scrape, over every tenant.
+//!
+//! The counters are process-wide, so one test walks both stores in turn and reads how
+//! much each figure moved (the same under `cargo test`'s threads as under nextest).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use zora_core::{ClaimRequest, ClaimScope, Store, TaskStatus, TenantId};
+use zora_engine::{Worker, WorkerSettings};
+use zora_testkit::TestBackend;
+use zora_testkit::scripted::{KIND, registry_with_scripted};
+use zora_testkit::suite::two_tenants;
+
+use common::{enqueue, executor};
+
+/// The value of one series (`name{labels}`) in a scrape; 0 when it is absent.
+fn value(scrape: &str, series: &str) -> f64 {
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn of_type(name: &str) -> String {
+    format!("{name}{{task_type=\"{KIND}\"}}")
+}
+
+#[tokio::test]
+async fn metrics_count_outcomes_durations_and_rescues_and_read_the_queue() {
+    for backend in [TestBackend::sqlite().await, TestBackend::postgres().await] {
+        counts_and_queue(backend).await;
+    }
+}
+
+async fn counts_and_queue(backend: TestBackend) {
+    let store = backend.store().await;
+    let t = two_tenants(store.as_ref()).await;
+    let before = zora_engine::metrics::render(store.as_ref()).await;
+
+    for action in ["complete", "complete", "complete", "fail", "transient"] {
+        enqueue(store.as_ref(), t.a, KIND, json!({"action": action})).await;
+    }
+    let summary = executor(&store)
+        .run_pending(t.a, 10, None, &|_| {})
+        .await
+        .expect("run");
+    assert_eq!(summary.fetched, 5);
+    rescue_two_dead_claims(&store, t.b).await;
+
+    let after = zora_engine::metrics::render(store.as_ref()).await;
+    let moved = |series: &str| value(&after, series) - value(&before, series);
+    assert_eq!(moved(&of_type("zora_tasks_claimed_total")), 5.0 + 2.0);
+    assert_eq!(moved(&of_type("zora_tasks_completed_total")), 3.0 + 2.0);
+    assert_eq!(moved(&of_type("zora_tasks_failed_total")), 1.0);
+    assert_eq!(moved(&of_type("zora_tasks_retried_total")), 1.0);
+    assert_eq!(
+        moved(&of_type("zora_task_duration_seconds_count")),
+        7.0,
+        "one duration per outcome"
+    );
+    assert!(moved(&of_type("zora_task_duration_seconds_sum")) > 0.0);
+    assert_eq!(moved("zora_lease_rescues_total"), 2.0);
+
+    // The queue, as the database holds it, over both tenants.
+    let queue = |status: &str| {
+        value(
+            &after,
+            &format!("zora_queue_tasks{{task_type=\"{KIND}\",status=\"{status}\"}}"),
+        )
+    };
+    assert_eq!(value(&after, "zora_store_up"), 1.0);
+    assert_eq!(queue("completed"), 5.0, "{after}");
+    assert_eq!(queue("failed"), 1.0);
+    assert_eq!(queue("pending"), 1.0, "the retry waits for its backoff");
+    assert_eq!(
+        value(&after, "zora_workers_alive"),
+        0.0,
+        "the worker stopped"
+    );
+    assert!(
+        after.contains("# TYPE zora_task_duration_seconds histogram"),
+        "{after}"
+    );
+    assert!(after.contains("# TYPE zora_queue_oldest_pending_age_seconds gauge"));
+}
+
+/// Two tasks of `tenant` claimed by a worker that died at once (its lease lasts no
+/// time), then a live worker that takes them back and finishes them.
+async fn rescue_two_dead_claims(store: &Arc<dyn Store>, tenant: TenantId) {
+    for _ in 0..2 {
+        enqueue(store.as_ref(), tenant, KIND, json!({"action": "complete"})).await;
+    }
+    let dead = store
+        .claim_tasks(&ClaimRequest {
+            scope: ClaimScope::Tenant(tenant),
+            task_types: vec![KIND.into()],
+            limit: 2,
+            owner: "dead-worker".into(),
+            lease_duration: Duration::ZERO,
+        })
+        .await
+        .expect("claim");
+    assert_eq!(dead.len(), 2);
+    let worker = Worker::new(
+        store.clone(),
+        Arc::new(registry_with_scripted(Duration::from_secs(10))),
+        WorkerSettings {
+            poll_interval: Duration::from_millis(50),
+            rescue_interval: Duration::from_millis(50),
+            tenant: Some(tenant),
+            ..WorkerSettings::default()
+        },
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let run = tokio::spawn(worker.run(async {
+        let _ = stopped.await;
+    }));
+    let completed = zora_core::TaskFilter {
+        status: Some(TaskStatus::Completed),
+        ..zora_core::TaskFilter::default()
+    };
+    for _ in 0..200 {
+        let done = store
+            .list_tasks(tenant, &completed, zora_core::Page::default())
+            .await
+            .expect("list");
+        if done.total == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let _ = stop.send(());
+    assert_eq!(run.await.expect("worker").rescued, 2);
+}
