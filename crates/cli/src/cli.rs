@@ -95,7 +95,7 @@ pub enum Command {
     /// claims beside a million finished tasks, the worker's peak RSS. Runs on SQLite (a
     /// scratch file) and, with --database-url postgres://..., on PostgreSQL (a scratch
     /// database it creates and drops: the role needs CREATEDB). Prints a Markdown table;
-    /// --json prints the rows. About 2 to 3 minutes on 2 cores; --quick takes seconds.
+    /// --json prints the rows. About 2 minutes on 2 cores; --quick takes seconds.
     Bench(BenchArgs),
     /// Seed the tenant with demo data (a climate profile, a weekly plan, brands, a product),
     /// enqueue a task of every v1 type plus a few invalid ones, and run them. Safe to run

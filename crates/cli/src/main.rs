@@ -17,7 +17,11 @@ mod wiring;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    output::init_tracing(args.global.verbose, args.global.log_format);
+    output::init_tracing(
+        args.global.verbose,
+        args.global.log_format,
+        matches!(args.command, cli::Command::Bench(_)),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -9,12 +9,19 @@ use crate::cli::LogFormat;
 use crate::exit::CliError;
 
 /// Logs go to stderr, as text or JSON lines: `warn` by default, `info` with `-v`, `debug`
-/// with `-vv`; `RUST_LOG` overrides (`RUST_LOG=zora_engine=debug`).
-pub fn init_tracing(verbose: u8, format: LogFormat) {
-    let default = match verbose {
+/// with `-vv`; `RUST_LOG` overrides (`RUST_LOG=zora_engine=debug`). `slow_sql_expected`
+/// (`zora bench`, whose bulk fills take seconds by design) leaves out sqlx's warnings
+/// about slow statements unless `RUST_LOG` asks for them.
+pub fn init_tracing(verbose: u8, format: LogFormat, slow_sql_expected: bool) {
+    let level = match verbose {
         0 => "warn",
         1 => "info",
         _ => "debug",
+    };
+    let default = if slow_sql_expected {
+        format!("{level},sqlx::query=error")
+    } else {
+        level.to_owned()
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()

@@ -11,7 +11,7 @@ use crate::store::PgStore;
 const LIMIT_BATCH: &str = "\
 WITH picked AS (
   SELECT t.id, t.tenant_id, t.agent_id, t.payload FROM agent_tasks t
-  WHERE t.status = 'pending' AND t.task_type = $2 AND t.run_at <= now()
+  WHERE t.tenant_id = $3 AND t.status = 'pending' AND t.task_type = $2 AND t.run_at <= now()
     AND NOT t.requires_approval
   ORDER BY t.priority DESC, t.created_at, t.id LIMIT $1 FOR UPDATE SKIP LOCKED),
 made AS (
@@ -40,10 +40,11 @@ FROM made m WHERE t.id = m.task_id";
 
 #[zora_store_sql::async_trait]
 impl BenchSql for PgStore {
-    async fn limit_batch(&self, batch: u32) -> Result<u64, StoreError> {
+    async fn limit_batch(&self, tenant: TenantId, batch: u32) -> Result<u64, StoreError> {
         let done = sqlx::query(LIMIT_BATCH)
             .bind(i64::from(batch))
             .bind(BENCH_KIND)
+            .bind(tenant.0)
             .execute(self.pool())
             .await
             .map_err(store_error)?;

@@ -11,10 +11,11 @@ pub const BENCH_KIND: &str = "climate.create_single_mission";
 /// See the module documentation.
 #[async_trait]
 pub trait BenchSql: Send + Sync {
-    /// The limit: one transaction that claims up to `batch` due `climate.create_single_mission`
-    /// tasks, writes a mission and a journal entry for each (its profile checked) and
+    /// The limit: one transaction that claims up to `batch` of `tenant`'s due
+    /// `climate.create_single_mission` tasks (walking the claim index, as the engine
+    /// does), writes a mission and a journal entry for each (its profile checked) and
     /// marks it completed, all by hand-written SQL. Returns how many it did.
-    async fn limit_batch(&self, batch: u32) -> Result<u64, StoreError>;
+    async fn limit_batch(&self, tenant: TenantId, batch: u32) -> Result<u64, StoreError>;
 
     /// Queues `n` valid `climate.create_single_mission` tasks for `profile`, in one statement.
     async fn fill_pending_missions(

@@ -23,7 +23,7 @@ fn counter(param: u8) -> String {
 
 #[zora_store_sql::async_trait]
 impl BenchSql for SqliteStore {
-    async fn limit_batch(&self, batch: u32) -> Result<u64, StoreError> {
+    async fn limit_batch(&self, tenant: TenantId, batch: u32) -> Result<u64, StoreError> {
         let mut tx = self
             .writer()
             .begin_with("BEGIN IMMEDIATE")
@@ -38,9 +38,10 @@ impl BenchSql for SqliteStore {
             format!(
                 "INSERT INTO bench_picked SELECT t.id, t.tenant_id, t.agent_id, p.id, p.name, \
                    t.payload ->> '$.title', COALESCE(t.payload ->> '$.category', 'general'), {NEW_UUID} \
-                 FROM agent_tasks t INDEXED BY idx_agent_tasks_claim JOIN climate_profiles p \
+                 FROM agent_tasks t INDEXED BY idx_agent_tasks_due JOIN climate_profiles p \
                    ON p.id = t.payload ->> '$.profile_id' AND p.tenant_id = t.tenant_id \
-                 WHERE t.status = 'pending' AND t.task_type = ?2 AND t.run_at <= {NOW} \
+                 WHERE t.tenant_id = ?3 AND t.status = 'pending' AND t.task_type = ?2 \
+                   AND t.run_at <= {NOW} \
                    AND NOT t.requires_approval \
                  ORDER BY t.priority DESC, t.created_at, t.id LIMIT ?1"
             ),
@@ -70,7 +71,10 @@ impl BenchSql for SqliteStore {
         for step in &steps {
             let mut query = sqlx::query(step);
             if step.contains("?1") {
-                query = query.bind(i64::from(batch)).bind(BENCH_KIND);
+                query = query
+                    .bind(i64::from(batch))
+                    .bind(BENCH_KIND)
+                    .bind(tenant.to_string());
             }
             done = query
                 .execute(&mut *tx)

@@ -18,6 +18,11 @@ const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
         "worker registry",
         include_str!("../migrations/0002_worker_registry.sql"),
     ),
+    (
+        3,
+        "due claim index",
+        include_str!("../migrations/0003_due_claim_index.sql"),
+    ),
 ]);
 
 /// Every migration's label (`0001 schema`, ...), as pending on a file that does not exist yet.

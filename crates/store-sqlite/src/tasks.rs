@@ -132,7 +132,8 @@ fn claim_sql(all_tenants: bool) -> String {
     let chosen = if all_tenants {
         // Fair across tenants: walk the tenants that have pending work (a skip scan of the
         // pending-only index, named: without statistics SQLite would scan every pending
-        // row), take each one's share in claim order, then the best `limit` (?5) of those.
+        // row), take each one's share in claim order (walking `idx_agent_tasks_due`, which
+        // tests `run_at` on the index entry), then the best `limit` (?5) of those.
         // A share is `limit` split evenly among those tenants, but never less than
         // `per_tenant_cap` (?4): one tenant alone fills the batch, many each get the cap.
         format!(
@@ -147,7 +148,7 @@ fn claim_sql(all_tenants: bool) -> String {
              share(n) AS (SELECT max(?4, (?5 + count(*) - 1) / max(count(*), 1)) \
                FROM tenants WHERE tenant_id IS NOT NULL) \
              SELECT j.id FROM tenants JOIN agent_tasks j ON j.id IN ( \
-               SELECT t.id FROM agent_tasks t \
+               SELECT t.id FROM agent_tasks t INDEXED BY idx_agent_tasks_due \
                WHERE t.tenant_id = tenants.tenant_id AND t.status = 'pending' AND t.run_at <= {NOW} \
                  AND t.task_type IN (SELECT value FROM json_each(?3)) AND {RUNNABLE} \
                ORDER BY {CLAIM_ORDER} LIMIT (SELECT n FROM share)) \
@@ -155,7 +156,7 @@ fn claim_sql(all_tenants: bool) -> String {
         )
     } else {
         format!(
-            "SELECT t.id FROM agent_tasks t \
+            "SELECT t.id FROM agent_tasks t INDEXED BY idx_agent_tasks_due \
              WHERE t.tenant_id = ?3 AND t.status = 'pending' AND t.run_at <= {NOW} \
                AND t.task_type IN (SELECT value FROM json_each(?4)) AND {RUNNABLE} \
              ORDER BY {CLAIM_ORDER} LIMIT ?5"

@@ -83,11 +83,12 @@ const INDEXES: &[IndexDef] = &[
         "idx_agent_tasks_pending_priority",
         "agent_tasks (tenant_id, status, priority DESC, created_at) WHERE status = 'pending'",
     ),
-    // The engine's. The claim across tenants walks this one in claim order, so its cost
-    // does not grow with the finished rows beside the pending ones.
+    // The engine's. A tenant's claim walks this one in claim order (pending rows only, so
+    // its cost does not grow with the finished rows), and tests `run_at <= now()` on the
+    // index entry (its last key), so tasks not yet due are passed over without a heap read.
     index(
-        "idx_agent_tasks_claim",
-        "agent_tasks (priority DESC, created_at, id) WHERE status = 'pending'",
+        "idx_agent_tasks_due",
+        "agent_tasks (tenant_id, priority DESC, created_at, id, run_at) WHERE status = 'pending'",
     ),
     unique(
         "idx_agent_tasks_idempotency",
@@ -109,7 +110,7 @@ const INDEXES: &[IndexDef] = &[
 
 /// The engine's indexes beyond ZORA CORE 2.2's, for tests comparing the two catalogs.
 pub const ENGINE_INDEXES: &[&str] = &[
-    "idx_agent_tasks_claim",
+    "idx_agent_tasks_due",
     "idx_agent_tasks_idempotency",
     "idx_agent_task_dependencies_depends_on",
     "idx_climate_missions_tenant",

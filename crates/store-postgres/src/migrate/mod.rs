@@ -52,6 +52,11 @@ const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
         "task wakeups",
         include_str!("../../migrations/0006_task_wakeups.sql"),
     ),
+    (
+        7,
+        "due claim index",
+        include_str!("../../migrations/0007_due_claim_index.sql"),
+    ),
 ]);
 
 /// Every migration's label (`0001 zora core baseline`, ...), in order.

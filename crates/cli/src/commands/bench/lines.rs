@@ -54,7 +54,7 @@ pub async fn limit(bench: &Bench, batch: u32, n: u64, clients: usize) -> Result<
         let bar = bar.clone();
         running.spawn(async move {
             loop {
-                match sql.limit_batch(batch).await? {
+                match sql.limit_batch(DEFAULT_TENANT_ID, batch).await? {
                     0 => return Ok::<_, StoreError>(()),
                     done => bar.inc(done),
                 }
