@@ -298,14 +298,18 @@ async fn drain_with_workers(
     let store = backend.store().await;
     let (profile, _, _) = seed_plan(store.as_ref(), DEFAULT_TENANT_ID).await;
     let ids = enqueue_missions(store.as_ref(), profile, tasks).await;
-    let mut running: Vec<_> = (0..workers)
-        .map(|_| {
+    let logs: Vec<std::path::PathBuf> = (0..workers)
+        .map(|i| std::env::temp_dir().join(format!("zora-drain-{}-{i}.log", uuid::Uuid::new_v4())))
+        .collect();
+    let mut running: Vec<_> = logs
+        .iter()
+        .map(|log| {
             zora_on(
                 url,
                 &[&["worker", "--poll-interval", "100ms"], args].concat(),
             )
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(log).expect("log file"))
             .spawn()
             .expect("spawn zora worker")
         })
@@ -316,11 +320,20 @@ async fn drain_with_workers(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    for worker in &mut running {
+    let mut exits = Vec::new();
+    for (worker, log) in running.iter_mut().zip(&logs) {
+        let early = worker.try_wait().expect("status");
         worker.kill().expect("stop");
         worker.wait().expect("reaped");
+        let stderr = std::fs::read_to_string(log).unwrap_or_default();
+        let _ = std::fs::remove_file(log);
+        exits.push(format!("exited early: {early:?}; stderr: {stderr}"));
     }
-    assert_eq!(count(store.as_ref(), "completed").await, tasks as u64);
+    assert_eq!(
+        count(store.as_ref(), "completed").await,
+        tasks as u64,
+        "workers: {exits:#?}"
+    );
     assert_eq!(
         backend.count("climate_missions", DEFAULT_TENANT_ID).await,
         tasks as i64,

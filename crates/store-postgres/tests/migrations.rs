@@ -296,6 +296,32 @@ async fn an_invalid_index_left_by_a_failed_build_is_rebuilt() {
 }
 
 #[tokio::test]
+async fn a_database_from_before_0007_trades_the_old_claim_index_for_the_due_one() {
+    let db = TestDatabase::migrated().await;
+    // As a database migrated by an earlier engine stands: 0007 not applied, the old index.
+    db.run_script(
+        "DROP INDEX idx_agent_tasks_due;
+         CREATE INDEX idx_agent_tasks_claim ON agent_tasks (priority DESC, created_at, id) \
+           WHERE status = 'pending';
+         DELETE FROM _sqlx_migrations WHERE version = 7;",
+    )
+    .await;
+    let report = zora_store_postgres::migrate(db.pool())
+        .await
+        .expect("migrate");
+    assert_eq!(report.applied, ["0007 due claim index"]);
+    assert_eq!(report.indexes_built, ["idx_agent_tasks_due"]);
+    let left: Vec<String> = sqlx::query_scalar(
+        "SELECT indexname::text FROM pg_indexes WHERE tablename = 'agent_tasks' \
+           AND indexname IN ('idx_agent_tasks_claim', 'idx_agent_tasks_due')",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("indexes");
+    assert_eq!(left, ["idx_agent_tasks_due"]);
+}
+
+#[tokio::test]
 async fn a_table_of_another_shape_is_an_error_naming_it() {
     let db = TestDatabase::create().await;
     db.run_script("CREATE TABLE brands (id integer PRIMARY KEY, label text)")
