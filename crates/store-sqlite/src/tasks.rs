@@ -267,9 +267,12 @@ pub(crate) async fn stats(pool: &SqlitePool, scope: Scope) -> Result<QueueStats,
     .fetch_all(pool)
     .await
     .map_err(store_error)?;
+    // The oldest due task read from the pending-only index (named: SQLite would read every
+    // pending row from the table through `idx_agent_tasks_status`).
     let sql = format!(
         "SELECT \
-           (SELECT (julianday('now') - julianday(min(created_at))) * 86400.0 FROM agent_tasks \
+           (SELECT (julianday('now') - julianday(min(created_at))) * 86400.0 \
+             FROM agent_tasks INDEXED BY idx_agent_tasks_due \
              WHERE {tenant} AND status = 'pending' AND run_at <= {NOW}) AS oldest, \
            (SELECT count(*) FROM agent_tasks \
              WHERE {tenant} AND status = 'in_progress' AND lease_owner IS NULL) AS unleased"
