@@ -70,8 +70,9 @@ pub enum Command {
     RunTask(RunTaskArgs),
     /// List the task types this engine runs, with their payload fields. Needs no database.
     TaskTypes,
-    /// Show the tenant's queue: tasks per status and type, the next pending tasks.
-    Status,
+    /// Show the tenant's queue (or every tenant's): tasks per type and status, the oldest
+    /// due task's age, the last hour's failure rate, the workers alive, the next pending tasks.
+    Status(StatusArgs),
     /// Create a pending task: AGENT TYPE TITLE (an alias of `tasks add`).
     CreateTask(CreateTaskArgs),
     /// Create, list, inspect, retry and run tasks.
@@ -315,6 +316,14 @@ pub struct ServeArgs {
     /// Origins allowed by CORS, comma-separated. Defaults to none.
     #[arg(long, env = "ZORA_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Every tenant's tasks and workers (the view the metrics give) instead of one
+    /// tenant's; --tenant-id is then ignored.
+    #[arg(long)]
+    pub all_tenants: bool,
 }
 
 #[derive(Debug, Args)]

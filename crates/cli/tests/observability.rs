@@ -1,6 +1,7 @@
 //! What an operator sees of a running worker, both stores: `--metrics-addr` serves its
 //! counters and the queue, `--log-format json` writes one JSON object per log line with
-//! the task's span, `zora status` shows the last hour's failure rate; a bad address is
+//! the task's span, `zora status` shows the last hour's failure rate (`--all-tenants`: every
+//! tenant's); a bad address is
 //! refused by name.
 
 mod common;
@@ -13,8 +14,9 @@ use zora_core::stats::Scope;
 use zora_core::{DEFAULT_TENANT_ID, NewTask, Store};
 use zora_testkit::TestBackend;
 use zora_testkit::suite::climate::seed_plan;
+use zora_testkit::suite::two_tenants;
 
-use common::{enqueue_missions, run, stdout, wait_all_completed, zora_on};
+use common::{enqueue_missions, json, run, stdout, wait_all_completed, zora_on};
 
 zora_testkit::both_stores!(a_worker_shows_its_metrics_json_logs_and_failure_rate);
 
@@ -130,6 +132,36 @@ async fn a_worker_shows_its_metrics_json_logs_and_failure_rate(backend: TestBack
         status.contains("climate.create_single_mission"),
         "counts per type: {status}"
     );
+
+    // Every tenant's view counts another tenant's task too.
+    let other = two_tenants(store.as_ref()).await.b;
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_task(&NewTask::new(
+        other,
+        "SAM",
+        "legacy.type",
+        "other tenant's",
+        json!({}),
+    ))
+    .await
+    .expect("insert");
+    tx.commit().await.expect("commit");
+    let all = json(&run(&mut zora_on(
+        &backend.url(),
+        &["status", "--all-tenants", "--json"],
+    )));
+    assert_eq!(all["tenant_id"], Value::Null, "{all}");
+    assert_eq!(all["counts"]["completed"], 10);
+    assert_eq!(
+        all["counts"]["pending"], 1,
+        "the other tenant's task: {all}"
+    );
+    assert_eq!(all["last_hour"]["failed"], 1);
+    let text = stdout(&run(&mut zora_on(
+        &backend.url(),
+        &["status", "--all-tenants"],
+    )));
+    assert!(text.starts_with("All tenants\n"), "{text}");
 }
 
 /// A mission whose payload names no profile: it fails for good.

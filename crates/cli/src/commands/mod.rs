@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use zora_core::stats::Scope;
+
 use crate::cli::{Cli, Command, CommandsCommand, TasksCommand};
 use crate::config;
 use crate::exit::CliError;
@@ -27,7 +29,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Migrate(args) => migrate::run(&target()?, args, json).await,
         Command::RunPendingTasks(args) => run::run_pending(&target()?, tenant()?, args, json).await,
         Command::RunTask(args) => run::run_task(&target()?, tenant()?, args, json).await,
-        Command::Status => status::run(&target()?, tenant()?, json).await,
+        Command::Status(args) => {
+            let scope = if args.all_tenants {
+                Scope::AllTenants
+            } else {
+                Scope::Tenant(tenant()?)
+            };
+            status::run(&target()?, scope, json).await
+        }
         Command::CreateTask(args) => {
             let positional = (
                 args.agent.as_str(),

@@ -1,11 +1,11 @@
-//! `zora status`: the tenant's queue at a glance: counts per type and status, the oldest
+//! `zora status`: the tenant's (or every tenant's) queue at a glance: counts per type and status, the oldest
 //! due task's age, the last hour's failure rate, the workers alive.
 
 use std::process::ExitCode;
 
 use serde::Serialize;
 use zora_core::stats::{QueueStats, Scope};
-use zora_core::{Page, TaskFilter, TaskStatus, TenantId, WorkerInfo};
+use zora_core::{Page, TaskFilter, TaskStatus, WorkerInfo};
 
 use crate::config::DatabaseTarget;
 use crate::exit::CliError;
@@ -23,14 +23,10 @@ struct StatusJson<'a> {
 /// How many of the next pending tasks the text output lists.
 const NEXT_PENDING: u32 = 5;
 
-pub async fn run(
-    target: &DatabaseTarget,
-    tenant: TenantId,
-    json: bool,
-) -> Result<ExitCode, CliError> {
+pub async fn run(target: &DatabaseTarget, scope: Scope, json: bool) -> Result<ExitCode, CliError> {
     let store = open_store(target).await?;
-    let stats = store.queue_stats(Scope::Tenant(tenant)).await?;
-    let workers = store.live_workers(Scope::Tenant(tenant)).await?;
+    let stats = store.queue_stats(scope).await?;
+    let workers = store.live_workers(scope).await?;
     if json {
         print_json(&StatusJson {
             stats: &stats,
@@ -38,7 +34,10 @@ pub async fn run(
         })?;
         return Ok(ExitCode::SUCCESS);
     }
-    crate::out!("Tenant: {tenant}");
+    match scope {
+        Scope::Tenant(tenant) => crate::out!("Tenant: {tenant}"),
+        Scope::AllTenants => crate::out!("All tenants"),
+    }
     print_counts(&stats);
     match stats.oldest_pending_age_seconds {
         Some(age) => crate::out!("Oldest due pending task: {age:.0}s old"),
@@ -64,6 +63,9 @@ pub async fn run(
     let filter = TaskFilter {
         status: Some(TaskStatus::Pending),
         ..TaskFilter::default()
+    };
+    let Scope::Tenant(tenant) = scope else {
+        return Ok(ExitCode::SUCCESS);
     };
     let next = store
         .list_tasks(tenant, &filter, Page::new(NEXT_PENDING, 0))
