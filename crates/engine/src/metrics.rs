@@ -1,5 +1,6 @@
 //! Prometheus metrics in the text format: what this process's executors did (tasks
-//! claimed, completed, failed, retried, how long each took, lease rescues), counted as it
+//! claimed and how long they waited once due, completed, failed, retried, lost to a lease
+//! takeover, how long each took, lease rescues), counted as it
 //! happens, and the queue as the store holds it (depth per type and status, the oldest due
 //! task's age, live workers), read at each scrape.
 //!
@@ -35,7 +36,7 @@ struct QueueLabels {
     status: String,
 }
 
-type PerType<M> = Family<TypeLabels, M>;
+type PerType<M> = Family<TypeLabels, M, fn() -> M>;
 
 /// The counters of this process.
 struct ProcessMetrics {
@@ -44,7 +45,9 @@ struct ProcessMetrics {
     completed: PerType<Counter>,
     failed: PerType<Counter>,
     retried: PerType<Counter>,
-    duration: Family<TypeLabels, Histogram, fn() -> Histogram>,
+    lost: PerType<Counter>,
+    duration: PerType<Histogram>,
+    waited: PerType<Histogram>,
     rescued: Counter,
 }
 
@@ -56,13 +59,11 @@ fn duration_histogram() -> Histogram {
 impl ProcessMetrics {
     fn new() -> Self {
         let mut registry = Registry::with_prefix("zora");
-        let claimed = PerType::<Counter>::default();
-        let completed = PerType::<Counter>::default();
-        let failed = PerType::<Counter>::default();
-        let retried = PerType::<Counter>::default();
-        let duration = Family::<TypeLabels, Histogram, fn() -> Histogram>::new_with_constructor(
-            duration_histogram,
-        );
+        let counter = || PerType::<Counter>::new_with_constructor(Counter::default);
+        let (claimed, completed, failed, retried, lost) =
+            (counter(), counter(), counter(), counter(), counter());
+        let duration = PerType::<Histogram>::new_with_constructor(duration_histogram);
+        let waited = PerType::<Histogram>::new_with_constructor(duration_histogram);
         let rescued = Counter::default();
         registry.register(
             "tasks_claimed",
@@ -84,6 +85,17 @@ impl ProcessMetrics {
             "Tasks that failed here and went back to pending for a later attempt, per type",
             retried.clone(),
         );
+        registry.register(
+            "tasks_lost_lease",
+            "Tasks this process claimed but did not finish: their lease was taken over first",
+            lost.clone(),
+        );
+        registry.register_with_unit(
+            "task_queue_wait",
+            "From when a task was due (run_at) to its claim, on the database clock, per type",
+            Unit::Seconds,
+            waited.clone(),
+        );
         registry.register_with_unit(
             "task_duration",
             "From the claimed task's start in this process to its outcome committed, per type",
@@ -101,7 +113,9 @@ impl ProcessMetrics {
             completed,
             failed,
             retried,
+            lost,
             duration,
+            waited,
             rescued,
         }
     }
@@ -115,26 +129,34 @@ fn labels(task_type: &str) -> TypeLabels {
     }
 }
 
-/// Counts tasks claimed by this process.
+/// Counts tasks claimed by this process, and how long each waited once due.
 pub(crate) fn record_claimed(tasks: &[Task]) {
     for task in tasks {
-        PROCESS
-            .claimed
-            .get_or_create(&labels(&task.task_type))
-            .inc();
+        let labels = labels(&task.task_type);
+        PROCESS.claimed.get_or_create(&labels).inc();
+        if let Some(started) = task.started_at {
+            let waited = (started - task.run_at).to_std().unwrap_or_default();
+            PROCESS
+                .waited
+                .get_or_create(&labels)
+                .observe(waited.as_secs_f64());
+        }
     }
 }
 
-/// Counts a task's outcome and how long it took; a task skipped (its lease taken over)
-/// counts nowhere: another worker owns it.
+/// Counts a task's outcome and how long it took; a task skipped (its lease taken over:
+/// another worker owns it now) is counted as lost, with no duration.
 pub(crate) fn record_outcome(report: &TaskReport, elapsed: Duration) {
+    let labels = labels(&report.task_type);
     let counter = match report.outcome {
         TaskOutcome::Completed => &PROCESS.completed,
         TaskOutcome::Failed => &PROCESS.failed,
         TaskOutcome::Retrying => &PROCESS.retried,
-        TaskOutcome::Skipped => return,
+        TaskOutcome::Skipped => {
+            PROCESS.lost.get_or_create(&labels).inc();
+            return;
+        }
     };
-    let labels = labels(&report.task_type);
     counter.get_or_create(&labels).inc();
     PROCESS
         .duration

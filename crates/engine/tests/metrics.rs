@@ -51,10 +51,17 @@ async fn counts_and_queue(backend: TestBackend) {
         .expect("run");
     assert_eq!(summary.fetched, 5);
     rescue_two_dead_claims(&store, t.b).await;
+    run_one_whose_lease_was_taken_over(&store, t.b).await;
 
     let after = zora_engine::metrics::render(store.as_ref()).await;
     let moved = |series: &str| value(&after, series) - value(&before, series);
-    assert_eq!(moved(&of_type("zora_tasks_claimed_total")), 5.0 + 2.0);
+    assert_eq!(moved(&of_type("zora_tasks_claimed_total")), 5.0 + 2.0 + 1.0);
+    assert_eq!(
+        moved(&of_type("zora_task_queue_wait_seconds_count")),
+        8.0,
+        "one wait per claim"
+    );
+    assert_eq!(moved(&of_type("zora_tasks_lost_lease_total")), 1.0);
     assert_eq!(moved(&of_type("zora_tasks_completed_total")), 3.0 + 2.0);
     assert_eq!(moved(&of_type("zora_tasks_failed_total")), 1.0);
     assert_eq!(moved(&of_type("zora_tasks_retried_total")), 1.0);
@@ -76,7 +83,11 @@ async fn counts_and_queue(backend: TestBackend) {
     assert_eq!(value(&after, "zora_store_up"), 1.0);
     assert_eq!(queue("completed"), 5.0, "{after}");
     assert_eq!(queue("failed"), 1.0);
-    assert_eq!(queue("pending"), 1.0, "the retry waits for its backoff");
+    assert_eq!(
+        queue("pending"),
+        2.0,
+        "the retry waits for its backoff; the taken-over task was given back"
+    );
     assert_eq!(
         value(&after, "zora_workers_alive"),
         0.0,
@@ -87,6 +98,29 @@ async fn counts_and_queue(backend: TestBackend) {
         "{after}"
     );
     assert!(after.contains("# TYPE zora_queue_oldest_pending_age_seconds gauge"));
+}
+
+/// A task whose lease lapsed and was taken back before this executor ran it: it is not
+/// run, and counted as lost.
+async fn run_one_whose_lease_was_taken_over(store: &Arc<dyn Store>, tenant: TenantId) {
+    enqueue(store.as_ref(), tenant, KIND, json!({"action": "complete"})).await;
+    let stale = store
+        .claim_tasks(&ClaimRequest {
+            scope: ClaimScope::Tenant(tenant),
+            task_types: vec![KIND.into()],
+            limit: 1,
+            owner: "slow-worker".into(),
+            lease_duration: Duration::ZERO,
+        })
+        .await
+        .expect("claim");
+    let rescued = store
+        .rescue_expired_leases_all_tenants(3, 10)
+        .await
+        .expect("rescue");
+    assert_eq!(rescued.len(), 1);
+    let reports = executor(store).execute(stale).await;
+    assert_eq!(reports[0].outcome, zora_engine::TaskOutcome::Skipped);
 }
 
 /// Two tasks of `tenant` claimed by a worker that died at once (its lease lasts no
