@@ -171,6 +171,10 @@ pub(crate) fn record_rescued(count: usize) {
         .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
 }
 
+/// Held while the queue is read: scrapes of one process read it one at a time, so that a
+/// flood of requests to a public `/metrics` costs the database one scan at a time.
+static QUEUE_READ: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The queue as the store holds it now, as gauges over every tenant. When the store does
 /// not answer, only `zora_store_up 0`.
 async fn queue_registry(store: &dyn Store) -> Registry {
@@ -182,6 +186,7 @@ async fn queue_registry(store: &dyn Store) -> Registry {
         up.clone(),
     );
     let read = async {
+        let _turn = QUEUE_READ.lock().await;
         let stats = store.queue_stats(Scope::AllTenants).await?;
         let workers = store.live_workers(Scope::AllTenants).await?;
         Ok::<_, zora_core::StoreError>((stats, workers))
