@@ -7,27 +7,17 @@ use serde_json::json;
 use zora_api::Role;
 use zora_core::{NewTask, Store, TaskId, TenantId};
 use zora_testkit::TestBackend;
+use zora_testkit::metrics::sample;
 use zora_testkit::scripted::KIND;
-use zora_testkit::suite::two_tenants;
+use zora_testkit::suite::{insert_tasks, two_tenants};
 
 use common::spawn_app;
 
 zora_testkit::both_stores!(metrics_are_public_text_over_every_tenant);
 
 async fn enqueue(store: &dyn Store, tenant: TenantId, action: &str) -> TaskId {
-    let mut tx = store.begin().await.expect("begin");
-    let task = tx
-        .insert_task(&NewTask::new(
-            tenant,
-            "ORACLE",
-            KIND,
-            "metered",
-            json!({"action": action}),
-        ))
-        .await
-        .expect("insert");
-    tx.commit().await.expect("commit");
-    task.id
+    let task = NewTask::new(tenant, "ORACLE", KIND, "metered", json!({"action": action}));
+    insert_tasks(store, &[task]).await[0].id
 }
 
 /// `GET /metrics` without credentials: its content type and text.
@@ -44,12 +34,6 @@ async fn scrape(app: &common::App) -> (String, String) {
         .expect("ascii")
         .to_owned();
     (content_type, response.text().await.expect("text"))
-}
-
-fn value(scrape: &str, series: &str) -> Option<f64> {
-    scrape
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
 async fn metrics_are_public_text_over_every_tenant(backend: TestBackend) {
@@ -76,21 +60,21 @@ async fn metrics_are_public_text_over_every_tenant(backend: TestBackend) {
     assert_eq!(content_type, "text/plain; version=0.0.4; charset=utf-8");
     let completed = format!("zora_tasks_completed_total{{task_type=\"{KIND}\"}}");
     assert_eq!(
-        value(&after, &completed).unwrap_or_default() - value(&before, &completed).unwrap_or(0.0),
+        sample(&after, &completed).unwrap_or_default() - sample(&before, &completed).unwrap_or(0.0),
         1.0,
         "{after}"
     );
     let queue = |status: &str| {
-        value(
+        sample(
             &after,
             &format!("zora_queue_tasks{{task_type=\"{KIND}\",status=\"{status}\"}}"),
         )
     };
     assert_eq!(queue("pending"), Some(2.0), "both tenants' tasks: {after}");
     assert_eq!(queue("completed"), Some(1.0));
-    assert_eq!(value(&after, "zora_store_up"), Some(1.0));
+    assert_eq!(sample(&after, "zora_store_up"), Some(1.0));
     assert!(
-        value(&after, "zora_queue_oldest_pending_age_seconds").is_some_and(|age| age >= 0.0),
+        sample(&after, "zora_queue_oldest_pending_age_seconds").is_some_and(|age| age >= 0.0),
         "{after}"
     );
     assert!(

@@ -1,6 +1,6 @@
 //! What an operator sees of a running worker, both stores: `--metrics-addr` serves its
 //! counters and the queue, `--log-format json` writes one JSON object per log line with
-//! the task's span, `zora status` shows the last hour's failure rate (`--all-tenants`: every
+//! the task's span (`RUST_LOG` overrides `-v`), `zora status` shows the last hour's failure rate (`--all-tenants`: every
 //! tenant's); a bad address is
 //! refused by name.
 
@@ -13,19 +13,13 @@ use serde_json::{Value, json};
 use zora_core::stats::Scope;
 use zora_core::{DEFAULT_TENANT_ID, NewTask, Store};
 use zora_testkit::TestBackend;
+use zora_testkit::metrics::sample;
 use zora_testkit::suite::climate::seed_plan;
-use zora_testkit::suite::two_tenants;
+use zora_testkit::suite::{insert_tasks, two_tenants};
 
 use common::{enqueue_missions, json, run, stdout, wait_all_completed, zora_on};
 
 zora_testkit::both_stores!(a_worker_shows_its_metrics_json_logs_and_failure_rate);
-
-/// The value of one series in a scrape.
-fn value(scrape: &str, series: &str) -> Option<f64> {
-    scrape
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-}
 
 async fn a_worker_shows_its_metrics_json_logs_and_failure_rate(backend: TestBackend) {
     let store = backend.store().await;
@@ -67,25 +61,25 @@ async fn a_worker_shows_its_metrics_json_logs_and_failure_rate(backend: TestBack
     let scrape = response.text().await.expect("text");
     let of_type = |name: &str| format!("{name}{{task_type=\"climate.create_single_mission\"}}");
     assert_eq!(
-        value(&scrape, &of_type("zora_tasks_claimed_total")),
+        sample(&scrape, &of_type("zora_tasks_claimed_total")),
         Some(11.0),
         "{scrape}"
     );
     assert_eq!(
-        value(&scrape, &of_type("zora_tasks_completed_total")),
+        sample(&scrape, &of_type("zora_tasks_completed_total")),
         Some(10.0)
     );
     assert_eq!(
-        value(&scrape, &of_type("zora_tasks_failed_total")),
+        sample(&scrape, &of_type("zora_tasks_failed_total")),
         Some(1.0)
     );
     assert_eq!(
-        value(&scrape, &of_type("zora_task_duration_seconds_count")),
+        sample(&scrape, &of_type("zora_task_duration_seconds_count")),
         Some(11.0)
     );
-    assert_eq!(value(&scrape, "zora_workers_alive"), Some(1.0));
+    assert_eq!(sample(&scrape, "zora_workers_alive"), Some(1.0));
     assert_eq!(
-        value(
+        sample(
             &scrape,
             "zora_queue_tasks{task_type=\"climate.create_single_mission\",status=\"completed\"}"
         ),
@@ -135,17 +129,8 @@ async fn a_worker_shows_its_metrics_json_logs_and_failure_rate(backend: TestBack
 
     // Every tenant's view counts another tenant's task too.
     let other = two_tenants(store.as_ref()).await.b;
-    let mut tx = store.begin().await.expect("begin");
-    tx.insert_task(&NewTask::new(
-        other,
-        "SAM",
-        "legacy.type",
-        "other tenant's",
-        json!({}),
-    ))
-    .await
-    .expect("insert");
-    tx.commit().await.expect("commit");
+    let legacy = NewTask::new(other, "SAM", "legacy.type", "other tenant's", json!({}));
+    insert_tasks(store.as_ref(), &[legacy]).await;
     let all = json(&run(&mut zora_on(
         &backend.url(),
         &["status", "--all-tenants", "--json"],
@@ -166,19 +151,14 @@ async fn a_worker_shows_its_metrics_json_logs_and_failure_rate(backend: TestBack
 
 /// A mission whose payload names no profile: it fails for good.
 async fn enqueue_broken_mission(store: &dyn Store) -> zora_core::TaskId {
-    let mut tx = store.begin().await.expect("begin");
-    let task = tx
-        .insert_task(&NewTask::new(
-            DEFAULT_TENANT_ID,
-            "ORACLE",
-            "climate.create_single_mission",
-            "broken",
-            json!({"title": "no profile"}),
-        ))
-        .await
-        .expect("insert");
-    tx.commit().await.expect("commit");
-    task.id
+    let broken = NewTask::new(
+        DEFAULT_TENANT_ID,
+        "ORACLE",
+        "climate.create_single_mission",
+        "broken",
+        json!({"title": "no profile"}),
+    );
+    insert_tasks(store, &[broken]).await[0].id
 }
 
 async fn wait_failed(store: &dyn Store, n: u64) {
@@ -223,5 +203,35 @@ fn a_metrics_address_that_cannot_be_used_is_refused_by_name() {
         &output,
         2,
         &format!("--metrics-addr: cannot listen on {address}"),
+    );
+}
+
+#[test]
+fn rust_log_overrides_the_verbosity_flags() {
+    // `status` on a new file migrates it, which it says at `info`.
+    let stderr_of = |args: &[&str], rust_log: Option<&str>| {
+        let fresh = zora_testkit::TestSqlite::new();
+        let mut command = zora_on(&fresh.url(), args);
+        if let Some(filter) = rust_log {
+            command.env("RUST_LOG", filter);
+        }
+        let output = run(&mut command);
+        assert_eq!(output.status.code(), Some(0));
+        common::stderr(&output)
+    };
+    let said = "migrated the SQLite database";
+    assert!(stderr_of(&["-v", "status"], None).contains(said));
+    assert!(
+        !stderr_of(&["status"], None).contains(said),
+        "warn by default"
+    );
+    let silenced = stderr_of(&["-v", "status"], Some("error"));
+    assert!(
+        silenced.is_empty(),
+        "RUST_LOG=error silences -v: {silenced}"
+    );
+    assert!(
+        stderr_of(&["status"], Some("info")).contains(said),
+        "RUST_LOG=info speaks without -v"
     );
 }

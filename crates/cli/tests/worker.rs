@@ -93,28 +93,25 @@ fn a_heartbeat_as_long_as_the_lease_is_refused() {
 #[test]
 fn a_type_the_engine_does_not_run_is_refused_by_name() {
     let files = zora_testkit::TestSqlite::new();
-    let output = run(&mut zora_on(
-        &files.url(),
-        &["worker", "--type-concurrency", "shop.unknown=2"],
-    ));
-    assert_one_line_error(
-        &output,
-        2,
-        "--type-concurrency: Unsupported task type: shop.unknown. Supported types: \
-         climate.create_missions_from_plan, climate.create_single_mission, \
-         zora_shop.create_project, zora_shop.update_product_climate_meta",
-    );
-    let output = run(&mut zora_on(
-        &files.url(),
-        &["worker", "--task-type", "climate.create_single_missions"],
-    ));
-    assert_one_line_error(
-        &output,
-        2,
-        "--task-type: Unsupported task type: climate.create_single_missions. Supported types: \
-         climate.create_missions_from_plan, climate.create_single_mission, \
-         zora_shop.create_project, zora_shop.update_product_climate_meta",
-    );
+    for (flag, value, kind) in [
+        ("--type-concurrency", "shop.unknown=2", "shop.unknown"),
+        (
+            "--task-type",
+            "climate.create_single_missions",
+            "climate.create_single_missions",
+        ),
+    ] {
+        let output = run(&mut zora_on(&files.url(), &["worker", flag, value]));
+        assert_one_line_error(
+            &output,
+            2,
+            &format!(
+                "{flag}: Unsupported task type: {kind}. Supported types: \
+                 climate.create_missions_from_plan, climate.create_single_mission, \
+                 zora_shop.create_project, zora_shop.update_product_climate_meta"
+            ),
+        );
+    }
     let output = run(&mut zora_on(
         &files.url(),
         &[

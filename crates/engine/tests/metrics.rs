@@ -1,5 +1,6 @@
 //! The engine's metrics: each outcome counted per type with its duration, lease rescues
-//! counted, and the queue read from the store at each scrape, over every tenant.
+//! counted, and the queue read from the store at each scrape, over every tenant (or the
+//! store shown down when it cannot be read).
 //!
 //! The counters are process-wide, so one test walks both stores in turn and reads how
 //! much each figure moved (the same under `cargo test`'s threads as under nextest).
@@ -13,6 +14,7 @@ use serde_json::json;
 use zora_core::{ClaimRequest, ClaimScope, Store, TaskStatus, TenantId};
 use zora_engine::{Worker, WorkerSettings};
 use zora_testkit::TestBackend;
+use zora_testkit::metrics::sample;
 use zora_testkit::scripted::{KIND, registry_with_scripted};
 use zora_testkit::suite::two_tenants;
 
@@ -20,10 +22,7 @@ use common::{enqueue, executor};
 
 /// The value of one series (`name{labels}`) in a scrape; 0 when it is absent.
 fn value(scrape: &str, series: &str) -> f64 {
-    scrape
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or(0.0)
+    sample(scrape, series).unwrap_or(0.0)
 }
 
 fn of_type(name: &str) -> String {
@@ -114,6 +113,8 @@ async fn run_one_whose_lease_was_taken_over(store: &Arc<dyn Store>, tenant: Tena
         })
         .await
         .expect("claim");
+    // Past the lease's end on SQLite's millisecond clock too.
+    tokio::time::sleep(Duration::from_millis(5)).await;
     let rescued = store
         .rescue_expired_leases_all_tenants(3, 10)
         .await
@@ -170,4 +171,26 @@ async fn rescue_two_dead_claims(store: &Arc<dyn Store>, tenant: TenantId) {
     }
     let _ = stop.send(());
     assert_eq!(run.await.expect("worker").rescued, 2);
+}
+
+#[tokio::test]
+async fn a_store_that_does_not_answer_shows_as_down_beside_the_counters() {
+    let db = zora_testkit::TestDatabase::migrated().await;
+    let store = db.store().await;
+    let up = zora_engine::metrics::render(&store).await;
+    assert_eq!(sample(&up, "zora_store_up"), Some(1.0), "{up}");
+    // The queue's table gone from under the store: its reads fail.
+    db.run_script("ALTER TABLE agent_tasks RENAME TO agent_tasks_elsewhere")
+        .await;
+    let down = zora_engine::metrics::render(&store).await;
+    assert_eq!(sample(&down, "zora_store_up"), Some(0.0), "{down}");
+    assert!(
+        !down.contains("zora_queue_tasks"),
+        "no queue figures: {down}"
+    );
+    assert!(!down.contains("zora_workers_alive"), "{down}");
+    assert!(
+        down.contains("# TYPE zora_lease_rescues_total counter"),
+        "the process's own counters still answer: {down}"
+    );
 }

@@ -80,31 +80,25 @@ impl BenchSql for PgStore {
         finished: u64,
         not_due: u64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload, status, \
-               attempts, started_at, completed_at, result, result_summary) \
+        let finished_rows = "INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, \
+               payload, status, attempts, started_at, completed_at, result, result_summary) \
              SELECT gen_random_uuid(), $1, 'ORACLE', $3, 'Finished ' || i, '{}', 'completed', 1, \
                now(), now(), '{}', 'done' \
-             FROM generate_series(1, $2) AS i",
-        )
-        .bind(tenant.0)
-        .bind(i64::try_from(finished).unwrap_or(i64::MAX))
-        .bind(BENCH_KIND)
-        .execute(self.pool())
-        .await
-        .map_err(store_error)?;
-        sqlx::query(
-            "INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload, run_at) \
+             FROM generate_series(1, $2) AS i";
+        let later_rows = "INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, \
+               payload, run_at) \
              SELECT gen_random_uuid(), $1, 'ORACLE', $3, 'Tomorrow ' || i, '{}', \
                now() + interval '1 day' \
-             FROM generate_series(1, $2) AS i",
-        )
-        .bind(tenant.0)
-        .bind(i64::try_from(not_due).unwrap_or(i64::MAX))
-        .bind(BENCH_KIND)
-        .execute(self.pool())
-        .await
-        .map_err(store_error)?;
+             FROM generate_series(1, $2) AS i";
+        for (sql, n) in [(finished_rows, finished), (later_rows, not_due)] {
+            sqlx::query(sql)
+                .bind(tenant.0)
+                .bind(i64::try_from(n).unwrap_or(i64::MAX))
+                .bind(BENCH_KIND)
+                .execute(self.pool())
+                .await
+                .map_err(store_error)?;
+        }
         analyze(self).await
     }
 

@@ -18,10 +18,10 @@ pub fn url_with_database(url: &str, name: &str) -> String {
     format!("{prefix}/{name}{query}")
 }
 
-/// Creates the empty database `name` on the server of `admin_url` (a role that may
-/// create databases) and returns its URL.
-pub async fn create_database(admin_url: &str, name: &str) -> Result<String, PgError> {
-    let mut conn = PgConnection::connect(admin_url)
+/// One connection to the server of `admin_url`; the error names the server, not the
+/// password.
+async fn connect_admin(admin_url: &str) -> Result<PgConnection, PgError> {
+    PgConnection::connect(admin_url)
         .await
         .map_err(|e| PgError::Connect {
             target: admin_url
@@ -30,7 +30,13 @@ pub async fn create_database(admin_url: &str, name: &str) -> Result<String, PgEr
                 .unwrap_or(admin_url)
                 .to_owned(),
             reason: e.to_string(),
-        })?;
+        })
+}
+
+/// Creates the empty database `name` on the server of `admin_url` (a role that may
+/// create databases) and returns its URL.
+pub async fn create_database(admin_url: &str, name: &str) -> Result<String, PgError> {
+    let mut conn = connect_admin(admin_url).await?;
     sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
         .execute(&mut conn)
         .await
@@ -45,16 +51,7 @@ pub async fn create_database(admin_url: &str, name: &str) -> Result<String, PgEr
 
 /// Drops the database `name`, ending its connections; a missing one is no error.
 pub async fn drop_database(admin_url: &str, name: &str) -> Result<(), PgError> {
-    let mut conn = PgConnection::connect(admin_url)
-        .await
-        .map_err(|e| PgError::Connect {
-            target: admin_url
-                .split('@')
-                .next_back()
-                .unwrap_or(admin_url)
-                .to_owned(),
-            reason: e.to_string(),
-        })?;
+    let mut conn = connect_admin(admin_url).await?;
     sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut conn)
         .await

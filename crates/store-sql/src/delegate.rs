@@ -207,30 +207,26 @@ macro_rules! delegate_store_tx {
                 &mut self,
                 missions: &[zora_core::climate::NewMission],
             ) -> Result<(), zora_core::StoreError> {
+                if self
+                    .writes
+                    .hold(|held| held.missions.extend_from_slice(missions))
                 {
-                    if self.writes.holding() {
-                        self.writes.missions.extend_from_slice(missions);
-                        return Ok(());
-                    }
-                    crate::climate::insert_missions(&mut self.tx, missions).await
+                    return Ok(());
                 }
+                crate::climate::insert_missions(&mut self.tx, missions).await
             }
             async fn link_plan_items(
                 &mut self,
                 tenant: zora_core::TenantId,
                 links: &[(zora_core::PlanItemId, zora_core::MissionId)],
             ) -> Result<(), zora_core::StoreError> {
-                {
-                    if self.writes.holding() {
-                        self.writes.links.extend(
-                            links
-                                .iter()
-                                .map(|(item, mission)| (tenant, *item, *mission)),
-                        );
-                        return Ok(());
-                    }
-                    crate::climate::link_plan_items(&mut self.tx, tenant, links).await
+                let tagged = links
+                    .iter()
+                    .map(|(item, mission)| (tenant, *item, *mission));
+                if self.writes.hold(|held| held.links.extend(tagged)) {
+                    return Ok(());
                 }
+                crate::climate::link_plan_items(&mut self.tx, tenant, links).await
             }
             async fn brands(
                 &mut self,
@@ -260,25 +256,25 @@ macro_rules! delegate_store_tx {
                 &mut self,
                 projects: &[zora_core::shop::NewShopProject],
             ) -> Result<(), zora_core::StoreError> {
+                if self
+                    .writes
+                    .hold(|held| held.projects.extend_from_slice(projects))
                 {
-                    if self.writes.holding() {
-                        self.writes.projects.extend_from_slice(projects);
-                        return Ok(());
-                    }
-                    crate::shop::insert_shop_projects(&mut self.tx, projects).await
+                    return Ok(());
                 }
+                crate::shop::insert_shop_projects(&mut self.tx, projects).await
             }
             async fn insert_journal_entries(
                 &mut self,
                 entries: &[zora_core::journal::NewJournalEntry],
             ) -> Result<(), zora_core::StoreError> {
+                if self
+                    .writes
+                    .hold(|held| held.journal.extend_from_slice(entries))
                 {
-                    if self.writes.holding() {
-                        self.writes.journal.extend_from_slice(entries);
-                        return Ok(());
-                    }
-                    crate::journal::insert(&mut self.tx, entries).await
+                    return Ok(());
                 }
+                crate::journal::insert(&mut self.tx, entries).await
             }
             async fn insert_command(
                 &mut self,

@@ -31,6 +31,15 @@ impl HeldWrites {
         self.in_task
     }
 
+    /// Inside a task's part, holds what `add` puts in and returns `true`; outside one,
+    /// returns `false` and the caller writes at once.
+    pub fn hold(&mut self, add: impl FnOnce(&mut Self)) -> bool {
+        if self.in_task {
+            add(self);
+        }
+        self.in_task
+    }
+
     pub fn begin_task(&mut self) {
         self.in_task = true;
         self.savepoint = false;

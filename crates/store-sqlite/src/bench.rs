@@ -9,7 +9,7 @@ use zora_store_sql::bench::{BENCH_KIND, BenchSql};
 
 use crate::error::store_error;
 use crate::store::SqliteStore;
-use crate::values::NOW;
+use crate::values::{NOW, now_plus};
 
 /// A random UUID (version 4) in the stored lower-case text form.
 const NEW_UUID: &str = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || \
@@ -116,31 +116,28 @@ impl BenchSql for SqliteStore {
         finished: u64,
         not_due: u64,
     ) -> Result<(), StoreError> {
-        sqlx::query(&format!(
+        let finished_rows = format!(
             "{} INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload, status, \
                attempts, started_at, completed_at, result, result_summary) \
              SELECT {NEW_UUID}, ?1, 'ORACLE', ?3, 'Finished ' || i, '{{}}', 'completed', 1, \
                {NOW}, {NOW}, '{{}}', 'done' FROM s",
             counter(2)
-        ))
-        .bind(tenant.to_string())
-        .bind(i64::try_from(finished).unwrap_or(i64::MAX))
-        .bind(BENCH_KIND)
-        .execute(self.writer())
-        .await
-        .map_err(store_error)?;
-        sqlx::query(&format!(
+        );
+        let later_rows = format!(
             "{} INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload, run_at) \
-             SELECT {NEW_UUID}, ?1, 'ORACLE', ?3, 'Tomorrow ' || i, '{{}}', \
-               strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 day') FROM s",
-            counter(2)
-        ))
-        .bind(tenant.to_string())
-        .bind(i64::try_from(not_due).unwrap_or(i64::MAX))
-        .bind(BENCH_KIND)
-        .execute(self.writer())
-        .await
-        .map_err(store_error)?;
+             SELECT {NEW_UUID}, ?1, 'ORACLE', ?3, 'Tomorrow ' || i, '{{}}', {tomorrow} FROM s",
+            counter(2),
+            tomorrow = now_plus("'+1 day'")
+        );
+        for (sql, n) in [(finished_rows, finished), (later_rows, not_due)] {
+            sqlx::query(&sql)
+                .bind(tenant.to_string())
+                .bind(i64::try_from(n).unwrap_or(i64::MAX))
+                .bind(BENCH_KIND)
+                .execute(self.writer())
+                .await
+                .map_err(store_error)?;
+        }
         analyze(self).await
     }
 

@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod catalog;
 pub mod fixtures;
+pub mod metrics;
 pub mod pg;
 pub mod provider;
 pub mod scripted;

@@ -12,6 +12,7 @@ use std::time::Instant;
 use zora_core::climate::NewProfile;
 use zora_core::{DEFAULT_TENANT_ID, ProfileId, Store};
 use zora_store_postgres::PgStoreOptions;
+use zora_store_sql::bench::BenchSql;
 
 use crate::cli::BenchArgs;
 use crate::config::DatabaseTarget;
@@ -129,14 +130,7 @@ async fn on_sqlite(sizes: &Sizes) -> Result<Vec<Row>, CliError> {
     let url = format!("sqlite://{}", dir.join("bench.db").display());
     let outcome = async {
         let store = Arc::new(open_sqlite(&url).await?);
-        let bench = Bench {
-            name: "sqlite",
-            store: store.clone(),
-            sql: store.clone(),
-            url: url.clone(),
-            profile: add_profile(store.as_ref()).await?,
-        };
-        let rows = measure(&bench, sizes, 1).await;
+        let rows = measure(&bench_on("sqlite", store.clone(), &url).await?, sizes, 1).await;
         store.close().await;
         rows
     }
@@ -151,14 +145,7 @@ async fn on_postgres(admin: &str, sizes: &Sizes) -> Result<Vec<Row>, CliError> {
     let outcome = async {
         let store = Arc::new(zora_store_postgres::connect(&url, &PgStoreOptions::default()).await?);
         zora_store_postgres::migrate(store.pool()).await?;
-        let bench = Bench {
-            name: "postgres",
-            store: store.clone(),
-            sql: store.clone(),
-            url: url.clone(),
-            profile: add_profile(store.as_ref()).await?,
-        };
-        let rows = measure(&bench, sizes, 4).await;
+        let rows = measure(&bench_on("postgres", store.clone(), &url).await?, sizes, 4).await;
         store.pool().close().await;
         rows
     }
@@ -169,7 +156,13 @@ async fn on_postgres(admin: &str, sizes: &Sizes) -> Result<Vec<Row>, CliError> {
     Ok(rows)
 }
 
-async fn add_profile(store: &dyn Store) -> Result<ProfileId, CliError> {
+/// The bench on `store` (at `url`, for the worker processes), with the profile every
+/// mission task names.
+async fn bench_on<S: Store + BenchSql + 'static>(
+    name: &'static str,
+    store: Arc<S>,
+    url: &str,
+) -> Result<Bench, CliError> {
     let id = ProfileId::new();
     let mut tx = store.begin().await?;
     tx.insert_profile(&NewProfile {
@@ -180,7 +173,13 @@ async fn add_profile(store: &dyn Store) -> Result<ProfileId, CliError> {
     })
     .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Bench {
+        name,
+        store: store.clone(),
+        sql: store,
+        url: url.to_owned(),
+        profile: id,
+    })
 }
 
 /// Every line on one store; `clients` connections run the limit.
