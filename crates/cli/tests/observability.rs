@@ -6,9 +6,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-
 use serde_json::{Value, json};
 use zora_core::stats::Scope;
 use zora_core::{DEFAULT_TENANT_ID, NewTask, Store};
@@ -17,7 +14,7 @@ use zora_testkit::metrics::sample;
 use zora_testkit::suite::climate::seed_plan;
 use zora_testkit::suite::{insert_tasks, two_tenants};
 
-use common::{enqueue_missions, json, run, stdout, wait_all_completed, zora_on};
+use common::{enqueue_missions, json, run, spawn_ready, stdout, wait_all_completed, zora_on};
 
 zora_testkit::both_stores!(a_worker_shows_its_metrics_json_logs_and_failure_rate);
 
@@ -25,10 +22,9 @@ async fn a_worker_shows_its_metrics_json_logs_and_failure_rate(backend: TestBack
     let store = backend.store().await;
     let (profile, _, _) = seed_plan(store.as_ref(), DEFAULT_TENANT_ID).await;
     let logs = fresh_log_path("worker-logs");
-    let mut child = zora_on(
+    let (mut child, ready) = spawn_ready(
         &backend.url(),
         &[
-            "worker",
             "--poll-interval",
             "100ms",
             "--metrics-addr",
@@ -37,15 +33,8 @@ async fn a_worker_shows_its_metrics_json_logs_and_failure_rate(backend: TestBack
             "json",
             "-v",
         ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(std::fs::File::create(&logs).expect("log file"))
-    .spawn()
-    .expect("spawn zora worker");
-    let mut ready = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut ready)
-        .expect("ready line");
+        std::fs::File::create(&logs).expect("log file").into(),
+    );
     let url = ready
         .split_once("metrics on ")
         .map(|(_, url)| url.trim().to_owned())

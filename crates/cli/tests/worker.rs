@@ -13,7 +13,9 @@ use zora_core::{DEFAULT_TENANT_ID, NewTask, Store, TaskStatus};
 use zora_testkit::TestBackend;
 use zora_testkit::suite::climate::seed_plan;
 
-use common::{assert_one_line_error, enqueue_missions, json, run, wait_all_completed, zora_on};
+use common::{
+    assert_one_line_error, enqueue_missions, json, run, spawn_ready, wait_all_completed, zora_on,
+};
 
 zora_testkit::both_stores!(
     a_worker_process_runs_tasks_until_sigterm,
@@ -26,6 +28,7 @@ async fn a_worker_process_runs_tasks_until_sigterm(backend: TestBackend) {
     let (mut child, first) = spawn_ready(
         &backend.url(),
         &["--poll-interval", "100ms", "--concurrency", "2"],
+        Stdio::null(),
     );
     assert!(
         first.starts_with("worker ") && first.trim_end().ends_with("ready, serving all tenants"),
@@ -214,20 +217,6 @@ async fn a_killed_workers_tasks_are_finished_once_by_another(backend: TestBacken
     );
 }
 
-/// Spawns `zora worker ARGS` on `url` and waits for its ready line.
-fn spawn_ready(url: &str, args: &[&str]) -> (std::process::Child, String) {
-    let mut child = zora_on(url, &[&["worker"], args].concat())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn zora worker");
-    let mut ready = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut ready)
-        .expect("ready line");
-    (child, ready)
-}
-
 #[tokio::test]
 async fn an_idle_worker_on_postgres_starts_a_new_task_well_before_its_poll() {
     let backend = TestBackend::postgres().await;
@@ -236,6 +225,7 @@ async fn an_idle_worker_on_postgres_starts_a_new_task_well_before_its_poll() {
     let (mut worker, ready) = spawn_ready(
         &backend.url(),
         &["--poll-interval", "30s", "--rescue-interval", "30s"],
+        Stdio::null(),
     );
     assert!(ready.contains(" ready, serving all tenants"), "{ready}");
     // Let its first look find nothing and the worker go idle.
@@ -267,7 +257,11 @@ async fn three_workers_drain_ten_thousand_tasks_none_twice() {
 async fn workers_without_listen_drain_through_a_transaction_mode_pgbouncer() {
     let backend = TestBackend::postgres().await;
     let pooler = backend.pooler_url().await;
-    let (mut worker, ready) = spawn_ready(&pooler, &["--no-listen", "--poll-interval", "100ms"]);
+    let (mut worker, ready) = spawn_ready(
+        &pooler,
+        &["--no-listen", "--poll-interval", "100ms"],
+        Stdio::null(),
+    );
     assert!(ready.contains("polling every 100ms"), "{ready}");
     worker.kill().expect("stop");
     worker.wait().expect("reaped");

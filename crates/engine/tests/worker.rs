@@ -49,6 +49,15 @@ fn settings() -> WorkerSettings {
     }
 }
 
+/// A worker that neither polls nor rescues within a test's time: only a wake-up moves it.
+fn idle_settings() -> WorkerSettings {
+    WorkerSettings {
+        poll_interval: Duration::from_secs(30),
+        rescue_interval: Duration::from_secs(30),
+        ..settings()
+    }
+}
+
 fn worker(store: &Arc<dyn Store>, settings: WorkerSettings) -> Worker {
     Worker::new(
         store.clone(),
@@ -105,11 +114,7 @@ async fn a_worker_drains_every_tenant_and_stops(backend: TestBackend) {
 async fn an_inserted_task_wakes_an_idle_worker_well_before_its_poll(backend: TestBackend) {
     let store = backend.store().await;
     let t = two_tenants(store.as_ref()).await;
-    let idle = WorkerSettings {
-        poll_interval: Duration::from_secs(30),
-        rescue_interval: Duration::from_secs(30),
-        ..settings()
-    };
+    let idle = idle_settings();
     let worker = worker(&store, idle);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let run = tokio::spawn(worker.run(async {
@@ -130,11 +135,7 @@ async fn an_inserted_task_wakes_an_idle_worker_well_before_its_poll(backend: Tes
 async fn a_retry_wakes_the_worker_when_it_is_due_not_at_its_poll(backend: TestBackend) {
     let store = backend.store().await;
     let t = two_tenants(store.as_ref()).await;
-    let idle = WorkerSettings {
-        poll_interval: Duration::from_secs(30),
-        rescue_interval: Duration::from_secs(30),
-        ..settings()
-    };
+    let idle = idle_settings();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let run = tokio::spawn(worker(&store, idle).run(async {
         let _ = stopped.await;

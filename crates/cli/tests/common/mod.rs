@@ -3,7 +3,8 @@
 
 #![allow(dead_code)]
 
-use std::process::{Command, Output};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
@@ -119,4 +120,19 @@ pub async fn wait_all_completed(store: &dyn Store, ids: &[zora_core::TaskId]) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the worker did not complete every task");
+}
+
+/// Spawns `zora worker ARGS` on `url`, its stderr to `stderr`, and waits for its ready
+/// line (which it returns).
+pub fn spawn_ready(url: &str, args: &[&str], stderr: Stdio) -> (Child, String) {
+    let mut child = zora_on(url, &[&["worker"], args].concat())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("spawn zora worker");
+    let mut ready = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut ready)
+        .expect("ready line");
+    (child, ready)
 }
