@@ -249,6 +249,11 @@ impl FromRequestParts<AppState> for AuthUser {
         if state.auth.secret.is_none() {
             return Err(ApiError::AuthNotConfigured);
         }
-        state.auth.verify(&token(parts)?)
+        let user = state.auth.verify(&token(parts)?)?;
+        state
+            .known_tenants
+            .require(state.store.as_ref(), user.tenant_id)
+            .await?;
+        Ok(user)
     }
 }

@@ -113,6 +113,21 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<zora_engine::CreateError> for ApiError {
+    fn from(err: zora_engine::CreateError) -> Self {
+        use zora_engine::CreateError;
+        match err {
+            CreateError::UnknownTenant(_) => Self::Forbidden(err.to_string()),
+            CreateError::Invalid(invalid) => Self::field(
+                format!("payload.{}", invalid.field.as_deref().unwrap_or("payload")),
+                invalid.with_field(),
+            ),
+            CreateError::KeyConflict(_) => Self::Conflict(err.to_string()),
+            CreateError::Store(store) => store.into(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();

@@ -6,12 +6,14 @@
 
 mod auth;
 mod body;
+mod body_limit;
 mod error;
 mod layers;
 mod openapi;
 mod rate;
 mod routes;
 mod state;
+mod tenants;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -19,7 +21,6 @@ use axum::http::{HeaderName, Request};
 use std::sync::Arc;
 
 use axum::routing::{MethodRouter, get, post};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -30,6 +31,7 @@ pub use layers::BODY_LIMIT;
 pub use openapi::{OPERATIONS, Operation};
 pub use rate::RateLimit;
 pub use state::AppState;
+pub use tenants::KnownTenants;
 
 /// The handler of an operation of [`OPERATIONS`].
 fn handler(id: &str, document: &Arc<serde_json::Value>) -> MethodRouter<AppState> {
@@ -81,7 +83,7 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         .fold(Router::new(), |router, op| router.route(op.path, handler(op.id, &document)))
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(body_limit::limit_body))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             layers::REQUEST_TIMEOUT,

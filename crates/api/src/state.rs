@@ -8,6 +8,7 @@ use zora_engine::planner::Planner;
 
 use crate::auth::AuthConfig;
 use crate::rate::RateLimit;
+use crate::tenants::KnownTenants;
 
 /// The store, the task types, the auth secret and the accepted agent names.
 #[derive(Debug, Clone)]
@@ -21,4 +22,6 @@ pub struct AppState {
     pub planner: Arc<dyn Planner>,
     /// Commands a user may submit per minute.
     pub command_limit: RateLimit,
+    /// The tenants found to exist lately (a token's tenant must).
+    pub known_tenants: KnownTenants,
 }

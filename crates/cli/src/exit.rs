@@ -46,6 +46,23 @@ impl From<StoreError> for CliError {
     }
 }
 
+impl From<zora_engine::CreateError> for CliError {
+    fn from(err: zora_engine::CreateError) -> Self {
+        use zora_engine::CreateError;
+        match err {
+            // `--tenant-id` or the payload given is at fault: a usage error.
+            CreateError::UnknownTenant(_) => Self::Config(format!(
+                "{err} (ZORA_TENANT_ID / --tenant-id must name a row of `tenants`)"
+            )),
+            CreateError::Invalid(invalid) => {
+                Self::Config(format!("payload.{}", invalid.with_field()))
+            }
+            CreateError::KeyConflict(_) => Self::Failed(err.to_string()),
+            CreateError::Store(store) => store.into(),
+        }
+    }
+}
+
 /// Prints `error: ...` on one line of stderr and returns the matching exit code.
 pub fn report(err: &CliError) -> ExitCode {
     let text = err.to_string();

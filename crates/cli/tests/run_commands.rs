@@ -129,7 +129,7 @@ async fn run_pending_tasks_prints_zora_cores_summary_and_exit_codes(backend: Tes
     assert_eq!(output.status.code(), Some(0), "one completed: exit 0");
     let text = stdout(&output);
     assert!(text.starts_with(
-        "=== Task Execution Summary ===\nTasks fetched:   2\nTasks executed:  2\n  Completed:     1\n  Failed:        1\n  Skipped:       0\n"
+        "=== Task Execution Summary ===\nTasks fetched:   2\nTasks executed:  2\n  Completed:     1\n  Failed:        1\n  Retried:       0\n  Skipped:       0\n"
     ), "{text}");
     assert!(text.lines().any(|l| l.starts_with("[+] ")
         && l.ends_with(&format!("Created mission 'ok' for profile {profile}"))));
@@ -300,7 +300,68 @@ async fn tasks_add_checks_its_input(backend: TestBackend) {
     let later = json(&add("later"));
     assert_eq!(later["max_attempts"], 2);
     assert_eq!(later["idempotency_key"], "k1");
-    assert_one_line_error(&add("again"), 1, "idempotency key 'k1' already exists");
+    // The same key and task again: the task it made, exit 0, nothing new.
+    let replay = add("later");
+    assert_eq!(replay.status.code(), Some(0), "a replay is a no-op");
+    assert_eq!(json(&replay)["id"], later["id"]);
+    // The same key for another task: a conflict, exit 1.
+    assert_one_line_error(
+        &add("again"),
+        1,
+        "A different task was already created with idempotency key 'k1'",
+    );
+    assert_eq!(backend.count("agent_tasks", DEFAULT_TENANT_ID).await, 1);
+    // Created as the API creates: with its `agent_task_created` journal entry.
+    let journal = store
+        .list_journal_entries(DEFAULT_TENANT_ID, zora_core::Page::new(10, 0))
+        .await
+        .expect("journal");
+    let created: Vec<_> = journal
+        .items
+        .iter()
+        .filter(|e| e.details["event_type"] == "agent_task_created")
+        .collect();
+    assert_eq!(created.len(), 1, "one entry for one task");
+    assert_eq!(created[0].details["task_id"], later["id"]);
+    assert_eq!(created[0].title, "Agent task created: later");
+
+    // A tenant without a row: refused, nothing written.
+    let unknown = zora_core::TenantId::new();
+    let args = vec![
+        "tasks".to_owned(),
+        "add".into(),
+        "--agent".into(),
+        "ORACLE".into(),
+        "--type".into(),
+        "climate.create_single_mission".into(),
+        "--title".into(),
+        "elsewhere".into(),
+        "--payload".into(),
+        payload.clone(),
+        "--tenant-id".into(),
+        unknown.to_string(),
+    ];
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_one_line_error(
+        &run(&mut zora_on(&url, &refs)),
+        2,
+        &format!("Unknown tenant {unknown}"),
+    );
+    let alias = run(&mut zora_on(
+        &url,
+        &[
+            "create-task",
+            "ORACLE",
+            "climate.create_single_mission",
+            "elsewhere",
+            "--payload",
+            &payload,
+            "--tenant-id",
+            &unknown.to_string(),
+        ],
+    ));
+    assert_one_line_error(&alias, 2, &format!("Unknown tenant {unknown}"));
+    assert_eq!(backend.count("agent_tasks", unknown).await, 0);
 }
 
 #[test]

@@ -108,7 +108,11 @@ async fn configured_origins_get_cors_headers_and_others_do_not() {
                 format!("{address}/api/agents/tasks"),
             )
             .header("origin", origin)
-            .header("access-control-request-method", "GET")
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type,idempotency-key",
+            )
             .send()
     };
     let allowed = preflight("https://admin.zora.test")
@@ -121,6 +125,18 @@ async fn configured_origins_get_cors_headers_and_others_do_not() {
             .and_then(|v| v.to_str().ok()),
         Some("https://admin.zora.test")
     );
+    let allowed_headers = allowed
+        .headers()
+        .get("access-control-allow-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for header in ["authorization", "content-type", "idempotency-key"] {
+        assert!(
+            allowed_headers.contains(header),
+            "a browser may send {header}: {allowed_headers}"
+        );
+    }
     let refused = preflight("https://evil.test").await.expect("preflight");
     assert!(
         refused

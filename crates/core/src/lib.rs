@@ -26,7 +26,7 @@ pub use ids::*;
 pub use page::{MAX_PAGE_SIZE, Page, Paginated};
 pub use store::{SchemaState, Store, StoreTx, TaskWakeups, TxLimits};
 pub use task::{
-    ClaimById, ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Task,
-    TaskErrorRecord, TaskFilter, TaskStatus, sort_in_claim_order,
+    AttemptLimits, ClaimById, ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease,
+    NewTask, Task, TaskErrorRecord, TaskFilter, TaskStatus, sort_in_claim_order,
 };
 pub use worker::{WorkerInfo, WorkerRegistration};

@@ -27,7 +27,9 @@ use crate::shop::{
     ShopProject, UpsertAction,
 };
 use crate::stats::{QueueStats, Scope};
-use crate::task::{ClaimById, ClaimRequest, Completion, Failure, Lease, NewTask, Task, TaskFilter};
+use crate::task::{
+    AttemptLimits, ClaimById, ClaimRequest, Completion, Failure, Lease, NewTask, Task, TaskFilter,
+};
 use crate::tenant::NewTenant;
 use crate::worker::{WorkerInfo, WorkerRegistration};
 
@@ -77,6 +79,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// [`Store::begin`] then [`StoreTx::limit`], in one round trip where the store can.
     async fn begin_limited(&self, limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError>;
 
+    /// Opens a transaction that only reads (PostgreSQL `READ ONLY`, SQLite a reader
+    /// connection): it waits for no writer and holds no write lock, and a write through
+    /// it fails. For checks that must see one snapshot, like create-time validation.
+    async fn begin_read(&self) -> Result<Box<dyn StoreTx>, StoreError>;
+
+    /// Whether `tenant` has a row in `tenants`.
+    async fn tenant_exists(&self, tenant: TenantId) -> Result<bool, StoreError>;
+
     /// One task of `tenant`, or `None` (also when it belongs to another tenant).
     async fn get_task(&self, tenant: TenantId, id: TaskId) -> Result<Option<Task>, StoreError>;
 
@@ -115,13 +125,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<ClaimById, StoreError>;
 
     /// System-wide: takes back up to `limit` tasks whose lease expired, to `pending`
-    /// (due now) or, when `attempts` reached `max_attempts` (else
-    /// `default_max_attempts`), to `failed`, recording the lapse in `errors`. Each update
-    /// is conditional on the lease still being expired, so a worker that completes in
-    /// the meantime wins.
+    /// (due now) or, when `attempts` reached the task's limit (see [`AttemptLimits`]),
+    /// to `failed`, recording the lapse in `errors`. Each update is conditional on the
+    /// lease still being expired, so a worker that completes in the meantime wins.
     async fn rescue_expired_leases_all_tenants(
         &self,
-        default_max_attempts: i32,
+        limits: &AttemptLimits,
         limit: u32,
     ) -> Result<Vec<Task>, StoreError>;
 

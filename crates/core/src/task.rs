@@ -253,6 +253,35 @@ pub struct ClaimRequest {
     pub lease_duration: Duration,
 }
 
+/// How many attempts a task may have in all, for the rescuer: the task's own
+/// `max_attempts`, else its type's (the handler's retry policy), else `default`. The same
+/// limit a failed attempt is judged by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptLimits {
+    /// For a type not in `by_type` (one this process does not run).
+    pub default: i32,
+    /// Each registered type's limit.
+    pub by_type: Vec<(String, i32)>,
+}
+
+impl AttemptLimits {
+    /// `default` for every type.
+    pub fn uniform(default: i32) -> Self {
+        Self {
+            default,
+            by_type: Vec::new(),
+        }
+    }
+
+    /// The limit of a task of `task_type` that names none of its own.
+    pub fn of_type(&self, task_type: &str) -> i32 {
+        self.by_type
+            .iter()
+            .find(|(kind, _)| kind == task_type)
+            .map_or(self.default, |(_, limit)| *limit)
+    }
+}
+
 /// What claiming one task by id found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClaimById {

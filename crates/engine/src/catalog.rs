@@ -5,16 +5,23 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
-use zora_core::handler::Category;
 
 use crate::registry::Registry;
 
+/// ZORA CORE's four v1 task types, by name: a later type of the same category is not one.
+pub const V1_KINDS: [&str; 4] = [
+    "climate.create_missions_from_plan",
+    "climate.create_single_mission",
+    "zora_shop.create_project",
+    "zora_shop.update_product_climate_meta",
+];
+
 impl Registry {
-    /// The kinds in ZORA CORE's v1 categories (Climate OS, ZORA SHOP), sorted.
+    /// The v1 types ([`V1_KINDS`]) this registry runs, sorted.
     pub fn v1_kinds(&self) -> Vec<String> {
-        self.handlers()
-            .filter(|h| h.category() != Category::Agents)
-            .map(|h| h.kind().to_owned())
+        self.kinds()
+            .into_iter()
+            .filter(|kind| V1_KINDS.contains(&kind.as_str()))
             .collect()
     }
 

@@ -7,6 +7,7 @@ use zora_core::command::{Command, CommandStatus, CommandUpdate, NewCommand};
 use zora_core::journal::{JournalCategory, NewJournalEntry};
 use zora_core::{CommandId, JournalEntryId, NewTask, Store, StoreError, Task, TenantId, UserId};
 
+use crate::create::{CreateError, require_tenant};
 use crate::planner::{PlanRequest, Planner};
 use crate::registry::Registry;
 use crate::validate::validate_new_task;
@@ -32,13 +33,15 @@ pub struct CommandOutcome {
 /// The message of a command that created no task.
 pub const NO_TASKS: &str = "No tasks could be created from the command";
 
-/// Records, plans and executes a command.
+/// Records, plans and executes a command. A tenant without a row is refused
+/// ([`CreateError::UnknownTenant`]) before anything is written.
 pub async fn submit_command(
     store: &dyn Store,
     registry: &Registry,
     planner: &dyn Planner,
     request: &CommandRequest,
-) -> Result<CommandOutcome, StoreError> {
+) -> Result<CommandOutcome, CreateError> {
+    require_tenant(store, request.tenant).await?;
     let id = CommandId::new();
     let mut new = NewCommand {
         id,
@@ -52,7 +55,7 @@ pub async fn submit_command(
     if let Err(err) = tx.insert_command(&new).await {
         // A token's user without a row in `users` is written as NULL.
         if !matches!(err, StoreError::MissingReference { .. }) || new.created_by_user_id.is_none() {
-            return Err(err);
+            return Err(err.into());
         }
         tx.rollback_to_savepoint().await?;
         new.created_by_user_id = None;
@@ -102,7 +105,8 @@ pub async fn submit_command(
         task.created_by_user_id = new.created_by_user_id;
         match validate_new_task(store, registry, &task).await {
             Ok(()) => accepted.push(task),
-            Err(err) => dropped.push(json!({"task_type": planned.task_type, "title": planned.title, "reason": err.with_field()})),
+            Err(CreateError::Invalid(err)) => dropped.push(json!({"task_type": planned.task_type, "title": planned.title, "reason": err.with_field()})),
+            Err(err) => return Err(err),
         }
     }
 

@@ -69,7 +69,10 @@ pub struct RunSummary {
     pub fetched: usize,
     pub executed: usize,
     pub completed: usize,
+    /// Failed for good.
     pub failed: usize,
+    /// Failed this attempt, back to `pending` for a later one.
+    pub retried: usize,
     pub skipped: usize,
     pub tasks: Vec<TaskReport>,
 }
@@ -79,7 +82,8 @@ impl RunSummary {
         self.fetched += 1;
         match report.outcome {
             TaskOutcome::Completed => self.completed += 1,
-            TaskOutcome::Failed | TaskOutcome::Retrying => self.failed += 1,
+            TaskOutcome::Failed => self.failed += 1,
+            TaskOutcome::Retrying => self.retried += 1,
             TaskOutcome::Skipped => self.skipped += 1,
         }
         if report.outcome != TaskOutcome::Skipped {

@@ -8,6 +8,7 @@ mod apply;
 mod catalog;
 mod claim_plan;
 mod commands;
+mod create;
 mod due_times;
 mod executor;
 mod heartbeat;
@@ -19,7 +20,9 @@ mod request;
 mod validate;
 mod worker;
 
+pub use catalog::V1_KINDS;
 pub use commands::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
+pub use create::{CreateError, Created, check_new_task, create_task, require_tenant};
 pub use executor::{Executor, ExecutorSettings, RunSummary, RunTaskError};
 pub use registry::Registry;
 pub use report::{TaskOutcome, TaskReport};

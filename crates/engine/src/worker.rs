@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 use zora_core::{
-    ClaimRequest, ClaimScope, Lease, Store, Task, TaskWakeups, TenantId, WorkerRegistration,
+    AttemptLimits, ClaimRequest, ClaimScope, Lease, Store, Task, TaskWakeups, TenantId,
+    WorkerRegistration,
 };
 
 use crate::claim_plan::ClaimPlan;
@@ -53,8 +54,8 @@ pub struct WorkerSettings {
     pub rescue_interval: Duration,
     /// How long in-flight batches may finish after a shutdown signal. Defaults to 30s.
     pub shutdown_timeout: Duration,
-    /// Attempts a rescued task may have had before it fails for good, when it names no
-    /// `max_attempts` of its own. Defaults to 5.
+    /// Attempts a rescued task may have had before it fails for good, when neither it
+    /// nor its type (a registered handler's retry policy) names a limit. Defaults to 5.
     pub default_max_attempts: i32,
     /// The most tasks of a type held at once, by type; a type not named here takes its
     /// handler's `concurrency_limit`, if any. Defaults to none.
@@ -98,6 +99,8 @@ pub struct Worker {
     executor: Executor,
     settings: WorkerSettings,
     plan: ClaimPlan,
+    /// The attempt limit of each type, for the rescue: the same a failure is judged by.
+    attempt_limits: AttemptLimits,
 }
 
 /// A batch in flight: its tasks' leases (given back if it cannot finish) and types.
@@ -132,6 +135,7 @@ impl Worker {
                 .or_else(|| registry.get(kind)?.concurrency_limit())
         });
         Self {
+            attempt_limits: registry.attempt_limits(settings.default_max_attempts),
             executor: Executor::new(store.clone(), registry, executor_settings),
             store,
             settings,
@@ -221,7 +225,7 @@ impl Worker {
                 }
                 () = tokio::time::sleep(self.settings.poll_interval) => look_now = true,
                 _ = rescue.tick() => {
-                    match self.store.rescue_expired_leases_all_tenants(self.settings.default_max_attempts, 100).await {
+                    match self.store.rescue_expired_leases_all_tenants(&self.attempt_limits, 100).await {
                         Ok(rescued) if !rescued.is_empty() => {
                             tracing::info!(count = rescued.len(), "took back tasks whose lease expired");
                             crate::metrics::record_rescued(rescued.len());

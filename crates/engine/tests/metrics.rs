@@ -116,7 +116,7 @@ async fn run_one_whose_lease_was_taken_over(store: &Arc<dyn Store>, tenant: Tena
     // Past the lease's end on SQLite's millisecond clock too.
     tokio::time::sleep(Duration::from_millis(5)).await;
     let rescued = store
-        .rescue_expired_leases_all_tenants(3, 10)
+        .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(3), 10)
         .await
         .expect("rescue");
     assert_eq!(rescued.len(), 1);

@@ -53,6 +53,15 @@ impl PgStore {
         Ok(Box::new(PgTx::new(tx)))
     }
 
+    async fn begin_read_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+        let tx = self
+            .pool
+            .begin_with("BEGIN READ ONLY")
+            .await
+            .map_err(store_error)?;
+        Ok(Box::new(PgTx::new(tx)))
+    }
+
     async fn begin_limited_tx(&self, limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError> {
         let tx = self
             .pool

@@ -5,8 +5,8 @@ use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 use zora_core::stats::{QueueStats, Scope, StatusGroup};
 use zora_core::{
-    ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated, StoreError,
-    Task, TaskFilter, TaskId, TaskStatus, TenantId, sort_in_claim_order,
+    AttemptLimits, ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated,
+    StoreError, Task, TaskFilter, TaskId, TaskStatus, TenantId, sort_in_claim_order,
 };
 
 use crate::error::store_error;
@@ -251,14 +251,21 @@ pub(crate) async fn claim_by_id(
 
 pub(crate) async fn rescue_expired(
     conn: &mut PgConnection,
-    default_max_attempts: i32,
+    limits: &AttemptLimits,
     limit: u32,
 ) -> Result<Vec<Task>, StoreError> {
+    let (kinds, maxima): (Vec<&str>, Vec<i32>) = limits
+        .by_type
+        .iter()
+        .map(|(kind, n)| (kind.as_str(), *n))
+        .unzip();
     let sql = format!(
         "WITH expired AS (SELECT t.id FROM agent_tasks t \
            WHERE t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < now() \
            ORDER BY t.id LIMIT $2 FOR UPDATE OF t SKIP LOCKED), \
-         judged AS (SELECT t.id, t.attempts >= COALESCE(t.max_attempts, $1) AS exhausted, \
+         judged AS (SELECT t.id, t.attempts >= COALESCE(t.max_attempts, \
+             (SELECT l.n FROM UNNEST($3::text[], $4::int4[]) AS l(kind, n) WHERE l.kind = t.task_type), \
+             $1) AS exhausted, \
            format('lease held by %s expired at %s', t.lease_owner, t.lease_expires_at) AS reason \
            FROM agent_tasks t JOIN expired e ON e.id = t.id) \
          UPDATE agent_tasks t SET \
@@ -274,8 +281,10 @@ pub(crate) async fn rescue_expired(
          RETURNING {TASK_COLUMNS}"
     );
     let rows = crate::sql::query(&sql)
-        .bind(default_max_attempts)
+        .bind(limits.default)
         .bind(i64::from(limit))
+        .bind(kinds)
+        .bind(maxima)
         .fetch_all(&mut *conn)
         .await
         .map_err(store_error)?;

@@ -1,8 +1,8 @@
 //! Tenant queries.
 
 use sqlx::PgConnection;
-use zora_core::StoreError;
 use zora_core::tenant::NewTenant;
+use zora_core::{StoreError, TenantId};
 
 use crate::error::store_error;
 
@@ -15,4 +15,12 @@ pub(crate) async fn insert(conn: &mut PgConnection, tenant: &NewTenant) -> Resul
         .await
         .map_err(store_error)?;
     Ok(())
+}
+
+pub(crate) async fn exists(conn: &mut PgConnection, tenant: TenantId) -> Result<bool, StoreError> {
+    crate::sql::query_scalar("SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1)")
+        .bind(tenant.0)
+        .fetch_one(conn)
+        .await
+        .map_err(store_error)
 }

@@ -338,7 +338,7 @@ macro_rules! savepoint_before_write {
 /// Implements `zora_core::Store` for `$store`, which provides
 /// `async fn read_session(&self)` and `async fn write_session(&self)` (where a method
 /// outside a transaction runs: see [`in_session!`]), `async fn begin_tx(&self)`,
-/// `async fn begin_limited_tx(&self, TxLimits)`,
+/// `async fn begin_limited_tx(&self, TxLimits)`, `async fn begin_read_tx(&self)`,
 /// `async fn read_schema_state(&self)` and `async fn wakeups(&self)`; `$backend` is its name.
 #[allow(clippy::crate_in_macro_def)]
 #[macro_export]
@@ -360,6 +360,12 @@ macro_rules! delegate_store {
             }
             async fn subscribe_wakeups(&self) -> Result<Box<dyn zora_core::TaskWakeups>, zora_core::StoreError> {
                 self.wakeups().await
+            }
+            async fn begin_read(&self) -> Result<Box<dyn zora_core::StoreTx>, zora_core::StoreError> {
+                self.begin_read_tx().await
+            }
+            async fn tenant_exists(&self, tenant: zora_core::TenantId) -> Result<bool, zora_core::StoreError> {
+                $crate::in_session!(self.read_session(), |db| crate::tenants::exists(db, tenant))
             }
             async fn get_task(&self, tenant: zora_core::TenantId, id: zora_core::TaskId) -> Result<Option<zora_core::Task>, zora_core::StoreError> {
                 $crate::in_session!(self.read_session(), |db| crate::tasks::get(db, tenant, id))
@@ -384,8 +390,8 @@ macro_rules! delegate_store {
                     }
                 })
             }
-            async fn rescue_expired_leases_all_tenants(&self, default_max_attempts: i32, limit: u32) -> Result<Vec<zora_core::Task>, zora_core::StoreError> {
-                $crate::in_session!(self.write_session(), |db| crate::tasks::rescue_expired(db, default_max_attempts, limit))
+            async fn rescue_expired_leases_all_tenants(&self, limits: &zora_core::AttemptLimits, limit: u32) -> Result<Vec<zora_core::Task>, zora_core::StoreError> {
+                $crate::in_session!(self.write_session(), |db| crate::tasks::rescue_expired(db, limits, limit))
             }
             async fn extend_leases(&self, leases: &[zora_core::Lease], lease_duration: std::time::Duration) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
                 $crate::in_session!(self.write_session(), |db| crate::tasks::extend_leases(db, leases, lease_duration))

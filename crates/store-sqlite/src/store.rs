@@ -69,6 +69,13 @@ impl SqliteStore {
         Ok(Box::new(SqliteTx::new(tx, self.hub.clone())))
     }
 
+    /// A deferred transaction on a read-only reader connection: it never takes the write
+    /// lock, so it does not queue behind the workers' transactions.
+    async fn begin_read_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+        let tx = self.reader.begin().await.map_err(store_error)?;
+        Ok(Box::new(SqliteTx::new(tx, self.hub.clone())))
+    }
+
     /// SQLite has no limits to set (see `tx::limit`): a plain transaction.
     async fn begin_limited_tx(
         &self,

@@ -6,8 +6,8 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 use zora_core::stats::{QueueStats, Scope, StatusGroup};
 use zora_core::{
-    ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated, StoreError,
-    Task, TaskFilter, TaskId, TaskStatus, TenantId, sort_in_claim_order,
+    AttemptLimits, ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated,
+    StoreError, Task, TaskFilter, TaskId, TaskStatus, TenantId, sort_in_claim_order,
 };
 
 use crate::error::store_error;
@@ -227,10 +227,12 @@ pub(crate) async fn claim_by_id(
 
 pub(crate) async fn rescue_expired(
     writer: &SqlitePool,
-    default_max_attempts: i32,
+    limits: &AttemptLimits,
     limit: u32,
 ) -> Result<Vec<Task>, StoreError> {
-    let exhausted = "attempts >= COALESCE(max_attempts, ?1)";
+    // `?3`: each registered type's limit, as a JSON object.
+    let exhausted = "attempts >= COALESCE(max_attempts, \
+        (SELECT l.value FROM json_each(?3) l WHERE l.key = agent_tasks.task_type), ?1)";
     let reason = "'lease held by ' || lease_owner || ' expired at ' || lease_expires_at";
     let sql = format!(
         "UPDATE agent_tasks SET \
@@ -247,8 +249,15 @@ pub(crate) async fn rescue_expired(
          RETURNING {TASK_COLUMNS}"
     );
     let rows = sqlx::query(&sql)
-        .bind(default_max_attempts)
+        .bind(limits.default)
         .bind(i64::from(limit))
+        .bind(serde_json::Value::Object(
+            limits
+                .by_type
+                .iter()
+                .map(|(kind, n)| (kind.clone(), serde_json::Value::from(*n)))
+                .collect(),
+        ))
         .fetch_all(writer)
         .await
         .map_err(store_error)?;

@@ -1,8 +1,8 @@
 //! Tenant queries on SQLite.
 
-use sqlx::SqliteConnection;
-use zora_core::StoreError;
+use sqlx::{SqliteConnection, SqlitePool};
 use zora_core::tenant::NewTenant;
+use zora_core::{StoreError, TenantId};
 
 use crate::error::store_error;
 
@@ -18,4 +18,12 @@ pub(crate) async fn insert(
         .await
         .map_err(store_error)?;
     Ok(())
+}
+
+pub(crate) async fn exists(pool: &SqlitePool, tenant: TenantId) -> Result<bool, StoreError> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tenants WHERE id = ?1)")
+        .bind(tenant.to_string())
+        .fetch_one(pool)
+        .await
+        .map_err(store_error)
 }

@@ -6,9 +6,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
+use zora_core::NewTask;
 use zora_core::agent::AgentId;
-use zora_core::journal::{JournalCategory, NewJournalEntry};
-use zora_core::{JournalEntryId, NewTask, StoreError, TenantId};
+use zora_engine::Created;
 
 use crate::auth::{AuthUser, Role};
 use crate::body::JsonObject;
@@ -209,15 +209,10 @@ async fn checked(
     state: &AppState,
     user: &AuthUser,
     body: &Map<String, Value>,
-) -> Result<NewTask, Vec<FieldError>> {
-    let task = parse(body, user, &state.agents)?;
-    match zora_engine::validate_new_task(state.store.as_ref(), &state.registry, &task).await {
-        Ok(()) => Ok(task),
-        Err(err) => Err(vec![FieldError {
-            field: format!("payload.{}", err.field.as_deref().unwrap_or("payload")),
-            message: err.with_field(),
-        }]),
-    }
+) -> Result<NewTask, ApiError> {
+    let task = parse(body, user, &state.agents).map_err(validation)?;
+    zora_engine::check_new_task(state.store.as_ref(), &state.registry, &task).await?;
+    Ok(task)
 }
 
 fn validation(errors: Vec<FieldError>) -> ApiError {
@@ -232,6 +227,26 @@ fn validation(errors: Vec<FieldError>) -> ApiError {
     }
 }
 
+/// The key of the `Idempotency-Key` header, moved into the body (they must agree).
+fn header_key(headers: &HeaderMap, body: &mut Map<String, Value>) -> Result<(), ApiError> {
+    let Some(key) = headers.get("idempotency-key") else {
+        return Ok(());
+    };
+    let key = key
+        .to_str()
+        .map_err(|_| ApiError::field("Idempotency-Key", "Idempotency-Key must be text"))?;
+    match body.get("idempotency_key") {
+        Some(Value::String(given)) if given != key => Err(ApiError::field(
+            "idempotency_key",
+            "idempotency_key and the Idempotency-Key header differ",
+        )),
+        _ => {
+            body.insert("idempotency_key".into(), Value::from(key));
+            Ok(())
+        }
+    }
+}
+
 pub async fn create(
     user: AuthUser,
     State(state): State<AppState>,
@@ -241,117 +256,26 @@ pub async fn create(
     if user.role == Role::Viewer {
         return Err(ApiError::Forbidden("Viewers cannot create tasks".into()));
     }
-    if let Some(key) = headers.get("idempotency-key") {
-        let key = key
-            .to_str()
-            .map_err(|_| ApiError::field("Idempotency-Key", "Idempotency-Key must be text"))?;
-        match body.get("idempotency_key") {
-            Some(Value::String(given)) if given != key => {
-                return Err(ApiError::field(
-                    "idempotency_key",
-                    "idempotency_key and the Idempotency-Key header differ",
-                ));
-            }
-            _ => {
-                body.insert("idempotency_key".into(), Value::from(key));
-            }
-        }
-    }
-    let task = checked(&state, &user, &body).await.map_err(validation)?;
-    if let Some(existing) = same_key(&state, &task).await? {
-        return Ok((StatusCode::OK, Json(json!({"data": existing}))));
-    }
-    match insert_with_journal(&state, user.tenant_id, task.clone()).await {
-        // Another request with the same key won the race: answer as for a replay.
-        Err(ApiError::Conflict(_)) if task.idempotency_key.is_some() => {
-            match same_key(&state, &task).await? {
-                Some(existing) => Ok((StatusCode::OK, Json(json!({"data": existing})))),
-                None => Err(ApiError::Conflict(
-                    "The task could not be created; retry".into(),
-                )),
-            }
-        }
-        Err(err) => Err(err),
-        Ok(stored) => Ok((StatusCode::CREATED, Json(json!({"data": stored})))),
-    }
-}
-
-/// The task created earlier with `task`'s idempotency key: `Some` when it is the same
-/// task (a replay), 409 when the key was used for another.
-async fn same_key(state: &AppState, task: &NewTask) -> Result<Option<zora_core::Task>, ApiError> {
-    let Some(key) = &task.idempotency_key else {
-        return Ok(None);
+    header_key(&headers, &mut body)?;
+    let task = parse(&body, &user, &state.agents).map_err(validation)?;
+    let created = zora_engine::create_task(state.store.as_ref(), &state.registry, task).await?;
+    let status = match created {
+        Created::New(_) => StatusCode::CREATED,
+        Created::Replayed(_) => StatusCode::OK,
     };
-    let Some(existing) = state
-        .store
-        .get_task_by_idempotency_key(task.tenant_id, key)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let same = existing.agent_id == task.agent_id
-        && existing.task_type == task.task_type
-        && existing.title == task.title
-        && existing.description == task.description
-        && existing.payload == task.payload
-        && existing.priority == task.priority
-        && existing.max_attempts == task.max_attempts
-        && existing.requires_approval == task.requires_approval;
-    if same {
-        Ok(Some(existing))
-    } else {
-        Err(ApiError::Conflict(format!(
-            "A different task was already created with idempotency key '{key}'"
-        )))
-    }
-}
-
-/// Inserts the task and its `agent_task_created` journal entry in one transaction. A
-/// token's user without a row in `users` is written as NULL, not refused.
-async fn insert_with_journal(
-    state: &AppState,
-    tenant: TenantId,
-    mut task: NewTask,
-) -> Result<zora_core::Task, ApiError> {
-    let mut tx = state.store.begin().await?;
-    tx.savepoint().await?;
-    let stored = match tx.insert_task(&task).await {
-        Ok(stored) => stored,
-        Err(StoreError::MissingReference { .. }) if task.created_by_user_id.is_some() => {
-            tx.rollback_to_savepoint().await?;
-            task.created_by_user_id = None;
-            tx.insert_task(&task).await?
-        }
-        Err(StoreError::Conflict { .. }) => {
-            return Err(ApiError::Conflict(
-                "A task with this idempotency_key already exists".into(),
-            ));
-        }
-        Err(err) => return Err(err.into()),
-    };
-    tx.release_savepoint().await?;
-    tx.insert_journal_entries(&[NewJournalEntry {
-        id: JournalEntryId::new(),
-        tenant_id: tenant,
-        category: JournalCategory::AgentAction,
-        title: format!("Agent task created: {}", stored.title),
-        body: stored.description.clone(),
-        details: json!({"event_type": "agent_task_created", "task_id": stored.id,
-                        "task_type": stored.task_type, "agent_id": stored.agent_id}),
-        author: Some("system".into()),
-    }])
-    .await?;
-    tx.commit().await?;
-    Ok(stored)
+    Ok((status, Json(json!({"data": created.into_task()}))))
 }
 
 pub async fn run_dry(
     user: AuthUser,
     State(state): State<AppState>,
     JsonObject(body): JsonObject,
-) -> Json<Value> {
+) -> Result<Json<Value>, ApiError> {
     match checked(&state, &user, &body).await {
-        Ok(task) => Json(json!({
+        Err(err @ (ApiError::Forbidden(_) | ApiError::Database(_) | ApiError::Unavailable(_))) => {
+            Err(err)
+        }
+        Ok(task) => Ok(Json(json!({
             "valid": true,
             "message": "Task is valid and can be created",
             "preview": {
@@ -359,13 +283,22 @@ pub async fn run_dry(
                 "description": task.description, "payload": task.payload, "priority": task.priority,
                 "status": "pending",
             },
-        })),
-        Err(fields) => Json(json!({
-            "valid": false,
-            "errors": fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>(),
-            "fields": fields,
-            "message": "Validation failed",
-        })),
+        }))),
+        Err(err) => {
+            let fields = match err {
+                ApiError::Validation { fields, .. } => fields,
+                other => vec![FieldError {
+                    field: "body".into(),
+                    message: other.to_string(),
+                }],
+            };
+            Ok(Json(json!({
+                "valid": false,
+                "errors": fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>(),
+                "fields": fields,
+                "message": "Validation failed",
+            })))
+        }
     }
 }
 

@@ -59,6 +59,7 @@ pub async fn spawn_full(
         agents: Arc::new(zora_core::agent::default_agents()),
         planner,
         command_limit: zora_api::RateLimit::new(60, std::time::Duration::from_secs(60)),
+        known_tenants: zora_api::KnownTenants::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -49,6 +49,7 @@ pub fn print_summary(summary: &RunSummary) {
     crate::out!("Tasks executed:  {}", summary.executed);
     crate::out!("  Completed:     {}", summary.completed);
     crate::out!("  Failed:        {}", summary.failed);
+    crate::out!("  Retried:       {}", summary.retried);
     crate::out!("  Skipped:       {}", summary.skipped);
     if !summary.tasks.is_empty() {
         crate::out!();
@@ -74,9 +75,9 @@ fn task_line(task: &TaskReport) -> String {
     format!("{marker} {} {}: {detail}", task.id, task.task_type)
 }
 
-/// Exit 1 only when nothing completed and something failed.
+/// Exit 1 only when nothing completed and something failed (for good, or this attempt).
 pub fn summary_exit(summary: &RunSummary) -> ExitCode {
-    if summary.completed == 0 && summary.failed > 0 {
+    if summary.completed == 0 && summary.failed + summary.retried > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

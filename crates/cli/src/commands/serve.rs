@@ -39,6 +39,7 @@ pub async fn run(
         auth: auth.clone(),
         agents: Arc::new(agents()),
         command_limit: RateLimit::new(60, std::time::Duration::from_secs(60)),
+        known_tenants: zora_api::KnownTenants::default(),
     };
     // Workers in this process: the default on SQLite, where other processes can only poll.
     let workers = args.workers.unwrap_or(match target {

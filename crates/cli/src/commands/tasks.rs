@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use zora_core::agent::AgentId;
-use zora_core::{NewTask, Page, StoreError, TaskFilter, TaskId, TaskStatus, TenantId};
+use zora_core::{NewTask, Page, TaskFilter, TaskId, TaskStatus, TenantId};
 
 use crate::cli::{TaskOptions, TasksListArgs};
 use crate::config::{DatabaseTarget, agents};
@@ -52,21 +52,11 @@ pub async fn add(
     if registry.get(task_type).is_none() {
         tracing::warn!(%task_type, "not a type this engine runs: the task waits for ZORA CORE's legacy runtime");
     }
-    zora_engine::validate_new_task(store.as_ref(), &registry, &new)
-        .await
-        .map_err(|e| CliError::Config(format!("payload.{}", e.with_field())))?;
-    let mut tx = store.begin().await?;
-    let task = match tx.insert_task(&new).await {
-        Ok(task) => task,
-        Err(StoreError::Conflict { .. }) if new.idempotency_key.is_some() => {
-            return Err(CliError::Failed(format!(
-                "a task with idempotency key '{}' already exists for this tenant",
-                new.idempotency_key.unwrap_or_default()
-            )));
-        }
-        Err(err) => return Err(err.into()),
-    };
-    tx.commit().await?;
+    let created = zora_engine::create_task(store.as_ref(), &registry, new).await?;
+    if let zora_engine::Created::Replayed(task) = &created {
+        tracing::info!(id = %task.id, "the idempotency key names this task already: nothing created");
+    }
+    let task = created.into_task();
     if json {
         print_json(&task_json(&task))?;
     } else {

@@ -87,28 +87,6 @@ impl TaskHandler for CreateProject {
             ("title", has_text(&payload.title)),
             ("primary_brand_id", has_reference(&payload.primary_brand_id)),
         ])?;
-        if let Some(status) = &payload.status
-            && !STATUSES.contains(&status.as_str())
-        {
-            return Err(TaskError::field(
-                "status",
-                format!(
-                    "Invalid status: {status}. Must be one of: {}",
-                    STATUSES.join(", ")
-                ),
-            ));
-        }
-        if let (Some(primary), Some(secondary)) = (&payload.primary_brand_id, payload.secondary())
-            && primary
-                .to_string()
-                .trim()
-                .eq_ignore_ascii_case(secondary.to_string().trim())
-        {
-            return Err(TaskError::field(
-                "secondary_brand_id",
-                format!("Secondary brand {secondary} is the same as the primary brand"),
-            ));
-        }
         Ok(())
     }
 
@@ -142,6 +120,29 @@ impl TaskHandler for CreateProject {
                 "Secondary",
                 "secondary_brand_id",
                 Some(secondary),
+            ));
+        }
+        // EXECUTOR.md's order: the references first, then the values.
+        if let Some(status) = &payload.status
+            && !STATUSES.contains(&status.as_str())
+        {
+            return Err(TaskError::field(
+                "status",
+                format!(
+                    "Invalid status: {status}. Must be one of: {}",
+                    STATUSES.join(", ")
+                ),
+            ));
+        }
+        if let (Some(primary), Some(secondary)) = (&payload.primary_brand_id, payload.secondary())
+            && primary
+                .to_string()
+                .trim()
+                .eq_ignore_ascii_case(secondary.to_string().trim())
+        {
+            return Err(TaskError::field(
+                "secondary_brand_id",
+                format!("Secondary brand {secondary} is the same as the primary brand"),
             ));
         }
         Ok(())

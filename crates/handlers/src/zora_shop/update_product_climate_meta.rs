@@ -66,19 +66,7 @@ impl TaskHandler for UpdateProductClimateMeta {
     ];
 
     fn validate(&self, payload: &Payload) -> Result<(), TaskError> {
-        require(&[("product_id", has_reference(&payload.product_id))])?;
-        if let Some(label) = &payload.climate_label
-            && !CLIMATE_LABELS.contains(&label.as_str())
-        {
-            return Err(TaskError::field(
-                "climate_label",
-                format!(
-                    "Invalid climate_label: {label}. Must be one of: {}",
-                    CLIMATE_LABELS.join(", ")
-                ),
-            ));
-        }
-        Ok(())
+        require(&[("product_id", has_reference(&payload.product_id))])
     }
 
     async fn load(
@@ -100,20 +88,30 @@ impl TaskHandler for UpdateProductClimateMeta {
         payload: &Payload,
         products: &Products,
     ) -> Result<(), TaskError> {
-        products
-            .get(tenant, payload.product_id.as_ref())
-            .map(|_| ())
-            .ok_or_else(|| {
-                let id = payload
-                    .product_id
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                TaskError::field(
-                    "product_id",
-                    format!("Product {id} not found or does not belong to tenant"),
-                )
-            })
+        if products.get(tenant, payload.product_id.as_ref()).is_none() {
+            let id = payload
+                .product_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            return Err(TaskError::field(
+                "product_id",
+                format!("Product {id} not found or does not belong to tenant"),
+            ));
+        }
+        // EXECUTOR.md's order: the product first, then the label.
+        if let Some(label) = &payload.climate_label
+            && !CLIMATE_LABELS.contains(&label.as_str())
+        {
+            return Err(TaskError::field(
+                "climate_label",
+                format!(
+                    "Invalid climate_label: {label}. Must be one of: {}",
+                    CLIMATE_LABELS.join(", ")
+                ),
+            ));
+        }
+        Ok(())
     }
 
     async fn apply(

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod journal;
 pub mod shop;
 pub mod tasks;
+pub mod tenants;
 pub mod wakeups;
 pub mod workers;
 
@@ -40,6 +41,7 @@ macro_rules! store_suite {
             tasks::outcomes_are_conditional_on_the_lease,
             tasks::failures_retry_later_or_fail_for_good,
             tasks::rescue_takes_back_expired_leases_only,
+            tasks::rescue_uses_the_types_attempt_limit,
             tasks::heartbeats_extend_held_leases_only,
             tasks::queue_stats_count_per_status_and_type,
             tasks::savepoints_and_rollback_discard_writes,
@@ -61,6 +63,8 @@ macro_rules! store_suite {
             commands::commands_move_through_their_states_per_tenant,
             commands::a_commands_tasks_are_found_by_either_link,
             workers::workers_register_beat_expire_and_stop,
+            tenants::a_tenant_exists_only_with_its_row,
+            tenants::a_read_transaction_reads_and_refuses_writes,
             $($extra::$extra_case,)*
         );
     };

@@ -435,7 +435,7 @@ pub async fn rescue_takes_back_expired_leases_only(store: &dyn Store) {
     tokio::time::sleep(Duration::from_millis(20)).await;
 
     let rescued = store
-        .rescue_expired_leases_all_tenants(3, 100)
+        .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(3), 100)
         .await
         .expect("rescue");
     let mut rescued_ids: Vec<TaskId> = rescued.iter().map(|t| t.id).collect();
@@ -504,11 +504,63 @@ pub async fn rescue_takes_back_expired_leases_only(store: &dyn Store) {
     tx.commit().await.expect("commit");
     assert!(
         store
-            .rescue_expired_leases_all_tenants(3, 100)
+            .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(3), 100)
             .await
             .expect("rescue")
             .is_empty()
     );
+}
+
+/// The rescue judges a task by the same limit as a failure: its own `max_attempts`, else
+/// its type's, else the default.
+pub async fn rescue_uses_the_types_attempt_limit(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let once = format!("kind.once.{}", TaskId::new());
+    let other = format!("kind.other.{}", TaskId::new());
+    let of_limited_type = task(t.a, &once, "its type allows one attempt");
+    let mut own_limit = task(t.a, &once, "its own limit wins");
+    own_limit.max_attempts = Some(3);
+    let of_other_type = task(t.a, &other, "the default of 5");
+    insert_tasks(
+        store,
+        &[
+            of_limited_type.clone(),
+            own_limit.clone(),
+            of_other_type.clone(),
+        ],
+    )
+    .await;
+    let mut dead_claim = claim_for(t.a, &[once.as_str(), other.as_str()], 10, "dead-worker");
+    dead_claim.lease_duration = Duration::ZERO;
+    assert_eq!(
+        store.claim_tasks(&dead_claim).await.expect("claim").len(),
+        3
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    let limits = zora_core::AttemptLimits {
+        default: 5,
+        by_type: vec![(once.clone(), 1), (format!("{other}.not"), 1)],
+    };
+    let rescued = store
+        .rescue_expired_leases_all_tenants(&limits, 100)
+        .await
+        .expect("rescue");
+    assert_eq!(rescued.len(), 3);
+    let status = |id: TaskId| {
+        rescued
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.status)
+            .expect("rescued")
+    };
+    assert_eq!(
+        status(of_limited_type.id),
+        TaskStatus::Failed,
+        "one attempt used of the type's one"
+    );
+    assert_eq!(status(own_limit.id), TaskStatus::Pending, "1 of its own 3");
+    assert_eq!(status(of_other_type.id), TaskStatus::Pending, "1 of 5");
 }
 
 pub async fn queue_stats_count_per_status_and_type(store: &dyn Store) {
@@ -938,7 +990,7 @@ pub async fn heartbeats_extend_held_leases_only(store: &dyn Store) {
     assert_eq!(extended.len(), 2, "both leases are still held");
     assert!(
         store
-            .rescue_expired_leases_all_tenants(3, 100)
+            .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(3), 100)
             .await
             .expect("rescue")
             .is_empty(),

@@ -1,0 +1,161 @@
+//! Creating a task: the one path `POST /api/agents/tasks`, `zora tasks add` and
+//! `zora create-task` share. The tenant must exist, the task is checked as it will run,
+//! a repeated idempotency key with the same task answers with the task it made (a
+//! replay, not an error), and the task is written with its `agent_task_created` journal
+//! entry in one transaction.
+
+use serde_json::json;
+use thiserror::Error;
+use zora_core::handler::TaskError;
+use zora_core::journal::{JournalCategory, NewJournalEntry};
+use zora_core::{JournalEntryId, NewTask, Store, StoreError, Task, TenantId};
+
+use crate::registry::Registry;
+use crate::validate::validate_new_task;
+
+/// Why a task (or a command) was not created. Nothing was written.
+#[derive(Debug, Error)]
+pub enum CreateError {
+    /// The tenant has no row in `tenants` (a token or `--tenant-id` naming no tenant).
+    #[error("Unknown tenant {0}")]
+    UnknownTenant(TenantId),
+    /// The payload is invalid or names rows the tenant does not have.
+    #[error("{}", .0.with_field())]
+    Invalid(TaskError),
+    /// The idempotency key was used for a different task.
+    #[error("A different task was already created with idempotency key '{0}'")]
+    KeyConflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A task created, or found: the one an earlier call with the same idempotency key and
+/// the same task made.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    New(Task),
+    Replayed(Task),
+}
+
+impl Created {
+    /// The task, as stored.
+    pub fn task(&self) -> &Task {
+        match self {
+            Self::New(task) | Self::Replayed(task) => task,
+        }
+    }
+
+    /// The task, as stored.
+    pub fn into_task(self) -> Task {
+        match self {
+            Self::New(task) | Self::Replayed(task) => task,
+        }
+    }
+}
+
+/// Fails with [`CreateError::UnknownTenant`] unless `tenant` has a row.
+pub async fn require_tenant(store: &dyn Store, tenant: TenantId) -> Result<(), CreateError> {
+    if store.tenant_exists(tenant).await? {
+        Ok(())
+    } else {
+        Err(CreateError::UnknownTenant(tenant))
+    }
+}
+
+/// Checks a new task without writing it: the tenant exists and the task is valid as it
+/// will run (`run-dry`).
+pub async fn check_new_task(
+    store: &dyn Store,
+    registry: &Registry,
+    task: &NewTask,
+) -> Result<(), CreateError> {
+    require_tenant(store, task.tenant_id).await?;
+    validate_new_task(store, registry, task).await
+}
+
+/// Creates `task` (see the module documentation). A `created_by_user_id` without a row
+/// in `users` (a token's user ZORA CORE never stored) is written as NULL, not refused.
+pub async fn create_task(
+    store: &dyn Store,
+    registry: &Registry,
+    task: NewTask,
+) -> Result<Created, CreateError> {
+    check_new_task(store, registry, &task).await?;
+    if let Some(existing) = same_key(store, &task).await? {
+        return Ok(Created::Replayed(existing));
+    }
+    match insert_with_journal(store, task.clone()).await {
+        Ok(stored) => Ok(Created::New(stored)),
+        // Another call with the same key won the race: answer as for a replay.
+        Err(CreateError::Store(StoreError::Conflict { .. })) if task.idempotency_key.is_some() => {
+            match same_key(store, &task).await? {
+                Some(existing) => Ok(Created::Replayed(existing)),
+                None => Err(StoreError::Transient(
+                    "the task's idempotency key conflicted, then vanished; retry".into(),
+                )
+                .into()),
+            }
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The task created earlier with `task`'s idempotency key: `Some` when it is the same
+/// task, [`CreateError::KeyConflict`] when the key was used for another.
+async fn same_key(store: &dyn Store, task: &NewTask) -> Result<Option<Task>, CreateError> {
+    let Some(key) = &task.idempotency_key else {
+        return Ok(None);
+    };
+    let Some(existing) = store
+        .get_task_by_idempotency_key(task.tenant_id, key)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let same = existing.agent_id == task.agent_id
+        && existing.task_type == task.task_type
+        && existing.title == task.title
+        && existing.description == task.description
+        && existing.payload == task.payload
+        && existing.priority == task.priority
+        && existing.max_attempts == task.max_attempts
+        && existing.requires_approval == task.requires_approval;
+    if same {
+        Ok(Some(existing))
+    } else {
+        Err(CreateError::KeyConflict(key.clone()))
+    }
+}
+
+/// Inserts the task and its journal entry in one transaction.
+async fn insert_with_journal(store: &dyn Store, mut task: NewTask) -> Result<Task, CreateError> {
+    let mut tx = store.begin().await?;
+    tx.savepoint().await?;
+    let stored = match tx.insert_task(&task).await {
+        Ok(stored) => stored,
+        Err(StoreError::MissingReference { .. }) if task.created_by_user_id.is_some() => {
+            tx.rollback_to_savepoint().await?;
+            task.created_by_user_id = None;
+            tx.insert_task(&task).await?
+        }
+        Err(err) => return Err(err.into()),
+    };
+    tx.release_savepoint().await?;
+    tx.insert_journal_entries(&[created_entry(&stored)]).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// The `agent_task_created` journal entry of a new task.
+fn created_entry(task: &Task) -> NewJournalEntry {
+    NewJournalEntry {
+        id: JournalEntryId::new(),
+        tenant_id: task.tenant_id,
+        category: JournalCategory::AgentAction,
+        title: format!("Agent task created: {}", task.title),
+        body: task.description.clone(),
+        details: json!({"event_type": "agent_task_created", "task_id": task.id,
+                        "task_type": task.task_type, "agent_id": task.agent_id}),
+        author: Some("system".into()),
+    }
+}

@@ -1,0 +1,40 @@
+//! Suite cases of the tenant lookup and of read-only transactions.
+
+use zora_core::{Store, TenantId};
+
+use super::{insert_tasks, task, two_tenants};
+
+pub async fn a_tenant_exists_only_with_its_row(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    assert!(store.tenant_exists(t.a).await.expect("lookup"));
+    assert!(store.tenant_exists(t.b).await.expect("lookup"));
+    assert!(!store.tenant_exists(TenantId::new()).await.expect("lookup"));
+}
+
+/// A read transaction sees the committed rows and refuses every write.
+pub async fn a_read_transaction_reads_and_refuses_writes(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    insert_tasks(store, &[task(t.a, "kind.read", "seen")]).await;
+    let mut tx = store.begin_read().await.expect("begin read");
+    assert!(
+        tx.profiles(t.a, &[zora_core::ProfileId::new()])
+            .await
+            .expect("a read")
+            .is_empty()
+    );
+    let write = tx.insert_task(&task(t.a, "kind.read", "refused")).await;
+    assert!(write.is_err(), "a read-only transaction cannot write");
+    drop(tx);
+    let listed = store
+        .list_tasks(
+            t.a,
+            &zora_core::TaskFilter::default(),
+            zora_core::Page::new(10, 0),
+        )
+        .await
+        .expect("list");
+    assert_eq!(
+        listed.total, 1,
+        "nothing written through the read transaction"
+    );
+}
