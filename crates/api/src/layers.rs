@@ -16,8 +16,22 @@ use crate::error::ApiError;
 /// Bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-/// How long a request may take before it is answered 503.
+/// How long a request may take before it is answered 408 `TIMEOUT` (a route that waits
+/// is bounded by its own `timeout` instead: see [`route_timeout`]).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The routes that wait up to their own `timeout` (`?wait=true`, `/wait`).
+pub const WAITING_ROUTES: [&str; 3] = ["createTask", "runTask", "waitTask"];
+
+/// The time bound of a route: `request_timeout`, or for a waiting route the longest wait
+/// it allows plus room to answer, whichever is longer.
+pub fn route_timeout(operation: &str, request_timeout: Duration) -> Duration {
+    if WAITING_ROUTES.contains(&operation) {
+        request_timeout.max(crate::routes::waiting::MAX_WAIT + Duration::from_secs(15))
+    } else {
+        request_timeout
+    }
+}
 
 /// Replaces any error response that is not already JSON with the API's error shape.
 pub async fn json_errors(request: Request<Body>, next: Next) -> Response {

@@ -27,7 +27,7 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::{AuthConfig, AuthUser, COOKIE_NAME, Claims, Role};
 pub use error::{ApiError, FieldError};
-pub use layers::BODY_LIMIT;
+pub use layers::{BODY_LIMIT, REQUEST_TIMEOUT};
 pub use openapi::{OPERATIONS, Operation};
 pub use rate::RateLimit;
 pub use state::AppState;
@@ -49,6 +49,7 @@ fn handler(id: &str, document: &Arc<serde_json::Value>) -> MethodRouter<AppState
         "taskTypes" => get(routes::create::types),
         "getTask" => get(routes::tasks::get),
         "runTask" => post(routes::run::run),
+        "waitTask" => get(routes::waiting::wait),
         "listCommands" => get(routes::commands::list),
         "submitCommand" => post(routes::commands::submit),
         "getCommand" => get(routes::commands::get),
@@ -78,16 +79,22 @@ pub fn metrics_router(store: Arc<dyn zora_core::Store>) -> Router {
 pub fn router(state: AppState, cors_origins: &[String]) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let document = Arc::new(openapi::document(&state.registry));
+    let request_timeout = state.request_timeout;
     OPERATIONS
         .iter()
-        .fold(Router::new(), |router, op| router.route(op.path, handler(op.id, &document)))
+        .fold(Router::new(), |router, op| {
+            // Each route's own bound: a waiting route's `timeout` (up to 120 s) rules,
+            // the server-wide one bounds the rest.
+            let timeout = layers::route_timeout(op.id, request_timeout);
+            let route = handler(op.id, &document).layer(TimeoutLayer::with_status_code(
+                axum::http::StatusCode::REQUEST_TIMEOUT,
+                timeout,
+            ));
+            router.route(op.path, route)
+        })
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(body_limit::limit_body))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            layers::REQUEST_TIMEOUT,
-        ))
         .layer(layers::cors(cors_origins))
         // Outside the limit, the timeout and CORS, so their bodiless answers get the
         // JSON error shape too.

@@ -89,6 +89,13 @@ pub const OPERATIONS: &[Operation] = &[
         authenticated: true,
     },
     Operation {
+        id: "waitTask",
+        method: "get",
+        path: "/api/agents/tasks/{id}/wait",
+        summary: "Wait for a task's outcome: 200 once it is completed or failed, 202 at the timeout",
+        authenticated: true,
+    },
+    Operation {
         id: "runTask",
         method: "post",
         path: "/api/agents/tasks/{id}/run",
@@ -188,7 +195,7 @@ pub fn document(registry: &Registry) -> Value {
             "listTasks" => {
                 json!({"type": "object", "properties": {"data": {"type": "array", "items": item}, "pagination": pagination}})
             }
-            "getTask" | "createTask" => data(task.clone()),
+            "getTask" | "createTask" | "waitTask" => data(task.clone()),
             "runTask" => {
                 json!({"type": "object", "properties": {"data": task, "execution": {"type": "object"}}})
             }
@@ -230,6 +237,27 @@ pub fn document(registry: &Registry) -> Value {
         }
         if op.path.contains("{id}") {
             operation["parameters"] = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}]);
+        }
+        let wait_parameters = json!([
+            {"name": "wait", "in": "query", "schema": {"type": "boolean", "default": false}},
+            {"name": "timeout", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 120, "default": 30}},
+        ]);
+        match op.id {
+            "waitTask" => {
+                if let Some(list) = operation["parameters"].as_array_mut() {
+                    list.push(wait_parameters[1].clone());
+                }
+            }
+            "createTask" => operation["parameters"] = wait_parameters,
+            "runTask" => {
+                if let (Some(list), Some(extra)) = (
+                    operation["parameters"].as_array_mut(),
+                    wait_parameters.as_array(),
+                ) {
+                    list.extend(extra.iter().cloned());
+                }
+            }
+            _ => {}
         }
         if op.id == "listTasks" {
             operation["parameters"] = json!([

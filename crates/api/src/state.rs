@@ -24,4 +24,7 @@ pub struct AppState {
     pub command_limit: RateLimit,
     /// The tenants found to exist lately (a token's tenant must).
     pub known_tenants: KnownTenants,
+    /// How long a request that does not wait may take ([`crate::layers::REQUEST_TIMEOUT`]
+    /// by default); a waiting route is bounded by its own `timeout`.
+    pub request_timeout: std::time::Duration,
 }

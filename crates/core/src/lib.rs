@@ -24,7 +24,7 @@ pub use agent::AgentId;
 pub use error::{ParseError, StoreError};
 pub use ids::*;
 pub use page::{MAX_PAGE_SIZE, Page, Paginated};
-pub use store::{SchemaState, Store, StoreTx, TaskWakeups, TxLimits};
+pub use store::{FinishWatch, SchemaState, Store, StoreTx, TaskWakeups, TxLimits};
 pub use task::{
     AttemptLimits, ClaimById, ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease,
     NewTask, Task, TaskErrorRecord, TaskFilter, TaskStatus, sort_in_claim_order,

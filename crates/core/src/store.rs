@@ -59,6 +59,15 @@ pub trait TaskWakeups: Send {
     async fn next(&mut self) -> Option<Vec<std::time::Duration>>;
 }
 
+/// Word that a watched task finished (completed, or failed for good), for someone waiting
+/// on its outcome: PostgreSQL's `LISTEN`, SQLite's in-process notifier.
+#[async_trait]
+pub trait FinishWatch: Send {
+    /// Resolves at word that the task may have finished; the caller reads it to see.
+    /// Cancel-safe: dropping the future loses nothing.
+    async fn next(&mut self);
+}
+
 /// A storage backend: PostgreSQL in production, SQLite as the zero-setup default.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -72,6 +81,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// this holds a `LISTEN` connection while any subscription lives; do not call it behind
     /// a transaction-mode pooler, which cannot forward notifications.
     async fn subscribe_wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError>;
+
+    /// Watches one of `tenant`'s tasks for its finish, from now on (subscribe first, then
+    /// read the task, and no finish can slip between). `None` when this store cannot be
+    /// told (PostgreSQL behind a transaction-mode pooler: no `LISTEN`); then poll.
+    /// Finishes that happen in other processes reach a SQLite store's watch only as a
+    /// poll does.
+    async fn watch_finish(
+        &self,
+        tenant: TenantId,
+        id: TaskId,
+    ) -> Result<Option<Box<dyn FinishWatch>>, StoreError>;
 
     /// Opens a transaction; dropping it without [`StoreTx::commit`] rolls it back.
     async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError>;

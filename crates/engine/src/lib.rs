@@ -18,6 +18,7 @@ mod registry;
 mod report;
 mod request;
 mod validate;
+mod wait;
 mod worker;
 
 pub use catalog::V1_KINDS;
@@ -28,4 +29,5 @@ pub use registry::Registry;
 pub use report::{TaskOutcome, TaskReport};
 pub use request::{RequestedRun, RunRequestError, not_runnable, request_run};
 pub use validate::validate_new_task;
+pub use wait::{Waited, is_finished, wait_for_outcome};
 pub use worker::{Worker, WorkerReport, WorkerSettings};

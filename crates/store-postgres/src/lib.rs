@@ -20,6 +20,7 @@ mod store;
 mod tasks;
 mod tenants;
 mod tx;
+mod waiters;
 mod wakeups;
 mod workers;
 

@@ -81,8 +81,29 @@ impl PgStore {
                     .into(),
             ));
         }
-        self.listening.subscribe(&self.pool).await
+        self.listening
+            .subscribe(&self.pool, |hubs| hubs.wakeups.subscribe())
+            .await
     }
+
+    async fn watch_finish_of(
+        &self,
+        _tenant: zora_core::TenantId,
+        id: zora_core::TaskId,
+    ) -> Result<Option<Box<dyn zora_core::FinishWatch>>, StoreError> {
+        if self.behind_pooler {
+            return Ok(None);
+        }
+        let watch = self
+            .listening
+            .subscribe(&self.pool, |hubs| hubs.finishes.watch(id))
+            .await?;
+        let watch = crate::waiters::PgFinishWatch::register(&self.pool, id, watch).await?;
+        Ok(Some(Box::new(watch)))
+    }
+
+    /// Nothing to tell: the outcome statements notify the waited tasks themselves.
+    fn tell_finished(&self, _ids: &[zora_core::TaskId]) {}
 
     async fn read_schema_state(&self) -> Result<SchemaState, StoreError> {
         zora_store_sql::in_session!(self.read_session(), |db| async {

@@ -11,6 +11,7 @@ use zora_core::{
 
 use crate::error::store_error;
 use crate::rows::{self, TASK_COLUMNS};
+use crate::waiters::notify_waiters_of;
 
 /// A task may be claimed: not cancelled, not rejected, approved if it needs approval,
 /// every dependency completed. (`pending` and `run_at` are checked beside it.)
@@ -267,8 +268,8 @@ pub(crate) async fn rescue_expired(
              (SELECT l.n FROM UNNEST($3::text[], $4::int4[]) AS l(kind, n) WHERE l.kind = t.task_type), \
              $1) AS exhausted, \
            format('lease held by %s expired at %s', t.lease_owner, t.lease_expires_at) AS reason \
-           FROM agent_tasks t JOIN expired e ON e.id = t.id) \
-         UPDATE agent_tasks t SET \
+           FROM agent_tasks t JOIN expired e ON e.id = t.id), \
+         rescued AS (UPDATE agent_tasks t SET \
            status = CASE WHEN j.exhausted THEN 'failed' ELSE 'pending' END::agent_task_status, \
            completed_at = CASE WHEN j.exhausted THEN now() END, \
            error_message = CASE WHEN j.exhausted \
@@ -278,7 +279,9 @@ pub(crate) async fn rescue_expired(
            errors = t.errors || jsonb_build_array(jsonb_build_object('attempt', t.attempts, \
              'at', now(), 'kind', 'lease_expired', 'error', j.reason)) \
          FROM judged j WHERE t.id = j.id AND t.status = 'in_progress' AND t.lease_expires_at < now() \
-         RETURNING {TASK_COLUMNS}"
+         RETURNING {TASK_COLUMNS}) \
+         SELECT * FROM rescued WHERE {notify}",
+        notify = notify_waiters_of!("SELECT id FROM rescued WHERE status = 'failed'")
     );
     let rows = crate::sql::query(&sql)
         .bind(limits.default)
@@ -522,13 +525,15 @@ pub(crate) async fn complete(
     let results: Vec<Value> = completions.iter().map(|c| c.result.clone()).collect();
     let summaries: Vec<&str> = completions.iter().map(|c| c.summary.as_str()).collect();
     let written: Vec<Uuid> = crate::sql::query_scalar(concat!(
-        "UPDATE agent_tasks t SET status = 'completed', result = c.result, result_summary = c.summary, \
-           error_message = NULL, completed_at = now(), lease_owner = NULL, lease_expires_at = NULL \
+        "WITH done AS (UPDATE agent_tasks t SET status = 'completed', result = c.result, \
+           result_summary = c.summary, error_message = NULL, completed_at = now(), \
+           lease_owner = NULL, lease_expires_at = NULL \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $4::jsonb[], $5::text[]) \
            AS c(id, owner, attempt, result, summary) \
          WHERE ",
         held_under!("c"),
-        " RETURNING t.id"
+        " RETURNING t.id) SELECT id FROM done WHERE ",
+        notify_waiters_of!("SELECT id FROM done")
     ))
     .bind(ids)
     .bind(owners)
@@ -550,7 +555,7 @@ pub(crate) async fn fail(
     let messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
     let retry_ms: Vec<Option<i64>> = failures.iter().map(|f| f.retry_in.map(millis)).collect();
     let written: Vec<Uuid> = crate::sql::query_scalar(concat!(
-        "UPDATE agent_tasks t SET \
+        "WITH done AS (UPDATE agent_tasks t SET \
            status = CASE WHEN f.retry_ms IS NULL THEN 'failed' ELSE 'pending' END::agent_task_status, \
            error_message = f.message, \
            completed_at = CASE WHEN f.retry_ms IS NULL THEN now() END, \
@@ -563,7 +568,8 @@ pub(crate) async fn fail(
            AS f(id, owner, attempt, kind, message, retry_ms) \
          WHERE ",
         held_under!("f"),
-        " RETURNING t.id"
+        " RETURNING t.id, t.status) SELECT id FROM done WHERE ",
+        notify_waiters_of!("SELECT id FROM done WHERE status = 'failed'")
     ))
     .bind(ids)
     .bind(owners)

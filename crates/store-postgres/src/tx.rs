@@ -26,6 +26,9 @@ impl PgTx {
     /// whoever writes them, and PostgreSQL delivers the notifications on commit.
     fn note_due_in(&mut self, _due_in: std::time::Duration) {}
 
+    /// Nothing to note: the outcome statements notify the waited tasks themselves.
+    fn note_finished(&mut self, _ids: &[zora_core::TaskId]) {}
+
     async fn commit_tx(self) -> Result<(), StoreError> {
         self.tx.commit().await.map_err(store_error)
     }

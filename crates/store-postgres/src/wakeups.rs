@@ -1,6 +1,9 @@
-//! Wake-ups on PostgreSQL: one `LISTEN` connection per store while any worker of the
-//! process subscribes, its notifications (sent by migration 0006's triggers, payload: in
-//! how many milliseconds the tasks are due) fanned out through a [`WakeupHub`].
+//! Notifications on PostgreSQL: one `LISTEN` connection per store while anyone in the
+//! process subscribes, on two channels. `zora_agent_tasks` (migration 0006's triggers;
+//! payload: in how many milliseconds the tasks are due) is fanned out to the workers
+//! through a [`WakeupHub`]; `zora_agent_tasks_finished` (the outcome statements of
+//! `tasks.rs`, for tasks someone waits on; payload: the task's id) to the waiters through
+//! a [`FinishHub`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,50 +11,93 @@ use std::time::Duration;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::Mutex;
-use zora_core::{StoreError, TaskWakeups};
-use zora_store_sql::WakeupHub;
+use zora_core::{StoreError, TaskId};
+use zora_store_sql::{FinishHub, WakeupHub};
 
 use crate::error::store_error;
 
 /// The channel migration 0006's triggers notify.
 pub const CHANNEL: &str = "zora_agent_tasks";
 
-/// The hub of the running listener, if one runs.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Listening(Arc<Mutex<Option<WakeupHub>>>);
+/// The channel a waited task's finish is told on (see [`crate::waiters`]).
+pub const FINISHED_CHANNEL: &str = "zora_agent_tasks_finished";
 
-impl Listening {
-    /// A subscription to the running listener, or to a new one.
-    pub(crate) async fn subscribe(
-        &self,
-        pool: &PgPool,
-    ) -> Result<Box<dyn TaskWakeups>, StoreError> {
-        let mut running = self.0.lock().await;
-        if let Some(hub) = running.as_ref().filter(|hub| hub.has_subscribers()) {
-            return Ok(hub.subscribe());
-        }
-        let mut listener = PgListener::connect_with(pool).await.map_err(store_error)?;
-        listener.listen(CHANNEL).await.map_err(store_error)?;
-        let hub = WakeupHub::default();
-        let subscription = hub.subscribe();
-        tokio::spawn(forward(listener, hub.clone()));
-        *running = Some(hub);
-        Ok(subscription)
+/// How often the listener checks whether anyone still subscribes.
+const IDLE_CHECK: Duration = Duration::from_secs(1);
+
+/// The hubs of the running listener.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Hubs {
+    pub(crate) wakeups: WakeupHub,
+    pub(crate) finishes: FinishHub,
+}
+
+impl Hubs {
+    fn in_use(&self) -> bool {
+        self.wakeups.has_subscribers() || self.finishes.has_subscribers()
     }
 }
 
-/// Forwards notifications to the hub until its last subscriber has gone.
-async fn forward(mut listener: PgListener, hub: WakeupHub) {
+/// The running listener's hubs, if one runs.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Listening(Arc<Mutex<Option<Hubs>>>);
+
+impl Listening {
+    /// Subscribes with `subscribe` to the running listener's hubs, or to a new
+    /// listener's: under the lock, so the listener cannot stop between the two.
+    pub(crate) async fn subscribe<T>(
+        &self,
+        pool: &PgPool,
+        subscribe: impl FnOnce(&Hubs) -> T,
+    ) -> Result<T, StoreError> {
+        let mut running = self.0.lock().await;
+        if let Some(hubs) = running.as_ref() {
+            return Ok(subscribe(hubs));
+        }
+        let mut listener = PgListener::connect_with(pool).await.map_err(store_error)?;
+        listener
+            .listen_all([CHANNEL, FINISHED_CHANNEL])
+            .await
+            .map_err(store_error)?;
+        let hubs = Hubs::default();
+        let subscription = subscribe(&hubs);
+        tokio::spawn(forward(listener, hubs.clone(), self.clone()));
+        *running = Some(hubs);
+        Ok(subscription)
+    }
+
+    /// Forgets the listener if nobody subscribes any more; `true` when it did.
+    async fn stop_if_unused(&self) -> bool {
+        let mut running = self.0.lock().await;
+        if running.as_ref().is_some_and(Hubs::in_use) {
+            return false;
+        }
+        *running = None;
+        true
+    }
+}
+
+/// Forwards notifications to the hubs until nobody subscribes.
+async fn forward(mut listener: PgListener, hubs: Hubs, listening: Listening) {
+    let mut idle_check = tokio::time::interval(IDLE_CHECK);
     loop {
         tokio::select! {
-            () = hub.closed() => break,
+            _ = idle_check.tick() => if listening.stop_if_unused().await {
+                break;
+            },
             received = listener.try_recv() => match received {
-                Ok(Some(notification)) => hub.send(due_in(notification.payload())),
+                Ok(Some(notification)) if notification.channel() == FINISHED_CHANNEL => {
+                    if let Ok(id) = notification.payload().parse::<TaskId>() {
+                        hubs.finishes.send(id);
+                    }
+                }
+                Ok(Some(notification)) => hubs.wakeups.send(due_in(notification.payload())),
                 Ok(None) => {
                     // The connection dropped (it is made again at the next call): what was
-                    // sent meanwhile is lost, so look now.
+                    // sent meanwhile is lost, so look now. Waiters re-read on their own
+                    // schedule.
                     tracing::warn!("the LISTEN connection was lost; reconnecting");
-                    hub.send(Duration::ZERO);
+                    hubs.wakeups.send(Duration::ZERO);
                 }
                 Err(err) => {
                     tracing::warn!(error = %err, "LISTEN failed; retrying in 1s (polling meanwhile)");
@@ -60,7 +106,7 @@ async fn forward(mut listener: PgListener, hub: WakeupHub) {
             },
         }
     }
-    tracing::debug!("no worker subscribed any more; the LISTEN connection is closed");
+    tracing::debug!("nobody subscribes any more; the LISTEN connection is closed");
 }
 
 /// The payload is in how many milliseconds the tasks are due; anything else means now.

@@ -22,3 +22,13 @@ async fn listen_is_refused_behind_a_pooler_with_the_way_out() {
     };
     assert!(err.to_string().contains("--no-listen"), "{err}");
 }
+
+#[tokio::test]
+async fn a_finish_watch_is_none_behind_a_pooler() {
+    let (store, _db) = through_pgbouncer().await;
+    let watch = store
+        .watch_finish(zora_core::DEFAULT_TENANT_ID, zora_core::TaskId::new())
+        .await
+        .expect("no error: waiters poll instead");
+    assert!(watch.is_none());
+}

@@ -5,8 +5,9 @@
 
 /// Implements `zora_core::StoreTx` for `$tx`, a struct whose field `tx` is the open
 /// `sqlx::Transaction` and which provides `async fn commit_tx(self)` and
-/// `fn note_due_in(&mut self, Duration)`: told when tasks become runnable in the
-/// transaction, due in that long, so the store can say so once it commits. Paths like `crate::tasks::insert` resolve in the invoking crate,
+/// `fn note_due_in(&mut self, Duration)` and `fn note_finished(&mut self, &[TaskId])`:
+/// told when tasks become runnable in the transaction (due in that long) or finish, so
+/// the store can say so once it commits. Paths like `crate::tasks::insert` resolve in the invoking crate,
 /// which also provides `crate::error::store_error`.
 // `crate::` on purpose: the paths name the invoking store's modules.
 #[allow(clippy::crate_in_macro_def)]
@@ -110,7 +111,9 @@ macro_rules! delegate_store_tx {
                 completions: &[zora_core::Completion],
             ) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
                 $crate::savepoint_before_write!(self);
-                crate::tasks::complete(&mut self.tx, completions).await
+                let completed = crate::tasks::complete(&mut self.tx, completions).await?;
+                self.note_finished(&completed);
+                Ok(completed)
             }
             async fn release_tasks(
                 &mut self,
@@ -133,8 +136,9 @@ macro_rules! delegate_store_tx {
                     .iter()
                     .filter(|f| failed.contains(&f.lease.task_id))
                 {
-                    if let Some(retry_in) = failure.retry_in {
-                        self.note_due_in(retry_in);
+                    match failure.retry_in {
+                        Some(retry_in) => self.note_due_in(retry_in),
+                        None => self.note_finished(&[failure.lease.task_id]),
                     }
                 }
                 Ok(failed)
@@ -339,7 +343,9 @@ macro_rules! savepoint_before_write {
 /// `async fn read_session(&self)` and `async fn write_session(&self)` (where a method
 /// outside a transaction runs: see [`in_session!`]), `async fn begin_tx(&self)`,
 /// `async fn begin_limited_tx(&self, TxLimits)`, `async fn begin_read_tx(&self)`,
-/// `async fn read_schema_state(&self)` and `async fn wakeups(&self)`; `$backend` is its name.
+/// `async fn read_schema_state(&self)`, `async fn wakeups(&self)`,
+/// `async fn watch_finish_of(&self, TenantId, TaskId)` and `fn tell_finished(&self, &[TaskId])`
+/// (told of the tasks a statement outside a transaction finished); `$backend` is its name.
 #[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! delegate_store {
@@ -351,6 +357,9 @@ macro_rules! delegate_store {
             }
             async fn schema_state(&self) -> Result<zora_core::SchemaState, zora_core::StoreError> {
                 self.read_schema_state().await
+            }
+            async fn watch_finish(&self, tenant: zora_core::TenantId, id: zora_core::TaskId) -> Result<Option<Box<dyn zora_core::FinishWatch>>, zora_core::StoreError> {
+                self.watch_finish_of(tenant, id).await
             }
             async fn begin(&self) -> Result<Box<dyn zora_core::StoreTx>, zora_core::StoreError> {
                 self.begin_tx().await
@@ -391,7 +400,10 @@ macro_rules! delegate_store {
                 })
             }
             async fn rescue_expired_leases_all_tenants(&self, limits: &zora_core::AttemptLimits, limit: u32) -> Result<Vec<zora_core::Task>, zora_core::StoreError> {
-                $crate::in_session!(self.write_session(), |db| crate::tasks::rescue_expired(db, limits, limit))
+                let rescued = $crate::in_session!(self.write_session(), |db| crate::tasks::rescue_expired(db, limits, limit))?;
+                let failed: Vec<zora_core::TaskId> = rescued.iter().filter(|t| t.status == zora_core::TaskStatus::Failed).map(|t| t.id).collect();
+                self.tell_finished(&failed);
+                Ok(rescued)
             }
             async fn extend_leases(&self, leases: &[zora_core::Lease], lease_duration: std::time::Duration) -> Result<Vec<zora_core::TaskId>, zora_core::StoreError> {
                 $crate::in_session!(self.write_session(), |db| crate::tasks::extend_leases(db, leases, lease_duration))

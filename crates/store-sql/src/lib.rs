@@ -6,6 +6,7 @@
 pub mod bench;
 mod columns;
 mod delegate;
+mod finishes;
 mod held_writes;
 pub mod mappers;
 mod migrations;
@@ -17,6 +18,7 @@ pub mod wakeups;
 
 pub use async_trait::async_trait;
 pub use columns::Columns;
+pub use finishes::{FinishHub, HubWatch};
 pub use held_writes::HeldWrites;
 pub use migrations::{EmbeddedMigrations, MigrationFile, label};
 pub use wakeups::WakeupHub;

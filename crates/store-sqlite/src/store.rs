@@ -4,7 +4,7 @@
 
 use sqlx::SqlitePool;
 use zora_core::{SchemaState, StoreError, StoreTx, TaskWakeups};
-use zora_store_sql::WakeupHub;
+use zora_store_sql::{FinishHub, WakeupHub};
 
 use crate::error::store_error;
 use crate::tx::SqliteTx;
@@ -18,6 +18,9 @@ pub struct SqliteStore {
     /// Wake-ups for this process's workers: SQLite has no LISTEN; transactions that make
     /// tasks runnable say so here as they commit. Other processes poll.
     hub: WakeupHub,
+    /// Finished tasks, for whoever waits on one in this process (told as transactions
+    /// commit, like `hub`).
+    finishes: FinishHub,
 }
 
 impl SqliteStore {
@@ -31,6 +34,7 @@ impl SqliteStore {
             reader,
             migrated_on_open,
             hub: WakeupHub::default(),
+            finishes: FinishHub::default(),
         }
     }
 
@@ -66,14 +70,22 @@ impl SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
-        Ok(Box::new(SqliteTx::new(tx, self.hub.clone())))
+        Ok(Box::new(SqliteTx::new(
+            tx,
+            self.hub.clone(),
+            self.finishes.clone(),
+        )))
     }
 
     /// A deferred transaction on a read-only reader connection: it never takes the write
     /// lock, so it does not queue behind the workers' transactions.
     async fn begin_read_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
         let tx = self.reader.begin().await.map_err(store_error)?;
-        Ok(Box::new(SqliteTx::new(tx, self.hub.clone())))
+        Ok(Box::new(SqliteTx::new(
+            tx,
+            self.hub.clone(),
+            self.finishes.clone(),
+        )))
     }
 
     /// SQLite has no limits to set (see `tx::limit`): a plain transaction.
@@ -86,6 +98,20 @@ impl SqliteStore {
 
     async fn wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError> {
         Ok(self.hub.subscribe())
+    }
+
+    async fn watch_finish_of(
+        &self,
+        _tenant: zora_core::TenantId,
+        id: zora_core::TaskId,
+    ) -> Result<Option<Box<dyn zora_core::FinishWatch>>, StoreError> {
+        Ok(Some(Box::new(self.finishes.watch(id))))
+    }
+
+    fn tell_finished(&self, ids: &[zora_core::TaskId]) {
+        for id in ids {
+            self.finishes.send(*id);
+        }
     }
 
     async fn read_schema_state(&self) -> Result<SchemaState, StoreError> {

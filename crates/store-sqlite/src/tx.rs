@@ -1,12 +1,12 @@
-//! [`SqliteTx`]: one open transaction, which tells the store's wake-up hub about the tasks
-//! it made runnable once it commits; `StoreTx` comes from
+//! [`SqliteTx`]: one open transaction, which tells the store's hubs about the tasks it
+//! made runnable and those it finished once it commits; `StoreTx` comes from
 //! `zora_store_sql::delegate_store_tx!`.
 
 use std::time::Duration;
 
 use sqlx::{Sqlite, Transaction};
-use zora_core::StoreError;
-use zora_store_sql::{HeldWrites, WakeupHub};
+use zora_core::{StoreError, TaskId};
+use zora_store_sql::{FinishHub, HeldWrites, WakeupHub};
 
 use crate::error::store_error;
 
@@ -18,17 +18,30 @@ pub(crate) struct SqliteTx {
     hub: WakeupHub,
     /// When the tasks this transaction made runnable are due, told to the hub on commit.
     due: Vec<Duration>,
+    finishes: FinishHub,
+    /// The tasks this transaction finished, told to `finishes` on commit.
+    finished: Vec<TaskId>,
     writes: HeldWrites,
 }
 
 impl SqliteTx {
-    pub(crate) fn new(tx: Transaction<'static, Sqlite>, hub: WakeupHub) -> Self {
+    pub(crate) fn new(
+        tx: Transaction<'static, Sqlite>,
+        hub: WakeupHub,
+        finishes: FinishHub,
+    ) -> Self {
         Self {
             tx,
             hub,
             due: Vec::new(),
+            finishes,
+            finished: Vec::new(),
             writes: HeldWrites::default(),
         }
+    }
+
+    fn note_finished(&mut self, ids: &[TaskId]) {
+        self.finished.extend_from_slice(ids);
     }
 
     fn note_due_in(&mut self, due_in: Duration) {
@@ -41,6 +54,9 @@ impl SqliteTx {
         self.tx.commit().await.map_err(store_error)?;
         for due_in in self.due {
             self.hub.send(due_in);
+        }
+        for id in self.finished {
+            self.finishes.send(id);
         }
         Ok(())
     }

@@ -3,7 +3,9 @@
 //! own payload parser and against the tenant's rows.
 
 use axum::Json;
-use axum::extract::State;
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 use zora_core::NewTask;
@@ -13,6 +15,7 @@ use zora_engine::Created;
 use crate::auth::{AuthUser, Role};
 use crate::body::JsonObject;
 use crate::error::{ApiError, FieldError};
+use crate::routes::waiting::{execution_of, run_now, wait_and_answer, wait_timeout, wants_wait};
 use crate::state::AppState;
 
 /// The longest `title` and `task_type` the columns hold.
@@ -247,23 +250,60 @@ fn header_key(headers: &HeaderMap, body: &mut Map<String, Value>) -> Result<(), 
     }
 }
 
+/// `POST /api/agents/tasks`: 201 with the task (200 with the earlier one for a replayed
+/// idempotency key). With `?wait=true[&timeout=S]` it is then run at once through the
+/// synchronous path: 201 with the finished task and `execution`, or 202 `running` at the
+/// timeout (see [`crate::routes::waiting`]).
 pub async fn create(
     user: AuthUser,
     State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     JsonObject(mut body): JsonObject,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if user.role == Role::Viewer {
         return Err(ApiError::Forbidden("Viewers cannot create tasks".into()));
     }
+    let wait = wants_wait(&query)
+        .then(|| wait_timeout(query.get("timeout").cloned().map(Value::from)))
+        .transpose()?;
     header_key(&headers, &mut body)?;
     let task = parse(&body, &user, &state.agents).map_err(validation)?;
+    if wait.is_some() && state.registry.get(&task.task_type).is_none() {
+        // It could not be run now: refused before anything is written.
+        return Err(ApiError::InvalidState(
+            state.registry.unsupported_message(&task.task_type),
+        ));
+    }
     let created = zora_engine::create_task(state.store.as_ref(), &state.registry, task).await?;
-    let status = match created {
-        Created::New(_) => StatusCode::CREATED,
-        Created::Replayed(_) => StatusCode::OK,
+    let Some(timeout) = wait else {
+        let status = match created {
+            Created::New(_) => StatusCode::CREATED,
+            Created::Replayed(_) => StatusCode::OK,
+        };
+        return Ok((status, Json(json!({"data": created.into_task()}))));
     };
-    Ok((status, Json(json!({"data": created.into_task()}))))
+    let task = created.task();
+    let execution = execution_of(&state, &task.task_type, task.id);
+    match created {
+        Created::Replayed(task) if zora_engine::is_finished(&task) => {
+            wait_and_answer(&state, &user, task.id, timeout, StatusCode::OK, execution).await
+        }
+        Created::Replayed(task) => {
+            run_now(&state, &user, task.id, timeout, StatusCode::OK, execution).await
+        }
+        Created::New(task) => {
+            run_now(
+                &state,
+                &user,
+                task.id,
+                timeout,
+                StatusCode::CREATED,
+                execution,
+            )
+            .await
+        }
+    }
 }
 
 pub async fn run_dry(

@@ -6,3 +6,4 @@ pub mod health;
 pub mod metrics;
 pub mod run;
 pub mod tasks;
+pub mod waiting;

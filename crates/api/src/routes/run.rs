@@ -3,7 +3,7 @@
 //! is refused. With `?wait=true` (or a body `{"mode": "sync"}`) the task is then run at
 //! once through the executor's claim-and-apply path, and the answer waits for it up to
 //! `timeout` seconds (default 30, at most 120): 200 with the finished task, or 202
-//! `running` if it is still running.
+//! `running` if it is still running. A task another worker runs is waited for.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,13 +14,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 use zora_core::{TaskId, TaskStatus};
-use zora_engine::{
-    Executor, ExecutorSettings, RequestedRun, RunRequestError, RunTaskError, TaskOutcome,
-    not_runnable, request_run,
-};
+use zora_engine::{RequestedRun, RunRequestError, request_run};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::routes::waiting::{execution_of, run_now, wait_and_answer, wait_timeout, wants_wait};
 use crate::state::AppState;
 
 const LEGACY: &str =
@@ -52,20 +50,43 @@ pub async fn run(
                 state.registry.unsupported_message(&task.task_type),
             ));
         }
+        // Another worker runs it: wait for that run (ENGINE.md), not a refusal.
+        if let (Some(timeout), TaskStatus::InProgress) = (wait, task.status) {
+            let execution = execution_of(&state, &task.task_type, task_id);
+            return wait_and_answer(&state, &user, task_id, timeout, StatusCode::OK, execution)
+                .await;
+        }
     }
-    let (updated, requested) = request_run(
+    let requested = request_run(
         state.store.as_ref(),
         &state.registry,
         user.tenant_id,
         task_id,
         Some(user.user_id),
     )
-    .await
-    .map_err(|err| match err {
-        RunRequestError::NotFound(_) => not_found(),
-        RunRequestError::InvalidState(message) => ApiError::InvalidState(message),
-        RunRequestError::Store(err) => err.into(),
-    })?;
+    .await;
+    let (updated, requested) = match (requested, wait) {
+        (Ok(requested), _) => requested,
+        (Err(RunRequestError::NotFound(_)), _) => return Err(not_found()),
+        (Err(RunRequestError::Store(err)), _) => return Err(err.into()),
+        (Err(RunRequestError::InvalidState(message)), None) => {
+            return Err(ApiError::InvalidState(message));
+        }
+        // Claimed by a worker since it was read: wait for that run.
+        (Err(RunRequestError::InvalidState(message)), Some(timeout)) => {
+            let task = state
+                .store
+                .get_task(user.tenant_id, task_id)
+                .await?
+                .ok_or_else(not_found)?;
+            if task.status != TaskStatus::InProgress {
+                return Err(ApiError::InvalidState(message));
+            }
+            let execution = execution_of(&state, &task.task_type, task_id);
+            return wait_and_answer(&state, &user, task_id, timeout, StatusCode::OK, execution)
+                .await;
+        }
+    };
     let supported = state.registry.get(&updated.task_type).is_some();
     let message = match requested {
         _ if !supported => LEGACY,
@@ -76,19 +97,15 @@ pub async fn run(
             "Task reset to pending for retry. A worker or `zora run-task` runs it."
         }
     };
-    let execution = json!({
-        "status": requested.as_str(),
-        "is_v1_supported": supported,
-        "message": message,
-        "supported_v1_types": state.registry.v1_kinds(),
-        "cli_command": format!("zora run-task {task_id}"),
-    });
+    let mut execution = execution_of(&state, &updated.task_type, task_id);
+    execution["status"] = json!(requested.as_str());
+    execution["message"] = json!(message);
     match wait {
         None => Ok((
             StatusCode::OK,
             Json(json!({"data": updated, "execution": execution})),
         )),
-        Some(timeout) => run_now(&state, &user, task_id, timeout, execution).await,
+        Some(timeout) => run_now(&state, &user, task_id, timeout, StatusCode::OK, execution).await,
     }
 }
 
@@ -98,7 +115,7 @@ fn sync_options(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Option<Duration>, ApiError> {
-    let mut sync = query.get("wait").is_some_and(|w| w == "true" || w == "1");
+    let mut sync = wants_wait(query);
     let mut timeout = query.get("timeout").cloned().map(Value::from);
     if !body.iter().all(u8::is_ascii_whitespace) {
         let json_type = headers
@@ -133,73 +150,5 @@ fn sync_options(
     if !sync {
         return Ok(None);
     }
-    let seconds = match timeout {
-        None => 30,
-        Some(value) => value
-            .as_u64()
-            .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
-            .filter(|s| (1..=120).contains(s))
-            .ok_or_else(|| {
-                ApiError::field(
-                    "timeout",
-                    "timeout must be a whole number of seconds, 1 to 120",
-                )
-            })?,
-    };
-    Ok(Some(Duration::from_secs(seconds)))
-}
-
-/// Runs the task now and waits for it up to `timeout`.
-async fn run_now(
-    state: &AppState,
-    user: &AuthUser,
-    task_id: TaskId,
-    timeout: Duration,
-    mut execution: Value,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let executor = Executor::new(
-        state.store.clone(),
-        state.registry.clone(),
-        ExecutorSettings::new("api"),
-    );
-    let tenant = user.tenant_id;
-    // Spawned: if the answer stops waiting, the run goes on to its end.
-    let mut run = tokio::spawn(async move { executor.run_task(tenant, task_id).await });
-    let finished = tokio::time::timeout(timeout, &mut run).await;
-    let status = match finished {
-        Err(_) => {
-            execution["status"] = json!("running");
-            execution["message"] =
-                json!("The task is still running; poll GET /api/agents/tasks/{id}");
-            StatusCode::ACCEPTED
-        }
-        Ok(Err(join)) => return Err(ApiError::Internal(format!("the run stopped: {join}"))),
-        Ok(Ok(Err(RunTaskError::NotFound(_)))) => {
-            return Err(ApiError::NotFound(format!("Task '{task_id}' not found")));
-        }
-        Ok(Ok(Err(RunTaskError::Store(err)))) => return Err(err.into()),
-        Ok(Ok(Err(RunTaskError::Refused(message)))) => {
-            let now = state.store.get_task(tenant, task_id).await?;
-            if let Some(reason) = now.as_ref().and_then(not_runnable) {
-                return Err(ApiError::InvalidState(reason.into()));
-            }
-            return Err(ApiError::InvalidState(message));
-        }
-        Ok(Ok(Ok(report))) => {
-            let outcome = match report.outcome {
-                TaskOutcome::Completed => "completed",
-                TaskOutcome::Skipped => "running",
-                TaskOutcome::Failed | TaskOutcome::Retrying => "failed",
-            };
-            execution["status"] = json!(outcome);
-            execution["message"] = json!(report.result_summary.or(report.error_message));
-            StatusCode::OK
-        }
-    };
-    let task = state
-        .store
-        .get_task(tenant, task_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("Task '{task_id}' not found")))?;
-    Ok((status, Json(json!({"data": task, "execution": execution}))))
+    wait_timeout(timeout).map(Some)
 }

@@ -49,18 +49,53 @@ pub async fn spawn_full(
     auth: AuthConfig,
     planner: Arc<dyn zora_engine::planner::Planner>,
 ) -> App {
+    spawn_configured(backend, auth, planner, |_| {}).await
+}
+
+/// The API with a worker in the same process over the same store (as `zora serve` runs
+/// one on SQLite), its state changed by `edit` first.
+pub async fn spawn_with_worker(backend: TestBackend, edit: impl FnOnce(&mut AppState)) -> App {
+    let app = spawn_configured(
+        backend,
+        AuthConfig::with_secret(SECRET.to_vec()),
+        Arc::new(zora_engine::planner::KeywordPlanner::default()),
+        edit,
+    )
+    .await;
+    let settings = zora_engine::WorkerSettings {
+        poll_interval: std::time::Duration::from_millis(50),
+        ..zora_engine::WorkerSettings::default()
+    };
+    let worker = zora_engine::Worker::new(app.store.clone(), scripted_registry(), settings);
+    tokio::spawn(worker.run(std::future::pending::<()>()));
+    app
+}
+
+fn scripted_registry() -> Arc<zora_engine::Registry> {
+    Arc::new(zora_testkit::scripted::registry_with_scripted(
+        std::time::Duration::from_secs(10),
+    ))
+}
+
+/// The API over `backend`, its state changed by `edit` before it serves.
+pub async fn spawn_configured(
+    backend: TestBackend,
+    auth: AuthConfig,
+    planner: Arc<dyn zora_engine::planner::Planner>,
+    edit: impl FnOnce(&mut AppState),
+) -> App {
     let store = backend.store().await;
-    let state = AppState {
+    let mut state = AppState {
         store: store.clone(),
-        registry: Arc::new(zora_testkit::scripted::registry_with_scripted(
-            std::time::Duration::from_secs(10),
-        )),
+        registry: scripted_registry(),
         auth: auth.clone(),
         agents: Arc::new(zora_core::agent::default_agents()),
         planner,
         command_limit: zora_api::RateLimit::new(60, std::time::Duration::from_secs(60)),
         known_tenants: zora_api::KnownTenants::default(),
+        request_timeout: zora_api::REQUEST_TIMEOUT,
     };
+    edit(&mut state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

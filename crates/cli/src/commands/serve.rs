@@ -40,6 +40,7 @@ pub async fn run(
         agents: Arc::new(agents()),
         command_limit: RateLimit::new(60, std::time::Duration::from_secs(60)),
         known_tenants: zora_api::KnownTenants::default(),
+        request_timeout: zora_api::REQUEST_TIMEOUT,
     };
     // Workers in this process: the default on SQLite, where other processes can only poll.
     let workers = args.workers.unwrap_or(match target {

@@ -57,6 +57,11 @@ const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
         "due claim index",
         include_str!("../../migrations/0007_due_claim_index.sql"),
     ),
+    (
+        8,
+        "task waiters",
+        include_str!("../../migrations/0008_task_waiters.sql"),
+    ),
 ]);
 
 /// Every migration's label (`0001 zora core baseline`, ...), in order.

@@ -26,7 +26,9 @@ pub mod workers;
 #[macro_export]
 macro_rules! store_suite {
     ($make:expr) => {
-        $crate::store_suite!(@common $make; wakeups::wakeups_say_when_tasks_become_runnable,);
+        $crate::store_suite!(@common $make;
+            wakeups::wakeups_say_when_tasks_become_runnable,
+            wakeups::a_watch_is_told_when_its_task_finishes,);
     };
     // Behind a transaction-mode pooler: every case but LISTEN's, which a pooler cannot carry.
     (behind_pooler: $make:expr) => {

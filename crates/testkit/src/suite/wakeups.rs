@@ -93,3 +93,143 @@ pub async fn wakeups_say_when_tasks_become_runnable(store: &dyn Store) {
         "a rolled-back insert wakes no one"
     );
 }
+
+/// Whether `watch` gives word within `within`.
+async fn told(watch: &mut Box<dyn zora_core::FinishWatch>, within: Duration) -> bool {
+    tokio::time::timeout(within, watch.next()).await.is_ok()
+}
+
+/// A watch of a task is told when it completes, fails for good or is rescued to failed;
+/// not when it is claimed or sent back for a retry, nor when another task finishes.
+pub async fn a_watch_is_told_when_its_task_finishes(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let kind = format!("kind.{}", TaskId::new());
+    let [completes, retries, rescued, other] =
+        ["completes", "retries then fails", "rescued", "other"]
+            .map(|title| task(t.a, &kind, title));
+    let mut last_try = retries.clone();
+    last_try.max_attempts = Some(2);
+    let mut rescued = rescued;
+    rescued.max_attempts = Some(1);
+    insert_tasks(
+        store,
+        &[
+            completes.clone(),
+            last_try.clone(),
+            rescued.clone(),
+            other.clone(),
+        ],
+    )
+    .await;
+    let watch = |id| async move {
+        store
+            .watch_finish(t.a, id)
+            .await
+            .expect("watch")
+            .expect("this store tells of finishes")
+    };
+    let (mut on_completes, mut on_retries, mut on_rescued) = (
+        watch(completes.id).await,
+        watch(last_try.id).await,
+        watch(rescued.id).await,
+    );
+    let short = Duration::from_millis(300);
+
+    let claimed = store
+        .claim_tasks(&claim_for(t.a, &[kind.as_str()], 10, "w"))
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 4);
+    let lease_of = |id: TaskId| {
+        claimed
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(zora_core::Task::lease)
+            .expect("claimed")
+    };
+    assert!(
+        !told(&mut on_completes, short).await,
+        "a claim is no finish"
+    );
+
+    let mut tx = store.begin().await.expect("begin");
+    tx.complete_tasks(&[zora_core::Completion {
+        lease: lease_of(other.id),
+        result: serde_json::json!({}),
+        summary: "other".into(),
+    }])
+    .await
+    .expect("complete other");
+    tx.fail_tasks(&[Failure {
+        lease: lease_of(last_try.id),
+        kind: FailureKind::Transient,
+        message: "again".into(),
+        retry_in: Some(Duration::ZERO),
+    }])
+    .await
+    .expect("retry");
+    tx.commit().await.expect("commit");
+    assert!(
+        !told(&mut on_completes, short).await,
+        "another task's finish"
+    );
+    assert!(!told(&mut on_retries, short).await, "a retry is no finish");
+
+    let mut tx = store.begin().await.expect("begin");
+    tx.complete_tasks(&[zora_core::Completion {
+        lease: lease_of(completes.id),
+        result: serde_json::json!({}),
+        summary: "done".into(),
+    }])
+    .await
+    .expect("complete");
+    tx.commit().await.expect("commit");
+    assert!(
+        told(&mut on_completes, Duration::from_secs(5)).await,
+        "completed"
+    );
+
+    let again = store
+        .claim_tasks(&claim_for(t.a, &[kind.as_str()], 10, "w2"))
+        .await
+        .expect("claim the retry");
+    let lease = again
+        .iter()
+        .find(|c| c.id == last_try.id)
+        .and_then(zora_core::Task::lease)
+        .expect("claimed again");
+    let mut tx = store.begin().await.expect("begin");
+    tx.fail_tasks(&[Failure {
+        lease,
+        kind: FailureKind::Permanent,
+        message: "for good".into(),
+        retry_in: None,
+    }])
+    .await
+    .expect("fail");
+    tx.commit().await.expect("commit");
+    assert!(
+        told(&mut on_retries, Duration::from_secs(5)).await,
+        "failed for good"
+    );
+
+    // The rescued task's lease: expired at once by a zero-length re-lease.
+    let mut tx = store.begin().await.expect("begin");
+    tx.release_tasks(&[lease_of(rescued.id)])
+        .await
+        .expect("release");
+    tx.commit().await.expect("commit");
+    let mut dead = claim_for(t.a, &[kind.as_str()], 10, "dead");
+    dead.lease_duration = Duration::ZERO;
+    let held = store.claim_tasks(&dead).await.expect("claim");
+    assert!(held.iter().any(|c| c.id == rescued.id));
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    store
+        .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(1), 100)
+        .await
+        .expect("rescue");
+    assert!(
+        told(&mut on_rescued, Duration::from_secs(5)).await,
+        "rescued to failed"
+    );
+}

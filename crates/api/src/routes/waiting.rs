@@ -1,0 +1,184 @@
+//! Waiting for outcomes (ENGINE.md, "Waiting for a result"): `GET
+//! /api/agents/tasks/{id}/wait?timeout=S`, and the synchronous runs of `POST
+//! /api/agents/tasks?wait=true` and `POST /api/agents/tasks/{id}/run?wait=true`, which run
+//! the task here and now, or wait for the run another worker has under way. Each waits
+//! at most its `timeout` (seconds, default 30, at most 120), measured from its start.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use tokio::time::Instant;
+use zora_core::{Task, TaskId, TaskStatus};
+use zora_engine::{
+    Executor, ExecutorSettings, RunTaskError, TaskOutcome, Waited, not_runnable, wait_for_outcome,
+};
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The longest any route waits.
+pub const MAX_WAIT: Duration = Duration::from_secs(120);
+
+/// A wait's `timeout`: whole seconds, 1 to 120, from the query or a body; 30 when absent.
+pub fn wait_timeout(value: Option<Value>) -> Result<Duration, ApiError> {
+    let seconds = match value {
+        None | Some(Value::Null) => 30,
+        Some(value) => value
+            .as_u64()
+            .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+            .filter(|s| (1..=MAX_WAIT.as_secs()).contains(s))
+            .ok_or_else(|| {
+                ApiError::field(
+                    "timeout",
+                    "timeout must be a whole number of seconds, 1 to 120",
+                )
+            })?,
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+/// Whether the query asks to wait (`wait=true` or `wait=1`).
+pub fn wants_wait(query: &HashMap<String, String>) -> bool {
+    query.get("wait").is_some_and(|w| w == "true" || w == "1")
+}
+
+/// `GET /api/agents/tasks/{id}/wait`: 200 with the task once it is completed or failed,
+/// 202 with it as it stands at the timeout.
+pub async fn wait(
+    user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let timeout = wait_timeout(query.get("timeout").cloned().map(Value::from))?;
+    let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
+    let task_id: TaskId = id.parse().map_err(|_| not_found())?;
+    let waited = wait_for_outcome(state.store.as_ref(), user.tenant_id, task_id, timeout)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(match waited {
+        Waited::Finished(task) => (StatusCode::OK, Json(json!({"data": task}))),
+        Waited::Unfinished(task) => (StatusCode::ACCEPTED, Json(json!({"data": task}))),
+    })
+}
+
+/// The `execution` object of a run's answer, before its outcome is known.
+pub fn execution_of(state: &AppState, task_type: &str, task_id: TaskId) -> Value {
+    json!({
+        "is_v1_supported": state.registry.get(task_type).is_some(),
+        "supported_v1_types": state.registry.v1_kinds(),
+        "cli_command": format!("zora run-task {task_id}"),
+    })
+}
+
+/// Runs the task now through the executor's claim-and-apply path and answers with its
+/// outcome: `finished` (200, or 201 for a task just created) with the task and
+/// `execution.status` `completed`/`failed`, or 202 `running` at the timeout. A task that
+/// another worker holds (claimed before this run could) is waited for instead.
+pub async fn run_now(
+    state: &AppState,
+    user: &AuthUser,
+    task_id: TaskId,
+    timeout: Duration,
+    finished: StatusCode,
+    execution: Value,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let deadline = Instant::now() + timeout;
+    let executor = Executor::new(
+        state.store.clone(),
+        state.registry.clone(),
+        ExecutorSettings::new("api"),
+    );
+    let tenant = user.tenant_id;
+    // Spawned: if the answer stops waiting, the run goes on to its end.
+    let mut run = tokio::spawn(async move { executor.run_task(tenant, task_id).await });
+    let not_found = || ApiError::NotFound(format!("Task '{task_id}' not found"));
+    match tokio::time::timeout_at(deadline, &mut run).await {
+        Err(_) => {}
+        Ok(Err(join)) => return Err(ApiError::Internal(format!("the run stopped: {join}"))),
+        Ok(Ok(Err(RunTaskError::NotFound(_)))) => return Err(not_found()),
+        Ok(Ok(Err(RunTaskError::Store(err)))) => return Err(err.into()),
+        Ok(Ok(Err(RunTaskError::Refused(message)))) => {
+            let now = state.store.get_task(tenant, task_id).await?;
+            match now.as_ref() {
+                // Another worker claimed it first: wait for that run.
+                Some(task) if task.status == TaskStatus::InProgress => {}
+                Some(task) => {
+                    return Err(ApiError::InvalidState(
+                        not_runnable(task).map_or(message, str::to_owned),
+                    ));
+                }
+                None => return Err(not_found()),
+            }
+        }
+        Ok(Ok(Ok(report))) => match report.outcome {
+            // Its lease was taken over: wait for whoever holds it now.
+            TaskOutcome::Skipped => {}
+            outcome => {
+                let task = state
+                    .store
+                    .get_task(tenant, task_id)
+                    .await?
+                    .ok_or_else(not_found)?;
+                let status = if outcome == TaskOutcome::Completed {
+                    "completed"
+                } else {
+                    "failed"
+                };
+                let message = report.result_summary.or(report.error_message);
+                return Ok(answer(finished, task, execution, status, message));
+            }
+        },
+    }
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    wait_and_answer(state, user, task_id, remaining, finished, execution).await
+}
+
+/// Waits for the run under way and answers as a synchronous run does.
+pub async fn wait_and_answer(
+    state: &AppState,
+    user: &AuthUser,
+    task_id: TaskId,
+    timeout: Duration,
+    finished: StatusCode,
+    execution: Value,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let waited = wait_for_outcome(state.store.as_ref(), user.tenant_id, task_id, timeout)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("Task '{task_id}' not found")))?;
+    Ok(match waited {
+        Waited::Finished(task) => {
+            let (status, message) = match task.status {
+                TaskStatus::Completed => ("completed", task.result_summary.clone()),
+                _ => ("failed", task.error_message.clone()),
+            };
+            answer(finished, task, execution, status, message)
+        }
+        Waited::Unfinished(task) => answer(
+            StatusCode::ACCEPTED,
+            task,
+            execution,
+            "running",
+            Some(format!(
+                "The task is still running; wait on GET /api/agents/tasks/{task_id}/wait"
+            )),
+        ),
+    })
+}
+
+fn answer(
+    code: StatusCode,
+    task: Task,
+    mut execution: Value,
+    status: &str,
+    message: Option<String>,
+) -> (StatusCode, Json<Value>) {
+    execution["status"] = json!(status);
+    execution["message"] = json!(message);
+    (code, Json(json!({"data": task, "execution": execution})))
+}
