@@ -149,8 +149,10 @@ pub fn claim_sql(per_tenant_cap: Option<u32>, limit: u32) -> String {
         // Fair across tenants: walk the tenants that have pending work (a skip scan of the
         // pending-only index), take up to `limit` of each in claim order (locked, skipping
         // locked rows), keep each one's share, then the best `limit` of those. A share is
-        // `limit` split evenly among those tenants, but never less than the cap: one tenant
-        // alone fills the batch, many each get the cap. (The rows locked beyond a share
+        // `limit` split evenly among the tenants with runnable work (a candidate: due, of
+        // a claimed type, not blocked; a tenant whose pending rows are all legacy types or
+        // not yet due does not count), but never less than the cap: one tenant alone
+        // fills the batch, many each get the cap. (The rows locked beyond a share
         // are let go when the statement commits.)
         format!(
             "WITH RECURSIVE tenants AS ( \
@@ -160,10 +162,8 @@ pub fn claim_sql(per_tenant_cap: Option<u32>, limit: u32) -> String {
                SELECT (SELECT t.tenant_id FROM agent_tasks t WHERE t.status = 'pending' \
                    AND t.tenant_id > tenants.tenant_id ORDER BY {PENDING_INDEX_ORDER} LIMIT 1) \
                FROM tenants WHERE tenants.tenant_id IS NOT NULL), \
-             share AS (SELECT GREATEST({cap}, \
-               ceil({limit}::numeric / GREATEST(count(*), 1))::int8) AS n \
-               FROM tenants WHERE tenant_id IS NOT NULL), \
-             candidates AS (SELECT c.*, row_number() OVER (PARTITION BY tenants.tenant_id \
+             candidates AS (SELECT c.*, tenants.tenant_id AS tenant, \
+                 row_number() OVER (PARTITION BY tenants.tenant_id \
                  ORDER BY c.priority DESC, c.created_at, c.id) AS rank \
                FROM tenants, LATERAL ( \
                SELECT t.id, t.priority, t.created_at FROM agent_tasks t \
@@ -171,6 +171,9 @@ pub fn claim_sql(per_tenant_cap: Option<u32>, limit: u32) -> String {
                  AND t.task_type = ANY($3) AND {RUNNABLE} \
                ORDER BY {CLAIM_ORDER} LIMIT {limit} FOR UPDATE OF t SKIP LOCKED) c \
                WHERE tenants.tenant_id IS NOT NULL), \
+             share AS (SELECT GREATEST({cap}, \
+               ceil({limit}::numeric / GREATEST(count(DISTINCT c.tenant), 1))::int8) AS n \
+               FROM candidates c), \
              chosen AS (SELECT c.id FROM candidates c WHERE c.rank <= (SELECT n FROM share) \
                ORDER BY c.priority DESC, c.created_at, c.id LIMIT {limit}) \
              {CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"

@@ -132,9 +132,11 @@ fn claim_sql(all_tenants: bool) -> String {
     let chosen = if all_tenants {
         // Fair across tenants: walk the tenants that have pending work (a skip scan of the
         // pending-only index, named: without statistics SQLite would scan every pending
-        // row), take each one's share in claim order (walking `idx_agent_tasks_due`, which
-        // tests `run_at` on the index entry), then the best `limit` (?5) of those.
-        // A share is `limit` split evenly among those tenants, but never less than
+        // row), keep those with runnable work (a due task of a claimed type, not blocked:
+        // a tenant whose pending rows are all legacy types or not yet due does not count),
+        // take each one's share in claim order (walking `idx_agent_tasks_due`, which tests
+        // `run_at` on the index entry), then the best `limit` (?5) of those. A share is
+        // `limit` split evenly among the tenants with runnable work, but never less than
         // `per_tenant_cap` (?4): one tenant alone fills the batch, many each get the cap.
         format!(
             "WITH RECURSIVE tenants(tenant_id) AS ( \
@@ -145,14 +147,17 @@ fn claim_sql(all_tenants: bool) -> String {
                    INDEXED BY idx_agent_tasks_pending_priority \
                    WHERE x.status = 'pending' AND x.tenant_id > tenants.tenant_id) \
                FROM tenants WHERE tenants.tenant_id IS NOT NULL), \
-             share(n) AS (SELECT max(?4, (?5 + count(*) - 1) / max(count(*), 1)) \
-               FROM tenants WHERE tenant_id IS NOT NULL) \
-             SELECT j.id FROM tenants JOIN agent_tasks j ON j.id IN ( \
-               SELECT t.id FROM agent_tasks t INDEXED BY idx_agent_tasks_due \
-               WHERE t.tenant_id = tenants.tenant_id AND t.status = 'pending' AND t.run_at <= {NOW} \
-                 AND t.task_type IN (SELECT value FROM json_each(?3)) AND {RUNNABLE} \
-               ORDER BY {CLAIM_ORDER} LIMIT (SELECT n FROM share)) \
-             ORDER BY j.priority DESC, j.created_at, j.id LIMIT ?5"
+             runnable(tenant_id) AS (SELECT tenants.tenant_id FROM tenants \
+               WHERE tenants.tenant_id IS NOT NULL AND EXISTS ({runnable_of_tenant} LIMIT 1)), \
+             share(n) AS (SELECT max(?4, (?5 + count(*) - 1) / max(count(*), 1)) FROM runnable) \
+             SELECT j.id FROM runnable tenants JOIN agent_tasks j ON j.id IN ( \
+               {runnable_of_tenant} ORDER BY {CLAIM_ORDER} LIMIT (SELECT n FROM share)) \
+             ORDER BY j.priority DESC, j.created_at, j.id LIMIT ?5",
+            runnable_of_tenant = format!(
+                "SELECT t.id FROM agent_tasks t INDEXED BY idx_agent_tasks_due \
+                 WHERE t.tenant_id = tenants.tenant_id AND t.status = 'pending' AND t.run_at <= {NOW} \
+                   AND t.task_type IN (SELECT value FROM json_each(?3)) AND {RUNNABLE}"
+            )
         )
     } else {
         format!(

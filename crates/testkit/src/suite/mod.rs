@@ -40,6 +40,7 @@ macro_rules! store_suite {
             tasks::list_orders_filters_and_paginates,
             tasks::claim_for_tenant_takes_runnable_tasks_in_order,
             tasks::claim_across_tenants_caps_each_tenant,
+            tasks::the_fair_share_counts_only_runnable_work,
             tasks::outcomes_are_conditional_on_the_lease,
             tasks::failures_retry_later_or_fail_for_good,
             tasks::rescue_takes_back_expired_leases_only,

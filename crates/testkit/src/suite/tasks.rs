@@ -257,6 +257,34 @@ pub async fn claim_across_tenants_caps_each_tenant(store: &dyn Store) {
     assert!(alone.iter().all(|task| task.tenant_id == t.a));
 }
 
+/// The fair share counts only tenants with runnable work: beside tenants whose pending
+/// rows are all of types the engine does not run, or not yet due, a lone runnable
+/// tenant fills the batch.
+pub async fn the_fair_share_counts_only_runnable_work(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let later = two_tenants(store).await;
+    let kind = format!("kind.{}", TaskId::new());
+    let runnable: Vec<NewTask> = (0..10)
+        .map(|i| task(t.a, &kind, &format!("a{i}")))
+        .collect();
+    let legacy: Vec<NewTask> = (0..5)
+        .map(|i| task(t.b, "review_frontend_page", &format!("legacy{i}")))
+        .collect();
+    let not_due: Vec<NewTask> = (0..5)
+        .map(|i| {
+            let mut new = task(later.a, &kind, &format!("later{i}"));
+            new.run_at = Some(chrono::Utc::now() + chrono::Duration::hours(1));
+            new
+        })
+        .collect();
+    insert_tasks(store, &[runnable, legacy, not_due].concat()).await;
+    let mut request = claim_for(t.a, &[kind.as_str()], 6, "w");
+    request.scope = ClaimScope::AllTenants { per_tenant_cap: 3 };
+    let claimed = store.claim_tasks(&request).await.expect("claim");
+    assert_eq!(claimed.len(), 6, "the one runnable tenant fills the batch");
+    assert!(claimed.iter().all(|task| task.tenant_id == t.a));
+}
+
 pub async fn outcomes_are_conditional_on_the_lease(store: &dyn Store) {
     let t = two_tenants(store).await;
     let new = task(t.a, "kind.a", "lease");
