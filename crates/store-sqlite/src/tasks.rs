@@ -132,12 +132,13 @@ fn claim_sql(all_tenants: bool) -> String {
     let chosen = if all_tenants {
         // Fair across tenants: walk the tenants that have pending work (a skip scan of the
         // pending-only index, named: without statistics SQLite would scan every pending
-        // row), keep those with runnable work (a due task of a claimed type, not blocked:
+        // row), take up to `limit` (?5) of each one's runnable tasks in claim order (walking
+        // `idx_agent_tasks_due`, which tests `run_at` on the index entry; once), keep each
+        // one's share, then the best `limit` of those. A share is `limit` split evenly
+        // among the tenants with runnable work (a due task of a claimed type, not blocked:
         // a tenant whose pending rows are all legacy types or not yet due does not count),
-        // take each one's share in claim order (walking `idx_agent_tasks_due`, which tests
-        // `run_at` on the index entry), then the best `limit` (?5) of those. A share is
-        // `limit` split evenly among the tenants with runnable work, but never less than
-        // `per_tenant_cap` (?4): one tenant alone fills the batch, many each get the cap.
+        // but never less than `per_tenant_cap` (?4): one tenant alone fills the batch, many
+        // each get the cap.
         format!(
             "WITH RECURSIVE tenants(tenant_id) AS ( \
                SELECT min(tenant_id) FROM agent_tasks INDEXED BY idx_agent_tasks_pending_priority \
@@ -147,17 +148,19 @@ fn claim_sql(all_tenants: bool) -> String {
                    INDEXED BY idx_agent_tasks_pending_priority \
                    WHERE x.status = 'pending' AND x.tenant_id > tenants.tenant_id) \
                FROM tenants WHERE tenants.tenant_id IS NOT NULL), \
-             runnable(tenant_id) AS (SELECT tenants.tenant_id FROM tenants \
-               WHERE tenants.tenant_id IS NOT NULL AND EXISTS ({runnable_of_tenant} LIMIT 1)), \
-             share(n) AS (SELECT max(?4, (?5 + count(*) - 1) / max(count(*), 1)) FROM runnable) \
-             SELECT j.id FROM runnable tenants JOIN agent_tasks j ON j.id IN ( \
-               {runnable_of_tenant} ORDER BY {CLAIM_ORDER} LIMIT (SELECT n FROM share)) \
-             ORDER BY j.priority DESC, j.created_at, j.id LIMIT ?5",
-            runnable_of_tenant = format!(
-                "SELECT t.id FROM agent_tasks t INDEXED BY idx_agent_tasks_due \
+             candidates AS MATERIALIZED (SELECT j.id, j.tenant_id, j.priority, j.created_at, \
+                 row_number() OVER (PARTITION BY j.tenant_id \
+                   ORDER BY j.priority DESC, j.created_at, j.id) AS rank \
+               FROM tenants JOIN agent_tasks j ON j.id IN ( \
+                 SELECT t.id FROM agent_tasks t INDEXED BY idx_agent_tasks_due \
                  WHERE t.tenant_id = tenants.tenant_id AND t.status = 'pending' AND t.run_at <= {NOW} \
-                   AND t.task_type IN (SELECT value FROM json_each(?3)) AND {RUNNABLE}"
-            )
+                   AND t.task_type IN (SELECT value FROM json_each(?3)) AND {RUNNABLE} \
+                 ORDER BY {CLAIM_ORDER} LIMIT ?5) \
+               WHERE tenants.tenant_id IS NOT NULL), \
+             share(n) AS (SELECT max(?4, (?5 + count(DISTINCT tenant_id) - 1) \
+               / max(count(DISTINCT tenant_id), 1)) FROM candidates) \
+             SELECT id FROM candidates WHERE rank <= (SELECT n FROM share) \
+             ORDER BY priority DESC, created_at, id LIMIT ?5"
         )
     } else {
         format!(
