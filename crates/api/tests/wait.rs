@@ -30,6 +30,12 @@ fn scripted(action: Value) -> Value {
     json!({"agent_id": "SAM", "task_type": SCRIPTED, "title": "scripted", "payload": action})
 }
 
+/// `POST /api/agents/tasks?{query}` of a scripted task doing `action`.
+async fn create_waiting(app: &App, token: &str, query: &str, action: Value) -> common::Answer {
+    app.post(&format!("{TASKS}?{query}"), token, &scripted(action))
+        .await
+}
+
 async fn create(app: &App, token: &str, body: &Value) -> TaskId {
     let created = app.post(TASKS, token, body).await;
     assert_eq!(created.status, 201, "{}", created.body);
@@ -73,37 +79,25 @@ async fn create_with_wait_runs_the_task_at_once(backend: TestBackend) {
     let app = spawn_app(backend).await;
     let t = two_tenants(app.store.as_ref()).await;
     let token = app.token(t.a, Role::Founder);
-    let done = app
-        .post(
-            &format!("{TASKS}?wait=true"),
-            &token,
-            &scripted(json!({"action": "complete"})),
-        )
-        .await;
+    let done = create_waiting(&app, &token, "wait=true", json!({"action": "complete"})).await;
     assert_eq!(done.status, 201, "{}", done.body);
     assert_eq!(done.body["data"]["status"], "completed");
     assert_eq!(done.body["execution"]["status"], "completed");
     assert_eq!(done.body["execution"]["message"], "scripted");
 
-    let failed = app
-        .post(
-            &format!("{TASKS}?wait=true"),
-            &token,
-            &scripted(json!({"action": "fail"})),
-        )
-        .await;
+    let failed = create_waiting(&app, &token, "wait=true", json!({"action": "fail"})).await;
     assert_eq!(failed.status, 201, "{}", failed.body);
     assert_eq!(failed.body["data"]["status"], "failed");
     assert_eq!(failed.body["execution"]["status"], "failed");
     assert_eq!(failed.body["execution"]["message"], "scripted failure");
 
-    let slow = app
-        .post(
-            &format!("{TASKS}?wait=true&timeout=1"),
-            &token,
-            &scripted(json!({"action": "hang", "ms": 2500})),
-        )
-        .await;
+    let slow = create_waiting(
+        &app,
+        &token,
+        "wait=true&timeout=1",
+        json!({"action": "hang", "ms": 2500}),
+    )
+    .await;
     assert_eq!(slow.status, 202, "{}", slow.body);
     assert_eq!(slow.body["execution"]["status"], "running");
     assert_eq!(slow.body["data"]["status"], "in_progress");
@@ -135,13 +129,8 @@ async fn create_with_wait_runs_the_task_at_once(backend: TestBackend) {
         .await;
     legacy.assert_error(400, "INVALID_STATE");
     for timeout in ["0", "121", "soon"] {
-        let bad = app
-            .post(
-                &format!("{TASKS}?wait=true&timeout={timeout}"),
-                &token,
-                &scripted(json!({"action": "complete"})),
-            )
-            .await;
+        let query = format!("wait=true&timeout={timeout}");
+        let bad = create_waiting(&app, &token, &query, json!({"action": "complete"})).await;
         bad.assert_error(400, "VALIDATION_ERROR");
         assert_eq!(bad.body["fields"][0]["field"], "timeout");
     }
@@ -249,12 +238,12 @@ async fn a_routes_own_timeout_beats_the_request_timeout(backend: TestBackend) {
         .get(&format!("{TASKS}/{slow}/wait?timeout=5"), Some(&token))
         .await;
     assert_eq!(waited.status, 200, "{}", waited.body);
-    let created = app
-        .post(
-            &format!("{TASKS}?wait=true&timeout=5"),
-            &token,
-            &scripted(json!({"action": "hang", "ms": 1500})),
-        )
-        .await;
+    let created = create_waiting(
+        &app,
+        &token,
+        "wait=true&timeout=5",
+        json!({"action": "hang", "ms": 1500}),
+    )
+    .await;
     assert_eq!(created.status, 201, "{}", created.body);
 }
