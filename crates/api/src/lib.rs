@@ -28,42 +28,32 @@ use tower_http::trace::TraceLayer;
 pub use auth::{AuthConfig, AuthUser, COOKIE_NAME, Claims, Role};
 pub use error::{ApiError, FieldError};
 pub use layers::{BODY_LIMIT, REQUEST_TIMEOUT};
-pub use openapi::{OPERATIONS, Operation};
+pub use openapi::{OPERATIONS, Operation, Route};
 pub use rate::RateLimit;
 pub use state::AppState;
 pub use tenants::KnownTenants;
 
-/// The handler of an operation of [`OPERATIONS`].
-fn handler(id: &str, document: &Arc<serde_json::Value>) -> MethodRouter<AppState> {
-    match id {
-        "health" => get(routes::health::health),
-        "ready" => get(routes::health::ready),
-        "metrics" => get(routes::metrics::metrics),
-        "openapi" => {
+/// The handler of a route of [`OPERATIONS`].
+fn handler(route: Route, document: &Arc<serde_json::Value>) -> MethodRouter<AppState> {
+    match route {
+        Route::Health => get(routes::health::health),
+        Route::Ready => get(routes::health::ready),
+        Route::Metrics => get(routes::metrics::metrics),
+        Route::Openapi => {
             let document = document.clone();
             get(move || async move { axum::Json((*document).clone()) })
         }
-        "listTasks" => get(routes::tasks::list),
-        "createTask" => post(routes::create::create),
-        "runDry" => post(routes::create::run_dry),
-        "taskTypes" => get(routes::create::types),
-        "getTask" => get(routes::tasks::get),
-        "runTask" => post(routes::run::run),
-        "waitTask" => get(routes::waiting::wait),
-        "listCommands" => get(routes::commands::list),
-        "submitCommand" => post(routes::commands::submit),
-        "getCommand" => get(routes::commands::get),
-        other => unreachable_operation(other),
+        Route::ListTasks => get(routes::tasks::list),
+        Route::CreateTask => post(routes::create::create),
+        Route::RunDry => post(routes::create::run_dry),
+        Route::TaskTypes => get(routes::create::types),
+        Route::GetTask => get(routes::tasks::get),
+        Route::WaitTask => get(routes::waiting::wait),
+        Route::RunTask => post(routes::run::run),
+        Route::ListCommands => get(routes::commands::list),
+        Route::SubmitCommand => post(routes::commands::submit),
+        Route::GetCommand => get(routes::commands::get),
     }
-}
-
-/// An operation listed without a handler: a programming error the tests catch at once.
-fn unreachable_operation(id: &str) -> MethodRouter<AppState> {
-    tracing::error!(
-        operation = id,
-        "an operation of the OpenAPI table has no handler"
-    );
-    MethodRouter::new()
 }
 
 /// A server of `GET /metrics` alone (and `GET /health`), for a process that serves no API:
@@ -85,8 +75,8 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         .fold(Router::new(), |router, op| {
             // Each route's own bound: a waiting route's `timeout` (up to 120 s) rules,
             // the server-wide one bounds the rest.
-            let timeout = layers::route_timeout(op.id, request_timeout);
-            let route = handler(op.id, &document).layer(TimeoutLayer::with_status_code(
+            let timeout = layers::route_timeout(op.route, request_timeout);
+            let route = handler(op.route, &document).layer(TimeoutLayer::with_status_code(
                 axum::http::StatusCode::REQUEST_TIMEOUT,
                 timeout,
             ));

@@ -12,112 +12,161 @@ use zora_engine::Registry;
 use crate::error::FieldError;
 use crate::routes::tasks::TaskListItem;
 
+/// Every route of the API, one variant each: the router's handler for each is an
+/// exhaustive `match` (`crate::handler`), so a route without a handler does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    Ready,
+    Metrics,
+    Openapi,
+    ListTasks,
+    CreateTask,
+    RunDry,
+    TaskTypes,
+    GetTask,
+    WaitTask,
+    RunTask,
+    ListCommands,
+    SubmitCommand,
+    GetCommand,
+}
+
+impl Route {
+    /// The OpenAPI `operationId`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Health => "health",
+            Self::Ready => "ready",
+            Self::Metrics => "metrics",
+            Self::Openapi => "openapi",
+            Self::ListTasks => "listTasks",
+            Self::CreateTask => "createTask",
+            Self::RunDry => "runDry",
+            Self::TaskTypes => "taskTypes",
+            Self::GetTask => "getTask",
+            Self::WaitTask => "waitTask",
+            Self::RunTask => "runTask",
+            Self::ListCommands => "listCommands",
+            Self::SubmitCommand => "submitCommand",
+            Self::GetCommand => "getCommand",
+        }
+    }
+}
+
 /// One route: method, path, what it does, whether it needs a token.
 #[derive(Debug, Clone, Copy)]
 pub struct Operation {
-    pub id: &'static str,
+    pub route: Route,
     pub method: &'static str,
     pub path: &'static str,
     pub summary: &'static str,
     pub authenticated: bool,
 }
 
+impl Operation {
+    /// The OpenAPI `operationId`.
+    pub fn id(&self) -> &'static str {
+        self.route.id()
+    }
+}
+
 /// Every route of the API. The router is built from this table, so the document cannot
 /// miss one.
 pub const OPERATIONS: &[Operation] = &[
     Operation {
-        id: "health",
+        route: Route::Health,
         method: "get",
         path: "/health",
         summary: "The process answers",
         authenticated: false,
     },
     Operation {
-        id: "ready",
+        route: Route::Ready,
         method: "get",
         path: "/ready",
         summary: "The database answers and its schema is current",
         authenticated: false,
     },
     Operation {
-        id: "metrics",
+        route: Route::Metrics,
         method: "get",
         path: "/metrics",
         summary: "The engine's metrics, in the Prometheus text format",
         authenticated: false,
     },
     Operation {
-        id: "openapi",
+        route: Route::Openapi,
         method: "get",
         path: "/api/openapi.json",
         summary: "This document",
         authenticated: false,
     },
     Operation {
-        id: "listTasks",
+        route: Route::ListTasks,
         method: "get",
         path: "/api/agents/tasks",
         summary: "The tenant's tasks, highest priority first",
         authenticated: true,
     },
     Operation {
-        id: "createTask",
+        route: Route::CreateTask,
         method: "post",
         path: "/api/agents/tasks",
         summary: "Create a pending task, checked as it will be run",
         authenticated: true,
     },
     Operation {
-        id: "runDry",
+        route: Route::RunDry,
         method: "post",
         path: "/api/agents/tasks/run-dry",
         summary: "Check a task without creating it",
         authenticated: true,
     },
     Operation {
-        id: "taskTypes",
+        route: Route::TaskTypes,
         method: "get",
         path: "/api/agents/tasks/types",
         summary: "The task types this engine runs, with their payload schemas",
         authenticated: true,
     },
     Operation {
-        id: "getTask",
+        route: Route::GetTask,
         method: "get",
         path: "/api/agents/tasks/{id}",
         summary: "One task in full",
         authenticated: true,
     },
     Operation {
-        id: "waitTask",
+        route: Route::WaitTask,
         method: "get",
         path: "/api/agents/tasks/{id}/wait",
         summary: "Wait for a task's outcome: 200 once it is completed or failed, 202 at the timeout",
         authenticated: true,
     },
     Operation {
-        id: "runTask",
+        route: Route::RunTask,
         method: "post",
         path: "/api/agents/tasks/{id}/run",
         summary: "Queue a pending task or reset a failed one",
         authenticated: true,
     },
     Operation {
-        id: "listCommands",
+        route: Route::ListCommands,
         method: "get",
         path: "/api/agents/commands",
         summary: "The tenant's commands, newest first",
         authenticated: true,
     },
     Operation {
-        id: "submitCommand",
+        route: Route::SubmitCommand,
         method: "post",
         path: "/api/agents/commands",
         summary: "Submit a free-text command: LUMINA plans it into tasks",
         authenticated: true,
     },
     Operation {
-        id: "getCommand",
+        route: Route::GetCommand,
         method: "get",
         path: "/api/agents/commands/{id}",
         summary: "One command and its tasks",
@@ -191,45 +240,45 @@ pub fn document(registry: &Registry) -> Value {
     let data = |schema: Value| json!({"type": "object", "required": ["data"], "properties": {"data": schema}});
     let mut paths: Map<String, Value> = Map::new();
     for op in OPERATIONS {
-        let ok = match op.id {
-            "listTasks" => {
+        let ok = match op.route {
+            Route::ListTasks => {
                 json!({"type": "object", "properties": {"data": {"type": "array", "items": item}, "pagination": pagination}})
             }
-            "getTask" | "createTask" | "waitTask" => data(task.clone()),
-            "runTask" => {
+            Route::GetTask | Route::CreateTask | Route::WaitTask => data(task.clone()),
+            Route::RunTask => {
                 json!({"type": "object", "properties": {"data": task, "execution": {"type": "object"}}})
             }
-            "listCommands" => {
+            Route::ListCommands => {
                 json!({"type": "object", "properties": {"data": {"type": "array", "items": command_item}, "pagination": pagination}})
             }
             _ => json!({"type": "object"}),
         };
-        let status = if matches!(op.id, "createTask" | "submitCommand") {
+        let status = if matches!(op.route, Route::CreateTask | Route::SubmitCommand) {
             "201"
         } else {
             "200"
         };
         let mut operation = json!({
-            "operationId": op.id,
+            "operationId": op.id(),
             "summary": op.summary,
             "responses": {
                 status: {"description": "Success", "content": content(ok)},
                 "default": {"description": "Any error, in the one error shape", "content": content(error.clone())},
             },
         });
-        if op.id == "metrics" {
+        if op.route == Route::Metrics {
             operation["responses"][status]["content"] =
                 json!({"text/plain": {"schema": {"type": "string"}}});
         }
         if op.authenticated {
             operation["security"] = json!([{"bearer": []}, {"cookie": []}]);
         }
-        match op.id {
-            "createTask" | "runDry" => {
+        match op.route {
+            Route::CreateTask | Route::RunDry => {
                 operation["requestBody"] =
                     json!({"required": true, "content": content(body.clone())});
             }
-            "submitCommand" => {
+            Route::SubmitCommand => {
                 operation["requestBody"] =
                     json!({"required": true, "content": content(command_body.clone())});
             }
@@ -242,14 +291,14 @@ pub fn document(registry: &Registry) -> Value {
             {"name": "wait", "in": "query", "schema": {"type": "boolean", "default": false}},
             {"name": "timeout", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 120, "default": 30}},
         ]);
-        match op.id {
-            "waitTask" => {
+        match op.route {
+            Route::WaitTask => {
                 if let Some(list) = operation["parameters"].as_array_mut() {
                     list.push(wait_parameters[1].clone());
                 }
             }
-            "createTask" => operation["parameters"] = wait_parameters,
-            "runTask" => {
+            Route::CreateTask => operation["parameters"] = wait_parameters,
+            Route::RunTask => {
                 if let (Some(list), Some(extra)) = (
                     operation["parameters"].as_array_mut(),
                     wait_parameters.as_array(),
@@ -259,7 +308,7 @@ pub fn document(registry: &Registry) -> Value {
             }
             _ => {}
         }
-        if op.id == "listTasks" {
+        if op.route == Route::ListTasks {
             operation["parameters"] = json!([
                 {"name": "status", "in": "query", "schema": {"enum": ["pending", "in_progress", "completed", "failed"]}},
                 {"name": "agent_id", "in": "query", "schema": {"type": "string"}},

@@ -34,14 +34,16 @@ async fn the_document_lists_every_route_and_every_route_is_served() {
     for op in OPERATIONS {
         let operation = &doc["paths"][op.path][op.method];
         assert_eq!(
-            operation["operationId"], op.id,
+            operation["operationId"],
+            op.id(),
             "{} {} documented",
-            op.method, op.path
+            op.method,
+            op.path
         );
         assert!(
             operation["responses"]["default"].is_object(),
             "{}: the error shape documented",
-            op.id
+            op.id()
         );
     }
     let mut targets = Vec::new();

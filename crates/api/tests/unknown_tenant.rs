@@ -23,7 +23,7 @@ async fn every_route_refuses_a_tenant_without_a_row(backend: TestBackend) {
         let url = format!("{}{}", app.base, op.path.replace("{id}", &some_id));
         let request = match op.method {
             "get" => app.client.get(&url),
-            "post" => app.client.post(&url).json(&match op.id {
+            "post" => app.client.post(&url).json(&match op.id() {
                 "submitCommand" => json!({"raw_prompt": "Plan a climate mission"}),
                 _ => task.clone(),
             }),
