@@ -241,8 +241,8 @@ pub trait TaskHandler: Send + Sync + 'static {
         Ok(Self::Context::default())
     }
 
-    /// Checks that the rows the payload names exist for `tenant`, with no write: run by
-    /// `apply` first, and at create time.
+    /// Checks that the rows the payload names exist for `tenant`, with no write: run
+    /// before every `apply` (by the engine, not by `apply` itself) and at create time.
     fn check(
         &self,
         tenant: TenantId,
@@ -250,7 +250,8 @@ pub trait TaskHandler: Send + Sync + 'static {
         context: &Self::Context,
     ) -> Result<(), TaskError>;
 
-    /// Writes the task's effects and returns its outcome.
+    /// Writes the task's effects and returns its outcome; [`TaskHandler::check`] has
+    /// passed for the same payload and context.
     async fn apply(
         &self,
         tx: &mut dyn StoreTx,
@@ -295,8 +296,11 @@ pub trait DynHandler: Send + Sync {
     ) -> Result<Outcome, TaskError>;
 }
 
+/// The seam is type-erased so that one registry holds handlers of different payload and
+/// context types behind `dyn DynHandler`; the typed `TaskHandler` impls never see
+/// `Erased`. A payload or context reaches only the handler that made it (the executor
+/// keys both by the task's type), so the downcast cannot fail.
 fn downcast<T: 'static>(value: &Erased) -> &T {
-    // The executor only pairs a handler with what that same handler produced.
     #[allow(clippy::expect_used)]
     value
         .downcast_ref::<T>()
@@ -384,15 +388,13 @@ impl<H: TaskHandler> DynHandler for H {
         prepared: Option<Value>,
         context: &Erased,
     ) -> Result<Outcome, TaskError> {
-        TaskHandler::apply(
-            self,
-            tx,
-            task,
+        let (payload, context) = (
             downcast::<H::Payload>(payload),
-            prepared,
             downcast::<H::Context>(context),
-        )
-        .await
+        );
+        // Every apply is checked first, here, so that no handler can forget it.
+        TaskHandler::check(self, task.tenant_id, payload, context)?;
+        TaskHandler::apply(self, tx, task, payload, prepared, context).await
     }
 }
 

@@ -125,7 +125,6 @@ impl TaskHandler for CreateMissionsFromPlan {
         _prepared: Option<Value>,
         plans: &Plans,
     ) -> Result<Outcome, TaskError> {
-        self.check(task.tenant_id, payload, plans)?;
         let Some((plan, items)) =
             resolve(&payload.plan_id).and_then(|id| plans.0.get(&(task.tenant_id, id)))
         else {

@@ -111,7 +111,6 @@ impl TaskHandler for CreateSingleMission {
         _prepared: Option<Value>,
         profiles: &Profiles,
     ) -> Result<Outcome, TaskError> {
-        self.check(task.tenant_id, payload, profiles)?;
         let Some(profile) = profiles.get(task.tenant_id, payload.profile_id.as_ref()) else {
             return Err(TaskError::permanent("profile vanished after its check"));
         };

@@ -156,7 +156,6 @@ impl TaskHandler for CreateProject {
         _prepared: Option<Value>,
         brands: &Brands,
     ) -> Result<Outcome, TaskError> {
-        self.check(task.tenant_id, payload, brands)?;
         let (Some(primary), secondary) = (
             brands.get(task.tenant_id, payload.primary_brand_id.as_ref()),
             brands.get(task.tenant_id, payload.secondary()),
