@@ -2,6 +2,7 @@
 
 pub mod commands;
 pub mod create;
+mod create_body;
 pub mod health;
 pub mod metrics;
 pub mod run;
