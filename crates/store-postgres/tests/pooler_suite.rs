@@ -32,3 +32,38 @@ async fn a_finish_watch_is_none_behind_a_pooler() {
         .expect("no error: waiters poll instead");
     assert!(watch.is_none());
 }
+
+/// The pooler's server connections hold a statement another client prepared
+/// (named `sqlx_s_1`, as sqlx names a client's first); a store behind the pooler must
+/// still open and read its schema: it names no statement of its own (42P05 otherwise).
+#[tokio::test]
+async fn a_store_behind_a_pooler_prepares_nothing_another_client_could_collide_with() {
+    use sqlx::{Connection, Executor};
+    let db = TestDatabase::migrated().await;
+    let options = db
+        .pooler_url()
+        .await
+        .parse::<sqlx::postgres::PgConnectOptions>()
+        .expect("url")
+        .extra_float_digits(None);
+    // Clients one after another, each leaving a prepared statement on the server
+    // connection it was handed (the pooler's few, for this database of the test's own).
+    for _ in 0..4 {
+        let mut conn = sqlx::PgConnection::connect_with(&options)
+            .await
+            .expect("connect");
+        conn.execute("BEGIN").await.expect("begin");
+        // A later one may find the name taken already (42P05): so much the better.
+        let _ = sqlx::query_scalar::<_, i32>("SELECT 1")
+            .fetch_one(&mut conn)
+            .await;
+        conn.execute("COMMIT").await.expect("commit");
+        conn.close().await.expect("close");
+    }
+    for _ in 0..8 {
+        let store = db.store_behind_pooler().await;
+        zora_core::Store::schema_state(&store)
+            .await
+            .expect("the schema read prepared nothing");
+    }
+}

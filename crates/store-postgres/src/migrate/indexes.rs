@@ -120,7 +120,7 @@ pub const ENGINE_INDEXES: &[&str] = &[
 /// Names of the indexes that are absent or invalid.
 pub(super) async fn missing(conn: &mut PgConnection) -> Result<Vec<String>, PgError> {
     let names: Vec<&str> = INDEXES.iter().map(|i| i.name).collect();
-    let valid: Vec<String> = sqlx::query_scalar(
+    let valid: Vec<String> = crate::sql::query_scalar(
         "SELECT c.relname::text FROM pg_index i \
          JOIN pg_class c ON c.oid = i.indexrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \

@@ -184,15 +184,18 @@ fn migration_error(err: sqlx::migrate::MigrateError) -> String {
     }
 }
 
+/// Read at every store's open, behind a pooler too: through `crate::sql`, so that it
+/// leaves no prepared statement on a server connection another client may be handed.
 async fn applied_versions(conn: &mut PgConnection) -> Result<Vec<i64>, PgError> {
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(store_error)?;
+    let exists: bool =
+        crate::sql::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(store_error)?;
     if !exists {
         return Ok(Vec::new());
     }
-    sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+    crate::sql::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
         .fetch_all(&mut *conn)
         .await
         .map_err(|e| PgError::Store(store_error(e)))
