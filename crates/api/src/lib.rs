@@ -58,11 +58,14 @@ fn handler(route: Route, document: &Arc<serde_json::Value>) -> MethodRouter<AppS
 
 /// A server of `GET /metrics` alone (and `GET /health`), for a process that serves no API:
 /// `zora worker --metrics-addr`.
-pub fn metrics_router(store: Arc<dyn zora_core::Store>) -> Router {
+pub fn metrics_router(
+    metrics: zora_engine::metrics::Metrics,
+    store: Arc<dyn zora_core::Store>,
+) -> Router {
     Router::new()
         .route("/metrics", get(routes::metrics::metrics_of))
         .route("/health", get(routes::health::health))
-        .with_state(store)
+        .with_state((metrics, store))
 }
 
 /// The app: every route of [`OPERATIONS`], behind the layers of [`layers`].

@@ -27,4 +27,7 @@ pub struct AppState {
     /// How long a request that does not wait may take ([`crate::layers::REQUEST_TIMEOUT`]
     /// by default); a waiting route is bounded by its own `timeout`.
     pub request_timeout: std::time::Duration,
+    /// The counters `GET /metrics` shows; the synchronous runs count into them, and
+    /// `zora serve` gives its workers the same handle.
+    pub metrics: zora_engine::metrics::Metrics,
 }

@@ -13,6 +13,7 @@ use zora_core::{
 
 use crate::apply::{BatchError, Ready, apply_batch, failure, report, task_span};
 use crate::heartbeat::beating_while;
+use crate::metrics::Metrics;
 use crate::registry::Registry;
 use crate::report::{TaskOutcome, TaskReport};
 
@@ -29,6 +30,9 @@ pub struct ExecutorSettings {
     /// Tasks applied in one transaction. Defaults to 50, under PostgreSQL's 64 cached
     /// subtransactions (one savepoint per task).
     pub batch_size: u32,
+    /// Where claims and outcomes are counted. Defaults to a handle of its own; give the
+    /// one the process renders at `/metrics`.
+    pub metrics: Metrics,
 }
 
 impl ExecutorSettings {
@@ -44,6 +48,7 @@ impl ExecutorSettings {
             lease_duration: Duration::from_secs(60),
             heartbeat_interval: None,
             batch_size: 50,
+            metrics: Metrics::default(),
         }
     }
 
@@ -231,7 +236,7 @@ impl Executor {
 
     /// Applies claimed tasks, in batches of `batch_size`; one report per task, in order.
     pub async fn execute(&self, claimed: Vec<Task>) -> Vec<TaskReport> {
-        crate::metrics::record_claimed(&claimed);
+        self.settings.metrics.record_claimed(&claimed);
         let started = Instant::now();
         let mut reports = Vec::with_capacity(claimed.len());
         let mut tasks = claimed.into_iter().peekable();
@@ -271,7 +276,7 @@ impl Executor {
         let reports = self.execute_batch_or_each(batch).await;
         let elapsed = started.elapsed();
         for (ready, report) in batch.iter().zip(&reports) {
-            crate::metrics::record_outcome(report, elapsed);
+            self.settings.metrics.record_outcome(report, elapsed);
             task_span(&ready.task).in_scope(|| {
                 tracing::info!(
                     outcome = report.outcome.as_str(),

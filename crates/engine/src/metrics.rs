@@ -4,11 +4,12 @@
 //! happens, and the queue as the store holds it (depth per type and status, the oldest due
 //! task's age, live workers), read at each scrape.
 //!
-//! The counters are process-wide, as a Prometheus client's default registry is: every
-//! executor of the process counts into them, and `GET /metrics` (`zora serve`) or
-//! `zora worker --metrics-addr` shows them.
+//! The counters live in a [`Metrics`] handle, passed (not global): every executor and
+//! worker given the same handle counts into it (`zora serve` gives its API and its
+//! workers one, `zora worker` its executors), and `GET /metrics` or `zora worker
+//! --metrics-addr` renders it. A test builds its own, so two never share counts.
 
-use std::sync::LazyLock;
+use std::sync::Arc;
 use std::time::Duration;
 
 use prometheus_client::encoding::{EncodeLabelSet, prometheus_text};
@@ -38,8 +39,9 @@ struct QueueLabels {
 
 type PerType<M> = Family<TypeLabels, M, fn() -> M>;
 
-/// The counters of this process.
-struct ProcessMetrics {
+/// The counters of one [`Metrics`].
+#[derive(Debug)]
+struct Counters {
     registry: Registry,
     claimed: PerType<Counter>,
     completed: PerType<Counter>,
@@ -56,7 +58,7 @@ fn duration_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 16))
 }
 
-impl ProcessMetrics {
+impl Counters {
     fn new() -> Self {
         let mut registry = Registry::with_prefix("zora");
         let counter = || PerType::<Counter>::new_with_constructor(Counter::default);
@@ -121,7 +123,25 @@ impl ProcessMetrics {
     }
 }
 
-static PROCESS: LazyLock<ProcessMetrics> = LazyLock::new(ProcessMetrics::new);
+/// A set of counters and the rendering of them with the queue; cheap to clone (clones
+/// share the counters).
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    counters: Arc<Counters>,
+    /// Held while the queue is read: scrapes through one handle read it one at a time, so
+    /// that a flood of requests to a public `/metrics` costs the database one scan at a
+    /// time.
+    queue_read: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            counters: Arc::new(Counters::new()),
+            queue_read: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+}
 
 fn labels(task_type: &str) -> TypeLabels {
     TypeLabels {
@@ -129,51 +149,63 @@ fn labels(task_type: &str) -> TypeLabels {
     }
 }
 
-/// Counts tasks claimed by this process, and how long each waited once due.
-pub(crate) fn record_claimed(tasks: &[Task]) {
-    for task in tasks {
-        let labels = labels(&task.task_type);
-        PROCESS.claimed.get_or_create(&labels).inc();
-        if let Some(started) = task.started_at {
-            let waited = (started - task.run_at).to_std().unwrap_or_default();
-            PROCESS
-                .waited
-                .get_or_create(&labels)
-                .observe(waited.as_secs_f64());
+impl Metrics {
+    /// Counts tasks claimed, and how long each waited once due.
+    pub(crate) fn record_claimed(&self, tasks: &[Task]) {
+        for task in tasks {
+            let labels = labels(&task.task_type);
+            self.counters.claimed.get_or_create(&labels).inc();
+            if let Some(started) = task.started_at {
+                let waited = (started - task.run_at).to_std().unwrap_or_default();
+                self.counters
+                    .waited
+                    .get_or_create(&labels)
+                    .observe(waited.as_secs_f64());
+            }
         }
     }
-}
 
-/// Counts a task's outcome and how long it took; a task skipped (its lease taken over:
-/// another worker owns it now) is counted as lost, with no duration.
-pub(crate) fn record_outcome(report: &TaskReport, elapsed: Duration) {
-    let labels = labels(&report.task_type);
-    let counter = match report.outcome {
-        TaskOutcome::Completed => &PROCESS.completed,
-        TaskOutcome::Failed => &PROCESS.failed,
-        TaskOutcome::Retrying => &PROCESS.retried,
-        TaskOutcome::Skipped => {
-            PROCESS.lost.get_or_create(&labels).inc();
-            return;
+    /// Counts a task's outcome and how long it took; a task skipped (its lease taken
+    /// over: another worker owns it now) is counted as lost, with no duration.
+    pub(crate) fn record_outcome(&self, report: &TaskReport, elapsed: Duration) {
+        let labels = labels(&report.task_type);
+        let counter = match report.outcome {
+            TaskOutcome::Completed => &self.counters.completed,
+            TaskOutcome::Failed => &self.counters.failed,
+            TaskOutcome::Retrying => &self.counters.retried,
+            TaskOutcome::Skipped => {
+                self.counters.lost.get_or_create(&labels).inc();
+                return;
+            }
+        };
+        counter.get_or_create(&labels).inc();
+        self.counters
+            .duration
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts tasks taken back from expired leases.
+    pub(crate) fn record_rescued(&self, count: usize) {
+        self.counters
+            .rescued
+            .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
+    }
+
+    /// Every metric in the Prometheus text format: these counters, then the queue.
+    pub async fn render(&self, store: &dyn Store) -> String {
+        let queue = {
+            let _turn = self.queue_read.lock().await;
+            queue_registry(store).await
+        };
+        let mut text = String::new();
+        for registry in [&self.counters.registry, &queue] {
+            // Writing into a String cannot fail.
+            let _ = prometheus_text::encode(&mut text, registry);
         }
-    };
-    counter.get_or_create(&labels).inc();
-    PROCESS
-        .duration
-        .get_or_create(&labels)
-        .observe(elapsed.as_secs_f64());
+        text
+    }
 }
-
-/// Counts tasks taken back from expired leases.
-pub(crate) fn record_rescued(count: usize) {
-    PROCESS
-        .rescued
-        .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
-}
-
-/// Held while the queue is read: scrapes of one process read it one at a time, so that a
-/// flood of requests to a public `/metrics` costs the database one scan at a time.
-static QUEUE_READ: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The queue as the store holds it now, as gauges over every tenant. When the store does
 /// not answer, only `zora_store_up 0`.
@@ -186,7 +218,6 @@ async fn queue_registry(store: &dyn Store) -> Registry {
         up.clone(),
     );
     let read = async {
-        let _turn = QUEUE_READ.lock().await;
         let stats = store.queue_stats(Scope::AllTenants).await?;
         let workers = store.live_workers(Scope::AllTenants).await?;
         Ok::<_, zora_core::StoreError>((stats, workers))
@@ -231,15 +262,4 @@ async fn queue_registry(store: &dyn Store) -> Registry {
         alive,
     );
     registry
-}
-
-/// Every metric in the Prometheus text format: this process's counters, then the queue.
-pub async fn render(store: &dyn Store) -> String {
-    let queue = queue_registry(store).await;
-    let mut text = String::new();
-    for registry in [&PROCESS.registry, &queue] {
-        // Writing into a String cannot fail.
-        let _ = prometheus_text::encode(&mut text, registry);
-    }
-    text
 }

@@ -60,6 +60,9 @@ pub struct WorkerSettings {
     /// The most tasks of a type held at once, by type; a type not named here takes its
     /// handler's `concurrency_limit`, if any. Defaults to none.
     pub type_concurrency: BTreeMap<String, usize>,
+    /// Where its executor counts and its rescues are counted. Defaults to a handle of
+    /// its own.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl Default for WorkerSettings {
@@ -78,6 +81,7 @@ impl Default for WorkerSettings {
             shutdown_timeout: Duration::from_secs(30),
             default_max_attempts: 5,
             type_concurrency: BTreeMap::new(),
+            metrics: crate::metrics::Metrics::default(),
         }
     }
 }
@@ -117,6 +121,7 @@ impl Worker {
         executor_settings.lease_duration = settings.lease_duration;
         executor_settings.heartbeat_interval = settings.heartbeat_interval;
         executor_settings.batch_size = settings.batch_size;
+        executor_settings.metrics = settings.metrics.clone();
         let types = registry
             .kinds()
             .into_iter()
@@ -228,7 +233,7 @@ impl Worker {
                     match self.store.rescue_expired_leases_all_tenants(&self.attempt_limits, 100).await {
                         Ok(rescued) if !rescued.is_empty() => {
                             tracing::info!(count = rescued.len(), "took back tasks whose lease expired");
-                            crate::metrics::record_rescued(rescued.len());
+                            self.executor.settings().metrics.record_rescued(rescued.len());
                             report.rescued += rescued.len();
                             look_now = true;
                         }

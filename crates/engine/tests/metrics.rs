@@ -2,8 +2,8 @@
 //! counted, and the queue read from the store at each scrape, over every tenant (or the
 //! store shown down when it cannot be read).
 //!
-//! The counters are process-wide, so one test walks both stores in turn and reads how
-//! much each figure moved (the same under `cargo test`'s threads as under nextest).
+//! Each test counts into a `Metrics` handle of its own (a test's counts never mix with
+//! another's), and two handles count apart.
 
 mod common;
 
@@ -12,13 +12,14 @@ use std::time::Duration;
 
 use serde_json::json;
 use zora_core::{ClaimRequest, ClaimScope, Store, TaskStatus, TenantId};
+use zora_engine::metrics::Metrics;
 use zora_engine::{Worker, WorkerSettings};
 use zora_testkit::TestBackend;
 use zora_testkit::metrics::sample;
 use zora_testkit::scripted::{KIND, registry_with_scripted};
 use zora_testkit::suite::two_tenants;
 
-use common::{enqueue, executor};
+use common::{enqueue, executor_counting};
 
 /// The value of one series (`name{labels}`) in a scrape; 0 when it is absent.
 fn value(scrape: &str, series: &str) -> f64 {
@@ -38,21 +39,22 @@ async fn metrics_count_outcomes_durations_and_rescues_and_read_the_queue() {
 
 async fn counts_and_queue(backend: TestBackend) {
     let store = backend.store().await;
+    let metrics = Metrics::default();
     let t = two_tenants(store.as_ref()).await;
-    let before = zora_engine::metrics::render(store.as_ref()).await;
+    let before = metrics.render(store.as_ref()).await;
 
     for action in ["complete", "complete", "complete", "fail", "transient"] {
         enqueue(store.as_ref(), t.a, KIND, json!({"action": action})).await;
     }
-    let summary = executor(&store)
+    let summary = executor_counting(&store, &metrics)
         .run_pending(t.a, 10, None, &|_| {})
         .await
         .expect("run");
     assert_eq!(summary.fetched, 5);
-    rescue_two_dead_claims(&store, t.b).await;
-    run_one_whose_lease_was_taken_over(&store, t.b).await;
+    rescue_two_dead_claims(&store, &metrics, t.b).await;
+    run_one_whose_lease_was_taken_over(&store, &metrics, t.b).await;
 
-    let after = zora_engine::metrics::render(store.as_ref()).await;
+    let after = metrics.render(store.as_ref()).await;
     let moved = |series: &str| value(&after, series) - value(&before, series);
     assert_eq!(moved(&of_type("zora_tasks_claimed_total")), 5.0 + 2.0 + 1.0);
     assert_eq!(
@@ -101,7 +103,11 @@ async fn counts_and_queue(backend: TestBackend) {
 
 /// A task whose lease lapsed and was taken back before this executor ran it: it is not
 /// run, and counted as lost.
-async fn run_one_whose_lease_was_taken_over(store: &Arc<dyn Store>, tenant: TenantId) {
+async fn run_one_whose_lease_was_taken_over(
+    store: &Arc<dyn Store>,
+    metrics: &Metrics,
+    tenant: TenantId,
+) {
     enqueue(store.as_ref(), tenant, KIND, json!({"action": "complete"})).await;
     let stale = store
         .claim_tasks(&ClaimRequest {
@@ -120,13 +126,13 @@ async fn run_one_whose_lease_was_taken_over(store: &Arc<dyn Store>, tenant: Tena
         .await
         .expect("rescue");
     assert_eq!(rescued.len(), 1);
-    let reports = executor(store).execute(stale).await;
+    let reports = executor_counting(store, metrics).execute(stale).await;
     assert_eq!(reports[0].outcome, zora_engine::TaskOutcome::Skipped);
 }
 
 /// Two tasks of `tenant` claimed by a worker that died at once (its lease lasts no
 /// time), then a live worker that takes them back and finishes them.
-async fn rescue_two_dead_claims(store: &Arc<dyn Store>, tenant: TenantId) {
+async fn rescue_two_dead_claims(store: &Arc<dyn Store>, metrics: &Metrics, tenant: TenantId) {
     for _ in 0..2 {
         enqueue(store.as_ref(), tenant, KIND, json!({"action": "complete"})).await;
     }
@@ -148,6 +154,7 @@ async fn rescue_two_dead_claims(store: &Arc<dyn Store>, tenant: TenantId) {
             poll_interval: Duration::from_millis(50),
             rescue_interval: Duration::from_millis(50),
             tenant: Some(tenant),
+            metrics: metrics.clone(),
             ..WorkerSettings::default()
         },
     );
@@ -177,12 +184,13 @@ async fn rescue_two_dead_claims(store: &Arc<dyn Store>, tenant: TenantId) {
 async fn a_store_that_does_not_answer_shows_as_down_beside_the_counters() {
     let db = zora_testkit::TestDatabase::migrated().await;
     let store = db.store().await;
-    let up = zora_engine::metrics::render(&store).await;
+    let metrics = Metrics::default();
+    let up = metrics.render(&store).await;
     assert_eq!(sample(&up, "zora_store_up"), Some(1.0), "{up}");
     // The queue's table gone from under the store: its reads fail.
     db.run_script("ALTER TABLE agent_tasks RENAME TO agent_tasks_elsewhere")
         .await;
-    let down = zora_engine::metrics::render(&store).await;
+    let down = metrics.render(&store).await;
     assert_eq!(sample(&down, "zora_store_up"), Some(0.0), "{down}");
     assert!(
         !down.contains("zora_queue_tasks"),
@@ -192,5 +200,30 @@ async fn a_store_that_does_not_answer_shows_as_down_beside_the_counters() {
     assert!(
         down.contains("# TYPE zora_lease_rescues_total counter"),
         "the process's own counters still answer: {down}"
+    );
+}
+
+#[tokio::test]
+async fn two_handles_count_apart() {
+    let backend = TestBackend::sqlite().await;
+    let store = backend.store().await;
+    let t = two_tenants(store.as_ref()).await;
+    let (counted, other) = (Metrics::default(), Metrics::default());
+    enqueue(store.as_ref(), t.a, KIND, json!({"action": "complete"})).await;
+    executor_counting(&store, &counted)
+        .run_pending(t.a, 10, None, &|_| {})
+        .await
+        .expect("run");
+    let series = of_type("zora_tasks_completed_total");
+    assert_eq!(value(&counted.render(store.as_ref()).await, &series), 1.0);
+    assert_eq!(
+        value(&other.render(store.as_ref()).await, &series),
+        0.0,
+        "another handle counts nothing of it"
+    );
+    assert_eq!(
+        value(&counted.clone().render(store.as_ref()).await, &series),
+        1.0,
+        "clones share the counts"
     );
 }

@@ -7,21 +7,24 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use zora_core::Store;
+use zora_engine::metrics::Metrics;
 
 use crate::state::AppState;
 
-/// The metrics of this process and of the queue its store holds.
-pub async fn scrape(store: &dyn Store) -> impl IntoResponse + use<> {
-    let text = zora_engine::metrics::render(store).await;
+/// The counters of `metrics` and the queue `store` holds.
+pub async fn scrape(metrics: &Metrics, store: &dyn Store) -> impl IntoResponse + use<> {
+    let text = metrics.render(store).await;
     ([(CONTENT_TYPE, zora_engine::metrics::CONTENT_TYPE)], text)
 }
 
 /// The route of the API.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    scrape(&*state.store).await
+    scrape(&state.metrics, &*state.store).await
 }
 
 /// The route of a metrics-only server (`zora worker --metrics-addr`).
-pub async fn metrics_of(State(store): State<Arc<dyn Store>>) -> impl IntoResponse {
-    scrape(&*store).await
+pub async fn metrics_of(
+    State((metrics, store)): State<(Metrics, Arc<dyn Store>)>,
+) -> impl IntoResponse {
+    scrape(&metrics, &*store).await
 }

@@ -89,11 +89,9 @@ pub async fn run_now(
     execution: Value,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let deadline = Instant::now() + timeout;
-    let executor = Executor::new(
-        state.store.clone(),
-        state.registry.clone(),
-        ExecutorSettings::new("api"),
-    );
+    let mut settings = ExecutorSettings::new("api");
+    settings.metrics = state.metrics.clone();
+    let executor = Executor::new(state.store.clone(), state.registry.clone(), settings);
     let tenant = user.tenant_id;
     // Spawned: if the answer stops waiting, the run goes on to its end.
     let mut run = tokio::spawn(async move { executor.run_task(tenant, task_id).await });

@@ -94,6 +94,7 @@ pub async fn spawn_configured(
         command_limit: zora_api::RateLimit::new(60, std::time::Duration::from_secs(60)),
         known_tenants: zora_api::KnownTenants::default(),
         request_timeout: zora_api::REQUEST_TIMEOUT,
+        metrics: zora_engine::metrics::Metrics::default(),
     };
     edit(&mut state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

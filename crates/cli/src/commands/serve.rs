@@ -41,6 +41,7 @@ pub async fn run(
         command_limit: RateLimit::new(60, std::time::Duration::from_secs(60)),
         known_tenants: zora_api::KnownTenants::default(),
         request_timeout: zora_api::REQUEST_TIMEOUT,
+        metrics: zora_engine::metrics::Metrics::default(),
     };
     // Workers in this process: the default on SQLite, where other processes can only poll.
     let workers = args.workers.unwrap_or(match target {
@@ -53,7 +54,10 @@ pub async fn run(
         let worker = Worker::new(
             state.store.clone(),
             state.registry.clone(),
-            WorkerSettings::default(),
+            WorkerSettings {
+                metrics: state.metrics.clone(),
+                ..WorkerSettings::default()
+            },
         );
         let mut stopped = stopped.clone();
         running.spawn(worker.run(async move {

@@ -60,11 +60,14 @@ pub async fn run(
         ..PgStoreOptions::default()
     };
     let store = open_store_with(target, &options).await?;
+    let settings = settings(args, tenant);
     let metrics = match args.metrics_addr {
-        Some(address) => Some(serve_metrics(address, store.clone()).await?),
+        Some(address) => {
+            Some(serve_metrics(address, settings.metrics.clone(), store.clone()).await?)
+        }
         None => None,
     };
-    let worker = Worker::new(store, Arc::new(registry), settings(args, tenant));
+    let worker = Worker::new(store, Arc::new(registry), settings);
     let serving = match tenant {
         Some(tenant) => format!("serving tenant {tenant}"),
         None => "serving all tenants".to_owned(),
@@ -91,11 +94,12 @@ pub async fn run(
 /// bound.
 async fn serve_metrics(
     address: std::net::SocketAddr,
+    metrics: zora_engine::metrics::Metrics,
     store: Arc<dyn zora_core::Store>,
 ) -> Result<std::net::SocketAddr, CliError> {
     let (listener, bound) = crate::listen::bind(address, "--metrics-addr").await?;
     tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, zora_api::metrics_router(store)).await {
+        if let Err(error) = axum::serve(listener, zora_api::metrics_router(metrics, store)).await {
             tracing::error!(%error, "the metrics server stopped");
         }
     });

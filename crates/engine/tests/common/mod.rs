@@ -14,8 +14,17 @@ use zora_testkit::scripted::registry_with_scripted;
 
 /// An executor over `store` with the v1 types and `test.scripted` (time limit 1s).
 pub fn executor(store: &Arc<dyn Store>) -> Executor {
+    executor_counting(store, &zora_engine::metrics::Metrics::default())
+}
+
+/// [`executor`], counting into `metrics`.
+pub fn executor_counting(
+    store: &Arc<dyn Store>,
+    metrics: &zora_engine::metrics::Metrics,
+) -> Executor {
     let mut settings = ExecutorSettings::new("test");
     settings.lease_duration = Duration::from_secs(30);
+    settings.metrics = metrics.clone();
     Executor::new(
         store.clone(),
         Arc::new(registry_with_scripted(Duration::from_secs(1))),
