@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use jsonwebtoken::errors::ErrorKind;
@@ -18,7 +17,6 @@ use serde_json::Value;
 use zora_core::{TenantId, UserId};
 
 use crate::error::ApiError;
-use crate::state::AppState;
 
 zora_core::label_enum! {
     /// A user's role, from the token.
@@ -53,6 +51,11 @@ impl AuthConfig {
         Self {
             secret: Some(Arc::new(secret.into())),
         }
+    }
+
+    /// Whether the server has a secret to verify tokens with.
+    pub fn is_configured(&self) -> bool {
+        self.secret.is_some()
     }
 
     /// No secret: protected routes answer 500 `AUTH_NOT_CONFIGURED`.
@@ -207,7 +210,7 @@ impl AuthUser {
 }
 
 /// The token from `Authorization: Bearer ...`, else from the cookie.
-fn token(parts: &Parts) -> Result<String, ApiError> {
+pub(crate) fn token(parts: &Parts) -> Result<String, ApiError> {
     if let Some(header) = parts.headers.get(AUTHORIZATION) {
         let header = header.to_str().map_err(|_| {
             unauthorized("INVALID_AUTH_HEADER", "Invalid authorization header format")
@@ -237,23 +240,4 @@ fn token(parts: &Parts) -> Result<String, ApiError> {
         .map(|(_, value)| value.to_owned())
         .filter(|value| !value.is_empty())
         .ok_or_else(|| unauthorized("MISSING_TOKEN", "No authorization header provided"))
-}
-
-impl FromRequestParts<AppState> for AuthUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        if state.auth.secret.is_none() {
-            return Err(ApiError::AuthNotConfigured);
-        }
-        let user = state.auth.verify(&token(parts)?)?;
-        state
-            .known_tenants
-            .require(state.store.as_ref(), user.tenant_id)
-            .await?;
-        Ok(user)
-    }
 }

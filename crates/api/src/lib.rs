@@ -8,6 +8,7 @@ mod auth;
 mod body;
 mod body_limit;
 mod error;
+mod extract;
 mod layers;
 mod openapi;
 mod rate;

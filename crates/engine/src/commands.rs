@@ -7,10 +7,9 @@ use zora_core::command::{Command, CommandStatus, CommandUpdate, NewCommand};
 use zora_core::journal::{JournalCategory, NewJournalEntry};
 use zora_core::{CommandId, JournalEntryId, NewTask, Store, StoreError, Task, TenantId, UserId};
 
-use crate::create::{CreateError, require_tenant};
+use crate::create::{CreateError, require_tenant, validate_new_task};
 use crate::planner::{PlanRequest, Planner};
 use crate::registry::Registry;
-use crate::validate::validate_new_task;
 
 /// A command to submit.
 #[derive(Debug, Clone)]

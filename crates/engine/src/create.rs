@@ -1,5 +1,6 @@
 //! Creating a task: the one path `POST /api/agents/tasks`, `zora tasks add` and
-//! `zora create-task` share. The tenant must exist, the task is checked as it will run,
+//! `zora create-task` share. The tenant must exist, the task is checked as it will run
+//! (its payload by its handler's own parser, the rows it names against the tenant's),
 //! a repeated idempotency key with the same task answers with the task it made (a
 //! replay, not an error), and the task is written with its `agent_task_created` journal
 //! entry in one transaction.
@@ -11,7 +12,6 @@ use zora_core::journal::{JournalCategory, NewJournalEntry};
 use zora_core::{JournalEntryId, NewTask, Store, StoreError, Task, TenantId};
 
 use crate::registry::Registry;
-use crate::validate::validate_new_task;
 
 /// Why a task (or a command) was not created. Nothing was written.
 #[derive(Debug, Error)]
@@ -60,6 +60,29 @@ pub async fn require_tenant(store: &dyn Store, tenant: TenantId) -> Result<(), C
     } else {
         Err(CreateError::UnknownTenant(tenant))
     }
+}
+
+/// Checks a new task of a registered type: its payload parses, and the rows it names exist
+/// for its tenant, read in a read-only transaction (one snapshot; on SQLite a reader, so
+/// the check never queues behind the workers' writes). Types the engine does not run are
+/// not checked: the legacy runtime takes them. A payload at fault is
+/// [`CreateError::Invalid`]; a database that fails is [`CreateError::Store`].
+pub async fn validate_new_task(
+    store: &dyn Store,
+    registry: &Registry,
+    task: &NewTask,
+) -> Result<(), CreateError> {
+    let Some(handler) = registry.get(&task.task_type) else {
+        return Ok(());
+    };
+    let payload = handler.parse(&task.payload).map_err(CreateError::Invalid)?;
+    let probe = zora_core::Task::unsaved(task);
+    let mut tx = store.begin_read().await?;
+    let context = handler.load(tx.as_mut(), &[(&probe, &payload)]).await;
+    tx.rollback().await?;
+    handler
+        .check(task.tenant_id, &payload, &context?)
+        .map_err(CreateError::Invalid)
 }
 
 /// Checks a new task without writing it: the tenant exists and the task is valid as it

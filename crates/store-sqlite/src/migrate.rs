@@ -7,7 +7,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 use zora_core::{SchemaState, StoreError};
 use zora_store_sql::EmbeddedMigrations;
 
-use crate::connect::SqliteError;
+use crate::error::SqliteError;
 use crate::error::store_error;
 
 /// The migrations, in order. Adding one: a new numbered file and one line here.
