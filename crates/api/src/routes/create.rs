@@ -15,7 +15,7 @@ use crate::auth::{AuthUser, Role};
 use crate::body::JsonObject;
 use crate::error::{ApiError, FieldError};
 use crate::routes::create_body::parse;
-use crate::routes::waiting::{execution_of, run_now, wait_and_answer, wait_timeout, wants_wait};
+use crate::routes::waiting::{SyncRun, execution_of, wait_timeout, wants_wait};
 use crate::state::AppState;
 
 /// Parses and checks a new task, its payload included, as it will be run.
@@ -95,23 +95,23 @@ pub async fn create(
         return Ok((status, Json(json!({"data": created.into_task()}))));
     };
     let task = created.task();
-    let execution = execution_of(&state, &task.task_type, task.id);
+    let run = SyncRun {
+        state: &state,
+        user: &user,
+        task_id: task.id,
+        timeout,
+        finished: StatusCode::OK,
+        execution: execution_of(&state, &task.task_type, task.id),
+    };
     match created {
-        Created::Replayed(task) if zora_engine::is_finished(&task) => {
-            wait_and_answer(&state, &user, task.id, timeout, StatusCode::OK, execution).await
-        }
-        Created::Replayed(task) => {
-            run_now(&state, &user, task.id, timeout, StatusCode::OK, execution).await
-        }
-        Created::New(task) => {
-            run_now(
-                &state,
-                &user,
-                task.id,
-                timeout,
-                StatusCode::CREATED,
-                execution,
-            )
+        Created::Replayed(task) if zora_engine::is_finished(&task) => run.wait().await,
+        Created::Replayed(_) => run.run_now().await,
+        Created::New(_) => {
+            SyncRun {
+                finished: StatusCode::CREATED,
+                ..run
+            }
+            .run_now()
             .await
         }
     }

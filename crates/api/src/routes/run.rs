@@ -18,7 +18,7 @@ use zora_engine::{RequestedRun, RunRequestError, request_run};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::routes::waiting::{execution_of, run_now, wait_and_answer, wait_timeout, wants_wait};
+use crate::routes::waiting::{SyncRun, execution_of, wait_timeout, wants_wait};
 use crate::state::AppState;
 
 const LEGACY: &str =
@@ -53,7 +53,8 @@ pub async fn run(
         // Another worker runs it: wait for that run (ENGINE.md), not a refusal.
         if let (Some(timeout), TaskStatus::InProgress) = (wait, task.status) {
             let execution = execution_of(&state, &task.task_type, task_id);
-            return wait_and_answer(&state, &user, task_id, timeout, StatusCode::OK, execution)
+            return sync_run(&state, &user, task_id, timeout, execution)
+                .wait()
                 .await;
         }
     }
@@ -83,7 +84,8 @@ pub async fn run(
                 return Err(ApiError::InvalidState(message));
             }
             let execution = execution_of(&state, &task.task_type, task_id);
-            return wait_and_answer(&state, &user, task_id, timeout, StatusCode::OK, execution)
+            return sync_run(&state, &user, task_id, timeout, execution)
+                .wait()
                 .await;
         }
     };
@@ -105,7 +107,11 @@ pub async fn run(
             StatusCode::OK,
             Json(json!({"data": updated, "execution": execution})),
         )),
-        Some(timeout) => run_now(&state, &user, task_id, timeout, StatusCode::OK, execution).await,
+        Some(timeout) => {
+            sync_run(&state, &user, task_id, timeout, execution)
+                .run_now()
+                .await
+        }
     }
 }
 
@@ -151,4 +157,22 @@ fn sync_options(
         return Ok(None);
     }
     wait_timeout(timeout).map(Some)
+}
+
+/// A synchronous run of an existing task: 200 when it finishes.
+fn sync_run<'a>(
+    state: &'a AppState,
+    user: &'a AuthUser,
+    task_id: TaskId,
+    timeout: Duration,
+    execution: Value,
+) -> SyncRun<'a> {
+    SyncRun {
+        state,
+        user,
+        task_id,
+        timeout,
+        finished: StatusCode::OK,
+        execution,
+    }
 }

@@ -76,97 +76,103 @@ pub fn execution_of(state: &AppState, task_type: &str, task_id: TaskId) -> Value
     })
 }
 
-/// Runs the task now through the executor's claim-and-apply path and answers with its
-/// outcome: `finished` (200, or 201 for a task just created) with the task and
-/// `execution.status` `completed`/`failed`, or 202 `running` at the timeout. A task that
-/// another worker holds (claimed before this run could) is waited for instead.
-pub async fn run_now(
-    state: &AppState,
-    user: &AuthUser,
-    task_id: TaskId,
-    timeout: Duration,
-    finished: StatusCode,
-    execution: Value,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let deadline = Instant::now() + timeout;
-    let mut settings = ExecutorSettings::new("api");
-    settings.metrics = state.metrics.clone();
-    let executor = Executor::new(state.store.clone(), state.registry.clone(), settings);
-    let tenant = user.tenant_id;
-    // Spawned: if the answer stops waiting, the run goes on to its end.
-    let mut run = tokio::spawn(async move { executor.run_task(tenant, task_id).await });
-    let not_found = || ApiError::NotFound(format!("Task '{task_id}' not found"));
-    match tokio::time::timeout_at(deadline, &mut run).await {
-        Err(_) => {}
-        Ok(Err(join)) => return Err(ApiError::Internal(format!("the run stopped: {join}"))),
-        Ok(Ok(Err(RunTaskError::NotFound(_)))) => return Err(not_found()),
-        Ok(Ok(Err(RunTaskError::Store(err)))) => return Err(err.into()),
-        Ok(Ok(Err(RunTaskError::Refused(message)))) => {
-            let now = state.store.get_task(tenant, task_id).await?;
-            match now.as_ref() {
-                // Another worker claimed it first: wait for that run.
-                Some(task) if task.status == TaskStatus::InProgress => {}
-                Some(task) => {
-                    return Err(ApiError::InvalidState(
-                        not_runnable(task).map_or(message, str::to_owned),
-                    ));
-                }
-                None => return Err(not_found()),
-            }
-        }
-        Ok(Ok(Ok(report))) => match report.outcome {
-            // Its lease was taken over: wait for whoever holds it now.
-            TaskOutcome::Skipped => {}
-            outcome => {
-                let task = state
-                    .store
-                    .get_task(tenant, task_id)
-                    .await?
-                    .ok_or_else(not_found)?;
-                let status = if outcome == TaskOutcome::Completed {
-                    "completed"
-                } else {
-                    "failed"
-                };
-                let message = report.result_summary.or(report.error_message);
-                return Ok(answer(finished, task, execution, status, message));
-            }
-        },
-    }
-    let remaining = deadline.saturating_duration_since(Instant::now());
-    wait_and_answer(state, user, task_id, remaining, finished, execution).await
+/// A synchronous run's answer to make: for whom, which task, how long it may wait, the
+/// status of a finished answer (200, or 201 for a task just created), and the
+/// `execution` object so far ([`execution_of`]).
+pub struct SyncRun<'a> {
+    pub state: &'a AppState,
+    pub user: &'a AuthUser,
+    pub task_id: TaskId,
+    pub timeout: Duration,
+    pub finished: StatusCode,
+    pub execution: Value,
 }
 
-/// Waits for the run under way and answers as a synchronous run does.
-pub async fn wait_and_answer(
-    state: &AppState,
-    user: &AuthUser,
-    task_id: TaskId,
-    timeout: Duration,
-    finished: StatusCode,
-    execution: Value,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let waited = wait_for_outcome(state.store.as_ref(), user.tenant_id, task_id, timeout)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("Task '{task_id}' not found")))?;
-    Ok(match waited {
-        Waited::Finished(task) => {
-            let (status, message) = match task.status {
-                TaskStatus::Completed => ("completed", task.result_summary.clone()),
-                _ => ("failed", task.error_message.clone()),
-            };
-            answer(finished, task, execution, status, message)
+impl SyncRun<'_> {
+    /// Runs the task now through the executor's claim-and-apply path and answers with its
+    /// outcome: `finished` with the task and `execution.status` `completed`/`failed`, or
+    /// 202 `running` at the timeout. A task that another worker holds (claimed before this
+    /// run could) is waited for instead.
+    pub async fn run_now(self) -> Result<(StatusCode, Json<Value>), ApiError> {
+        let deadline = Instant::now() + self.timeout;
+        let (state, task_id, tenant) = (self.state, self.task_id, self.user.tenant_id);
+        let mut settings = ExecutorSettings::new("api");
+        settings.metrics = state.metrics.clone();
+        let executor = Executor::new(state.store.clone(), state.registry.clone(), settings);
+        // Spawned: if the answer stops waiting, the run goes on to its end.
+        let mut run = tokio::spawn(async move { executor.run_task(tenant, task_id).await });
+        let not_found = || ApiError::NotFound(format!("Task '{task_id}' not found"));
+        match tokio::time::timeout_at(deadline, &mut run).await {
+            Err(_) => {}
+            Ok(Err(join)) => return Err(ApiError::Internal(format!("the run stopped: {join}"))),
+            Ok(Ok(Err(RunTaskError::NotFound(_)))) => return Err(not_found()),
+            Ok(Ok(Err(RunTaskError::Store(err)))) => return Err(err.into()),
+            Ok(Ok(Err(RunTaskError::Refused(message)))) => {
+                let now = state.store.get_task(tenant, task_id).await?;
+                match now.as_ref() {
+                    // Another worker claimed it first: wait for that run.
+                    Some(task) if task.status == TaskStatus::InProgress => {}
+                    Some(task) => {
+                        return Err(ApiError::InvalidState(
+                            not_runnable(task).map_or(message, str::to_owned),
+                        ));
+                    }
+                    None => return Err(not_found()),
+                }
+            }
+            Ok(Ok(Ok(report))) => match report.outcome {
+                // Its lease was taken over: wait for whoever holds it now.
+                TaskOutcome::Skipped => {}
+                outcome => {
+                    let task = state
+                        .store
+                        .get_task(tenant, task_id)
+                        .await?
+                        .ok_or_else(not_found)?;
+                    let status = if outcome == TaskOutcome::Completed {
+                        "completed"
+                    } else {
+                        "failed"
+                    };
+                    let message = report.result_summary.or(report.error_message);
+                    return Ok(answer(self.finished, task, self.execution, status, message));
+                }
+            },
         }
-        Waited::Unfinished(task) => answer(
-            StatusCode::ACCEPTED,
-            task,
-            execution,
-            "running",
-            Some(format!(
-                "The task is still running; wait on GET /api/agents/tasks/{task_id}/wait"
-            )),
-        ),
-    })
+        SyncRun {
+            timeout: deadline.saturating_duration_since(Instant::now()),
+            ..self
+        }
+        .wait()
+        .await
+    }
+
+    /// Waits for the run under way and answers as a synchronous run does.
+    pub async fn wait(self) -> Result<(StatusCode, Json<Value>), ApiError> {
+        let task_id = self.task_id;
+        let store = self.state.store.as_ref();
+        let waited = wait_for_outcome(store, self.user.tenant_id, task_id, self.timeout)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("Task '{task_id}' not found")))?;
+        Ok(match waited {
+            Waited::Finished(task) => {
+                let (status, message) = match task.status {
+                    TaskStatus::Completed => ("completed", task.result_summary.clone()),
+                    _ => ("failed", task.error_message.clone()),
+                };
+                answer(self.finished, task, self.execution, status, message)
+            }
+            Waited::Unfinished(task) => answer(
+                StatusCode::ACCEPTED,
+                task,
+                self.execution,
+                "running",
+                Some(format!(
+                    "The task is still running; wait on GET /api/agents/tasks/{task_id}/wait"
+                )),
+            ),
+        })
+    }
 }
 
 fn answer(
