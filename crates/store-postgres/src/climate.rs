@@ -1,6 +1,5 @@
 //! Climate OS queries: profiles, weekly plans and items, missions.
 
-use sqlx::PgConnection;
 use zora_core::climate::{
     ClimateProfile, Mission, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan,
 };
@@ -10,26 +9,29 @@ use crate::error::store_error;
 use zora_store_sql::mappers;
 
 use crate::rows;
+use crate::sql::Db;
 
 pub(crate) async fn insert_profile(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     profile: &NewProfile,
 ) -> Result<(), StoreError> {
     crate::sql::query(
+        db.keep(),
         "INSERT INTO climate_profiles (id, tenant_id, name, profile_type) VALUES ($1, $2, $3, $4::profile_type)",
     )
     .bind(profile.id.0)
     .bind(profile.tenant_id.0)
     .bind(&profile.name)
     .bind(&profile.profile_type)
-    .execute(conn)
+    .execute(db.conn())
     .await
     .map_err(store_error)?;
     Ok(())
 }
 
-pub(crate) async fn insert_plan(conn: &mut PgConnection, plan: &NewPlan) -> Result<(), StoreError> {
+pub(crate) async fn insert_plan(db: &mut impl Db, plan: &NewPlan) -> Result<(), StoreError> {
     crate::sql::query(
+        db.keep(),
         "INSERT INTO climate_plans (id, tenant_id, profile_id, period_start, period_end) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(plan.id.0)
@@ -37,11 +39,12 @@ pub(crate) async fn insert_plan(conn: &mut PgConnection, plan: &NewPlan) -> Resu
     .bind(plan.profile_id.0)
     .bind(plan.period_start)
     .bind(plan.period_end)
-    .execute(&mut *conn)
+    .execute(db.conn())
     .await
     .map_err(store_error)?;
     let items = &plan.items;
     crate::sql::query(
+        db.keep(),
         "INSERT INTO climate_plan_items (id, plan_id, title, description, category, estimated_impact_kgco2) \
          SELECT i.id, $1, i.title, i.description, i.category, i.impact \
          FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::text[], $6::float8[]) \
@@ -53,19 +56,19 @@ pub(crate) async fn insert_plan(conn: &mut PgConnection, plan: &NewPlan) -> Resu
     .bind(items.iter().map(|i| i.description.as_deref()).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.category.as_deref()).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.estimated_impact_kgco2).collect::<Vec<_>>())
-    .execute(conn)
+    .execute(db.conn())
     .await
     .map_err(store_error)?;
     Ok(())
 }
 
 pub(crate) async fn profiles(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     ids: &[ProfileId],
 ) -> Result<Vec<ClimateProfile>, StoreError> {
     rows::tenant_rows_by_ids(
-        conn,
+        db,
         "SELECT id, tenant_id, name, profile_type::text AS profile_type FROM climate_profiles \
          WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
         tenant,
@@ -76,12 +79,12 @@ pub(crate) async fn profiles(
 }
 
 pub(crate) async fn plans(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     ids: &[PlanId],
 ) -> Result<Vec<WeeklyPlan>, StoreError> {
     rows::tenant_rows_by_ids(
-        conn,
+        db,
         "SELECT id, tenant_id, profile_id, plan_type, period_start, period_end, status \
          FROM climate_plans WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
         tenant,
@@ -92,12 +95,12 @@ pub(crate) async fn plans(
 }
 
 pub(crate) async fn plan_items(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     plan_ids: &[PlanId],
 ) -> Result<Vec<PlanItem>, StoreError> {
     rows::tenant_rows_by_ids(
-        conn,
+        db,
         "SELECT i.id, i.plan_id, i.mission_id, i.title, i.description, i.category, \
            i.estimated_impact_kgco2::float8 AS estimated_impact_kgco2, i.status, i.created_at \
          FROM climate_plan_items i JOIN climate_plans p ON p.id = i.plan_id \
@@ -110,26 +113,28 @@ pub(crate) async fn plan_items(
 }
 
 pub(crate) async fn mark_plan_applied(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     plan: PlanId,
 ) -> Result<bool, StoreError> {
     let done = crate::sql::query(
+        db.keep(),
         "UPDATE climate_plans SET status = 'applied' WHERE tenant_id = $1 AND id = $2 AND status = 'proposed'",
     )
     .bind(tenant.0)
     .bind(plan.0)
-    .execute(conn)
+    .execute(db.conn())
     .await
     .map_err(store_error)?;
     Ok(done.rows_affected() == 1)
 }
 
 pub(crate) async fn insert_missions(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     missions: &[NewMission],
 ) -> Result<(), StoreError> {
     crate::sql::query(
+        db.keep(),
         "INSERT INTO climate_missions (id, tenant_id, profile_id, title, description, category, \
            estimated_impact_kgco2, due_date, notes, metadata) \
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], \
@@ -145,18 +150,19 @@ pub(crate) async fn insert_missions(
     .bind(missions.iter().map(|m| m.due_date).collect::<Vec<_>>())
     .bind(missions.iter().map(|m| m.notes.as_deref()).collect::<Vec<_>>())
     .bind(missions.iter().map(|m| m.metadata.clone()).collect::<Vec<_>>())
-    .execute(conn)
+    .execute(db.conn())
     .await
     .map_err(store_error)?;
     Ok(())
 }
 
 pub(crate) async fn link_plan_items(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     links: &[(PlanItemId, MissionId)],
 ) -> Result<(), StoreError> {
     crate::sql::query(
+        db.keep(),
         "UPDATE climate_plan_items i SET mission_id = l.mission_id \
          FROM UNNEST($2::uuid[], $3::uuid[]) AS l(item_id, mission_id), climate_plans p \
          WHERE i.id = l.item_id AND p.id = i.plan_id AND p.tenant_id = $1",
@@ -169,19 +175,19 @@ pub(crate) async fn link_plan_items(
             .map(|(_, mission)| mission.0)
             .collect::<Vec<_>>(),
     )
-    .execute(conn)
+    .execute(db.conn())
     .await
     .map_err(store_error)?;
     Ok(())
 }
 
 pub(crate) async fn missions(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     ids: &[MissionId],
 ) -> Result<Vec<Mission>, StoreError> {
     rows::tenant_rows_by_ids(
-        &mut *conn,
+        db.conn(),
         "SELECT id, tenant_id, profile_id, title, description, category, status::text AS status, \
            estimated_impact_kgco2::float8 AS estimated_impact_kgco2, due_date, notes, \
            COALESCE(metadata, '{}'::jsonb) AS metadata, created_at \

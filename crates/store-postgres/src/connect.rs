@@ -43,7 +43,6 @@ pub async fn connect(url: &str, options: &PgStoreOptions) -> Result<PgStore, PgE
         .map_err(|e| PgError::InvalidUrl(one_line(&e.to_string())))?
         .application_name(&options.application_name);
     if options.behind_pooler {
-        crate::sql::stop_keeping_prepared_statements();
         connect_options = connect_options
             .statement_cache_capacity(0)
             .extra_float_digits(None);

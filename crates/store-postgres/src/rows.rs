@@ -4,7 +4,6 @@
 //! Queries select enums as `::text` and numerics as `::float8`, so that every store
 //! returns the same Rust values whatever the column's SQL type.
 
-use sqlx::PgExecutor;
 use sqlx::postgres::PgRow;
 use uuid::Uuid;
 use zora_core::{StoreError, Task, TenantId};
@@ -44,21 +43,20 @@ pub(crate) fn all<T>(
 
 /// Runs `sql`, a read of one tenant's rows by id (`$1` the tenant, `$2` the ids), and maps
 /// each row with `map`.
-pub(crate) async fn tenant_rows_by_ids<'e, E, I, T>(
-    executor: E,
+pub(crate) async fn tenant_rows_by_ids<I, T>(
+    db: &mut impl crate::sql::Db,
     sql: &'static str,
     tenant: TenantId,
     ids: &[I],
     map: fn(&PgRow) -> Result<T, sqlx::Error>,
 ) -> Result<Vec<T>, StoreError>
 where
-    E: PgExecutor<'e>,
     I: Copy + Into<Uuid>,
 {
-    let found = crate::sql::query(sql)
+    let found = crate::sql::query(db.keep(), sql)
         .bind(tenant.0)
         .bind(uuids(ids))
-        .fetch_all(executor)
+        .fetch_all(db.conn())
         .await
         .map_err(store_error)?;
     all(&found, map)

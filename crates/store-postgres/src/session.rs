@@ -15,7 +15,9 @@ use crate::error::store_error;
 
 /// See the module documentation.
 pub(crate) enum Session {
+    /// Directly connected: its statements stay prepared.
     Connection(PoolConnection<Postgres>),
+    /// Behind a pooler: its statements are not kept.
     Transaction(Transaction<'static, Postgres>),
 }
 
@@ -58,5 +60,14 @@ impl DerefMut for Session {
             Self::Connection(conn) => conn,
             Self::Transaction(tx) => tx,
         }
+    }
+}
+
+impl crate::sql::Db for Session {
+    fn conn(&mut self) -> &mut PgConnection {
+        self
+    }
+    fn keep(&self) -> bool {
+        matches!(self, Self::Connection(_))
     }
 }

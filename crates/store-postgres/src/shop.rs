@@ -1,6 +1,6 @@
 //! ZORA SHOP queries: brands, products, product climate metadata, shop projects.
 
-use sqlx::{PgConnection, Row};
+use sqlx::Row;
 use uuid::Uuid;
 use zora_core::shop::{
     Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, ProductClimateMeta,
@@ -12,27 +12,29 @@ use crate::error::store_error;
 use zora_store_sql::mappers;
 
 use crate::rows;
+use crate::sql::Db;
 
-pub(crate) async fn insert_brand(
-    conn: &mut PgConnection,
-    brand: &NewBrand,
-) -> Result<(), StoreError> {
-    crate::sql::query("INSERT INTO brands (id, tenant_id, name, slug) VALUES ($1, $2, $3, $4)")
-        .bind(brand.id.0)
-        .bind(brand.tenant_id.0)
-        .bind(&brand.name)
-        .bind(&brand.slug)
-        .execute(conn)
-        .await
-        .map_err(store_error)?;
+pub(crate) async fn insert_brand(db: &mut impl Db, brand: &NewBrand) -> Result<(), StoreError> {
+    crate::sql::query(
+        db.keep(),
+        "INSERT INTO brands (id, tenant_id, name, slug) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(brand.id.0)
+    .bind(brand.tenant_id.0)
+    .bind(&brand.name)
+    .bind(&brand.slug)
+    .execute(db.conn())
+    .await
+    .map_err(store_error)?;
     Ok(())
 }
 
 pub(crate) async fn insert_product(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     product: &NewProduct,
 ) -> Result<(), StoreError> {
     crate::sql::query(
+        db.keep(),
         "INSERT INTO products (id, tenant_id, name, slug, brand_id) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(product.id.0)
@@ -40,19 +42,19 @@ pub(crate) async fn insert_product(
     .bind(&product.name)
     .bind(&product.slug)
     .bind(product.brand_id.map(|b| b.0))
-    .execute(conn)
+    .execute(db.conn())
     .await
     .map_err(store_error)?;
     Ok(())
 }
 
 pub(crate) async fn brands(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     ids: &[BrandId],
 ) -> Result<Vec<Brand>, StoreError> {
     rows::tenant_rows_by_ids(
-        conn,
+        db,
         "SELECT id, tenant_id, name, slug FROM brands \
          WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
         tenant,
@@ -63,12 +65,12 @@ pub(crate) async fn brands(
 }
 
 pub(crate) async fn products(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     ids: &[ProductId],
 ) -> Result<Vec<Product>, StoreError> {
     rows::tenant_rows_by_ids(
-        conn,
+        db,
         "SELECT id, tenant_id, name, slug, brand_id FROM products \
          WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
         tenant,
@@ -79,7 +81,7 @@ pub(crate) async fn products(
 }
 
 pub(crate) async fn upsert_climate_meta(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     upsert: &ClimateMetaUpsert,
 ) -> Result<(ClimateMetaId, UpsertAction), StoreError> {
     let (label_given, label) = upsert.climate_label.split();
@@ -89,6 +91,7 @@ pub(crate) async fn upsert_climate_meta(
     // An existing row keeps its id, so the id that comes back tells created from updated.
     // The update is limited to the same tenant, so another tenant's row is never touched.
     let row = crate::sql::query(
+        db.keep(),
         "INSERT INTO product_climate_meta AS m \
            (id, tenant_id, product_id, climate_label, estimated_impact_kgco2, certifications, notes) \
          VALUES ($1, $2, $3, $5, $7::float8, $9, $11) \
@@ -111,7 +114,7 @@ pub(crate) async fn upsert_climate_meta(
     .bind(certifications)
     .bind(notes_given)
     .bind(notes)
-    .fetch_optional(conn)
+    .fetch_optional(db.conn())
     .await
     .map_err(store_error)?;
     let row = row.ok_or_else(|| StoreError::Conflict {
@@ -123,10 +126,11 @@ pub(crate) async fn upsert_climate_meta(
 }
 
 pub(crate) async fn insert_shop_projects(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     projects: &[NewShopProject],
 ) -> Result<(), StoreError> {
     crate::sql::query(
+        db.keep(),
         "INSERT INTO zora_shop_projects (id, tenant_id, title, description, status, primary_brand_id, \
            secondary_brand_id, theme, target_launch_date) \
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], \
@@ -141,19 +145,19 @@ pub(crate) async fn insert_shop_projects(
     .bind(projects.iter().map(|p| p.secondary_brand_id.map(|b| b.0)).collect::<Vec<_>>())
     .bind(projects.iter().map(|p| p.theme.as_deref()).collect::<Vec<_>>())
     .bind(projects.iter().map(|p| p.target_launch_date).collect::<Vec<_>>())
-    .execute(conn)
+    .execute(db.conn())
     .await
     .map_err(store_error)?;
     Ok(())
 }
 
 pub(crate) async fn shop_projects(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     ids: &[ShopProjectId],
 ) -> Result<Vec<ShopProject>, StoreError> {
     rows::tenant_rows_by_ids(
-        &mut *conn,
+        db.conn(),
         "SELECT id, tenant_id, title, description, status, primary_brand_id, secondary_brand_id, theme, \
            target_launch_date, created_at FROM zora_shop_projects \
          WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
@@ -165,12 +169,12 @@ pub(crate) async fn shop_projects(
 }
 
 pub(crate) async fn climate_meta(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     product_ids: &[ProductId],
 ) -> Result<Vec<ProductClimateMeta>, StoreError> {
     rows::tenant_rows_by_ids(
-        &mut *conn,
+        db.conn(),
         "SELECT id, tenant_id, product_id, climate_label, \
            estimated_impact_kgco2::float8 AS estimated_impact_kgco2, certifications, notes \
          FROM product_climate_meta WHERE tenant_id = $1 AND product_id = ANY($2) ORDER BY product_id",

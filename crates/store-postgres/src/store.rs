@@ -50,7 +50,7 @@ impl PgStore {
 
     async fn begin_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
         let tx = self.pool.begin().await.map_err(store_error)?;
-        Ok(Box::new(PgTx::new(tx)))
+        Ok(Box::new(PgTx::new(tx, !self.behind_pooler)))
     }
 
     async fn begin_read_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
@@ -59,7 +59,7 @@ impl PgStore {
             .begin_with("BEGIN READ ONLY")
             .await
             .map_err(store_error)?;
-        Ok(Box::new(PgTx::new(tx)))
+        Ok(Box::new(PgTx::new(tx, !self.behind_pooler)))
     }
 
     async fn begin_limited_tx(&self, limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError> {
@@ -68,7 +68,7 @@ impl PgStore {
             .begin_with(crate::tx::begin_limited_sql(limits))
             .await
             .map_err(store_error)?;
-        Ok(Box::new(PgTx::new(tx)))
+        Ok(Box::new(PgTx::new(tx, !self.behind_pooler)))
     }
 
     async fn wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError> {

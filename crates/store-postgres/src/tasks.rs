@@ -1,7 +1,7 @@
 //! The task queue's queries: insert, read, list, claim, outcome writes, rescue, stats.
 
 use serde_json::Value;
-use sqlx::{PgConnection, Row};
+use sqlx::Row;
 use uuid::Uuid;
 use zora_core::stats::{QueueStats, Scope, StatusGroup};
 use zora_core::{
@@ -11,6 +11,7 @@ use zora_core::{
 
 use crate::error::store_error;
 use crate::rows::{self, TASK_COLUMNS};
+use crate::sql::Db;
 use crate::waiters::notify_waiters_of;
 
 /// A task may be claimed: not cancelled, not rejected, approved if it needs approval,
@@ -33,40 +34,40 @@ pub(crate) fn millis(duration: std::time::Duration) -> i64 {
 }
 
 pub(crate) async fn get(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     id: TaskId,
 ) -> Result<Option<Task>, StoreError> {
     let sql =
         format!("SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = $1 AND t.id = $2");
-    let row = crate::sql::query(&sql)
+    let row = crate::sql::query(db.keep(), &sql)
         .bind(tenant.0)
         .bind(id.0)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(db.conn())
         .await
         .map_err(store_error)?;
     row.as_ref().map(rows::task).transpose()
 }
 
 pub(crate) async fn get_by_idempotency_key(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     key: &str,
 ) -> Result<Option<Task>, StoreError> {
     let sql = format!(
         "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = $1 AND t.idempotency_key = $2"
     );
-    let row = crate::sql::query(&sql)
+    let row = crate::sql::query(db.keep(), &sql)
         .bind(tenant.0)
         .bind(key)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(db.conn())
         .await
         .map_err(store_error)?;
     row.as_ref().map(rows::task).transpose()
 }
 
 pub(crate) async fn of_command(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     command: zora_core::CommandId,
 ) -> Result<Vec<Task>, StoreError> {
@@ -75,10 +76,10 @@ pub(crate) async fn of_command(
            AND (t.command_id = $2 OR t.payload->>'source_command_id' = $2::text) \
          ORDER BY t.created_at ASC, t.id ASC"
     );
-    let found = crate::sql::query(&sql)
+    let found = crate::sql::query(db.keep(), &sql)
         .bind(tenant.0)
         .bind(command.0)
-        .fetch_all(&mut *conn)
+        .fetch_all(db.conn())
         .await
         .map_err(store_error)?;
     found.iter().map(rows::task).collect()
@@ -91,7 +92,7 @@ const LIST_FILTER: &str = "t.tenant_id = $1 \
     AND ($5::uuid IS NULL OR t.command_id = $5)";
 
 pub(crate) async fn list(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     filter: &TaskFilter,
     page: Page,
@@ -102,7 +103,7 @@ pub(crate) async fn list(
         "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE {LIST_FILTER} \
          ORDER BY {CLAIM_ORDER} LIMIT $6 OFFSET $7"
     );
-    let items = crate::sql::query(&sql)
+    let items = crate::sql::query(db.keep(), &sql)
         .bind(tenant.0)
         .bind(status)
         .bind(&filter.agent_id)
@@ -110,17 +111,17 @@ pub(crate) async fn list(
         .bind(command)
         .bind(i64::from(page.limit))
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
-        .fetch_all(&mut *conn)
+        .fetch_all(db.conn())
         .await
         .map_err(store_error)?;
     let count_sql = format!("SELECT count(*) FROM agent_tasks t WHERE {LIST_FILTER}");
-    let total: i64 = crate::sql::query_scalar(&count_sql)
+    let total: i64 = crate::sql::query_scalar(db.keep(), &count_sql)
         .bind(tenant.0)
         .bind(status)
         .bind(&filter.agent_id)
         .bind(&filter.task_type)
         .bind(command)
-        .fetch_one(&mut *conn)
+        .fetch_one(db.conn())
         .await
         .map_err(store_error)?;
     Ok(Paginated {
@@ -190,7 +191,7 @@ pub fn claim_sql(per_tenant_cap: Option<u32>, limit: u32) -> String {
 }
 
 pub(crate) async fn claim(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     request: &ClaimRequest,
 ) -> Result<Vec<Task>, StoreError> {
     if request.limit == 0 || request.task_types.is_empty() {
@@ -199,21 +200,21 @@ pub(crate) async fn claim(
     let lease_ms = millis(request.lease_duration);
     let rows = match &request.scope {
         ClaimScope::Tenant(tenant) => {
-            crate::sql::query(&claim_sql(None, request.limit))
+            crate::sql::query(db.keep(), &claim_sql(None, request.limit))
                 .bind(&request.owner)
                 .bind(lease_ms)
                 .bind(tenant.0)
                 .bind(&request.task_types)
-                .fetch_all(&mut *conn)
+                .fetch_all(db.conn())
                 .await
         }
         ClaimScope::AllTenants { per_tenant_cap } => {
             let cap = (*per_tenant_cap).max(1);
-            crate::sql::query(&claim_sql(Some(cap), request.limit))
+            crate::sql::query(db.keep(), &claim_sql(Some(cap), request.limit))
                 .bind(&request.owner)
                 .bind(lease_ms)
                 .bind(&request.task_types)
-                .fetch_all(&mut *conn)
+                .fetch_all(db.conn())
                 .await
         }
     }
@@ -224,7 +225,7 @@ pub(crate) async fn claim(
 }
 
 pub(crate) async fn claim_by_id(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     id: TaskId,
     owner: &str,
@@ -242,19 +243,19 @@ pub(crate) async fn claim_by_id(
              OR (t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < now())) \
          RETURNING {TASK_COLUMNS}"
     );
-    let row = crate::sql::query(&sql)
+    let row = crate::sql::query(db.keep(), &sql)
         .bind(tenant.0)
         .bind(id.0)
         .bind(owner)
         .bind(millis(lease_duration))
-        .fetch_optional(&mut *conn)
+        .fetch_optional(db.conn())
         .await
         .map_err(store_error)?;
     row.as_ref().map(rows::task).transpose()
 }
 
 pub(crate) async fn rescue_expired(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     limits: &AttemptLimits,
     limit: u32,
 ) -> Result<Vec<Task>, StoreError> {
@@ -286,33 +287,36 @@ pub(crate) async fn rescue_expired(
          SELECT * FROM rescued WHERE {notify}",
         notify = notify_waiters_of!("SELECT id FROM rescued WHERE status = 'failed'")
     );
-    let rows = crate::sql::query(&sql)
+    let rows = crate::sql::query(db.keep(), &sql)
         .bind(limits.default)
         .bind(i64::from(limit))
         .bind(kinds)
         .bind(maxima)
-        .fetch_all(&mut *conn)
+        .fetch_all(db.conn())
         .await
         .map_err(store_error)?;
     rows.iter().map(rows::task).collect()
 }
 
-pub(crate) async fn stats(conn: &mut PgConnection, scope: Scope) -> Result<QueueStats, StoreError> {
+pub(crate) async fn stats(db: &mut impl Db, scope: Scope) -> Result<QueueStats, StoreError> {
     let tenant = scope_filter(scope);
-    let groups: Vec<(String, String, i64, i64)> = crate::sql::query_as(&format!(
-        "SELECT task_type, status::text AS status, count(*) AS n, \
+    let groups: Vec<(String, String, i64, i64)> = crate::sql::query_as(
+        db.keep(),
+        &format!(
+            "SELECT task_type, status::text AS status, count(*) AS n, \
            count(*) FILTER (WHERE completed_at >= now() - interval '1 hour') AS recent \
          FROM agent_tasks WHERE {tenant} GROUP BY task_type, status"
-    ))
+        ),
+    )
     .bind(scope.tenant().map(|t| t.0))
-    .fetch_all(&mut *conn)
+    .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
     // The oldest due task: `min` over an expression, so that the planner reads the pending
     // rows from `idx_agent_tasks_due` (index-only, O(pending)) rather than walking
     // `idx_agent_tasks_created_at` from the oldest row past every finished one (217 ms
     // instead of 3 ms beside a million finished rows).
-    let row = crate::sql::query(&format!(
+    let row = crate::sql::query(db.keep(), &format!(
         "SELECT \
            (SELECT extract(epoch FROM now() - min(created_at + interval '0 s'))::float8 \
              FROM agent_tasks WHERE {tenant} AND status = 'pending' AND run_at <= now()) AS oldest, \
@@ -320,7 +324,7 @@ pub(crate) async fn stats(conn: &mut PgConnection, scope: Scope) -> Result<Queue
              WHERE {tenant} AND status = 'in_progress' AND lease_owner IS NULL) AS unleased"
     ))
     .bind(scope.tenant().map(|t| t.0))
-    .fetch_one(&mut *conn)
+    .fetch_one(db.conn())
     .await
     .map_err(store_error)?;
     let oldest: Option<f64> = row.try_get("oldest").map_err(store_error)?;
@@ -341,14 +345,14 @@ fn scope_filter(scope: Scope) -> &'static str {
     }
 }
 
-pub(crate) async fn insert(conn: &mut PgConnection, task: &NewTask) -> Result<Task, StoreError> {
+pub(crate) async fn insert(db: &mut impl Db, task: &NewTask) -> Result<Task, StoreError> {
     let sql = format!(
         "INSERT INTO agent_tasks AS t (id, tenant_id, command_id, agent_id, task_type, priority, title, \
            description, payload, created_by_user_id, run_at, max_attempts, idempotency_key, requires_approval) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, now()), $12, $13, $14) \
          RETURNING {TASK_COLUMNS}"
     );
-    let row = crate::sql::query(&sql)
+    let row = crate::sql::query(db.keep(), &sql)
         .bind(task.id.0)
         .bind(task.tenant_id.0)
         .bind(task.command_id.map(|c| c.0))
@@ -363,14 +367,14 @@ pub(crate) async fn insert(conn: &mut PgConnection, task: &NewTask) -> Result<Ta
         .bind(task.max_attempts)
         .bind(&task.idempotency_key)
         .bind(task.requires_approval)
-        .fetch_one(conn)
+        .fetch_one(db.conn())
         .await
         .map_err(store_error)?;
     rows::task(&row)
 }
 
 pub(crate) async fn reset_failed(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     id: TaskId,
 ) -> Result<Option<Task>, StoreError> {
@@ -380,17 +384,17 @@ pub(crate) async fn reset_failed(
            cancelled_at = NULL \
          WHERE t.tenant_id = $1 AND t.id = $2 AND t.status = 'failed' RETURNING {TASK_COLUMNS}"
     );
-    let row = crate::sql::query(&sql)
+    let row = crate::sql::query(db.keep(), &sql)
         .bind(tenant.0)
         .bind(id.0)
-        .fetch_optional(conn)
+        .fetch_optional(db.conn())
         .await
         .map_err(store_error)?;
     row.as_ref().map(rows::task).transpose()
 }
 
 pub(crate) async fn make_due(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     tenant: TenantId,
     id: TaskId,
 ) -> Result<Option<Task>, StoreError> {
@@ -400,10 +404,10 @@ pub(crate) async fn make_due(
          WHERE t.tenant_id = $1 AND t.id = $2 AND t.status = 'pending' AND t.run_at > now() \
          RETURNING {TASK_COLUMNS}"
     );
-    if let Some(row) = crate::sql::query(&update)
+    if let Some(row) = crate::sql::query(db.keep(), &update)
         .bind(tenant.0)
         .bind(id.0)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(db.conn())
         .await
         .map_err(store_error)?
     {
@@ -412,10 +416,10 @@ pub(crate) async fn make_due(
     let select = format!(
         "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE t.tenant_id = $1 AND t.id = $2 AND t.status = 'pending'"
     );
-    let row = crate::sql::query(&select)
+    let row = crate::sql::query(db.keep(), &select)
         .bind(tenant.0)
         .bind(id.0)
-        .fetch_optional(conn)
+        .fetch_optional(db.conn())
         .await
         .map_err(store_error)?;
     row.as_ref().map(rows::task).transpose()
@@ -455,20 +459,23 @@ fn task_ids(ids: Vec<Uuid>) -> Vec<TaskId> {
 }
 
 pub(crate) async fn lock_leased(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     leases: &[Lease],
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(leases.iter());
-    let locked: Vec<Uuid> = crate::sql::query_scalar(concat!(
-        "SELECT t.id FROM agent_tasks t \
+    let locked: Vec<Uuid> = crate::sql::query_scalar(
+        db.keep(),
+        concat!(
+            "SELECT t.id FROM agent_tasks t \
          JOIN UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) ON ",
-        held_under!("l"),
-        " ORDER BY t.id FOR UPDATE OF t"
-    ))
+            held_under!("l"),
+            " ORDER BY t.id FOR UPDATE OF t"
+        ),
+    )
     .bind(ids)
     .bind(owners)
     .bind(attempts)
-    .fetch_all(conn)
+    .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
     Ok(task_ids(locked))
@@ -476,88 +483,94 @@ pub(crate) async fn lock_leased(
 
 /// Moves the expiry of the leases still held to `lease_duration` from now (a heartbeat).
 pub(crate) async fn extend_leases(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     leases: &[Lease],
     lease_duration: std::time::Duration,
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(leases.iter());
-    let extended: Vec<Uuid> = crate::sql::query_scalar(concat!(
-        "UPDATE agent_tasks t SET lease_expires_at = now() + $4 * interval '1 millisecond' \
+    let extended: Vec<Uuid> = crate::sql::query_scalar(
+        db.keep(),
+        concat!(
+            "UPDATE agent_tasks t SET lease_expires_at = now() + $4 * interval '1 millisecond' \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) \
          WHERE ",
-        held_under!("l"),
-        " RETURNING t.id"
-    ))
+            held_under!("l"),
+            " RETURNING t.id"
+        ),
+    )
     .bind(ids)
     .bind(owners)
     .bind(attempts)
     .bind(millis(lease_duration))
-    .fetch_all(&mut *conn)
+    .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
     Ok(task_ids(extended))
 }
 
-pub(crate) async fn release(
-    conn: &mut PgConnection,
-    leases: &[Lease],
-) -> Result<Vec<TaskId>, StoreError> {
+pub(crate) async fn release(db: &mut impl Db, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(leases.iter());
-    let released: Vec<Uuid> = crate::sql::query_scalar(concat!(
-        "UPDATE agent_tasks t SET status = 'pending', attempts = GREATEST(t.attempts - 1, 0), \
+    let released: Vec<Uuid> = crate::sql::query_scalar(
+        db.keep(),
+        concat!(
+            "UPDATE agent_tasks t SET status = 'pending', attempts = GREATEST(t.attempts - 1, 0), \
            started_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) \
          WHERE ",
-        held_under!("l"),
-        " RETURNING t.id"
-    ))
+            held_under!("l"),
+            " RETURNING t.id"
+        ),
+    )
     .bind(ids)
     .bind(owners)
     .bind(attempts)
-    .fetch_all(conn)
+    .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
     Ok(task_ids(released))
 }
 
 pub(crate) async fn complete(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     completions: &[Completion],
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(completions.iter().map(|c| &c.lease));
     let results: Vec<Value> = completions.iter().map(|c| c.result.clone()).collect();
     let summaries: Vec<&str> = completions.iter().map(|c| c.summary.as_str()).collect();
-    let written: Vec<Uuid> = crate::sql::query_scalar(concat!(
-        "WITH done AS (UPDATE agent_tasks t SET status = 'completed', result = c.result, \
+    let written: Vec<Uuid> = crate::sql::query_scalar(
+        db.keep(),
+        concat!(
+            "WITH done AS (UPDATE agent_tasks t SET status = 'completed', result = c.result, \
            result_summary = c.summary, error_message = NULL, completed_at = now(), \
            lease_owner = NULL, lease_expires_at = NULL \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $4::jsonb[], $5::text[]) \
            AS c(id, owner, attempt, result, summary) \
          WHERE ",
-        held_under!("c"),
-        " RETURNING t.id) SELECT id FROM done WHERE ",
-        notify_waiters_of!("SELECT id FROM done")
-    ))
+            held_under!("c"),
+            " RETURNING t.id) SELECT id FROM done WHERE ",
+            notify_waiters_of!("SELECT id FROM done")
+        ),
+    )
     .bind(ids)
     .bind(owners)
     .bind(attempts)
     .bind(results)
     .bind(summaries)
-    .fetch_all(conn)
+    .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
     Ok(task_ids(written))
 }
 
 pub(crate) async fn fail(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     failures: &[Failure],
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(failures.iter().map(|f| &f.lease));
     let kinds: Vec<&str> = failures.iter().map(|f| f.kind.as_str()).collect();
     let messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
     let retry_ms: Vec<Option<i64>> = failures.iter().map(|f| f.retry_in.map(millis)).collect();
-    let written: Vec<Uuid> = crate::sql::query_scalar(concat!(
+    let written: Vec<Uuid> = crate::sql::query_scalar(db.keep(), concat!(
         "WITH done AS (UPDATE agent_tasks t SET \
            status = CASE WHEN f.retry_ms IS NULL THEN 'failed' ELSE 'pending' END::agent_task_status, \
            error_message = f.message, \
@@ -580,7 +593,7 @@ pub(crate) async fn fail(
     .bind(kinds)
     .bind(messages)
     .bind(retry_ms)
-    .fetch_all(conn)
+    .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
     Ok(task_ids(written))

@@ -42,7 +42,9 @@ impl PgFinishWatch {
         watch: HubWatch,
     ) -> Result<Self, StoreError> {
         let row = Uuid::now_v7();
+        // Never behind a pooler (no `LISTEN` there): the statements may stay prepared.
         crate::sql::query(
+            true,
             "WITH pruned AS (DELETE FROM agent_task_waiters WHERE since < now() - interval '1 hour') \
              INSERT INTO agent_task_waiters (id, task_id) VALUES ($1, $2)",
         )
@@ -71,10 +73,11 @@ impl Drop for PgFinishWatch {
         let (pool, row) = (self.pool.clone(), self.row);
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                let deleted = crate::sql::query("DELETE FROM agent_task_waiters WHERE id = $1")
-                    .bind(row)
-                    .execute(&pool)
-                    .await;
+                let deleted =
+                    crate::sql::query(true, "DELETE FROM agent_task_waiters WHERE id = $1")
+                        .bind(row)
+                        .execute(&pool)
+                        .await;
                 if let Err(err) = deleted {
                     tracing::debug!(error = %err, "a waiter row stays until it is pruned");
                 }

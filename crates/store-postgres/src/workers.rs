@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use sqlx::PgConnection;
 use zora_core::stats::Scope;
 use zora_core::worker::WORKER_ROW_RETENTION;
 use zora_core::{StoreError, WorkerInfo, WorkerRegistration};
@@ -11,16 +10,18 @@ use zora_store_sql::mappers;
 
 use crate::error::store_error;
 use crate::rows::all;
+use crate::sql::Db;
 use crate::tasks::millis;
 
 const WORKER_COLUMNS: &str =
     "id, host, pid, tenant_id, task_types, concurrency, started_at, heartbeat_at";
 
 pub(crate) async fn register(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     worker: &WorkerRegistration,
 ) -> Result<(), StoreError> {
     crate::sql::query(
+        db.keep(),
         "WITH pruned AS (DELETE FROM agent_task_workers \
            WHERE COALESCE(stopped_at, expires_at) < now() - $8 * interval '1 millisecond') \
          INSERT INTO agent_task_workers (id, host, pid, tenant_id, task_types, concurrency, expires_at) \
@@ -38,53 +39,51 @@ pub(crate) async fn register(
     .bind(worker.concurrency)
     .bind(millis(worker.ttl))
     .bind(millis(WORKER_ROW_RETENTION))
-    .execute(&mut *conn)
+    .execute(db.conn())
     .await
     .map_err(store_error)?;
     Ok(())
 }
 
-pub(crate) async fn beat(
-    conn: &mut PgConnection,
-    id: &str,
-    ttl: Duration,
-) -> Result<bool, StoreError> {
+pub(crate) async fn beat(db: &mut impl Db, id: &str, ttl: Duration) -> Result<bool, StoreError> {
     let done = crate::sql::query(
+        db.keep(),
         "UPDATE agent_task_workers SET heartbeat_at = now(), \
            expires_at = now() + $2 * interval '1 millisecond' \
          WHERE id = $1 AND stopped_at IS NULL",
     )
     .bind(id)
     .bind(millis(ttl))
-    .execute(&mut *conn)
+    .execute(db.conn())
     .await
     .map_err(store_error)?;
     Ok(done.rows_affected() > 0)
 }
 
-pub(crate) async fn stop(conn: &mut PgConnection, id: &str) -> Result<(), StoreError> {
+pub(crate) async fn stop(db: &mut impl Db, id: &str) -> Result<(), StoreError> {
     crate::sql::query(
+        db.keep(),
         "UPDATE agent_task_workers SET stopped_at = now() WHERE id = $1 AND stopped_at IS NULL",
     )
     .bind(id)
-    .execute(&mut *conn)
+    .execute(db.conn())
     .await
     .map_err(store_error)?;
     Ok(())
 }
 
-pub(crate) async fn live(
-    conn: &mut PgConnection,
-    scope: Scope,
-) -> Result<Vec<WorkerInfo>, StoreError> {
-    let rows = crate::sql::query(&format!(
-        "SELECT {WORKER_COLUMNS} FROM agent_task_workers \
+pub(crate) async fn live(db: &mut impl Db, scope: Scope) -> Result<Vec<WorkerInfo>, StoreError> {
+    let rows = crate::sql::query(
+        db.keep(),
+        &format!(
+            "SELECT {WORKER_COLUMNS} FROM agent_task_workers \
          WHERE stopped_at IS NULL AND expires_at > now() \
            AND ($1::uuid IS NULL OR tenant_id IS NULL OR tenant_id = $1) \
          ORDER BY started_at, id"
-    ))
+        ),
+    )
     .bind(scope.tenant().map(|t| t.0))
-    .fetch_all(&mut *conn)
+    .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
     all(&rows, mappers::worker)

@@ -67,3 +67,37 @@ async fn a_store_behind_a_pooler_prepares_nothing_another_client_could_collide_w
             .expect("the schema read prepared nothing");
     }
 }
+
+/// The pooler setting belongs to the store opened with it: in one process, a store behind
+/// the pooler prepares nothing it keeps, and a store connected directly, opened after
+/// it, still keeps its statements prepared (a process-wide switch turned them off for
+/// both).
+#[tokio::test]
+async fn a_direct_store_keeps_its_statements_beside_one_behind_a_pooler() {
+    use zora_core::Store;
+    let db = TestDatabase::migrated().await;
+    let behind = db.store_behind_pooler().await;
+    let direct = zora_store_postgres::connect(
+        db.url(),
+        &zora_store_postgres::PgStoreOptions {
+            max_connections: 1,
+            ..zora_store_postgres::PgStoreOptions::default()
+        },
+    )
+    .await
+    .expect("connect directly");
+    let (tenant, id) = (zora_core::DEFAULT_TENANT_ID, zora_core::TaskId::new());
+    for _ in 0..3 {
+        assert!(behind.get_task(tenant, id).await.expect("read").is_none());
+        assert!(direct.get_task(tenant, id).await.expect("read").is_none());
+    }
+    let mut conn = direct.pool().acquire().await.expect("its one connection");
+    let kept: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_prepared_statements \
+         WHERE statement LIKE '%FROM agent_tasks t%' AND statement NOT LIKE '%pg_prepared_statements%'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .expect("count");
+    assert!(kept >= 1, "the direct store keeps its statements prepared");
+}

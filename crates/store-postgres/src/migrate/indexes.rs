@@ -5,10 +5,9 @@
 //! leaves an INVALID index of that name behind, which `IF NOT EXISTS` would then skip.
 //! Such an index is dropped (concurrently) and built again.
 
-use sqlx::PgConnection;
-
 use super::MigrationStep;
 use crate::error::{PgError, store_error};
+use crate::sql::Db;
 
 /// One index: its name and what follows `ON` in its definition.
 struct IndexDef {
@@ -118,16 +117,17 @@ pub const ENGINE_INDEXES: &[&str] = &[
 ];
 
 /// Names of the indexes that are absent or invalid.
-pub(super) async fn missing(conn: &mut PgConnection) -> Result<Vec<String>, PgError> {
+pub(super) async fn missing(db: &mut impl Db) -> Result<Vec<String>, PgError> {
     let names: Vec<&str> = INDEXES.iter().map(|i| i.name).collect();
     let valid: Vec<String> = crate::sql::query_scalar(
+        db.keep(),
         "SELECT c.relname::text FROM pg_index i \
          JOIN pg_class c ON c.oid = i.indexrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = current_schema() AND c.relname = ANY($1) AND i.indisvalid",
     )
     .bind(&names)
-    .fetch_all(&mut *conn)
+    .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
     Ok(names
@@ -139,10 +139,10 @@ pub(super) async fn missing(conn: &mut PgConnection) -> Result<Vec<String>, PgEr
 
 /// Builds every absent index and rebuilds every invalid one; returns their names.
 pub(super) async fn build_missing(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     progress: &(dyn Fn(&MigrationStep) + Sync),
 ) -> Result<Vec<String>, PgError> {
-    let missing = missing(conn).await?;
+    let missing = missing(db.conn()).await?;
     for name in &missing {
         let Some(def) = INDEXES.iter().find(|i| i.name == name) else {
             continue;
@@ -151,7 +151,7 @@ pub(super) async fn build_missing(
         progress(&MigrationStep::BuildingIndex(def.name.to_owned()));
         // Drops only a leftover invalid index: a valid one is not in `missing`.
         sqlx::raw_sql(&format!("DROP INDEX CONCURRENTLY IF EXISTS {}", def.name))
-            .execute(&mut *conn)
+            .execute(db.conn())
             .await
             .map_err(|e| PgError::Migration(format!("index {}: {e}", def.name)))?;
         let kind = if def.unique { "UNIQUE INDEX" } else { "INDEX" };
@@ -159,7 +159,7 @@ pub(super) async fn build_missing(
             "CREATE {kind} CONCURRENTLY {} ON {}",
             def.name, def.on
         ))
-        .execute(&mut *conn)
+        .execute(db.conn())
         .await
         .map_err(|e| PgError::Migration(format!("index {}: {}", def.name, db_message(&e))))?;
     }

@@ -13,12 +13,13 @@ pub use indexes::ENGINE_INDEXES;
 
 use std::time::Duration;
 
+use sqlx::PgPool;
 use sqlx::migrate::Migrator;
-use sqlx::{PgConnection, PgPool};
 use zora_core::SchemaState;
 use zora_store_sql::EmbeddedMigrations;
 
 use crate::error::{PgError, store_error};
+use crate::sql::Db;
 
 /// The migrations, in order. Adding one: a new numbered file here and one line below.
 const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
@@ -112,8 +113,8 @@ pub async fn migrate_with_progress(
     progress: &(dyn Fn(&MigrationStep) + Sync),
 ) -> Result<MigrationReport, PgError> {
     let mut conn = pool.acquire().await.map_err(store_error)?;
-    acquire_lock(&mut conn, progress).await?;
-    let outcome = migrate_locked(&mut conn, progress).await;
+    acquire_lock(&mut *conn, progress).await?;
+    let outcome = migrate_locked(&mut *conn, progress).await;
     let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(MIGRATION_LOCK_KEY)
         .execute(&mut *conn)
@@ -124,14 +125,14 @@ pub async fn migrate_with_progress(
 }
 
 async fn acquire_lock(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     progress: &(dyn Fn(&MigrationStep) + Sync),
 ) -> Result<(), PgError> {
     let mut waited = false;
     loop {
         let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
             .bind(MIGRATION_LOCK_KEY)
-            .fetch_one(&mut *conn)
+            .fetch_one(db.conn())
             .await
             .map_err(store_error)?;
         if locked {
@@ -147,10 +148,10 @@ async fn acquire_lock(
 }
 
 async fn migrate_locked(
-    conn: &mut PgConnection,
+    db: &mut impl Db,
     progress: &(dyn Fn(&MigrationStep) + Sync),
 ) -> Result<MigrationReport, PgError> {
-    let before = applied_versions(conn).await?;
+    let before = applied_versions(db.conn()).await?;
     let mut migrator = Migrator::new(MIGRATIONS)
         .await
         .map_err(|e| PgError::Migration(e.to_string()))?;
@@ -164,10 +165,10 @@ async fn migrate_locked(
         progress(&MigrationStep::Applying(migration.clone()));
     }
     migrator
-        .run(&mut *conn)
+        .run(db.conn())
         .await
         .map_err(|e| PgError::Migration(migration_error(e)))?;
-    let indexes_built = indexes::build_missing(conn, progress).await?;
+    let indexes_built = indexes::build_missing(db, progress).await?;
     Ok(MigrationReport {
         applied,
         indexes_built,
@@ -186,35 +187,40 @@ fn migration_error(err: sqlx::migrate::MigrateError) -> String {
 
 /// Read at every store's open, behind a pooler too: through `crate::sql`, so that it
 /// leaves no prepared statement on a server connection another client may be handed.
-async fn applied_versions(conn: &mut PgConnection) -> Result<Vec<i64>, PgError> {
-    let exists: bool =
-        crate::sql::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(store_error)?;
+async fn applied_versions(db: &mut impl Db) -> Result<Vec<i64>, PgError> {
+    let exists: bool = crate::sql::query_scalar(
+        db.keep(),
+        "SELECT to_regclass('_sqlx_migrations') IS NOT NULL",
+    )
+    .fetch_one(db.conn())
+    .await
+    .map_err(store_error)?;
     if !exists {
         return Ok(Vec::new());
     }
-    crate::sql::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(|e| PgError::Store(store_error(e)))
+    crate::sql::query_scalar(
+        db.keep(),
+        "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+    )
+    .fetch_all(db.conn())
+    .await
+    .map_err(|e| PgError::Store(store_error(e)))
 }
 
 /// Where the database stands: migrations and indexes still to apply, and migrations
 /// applied by a newer engine.
 pub async fn schema_state(pool: &PgPool) -> Result<SchemaState, PgError> {
     let mut conn = pool.acquire().await.map_err(store_error)?;
-    schema_state_on(&mut conn).await
+    schema_state_on(&mut *conn).await
 }
 
 /// [`schema_state`] on one connection (a transaction, behind a pooler).
-pub(crate) async fn schema_state_on(conn: &mut PgConnection) -> Result<SchemaState, PgError> {
-    let applied = applied_versions(&mut *conn).await?;
+pub(crate) async fn schema_state_on(db: &mut impl Db) -> Result<SchemaState, PgError> {
+    let applied = applied_versions(db.conn()).await?;
     let mut pending = MIGRATIONS.pending(&applied);
     if pending.is_empty() {
         pending.extend(
-            indexes::missing(&mut *conn)
+            indexes::missing(db.conn())
                 .await?
                 .into_iter()
                 .map(|name| format!("index {name}")),
