@@ -24,6 +24,7 @@ zora_testkit::both_stores!(
     create_with_wait_runs_the_task_at_once,
     the_wait_route_answers_when_the_task_finishes_or_at_its_timeout,
     a_routes_own_timeout_beats_the_request_timeout,
+    many_waiters_are_each_woken_by_their_own_task,
 );
 
 fn scripted(action: Value) -> Value {
@@ -246,4 +247,40 @@ async fn a_routes_own_timeout_beats_the_request_timeout(backend: TestBackend) {
     )
     .await;
     assert_eq!(created.status, 201, "{}", created.body);
+}
+
+/// Thirty requests wait at once on thirty tasks that a worker runs a second later: each
+/// answers its own finished task, all woken by the finishes (well before the 5 s re-read).
+async fn many_waiters_are_each_woken_by_their_own_task(backend: TestBackend) {
+    let app = spawn_with_worker(backend, |_| {}).await;
+    let t = two_tenants(app.store.as_ref()).await;
+    let token = app.token(t.a, Role::Founder);
+    let due = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        let body = json!({"agent_id": "SAM", "task_type": SCRIPTED, "title": format!("t{i}"),
+                          "payload": {"action": "complete"}, "run_at": due});
+        ids.push(create(&app, &token, &body).await);
+    }
+    let started = Instant::now();
+    let waits = ids.iter().map(|id| {
+        let (app, token) = (&app, &token);
+        async move {
+            let answer = app
+                .get(&format!("{TASKS}/{id}/wait?timeout=20"), Some(token))
+                .await;
+            (*id, answer)
+        }
+    });
+    let answers = futures_util::future::join_all(waits).await;
+    let took = started.elapsed();
+    for (id, answer) in answers {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.body["data"]["id"], id.to_string());
+        assert_eq!(answer.body["data"]["status"], "completed");
+    }
+    assert!(
+        took < Duration::from_millis(4500),
+        "woken by the finishes, not by the 5 s re-read: {took:?}"
+    );
 }
