@@ -82,16 +82,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// a transaction-mode pooler, which cannot forward notifications.
     async fn subscribe_wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError>;
 
-    /// Watches one of `tenant`'s tasks for its finish, from now on (subscribe first, then
-    /// read the task, and no finish can slip between). `None` when this store cannot be
+    /// Watches a task for its finish, from now on (subscribe first, then read the task,
+    /// tenant-scoped, and no finish can slip between). `None` when this store cannot be
     /// told (PostgreSQL behind a transaction-mode pooler: no `LISTEN`); then poll.
     /// Finishes that happen in other processes reach a SQLite store's watch only as a
     /// poll does.
-    async fn watch_finish(
-        &self,
-        tenant: TenantId,
-        id: TaskId,
-    ) -> Result<Option<Box<dyn FinishWatch>>, StoreError>;
+    async fn watch_finish(&self, id: TaskId) -> Result<Option<Box<dyn FinishWatch>>, StoreError>;
 
     /// Opens a transaction; dropping it without [`StoreTx::commit`] rolls it back.
     async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError>;

@@ -31,6 +31,13 @@ crate::label_enum! {
     }
 }
 
+impl TaskStatus {
+    /// Whether a task in this status has its outcome: completed, or failed for good.
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed)
+    }
+}
+
 /// One row of `agent_tasks`, every column the engine knows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Task {
@@ -271,14 +278,6 @@ impl AttemptLimits {
             default,
             by_type: Vec::new(),
         }
-    }
-
-    /// The limit of a task of `task_type` that names none of its own.
-    pub fn of_type(&self, task_type: &str) -> i32 {
-        self.by_type
-            .iter()
-            .find(|(kind, _)| kind == task_type)
-            .map_or(self.default, |(_, limit)| *limit)
     }
 }
 

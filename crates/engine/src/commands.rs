@@ -7,7 +7,7 @@ use zora_core::command::{Command, CommandStatus, CommandUpdate, NewCommand};
 use zora_core::journal::{JournalCategory, NewJournalEntry};
 use zora_core::{CommandId, JournalEntryId, NewTask, Store, StoreError, Task, TenantId, UserId};
 
-use crate::create::{CreateError, require_tenant, validate_new_task};
+use crate::create::{CreateError, blame_tenant, validate_new_task};
 use crate::planner::{PlanRequest, Planner};
 use crate::registry::Registry;
 
@@ -33,14 +33,14 @@ pub struct CommandOutcome {
 pub const NO_TASKS: &str = "No tasks could be created from the command";
 
 /// Records, plans and executes a command. A tenant without a row is refused
-/// ([`CreateError::UnknownTenant`]) before anything is written.
+/// ([`CreateError::UnknownTenant`], when its command's insert fails) with nothing
+/// written.
 pub async fn submit_command(
     store: &dyn Store,
     registry: &Registry,
     planner: &dyn Planner,
     request: &CommandRequest,
 ) -> Result<CommandOutcome, CreateError> {
-    require_tenant(store, request.tenant).await?;
     let id = CommandId::new();
     let mut new = NewCommand {
         id,
@@ -53,12 +53,15 @@ pub async fn submit_command(
     tx.savepoint().await?;
     if let Err(err) = tx.insert_command(&new).await {
         // A token's user without a row in `users` is written as NULL.
-        if !matches!(err, StoreError::MissingReference { .. }) || new.created_by_user_id.is_none() {
-            return Err(err.into());
+        let missing = matches!(err, StoreError::MissingReference { .. });
+        if !missing || new.created_by_user_id.is_none() {
+            return Err(blame_tenant(store, request.tenant, err.into()).await);
         }
         tx.rollback_to_savepoint().await?;
         new.created_by_user_id = None;
-        tx.insert_command(&new).await?;
+        if let Err(err) = tx.insert_command(&new).await {
+            return Err(blame_tenant(store, request.tenant, err.into()).await);
+        }
     }
     tx.release_savepoint().await?;
     tx.commit().await?;

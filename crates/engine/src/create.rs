@@ -1,6 +1,7 @@
 //! Creating a task: the one path `POST /api/agents/tasks`, `zora tasks add` and
-//! `zora create-task` share. The tenant must exist, the task is checked as it will run
-//! (its payload by its handler's own parser, the rows it names against the tenant's),
+//! `zora create-task` share. The task is checked as it will run (its payload by its
+//! handler's own parser, the rows it names against the tenant's; a tenant without a row
+//! is said to be unknown),
 //! a repeated idempotency key with the same task answers with the task it made (a
 //! replay, not an error), and the task is written with its `agent_task_created` journal
 //! entry in one transaction.
@@ -53,12 +54,22 @@ impl Created {
     }
 }
 
-/// Fails with [`CreateError::UnknownTenant`] unless `tenant` has a row.
-pub async fn require_tenant(store: &dyn Store, tenant: TenantId) -> Result<(), CreateError> {
-    if store.tenant_exists(tenant).await? {
-        Ok(())
+/// `err`, or [`CreateError::UnknownTenant`] when the cause is that `tenant` has no row.
+/// Asked only once a check refused or a write failed for a missing row, so that a create
+/// for a tenant that exists costs no read of `tenants`.
+pub(crate) async fn blame_tenant(
+    store: &dyn Store,
+    tenant: TenantId,
+    err: CreateError,
+) -> CreateError {
+    let suspect = matches!(
+        err,
+        CreateError::Invalid(_) | CreateError::Store(StoreError::MissingReference { .. })
+    );
+    if suspect && matches!(store.tenant_exists(tenant).await, Ok(false)) {
+        CreateError::UnknownTenant(tenant)
     } else {
-        Err(CreateError::UnknownTenant(tenant))
+        err
     }
 }
 
@@ -85,15 +96,17 @@ pub async fn validate_new_task(
         .map_err(CreateError::Invalid)
 }
 
-/// Checks a new task without writing it: the tenant exists and the task is valid as it
-/// will run (`run-dry`).
+/// Checks a new task without writing it (`run-dry`): valid as it will run, and a refusal
+/// for a tenant without a row said as such.
 pub async fn check_new_task(
     store: &dyn Store,
     registry: &Registry,
     task: &NewTask,
 ) -> Result<(), CreateError> {
-    require_tenant(store, task.tenant_id).await?;
-    validate_new_task(store, registry, task).await
+    match validate_new_task(store, registry, task).await {
+        Err(err) => Err(blame_tenant(store, task.tenant_id, err).await),
+        ok => ok,
+    }
 }
 
 /// Creates `task` (see the module documentation). A `created_by_user_id` without a row
@@ -103,7 +116,19 @@ pub async fn create_task(
     registry: &Registry,
     task: NewTask,
 ) -> Result<Created, CreateError> {
-    check_new_task(store, registry, &task).await?;
+    let tenant = task.tenant_id;
+    match create_checked(store, registry, task).await {
+        Err(err) => Err(blame_tenant(store, tenant, err).await),
+        ok => ok,
+    }
+}
+
+async fn create_checked(
+    store: &dyn Store,
+    registry: &Registry,
+    task: NewTask,
+) -> Result<Created, CreateError> {
+    validate_new_task(store, registry, &task).await?;
     if let Some(existing) = same_key(store, &task).await? {
         return Ok(Created::Replayed(existing));
     }

@@ -22,12 +22,10 @@ mod worker;
 
 pub use catalog::V1_KINDS;
 pub use commands::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
-pub use create::{
-    CreateError, Created, check_new_task, create_task, require_tenant, validate_new_task,
-};
+pub use create::{CreateError, Created, check_new_task, create_task, validate_new_task};
 pub use executor::{Executor, ExecutorSettings, RunSummary, RunTaskError};
 pub use registry::Registry;
 pub use report::{TaskOutcome, TaskReport};
 pub use request::{RequestedRun, RunRequestError, not_runnable, request_run};
-pub use wait::{Waited, is_finished, wait_for_outcome};
+pub use wait::{Waited, wait_for_outcome};
 pub use worker::{Worker, WorkerReport, WorkerSettings};

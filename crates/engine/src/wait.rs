@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use tokio::time::Instant;
-use zora_core::{Store, StoreError, Task, TaskId, TaskStatus, TenantId};
+use zora_core::{Store, StoreError, Task, TaskId, TenantId};
 
 /// How often a waiter told of finishes re-reads its task anyway.
 pub const RECHECK: Duration = Duration::from_secs(5);
@@ -27,11 +27,6 @@ pub enum Waited {
     Unfinished(Task),
 }
 
-/// Whether a task has its outcome: completed, or failed for good.
-pub fn is_finished(task: &Task) -> bool {
-    matches!(task.status, TaskStatus::Completed | TaskStatus::Failed)
-}
-
 /// Waits up to `timeout` for one of `tenant`'s tasks to finish; `None` when it has no
 /// such task.
 pub async fn wait_for_outcome(
@@ -42,13 +37,13 @@ pub async fn wait_for_outcome(
 ) -> Result<Option<Waited>, StoreError> {
     let deadline = Instant::now() + timeout;
     // Watch first, then read: a finish between the two is not missed.
-    let mut watch = store.watch_finish(tenant, id).await?;
+    let mut watch = store.watch_finish(id).await?;
     let every = if watch.is_some() { RECHECK } else { POLL };
     loop {
         let Some(task) = store.get_task(tenant, id).await? else {
             return Ok(None);
         };
-        if is_finished(&task) {
+        if task.status.is_finished() {
             return Ok(Some(Waited::Finished(task)));
         }
         let now = Instant::now();

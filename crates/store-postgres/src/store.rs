@@ -88,7 +88,6 @@ impl PgStore {
 
     async fn watch_finish_of(
         &self,
-        _tenant: zora_core::TenantId,
         id: zora_core::TaskId,
     ) -> Result<Option<Box<dyn zora_core::FinishWatch>>, StoreError> {
         if self.behind_pooler {

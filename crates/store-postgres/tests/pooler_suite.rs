@@ -27,7 +27,7 @@ async fn listen_is_refused_behind_a_pooler_with_the_way_out() {
 async fn a_finish_watch_is_none_behind_a_pooler() {
     let (store, _db) = through_pgbouncer().await;
     let watch = store
-        .watch_finish(zora_core::DEFAULT_TENANT_ID, zora_core::TaskId::new())
+        .watch_finish(zora_core::TaskId::new())
         .await
         .expect("no error: waiters poll instead");
     assert!(watch.is_none());

@@ -344,7 +344,7 @@ macro_rules! savepoint_before_write {
 /// outside a transaction runs: see [`in_session!`]), `async fn begin_tx(&self)`,
 /// `async fn begin_limited_tx(&self, TxLimits)`, `async fn begin_read_tx(&self)`,
 /// `async fn read_schema_state(&self)`, `async fn wakeups(&self)`,
-/// `async fn watch_finish_of(&self, TenantId, TaskId)` and `fn tell_finished(&self, &[TaskId])`
+/// `async fn watch_finish_of(&self, TaskId)` and `fn tell_finished(&self, &[TaskId])`
 /// (told of the tasks a statement outside a transaction finished); `$backend` is its name.
 #[allow(clippy::crate_in_macro_def)]
 #[macro_export]
@@ -358,8 +358,8 @@ macro_rules! delegate_store {
             async fn schema_state(&self) -> Result<zora_core::SchemaState, zora_core::StoreError> {
                 self.read_schema_state().await
             }
-            async fn watch_finish(&self, tenant: zora_core::TenantId, id: zora_core::TaskId) -> Result<Option<Box<dyn zora_core::FinishWatch>>, zora_core::StoreError> {
-                self.watch_finish_of(tenant, id).await
+            async fn watch_finish(&self, id: zora_core::TaskId) -> Result<Option<Box<dyn zora_core::FinishWatch>>, zora_core::StoreError> {
+                self.watch_finish_of(id).await
             }
             async fn begin(&self) -> Result<Box<dyn zora_core::StoreTx>, zora_core::StoreError> {
                 self.begin_tx().await

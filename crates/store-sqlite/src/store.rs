@@ -102,7 +102,6 @@ impl SqliteStore {
 
     async fn watch_finish_of(
         &self,
-        _tenant: zora_core::TenantId,
         id: zora_core::TaskId,
     ) -> Result<Option<Box<dyn zora_core::FinishWatch>>, StoreError> {
         Ok(Some(Box::new(self.finishes.watch(id))))

@@ -104,7 +104,7 @@ pub async fn create(
         execution: execution_of(&state, &task.task_type, task.id),
     };
     match created {
-        Created::Replayed(task) if zora_engine::is_finished(&task) => run.wait().await,
+        Created::Replayed(task) if task.status.is_finished() => run.wait().await,
         Created::Replayed(_) => run.run_now().await,
         Created::New(_) => {
             SyncRun {

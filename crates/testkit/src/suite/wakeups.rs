@@ -123,7 +123,7 @@ pub async fn a_watch_is_told_when_its_task_finishes(store: &dyn Store) {
     .await;
     let watch = |id| async move {
         store
-            .watch_finish(t.a, id)
+            .watch_finish(id)
             .await
             .expect("watch")
             .expect("this store tells of finishes")
