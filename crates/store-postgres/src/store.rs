@@ -48,9 +48,15 @@ impl PgStore {
         Session::open(&self.pool, self.behind_pooler).await
     }
 
+    /// A transaction that keeps its statements prepared unless this store is behind a
+    /// pooler.
+    fn tx_of(&self, tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Box<dyn StoreTx> {
+        Box::new(PgTx::new(tx, !self.behind_pooler))
+    }
+
     async fn begin_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
         let tx = self.pool.begin().await.map_err(store_error)?;
-        Ok(Box::new(PgTx::new(tx, !self.behind_pooler)))
+        Ok(self.tx_of(tx))
     }
 
     async fn begin_read_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
@@ -59,7 +65,7 @@ impl PgStore {
             .begin_with("BEGIN READ ONLY")
             .await
             .map_err(store_error)?;
-        Ok(Box::new(PgTx::new(tx, !self.behind_pooler)))
+        Ok(self.tx_of(tx))
     }
 
     async fn begin_limited_tx(&self, limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError> {
@@ -68,7 +74,7 @@ impl PgStore {
             .begin_with(crate::tx::begin_limited_sql(limits))
             .await
             .map_err(store_error)?;
-        Ok(Box::new(PgTx::new(tx, !self.behind_pooler)))
+        Ok(self.tx_of(tx))
     }
 
     async fn wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError> {

@@ -70,22 +70,19 @@ impl SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
-        Ok(Box::new(SqliteTx::new(
-            tx,
-            self.hub.clone(),
-            self.finishes.clone(),
-        )))
+        Ok(self.tx_of(tx))
     }
 
     /// A deferred transaction on a read-only reader connection: it never takes the write
     /// lock, so it does not queue behind the workers' transactions.
     async fn begin_read_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
         let tx = self.reader.begin().await.map_err(store_error)?;
-        Ok(Box::new(SqliteTx::new(
-            tx,
-            self.hub.clone(),
-            self.finishes.clone(),
-        )))
+        Ok(self.tx_of(tx))
+    }
+
+    /// A transaction that tells this store's hubs what it did once it commits.
+    fn tx_of(&self, tx: sqlx::Transaction<'static, sqlx::Sqlite>) -> Box<dyn StoreTx> {
+        Box::new(SqliteTx::new(tx, self.hub.clone(), self.finishes.clone()))
     }
 
     /// SQLite has no limits to set (see `tx::limit`): a plain transaction.
@@ -108,6 +105,9 @@ impl SqliteStore {
     }
 
     fn tell_finished(&self, ids: &[zora_core::TaskId]) {
+        if !self.finishes.has_subscribers() {
+            return;
+        }
         for id in ids {
             self.finishes.send(*id);
         }

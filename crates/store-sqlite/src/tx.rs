@@ -55,8 +55,11 @@ impl SqliteTx {
         for due_in in self.due {
             self.hub.send(due_in);
         }
-        for id in self.finished {
-            self.finishes.send(id);
+        // Checked after the commit: a waiter that subscribes later reads the task finished.
+        if self.finishes.has_subscribers() {
+            for id in self.finished {
+                self.finishes.send(id);
+            }
         }
         Ok(())
     }
