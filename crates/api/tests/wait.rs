@@ -25,6 +25,7 @@ zora_testkit::both_stores!(
     the_wait_route_answers_when_the_task_finishes_or_at_its_timeout,
     a_routes_own_timeout_beats_the_request_timeout,
     many_waiters_are_each_woken_by_their_own_task,
+    run_and_wait_on_a_task_another_worker_holds_answers_that_runs_outcome,
 );
 
 fn scripted(action: Value) -> Value {
@@ -283,4 +284,55 @@ async fn many_waiters_are_each_woken_by_their_own_task(backend: TestBackend) {
         took < Duration::from_millis(4500),
         "woken by the finishes, not by the 5 s re-read: {took:?}"
     );
+}
+
+/// A task another worker holds (claimed under its lease): `run?wait=true` neither refuses
+/// nor runs it again, but answers the outcome that worker commits.
+async fn run_and_wait_on_a_task_another_worker_holds_answers_that_runs_outcome(
+    backend: TestBackend,
+) {
+    let app = spawn_app(backend).await;
+    let t = two_tenants(app.store.as_ref()).await;
+    let token = app.token(t.a, Role::Founder);
+    let id = create(&app, &token, &scripted(json!({"action": "complete"}))).await;
+    let held = app
+        .store
+        .claim_tasks(&zora_core::ClaimRequest {
+            scope: zora_core::ClaimScope::Tenant(t.a),
+            task_types: vec![SCRIPTED.into()],
+            limit: 1,
+            owner: "other-worker".into(),
+            lease_duration: Duration::from_secs(30),
+        })
+        .await
+        .expect("claim");
+    let lease = held[0].lease().expect("lease");
+    let store = app.store.clone();
+    let finisher = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let mut tx = store.begin().await.expect("begin");
+        tx.complete_tasks(&[zora_core::Completion {
+            lease,
+            result: json!({"by": "other-worker"}),
+            summary: "done elsewhere".into(),
+        }])
+        .await
+        .expect("complete");
+        tx.commit().await.expect("commit");
+    });
+    let started = Instant::now();
+    let run = app
+        .post(
+            &format!("{TASKS}/{id}/run?wait=true&timeout=10"),
+            &token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(run.status, 200, "{}", run.body);
+    assert_eq!(run.body["execution"]["status"], "completed");
+    assert_eq!(run.body["execution"]["message"], "done elsewhere");
+    assert_eq!(run.body["data"]["result"], json!({"by": "other-worker"}));
+    assert_eq!(run.body["data"]["attempts"], 1, "not run a second time");
+    assert!(started.elapsed() >= Duration::from_millis(400), "it waited");
+    finisher.await.expect("finisher");
 }

@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
-use zora_core::{TaskId, TaskStatus};
+use zora_core::{Task, TaskId, TaskStatus};
 use zora_engine::{RequestedRun, RunRequestError, request_run};
 
 use crate::auth::AuthUser;
@@ -36,7 +36,7 @@ pub async fn run(
     let wait = sync_options(&query, &headers, &body)?;
     let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
     let task_id: TaskId = id.parse().map_err(|_| not_found())?;
-    if wait.is_some() {
+    if let Some(timeout) = wait {
         // A type the engine does not run cannot be run now: refused before anything is written.
         let task = state
             .store
@@ -51,11 +51,8 @@ pub async fn run(
             ));
         }
         // Another worker runs it: wait for that run (ENGINE.md), not a refusal.
-        if let (Some(timeout), TaskStatus::InProgress) = (wait, task.status) {
-            let execution = execution_of(&state, &task.task_type, task_id);
-            return sync_run(&state, &user, task_id, timeout, execution)
-                .wait()
-                .await;
+        if task.status == TaskStatus::InProgress {
+            return wait_for_run(&state, &user, &task, timeout).await;
         }
     }
     let requested = request_run(
@@ -66,27 +63,19 @@ pub async fn run(
         Some(user.user_id),
     )
     .await;
-    let (updated, requested) = match (requested, wait) {
-        (Ok(requested), _) => requested,
-        (Err(RunRequestError::NotFound(_)), _) => return Err(not_found()),
-        (Err(RunRequestError::Store(err)), _) => return Err(err.into()),
-        (Err(RunRequestError::InvalidState(message)), None) => {
-            return Err(ApiError::InvalidState(message));
-        }
-        // Claimed by a worker since it was read: wait for that run.
-        (Err(RunRequestError::InvalidState(message)), Some(timeout)) => {
-            let task = state
-                .store
-                .get_task(user.tenant_id, task_id)
-                .await?
-                .ok_or_else(not_found)?;
-            if task.status != TaskStatus::InProgress {
-                return Err(ApiError::InvalidState(message));
+    let (updated, requested) = match requested {
+        Ok(requested) => requested,
+        Err(RunRequestError::NotFound(_)) => return Err(not_found()),
+        Err(RunRequestError::Store(err)) => return Err(err.into()),
+        Err(RunRequestError::InvalidState(message)) => {
+            // Claimed by a worker since it was read: wait for that run.
+            if let Some(timeout) = wait {
+                let now = state.store.get_task(user.tenant_id, task_id).await?;
+                if let Some(task) = now.filter(|t| t.status == TaskStatus::InProgress) {
+                    return wait_for_run(&state, &user, &task, timeout).await;
+                }
             }
-            let execution = execution_of(&state, &task.task_type, task_id);
-            return sync_run(&state, &user, task_id, timeout, execution)
-                .wait()
-                .await;
+            return Err(ApiError::InvalidState(message));
         }
     };
     let supported = state.registry.get(&updated.task_type).is_some();
@@ -175,4 +164,17 @@ fn sync_run<'a>(
         finished: StatusCode::OK,
         execution,
     }
+}
+
+/// Waits for the run another worker has of `task`, and answers as a synchronous run.
+async fn wait_for_run(
+    state: &AppState,
+    user: &AuthUser,
+    task: &Task,
+    timeout: Duration,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let execution = execution_of(state, &task.task_type, task.id);
+    sync_run(state, user, task.id, timeout, execution)
+        .wait()
+        .await
 }
