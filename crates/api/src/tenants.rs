@@ -26,9 +26,7 @@ impl KnownTenants {
             return Ok(());
         }
         if !store.tenant_exists(tenant).await? {
-            return Err(ApiError::Forbidden(
-                zora_engine::CreateError::UnknownTenant(tenant).to_string(),
-            ));
+            return Err(zora_engine::CreateError::UnknownTenant(tenant).into());
         }
         self.lock().insert(tenant, Instant::now());
         Ok(())
