@@ -82,10 +82,11 @@ async fn a_command_is_planned_into_linked_tasks(backend: TestBackend) {
         );
     }
     let journal = app
-        .store
-        .list_journal_entries(DEFAULT_TENANT_ID, Page::default())
+        .backend
+        .inspect()
         .await
-        .expect("journal");
+        .journal(DEFAULT_TENANT_ID, Page::default())
+        .await;
     let entry = journal
         .items
         .iter()

@@ -51,10 +51,11 @@ async fn a_task_is_created_with_its_journal_entry(backend: TestBackend) {
         "a token's user without a row is written as NULL"
     );
     let journal = app
-        .store
-        .list_journal_entries(t.a, Page::default())
+        .backend
+        .inspect()
         .await
-        .expect("journal");
+        .journal(t.a, Page::default())
+        .await;
     let entry = journal
         .items
         .iter()

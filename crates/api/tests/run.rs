@@ -10,8 +10,8 @@ use zora_api::Role;
 use zora_core::{
     ClaimById, Completion, Failure, FailureKind, NewTask, Page, Store, TaskId, TenantId,
 };
-use zora_testkit::TestBackend;
 use zora_testkit::suite::two_tenants;
+use zora_testkit::{Inspector, TestBackend};
 
 use common::spawn_app;
 
@@ -65,11 +65,10 @@ async fn finish(store: &dyn Store, tenant: TenantId, id: TaskId, completed: bool
     tx.commit().await.expect("commit");
 }
 
-async fn journal_event(store: &dyn Store, tenant: TenantId, event: &str) -> Vec<Value> {
-    store
-        .list_journal_entries(tenant, Page::default())
+async fn journal_event(inspect: &Inspector, tenant: TenantId, event: &str) -> Vec<Value> {
+    inspect
+        .journal(tenant, Page::default())
         .await
-        .expect("journal")
         .items
         .into_iter()
         .filter(|e| e.details["event_type"] == event)
@@ -119,7 +118,12 @@ async fn a_pending_task_is_queued_and_a_later_one_made_due(backend: TestBackend)
         .expect("get")
         .expect("task");
     assert_eq!(after, before, "a due pending task is untouched");
-    let entries = journal_event(app.store.as_ref(), t.a, "agent_task_run_requested").await;
+    let entries = journal_event(
+        &app.backend.inspect().await,
+        t.a,
+        "agent_task_run_requested",
+    )
+    .await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["task_id"], due.to_string());
     assert_eq!(entries[0]["is_v1_supported"], true);
@@ -188,7 +192,12 @@ async fn a_failed_task_is_reset_to_pending(backend: TestBackend) {
             .as_str()
             .is_some_and(|m| m.starts_with("Task reset to pending for retry"))
     );
-    let entries = journal_event(app.store.as_ref(), t.a, "agent_task_retry_requested").await;
+    let entries = journal_event(
+        &app.backend.inspect().await,
+        t.a,
+        "agent_task_retry_requested",
+    )
+    .await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["previous_status"], "failed");
 }
@@ -237,9 +246,13 @@ async fn finished_and_running_tasks_are_refused(backend: TestBackend) {
         );
     }
     assert!(
-        journal_event(app.store.as_ref(), t.a, "agent_task_run_requested")
-            .await
-            .is_empty()
+        journal_event(
+            &app.backend.inspect().await,
+            t.a,
+            "agent_task_run_requested"
+        )
+        .await
+        .is_empty()
     );
 }
 
@@ -285,9 +298,13 @@ async fn roles_and_tenants_are_checked_first(backend: TestBackend) {
     .await
     .assert_error(404, "NOT_FOUND");
     assert!(
-        journal_event(app.store.as_ref(), t.a, "agent_task_run_requested")
-            .await
-            .is_empty(),
+        journal_event(
+            &app.backend.inspect().await,
+            t.a,
+            "agent_task_run_requested"
+        )
+        .await
+        .is_empty(),
         "nothing written"
     );
 }

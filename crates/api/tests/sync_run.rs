@@ -63,10 +63,11 @@ async fn a_sync_run_answers_with_the_finished_task(backend: TestBackend) {
         .parse()
         .expect("uuid");
     assert_eq!(
-        app.store
+        app.backend
+            .inspect()
+            .await
             .missions(DEFAULT_TENANT_ID, &[mission])
             .await
-            .expect("missions")
             .len(),
         1,
         "its effects exist"
@@ -125,10 +126,11 @@ async fn two_sync_runs_at_once_execute_it_once(backend: TestBackend) {
         "executed once"
     );
     let effects = app
-        .store
-        .list_journal_entries(DEFAULT_TENANT_ID, zora_core::Page::default())
+        .backend
+        .inspect()
         .await
-        .expect("journal")
+        .journal(DEFAULT_TENANT_ID, zora_core::Page::default())
+        .await
         .items
         .into_iter()
         .filter(|e| e.details["event_type"] == "test_effect")

@@ -7,7 +7,7 @@ use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use sqlx::{Connection, PgConnection, Row};
-use zora_core::{DEFAULT_TENANT_ID, NewTask, Store, TaskId, TaskStatus};
+use zora_core::{DEFAULT_TENANT_ID, NewTask, Queue, Store, TaskId, TaskStatus};
 use zora_testkit::TestDatabase;
 use zora_testkit::suite::climate::seed_plan;
 

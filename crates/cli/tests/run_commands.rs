@@ -312,10 +312,11 @@ async fn tasks_add_checks_its_input(backend: TestBackend) {
     );
     assert_eq!(backend.count("agent_tasks", DEFAULT_TENANT_ID).await, 1);
     // Created as the API creates: with its `agent_task_created` journal entry.
-    let journal = store
-        .list_journal_entries(DEFAULT_TENANT_ID, zora_core::Page::new(10, 0))
+    let journal = backend
+        .inspect()
         .await
-        .expect("journal");
+        .journal(DEFAULT_TENANT_ID, zora_core::Page::new(10, 0))
+        .await;
     let created: Vec<_> = journal
         .items
         .iter()

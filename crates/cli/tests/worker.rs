@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::json;
-use zora_core::{DEFAULT_TENANT_ID, NewTask, Store, TaskStatus};
+use zora_core::{DEFAULT_TENANT_ID, NewTask, Queue, Store, TaskStatus};
 use zora_testkit::TestBackend;
 use zora_testkit::suite::climate::seed_plan;
 
@@ -135,7 +135,7 @@ async fn a_killed_workers_tasks_are_finished_once_by_another(backend: TestBacken
     const TASKS: usize = 2000;
     let store = backend.store().await;
     let (profile, _, _) = seed_plan(store.as_ref(), DEFAULT_TENANT_ID).await;
-    let journal_before = journal_total(store.as_ref()).await;
+    let journal_before = journal_total(&backend.inspect().await).await;
     enqueue_missions(store.as_ref(), profile, TASKS).await;
 
     let worker = |lease: &str| {
@@ -206,7 +206,7 @@ async fn a_killed_workers_tasks_are_finished_once_by_another(backend: TestBacken
         "every task completed: {stats:?}"
     );
     assert_eq!(
-        journal_total(store.as_ref()).await - journal_before,
+        journal_total(&backend.inspect().await).await - journal_before,
         TASKS as u64,
         "one journal entry per task: none applied twice"
     );
@@ -346,11 +346,10 @@ async fn count(store: &dyn Store, status: &str) -> u64 {
     stats.counts.get(status).copied().unwrap_or(0)
 }
 
-async fn journal_total(store: &dyn Store) -> u64 {
-    store
-        .list_journal_entries(DEFAULT_TENANT_ID, zora_core::Page::new(1, 0))
+async fn journal_total(inspect: &zora_testkit::Inspector) -> u64 {
+    inspect
+        .journal(DEFAULT_TENANT_ID, zora_core::Page::new(1, 0))
         .await
-        .expect("journal")
         .total
 }
 

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::error::StoreError;
 use crate::ids::{MissionId, PlanId, PlanItemId, ProfileId, TenantId};
 
 /// A row of `climate_profiles`, the columns the engine reads.
@@ -105,4 +106,49 @@ pub struct Mission {
     pub notes: Option<String>,
     pub metadata: Value,
     pub created_at: DateTime<Utc>,
+}
+
+/// The Climate OS rows a transaction reads and writes. Reads are tenant-scoped and take a
+/// batch of ids (one round trip for a whole batch); writes take rows that carry their
+/// tenant.
+#[async_trait::async_trait]
+pub trait ClimateTx: Send {
+    /// Creates a climate profile.
+    async fn insert_profile(&mut self, profile: &NewProfile) -> Result<(), StoreError>;
+    /// Creates a weekly plan (`proposed`) with its items.
+    async fn insert_plan(&mut self, plan: &NewPlan) -> Result<(), StoreError>;
+    /// `tenant`'s profiles among `ids`, in `id` order.
+    async fn profiles(
+        &mut self,
+        tenant: TenantId,
+        ids: &[ProfileId],
+    ) -> Result<Vec<ClimateProfile>, StoreError>;
+    /// `tenant`'s weekly plans among `ids`, in `id` order.
+    async fn plans(
+        &mut self,
+        tenant: TenantId,
+        ids: &[PlanId],
+    ) -> Result<Vec<WeeklyPlan>, StoreError>;
+    /// The items of `tenant`'s plans among `plan_ids`, by plan, then `created_at`, `id`.
+    async fn plan_items(
+        &mut self,
+        tenant: TenantId,
+        plan_ids: &[PlanId],
+    ) -> Result<Vec<PlanItem>, StoreError>;
+    /// Claims a plan for applying: `proposed → applied`, atomically. `false` when the
+    /// plan is not `proposed` (another task applied it first).
+    async fn mark_plan_applied(
+        &mut self,
+        tenant: TenantId,
+        plan: PlanId,
+    ) -> Result<bool, StoreError>;
+    /// Creates missions (status `planned`), in one statement.
+    async fn insert_missions(&mut self, missions: &[NewMission]) -> Result<(), StoreError>;
+    /// Links plan items of `tenant`'s plans to the missions created from them, in one
+    /// statement.
+    async fn link_plan_items(
+        &mut self,
+        tenant: TenantId,
+        links: &[(PlanItemId, MissionId)],
+    ) -> Result<(), StoreError>;
 }

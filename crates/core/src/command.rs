@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::error::StoreError;
 use crate::ids::{CommandId, TenantId, UserId};
+use crate::page::{Page, Paginated};
 
 crate::label_enum! {
     /// `agent_command_status`: `received → parsing → tasks_created | failed`.
@@ -53,4 +55,37 @@ pub struct CommandUpdate {
     pub tasks_created_count: i32,
     pub error_message: Option<String>,
     pub metadata: Value,
+}
+
+/// The commands a transaction writes.
+#[async_trait::async_trait]
+pub trait CommandTx: Send {
+    /// Records a command in state `received`.
+    async fn insert_command(&mut self, command: &NewCommand) -> Result<Command, StoreError>;
+    /// Moves one of `tenant`'s commands to its next state; `false` when there is none.
+    async fn update_command(
+        &mut self,
+        tenant: TenantId,
+        id: CommandId,
+        update: &CommandUpdate,
+    ) -> Result<bool, StoreError>;
+}
+
+/// The commands read outside a transaction (the API's command routes).
+#[async_trait::async_trait]
+pub trait CommandStore: Send + Sync {
+    /// One command of `tenant`.
+    async fn get_command(
+        &self,
+        tenant: TenantId,
+        id: CommandId,
+    ) -> Result<Option<Command>, StoreError>;
+
+    /// A page of `tenant`'s commands, newest first (`created_at DESC, id ASC`).
+    async fn list_commands(
+        &self,
+        tenant: TenantId,
+        status: Option<CommandStatus>,
+        page: Page,
+    ) -> Result<Paginated<Command>, StoreError>;
 }

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::error::StoreError;
 use crate::ids::TenantId;
-use crate::journal::NewJournalEntry;
+pub use crate::outcome::{Inserts, Outcome};
 use crate::store::StoreTx;
 use crate::task::{FailureKind, Task};
 
@@ -117,15 +117,6 @@ impl From<StoreError> for TaskError {
             }
         }
     }
-}
-
-/// What a successful `apply` returns: the task's result and summary, and the journal
-/// entries to write with its completion.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    pub result: Value,
-    pub summary: String,
-    pub journal: Vec<NewJournalEntry>,
 }
 
 /// How often and how soon a failed task is tried again.

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::error::StoreError;
 use crate::ids::{JournalEntryId, TenantId};
 
 crate::label_enum! {
@@ -51,4 +52,14 @@ pub struct JournalEntry {
     pub details: Value,
     pub author: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+/// The journal a transaction writes.
+#[async_trait::async_trait]
+pub trait JournalTx: Send {
+    /// Writes journal entries, in one statement.
+    async fn insert_journal_entries(
+        &mut self,
+        entries: &[NewJournalEntry],
+    ) -> Result<(), StoreError>;
 }

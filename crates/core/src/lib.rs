@@ -2,7 +2,8 @@
 //! read and write, the store traits every storage backend implements, and their errors.
 //!
 //! This crate knows nothing of SQL, HTTP or the command line: storage crates implement
-//! [`Store`] and [`StoreTx`], and everything above them talks only to those traits.
+//! the parts of [`Store`] and [`StoreTx`], and everything above them talks only to those
+//! traits.
 
 pub mod agent;
 pub mod climate;
@@ -12,6 +13,7 @@ pub mod handler;
 pub mod ids;
 pub mod journal;
 mod label;
+mod outcome;
 pub mod page;
 pub mod shop;
 pub mod stats;
@@ -24,7 +26,10 @@ pub use agent::AgentId;
 pub use error::{ParseError, StoreError};
 pub use ids::*;
 pub use page::{MAX_PAGE_SIZE, Page, Paginated};
-pub use store::{FinishWatch, SchemaState, Store, StoreTx, TaskWakeups, TxLimits};
+pub use store::{
+    ClimateTx, CommandStore, CommandTx, FinishWatch, JournalTx, Queue, QueueTx, SchemaState,
+    ShopTx, Store, StoreTx, TaskWakeups, TenantTx, TxControl, TxLimits,
+};
 pub use task::{
     AttemptLimits, ClaimById, ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease,
     NewTask, Task, TaskErrorRecord, TaskFilter, TaskStatus, sort_in_claim_order,

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::error::StoreError;
 use crate::ids::{BrandId, ClimateMetaId, ProductId, ShopProjectId, TenantId};
 
 /// A row of `brands`, the columns the engine reads.
@@ -140,4 +141,32 @@ pub struct ShopProject {
     pub theme: Option<String>,
     pub target_launch_date: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
+}
+
+/// The ZORA SHOP rows a transaction reads and writes (see [`crate::climate::ClimateTx`]
+/// for the conventions).
+#[async_trait::async_trait]
+pub trait ShopTx: Send {
+    /// Creates a brand.
+    async fn insert_brand(&mut self, brand: &NewBrand) -> Result<(), StoreError>;
+    /// Creates a product.
+    async fn insert_product(&mut self, product: &NewProduct) -> Result<(), StoreError>;
+    /// `tenant`'s brands among `ids`, in `id` order.
+    async fn brands(&mut self, tenant: TenantId, ids: &[BrandId])
+    -> Result<Vec<Brand>, StoreError>;
+    /// `tenant`'s products among `ids`, in `id` order.
+    async fn products(
+        &mut self,
+        tenant: TenantId,
+        ids: &[ProductId],
+    ) -> Result<Vec<Product>, StoreError>;
+    /// Creates or updates a product's climate metadata in one statement, keyed by the
+    /// unique `product_id`; returns the row's id and which it was.
+    async fn upsert_product_climate_meta(
+        &mut self,
+        upsert: &ClimateMetaUpsert,
+    ) -> Result<(ClimateMetaId, UpsertAction), StoreError>;
+    /// Creates shop projects, in one statement.
+    async fn insert_shop_projects(&mut self, projects: &[NewShopProject])
+    -> Result<(), StoreError>;
 }

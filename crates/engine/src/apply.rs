@@ -1,7 +1,8 @@
 //! Applying claimed tasks: one transaction per batch, every outcome written only under the
-//! lease the task was claimed with. Each task's inserts are held and written for the whole
-//! batch in one statement per table; a task takes a savepoint only when it writes
-//! otherwise (marks a plan applied, upserts), so one that fails undoes its own part alone.
+//! lease the task was claimed with. The rows each task returns to insert
+//! ([`Inserts`], its journal entries) are written for the whole batch in one statement per
+//! table; a task takes a savepoint only when it writes itself (marks a plan applied,
+//! upserts), so one that fails undoes its own part alone.
 //!
 //! When the batch transaction itself fails (its commit, a statement outside any task's
 //! savepoint, a handler that hangs past its timeout with the transaction in an unknown
@@ -15,11 +16,11 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 use serde_json::Value;
 use tracing::Instrument;
-use zora_core::handler::{DynHandler, Erased, Outcome, TaskError};
+use zora_core::handler::{DynHandler, Erased, Inserts, Outcome, TaskError};
 use zora_core::journal::NewJournalEntry;
 use zora_core::{
-    Completion, Failure, FailureKind, Store, StoreError, StoreTx, Task, TaskId, TaskStatus,
-    TxLimits,
+    Completion, Failure, FailureKind, MissionId, PlanItemId, Store, StoreError, StoreTx, Task,
+    TaskId, TaskStatus, TenantId, TxLimits,
 };
 
 use crate::registry::Registry;
@@ -144,7 +145,7 @@ pub(crate) async fn apply_batch(
         applied.push((ready, Some(result)));
     }
 
-    let mut journal: Vec<NewJournalEntry> = Vec::new();
+    let mut inserts = BatchInserts::default();
     let mut completions = Vec::new();
     let mut failures = Vec::new();
     for (ready, result) in &applied {
@@ -153,7 +154,7 @@ pub(crate) async fn apply_batch(
         };
         match result {
             Some(Applied::Done(outcome)) => {
-                journal.extend(outcome.journal.iter().cloned());
+                inserts.add(ready.task.tenant_id, outcome);
                 completions.push(Completion {
                     lease,
                     result: outcome.result.clone(),
@@ -166,10 +167,7 @@ pub(crate) async fn apply_batch(
             None => {}
         }
     }
-    tx.flush_held_writes().await?;
-    if !journal.is_empty() {
-        tx.insert_journal_entries(&journal).await?;
-    }
+    inserts.write(tx.as_mut()).await?;
     let completed: HashSet<TaskId> = tx.complete_tasks(&completions).await?.into_iter().collect();
     let failed: HashSet<TaskId> = tx.fail_tasks(&failures).await?.into_iter().collect();
     tx.commit().await?;
@@ -202,6 +200,51 @@ pub(crate) async fn apply_batch(
         .collect())
 }
 
+/// The rows a batch's completed tasks insert, gathered to be written in one statement per
+/// table (plan links per tenant, as the store links them).
+#[derive(Default)]
+struct BatchInserts {
+    rows: Inserts,
+    links: BTreeMap<TenantId, Vec<(PlanItemId, MissionId)>>,
+    journal: Vec<NewJournalEntry>,
+}
+
+impl BatchInserts {
+    fn add(&mut self, tenant: TenantId, outcome: &Outcome) {
+        let Inserts {
+            missions,
+            plan_links,
+            shop_projects,
+        } = &outcome.inserts;
+        self.rows.missions.extend_from_slice(missions);
+        self.rows.shop_projects.extend_from_slice(shop_projects);
+        if !plan_links.is_empty() {
+            self.links
+                .entry(tenant)
+                .or_default()
+                .extend_from_slice(plan_links);
+        }
+        self.journal.extend_from_slice(&outcome.journal);
+    }
+
+    /// Missions first: the plan links and the projects' journal entries may name them.
+    async fn write(&self, tx: &mut dyn StoreTx) -> Result<(), StoreError> {
+        if !self.rows.missions.is_empty() {
+            tx.insert_missions(&self.rows.missions).await?;
+        }
+        if !self.rows.shop_projects.is_empty() {
+            tx.insert_shop_projects(&self.rows.shop_projects).await?;
+        }
+        for (tenant, links) in &self.links {
+            tx.link_plan_items(*tenant, links).await?;
+        }
+        if !self.journal.is_empty() {
+            tx.insert_journal_entries(&self.journal).await?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs the batch hook of each handler once, over the batch's tasks of its kind.
 async fn load_contexts(
     tx: &mut dyn StoreTx,
@@ -227,9 +270,9 @@ async fn load_contexts(
     Ok(contexts)
 }
 
-/// Applies one task as its own part of the batch transaction (`StoreTx::begin_task`): its
-/// inserts are held for the batch's set-based flush, and its failure (or panic) undoes
-/// only its own writes. It runs for at most its handler's timeout and at most
+/// Applies one task as its own part of the batch transaction (`TxControl::begin_task`): its
+/// inserts come back in its outcome for the batch's set-based writes, and its failure (or
+/// panic) undoes only its own writes. It runs for at most its handler's timeout and at most
 /// `idle_limit`: past that the server ends the transaction anyway (its locks must be gone
 /// well before the lease lapses). `Err` means the transaction can no longer be trusted.
 async fn apply_one(

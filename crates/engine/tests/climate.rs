@@ -53,7 +53,7 @@ async fn a_single_mission_is_created_as_executor_md_says(backend: TestBackend) {
         task.result_summary.as_deref(),
         Some(format!("Created mission 'Replace 5 bulbs with LED' for profile {profile}").as_str())
     );
-    let missions = store.missions(t.a, &[mission_id]).await.expect("missions");
+    let missions = backend.inspect().await.missions(t.a, &[mission_id]).await;
     let mission = &missions[0];
     assert_eq!(
         (mission.status.as_str(), mission.category.as_deref()),
@@ -67,7 +67,7 @@ async fn a_single_mission_is_created_as_executor_md_says(backend: TestBackend) {
     assert_eq!(mission.notes.as_deref(), Some(""), "notes default to empty");
     assert_eq!(mission.profile_id, Some(profile));
 
-    let journal = journal_of(store.as_ref(), t.a, id).await;
+    let journal = journal_of(&backend.inspect().await, t.a, id).await;
     assert_eq!(journal.len(), 1);
     let entry = &journal[0];
     assert_eq!(entry.category, "climate_action");
@@ -143,7 +143,9 @@ async fn single_mission_rules_fail_with_their_message_and_write_nothing(backend:
         assert!(task.completed_at.is_some());
         assert_eq!(task.errors.len(), 1);
         assert!(
-            journal_of(store.as_ref(), t.a, id).await.is_empty(),
+            journal_of(&backend.inspect().await, t.a, id)
+                .await
+                .is_empty(),
             "no journal entry"
         );
     }
@@ -189,7 +191,7 @@ async fn a_plan_becomes_one_mission_per_item(backend: TestBackend) {
         linked.iter().map(|i| i.mission_id).collect::<Vec<_>>(),
         mission_ids.iter().copied().map(Some).collect::<Vec<_>>()
     );
-    let missions = store.missions(t.a, &mission_ids).await.expect("missions");
+    let missions = backend.inspect().await.missions(t.a, &mission_ids).await;
     for (item, mission_id) in items.iter().zip(&mission_ids) {
         let mission = missions
             .iter()
@@ -213,7 +215,7 @@ async fn a_plan_becomes_one_mission_per_item(backend: TestBackend) {
             json!({"source": "weekly_plan", "plan_id": plan, "plan_item_id": item})
         );
     }
-    let journal = journal_of(store.as_ref(), t.a, id).await;
+    let journal = journal_of(&backend.inspect().await, t.a, id).await;
     assert_eq!(journal.len(), 1);
     assert_eq!(journal[0].title, "Created 2 missions from weekly plan");
     assert_eq!(
@@ -349,7 +351,9 @@ async fn a_plan_failing_halfway_leaves_nothing_behind(backend: TestBackend) {
         "no mission"
     );
     assert!(
-        journal_of(store.as_ref(), t.a, id).await.is_empty(),
+        journal_of(&backend.inspect().await, t.a, id)
+            .await
+            .is_empty(),
         "no journal entry"
     );
     let mut tx = store.begin().await.expect("begin");

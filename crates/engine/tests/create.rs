@@ -50,7 +50,7 @@ async fn a_created_task_has_its_journal_entry_and_a_key_replays_or_conflicts(bac
     else {
         panic!("the first call creates");
     };
-    let journal = journal_of(store.as_ref(), t.a, first.id).await;
+    let journal = journal_of(&backend.inspect().await, t.a, first.id).await;
     assert_eq!(journal.len(), 1);
     assert_eq!(journal[0].details["event_type"], "agent_task_created");
 
@@ -66,7 +66,12 @@ async fn a_created_task_has_its_journal_entry_and_a_key_replays_or_conflicts(bac
         .expect_err("another task under the same key");
     assert!(matches!(conflict, CreateError::KeyConflict(ref key) if key == "k"));
     assert_eq!(backend.count("agent_tasks", t.a).await, 1);
-    assert_eq!(journal_of(store.as_ref(), t.a, first.id).await.len(), 1);
+    assert_eq!(
+        journal_of(&backend.inspect().await, t.a, first.id)
+            .await
+            .len(),
+        1
+    );
 }
 
 async fn an_unknown_tenant_is_refused_and_nothing_written(backend: TestBackend) {

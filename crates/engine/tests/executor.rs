@@ -138,9 +138,13 @@ async fn a_panic_fails_only_its_task(backend: TestBackend) {
             task(store.as_ref(), t.a, id).await.status,
             TaskStatus::Completed
         );
-        assert_eq!(journal_of(store.as_ref(), t.a, id).await.len(), 1);
+        assert_eq!(journal_of(&backend.inspect().await, t.a, id).await.len(), 1);
     }
-    assert!(journal_of(store.as_ref(), t.a, panics).await.is_empty());
+    assert!(
+        journal_of(&backend.inspect().await, t.a, panics)
+            .await
+            .is_empty()
+    );
 }
 
 async fn a_failing_batch_charges_nobody_twice(backend: TestBackend) {
@@ -170,7 +174,7 @@ async fn a_failing_batch_charges_nobody_twice(backend: TestBackend) {
         assert_eq!(done.attempts, 1, "not charged for the neighbour's fault");
         assert!(done.errors.is_empty());
         assert_eq!(
-            journal_of(store.as_ref(), t.a, id).await.len(),
+            journal_of(&backend.inspect().await, t.a, id).await.len(),
             1,
             "its effect exactly once"
         );
@@ -248,7 +252,11 @@ async fn a_timeout_fails_its_task_and_its_neighbours_complete(backend: TestBacke
         "a timeout is retried"
     );
     assert_eq!(timed_out.errors[0].kind, zora_core::FailureKind::Timeout);
-    assert!(journal_of(store.as_ref(), t.a, slow).await.is_empty());
+    assert!(
+        journal_of(&backend.inspect().await, t.a, slow)
+            .await
+            .is_empty()
+    );
     let done = task(store.as_ref(), t.a, quick).await;
     assert_eq!((done.status, done.attempts), (TaskStatus::Completed, 1));
 }
@@ -283,18 +291,20 @@ async fn a_failure_rolls_back_only_its_own_writes(backend: TestBackend) {
         .expect("run");
     assert_eq!((summary.completed, summary.failed), (1, 2), "{summary:?}");
     assert!(
-        journal_of(store.as_ref(), t.a, writes_then_fails)
+        journal_of(&backend.inspect().await, t.a, writes_then_fails)
             .await
             .is_empty(),
         "its write rolled back"
     );
     assert!(
-        journal_of(store.as_ref(), t.a, fails_in_prepare)
+        journal_of(&backend.inspect().await, t.a, fails_in_prepare)
             .await
             .is_empty()
     );
     assert_eq!(
-        journal_of(store.as_ref(), t.a, completes).await.len(),
+        journal_of(&backend.inspect().await, t.a, completes)
+            .await
+            .len(),
         1,
         "the neighbour's write kept"
     );
@@ -502,7 +512,7 @@ async fn a_transient_failure_is_retried_after_its_backoff_and_succeeds(backend: 
         "the first attempt's error is kept"
     );
     assert_eq!(
-        journal_of(store.as_ref(), t.a, id).await.len(),
+        journal_of(&backend.inspect().await, t.a, id).await.len(),
         1,
         "one effect"
     );

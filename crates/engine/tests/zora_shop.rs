@@ -47,10 +47,11 @@ async fn a_project_is_created_with_one_or_two_brands(backend: TestBackend) {
         task.result_summary.as_deref(),
         Some("Created ZORA SHOP project 'ZORA x Green Fiber Hemp Capsule' with ZORA x Green Fiber")
     );
-    let project = store
+    let project = backend
+        .inspect()
+        .await
         .shop_projects(t.a, &[project_id])
         .await
-        .expect("read")
         .remove(0);
     assert_eq!(project.status, "idea");
     assert_eq!(project.theme.as_deref(), Some("hemp_collection"));
@@ -58,7 +59,7 @@ async fn a_project_is_created_with_one_or_two_brands(backend: TestBackend) {
         project.target_launch_date.map(|d| d.to_string()).as_deref(),
         Some("2026-03-01")
     );
-    let journal = journal_of(store.as_ref(), t.a, id).await;
+    let journal = journal_of(&backend.inspect().await, t.a, id).await;
     assert_eq!(journal[0].category, "zora_shop");
     assert_eq!(
         journal[0].title,
@@ -91,10 +92,11 @@ async fn a_project_is_created_with_one_or_two_brands(backend: TestBackend) {
         .expect("id")
         .parse()
         .expect("uuid");
-    let project = store
+    let project = backend
+        .inspect()
+        .await
         .shop_projects(t.a, &[project_id])
         .await
-        .expect("read")
         .remove(0);
     assert_eq!(
         (project.status.as_str(), project.description.as_deref()),
@@ -143,7 +145,11 @@ async fn project_rules_fail_with_their_message_and_write_nothing(backend: TestBa
             Some(message.as_str()),
             "{payload}"
         );
-        assert!(journal_of(store.as_ref(), t.a, id).await.is_empty());
+        assert!(
+            journal_of(&backend.inspect().await, t.a, id)
+                .await
+                .is_empty()
+        );
     }
     assert_eq!(
         backend.count("zora_shop_projects", t.a).await,
@@ -181,7 +187,7 @@ async fn climate_meta_is_created_then_updated(backend: TestBackend) {
         task.result_summary.as_deref(),
         Some("Created climate metadata for product 'Hemp hoodie'")
     );
-    let journal = journal_of(store.as_ref(), t.a, first).await;
+    let journal = journal_of(&backend.inspect().await, t.a, first).await;
     assert_eq!(
         journal[0].title,
         "Updated climate metadata for product: Hemp hoodie"
@@ -210,12 +216,13 @@ async fn climate_meta_is_created_then_updated(backend: TestBackend) {
         Some("Updated climate metadata for product 'Hemp hoodie'")
     );
     assert_eq!(task.result.expect("result")["action"], "updated");
-    let journal = journal_of(store.as_ref(), t.a, second).await;
+    let journal = journal_of(&backend.inspect().await, t.a, second).await;
     assert_eq!(journal[0].body.as_deref(), Some("Climate label: unchanged"));
-    let meta = store
+    let meta = backend
+        .inspect()
+        .await
         .product_climate_meta(t.a, &[hoodie])
         .await
-        .expect("meta")
         .remove(0);
     assert_eq!(
         meta.id.to_string(),

@@ -1,8 +1,6 @@
 //! Climate OS queries: profiles, weekly plans and items, missions.
 
-use zora_core::climate::{
-    ClimateProfile, Mission, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan,
-};
+use zora_core::climate::{ClimateProfile, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan};
 use zora_core::{MissionId, PlanId, PlanItemId, ProfileId, StoreError, TenantId};
 
 use crate::error::store_error;
@@ -181,20 +179,50 @@ pub(crate) async fn link_plan_items(
     Ok(())
 }
 
-pub(crate) async fn missions(
-    db: &mut impl Db,
-    tenant: TenantId,
-    ids: &[MissionId],
-) -> Result<Vec<Mission>, StoreError> {
-    rows::tenant_rows_by_ids(
-        db.conn(),
-        "SELECT id, tenant_id, profile_id, title, description, category, status::text AS status, \
-           estimated_impact_kgco2::float8 AS estimated_impact_kgco2, due_date, notes, \
-           COALESCE(metadata, '{}'::jsonb) AS metadata, created_at \
-         FROM climate_missions WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
-        tenant,
-        ids,
-        mappers::mission,
-    )
-    .await
+#[zora_store_sql::async_trait]
+impl zora_core::ClimateTx for crate::tx::PgTx {
+    async fn insert_profile(&mut self, profile: &NewProfile) -> Result<(), StoreError> {
+        insert_profile(self.write().await?, profile).await
+    }
+    async fn insert_plan(&mut self, plan: &NewPlan) -> Result<(), StoreError> {
+        insert_plan(self.write().await?, plan).await
+    }
+    async fn profiles(
+        &mut self,
+        tenant: TenantId,
+        ids: &[ProfileId],
+    ) -> Result<Vec<ClimateProfile>, StoreError> {
+        profiles(&mut self.tx, tenant, ids).await
+    }
+    async fn plans(
+        &mut self,
+        tenant: TenantId,
+        ids: &[PlanId],
+    ) -> Result<Vec<WeeklyPlan>, StoreError> {
+        plans(&mut self.tx, tenant, ids).await
+    }
+    async fn plan_items(
+        &mut self,
+        tenant: TenantId,
+        plan_ids: &[PlanId],
+    ) -> Result<Vec<PlanItem>, StoreError> {
+        plan_items(&mut self.tx, tenant, plan_ids).await
+    }
+    async fn mark_plan_applied(
+        &mut self,
+        tenant: TenantId,
+        plan: PlanId,
+    ) -> Result<bool, StoreError> {
+        mark_plan_applied(self.write().await?, tenant, plan).await
+    }
+    async fn insert_missions(&mut self, missions: &[NewMission]) -> Result<(), StoreError> {
+        insert_missions(self.write().await?, missions).await
+    }
+    async fn link_plan_items(
+        &mut self,
+        tenant: TenantId,
+        links: &[(PlanItemId, MissionId)],
+    ) -> Result<(), StoreError> {
+        link_plan_items(self.write().await?, tenant, links).await
+    }
 }

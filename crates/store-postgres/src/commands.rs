@@ -110,3 +110,38 @@ pub(crate) async fn list(
         total: u64::try_from(total).unwrap_or_default(),
     })
 }
+
+#[zora_store_sql::async_trait]
+impl zora_core::CommandTx for crate::tx::PgTx {
+    async fn insert_command(&mut self, command: &NewCommand) -> Result<Command, StoreError> {
+        insert(self.write().await?, command).await
+    }
+    async fn update_command(
+        &mut self,
+        tenant: TenantId,
+        id: CommandId,
+        update: &CommandUpdate,
+    ) -> Result<bool, StoreError> {
+        self::update(self.write().await?, tenant, id, update).await
+    }
+}
+
+#[zora_store_sql::async_trait]
+impl zora_core::CommandStore for crate::PgStore {
+    async fn get_command(
+        &self,
+        tenant: TenantId,
+        id: CommandId,
+    ) -> Result<Option<Command>, StoreError> {
+        self.in_session(async |db| get(db, tenant, id).await).await
+    }
+    async fn list_commands(
+        &self,
+        tenant: TenantId,
+        status: Option<CommandStatus>,
+        page: Page,
+    ) -> Result<Paginated<Command>, StoreError> {
+        self.in_session(async |db| list(db, tenant, status, page).await)
+            .await
+    }
+}

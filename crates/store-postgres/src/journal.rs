@@ -1,12 +1,10 @@
 //! Journal queries.
 
-use zora_core::journal::{JournalEntry, NewJournalEntry};
-use zora_core::{Page, Paginated, StoreError, TenantId};
+use zora_core::StoreError;
+use zora_core::journal::NewJournalEntry;
 
 use crate::error::store_error;
-use zora_store_sql::mappers;
 
-use crate::rows;
 use crate::sql::Db;
 
 pub(crate) async fn insert(
@@ -33,33 +31,12 @@ pub(crate) async fn insert(
     Ok(())
 }
 
-pub(crate) async fn list(
-    db: &mut impl Db,
-    tenant: TenantId,
-    page: Page,
-) -> Result<Paginated<JournalEntry>, StoreError> {
-    let found = crate::sql::query(
-        db.keep(),
-        "SELECT id, tenant_id, category::text AS category, title, body, details, author, created_at \
-         FROM journal_entries WHERE tenant_id = $1 ORDER BY created_at DESC, id ASC LIMIT $2 OFFSET $3",
-    )
-    .bind(tenant.0)
-    .bind(i64::from(page.limit))
-    .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
-    .fetch_all(db.conn())
-    .await
-    .map_err(store_error)?;
-    let total: i64 = crate::sql::query_scalar(
-        db.keep(),
-        "SELECT count(*) FROM journal_entries WHERE tenant_id = $1",
-    )
-    .bind(tenant.0)
-    .fetch_one(db.conn())
-    .await
-    .map_err(store_error)?;
-    Ok(Paginated {
-        items: rows::all(&found, mappers::journal_entry)?,
-        page,
-        total: u64::try_from(total).unwrap_or_default(),
-    })
+#[zora_store_sql::async_trait]
+impl zora_core::JournalTx for crate::tx::PgTx {
+    async fn insert_journal_entries(
+        &mut self,
+        entries: &[NewJournalEntry],
+    ) -> Result<(), StoreError> {
+        insert(self.write().await?, entries).await
+    }
 }

@@ -1,5 +1,7 @@
 //! The PostgreSQL store: embedded migrations that apply to an empty database and to a
-//! live ZORA CORE one, and the queries behind [`zora_core::Store`].
+//! live ZORA CORE one, and the queries behind [`zora_core::Store`] and
+//! [`zora_core::StoreTx`]: each domain module (`tasks`, `climate`, `shop`, `journal`,
+//! `commands`, `tenants`, `workers`) holds its queries and its part of the traits.
 //!
 //! SQL lives here and only here: one named query per store method, every query made for
 //! a tenant filtered by `tenant_id`, the system-wide ones named so.
@@ -9,6 +11,7 @@ mod climate;
 mod commands;
 mod connect;
 mod error;
+mod inspection;
 mod journal;
 pub mod migrate;
 mod rows;

@@ -3,10 +3,9 @@
 use sqlx::Row;
 use uuid::Uuid;
 use zora_core::shop::{
-    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, ProductClimateMeta,
-    ShopProject, UpsertAction,
+    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, UpsertAction,
 };
-use zora_core::{BrandId, ClimateMetaId, ProductId, ShopProjectId, StoreError, TenantId};
+use zora_core::{BrandId, ClimateMetaId, ProductId, StoreError, TenantId};
 
 use crate::error::store_error;
 use zora_store_sql::mappers;
@@ -151,36 +150,38 @@ pub(crate) async fn insert_shop_projects(
     Ok(())
 }
 
-pub(crate) async fn shop_projects(
-    db: &mut impl Db,
-    tenant: TenantId,
-    ids: &[ShopProjectId],
-) -> Result<Vec<ShopProject>, StoreError> {
-    rows::tenant_rows_by_ids(
-        db.conn(),
-        "SELECT id, tenant_id, title, description, status, primary_brand_id, secondary_brand_id, theme, \
-           target_launch_date, created_at FROM zora_shop_projects \
-         WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
-        tenant,
-        ids,
-        mappers::shop_project,
-    )
-    .await
-}
-
-pub(crate) async fn climate_meta(
-    db: &mut impl Db,
-    tenant: TenantId,
-    product_ids: &[ProductId],
-) -> Result<Vec<ProductClimateMeta>, StoreError> {
-    rows::tenant_rows_by_ids(
-        db.conn(),
-        "SELECT id, tenant_id, product_id, climate_label, \
-           estimated_impact_kgco2::float8 AS estimated_impact_kgco2, certifications, notes \
-         FROM product_climate_meta WHERE tenant_id = $1 AND product_id = ANY($2) ORDER BY product_id",
-        tenant,
-        product_ids,
-        mappers::climate_meta,
-    )
-    .await
+#[zora_store_sql::async_trait]
+impl zora_core::ShopTx for crate::tx::PgTx {
+    async fn insert_brand(&mut self, brand: &NewBrand) -> Result<(), StoreError> {
+        insert_brand(self.write().await?, brand).await
+    }
+    async fn insert_product(&mut self, product: &NewProduct) -> Result<(), StoreError> {
+        insert_product(self.write().await?, product).await
+    }
+    async fn brands(
+        &mut self,
+        tenant: TenantId,
+        ids: &[BrandId],
+    ) -> Result<Vec<Brand>, StoreError> {
+        brands(&mut self.tx, tenant, ids).await
+    }
+    async fn products(
+        &mut self,
+        tenant: TenantId,
+        ids: &[ProductId],
+    ) -> Result<Vec<Product>, StoreError> {
+        products(&mut self.tx, tenant, ids).await
+    }
+    async fn upsert_product_climate_meta(
+        &mut self,
+        upsert: &ClimateMetaUpsert,
+    ) -> Result<(ClimateMetaId, UpsertAction), StoreError> {
+        upsert_climate_meta(self.write().await?, upsert).await
+    }
+    async fn insert_shop_projects(
+        &mut self,
+        projects: &[NewShopProject],
+    ) -> Result<(), StoreError> {
+        insert_shop_projects(self.write().await?, projects).await
+    }
 }

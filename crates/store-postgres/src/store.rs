@@ -1,12 +1,21 @@
-//! [`PgStore`]: the pool; `Store` comes from `zora_store_sql::delegate_store!`.
+//! [`PgStore`]: the pool, and the queue outside a transaction ([`Queue`]); the command
+//! reads are in `commands`.
+
+use std::time::Duration;
 
 use sqlx::PgPool;
-use zora_core::{SchemaState, StoreError, StoreTx, TaskWakeups, TxLimits};
+use zora_core::stats::{QueueStats, Scope};
+use zora_core::{
+    AttemptLimits, ClaimById, ClaimRequest, CommandId, FinishWatch, Lease, Page, Paginated, Queue,
+    SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskWakeups, TenantId, TxLimits,
+    WorkerInfo, WorkerRegistration,
+};
 
 use crate::error::store_error;
 use crate::session::Session;
 use crate::tx::PgTx;
 use crate::wakeups::Listening;
+use crate::{tasks, tenants, workers};
 
 /// The PostgreSQL store. Cheap to clone: it is a handle on a connection pool.
 #[derive(Debug, Clone)]
@@ -40,12 +49,14 @@ impl PgStore {
         &self.pool
     }
 
-    async fn read_session(&self) -> Result<Session, StoreError> {
-        Session::open(&self.pool, self.behind_pooler).await
-    }
-
-    async fn write_session(&self) -> Result<Session, StoreError> {
-        Session::open(&self.pool, self.behind_pooler).await
+    /// Runs `call` on a session of its own (see [`Session`]) and ends it with the outcome.
+    pub(crate) async fn in_session<T>(
+        &self,
+        call: impl AsyncFnOnce(&mut Session) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut session = Session::open(&self.pool, self.behind_pooler).await?;
+        let outcome = call(&mut session).await;
+        session.end(outcome).await
     }
 
     /// A transaction that keeps its statements prepared unless this store is behind a
@@ -107,11 +118,8 @@ impl PgStore {
         Ok(Some(Box::new(watch)))
     }
 
-    /// Nothing to tell: the outcome statements notify the waited tasks themselves.
-    fn tell_finished(&self, _ids: &[zora_core::TaskId]) {}
-
     async fn read_schema_state(&self) -> Result<SchemaState, StoreError> {
-        zora_store_sql::in_session!(self.read_session(), |db| async {
+        self.in_session(async |db| {
             crate::migrate::schema_state_on(db)
                 .await
                 .map_err(|e| match e {
@@ -119,7 +127,123 @@ impl PgStore {
                     other => StoreError::Schema(other.to_string()),
                 })
         })
+        .await
     }
 }
 
-zora_store_sql::delegate_store!(PgStore, "postgres");
+#[zora_store_sql::async_trait]
+impl Queue for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+    async fn schema_state(&self) -> Result<SchemaState, StoreError> {
+        self.read_schema_state().await
+    }
+    async fn subscribe_wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError> {
+        self.wakeups().await
+    }
+    async fn watch_finish(&self, id: TaskId) -> Result<Option<Box<dyn FinishWatch>>, StoreError> {
+        self.watch_finish_of(id).await
+    }
+    async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+        self.begin_tx().await
+    }
+    async fn begin_limited(&self, limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError> {
+        self.begin_limited_tx(limits).await
+    }
+    async fn begin_read(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+        self.begin_read_tx().await
+    }
+    async fn tenant_exists(&self, tenant: TenantId) -> Result<bool, StoreError> {
+        self.in_session(async |db| tenants::exists(db, tenant).await)
+            .await
+    }
+    async fn get_task(&self, tenant: TenantId, id: TaskId) -> Result<Option<Task>, StoreError> {
+        self.in_session(async |db| tasks::get(db, tenant, id).await)
+            .await
+    }
+    async fn get_task_by_idempotency_key(
+        &self,
+        tenant: TenantId,
+        key: &str,
+    ) -> Result<Option<Task>, StoreError> {
+        self.in_session(async |db| tasks::get_by_idempotency_key(db, tenant, key).await)
+            .await
+    }
+    async fn list_tasks(
+        &self,
+        tenant: TenantId,
+        filter: &TaskFilter,
+        page: Page,
+    ) -> Result<Paginated<Task>, StoreError> {
+        self.in_session(async |db| tasks::list(db, tenant, filter, page).await)
+            .await
+    }
+    async fn claim_tasks(&self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
+        self.in_session(async |db| tasks::claim(db, request).await)
+            .await
+    }
+    async fn claim_task(
+        &self,
+        tenant: TenantId,
+        id: TaskId,
+        owner: &str,
+        lease_duration: Duration,
+    ) -> Result<ClaimById, StoreError> {
+        self.in_session(async |db| {
+            match tasks::claim_by_id(db, tenant, id, owner, lease_duration).await? {
+                Some(task) => Ok(ClaimById::Claimed(task)),
+                None => Ok(match tasks::get(db, tenant, id).await? {
+                    Some(task) => ClaimById::Refused(task),
+                    None => ClaimById::NotFound,
+                }),
+            }
+        })
+        .await
+    }
+    async fn rescue_expired_leases_all_tenants(
+        &self,
+        limits: &AttemptLimits,
+        limit: u32,
+    ) -> Result<Vec<Task>, StoreError> {
+        // The rescue statement notifies the waiters of the tasks it fails itself.
+        self.in_session(async |db| tasks::rescue_expired(db, limits, limit).await)
+            .await
+    }
+    async fn extend_leases(
+        &self,
+        leases: &[Lease],
+        lease_duration: Duration,
+    ) -> Result<Vec<TaskId>, StoreError> {
+        self.in_session(async |db| tasks::extend_leases(db, leases, lease_duration).await)
+            .await
+    }
+    async fn queue_stats(&self, scope: Scope) -> Result<QueueStats, StoreError> {
+        self.in_session(async |db| tasks::stats(db, scope).await)
+            .await
+    }
+    async fn register_worker(&self, worker: &WorkerRegistration) -> Result<(), StoreError> {
+        self.in_session(async |db| workers::register(db, worker).await)
+            .await
+    }
+    async fn beat_worker(&self, id: &str, ttl: Duration) -> Result<bool, StoreError> {
+        self.in_session(async |db| workers::beat(db, id, ttl).await)
+            .await
+    }
+    async fn stop_worker(&self, id: &str) -> Result<(), StoreError> {
+        self.in_session(async |db| workers::stop(db, id).await)
+            .await
+    }
+    async fn live_workers(&self, scope: Scope) -> Result<Vec<WorkerInfo>, StoreError> {
+        self.in_session(async |db| workers::live(db, scope).await)
+            .await
+    }
+    async fn command_tasks(
+        &self,
+        tenant: TenantId,
+        command: CommandId,
+    ) -> Result<Vec<Task>, StoreError> {
+        self.in_session(async |db| tasks::of_command(db, tenant, command).await)
+            .await
+    }
+}

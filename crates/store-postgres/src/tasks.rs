@@ -598,3 +598,39 @@ pub(crate) async fn fail(
     .map_err(store_error)?;
     Ok(task_ids(written))
 }
+
+#[zora_store_sql::async_trait]
+impl zora_core::QueueTx for crate::tx::PgTx {
+    async fn insert_task(&mut self, task: &NewTask) -> Result<Task, StoreError> {
+        insert(self.write().await?, task).await
+    }
+    async fn reset_failed_task(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+    ) -> Result<Option<Task>, StoreError> {
+        reset_failed(self.write().await?, tenant, id).await
+    }
+    async fn make_task_due(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+    ) -> Result<Option<Task>, StoreError> {
+        make_due(self.write().await?, tenant, id).await
+    }
+    async fn lock_leased_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError> {
+        lock_leased(&mut self.tx, leases).await
+    }
+    async fn complete_tasks(
+        &mut self,
+        completions: &[Completion],
+    ) -> Result<Vec<TaskId>, StoreError> {
+        complete(self.write().await?, completions).await
+    }
+    async fn release_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError> {
+        release(self.write().await?, leases).await
+    }
+    async fn fail_tasks(&mut self, failures: &[Failure]) -> Result<Vec<TaskId>, StoreError> {
+        fail(self.write().await?, failures).await
+    }
+}

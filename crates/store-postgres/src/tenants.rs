@@ -30,3 +30,10 @@ pub(crate) async fn exists(db: &mut impl Db, tenant: TenantId) -> Result<bool, S
     .await
     .map_err(store_error)
 }
+
+#[zora_store_sql::async_trait]
+impl zora_core::TenantTx for crate::tx::PgTx {
+    async fn insert_tenant(&mut self, tenant: &NewTenant) -> Result<(), StoreError> {
+        insert(self.write().await?, tenant).await
+    }
+}

@@ -1,18 +1,22 @@
-//! [`PgTx`]: one open transaction; `StoreTx` comes from `zora_store_sql::delegate_store_tx!`.
+//! [`PgTx`]: one open transaction, with its controls ([`TxControl`]); the queue's and each
+//! domain's writes are implemented in their own modules (`tasks`, `climate`, `shop`,
+//! `journal`, `commands`, `tenants`).
 
 use sqlx::{PgConnection, Postgres, Transaction};
-use zora_core::{StoreError, TxLimits};
-
-use zora_store_sql::HeldWrites;
+use zora_core::{StoreError, TxControl, TxLimits};
+use zora_store_sql::{RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart};
 
 use crate::error::store_error;
 use crate::sql::Db;
 
-/// One PostgreSQL transaction; dropped without commit, it rolls back.
+/// One PostgreSQL transaction; dropped without commit, it rolls back. It has nothing to
+/// tell anyone on commit: the triggers of migration 0006 notify of runnable tasks and the
+/// outcome statements of finished ones, and PostgreSQL delivers both on commit.
 #[derive(Debug)]
 pub(crate) struct PgTx {
-    tx: KeptTx,
-    writes: HeldWrites,
+    /// Where the reads run; writes go through [`PgTx::write`].
+    pub(crate) tx: KeptTx,
+    part: TaskPart,
 }
 
 /// An open transaction and whether its statements may stay prepared (its store's
@@ -21,16 +25,6 @@ pub(crate) struct PgTx {
 pub(crate) struct KeptTx {
     tx: Transaction<'static, Postgres>,
     keep: bool,
-}
-
-impl KeptTx {
-    async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
-    }
-
-    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.tx.rollback().await
-    }
 }
 
 impl Db for KeptTx {
@@ -42,41 +36,63 @@ impl Db for KeptTx {
     }
 }
 
-impl std::ops::Deref for KeptTx {
-    type Target = PgConnection;
-    fn deref(&self) -> &PgConnection {
-        &self.tx
-    }
-}
-
-impl std::ops::DerefMut for KeptTx {
-    fn deref_mut(&mut self) -> &mut PgConnection {
-        &mut self.tx
-    }
-}
-
 impl PgTx {
     /// A transaction of a store that keeps its statements prepared (`keep`) or not.
     pub(crate) fn new(tx: Transaction<'static, Postgres>, keep: bool) -> Self {
         Self {
             tx: KeptTx { tx, keep },
-            writes: HeldWrites::default(),
+            part: TaskPart::default(),
         }
     }
 
-    /// Nothing to note: the triggers of migration 0006 notify on the rows themselves,
-    /// whoever writes them, and PostgreSQL delivers the notifications on commit.
-    fn note_due_in(&mut self, _due_in: std::time::Duration) {}
+    /// Where a write runs: first the task's savepoint, if this is its first write.
+    pub(crate) async fn write(&mut self) -> Result<&mut KeptTx, StoreError> {
+        if self.part.savepoint_needed() {
+            self.run(SAVEPOINT).await?;
+        }
+        Ok(&mut self.tx)
+    }
 
-    /// Nothing to note: the outcome statements notify the waited tasks themselves.
-    fn note_finished(&mut self, _ids: &[zora_core::TaskId]) {}
-
-    async fn commit_tx(self) -> Result<(), StoreError> {
-        self.tx.commit().await.map_err(store_error)
+    /// Runs one parameterless statement with the simple query protocol: one round trip,
+    /// nothing prepared (which suits a pooler too).
+    async fn run(&mut self, sql: &'static str) -> Result<(), StoreError> {
+        sqlx::Executor::execute(&mut *self.tx.tx, sql)
+            .await
+            .map(|_| ())
+            .map_err(store_error)
     }
 }
 
-zora_store_sql::delegate_store_tx!(PgTx);
+#[zora_store_sql::async_trait]
+impl TxControl for PgTx {
+    async fn limit(&mut self, limits: TxLimits) -> Result<(), StoreError> {
+        limit(&mut self.tx, limits).await
+    }
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.tx.commit().await.map_err(store_error)
+    }
+    async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.tx.rollback().await.map_err(store_error)
+    }
+    async fn savepoint(&mut self) -> Result<(), StoreError> {
+        self.run(SAVEPOINT).await
+    }
+    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        self.run(ROLLBACK_TO_SAVEPOINT).await
+    }
+    async fn release_savepoint(&mut self) -> Result<(), StoreError> {
+        self.run(RELEASE_SAVEPOINT).await
+    }
+    fn begin_task(&mut self) {
+        self.part.begin();
+    }
+    async fn end_task(&mut self, keep: bool) -> Result<(), StoreError> {
+        for statement in self.part.end(keep) {
+            self.run(statement).await?;
+        }
+        Ok(())
+    }
+}
 
 /// Sets the limits for this transaction only (`set_config(..., true)` is `SET LOCAL`), in
 /// one statement.

@@ -3,7 +3,7 @@
 //! legacy runtime, which the engine leaves alone.
 
 use serde_json::Value;
-use zora_core::{DEFAULT_TENANT_ID, Store, TaskStatus};
+use zora_core::{DEFAULT_TENANT_ID, Queue, TaskStatus};
 use zora_store_postgres::claim_sql;
 use zora_testkit::TestDatabase;
 

@@ -4,19 +4,19 @@
 //! own. Every case but the LISTEN one, which a transaction-mode pooler cannot carry: there
 //! the store refuses to subscribe.
 
-use zora_testkit::{TestDatabase, store_suite};
+use zora_testkit::{Subject, TestDatabase, store_suite};
 
-async fn through_pgbouncer() -> (std::sync::Arc<dyn zora_core::Store>, TestDatabase) {
+async fn through_pgbouncer() -> (Subject, TestDatabase) {
     let db = TestDatabase::migrated().await;
-    let store = db.store_behind_pooler().await;
-    (std::sync::Arc::new(store), db)
+    (Subject::postgres(db.store_behind_pooler().await), db)
 }
 
 store_suite!(behind_pooler: through_pgbouncer());
 
 #[tokio::test]
 async fn listen_is_refused_behind_a_pooler_with_the_way_out() {
-    let (store, _db) = through_pgbouncer().await;
+    let (subject, _db) = through_pgbouncer().await;
+    let store = subject.store();
     let Err(err) = store.subscribe_wakeups().await else {
         panic!("LISTEN behind a transaction-mode pooler must be refused");
     };
@@ -25,7 +25,8 @@ async fn listen_is_refused_behind_a_pooler_with_the_way_out() {
 
 #[tokio::test]
 async fn a_finish_watch_is_none_behind_a_pooler() {
-    let (store, _db) = through_pgbouncer().await;
+    let (subject, _db) = through_pgbouncer().await;
+    let store = subject.store();
     let watch = store
         .watch_finish(zora_core::TaskId::new())
         .await
@@ -62,7 +63,7 @@ async fn a_store_behind_a_pooler_prepares_nothing_another_client_could_collide_w
     }
     for _ in 0..8 {
         let store = db.store_behind_pooler().await;
-        zora_core::Store::schema_state(&store)
+        zora_core::Queue::schema_state(&store)
             .await
             .expect("the schema read prepared nothing");
     }
@@ -74,7 +75,7 @@ async fn a_store_behind_a_pooler_prepares_nothing_another_client_could_collide_w
 /// both).
 #[tokio::test]
 async fn a_direct_store_keeps_its_statements_beside_one_behind_a_pooler() {
-    use zora_core::Store;
+    use zora_core::Queue;
     let db = TestDatabase::migrated().await;
     let behind = db.store_behind_pooler().await;
     let direct = zora_store_postgres::connect(

@@ -1,10 +1,10 @@
 //! The store test suite (`zora_testkit::suite`) on PostgreSQL, a fresh database per case.
 
-use zora_testkit::{TestDatabase, store_suite};
+use zora_testkit::{Subject, TestDatabase, store_suite};
 
-async fn postgres() -> (std::sync::Arc<dyn zora_core::Store>, TestDatabase) {
+async fn postgres() -> (Subject, TestDatabase) {
     let db = TestDatabase::migrated().await;
-    (db.dyn_store().await, db)
+    (Subject::postgres(db.store().await), db)
 }
 
 store_suite!(postgres());

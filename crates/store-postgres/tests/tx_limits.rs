@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use zora_core::{Store, StoreError, TxLimits};
+use zora_core::{Queue, StoreError, TxLimits};
 use zora_testkit::TestDatabase;
 use zora_testkit::suite::{claim_for, insert_tasks, task, two_tenants};
 

@@ -115,3 +115,38 @@ pub(crate) async fn list(
         total: u64::try_from(total).unwrap_or_default(),
     })
 }
+
+#[zora_store_sql::async_trait]
+impl zora_core::CommandTx for crate::tx::SqliteTx {
+    async fn insert_command(&mut self, command: &NewCommand) -> Result<Command, StoreError> {
+        insert(self.write().await?, command).await
+    }
+    async fn update_command(
+        &mut self,
+        tenant: TenantId,
+        id: CommandId,
+        update: &CommandUpdate,
+    ) -> Result<bool, StoreError> {
+        self::update(self.write().await?, tenant, id, update).await
+    }
+}
+
+/// Reads go to the reader pool.
+#[zora_store_sql::async_trait]
+impl zora_core::CommandStore for crate::SqliteStore {
+    async fn get_command(
+        &self,
+        tenant: TenantId,
+        id: CommandId,
+    ) -> Result<Option<Command>, StoreError> {
+        get(self.reader(), tenant, id).await
+    }
+    async fn list_commands(
+        &self,
+        tenant: TenantId,
+        status: Option<CommandStatus>,
+        page: Page,
+    ) -> Result<Paginated<Command>, StoreError> {
+        list(self.reader(), tenant, status, page).await
+    }
+}

@@ -1,13 +1,11 @@
 //! Journal queries on SQLite.
 
 use serde_json::{Value, json};
-use sqlx::{SqliteConnection, SqlitePool};
-use zora_core::journal::{JournalEntry, NewJournalEntry};
-use zora_core::{Page, Paginated, StoreError, TenantId};
-use zora_store_sql::mappers;
+use sqlx::SqliteConnection;
+use zora_core::StoreError;
+use zora_core::journal::NewJournalEntry;
 
 use crate::error::store_error;
-use crate::rows;
 
 pub(crate) async fn insert(
     conn: &mut SqliteConnection,
@@ -39,30 +37,12 @@ pub(crate) async fn insert(
     Ok(())
 }
 
-pub(crate) async fn list(
-    pool: &SqlitePool,
-    tenant: TenantId,
-    page: Page,
-) -> Result<Paginated<JournalEntry>, StoreError> {
-    let found = sqlx::query(
-        "SELECT id, tenant_id, category, title, body, details, author, created_at \
-         FROM journal_entries WHERE tenant_id = ?1 ORDER BY created_at DESC, id ASC LIMIT ?2 OFFSET ?3",
-    )
-    .bind(tenant.to_string())
-    .bind(i64::from(page.limit))
-    .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
-    .fetch_all(pool)
-    .await
-    .map_err(store_error)?;
-    let total: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM journal_entries WHERE tenant_id = ?1")
-            .bind(tenant.to_string())
-            .fetch_one(pool)
-            .await
-            .map_err(store_error)?;
-    Ok(Paginated {
-        items: rows::all(&found, mappers::journal_entry)?,
-        page,
-        total: u64::try_from(total).unwrap_or_default(),
-    })
+#[zora_store_sql::async_trait]
+impl zora_core::JournalTx for crate::tx::SqliteTx {
+    async fn insert_journal_entries(
+        &mut self,
+        entries: &[NewJournalEntry],
+    ) -> Result<(), StoreError> {
+        insert(self.write().await?, entries).await
+    }
 }

@@ -9,6 +9,7 @@ mod climate;
 mod commands;
 mod connect;
 mod error;
+mod inspection;
 mod journal;
 mod migrate;
 mod rows;

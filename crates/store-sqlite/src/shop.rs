@@ -1,13 +1,12 @@
 //! ZORA SHOP queries on SQLite: brands, products, product climate metadata, shop projects.
 
 use serde_json::{Value, json};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 use zora_core::shop::{
-    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, ProductClimateMeta,
-    ShopProject, UpsertAction,
+    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, UpsertAction,
 };
-use zora_core::{BrandId, ClimateMetaId, ProductId, ShopProjectId, StoreError, TenantId};
+use zora_core::{BrandId, ClimateMetaId, ProductId, StoreError, TenantId};
 use zora_store_sql::mappers;
 
 use crate::error::store_error;
@@ -160,36 +159,38 @@ pub(crate) async fn insert_shop_projects(
     Ok(())
 }
 
-pub(crate) async fn shop_projects(
-    pool: &SqlitePool,
-    tenant: TenantId,
-    ids: &[ShopProjectId],
-) -> Result<Vec<ShopProject>, StoreError> {
-    rows::tenant_rows_by_ids(
-        pool,
-        "SELECT id, tenant_id, title, description, status, primary_brand_id, secondary_brand_id, theme, \
-           target_launch_date, created_at FROM zora_shop_projects \
-         WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
-        tenant,
-        ids,
-        mappers::shop_project,
-    )
-    .await
-}
-
-pub(crate) async fn climate_meta(
-    pool: &SqlitePool,
-    tenant: TenantId,
-    product_ids: &[ProductId],
-) -> Result<Vec<ProductClimateMeta>, StoreError> {
-    rows::tenant_rows_by_ids(
-        pool,
-        "SELECT id, tenant_id, product_id, climate_label, estimated_impact_kgco2, certifications, notes \
-         FROM product_climate_meta \
-         WHERE tenant_id = ?1 AND product_id IN (SELECT value FROM json_each(?2)) ORDER BY product_id",
-        tenant,
-        product_ids,
-        mappers::climate_meta,
-    )
-    .await
+#[zora_store_sql::async_trait]
+impl zora_core::ShopTx for crate::tx::SqliteTx {
+    async fn insert_brand(&mut self, brand: &NewBrand) -> Result<(), StoreError> {
+        insert_brand(self.write().await?, brand).await
+    }
+    async fn insert_product(&mut self, product: &NewProduct) -> Result<(), StoreError> {
+        insert_product(self.write().await?, product).await
+    }
+    async fn brands(
+        &mut self,
+        tenant: TenantId,
+        ids: &[BrandId],
+    ) -> Result<Vec<Brand>, StoreError> {
+        brands(self.read(), tenant, ids).await
+    }
+    async fn products(
+        &mut self,
+        tenant: TenantId,
+        ids: &[ProductId],
+    ) -> Result<Vec<Product>, StoreError> {
+        products(self.read(), tenant, ids).await
+    }
+    async fn upsert_product_climate_meta(
+        &mut self,
+        upsert: &ClimateMetaUpsert,
+    ) -> Result<(ClimateMetaId, UpsertAction), StoreError> {
+        upsert_climate_meta(self.write().await?, upsert).await
+    }
+    async fn insert_shop_projects(
+        &mut self,
+        projects: &[NewShopProject],
+    ) -> Result<(), StoreError> {
+        insert_shop_projects(self.write().await?, projects).await
+    }
 }

@@ -1,13 +1,21 @@
-//! [`SqliteStore`]: the writer and reader pools; `Store` comes from
-//! `zora_store_sql::delegate_store!`. Reads go to the readers; claims, rescues and
-//! transactions to the writer.
+//! [`SqliteStore`]: the writer and reader pools, and the queue outside a transaction
+//! ([`Queue`]); the command reads are in `commands`. Reads go to the readers; claims,
+//! rescues and transactions to the writer.
+
+use std::time::Duration;
 
 use sqlx::SqlitePool;
-use zora_core::{SchemaState, StoreError, StoreTx, TaskWakeups};
+use zora_core::stats::{QueueStats, Scope};
+use zora_core::{
+    AttemptLimits, ClaimById, ClaimRequest, CommandId, FinishWatch, Lease, Page, Paginated, Queue,
+    SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskStatus, TaskWakeups, TenantId,
+    TxLimits, WorkerInfo, WorkerRegistration,
+};
 use zora_store_sql::{FinishHub, WakeupHub};
 
 use crate::error::store_error;
 use crate::tx::SqliteTx;
+use crate::{tasks, tenants, workers};
 
 /// The SQLite store. Cheap to clone: it is a handle on its two pools.
 #[derive(Debug, Clone)]
@@ -54,12 +62,9 @@ impl SqliteStore {
         self.writer.close().await;
     }
 
-    async fn read_session(&self) -> Result<PoolSession<'_>, StoreError> {
-        Ok(PoolSession(&self.reader))
-    }
-
-    async fn write_session(&self) -> Result<PoolSession<'_>, StoreError> {
-        Ok(PoolSession(&self.writer))
+    /// The reader pool: where reads outside a transaction run.
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.reader
     }
 
     async fn begin_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
@@ -85,56 +90,115 @@ impl SqliteStore {
         Box::new(SqliteTx::new(tx, self.hub.clone(), self.finishes.clone()))
     }
 
-    /// SQLite has no limits to set (see `tx::limit`): a plain transaction.
-    async fn begin_limited_tx(
-        &self,
-        _limits: zora_core::TxLimits,
-    ) -> Result<Box<dyn StoreTx>, StoreError> {
-        self.begin_tx().await
-    }
-
-    async fn wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError> {
-        Ok(self.hub.subscribe())
-    }
-
-    async fn watch_finish_of(
-        &self,
-        id: zora_core::TaskId,
-    ) -> Result<Option<Box<dyn zora_core::FinishWatch>>, StoreError> {
-        Ok(Some(Box::new(self.finishes.watch(id))))
-    }
-
-    fn tell_finished(&self, ids: &[zora_core::TaskId]) {
-        if !self.finishes.has_subscribers() {
-            return;
-        }
-        for id in ids {
-            self.finishes.send(*id);
-        }
-    }
-
     async fn read_schema_state(&self) -> Result<SchemaState, StoreError> {
         let mut conn = self.reader.acquire().await.map_err(store_error)?;
         crate::migrate::schema_state(&mut conn).await
     }
 }
 
-zora_store_sql::delegate_store!(SqliteStore, "sqlite");
-
-/// Where a method outside a transaction runs: the pool itself (SQLite has no pooler in
-/// front to work around).
-pub(crate) struct PoolSession<'a>(&'a SqlitePool);
-
-impl PoolSession<'_> {
-    pub(crate) async fn end<T>(self, outcome: Result<T, StoreError>) -> Result<T, StoreError> {
-        outcome
+#[zora_store_sql::async_trait]
+impl Queue for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
     }
-}
-
-impl std::ops::Deref for PoolSession<'_> {
-    type Target = SqlitePool;
-
-    fn deref(&self) -> &SqlitePool {
-        self.0
+    async fn schema_state(&self) -> Result<SchemaState, StoreError> {
+        self.read_schema_state().await
+    }
+    async fn subscribe_wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError> {
+        Ok(self.hub.subscribe())
+    }
+    async fn watch_finish(&self, id: TaskId) -> Result<Option<Box<dyn FinishWatch>>, StoreError> {
+        Ok(Some(Box::new(self.finishes.watch(id))))
+    }
+    async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+        self.begin_tx().await
+    }
+    /// SQLite has no limits to set (see `TxControl::limit`): a plain transaction.
+    async fn begin_limited(&self, _limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError> {
+        self.begin_tx().await
+    }
+    async fn begin_read(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+        self.begin_read_tx().await
+    }
+    async fn tenant_exists(&self, tenant: TenantId) -> Result<bool, StoreError> {
+        tenants::exists(&self.reader, tenant).await
+    }
+    async fn get_task(&self, tenant: TenantId, id: TaskId) -> Result<Option<Task>, StoreError> {
+        tasks::get(&self.reader, tenant, id).await
+    }
+    async fn get_task_by_idempotency_key(
+        &self,
+        tenant: TenantId,
+        key: &str,
+    ) -> Result<Option<Task>, StoreError> {
+        tasks::get_by_idempotency_key(&self.reader, tenant, key).await
+    }
+    async fn list_tasks(
+        &self,
+        tenant: TenantId,
+        filter: &TaskFilter,
+        page: Page,
+    ) -> Result<Paginated<Task>, StoreError> {
+        tasks::list(&self.reader, tenant, filter, page).await
+    }
+    async fn claim_tasks(&self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
+        tasks::claim(&self.writer, request).await
+    }
+    async fn claim_task(
+        &self,
+        tenant: TenantId,
+        id: TaskId,
+        owner: &str,
+        lease_duration: Duration,
+    ) -> Result<ClaimById, StoreError> {
+        match tasks::claim_by_id(&self.writer, tenant, id, owner, lease_duration).await? {
+            Some(task) => Ok(ClaimById::Claimed(task)),
+            None => Ok(match tasks::get(&self.writer, tenant, id).await? {
+                Some(task) => ClaimById::Refused(task),
+                None => ClaimById::NotFound,
+            }),
+        }
+    }
+    async fn rescue_expired_leases_all_tenants(
+        &self,
+        limits: &AttemptLimits,
+        limit: u32,
+    ) -> Result<Vec<Task>, StoreError> {
+        let rescued = tasks::rescue_expired(&self.writer, limits, limit).await?;
+        if self.finishes.has_subscribers() {
+            for task in rescued.iter().filter(|t| t.status == TaskStatus::Failed) {
+                self.finishes.send(task.id);
+            }
+        }
+        Ok(rescued)
+    }
+    async fn extend_leases(
+        &self,
+        leases: &[Lease],
+        lease_duration: Duration,
+    ) -> Result<Vec<TaskId>, StoreError> {
+        tasks::extend_leases(&self.writer, leases, lease_duration).await
+    }
+    async fn queue_stats(&self, scope: Scope) -> Result<QueueStats, StoreError> {
+        tasks::stats(&self.reader, scope).await
+    }
+    async fn register_worker(&self, worker: &WorkerRegistration) -> Result<(), StoreError> {
+        workers::register(&self.writer, worker).await
+    }
+    async fn beat_worker(&self, id: &str, ttl: Duration) -> Result<bool, StoreError> {
+        workers::beat(&self.writer, id, ttl).await
+    }
+    async fn stop_worker(&self, id: &str) -> Result<(), StoreError> {
+        workers::stop(&self.writer, id).await
+    }
+    async fn live_workers(&self, scope: Scope) -> Result<Vec<WorkerInfo>, StoreError> {
+        workers::live(&self.reader, scope).await
+    }
+    async fn command_tasks(
+        &self,
+        tenant: TenantId,
+        command: CommandId,
+    ) -> Result<Vec<Task>, StoreError> {
+        tasks::of_command(&self.reader, tenant, command).await
     }
 }

@@ -528,3 +528,71 @@ pub(crate) async fn fail(
     );
     update_leased(conn, &set, batch).await
 }
+
+/// The task writes, each noting for the store's hubs what it made runnable or finished.
+#[zora_store_sql::async_trait]
+impl zora_core::QueueTx for crate::tx::SqliteTx {
+    async fn insert_task(&mut self, task: &NewTask) -> Result<Task, StoreError> {
+        let task = insert(self.write().await?, task).await?;
+        self.note_runnable(Some(&task));
+        Ok(task)
+    }
+    async fn reset_failed_task(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+    ) -> Result<Option<Task>, StoreError> {
+        let task = reset_failed(self.write().await?, tenant, id).await?;
+        self.note_runnable(task.as_ref());
+        Ok(task)
+    }
+    async fn make_task_due(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+    ) -> Result<Option<Task>, StoreError> {
+        let task = make_due(self.write().await?, tenant, id).await?;
+        self.note_runnable(task.as_ref());
+        Ok(task)
+    }
+    async fn lock_leased_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError> {
+        lock_leased(self.read(), leases).await
+    }
+    async fn complete_tasks(
+        &mut self,
+        completions: &[Completion],
+    ) -> Result<Vec<TaskId>, StoreError> {
+        let completed = complete(self.write().await?, completions).await?;
+        self.note_finished(&completed);
+        Ok(completed)
+    }
+    async fn release_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError> {
+        let released = release(self.write().await?, leases).await?;
+        if !released.is_empty() {
+            self.note_due_in(std::time::Duration::ZERO);
+        }
+        Ok(released)
+    }
+    async fn fail_tasks(&mut self, failures: &[Failure]) -> Result<Vec<TaskId>, StoreError> {
+        let failed = fail(self.write().await?, failures).await?;
+        for failure in failures
+            .iter()
+            .filter(|f| failed.contains(&f.lease.task_id))
+        {
+            match failure.retry_in {
+                Some(retry_in) => self.note_due_in(retry_in),
+                None => self.note_finished(&[failure.lease.task_id]),
+            }
+        }
+        Ok(failed)
+    }
+}
+
+impl crate::tx::SqliteTx {
+    /// Notes when `task`, if it is runnable, is due.
+    fn note_runnable(&mut self, task: Option<&Task>) {
+        if let Some(due_in) = task.and_then(zora_store_sql::wakeups::due_in) {
+            self.note_due_in(due_in);
+        }
+    }
+}

@@ -27,3 +27,10 @@ pub(crate) async fn exists(pool: &SqlitePool, tenant: TenantId) -> Result<bool, 
         .await
         .map_err(store_error)
 }
+
+#[zora_store_sql::async_trait]
+impl zora_core::TenantTx for crate::tx::SqliteTx {
+    async fn insert_tenant(&mut self, tenant: &NewTenant) -> Result<(), StoreError> {
+        insert(self.write().await?, tenant).await
+    }
+}

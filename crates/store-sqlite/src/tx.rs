@@ -1,12 +1,14 @@
-//! [`SqliteTx`]: one open transaction, which tells the store's hubs about the tasks it
-//! made runnable and those it finished once it commits; `StoreTx` comes from
-//! `zora_store_sql::delegate_store_tx!`.
+//! [`SqliteTx`]: one open transaction, with its controls ([`TxControl`]), which tells the
+//! store's hubs about the tasks it made runnable and those it finished once it commits;
+//! the queue's and each domain's writes are implemented in their own modules.
 
 use std::time::Duration;
 
-use sqlx::{Sqlite, Transaction};
-use zora_core::{StoreError, TaskId};
-use zora_store_sql::{FinishHub, HeldWrites, WakeupHub};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+use zora_core::{StoreError, TaskId, TxControl, TxLimits};
+use zora_store_sql::{
+    FinishHub, RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart, WakeupHub,
+};
 
 use crate::error::store_error;
 
@@ -21,7 +23,7 @@ pub(crate) struct SqliteTx {
     finishes: FinishHub,
     /// The tasks this transaction finished, told to `finishes` on commit.
     finished: Vec<TaskId>,
-    writes: HeldWrites,
+    part: TaskPart,
 }
 
 impl SqliteTx {
@@ -36,42 +38,83 @@ impl SqliteTx {
             due: Vec::new(),
             finishes,
             finished: Vec::new(),
-            writes: HeldWrites::default(),
+            part: TaskPart::default(),
         }
     }
 
-    fn note_finished(&mut self, ids: &[TaskId]) {
+    /// Where the reads run.
+    pub(crate) fn read(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+
+    /// Where a write runs: first the task's savepoint, if this is its first write.
+    pub(crate) async fn write(&mut self) -> Result<&mut SqliteConnection, StoreError> {
+        if self.part.savepoint_needed() {
+            self.run(SAVEPOINT).await?;
+        }
+        Ok(&mut self.tx)
+    }
+
+    /// Notes tasks this transaction finished, to tell on commit.
+    pub(crate) fn note_finished(&mut self, ids: &[TaskId]) {
         self.finished.extend_from_slice(ids);
     }
 
-    fn note_due_in(&mut self, due_in: Duration) {
+    /// Notes tasks this transaction made runnable, due in `due_in`, to tell on commit.
+    pub(crate) fn note_due_in(&mut self, due_in: Duration) {
         if !self.due.contains(&due_in) {
             self.due.push(due_in);
         }
     }
 
-    async fn commit_tx(self) -> Result<(), StoreError> {
-        self.tx.commit().await.map_err(store_error)?;
-        for due_in in self.due {
-            self.hub.send(due_in);
+    async fn run(&mut self, sql: &'static str) -> Result<(), StoreError> {
+        sqlx::Executor::execute(&mut *self.tx, sql)
+            .await
+            .map(|_| ())
+            .map_err(store_error)
+    }
+}
+
+#[zora_store_sql::async_trait]
+impl TxControl for SqliteTx {
+    /// SQLite has no statement or idle limits to set: its one writer waits at most the
+    /// busy timeout, and no other session can hold the locks of a stalled one.
+    async fn limit(&mut self, _limits: TxLimits) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        let this = *self;
+        this.tx.commit().await.map_err(store_error)?;
+        for due_in in this.due {
+            this.hub.send(due_in);
         }
         // Checked after the commit: a waiter that subscribes later reads the task finished.
-        if self.finishes.has_subscribers() {
-            for id in self.finished {
-                self.finishes.send(id);
+        if this.finishes.has_subscribers() {
+            for id in this.finished {
+                this.finishes.send(id);
             }
         }
         Ok(())
     }
-}
-
-zora_store_sql::delegate_store_tx!(SqliteTx);
-
-/// SQLite has no statement or idle limits to set: its one writer waits at most the busy
-/// timeout, and no other session can hold the locks of a stalled one.
-pub(crate) async fn limit(
-    _tx: &mut Transaction<'static, Sqlite>,
-    _limits: zora_core::TxLimits,
-) -> Result<(), zora_core::StoreError> {
-    Ok(())
+    async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.rollback().await.map_err(store_error)
+    }
+    async fn savepoint(&mut self) -> Result<(), StoreError> {
+        self.run(SAVEPOINT).await
+    }
+    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        self.run(ROLLBACK_TO_SAVEPOINT).await
+    }
+    async fn release_savepoint(&mut self) -> Result<(), StoreError> {
+        self.run(RELEASE_SAVEPOINT).await
+    }
+    fn begin_task(&mut self) {
+        self.part.begin();
+    }
+    async fn end_task(&mut self, keep: bool) -> Result<(), StoreError> {
+        for statement in self.part.end(keep) {
+            self.run(statement).await?;
+        }
+        Ok(())
+    }
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use zora_core::{DEFAULT_TENANT_ID, NewTask, Store};
+use zora_core::{DEFAULT_TENANT_ID, NewTask, Queue};
 use zora_store_sqlite::SqliteStoreOptions;
 use zora_testkit::TestSqlite;
 

@@ -1,10 +1,10 @@
 //! The conformance suite (`zora_testkit::suite`) on SQLite, a fresh database file per case.
 
-use zora_testkit::{TestSqlite, store_suite};
+use zora_testkit::{Subject, TestSqlite, store_suite};
 
-async fn sqlite() -> (std::sync::Arc<dyn zora_core::Store>, TestSqlite) {
+async fn sqlite() -> (Subject, TestSqlite) {
     let files = TestSqlite::new();
-    (files.dyn_store().await, files)
+    (Subject::sqlite(files.store().await), files)
 }
 
 store_suite!(sqlite());

@@ -73,6 +73,14 @@ impl TestBackend {
         }
     }
 
+    /// The reads only tests make, on this database.
+    pub async fn inspect(&self) -> crate::Inspector {
+        match self {
+            Self::Postgres(db) => crate::Inspector::Postgres(db.store().await),
+            Self::Sqlite(_, store) => crate::Inspector::Sqlite(store.clone()),
+        }
+    }
+
     /// The `DATABASE_URL` of this database, for the `zora` binary.
     pub fn url(&self) -> String {
         match self {

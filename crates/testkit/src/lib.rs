@@ -1,9 +1,11 @@
 //! Test support: a fresh PostgreSQL database or SQLite file per test, ZORA CORE fixtures,
-//! catalog snapshots for schema comparisons, and the conformance suite every store runs.
+//! catalog snapshots for schema comparisons, the reads only tests make ([`Inspector`]),
+//! and the conformance suite every store runs.
 
 pub mod backend;
 pub mod catalog;
 pub mod fixtures;
+pub mod inspect;
 pub mod metrics;
 pub mod pg;
 pub mod provider;
@@ -12,5 +14,6 @@ pub mod sqlite;
 pub mod suite;
 
 pub use backend::TestBackend;
+pub use inspect::{Inspector, Subject};
 pub use pg::TestDatabase;
 pub use sqlite::TestSqlite;

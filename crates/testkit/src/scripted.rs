@@ -155,10 +155,10 @@ impl TaskHandler for Scripted {
             _ if payload.write_first => Vec::new(),
             _ => vec![effect(task, task.tenant_id)],
         };
-        Ok(Outcome {
-            result: json!({"action": format!("{:?}", payload.action)}),
-            summary: "scripted".into(),
+        Ok(Outcome::new(
+            json!({"action": format!("{:?}", payload.action)}),
+            "scripted".into(),
             journal,
-        })
+        ))
     }
 }

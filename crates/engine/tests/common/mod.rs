@@ -10,6 +10,7 @@ use serde_json::Value;
 use zora_core::journal::JournalEntry;
 use zora_core::{NewTask, Page, Store, Task, TaskId, TenantId};
 use zora_engine::{Executor, ExecutorSettings, TaskReport};
+use zora_testkit::Inspector;
 use zora_testkit::scripted::registry_with_scripted;
 
 /// An executor over `store` with the v1 types and `test.scripted` (time limit 1s).
@@ -79,11 +80,8 @@ pub async fn task(store: &dyn Store, tenant: TenantId, id: TaskId) -> Task {
 }
 
 /// The journal entries whose `details.task_id` is `id`.
-pub async fn journal_of(store: &dyn Store, tenant: TenantId, id: TaskId) -> Vec<JournalEntry> {
-    let page = store
-        .list_journal_entries(tenant, Page::new(200, 0))
-        .await
-        .expect("journal");
+pub async fn journal_of(inspect: &Inspector, tenant: TenantId, id: TaskId) -> Vec<JournalEntry> {
+    let page = inspect.journal(tenant, Page::new(200, 0)).await;
     page.items
         .into_iter()
         .filter(|e| e.details["task_id"] == id.to_string().as_str())

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zora_core::climate::{NewMission, PlanItem, WeeklyPlan};
-use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
+use zora_core::handler::{Category, Inserts, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
 use zora_core::{MissionId, PlanId, StoreError, StoreTx, Task, TenantId};
 
@@ -158,13 +158,11 @@ impl TaskHandler for CreateMissionsFromPlan {
                 metadata: json!({"source": "weekly_plan", "plan_id": plan.id, "plan_item_id": item.id}),
             })
             .collect();
-        tx.insert_missions(&missions).await?;
         let links: Vec<_> = items
             .iter()
             .zip(&missions)
             .map(|(item, m)| (item.id, m.id))
             .collect();
-        tx.link_plan_items(task.tenant_id, &links).await?;
 
         let mission_ids: Vec<MissionId> = missions.iter().map(|m| m.id).collect();
         let n = mission_ids.len();
@@ -181,15 +179,19 @@ impl TaskHandler for CreateMissionsFromPlan {
                 "mission_ids": mission_ids,
             }),
         );
-        Ok(Outcome {
-            result: json!({
-                "plan_id": plan.id,
-                "profile_id": plan.profile_id,
-                "missions_created": n,
-                "mission_ids": mission_ids,
+        let result = json!({
+            "plan_id": plan.id,
+            "profile_id": plan.profile_id,
+            "missions_created": n,
+            "mission_ids": mission_ids,
+        });
+        let summary = format!("Created {n} missions from plan {}", plan.id);
+        Ok(
+            Outcome::new(result, summary, vec![entry]).inserting(Inserts {
+                missions,
+                plan_links: links,
+                ..Inserts::default()
             }),
-            summary: format!("Created {n} missions from plan {}", plan.id),
-            journal: vec![entry],
-        })
+        )
     }
 }

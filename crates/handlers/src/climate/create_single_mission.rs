@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zora_core::climate::{ClimateProfile, NewMission};
-use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
+use zora_core::handler::{Category, Inserts, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
 use zora_core::{MissionId, ProfileId, StoreError, StoreTx, Task, TenantId};
 
@@ -105,7 +105,7 @@ impl TaskHandler for CreateSingleMission {
 
     async fn apply(
         &self,
-        tx: &mut dyn StoreTx,
+        _tx: &mut dyn StoreTx,
         task: &Task,
         payload: &Payload,
         _prepared: Option<Value>,
@@ -117,7 +117,7 @@ impl TaskHandler for CreateSingleMission {
         let title = payload.title.clone().unwrap_or_default();
         let category = payload.category.clone().unwrap_or_else(|| "general".into());
         let mission_id = MissionId::new();
-        tx.insert_missions(&[NewMission {
+        let mission = NewMission {
             id: mission_id,
             tenant_id: task.tenant_id,
             profile_id: profile.id,
@@ -128,8 +128,7 @@ impl TaskHandler for CreateSingleMission {
             due_date: payload.due_date.map(|d| d.0),
             notes: Some(payload.notes.clone().unwrap_or_default()),
             metadata: json!({}),
-        }])
-        .await?;
+        };
         let entry = journal::entry(
             task,
             JournalCategory::ClimateAction,
@@ -138,15 +137,18 @@ impl TaskHandler for CreateSingleMission {
             format!("New mission for profile '{}'", profile.name),
             json!({"mission_id": mission_id, "profile_id": profile.id, "category": category}),
         );
-        Ok(Outcome {
-            result: json!({
-                "mission_id": mission_id,
-                "profile_id": profile.id,
-                "title": title,
-                "category": category,
+        let result = json!({
+            "mission_id": mission_id,
+            "profile_id": profile.id,
+            "title": title,
+            "category": category,
+        });
+        let summary = format!("Created mission '{title}' for profile {}", profile.id);
+        Ok(
+            Outcome::new(result, summary, vec![entry]).inserting(Inserts {
+                missions: vec![mission],
+                ..Inserts::default()
             }),
-            summary: format!("Created mission '{title}' for profile {}", profile.id),
-            journal: vec![entry],
-        })
+        )
     }
 }

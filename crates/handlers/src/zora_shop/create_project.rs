@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
+use zora_core::handler::{Category, Inserts, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
 use zora_core::shop::{Brand, NewShopProject};
 use zora_core::{BrandId, ShopProjectId, StoreError, StoreTx, Task, TenantId};
@@ -150,7 +150,7 @@ impl TaskHandler for CreateProject {
 
     async fn apply(
         &self,
-        tx: &mut dyn StoreTx,
+        _tx: &mut dyn StoreTx,
         task: &Task,
         payload: &Payload,
         _prepared: Option<Value>,
@@ -165,7 +165,7 @@ impl TaskHandler for CreateProject {
         let title = payload.title.clone().unwrap_or_default();
         let status = payload.status.clone().unwrap_or_else(|| "idea".into());
         let project_id = ShopProjectId::new();
-        tx.insert_shop_projects(&[NewShopProject {
+        let project = NewShopProject {
             id: project_id,
             tenant_id: task.tenant_id,
             title: title.clone(),
@@ -175,8 +175,7 @@ impl TaskHandler for CreateProject {
             secondary_brand_id: secondary.map(|b| b.id),
             theme: payload.theme.clone(),
             target_launch_date: payload.target_launch_date.map(|d| d.0),
-        }])
-        .await?;
+        };
         let brand_names = match secondary {
             Some(secondary) => format!("{} x {}", primary.name, secondary.name),
             None => primary.name.clone(),
@@ -195,16 +194,19 @@ impl TaskHandler for CreateProject {
                 "status": status,
             }),
         );
-        Ok(Outcome {
-            result: json!({
-                "project_id": project_id,
-                "title": title,
-                "primary_brand_id": primary.id,
-                "secondary_brand_id": secondary_id,
-                "status": status,
+        let result = json!({
+            "project_id": project_id,
+            "title": title,
+            "primary_brand_id": primary.id,
+            "secondary_brand_id": secondary_id,
+            "status": status,
+        });
+        let summary = format!("Created ZORA SHOP project '{title}' with {brand_names}");
+        Ok(
+            Outcome::new(result, summary, vec![entry]).inserting(Inserts {
+                shop_projects: vec![project],
+                ..Inserts::default()
             }),
-            summary: format!("Created ZORA SHOP project '{title}' with {brand_names}"),
-            journal: vec![entry],
-        })
+        )
     }
 }

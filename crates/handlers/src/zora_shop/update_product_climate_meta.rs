@@ -154,15 +154,13 @@ impl TaskHandler for UpdateProductClimateMeta {
                 "action": action,
             }),
         );
-        Ok(Outcome {
-            result: json!({
-                "product_id": product.id,
-                "climate_meta_id": meta_id,
-                "climate_label": label,
-                "action": action,
-            }),
-            summary: format!("{verb} climate metadata for product '{}'", product.name),
-            journal: vec![entry],
-        })
+        let result = json!({
+            "product_id": product.id,
+            "climate_meta_id": meta_id,
+            "climate_label": label,
+            "action": action,
+        });
+        let summary = format!("{verb} climate metadata for product '{}'", product.name);
+        Ok(Outcome::new(result, summary, vec![entry]))
     }
 }

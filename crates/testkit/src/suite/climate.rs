@@ -1,5 +1,6 @@
 //! Suite cases for Climate OS rows: profiles, weekly plans and items, missions.
 
+use crate::Subject;
 use chrono::NaiveDate;
 use serde_json::json;
 use zora_core::climate::{NewMission, NewPlan, NewPlanItem, NewProfile};
@@ -113,7 +114,8 @@ pub async fn a_plan_is_applied_at_most_once(store: &dyn Store) {
     );
 }
 
-pub async fn missions_round_numbers_and_link_items(store: &dyn Store) {
+pub async fn missions_round_numbers_and_link_items(store: &Subject) {
+    let (store, inspect) = (store.store(), store.inspect());
     let t = two_tenants(store).await;
     let (profile, plan, items) = seed_plan(store, t.a).await;
     let missions = [MissionId::new(), MissionId::new()];
@@ -161,7 +163,7 @@ pub async fn missions_round_numbers_and_link_items(store: &dyn Store) {
 
     let mut ids = missions.to_vec();
     ids.sort();
-    let stored = store.missions(t.a, &missions).await.expect("missions");
+    let stored = inspect.missions(t.a, &missions).await;
     assert_eq!(
         stored.iter().map(|m| m.id).collect::<Vec<_>>(),
         ids,
@@ -177,13 +179,7 @@ pub async fn missions_round_numbers_and_link_items(store: &dyn Store) {
     assert_eq!(led.notes.as_deref(), Some("kitchen too"));
     assert_eq!(led.metadata["source"], "weekly_plan");
     assert_eq!(led.profile_id, Some(profile));
-    assert!(
-        store
-            .missions(t.b, &missions)
-            .await
-            .expect("missions")
-            .is_empty()
-    );
+    assert!(inspect.missions(t.b, &missions).await.is_empty());
 
     let mut tx = store.begin().await.expect("begin");
     let linked = tx.plan_items(t.a, &[plan]).await.expect("items");
@@ -231,32 +227,33 @@ fn mission(id: MissionId, tenant: TenantId, profile: ProfileId, title: &str) -> 
     }
 }
 
-pub async fn held_writes_land_at_the_flush_and_a_failed_task_leaves_none(store: &dyn Store) {
+pub async fn a_task_part_undoes_its_own_writes_alone(store: &Subject) {
+    let (store, inspect) = (store.store(), store.inspect());
     let t = two_tenants(store).await;
     let (profile, plan, items) = seed_plan(store, t.a).await;
     let (kept, dropped) = (MissionId::new(), MissionId::new());
     let mut tx = store.begin().await.expect("begin");
 
-    // A task that only inserts: its mission and link are held, then kept.
+    // A task that writes a mission and its link, then is kept.
     tx.begin_task();
     tx.insert_missions(&[mission(kept, t.a, profile, "kept")])
         .await
-        .expect("held mission");
+        .expect("mission");
     tx.link_plan_items(t.a, &[(items[0], kept)])
         .await
-        .expect("held link");
+        .expect("link");
     tx.end_task(true).await.expect("keep");
 
-    // A task that marks the plan applied (a savepoint first) and inserts, then fails:
-    // both undone, the first task's part untouched.
+    // A task that inserts, marks the plan applied and links, then fails: all of it
+    // undone, the first task's part untouched.
     tx.begin_task();
     tx.insert_missions(&[mission(dropped, t.a, profile, "dropped")])
         .await
-        .expect("held mission");
+        .expect("mission");
     assert!(tx.mark_plan_applied(t.a, plan).await.expect("mark"));
     tx.link_plan_items(t.a, &[(items[1], dropped)])
         .await
-        .expect("held link");
+        .expect("link");
     tx.end_task(false).await.expect("undo");
     assert_eq!(
         tx.plans(t.a, &[plan]).await.expect("plans")[0].status,
@@ -264,27 +261,13 @@ pub async fn held_writes_land_at_the_flush_and_a_failed_task_leaves_none(store: 
         "the failed task's plan mark is rolled back"
     );
 
-    tx.flush_held_writes().await.expect("flush");
-    tx.flush_held_writes()
-        .await
-        .expect("a second flush writes nothing twice");
-    tx.commit().await.expect("commit");
+    // A task that wrote nothing ends either way without a savepoint to undo.
+    tx.begin_task();
+    tx.end_task(false).await.expect("nothing to undo");
 
-    let stored = store
-        .missions(t.a, &[kept, dropped])
-        .await
-        .expect("missions");
-    assert_eq!(
-        stored.iter().map(|m| m.id).collect::<Vec<_>>(),
-        [kept],
-        "the kept task's mission only"
-    );
-    let mut tx = store.begin().await.expect("begin");
-    let linked = tx.plan_items(t.a, &[plan]).await.expect("items");
-    assert_eq!(linked[0].mission_id, Some(kept));
-    assert_eq!(linked[1].mission_id, None);
-
-    // Outside a task nothing is held: an insert is written at once (and fails at once).
+    // Outside a task a write is made at once, and a refused one fails at once, leaving
+    // the transaction usable when it was in a task's part.
+    tx.begin_task();
     let err = tx
         .insert_missions(&[mission(
             MissionId::new(),
@@ -298,4 +281,19 @@ pub async fn held_writes_land_at_the_flush_and_a_failed_task_leaves_none(store: 
         matches!(err, StoreError::MissingReference { .. }),
         "{err:?}"
     );
+    tx.end_task(false)
+        .await
+        .expect("the refused write is undone");
+    tx.commit().await.expect("commit");
+
+    let stored = inspect.missions(t.a, &[kept, dropped]).await;
+    assert_eq!(
+        stored.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [kept],
+        "the kept task's mission only"
+    );
+    let mut tx = store.begin().await.expect("begin");
+    let linked = tx.plan_items(t.a, &[plan]).await.expect("items");
+    assert_eq!(linked[0].mission_id, Some(kept));
+    assert_eq!(linked[1].mission_id, None);
 }

@@ -1,12 +1,14 @@
 //! Suite cases for the journal.
 
+use crate::Subject;
 use serde_json::json;
 use zora_core::journal::{JournalCategory, NewJournalEntry};
-use zora_core::{JournalEntryId, Page, Store};
+use zora_core::{JournalEntryId, Page};
 
 use super::two_tenants;
 
-pub async fn entries_list_newest_first_per_tenant(store: &dyn Store) {
+pub async fn entries_list_newest_first_per_tenant(store: &Subject) {
+    let (store, inspect) = (store.store(), store.inspect());
     let t = two_tenants(store).await;
     let entry = |category, title: &str| NewJournalEntry {
         id: JournalEntryId::new(),
@@ -31,10 +33,7 @@ pub async fn entries_list_newest_first_per_tenant(store: &dyn Store) {
         .expect("insert");
     tx.commit().await.expect("commit");
 
-    let page = store
-        .list_journal_entries(t.a, Page::default())
-        .await
-        .expect("list");
+    let page = inspect.journal(t.a, Page::default()).await;
     assert_eq!(page.total, 2);
     assert_eq!(page.items[0].id, second.id, "newest first");
     assert_eq!(page.items[0].category, "zora_shop");
@@ -48,12 +47,5 @@ pub async fn entries_list_newest_first_per_tenant(store: &dyn Store) {
         page.items[0].created_at > page.items[1].created_at,
         "timestamps compare"
     );
-    assert_eq!(
-        store
-            .list_journal_entries(t.b, Page::default())
-            .await
-            .expect("list")
-            .total,
-        0
-    );
+    assert_eq!(inspect.journal(t.b, Page::default()).await.total, 0);
 }

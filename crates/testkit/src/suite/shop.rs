@@ -1,5 +1,6 @@
 //! Suite cases for ZORA SHOP rows: brands, products, climate metadata, projects.
 
+use crate::Subject;
 use zora_core::shop::{
     ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Patch, UpsertAction,
 };
@@ -71,7 +72,8 @@ pub async fn brands_and_products_are_tenant_scoped(store: &dyn Store) {
     );
 }
 
-pub async fn climate_meta_upsert_creates_then_patches(store: &dyn Store) {
+pub async fn climate_meta_upsert_creates_then_patches(store: &Subject) {
+    let (store, inspect) = (store.store(), store.inspect());
     let t = two_tenants(store).await;
     let (_, _, hoodie) = seed_shop(store, t.a).await;
     let first = ClimateMetaUpsert {
@@ -108,10 +110,7 @@ pub async fn climate_meta_upsert_creates_then_patches(store: &dyn Store) {
     );
     tx.commit().await.expect("commit");
 
-    let meta = store
-        .product_climate_meta(t.a, &[hoodie])
-        .await
-        .expect("meta");
+    let meta = inspect.product_climate_meta(t.a, &[hoodie]).await;
     assert_eq!(meta.len(), 1);
     assert_eq!(
         meta[0].climate_label.as_deref(),
@@ -125,10 +124,9 @@ pub async fn climate_meta_upsert_creates_then_patches(store: &dyn Store) {
     assert_eq!(meta[0].certifications.as_deref(), Some("EU Ecolabel"));
     assert_eq!(meta[0].notes.as_deref(), Some("Compared to cotton"));
     assert!(
-        store
+        inspect
             .product_climate_meta(t.b, &[hoodie])
             .await
-            .expect("meta")
             .is_empty()
     );
 
@@ -145,14 +143,12 @@ pub async fn climate_meta_upsert_creates_then_patches(store: &dyn Store) {
         .expect_err("foreign row");
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
     drop(tx);
-    let meta = store
-        .product_climate_meta(t.a, &[hoodie])
-        .await
-        .expect("meta");
+    let meta = inspect.product_climate_meta(t.a, &[hoodie]).await;
     assert_eq!(meta[0].climate_label.as_deref(), Some("low_impact"));
 }
 
-pub async fn shop_projects_round_trip(store: &dyn Store) {
+pub async fn shop_projects_round_trip(store: &Subject) {
+    let (store, inspect) = (store.store(), store.inspect());
     let t = two_tenants(store).await;
     let (zora, fiber, _) = seed_shop(store, t.a).await;
     let project = NewShopProject {
@@ -171,20 +167,14 @@ pub async fn shop_projects_round_trip(store: &dyn Store) {
         .await
         .expect("insert");
     tx.commit().await.expect("commit");
-    let stored = store.shop_projects(t.a, &[project.id]).await.expect("read");
+    let stored = inspect.shop_projects(t.a, &[project.id]).await;
     assert_eq!(stored.len(), 1);
     let p = &stored[0];
     assert_eq!(p.title, project.title);
     assert_eq!(p.secondary_brand_id, Some(fiber));
     assert_eq!(p.target_launch_date, project.target_launch_date);
     assert_eq!(p.description.as_deref(), Some(""));
-    assert!(
-        store
-            .shop_projects(t.b, &[project.id])
-            .await
-            .expect("read")
-            .is_empty()
-    );
+    assert!(inspect.shop_projects(t.b, &[project.id]).await.is_empty());
 }
 
 pub async fn duplicate_slug_is_a_conflict(store: &dyn Store) {

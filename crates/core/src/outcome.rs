@@ -1,0 +1,52 @@
+//! What a successful `apply` returns ([`Outcome`]): the task's result and summary, and the
+//! rows it inserts ([`Inserts`], journal entries among them), which the engine writes for
+//! a whole batch in one statement per table and commits with the completions.
+//!
+//! A handler returns its inserts instead of writing them so that a batch of tasks costs
+//! one round trip per table, not one per task, and so that a task that fails leaves none
+//! behind without a savepoint. Writes that cannot wait for the batch's end (marking a
+//! plan applied, an upsert whose answer the result needs) go through the transaction.
+
+use serde_json::Value;
+
+use crate::climate::NewMission;
+use crate::ids::{MissionId, PlanItemId};
+use crate::journal::NewJournalEntry;
+use crate::shop::NewShopProject;
+
+/// See the module documentation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub result: Value,
+    pub summary: String,
+    /// Journal entries, written with the completion.
+    pub journal: Vec<NewJournalEntry>,
+    /// Other rows the task inserts.
+    pub inserts: Inserts,
+}
+
+impl Outcome {
+    /// An outcome with its result, summary and journal entries, and no other inserts.
+    pub fn new(result: Value, summary: String, journal: Vec<NewJournalEntry>) -> Self {
+        Self {
+            result,
+            summary,
+            journal,
+            inserts: Inserts::default(),
+        }
+    }
+
+    /// The same outcome, inserting `inserts` too.
+    pub fn inserting(self, inserts: Inserts) -> Self {
+        Self { inserts, ..self }
+    }
+}
+
+/// Rows a task inserts, in the task's own tenant; the engine writes them for its batch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inserts {
+    pub missions: Vec<NewMission>,
+    /// Plan items linked to the missions created from them (of the task's tenant).
+    pub plan_links: Vec<(PlanItemId, MissionId)>,
+    pub shop_projects: Vec<NewShopProject>,
+}

@@ -1,0 +1,46 @@
+//! [`TxControl`]: a transaction's own commit, rollback, savepoints and limits.
+
+use async_trait::async_trait;
+
+use crate::error::StoreError;
+
+/// Limits on one transaction, so that a slow statement or a stalled worker cannot hold
+/// its row locks past its lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxLimits {
+    /// The longest one statement may run, lock waits included.
+    pub statement: std::time::Duration,
+    /// The longest the transaction may sit idle between statements (a frozen or cut-off
+    /// worker); the server then ends the session, and its locks with it.
+    pub idle: std::time::Duration,
+}
+
+/// One open transaction's own controls: commit, rollback, savepoints, limits. Writes are
+/// visible to others only after [`TxControl::commit`].
+#[async_trait]
+pub trait TxControl: Send {
+    /// Bounds the rest of this transaction (PostgreSQL: `SET LOCAL statement_timeout`,
+    /// `lock_timeout`, `idle_in_transaction_session_timeout`); a statement over a limit
+    /// fails with [`StoreError::Transient`]. SQLite has no such limits: its one writer
+    /// waits at most its busy timeout, and nothing else holds locks.
+    async fn limit(&mut self, limits: TxLimits) -> Result<(), StoreError>;
+    /// Commits every write made through this handle.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+    /// Discards every write made through this handle.
+    async fn rollback(self: Box<Self>) -> Result<(), StoreError>;
+    /// Marks a point [`TxControl::rollback_to_savepoint`] returns to (one level).
+    async fn savepoint(&mut self) -> Result<(), StoreError>;
+    /// Discards the writes made since [`TxControl::savepoint`]; the transaction goes on.
+    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
+    /// Keeps the writes made since [`TxControl::savepoint`] and forgets the mark.
+    async fn release_savepoint(&mut self) -> Result<(), StoreError>;
+
+    /// Starts one task's part of a batch: before its first write a savepoint is taken, so
+    /// that [`TxControl::end_task`] can undo the task alone; a task whose writes are all
+    /// returned as inserts (see [`crate::handler::Inserts`]) takes none and costs no
+    /// round trip of its own.
+    fn begin_task(&mut self);
+    /// Ends the task's part: `keep` its writes, or undo them (its savepoint, if it took
+    /// one, rolled back to).
+    async fn end_task(&mut self, keep: bool) -> Result<(), StoreError>;
+}

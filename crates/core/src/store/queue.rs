@@ -1,0 +1,186 @@
+//! The queue: `agent_tasks` and the engine's own tables (workers, waiters), as the
+//! executor, the API and the workers use them. [`Queue`] holds reads and the queue's own
+//! short transactions (claim, rescue, heartbeats); [`QueueTx`] the task writes that
+//! commit with a batch's domain rows.
+//!
+//! Every method that acts for a tenant takes its [`TenantId`] (or rows that carry it) and
+//! never sees another tenant's rows; the few system-wide methods say so in their names.
+//! Methods that take a slice do a whole batch in one round trip; a single row is the
+//! slice of one.
+
+use async_trait::async_trait;
+
+use crate::error::StoreError;
+use crate::ids::{CommandId, TaskId, TenantId};
+use crate::page::{Page, Paginated};
+use crate::stats::{QueueStats, Scope};
+use crate::task::{
+    AttemptLimits, ClaimById, ClaimRequest, Completion, Failure, Lease, NewTask, Task, TaskFilter,
+};
+use crate::worker::{WorkerInfo, WorkerRegistration};
+
+use super::{FinishWatch, SchemaState, StoreTx, TaskWakeups, TxLimits};
+
+/// The queue outside a transaction, and where transactions begin.
+#[async_trait]
+pub trait Queue: Send + Sync + std::fmt::Debug {
+    /// `postgres` or `sqlite`.
+    fn backend(&self) -> &'static str;
+
+    /// How the schema compares with the embedded migrations.
+    async fn schema_state(&self) -> Result<SchemaState, StoreError>;
+
+    /// Subscribes to word of tasks becoming runnable (see [`TaskWakeups`]). On PostgreSQL
+    /// this holds a `LISTEN` connection while any subscription lives; do not call it behind
+    /// a transaction-mode pooler, which cannot forward notifications.
+    async fn subscribe_wakeups(&self) -> Result<Box<dyn TaskWakeups>, StoreError>;
+
+    /// Watches a task for its finish, from now on (subscribe first, then read the task,
+    /// tenant-scoped, and no finish can slip between). `None` when this store cannot be
+    /// told (PostgreSQL behind a transaction-mode pooler: no `LISTEN`); then poll.
+    /// Finishes that happen in other processes reach a SQLite store's watch only as a
+    /// poll does.
+    async fn watch_finish(&self, id: TaskId) -> Result<Option<Box<dyn FinishWatch>>, StoreError>;
+
+    /// Opens a transaction; dropping it without [`super::TxControl::commit`] rolls it back.
+    async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError>;
+
+    /// [`Queue::begin`] then [`super::TxControl::limit`], in one round trip where the store can.
+    async fn begin_limited(&self, limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError>;
+
+    /// Opens a transaction that only reads (PostgreSQL `READ ONLY`, SQLite a reader
+    /// connection): it waits for no writer and holds no write lock, and a write through
+    /// it fails. For checks that must see one snapshot, like create-time validation.
+    async fn begin_read(&self) -> Result<Box<dyn StoreTx>, StoreError>;
+
+    /// Whether `tenant` has a row in `tenants`.
+    async fn tenant_exists(&self, tenant: TenantId) -> Result<bool, StoreError>;
+
+    /// One task of `tenant`, or `None` (also when it belongs to another tenant).
+    async fn get_task(&self, tenant: TenantId, id: TaskId) -> Result<Option<Task>, StoreError>;
+
+    /// `tenant`'s task created with `key` as its idempotency key.
+    async fn get_task_by_idempotency_key(
+        &self,
+        tenant: TenantId,
+        key: &str,
+    ) -> Result<Option<Task>, StoreError>;
+
+    /// A page of `tenant`'s tasks, ordered `priority DESC, created_at ASC, id ASC`,
+    /// with the total that match `filter`.
+    async fn list_tasks(
+        &self,
+        tenant: TenantId,
+        filter: &TaskFilter,
+        page: Page,
+    ) -> Result<Paginated<Task>, StoreError>;
+
+    /// Claims up to `request.limit` runnable tasks in one short transaction: pending,
+    /// due, of a requested type, not cancelled, rejected or awaiting approval, with
+    /// every dependency completed; in `priority DESC, created_at ASC, id ASC` order.
+    /// They come back `in_progress` with `started_at`, `attempts + 1` and a lease.
+    async fn claim_tasks(&self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError>;
+
+    /// Claims one task of `tenant` by id, whatever its type and `run_at`: a pending task
+    /// that is not cancelled, rejected, awaiting approval or waiting for dependencies, or
+    /// an `in_progress` one whose lease expired (the lapse is recorded in `errors`).
+    /// Anything else is returned as it is, unclaimed.
+    async fn claim_task(
+        &self,
+        tenant: TenantId,
+        id: TaskId,
+        owner: &str,
+        lease_duration: std::time::Duration,
+    ) -> Result<ClaimById, StoreError>;
+
+    /// System-wide: takes back up to `limit` tasks whose lease expired, to `pending`
+    /// (due now) or, when `attempts` reached the task's limit (see [`AttemptLimits`]),
+    /// to `failed`, recording the lapse in `errors`. Each update is conditional on the
+    /// lease still being expired, so a worker that completes in the meantime wins.
+    async fn rescue_expired_leases_all_tenants(
+        &self,
+        limits: &AttemptLimits,
+        limit: u32,
+    ) -> Result<Vec<Task>, StoreError>;
+
+    /// The heartbeat of a long run: moves the expiry of each lease still held (same
+    /// owner and attempt, still `in_progress`) to `lease_duration` from now on the
+    /// database clock. Returns the ids extended; a task missing from them was taken over.
+    async fn extend_leases(
+        &self,
+        leases: &[Lease],
+        lease_duration: std::time::Duration,
+    ) -> Result<Vec<TaskId>, StoreError>;
+
+    /// Counts of the scope's tasks per status and type, the oldest due pending task's
+    /// age, and the tasks finished in the last hour.
+    async fn queue_stats(&self, scope: Scope) -> Result<QueueStats, StoreError>;
+
+    /// Adds (or renews) a worker's row in the registry, alive for `worker.ttl`; prunes
+    /// rows stopped or expired longer than [`crate::worker::WORKER_ROW_RETENTION`] ago.
+    /// System-wide.
+    async fn register_worker(&self, worker: &WorkerRegistration) -> Result<(), StoreError>;
+
+    /// Beats a running worker's row: alive for `ttl` more. `false` when the row is gone
+    /// or marked stopped (the worker registers again).
+    async fn beat_worker(&self, id: &str, ttl: std::time::Duration) -> Result<bool, StoreError>;
+
+    /// Marks a worker stopped.
+    async fn stop_worker(&self, id: &str) -> Result<(), StoreError>;
+
+    /// The workers alive now that serve the scope's tenant (those serving every tenant
+    /// included; every worker for [`Scope::AllTenants`]), oldest first.
+    async fn live_workers(&self, scope: Scope) -> Result<Vec<WorkerInfo>, StoreError>;
+
+    /// The tasks of `tenant` linked to a command (by `command_id`, or by
+    /// `payload.source_command_id` as ZORA CORE's own code links them), oldest first.
+    async fn command_tasks(
+        &self,
+        tenant: TenantId,
+        command: CommandId,
+    ) -> Result<Vec<Task>, StoreError>;
+}
+
+/// The task writes of a transaction.
+#[async_trait]
+pub trait QueueTx: Send {
+    /// Inserts a pending task and returns the stored row.
+    async fn insert_task(&mut self, task: &NewTask) -> Result<Task, StoreError>;
+
+    /// Resets one of `tenant`'s `failed` tasks to `pending` for a retry: due now, attempts
+    /// back to 0, error, times, lease and cancellation cleared. `None` when it is not
+    /// failed (any more).
+    async fn reset_failed_task(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+    ) -> Result<Option<Task>, StoreError>;
+
+    /// Makes one of `tenant`'s `pending` tasks due now when its `run_at` is later (one
+    /// already due is not written); returns it, or `None` when it is not pending (any more).
+    async fn make_task_due(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+    ) -> Result<Option<Task>, StoreError>;
+
+    /// Locks the tasks among `leases` that are still `in_progress` under exactly that
+    /// lease (owner and attempt), in `id` order, and returns their ids; the others were
+    /// rescued or finished elsewhere and must not be applied.
+    async fn lock_leased_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError>;
+
+    /// Marks tasks `completed` with their result and summary, each only if its lease
+    /// still holds; returns the ids written.
+    async fn complete_tasks(
+        &mut self,
+        completions: &[Completion],
+    ) -> Result<Vec<TaskId>, StoreError>;
+
+    /// Gives tasks back unrun, each only if its lease still holds: `pending`, lease
+    /// cleared, the attempt not charged (a worker shutting down with work in hand).
+    async fn release_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError>;
+
+    /// Records failed attempts, each only if its lease still holds: back to `pending`
+    /// with a later `run_at` when `retry_in` is set, else `failed`. Appends to `errors`.
+    async fn fail_tasks(&mut self, failures: &[Failure]) -> Result<Vec<TaskId>, StoreError>;
+}
