@@ -6,8 +6,10 @@
 //! `prepare` runs outside any transaction under the task's lease (for handlers that call
 //! the outside world), `load` reads what a whole batch needs in a few queries, then
 //! `apply` runs inside the batch transaction, in the task's own savepoint: it checks the
-//! references (`check`), writes the domain rows and returns the result, the summary and
-//! the journal entries, which commit with the task's completion or not at all.
+//! references (`check`, called by the engine), makes the writes that cannot wait and
+//! returns the result, the summary, the journal entries and the rows to insert
+//! ([`Outcome`], [`Inserts`]), which the engine writes for the batch and commits with the
+//! task's completion, or not at all.
 
 use std::any::Any;
 use std::time::Duration;
@@ -241,8 +243,9 @@ pub trait TaskHandler: Send + Sync + 'static {
         context: &Self::Context,
     ) -> Result<(), TaskError>;
 
-    /// Writes the task's effects and returns its outcome; [`TaskHandler::check`] has
-    /// passed for the same payload and context.
+    /// Makes the task's writes that cannot wait (a plan's mark, an upsert) and returns its
+    /// outcome with the rows to insert; [`TaskHandler::check`] has passed for the same
+    /// payload and context.
     async fn apply(
         &self,
         tx: &mut dyn StoreTx,
