@@ -193,6 +193,13 @@ pub trait TaskHandler: Send + Sync + 'static {
     /// ZORA CORE's short description of each payload field.
     const FIELDS: &'static [(&'static str, &'static str)];
 
+    /// Whether the type has a [`TaskHandler::prepare`] step. A type without one (every
+    /// deterministic type) is claimed, applied and completed by a worker in one
+    /// transaction, one row version per task; a type with one is claimed visibly under a
+    /// lease first, and its `prepare` runs outside any transaction. Set it with
+    /// `prepare`: a `prepare` on a type that says `false` runs inside the transaction.
+    const PREPARES: bool = false;
+
     /// How failures of this type are retried.
     fn retry_policy(&self) -> RetryPolicy {
         RetryPolicy::default()
@@ -271,6 +278,7 @@ pub trait DynHandler: Send + Sync {
     fn retry_policy(&self) -> RetryPolicy;
     fn timeout(&self) -> Duration;
     fn concurrency_limit(&self) -> Option<usize>;
+    fn prepares(&self) -> bool;
     /// Parses and validates a payload: a permanent error names the field.
     fn parse(&self, payload: &Value) -> Result<Erased, TaskError>;
     async fn prepare(&self, task: &Task, payload: &Erased) -> Result<Option<Value>, TaskError>;
@@ -345,6 +353,9 @@ impl<H: TaskHandler> DynHandler for H {
     }
     fn concurrency_limit(&self) -> Option<usize> {
         TaskHandler::concurrency_limit(self)
+    }
+    fn prepares(&self) -> bool {
+        H::PREPARES
     }
     fn parse(&self, payload: &Value) -> Result<Erased, TaskError> {
         let parsed: H::Payload = parse_payload(payload)?;

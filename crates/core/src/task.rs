@@ -128,6 +128,7 @@ impl Task {
             task_id: self.id,
             owner: owner.clone(),
             attempt: self.attempts,
+            locked: false,
         })
     }
 }
@@ -229,11 +230,30 @@ pub struct TaskFilter {
 ///
 /// Every outcome write is conditional on all three fields, so a worker whose lease was
 /// rescued (and perhaps re-claimed, even by itself) can no longer write.
+///
+/// A task claimed by [`crate::QueueTx::claim_locked`] is held by the claiming
+/// transaction's row lock instead (`locked`): still `pending` in the table, `attempt` the
+/// attempt it is making (its `attempts` + 1), and its outcome write charges that attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Lease {
     pub task_id: TaskId,
     pub owner: String,
     pub attempt: i32,
+    /// Held by this transaction's row lock, not a lease written on the row.
+    pub locked: bool,
+}
+
+impl Lease {
+    /// The hold of a task that `claim_locked` returned (as the table has it: `pending`,
+    /// its attempts not yet charged) by `owner`.
+    pub fn locked(task: &Task, owner: &str) -> Self {
+        Self {
+            task_id: task.id,
+            owner: owner.to_owned(),
+            attempt: task.attempts + 1,
+            locked: true,
+        }
+    }
 }
 
 /// Which tenants a claim takes tasks from.

@@ -34,4 +34,4 @@ pub use migrate::{
 };
 pub use scratch::{create_database, drop_database, url_with_database};
 pub use store::PgStore;
-pub use tasks::claim_sql;
+pub use tasks::{claim_locked_sql, claim_sql};

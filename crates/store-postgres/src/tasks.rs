@@ -146,6 +146,27 @@ const CLAIM_UPDATE: &str = "UPDATE agent_tasks t SET status = 'in_progress', sta
 /// update by a scan of the whole table), where a written one keeps it on the indexes. A
 /// worker uses a handful of distinct limits, so the statement cache holds them all.
 pub fn claim_sql(per_tenant_cap: Option<u32>, limit: u32) -> String {
+    choose_then(
+        per_tenant_cap,
+        limit,
+        &format!("{CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"),
+    )
+}
+
+/// The claim of [`claim_sql`] for a transaction that holds the chosen rows by their lock
+/// alone (`claim_locked`): the same choice, then the rows read, not written. The owner
+/// and lease (`$1`, `$2`) are bound but unused (their types are declared), so that both
+/// statements bind alike.
+pub fn claim_locked_sql(per_tenant_cap: Option<u32>, limit: u32) -> String {
+    choose_then(
+        per_tenant_cap,
+        limit,
+        &format!("SELECT {TASK_COLUMNS} FROM agent_tasks t JOIN chosen ON t.id = chosen.id"),
+    )
+}
+
+/// The claim's choice of rows (`chosen`, locked `FOR UPDATE SKIP LOCKED`), then `finish`.
+fn choose_then(per_tenant_cap: Option<u32>, limit: u32, finish: &str) -> String {
     if let Some(cap) = per_tenant_cap {
         // Fair across tenants: walk the tenants that have pending work (a skip scan of the
         // pending-only index), take up to `limit` of each in claim order (locked, skipping
@@ -177,7 +198,7 @@ pub fn claim_sql(per_tenant_cap: Option<u32>, limit: u32) -> String {
                FROM candidates c), \
              chosen AS (SELECT c.id FROM candidates c WHERE c.rank <= (SELECT n FROM share) \
                ORDER BY c.priority DESC, c.created_at, c.id LIMIT {limit}) \
-             {CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"
+             {finish}"
         )
     } else {
         format!(
@@ -185,7 +206,7 @@ pub fn claim_sql(per_tenant_cap: Option<u32>, limit: u32) -> String {
                WHERE t.tenant_id = $3 AND t.status = 'pending' AND t.run_at <= now() \
                  AND t.task_type = ANY($4) AND {RUNNABLE} \
                ORDER BY {CLAIM_ORDER} LIMIT {limit} FOR UPDATE OF t SKIP LOCKED) \
-             {CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"
+             {finish}"
         )
     }
 }
@@ -194,13 +215,22 @@ pub(crate) async fn claim(
     db: &mut impl Db,
     request: &ClaimRequest,
 ) -> Result<Vec<Task>, StoreError> {
+    claim_with(db, request, claim_sql).await
+}
+
+/// Runs the claim statement `sql` builds for `request`.
+async fn claim_with(
+    db: &mut impl Db,
+    request: &ClaimRequest,
+    sql: fn(Option<u32>, u32) -> String,
+) -> Result<Vec<Task>, StoreError> {
     if request.limit == 0 || request.task_types.is_empty() {
         return Ok(Vec::new());
     }
     let lease_ms = millis(request.lease_duration);
     let rows = match &request.scope {
         ClaimScope::Tenant(tenant) => {
-            crate::sql::query(db.keep(), &claim_sql(None, request.limit))
+            crate::sql::query(db.keep(), &sql(None, request.limit))
                 .bind(&request.owner)
                 .bind(lease_ms)
                 .bind(tenant.0)
@@ -210,7 +240,7 @@ pub(crate) async fn claim(
         }
         ClaimScope::AllTenants { per_tenant_cap } => {
             let cap = (*per_tenant_cap).max(1);
-            crate::sql::query(db.keep(), &claim_sql(Some(cap), request.limit))
+            crate::sql::query(db.keep(), &sql(Some(cap), request.limit))
                 .bind(&request.owner)
                 .bind(lease_ms)
                 .bind(&request.task_types)
@@ -442,6 +472,30 @@ macro_rules! held_under {
 }
 
 /// The three columns of a lease, as arrays for `UNNEST`.
+/// The outcome condition: `held_under!`, or for a task locked by this transaction
+/// (`$alias.locked`), still `pending` at the attempt before the one it is making.
+macro_rules! held_or_locked {
+    ($alias:literal) => {
+        concat!(
+            "t.id = ",
+            $alias,
+            ".id AND CASE WHEN ",
+            $alias,
+            ".locked THEN t.status = 'pending' AND t.attempts = ",
+            $alias,
+            ".attempt - 1 ELSE t.status = 'in_progress' AND t.lease_owner = ",
+            $alias,
+            ".owner AND t.attempts = ",
+            $alias,
+            ".attempt END"
+        )
+    };
+}
+
+/// For an outcome write: the attempt a locked task makes is charged, and it started now.
+const CHARGE_LOCKED: &str = "attempts = t.attempts + c.locked::int4, \
+    started_at = CASE WHEN c.locked THEN now() ELSE t.started_at END";
+
 fn lease_arrays<'a>(leases: impl Iterator<Item = &'a Lease>) -> (Vec<Uuid>, Vec<String>, Vec<i32>) {
     let mut ids = Vec::new();
     let mut owners = Vec::new();
@@ -535,30 +589,30 @@ pub(crate) async fn complete(
     completions: &[Completion],
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(completions.iter().map(|c| &c.lease));
+    let locked: Vec<bool> = completions.iter().map(|c| c.lease.locked).collect();
     let results: Vec<Value> = completions.iter().map(|c| c.result.clone()).collect();
     let summaries: Vec<&str> = completions.iter().map(|c| c.summary.as_str()).collect();
-    let written: Vec<Uuid> = crate::sql::query_scalar(
-        db.keep(),
-        concat!(
-            "WITH done AS (UPDATE agent_tasks t SET status = 'completed', result = c.result, \
-           result_summary = c.summary, error_message = NULL, completed_at = now(), \
-           lease_owner = NULL, lease_expires_at = NULL \
-         FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $4::jsonb[], $5::text[]) \
-           AS c(id, owner, attempt, result, summary) \
-         WHERE ",
-            held_under!("c"),
-            " RETURNING t.id) SELECT id FROM done WHERE ",
-            notify_waiters_of!("SELECT id FROM done")
-        ),
-    )
-    .bind(ids)
-    .bind(owners)
-    .bind(attempts)
-    .bind(results)
-    .bind(summaries)
-    .fetch_all(db.conn())
-    .await
-    .map_err(store_error)?;
+    let sql = format!(
+        "WITH done AS (UPDATE agent_tasks t SET status = 'completed', result = c.result, \
+           result_summary = c.summary, error_message = NULL, \
+           completed_at = CASE WHEN c.locked THEN clock_timestamp() ELSE now() END, \
+           lease_owner = NULL, lease_expires_at = NULL, {CHARGE_LOCKED} \
+         FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $6::bool[], $4::jsonb[], $5::text[]) \
+           AS c(id, owner, attempt, locked, result, summary) \
+         WHERE {held} RETURNING t.id) SELECT id FROM done WHERE {notify}",
+        held = held_or_locked!("c"),
+        notify = notify_waiters_of!("SELECT id FROM done"),
+    );
+    let written: Vec<Uuid> = crate::sql::query_scalar(db.keep(), &sql)
+        .bind(ids)
+        .bind(owners)
+        .bind(attempts)
+        .bind(results)
+        .bind(summaries)
+        .bind(locked)
+        .fetch_all(db.conn())
+        .await
+        .map_err(store_error)?;
     Ok(task_ids(written))
 }
 
@@ -570,32 +624,35 @@ pub(crate) async fn fail(
     let kinds: Vec<&str> = failures.iter().map(|f| f.kind.as_str()).collect();
     let messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
     let retry_ms: Vec<Option<i64>> = failures.iter().map(|f| f.retry_in.map(millis)).collect();
-    let written: Vec<Uuid> = crate::sql::query_scalar(db.keep(), concat!(
+    let locked: Vec<bool> = failures.iter().map(|f| f.lease.locked).collect();
+    let sql = format!(
         "WITH done AS (UPDATE agent_tasks t SET \
-           status = CASE WHEN f.retry_ms IS NULL THEN 'failed' ELSE 'pending' END::agent_task_status, \
-           error_message = f.message, \
-           completed_at = CASE WHEN f.retry_ms IS NULL THEN now() END, \
-           run_at = CASE WHEN f.retry_ms IS NULL THEN t.run_at \
-             ELSE now() + f.retry_ms * interval '1 millisecond' END, \
-           lease_owner = NULL, lease_expires_at = NULL, \
-           errors = t.errors || jsonb_build_array(jsonb_build_object('attempt', t.attempts, \
-             'at', now(), 'kind', f.kind, 'error', f.message)) \
-         FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $4::text[], $5::text[], $6::int8[]) \
-           AS f(id, owner, attempt, kind, message, retry_ms) \
-         WHERE ",
-        held_under!("f"),
-        " RETURNING t.id, t.status) SELECT id FROM done WHERE ",
-        notify_waiters_of!("SELECT id FROM done WHERE status = 'failed'")
-    ))
-    .bind(ids)
-    .bind(owners)
-    .bind(attempts)
-    .bind(kinds)
-    .bind(messages)
-    .bind(retry_ms)
-    .fetch_all(db.conn())
-    .await
-    .map_err(store_error)?;
+           status = CASE WHEN c.retry_ms IS NULL THEN 'failed' ELSE 'pending' END::agent_task_status, \
+           error_message = c.message, \
+           completed_at = CASE WHEN c.retry_ms IS NULL THEN now() END, \
+           run_at = CASE WHEN c.retry_ms IS NULL THEN t.run_at \
+             ELSE now() + c.retry_ms * interval '1 millisecond' END, \
+           lease_owner = NULL, lease_expires_at = NULL, {CHARGE_LOCKED}, \
+           errors = t.errors || jsonb_build_array(jsonb_build_object( \
+             'attempt', t.attempts + c.locked::int4, \
+             'at', now(), 'kind', c.kind, 'error', c.message)) \
+         FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $7::bool[], $4::text[], $5::text[], $6::int8[]) \
+           AS c(id, owner, attempt, locked, kind, message, retry_ms) \
+         WHERE {held} RETURNING t.id, t.status) SELECT id FROM done WHERE {notify}",
+        held = held_or_locked!("c"),
+        notify = notify_waiters_of!("SELECT id FROM done WHERE status = 'failed'"),
+    );
+    let written: Vec<Uuid> = crate::sql::query_scalar(db.keep(), &sql)
+        .bind(ids)
+        .bind(owners)
+        .bind(attempts)
+        .bind(kinds)
+        .bind(messages)
+        .bind(retry_ms)
+        .bind(locked)
+        .fetch_all(db.conn())
+        .await
+        .map_err(store_error)?;
     Ok(task_ids(written))
 }
 
@@ -617,6 +674,9 @@ impl zora_core::QueueTx for crate::tx::PgTx {
         id: TaskId,
     ) -> Result<Option<Task>, StoreError> {
         make_due(self.write().await?, tenant, id).await
+    }
+    async fn claim_locked(&mut self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
+        claim_with(self.write().await?, request, claim_locked_sql).await
     }
     async fn lock_leased_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError> {
         lock_leased(&mut self.tx, leases).await

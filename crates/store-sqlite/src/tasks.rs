@@ -129,7 +129,28 @@ pub(crate) async fn list(
 /// The claim statement for one tenant (binds owner, lease modifier, tenant, types as
 /// JSON, limit) or across tenants (owner, lease modifier, types, per-tenant cap, limit).
 fn claim_sql(all_tenants: bool) -> String {
-    let chosen = if all_tenants {
+    format!(
+        "UPDATE agent_tasks SET status = 'in_progress', started_at = {NOW}, attempts = attempts + 1, \
+           lease_owner = ?1, lease_expires_at = {lease_end}, updated_at = {NOW} \
+         WHERE id IN ({chosen}) RETURNING {TASK_COLUMNS}",
+        chosen = chosen_sql(all_tenants),
+        lease_end = now_plus("?2")
+    )
+}
+
+/// The claim of [`claim_sql`] for a transaction that holds the rows by holding SQLite's
+/// one write lock (`claim_locked`): the same choice, then the rows read, not written. The
+/// owner and lease (`?1`, `?2`) are bound but unused, so that both statements bind alike.
+fn claim_locked_sql(all_tenants: bool) -> String {
+    format!(
+        "SELECT {TASK_COLUMNS} FROM agent_tasks WHERE id IN ({chosen})",
+        chosen = chosen_sql(all_tenants)
+    )
+}
+
+/// The ids a claim takes, in a statement of their own.
+fn chosen_sql(all_tenants: bool) -> String {
+    if all_tenants {
         // Fair across tenants: walk the tenants that have pending work (a skip scan of the
         // pending-only index, named: without statistics SQLite would scan every pending
         // row), take up to `limit` (?5) of each one's runnable tasks in claim order (walking
@@ -169,18 +190,21 @@ fn claim_sql(all_tenants: bool) -> String {
                AND t.task_type IN (SELECT value FROM json_each(?4)) AND {RUNNABLE} \
              ORDER BY {CLAIM_ORDER} LIMIT ?5"
         )
-    };
-    format!(
-        "UPDATE agent_tasks SET status = 'in_progress', started_at = {NOW}, attempts = attempts + 1, \
-           lease_owner = ?1, lease_expires_at = {lease_end}, updated_at = {NOW} \
-         WHERE id IN ({chosen}) RETURNING {TASK_COLUMNS}",
-        lease_end = now_plus("?2")
-    )
+    }
 }
 
 pub(crate) async fn claim(
     writer: &SqlitePool,
     request: &ClaimRequest,
+) -> Result<Vec<Task>, StoreError> {
+    claim_with(writer, request, claim_sql).await
+}
+
+/// Runs the claim statement `sql` builds for `request`.
+async fn claim_with<'c>(
+    conn: impl sqlx::SqliteExecutor<'c>,
+    request: &ClaimRequest,
+    sql: fn(bool) -> String,
 ) -> Result<Vec<Task>, StoreError> {
     if request.limit == 0 || request.task_types.is_empty() {
         return Ok(Vec::new());
@@ -188,7 +212,7 @@ pub(crate) async fn claim(
     let lease = seconds_modifier(request.lease_duration);
     let types = Value::from(request.task_types.clone()).to_string();
     let limit = i64::from(request.limit);
-    let sql = claim_sql(matches!(request.scope, ClaimScope::AllTenants { .. }));
+    let sql = sql(matches!(request.scope, ClaimScope::AllTenants { .. }));
     let query = sqlx::query(&sql).bind(&request.owner).bind(lease);
     let query = match &request.scope {
         ClaimScope::Tenant(tenant) => query.bind(tenant.to_string()).bind(types).bind(limit),
@@ -197,7 +221,7 @@ pub(crate) async fn claim(
             .bind(i64::from((*per_tenant_cap).max(1)))
             .bind(limit),
     };
-    let rows = query.fetch_all(writer).await.map_err(store_error)?;
+    let rows = query.fetch_all(conn).await.map_err(store_error)?;
     let mut tasks = rows.iter().map(rows::task).collect::<Result<Vec<_>, _>>()?;
     sort_in_claim_order(&mut tasks);
     Ok(tasks)
@@ -400,7 +424,12 @@ pub(crate) async fn make_due(
 }
 
 fn lease_json(lease: &Lease) -> Value {
-    json!({"id": lease.task_id.to_string(), "owner": lease.owner, "attempt": lease.attempt})
+    json!({
+        "id": lease.task_id.to_string(),
+        "owner": lease.owner,
+        "attempt": lease.attempt,
+        "locked": lease.locked,
+    })
 }
 
 fn task_ids(ids: Vec<String>) -> Result<Vec<TaskId>, StoreError> {
@@ -413,6 +442,21 @@ fn task_ids(ids: Vec<String>) -> Result<Vec<TaskId>, StoreError> {
 /// Lease columns read from one element of the `json_each` batch.
 const LEASE_MATCH: &str = "agent_tasks.id = b.value ->> '$.id' AND agent_tasks.status = 'in_progress' \
     AND agent_tasks.lease_owner = b.value ->> '$.owner' AND agent_tasks.attempts = b.value ->> '$.attempt'";
+
+/// The outcome condition: [`LEASE_MATCH`], or for a task this transaction claimed by
+/// holding the write lock (`$.locked`), still `pending` at the attempt before its own.
+const HOLD_MATCH: &str = "agent_tasks.id = b.value ->> '$.id' AND CASE WHEN b.value ->> '$.locked' \
+    THEN agent_tasks.status = 'pending' AND agent_tasks.attempts = (b.value ->> '$.attempt') - 1 \
+    ELSE agent_tasks.status = 'in_progress' AND agent_tasks.lease_owner = b.value ->> '$.owner' \
+      AND agent_tasks.attempts = b.value ->> '$.attempt' END";
+
+/// For an outcome write: the attempt a locked task makes is charged, and it started now.
+fn charge_locked() -> String {
+    format!(
+        "attempts = attempts + (b.value ->> '$.locked'), \
+         started_at = CASE WHEN b.value ->> '$.locked' THEN {NOW} ELSE started_at END"
+    )
+}
 
 pub(crate) async fn lock_leased(
     conn: &mut SqliteConnection,
@@ -431,17 +475,18 @@ pub(crate) async fn lock_leased(
     task_ids(ids)
 }
 
-/// Writes `set` to every task of `batch` still held under its lease (one JSON object per
-/// lease, with the fields `set` reads as `b.value ->> '$.field'`) in one statement;
-/// returns the ids written.
+/// Writes `set` to every task of `batch` still held as `held` says ([`LEASE_MATCH`] or
+/// [`HOLD_MATCH`]; one JSON object per lease, with the fields `set` reads as
+/// `b.value ->> '$.field'`) in one statement; returns the ids written.
 async fn update_leased<'c>(
     conn: impl sqlx::SqliteExecutor<'c>,
     set: &str,
+    held: &str,
     batch: Vec<Value>,
 ) -> Result<Vec<TaskId>, StoreError> {
     let ids: Vec<String> = sqlx::query_scalar(&format!(
         "UPDATE agent_tasks SET {set}, updated_at = {NOW} \
-         FROM json_each(?1) AS b WHERE {LEASE_MATCH} RETURNING id"
+         FROM json_each(?1) AS b WHERE {held} RETURNING id"
     ))
     .bind(Value::from(batch).to_string())
     .fetch_all(conn)
@@ -466,7 +511,7 @@ pub(crate) async fn extend_leases(
         })
         .collect();
     let set = format!("lease_expires_at = {}", now_plus("b.value ->> '$.lease'"));
-    update_leased(writer, &set, batch).await
+    update_leased(writer, &set, LEASE_MATCH, batch).await
 }
 
 pub(crate) async fn release(
@@ -475,7 +520,13 @@ pub(crate) async fn release(
 ) -> Result<Vec<TaskId>, StoreError> {
     let set = "status = 'pending', attempts = max(attempts - 1, 0), started_at = NULL, \
         lease_owner = NULL, lease_expires_at = NULL";
-    update_leased(conn, set, leases.iter().map(lease_json).collect()).await
+    update_leased(
+        conn,
+        set,
+        LEASE_MATCH,
+        leases.iter().map(lease_json).collect(),
+    )
+    .await
 }
 
 pub(crate) async fn complete(
@@ -494,9 +545,10 @@ pub(crate) async fn complete(
     let set = format!(
         "status = 'completed', result = b.value -> '$.result', \
          result_summary = b.value ->> '$.summary', error_message = NULL, completed_at = {NOW}, \
-         lease_owner = NULL, lease_expires_at = NULL"
+         lease_owner = NULL, lease_expires_at = NULL, {charge}",
+        charge = charge_locked()
     );
-    update_leased(conn, &set, batch).await
+    update_leased(conn, &set, HOLD_MATCH, batch).await
 }
 
 pub(crate) async fn fail(
@@ -521,12 +573,14 @@ pub(crate) async fn fail(
          error_message = b.value ->> '$.message', \
          completed_at = CASE WHEN {retry} IS NULL THEN {NOW} END, \
          run_at = CASE WHEN {retry} IS NULL THEN run_at ELSE {retry_at} END, \
-         lease_owner = NULL, lease_expires_at = NULL, \
-         errors = json_insert(errors, '$[#]', json_object('attempt', attempts, 'at', {NOW}, \
+         lease_owner = NULL, lease_expires_at = NULL, {charge}, \
+         errors = json_insert(errors, '$[#]', json_object( \
+           'attempt', attempts + (b.value ->> '$.locked'), 'at', {NOW}, \
            'kind', b.value ->> '$.kind', 'error', b.value ->> '$.message'))",
-        retry_at = now_plus(retry)
+        retry_at = now_plus(retry),
+        charge = charge_locked()
     );
-    update_leased(conn, &set, batch).await
+    update_leased(conn, &set, HOLD_MATCH, batch).await
 }
 
 /// The task writes, each noting for the store's hubs what it made runnable or finished.
@@ -554,6 +608,9 @@ impl zora_core::QueueTx for crate::tx::SqliteTx {
         let task = make_due(self.write().await?, tenant, id).await?;
         self.note_runnable(task.as_ref());
         Ok(task)
+    }
+    async fn claim_locked(&mut self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
+        claim_with(self.write().await?, request, claim_locked_sql).await
     }
     async fn lock_leased_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError> {
         lock_leased(self.read(), leases).await

@@ -164,13 +164,23 @@ pub trait QueueTx: Send {
         id: TaskId,
     ) -> Result<Option<Task>, StoreError>;
 
+    /// Claims up to `request.limit` runnable tasks as [`Queue::claim_tasks`] chooses them,
+    /// but only by locking their rows in this transaction (`FOR UPDATE SKIP LOCKED` on
+    /// PostgreSQL; SQLite's one writer holds them all): nothing is written, the tasks come
+    /// back as the table has them (`pending`), and their outcomes, written through this
+    /// transaction with [`Lease::locked`], are each task's one row version. A rollback or
+    /// a crash leaves them pending, their attempt uncharged. `request.lease_duration` is
+    /// not used.
+    async fn claim_locked(&mut self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError>;
+
     /// Locks the tasks among `leases` that are still `in_progress` under exactly that
     /// lease (owner and attempt), in `id` order, and returns their ids; the others were
     /// rescued or finished elsewhere and must not be applied.
     async fn lock_leased_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError>;
 
     /// Marks tasks `completed` with their result and summary, each only if its lease
-    /// still holds; returns the ids written.
+    /// still holds (a locked one: if it is still `pending` at the attempt before its
+    /// own, which is then charged); returns the ids written.
     async fn complete_tasks(
         &mut self,
         completions: &[Completion],
@@ -180,7 +190,8 @@ pub trait QueueTx: Send {
     /// cleared, the attempt not charged (a worker shutting down with work in hand).
     async fn release_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError>;
 
-    /// Records failed attempts, each only if its lease still holds: back to `pending`
+    /// Records failed attempts, each only if its lease still holds (a locked one as in
+    /// [`QueueTx::complete_tasks`], its attempt charged): back to `pending`
     /// with a later `run_at` when `retry_in` is set, else `failed`. Appends to `errors`.
     async fn fail_tasks(&mut self, failures: &[Failure]) -> Result<Vec<TaskId>, StoreError>;
 }

@@ -54,6 +54,7 @@ macro_rules! store_suite {
             tasks::claim_by_id_runs_now_refuses_the_rest_and_takes_over_expired_leases,
             tasks::a_failed_task_is_reset_and_a_later_one_made_due,
             tasks::released_tasks_go_back_unrun_and_uncharged,
+            tasks::a_locked_claim_writes_each_task_once_and_a_rollback_nothing,
             climate::profiles_plans_and_items_are_tenant_scoped,
             climate::a_plan_is_applied_at_most_once,
             climate::missions_round_numbers_and_link_items,

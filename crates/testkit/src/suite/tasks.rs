@@ -1045,3 +1045,124 @@ pub async fn heartbeats_extend_held_leases_only(store: &dyn Store) {
         "a lease someone else holds is not extended"
     );
 }
+
+/// The one-transaction claim: rows held by the transaction's lock alone, nothing written
+/// until the outcome, which charges the attempt once; a rollback leaves the tasks as they
+/// were.
+pub async fn a_locked_claim_writes_each_task_once_and_a_rollback_nothing(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let new: Vec<NewTask> = (0..3)
+        .map(|i| task(t.a, "kind.a", &format!("locked {i}")))
+        .collect();
+    insert_tasks(store, &new).await;
+    insert_tasks(store, &[task(t.b, "kind.a", "other tenant")]).await;
+
+    let mut tx = store.begin().await.expect("begin");
+    let locked = tx
+        .claim_locked(&claim_for(t.a, &["kind.a"], 2, "direct"))
+        .await
+        .expect("claim locked");
+    assert_eq!(
+        locked.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [new[0].id, new[1].id],
+        "in claim order, tenant A's only"
+    );
+    assert!(
+        locked
+            .iter()
+            .all(|t| t.status == TaskStatus::Pending && t.attempts == 0 && t.lease_owner.is_none()),
+        "returned as the table has them: {locked:?}"
+    );
+    if store.backend() == "postgres" {
+        // Another worker's claim skips the locked rows (SQLite's one writer cannot be
+        // asked while this transaction holds it).
+        let other = store
+            .claim_tasks(&claim_for(t.a, &["kind.a"], 3, "other"))
+            .await
+            .expect("claim beside");
+        assert_eq!(other.iter().map(|t| t.id).collect::<Vec<_>>(), [new[2].id]);
+    }
+    let (done, retried) = (
+        Lease::locked(&locked[0], "direct"),
+        Lease::locked(&locked[1], "direct"),
+    );
+    let stale = Lease {
+        attempt: done.attempt + 1,
+        ..done.clone()
+    };
+    assert!(
+        tx.complete_tasks(&[Completion {
+            lease: stale,
+            result: json!({}),
+            summary: "stale".into(),
+        }])
+        .await
+        .expect("stale")
+        .is_empty(),
+        "a locked hold at another attempt writes nothing"
+    );
+    let completed = tx
+        .complete_tasks(&[Completion {
+            lease: done,
+            result: json!({"ok": true}),
+            summary: "done".into(),
+        }])
+        .await
+        .expect("complete");
+    assert_eq!(completed, [new[0].id]);
+    let failed = tx
+        .fail_tasks(&[Failure {
+            lease: retried,
+            kind: FailureKind::Transient,
+            message: "later".into(),
+            retry_in: Some(Duration::from_secs(60)),
+        }])
+        .await
+        .expect("fail");
+    assert_eq!(failed, [new[1].id]);
+    tx.commit().await.expect("commit");
+
+    let get = |id| async move { store.get_task(t.a, id).await.expect("get").expect("found") };
+    let first = get(new[0].id).await;
+    assert_eq!(first.status, TaskStatus::Completed);
+    assert_eq!(first.attempts, 1, "its attempt charged once");
+    assert!(first.started_at.is_some() && first.completed_at.is_some());
+    assert!(first.started_at <= first.completed_at);
+    assert_eq!(first.result, Some(json!({"ok": true})));
+    let second = get(new[1].id).await;
+    assert_eq!(second.status, TaskStatus::Pending);
+    assert_eq!(second.attempts, 1);
+    assert_eq!(second.errors.len(), 1);
+    assert_eq!(second.errors[0].attempt, 1, "{:?}", second.errors);
+    assert!(second.run_at > Utc::now() + chrono::Duration::seconds(30));
+
+    // Locked, then rolled back: as if never claimed.
+    let mut tx = store.begin().await.expect("begin");
+    let locked = tx
+        .claim_locked(&claim_for(t.a, &["kind.a"], 5, "direct"))
+        .await
+        .expect("claim locked");
+    let third = new[2].id;
+    if store.backend() == "sqlite" {
+        assert_eq!(locked.iter().map(|t| t.id).collect::<Vec<_>>(), [third]);
+    }
+    tx.rollback().await.expect("rollback");
+    if store.backend() == "sqlite" {
+        let untouched = get(third).await;
+        assert_eq!(
+            (untouched.status, untouched.attempts),
+            (TaskStatus::Pending, 0)
+        );
+    }
+    let b_tasks = store
+        .list_tasks(t.b, &TaskFilter::default(), Page::default())
+        .await
+        .expect("list B");
+    assert!(
+        b_tasks
+            .items
+            .iter()
+            .all(|t| t.status == TaskStatus::Pending && t.attempts == 0),
+        "tenant B's task untouched"
+    );
+}
