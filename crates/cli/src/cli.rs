@@ -289,6 +289,12 @@ pub struct WorkerArgs {
     /// listens for new tasks (PostgreSQL LISTEN/NOTIFY; in-process on SQLite).
     #[arg(long)]
     pub no_listen: bool,
+    /// Claim every task visibly under a lease (`in_progress` while it runs), also the types
+    /// without a `prepare` step, which by default are claimed, applied and completed in one
+    /// transaction (one row version per task: faster, and a crash rolls the claim back
+    /// with the effects, nothing to rescue; such a task is never seen `in_progress`).
+    #[arg(long)]
+    pub claim_visibly: bool,
     /// Serve this process's metrics at http://ADDR/metrics in the Prometheus text format
     /// (tasks claimed, completed, failed, retried and their durations per type, lease
     /// rescues, the queue's depth, the oldest due task's age, live workers), e.g.

@@ -20,6 +20,7 @@ use common::{
 zora_testkit::both_stores!(
     a_worker_process_runs_tasks_until_sigterm,
     a_killed_workers_tasks_are_finished_once_by_another,
+    a_worker_killed_mid_transaction_loses_nothing_and_its_tasks_run_at_once,
 );
 
 async fn a_worker_process_runs_tasks_until_sigterm(backend: TestBackend) {
@@ -138,28 +139,7 @@ async fn a_killed_workers_tasks_are_finished_once_by_another(backend: TestBacken
     let journal_before = journal_total(&backend.inspect().await).await;
     enqueue_missions(store.as_ref(), profile, TASKS).await;
 
-    let worker = |lease: &str| {
-        zora_on(
-            &backend.url(),
-            &[
-                "worker",
-                "--batch-size",
-                "10",
-                "--concurrency",
-                "2",
-                "--poll-interval",
-                "100ms",
-                "--rescue-interval",
-                "200ms",
-                "--lease-duration",
-                lease,
-            ],
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn zora worker")
-    };
+    let worker = |lease: &str| spawn_worker(&backend.url(), lease, &["--claim-visibly"]);
     let mut doomed = worker("2s");
     // Freeze it once it has done some work; kill it only when frozen with tasks claimed
     // (mid-batch), else let it go on and try again.
@@ -336,6 +316,118 @@ async fn drain_with_workers(
         .expect("get")
         .expect("task");
     assert_eq!((sample.attempts, sample.errors.len()), (1, 0));
+}
+
+/// A `zora worker` of batches of 10, two at a time, polling every 100ms, with `lease`.
+fn spawn_worker(url: &str, lease: &str, extra: &[&str]) -> std::process::Child {
+    let mut args = vec![
+        "worker",
+        "--batch-size",
+        "10",
+        "--concurrency",
+        "2",
+        "--poll-interval",
+        "100ms",
+        "--rescue-interval",
+        "200ms",
+        "--lease-duration",
+        lease,
+    ];
+    args.extend_from_slice(extra);
+    zora_on(url, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn zora worker")
+}
+
+/// The one-transaction path: a worker killed with a batch's transaction open leaves its
+/// tasks pending and uncharged (the database rolls the claim back with the effects), so
+/// another worker runs them at once, not after a lease, and each exactly once.
+async fn a_worker_killed_mid_transaction_loses_nothing_and_its_tasks_run_at_once(
+    backend: TestBackend,
+) {
+    const TASKS: usize = 2000;
+    let store = backend.store().await;
+    let (profile, _, _) = seed_plan(store.as_ref(), DEFAULT_TENANT_ID).await;
+    let journal_before = journal_total(&backend.inspect().await).await;
+    enqueue_missions(store.as_ref(), profile, TASKS).await;
+
+    // A lease far longer than the test: a task it had to wait out would never finish.
+    let mut doomed = spawn_worker(&backend.url(), "10m", &[]);
+    let pid = doomed.id().to_string();
+    let signal = |name: &str| {
+        std::process::Command::new("kill")
+            .args([name, &pid])
+            .status()
+            .expect("kill");
+    };
+    let mut frozen_mid_batch = false;
+    for _ in 0..2000 {
+        if count(store.as_ref(), "completed").await >= 50 {
+            signal("-STOP");
+            if backend.a_writer_is_mid_transaction().await {
+                frozen_mid_batch = true;
+                break;
+            }
+            signal("-CONT");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        count(store.as_ref(), "in_progress").await,
+        0,
+        "no task is claimed visibly on this path"
+    );
+    doomed.kill().expect("SIGKILL");
+    doomed.wait().expect("reaped");
+    assert!(
+        frozen_mid_batch,
+        "the worker was never caught mid-transaction"
+    );
+    let completed_at_kill = count(store.as_ref(), "completed").await;
+    assert!(completed_at_kill < TASKS as u64);
+
+    let mut next = spawn_worker(&backend.url(), "10m", &[]);
+    let started = std::time::Instant::now();
+    while count(store.as_ref(), "completed").await < TASKS as u64
+        && started.elapsed() < Duration::from_secs(60)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    next.kill().expect("stop");
+    next.wait().expect("reaped");
+    assert_eq!(
+        count(store.as_ref(), "completed").await,
+        TASKS as u64,
+        "every task completed without waiting out a lease"
+    );
+    assert_eq!(
+        journal_total(&backend.inspect().await).await - journal_before,
+        TASKS as u64,
+        "one journal entry per task: none applied twice"
+    );
+    assert_eq!(
+        backend.count("climate_missions", DEFAULT_TENANT_ID).await,
+        TASKS as i64,
+        "one mission per task"
+    );
+    let charged_twice = store
+        .list_tasks(
+            DEFAULT_TENANT_ID,
+            &zora_core::TaskFilter::default(),
+            zora_core::Page::new(100, 0),
+        )
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .filter(|t| t.attempts != 1)
+        .count();
+    assert_eq!(
+        charged_twice, 0,
+        "the killed batch's attempts were not charged"
+    );
 }
 
 async fn count(store: &dyn Store, status: &str) -> u64 {

@@ -19,17 +19,18 @@ use tracing::Instrument;
 use zora_core::handler::{DynHandler, Erased, Inserts, Outcome, TaskError};
 use zora_core::journal::NewJournalEntry;
 use zora_core::{
-    Completion, Failure, FailureKind, MissionId, PlanItemId, Store, StoreError, StoreTx, Task,
-    TaskId, TaskStatus, TenantId, TxLimits,
+    ClaimRequest, Completion, Failure, FailureKind, Lease, MissionId, PlanItemId, Store,
+    StoreError, StoreTx, Task, TaskId, TaskStatus, TenantId, TxLimits,
 };
 
 use crate::registry::Registry;
 use crate::report::{TaskOutcome, TaskReport};
 
 /// A claimed task ready to apply: its handler, parsed payload and prepared value, or why
-/// it cannot run.
+/// it cannot run, and how it is held (its lease, or the applying transaction's lock).
 pub(crate) struct Ready {
     pub task: Task,
+    pub hold: Option<Lease>,
     pub run: Result<Runnable, TaskError>,
 }
 
@@ -46,10 +47,12 @@ type KindGroup<'a> = (Arc<dyn DynHandler>, Vec<(&'a Task, &'a Erased)>);
 impl Ready {
     /// Finds the handler, parses the payload and runs `prepare` (outside any transaction).
     pub async fn prepare(task: Task, registry: &Registry) -> Self {
+        let hold = task.lease();
         let Some(handler) = registry.get(&task.task_type).cloned() else {
             let error = TaskError::permanent(registry.unsupported_message(&task.task_type));
             return Self {
                 task,
+                hold,
                 run: Err(error),
             };
         };
@@ -70,7 +73,19 @@ impl Ready {
                 }
             }
         };
-        Self { task, run }
+        Self { task, hold, run }
+    }
+
+    /// A task `claim_locked` returned to `owner`: held by the transaction's lock, shown to
+    /// its handler as a claim is (`in_progress`, the attempt it makes). Its type has no
+    /// `prepare` step, so nothing runs outside the transaction.
+    async fn locked(mut task: Task, owner: &str, registry: &Registry) -> Self {
+        let hold = Lease::locked(&task, owner);
+        task.status = TaskStatus::InProgress;
+        task.attempts = hold.attempt;
+        let mut ready = Self::prepare(task, registry).await;
+        ready.hold = Some(hold);
+        ready
     }
 }
 
@@ -121,9 +136,90 @@ pub(crate) async fn apply_batch(
     limits: TxLimits,
 ) -> Result<Vec<TaskReport>, BatchError> {
     let mut tx = store.begin_limited(limits).await?;
-    let leases: Vec<_> = batch.iter().filter_map(|r| r.task.lease()).collect();
+    let leases: Vec<_> = batch.iter().filter_map(|r| r.hold.clone()).collect();
     let held: HashSet<TaskId> = tx.lock_leased_tasks(&leases).await?.into_iter().collect();
-    let contexts = load_contexts(tx.as_mut(), batch, &held).await?;
+    apply_held(tx, registry, batch, &held, limits).await
+}
+
+/// A batch claimed by the transaction that will apply it (`claim_locked`): the tasks as
+/// the table has them, held by `tx`'s row locks until it commits or rolls back.
+pub struct LockedBatch {
+    tx: Box<dyn StoreTx>,
+    tasks: Vec<Task>,
+    owner: String,
+}
+
+impl std::fmt::Debug for LockedBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockedBatch")
+            .field("tasks", &self.tasks.len())
+            .field("owner", &self.owner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LockedBatch {
+    /// How many tasks it holds.
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Whether it holds none (never: an empty claim is `None`).
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+}
+
+/// Opens a transaction and claims up to a batch in it; `None` (the transaction rolled
+/// back) when nothing is runnable.
+pub(crate) async fn claim_locked(
+    store: &dyn Store,
+    request: &ClaimRequest,
+    limits: TxLimits,
+) -> Result<Option<LockedBatch>, StoreError> {
+    let mut tx = store.begin_limited(limits).await?;
+    let tasks = tx.claim_locked(request).await?;
+    if tasks.is_empty() {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    Ok(Some(LockedBatch {
+        tx,
+        tasks,
+        owner: request.owner.clone(),
+    }))
+}
+
+/// Applies a locked batch in its own transaction: each task's one row version is its
+/// outcome. `Err` means nothing was committed, the tasks it names left `pending` with
+/// their attempt uncharged.
+pub(crate) async fn apply_locked(
+    locked: LockedBatch,
+    registry: &Registry,
+    limits: TxLimits,
+) -> Result<(Vec<Ready>, Vec<TaskReport>), (Vec<Task>, BatchError)> {
+    let LockedBatch { tx, tasks, owner } = locked;
+    let mut batch = Vec::with_capacity(tasks.len());
+    for task in tasks.iter().cloned() {
+        batch.push(Ready::locked(task, &owner, registry).await);
+    }
+    let held: HashSet<TaskId> = batch.iter().map(|r| r.task.id).collect();
+    let refs: Vec<&Ready> = batch.iter().collect();
+    match apply_held(tx, registry, &refs, &held, limits).await {
+        Ok(reports) => Ok((batch, reports)),
+        Err(error) => Err((tasks, error)),
+    }
+}
+
+/// Applies the tasks of `batch` that `tx` holds (`held`) and commits.
+async fn apply_held(
+    mut tx: Box<dyn StoreTx>,
+    registry: &Registry,
+    batch: &[&Ready],
+    held: &HashSet<TaskId>,
+    limits: TxLimits,
+) -> Result<Vec<TaskReport>, BatchError> {
+    let contexts = load_contexts(tx.as_mut(), batch, held).await?;
 
     let mut applied: Vec<(&Ready, Option<Applied>)> = Vec::with_capacity(batch.len());
     for ready in batch {
@@ -149,7 +245,7 @@ pub(crate) async fn apply_batch(
     let mut completions = Vec::new();
     let mut failures = Vec::new();
     for (ready, result) in &applied {
-        let Some(lease) = ready.task.lease() else {
+        let Some(lease) = ready.hold.clone() else {
             continue;
         };
         match result {

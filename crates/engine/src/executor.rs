@@ -1,5 +1,6 @@
 //! [`Executor`]: claims tasks under leases and applies them (see `apply`), for a batch run
-//! (`run-pending-tasks`) or one task by id (`run-task`).
+//! (`run-pending-tasks`) or one task by id (`run-task`); or, for a worker, claims a batch
+//! inside the transaction that applies it ([`Executor::run_locked`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +12,10 @@ use zora_core::{
     TxLimits,
 };
 
-use crate::apply::{BatchError, Ready, apply_batch, failure, report, task_span};
+use crate::apply::{
+    BatchError, LockedBatch, Ready, apply_batch, apply_locked, claim_locked, failure, report,
+    task_span,
+};
 use crate::heartbeat::beating_while;
 use crate::metrics::Metrics;
 use crate::registry::Registry;
@@ -249,6 +253,64 @@ impl Executor {
         reports
     }
 
+    /// Claims up to a batch of `request`'s types (none with a `prepare` step) in a
+    /// transaction of its own that [`Executor::run_locked`] then applies, so that each
+    /// task's outcome is its one row version; `None` when nothing is runnable.
+    pub async fn claim_locked(
+        &self,
+        request: &ClaimRequest,
+    ) -> Result<Option<LockedBatch>, StoreError> {
+        claim_locked(&*self.store, request, self.settings.tx_limits()).await
+    }
+
+    /// Applies a batch [`Executor::claim_locked`] claimed and commits it; one report per
+    /// task. When its transaction fails, nothing of it was committed and its tasks are
+    /// still `pending`, uncharged: each is then claimed under a lease (its attempt
+    /// charged, so that a task that keeps failing its batch runs out of attempts) and run
+    /// alone.
+    pub async fn run_locked(&self, locked: LockedBatch) -> Vec<TaskReport> {
+        let started = Instant::now();
+        match apply_locked(locked, &self.registry, self.settings.tx_limits()).await {
+            Ok((batch, reports)) => {
+                let tasks: Vec<Task> = batch.iter().map(|r| r.task.clone()).collect();
+                self.settings.metrics.record_claimed(&tasks);
+                self.account(&batch, &reports, started);
+                reports
+            }
+            Err((tasks, error)) => {
+                tracing::warn!(
+                    ?error,
+                    tasks = tasks.len(),
+                    "one-transaction batch failed; claiming its tasks to run one at a time"
+                );
+                let mut claimed = Vec::with_capacity(tasks.len());
+                for task in tasks {
+                    match self
+                        .store
+                        .claim_task(
+                            task.tenant_id,
+                            task.id,
+                            &self.settings.owner,
+                            self.settings.lease_duration,
+                        )
+                        .await
+                    {
+                        Ok(ClaimById::Claimed(task)) => claimed.push(task),
+                        Ok(_) => {}
+                        Err(err) => {
+                            tracing::warn!(task_id = %task.id, error = %err, "could not claim the task to run it alone");
+                        }
+                    }
+                }
+                self.settings.metrics.record_claimed(&claimed);
+                let batch = self.prepare(claimed).await;
+                let reports = self.execute_each(&batch).await;
+                self.account(&batch, &reports, started);
+                reports
+            }
+        }
+    }
+
     /// Runs each task's `prepare` under a heartbeat that keeps the batch's leases alive.
     async fn prepare(&self, claimed: Vec<Task>) -> Vec<Ready> {
         let leases: Vec<_> = claimed.iter().filter_map(Task::lease).collect();
@@ -274,8 +336,14 @@ impl Executor {
     #[tracing::instrument(skip_all, fields(tasks = batch.len()))]
     async fn execute_batch(&self, batch: &[Ready], started: Instant) -> Vec<TaskReport> {
         let reports = self.execute_batch_or_each(batch).await;
+        self.account(batch, &reports, started);
+        reports
+    }
+
+    /// Counts each task's outcome and logs it in its span (its duration from `started`).
+    fn account(&self, batch: &[Ready], reports: &[TaskReport], started: Instant) {
         let elapsed = started.elapsed();
-        for (ready, report) in batch.iter().zip(&reports) {
+        for (ready, report) in batch.iter().zip(reports) {
             self.settings.metrics.record_outcome(report, elapsed);
             task_span(&ready.task).in_scope(|| {
                 tracing::info!(
@@ -285,7 +353,6 @@ impl Executor {
                 );
             });
         }
-        reports
     }
 
     async fn execute_batch_or_each(&self, batch: &[Ready]) -> Vec<TaskReport> {
@@ -308,6 +375,11 @@ impl Executor {
             }
             Err(_) => {}
         }
+        self.execute_each(batch).await
+    }
+
+    /// Applies each task alone, in a transaction of its own.
+    async fn execute_each(&self, batch: &[Ready]) -> Vec<TaskReport> {
         let mut reports = Vec::with_capacity(batch.len());
         for ready in batch {
             let report = match apply_batch(

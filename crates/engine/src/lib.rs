@@ -20,6 +20,7 @@ mod request;
 mod wait;
 mod worker;
 
+pub use apply::LockedBatch;
 pub use catalog::V1_KINDS;
 pub use commands::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
 pub use create::{CreateError, Created, check_new_task, create_task, validate_new_task};
@@ -28,4 +29,4 @@ pub use registry::Registry;
 pub use report::{TaskOutcome, TaskReport};
 pub use request::{RequestedRun, RunRequestError, not_runnable, request_run};
 pub use wait::{Waited, wait_for_outcome};
-pub use worker::{Worker, WorkerReport, WorkerSettings};
+pub use worker::{LOST_WORKER_CAUTION, Worker, WorkerReport, WorkerSettings};

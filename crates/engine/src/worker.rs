@@ -25,6 +25,11 @@ use crate::executor::{Executor, ExecutorSettings};
 use crate::registry::Registry;
 use crate::report::TaskReport;
 
+/// How long after a worker was lost (its row expired, never stopped) the others claim
+/// every task visibly: a task that kills its process mid-batch is then charged an attempt
+/// each time it does, so it runs out of attempts instead of killing worker after worker.
+pub const LOST_WORKER_CAUTION: Duration = Duration::from_secs(300);
+
 /// How a worker runs.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
@@ -63,6 +68,11 @@ pub struct WorkerSettings {
     /// Where its executor counts and its rescues are counted. Defaults to a handle of
     /// its own.
     pub metrics: crate::metrics::Metrics,
+    /// Claim the types without a `prepare` step inside the transaction that applies them
+    /// (`Executor::run_locked`): one row version per task, and such a task is never seen
+    /// `in_progress`. Off, every task is claimed visibly under a lease first. Defaults to
+    /// on.
+    pub one_transaction: bool,
 }
 
 impl Default for WorkerSettings {
@@ -82,6 +92,7 @@ impl Default for WorkerSettings {
             default_max_attempts: 5,
             type_concurrency: BTreeMap::new(),
             metrics: crate::metrics::Metrics::default(),
+            one_transaction: true,
         }
     }
 }
@@ -107,7 +118,8 @@ pub struct Worker {
     attempt_limits: AttemptLimits,
 }
 
-/// A batch in flight: its tasks' leases (given back if it cannot finish) and types.
+/// A batch in flight: its tasks' leases (given back if it cannot finish) and types; none
+/// for a batch claimed in its own transaction, which a rollback gives back.
 #[derive(Debug)]
 struct HeldBatch {
     id: tokio::task::Id,
@@ -132,13 +144,17 @@ impl Worker {
                     .is_none_or(|only| only.contains(kind))
             })
             .collect();
-        let plan = ClaimPlan::new(types, |kind| {
-            settings
-                .type_concurrency
-                .get(kind)
-                .copied()
-                .or_else(|| registry.get(kind)?.concurrency_limit())
-        });
+        let plan = ClaimPlan::new(
+            types,
+            |kind| {
+                settings
+                    .type_concurrency
+                    .get(kind)
+                    .copied()
+                    .or_else(|| registry.get(kind)?.concurrency_limit())
+            },
+            |kind| registry.get(kind).is_some_and(|h| h.prepares()),
+        );
         Self {
             attempt_limits: registry.attempt_limits(settings.default_max_attempts),
             executor: Executor::new(store.clone(), registry, executor_settings),
@@ -182,6 +198,7 @@ impl Worker {
         beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         beat.tick().await;
         let mut wakeups = self.subscribe().await;
+        let mut cautious = self.lost_a_worker().await;
         let mut due_at = DueTimes::default();
         let mut look_now = true;
         loop {
@@ -195,11 +212,37 @@ impl Worker {
                         .filter(|t| *t == kind)
                         .count()
                 };
-                for (types, limit) in self.plan.claims(self.settings.batch_size, held_of) {
+                let claims = self.plan.claims(
+                    self.settings.batch_size,
+                    held_of,
+                    self.settings.one_transaction && !cautious,
+                );
+                for claim in claims {
                     if in_flight.len() >= concurrency {
                         break;
                     }
-                    let request = self.claim_request(types, limit);
+                    let request = self.claim_request(claim.types, claim.limit);
+                    if claim.in_one_transaction {
+                        match self.executor.claim_locked(&request).await {
+                            Ok(None) => {}
+                            Ok(Some(locked)) => {
+                                look_now = true;
+                                let executor = self.executor.clone();
+                                let handle = in_flight
+                                    .spawn(async move { executor.run_locked(locked).await });
+                                // Nothing to give back: a rollback does.
+                                held.push(HeldBatch {
+                                    id: handle.id(),
+                                    leases: Vec::new(),
+                                    types: Vec::new(),
+                                });
+                            }
+                            Err(err) => {
+                                tracing::warn!(error = %err, "claim failed; retrying at the next poll");
+                            }
+                        }
+                        continue;
+                    }
                     match self.store.claim_tasks(&request).await {
                         Ok(claimed) if claimed.is_empty() => {}
                         Ok(claimed) => {
@@ -245,7 +288,14 @@ impl Worker {
                     Self::count(&mut report, &mut held, done);
                     look_now = true;
                 }
-                _ = beat.tick() => self.beat(&registration).await,
+                _ = beat.tick() => {
+                    self.beat(&registration).await;
+                    let lost = self.lost_a_worker().await;
+                    if lost != cautious {
+                        tracing::info!(lost, "a worker was lost lately: claiming every task visibly while so");
+                    }
+                    cautious = lost;
+                }
             }
         }
         // Shutdown: no more claims; let in-flight batches finish, then give back the rest.
@@ -258,7 +308,9 @@ impl Worker {
         while !in_flight.is_empty() {
             tokio::select! {
                 () = &mut deadline => break,
-                Some(done) = in_flight.join_next_with_id() => Self::count(&mut report, &mut held, done),
+                Some(done) = in_flight.join_next_with_id() => {
+                    Self::count(&mut report, &mut held, done);
+                }
             }
         }
         in_flight.abort_all();
@@ -314,6 +366,22 @@ impl Worker {
             Ok(true) => {}
             Ok(false) => self.register(registration).await,
             Err(err) => tracing::warn!(error = %err, "worker heartbeat failed"),
+        }
+    }
+
+    /// Whether a worker was lost within [`LOST_WORKER_CAUTION`] (then this one claims
+    /// visibly); only asked when this one claims in one transaction at all.
+    async fn lost_a_worker(&self) -> bool {
+        if !self.settings.one_transaction {
+            return false;
+        }
+        match self.store.lost_workers(LOST_WORKER_CAUTION).await {
+            Ok(0) => false,
+            Ok(_) => true,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the worker registry; claiming visibly");
+                true
+            }
         }
     }
 

@@ -41,7 +41,7 @@ async fn an_unsupported_type_run_by_id_fails_with_the_sorted_list(backend: TestB
         task.error_message.as_deref(),
         Some(
             "Unsupported task type: review_frontend_page. Supported types: climate.create_missions_from_plan, \
-             climate.create_single_mission, test.scripted, zora_shop.create_project, \
+             climate.create_single_mission, test.scripted, test.scripted_in_tx, zora_shop.create_project, \
              zora_shop.update_product_climate_meta"
         )
     );

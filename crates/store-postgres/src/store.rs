@@ -234,6 +234,10 @@ impl Queue for PgStore {
         self.in_session(async |db| workers::stop(db, id).await)
             .await
     }
+    async fn lost_workers(&self, within: Duration) -> Result<u64, StoreError> {
+        self.in_session(async |db| workers::lost(db, within).await)
+            .await
+    }
     async fn live_workers(&self, scope: Scope) -> Result<Vec<WorkerInfo>, StoreError> {
         self.in_session(async |db| workers::live(db, scope).await)
             .await

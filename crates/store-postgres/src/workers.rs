@@ -72,6 +72,19 @@ pub(crate) async fn stop(db: &mut impl Db, id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+pub(crate) async fn lost(db: &mut impl Db, within: Duration) -> Result<u64, StoreError> {
+    let n: i64 = crate::sql::query_scalar(
+        db.keep(),
+        "SELECT count(*) FROM agent_task_workers WHERE stopped_at IS NULL \
+           AND expires_at < now() AND expires_at > now() - $1 * interval '1 millisecond'",
+    )
+    .bind(crate::tasks::millis(within))
+    .fetch_one(db.conn())
+    .await
+    .map_err(store_error)?;
+    Ok(u64::try_from(n).unwrap_or_default())
+}
+
 pub(crate) async fn live(db: &mut impl Db, scope: Scope) -> Result<Vec<WorkerInfo>, StoreError> {
     let rows = crate::sql::query(
         db.keep(),

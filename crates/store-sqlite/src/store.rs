@@ -191,6 +191,9 @@ impl Queue for SqliteStore {
     async fn stop_worker(&self, id: &str) -> Result<(), StoreError> {
         workers::stop(&self.writer, id).await
     }
+    async fn lost_workers(&self, within: Duration) -> Result<u64, StoreError> {
+        workers::lost(&self.reader, within).await
+    }
     async fn live_workers(&self, scope: Scope) -> Result<Vec<WorkerInfo>, StoreError> {
         workers::live(&self.reader, scope).await
     }

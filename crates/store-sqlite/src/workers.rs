@@ -77,6 +77,19 @@ pub(crate) async fn stop(writer: &SqlitePool, id: &str) -> Result<(), StoreError
     Ok(())
 }
 
+pub(crate) async fn lost(readers: &SqlitePool, within: Duration) -> Result<u64, StoreError> {
+    let n: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM agent_task_workers WHERE stopped_at IS NULL \
+           AND expires_at < {NOW} AND expires_at > {since}",
+        since = crate::values::now_plus("?1")
+    ))
+    .bind(format!("-{:.3} seconds", within.as_secs_f64()))
+    .fetch_one(readers)
+    .await
+    .map_err(store_error)?;
+    Ok(u64::try_from(n).unwrap_or_default())
+}
+
 pub(crate) async fn live(
     readers: &SqlitePool,
     scope: Scope,

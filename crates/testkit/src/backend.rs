@@ -126,6 +126,41 @@ impl TestBackend {
         }
     }
 
+    /// Whether another session holds a write transaction open on this database (a worker
+    /// mid-batch): PostgreSQL's `pg_stat_activity`; on SQLite, whether the write lock is
+    /// taken (a `BEGIN IMMEDIATE` that may not wait fails).
+    pub async fn a_writer_is_mid_transaction(&self) -> bool {
+        match self {
+            Self::Postgres(db) => {
+                let open: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                     AND pid <> pg_backend_pid() AND backend_type = 'client backend' \
+                     AND xact_start IS NOT NULL",
+                )
+                .fetch_one(db.pool())
+                .await
+                .expect("read pg_stat_activity");
+                open > 0
+            }
+            Self::Sqlite(files, _) => {
+                use sqlx::{ConnectOptions, Connection, Executor};
+                let options: sqlx::sqlite::SqliteConnectOptions =
+                    files.url().parse().expect("sqlite url");
+                let mut conn = options
+                    .busy_timeout(std::time::Duration::ZERO)
+                    .connect()
+                    .await
+                    .expect("open the file");
+                let held = conn.execute("BEGIN IMMEDIATE").await.is_err();
+                if !held {
+                    conn.execute("ROLLBACK").await.expect("rollback");
+                }
+                conn.close().await.expect("close");
+                held
+            }
+        }
+    }
+
     /// Rows of `table` belonging to `tenant`.
     pub async fn count(&self, table: &str, tenant: TenantId) -> i64 {
         match self {

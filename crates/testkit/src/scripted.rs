@@ -1,6 +1,8 @@
 //! `test.scripted`: a task type for tests, which completes, fails, fails transiently,
 //! hangs or panics where its payload says, so executor and worker tests can make a task
 //! misbehave at a chosen point. Registered only by tests ([`registry_with_scripted`]).
+//! It has a `prepare` step, so a worker claims it under a lease; its twin
+//! `test.scripted_in_tx` has none, so a worker claims it in the applying transaction.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,19 +64,24 @@ pub struct Payload {
     pub passes_at_attempt: Option<i32>,
 }
 
-/// The handler of `test.scripted`; `timeout` is its time limit.
+/// The handler of `test.scripted` (`IN_TX`: of `test.scripted_in_tx`, without a
+/// `prepare` step, where `at: prepare` acts in the transaction); `timeout` is its time
+/// limit.
 #[derive(Debug, Clone, Copy)]
-pub struct Scripted {
+pub struct Scripted<const IN_TX: bool = false> {
     pub timeout: Duration,
 }
 
 /// The task type's name.
 pub const KIND: &str = "test.scripted";
+/// The name of its twin without a `prepare` step.
+pub const IN_TX_KIND: &str = "test.scripted_in_tx";
 
 /// The v1 handlers plus `test.scripted` with the given time limit.
 pub fn registry_with_scripted(timeout: Duration) -> Registry {
     let mut handlers = zora_handlers::v1();
-    handlers.push(Arc::new(Scripted { timeout }));
+    handlers.push(Arc::new(Scripted::<false> { timeout }));
+    handlers.push(Arc::new(Scripted::<true> { timeout }));
     Registry::new(handlers)
 }
 
@@ -111,11 +118,12 @@ async fn act(task: &Task, payload: &Payload) -> Result<(), TaskError> {
 }
 
 #[async_trait]
-impl TaskHandler for Scripted {
+impl<const IN_TX: bool> TaskHandler for Scripted<IN_TX> {
     type Payload = Payload;
     type Context = ();
 
-    const KIND: &'static str = KIND;
+    const KIND: &'static str = if IN_TX { IN_TX_KIND } else { KIND };
+    const PREPARES: bool = !IN_TX;
     const CATEGORY: Category = Category::Agents;
     const DESCRIPTION: &'static str = "Test-only: misbehaves as its payload says";
     const FIELDS: &'static [(&'static str, &'static str)] = &[("action", "What to do")];

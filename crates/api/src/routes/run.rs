@@ -18,7 +18,7 @@ use zora_engine::{RequestedRun, RunRequestError, request_run};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::routes::waiting::{SyncRun, execution_of, wait_timeout, wants_wait};
+use crate::routes::waiting::{SyncRun, execution_of, finished, wait_timeout, wants_wait};
 use crate::state::AppState;
 
 const LEGACY: &str =
@@ -36,6 +36,9 @@ pub async fn run(
     let wait = sync_options(&query, &headers, &body)?;
     let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
     let task_id: TaskId = id.parse().map_err(|_| not_found())?;
+    // Whether the task was pending when asked for: if it finishes before this run can
+    // claim it, another worker's run is the one asked for.
+    let mut was_pending = false;
     if let Some(timeout) = wait {
         // A type the engine does not run cannot be run now: refused before anything is written.
         let task = state
@@ -54,6 +57,7 @@ pub async fn run(
         if task.status == TaskStatus::InProgress {
             return wait_for_run(&state, &user, &task, timeout).await;
         }
+        was_pending = task.status == TaskStatus::Pending;
     }
     let requested = request_run(
         state.store.as_ref(),
@@ -70,9 +74,15 @@ pub async fn run(
         Err(RunRequestError::InvalidState(message)) => {
             // Claimed by a worker since it was read: wait for that run.
             if let Some(timeout) = wait {
-                let now = state.store.get_task(user.tenant_id, task_id).await?;
-                if let Some(task) = now.filter(|t| t.status == TaskStatus::InProgress) {
-                    return wait_for_run(&state, &user, &task, timeout).await;
+                match state.store.get_task(user.tenant_id, task_id).await? {
+                    Some(task) if task.status == TaskStatus::InProgress => {
+                        return wait_for_run(&state, &user, &task, timeout).await;
+                    }
+                    Some(task) if was_pending && task.status.is_finished() => {
+                        let execution = execution_of(&state, &task.task_type, task_id);
+                        return Ok(finished(StatusCode::OK, task, execution));
+                    }
+                    _ => {}
                 }
             }
             return Err(ApiError::InvalidState(message));

@@ -112,6 +112,11 @@ impl SyncRun<'_> {
                 match now.as_ref() {
                     // Another worker claimed it first: wait for that run.
                     Some(task) if task.status == TaskStatus::InProgress => {}
+                    // Or ran it already: it was runnable when this run was asked for (just
+                    // created, or pending), so that run is the one asked for.
+                    Some(task) if task.status.is_finished() => {
+                        return Ok(finished(self.finished, task.clone(), self.execution));
+                    }
                     Some(task) => {
                         return Err(ApiError::InvalidState(
                             not_runnable(task).map_or(message, str::to_owned),
@@ -155,13 +160,7 @@ impl SyncRun<'_> {
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("Task '{task_id}' not found")))?;
         Ok(match waited {
-            Waited::Finished(task) => {
-                let (status, message) = match task.status {
-                    TaskStatus::Completed => ("completed", task.result_summary.clone()),
-                    _ => ("failed", task.error_message.clone()),
-                };
-                answer(self.finished, task, self.execution, status, message)
-            }
+            Waited::Finished(task) => finished(self.finished, task, self.execution),
             Waited::Unfinished(task) => answer(
                 StatusCode::ACCEPTED,
                 task,
@@ -173,6 +172,16 @@ impl SyncRun<'_> {
             ),
         })
     }
+}
+
+/// The answer for a finished task: `completed` with its summary, or `failed` with its
+/// error.
+pub fn finished(code: StatusCode, task: Task, execution: Value) -> (StatusCode, Json<Value>) {
+    let (status, message) = match task.status {
+        TaskStatus::Completed => ("completed", task.result_summary.clone()),
+        _ => ("failed", task.error_message.clone()),
+    };
+    answer(code, task, execution, status, message)
 }
 
 fn answer(

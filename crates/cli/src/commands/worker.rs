@@ -29,6 +29,7 @@ pub fn settings(args: &WorkerArgs, tenant: Option<TenantId>) -> WorkerSettings {
         shutdown_timeout: args.shutdown_timeout,
         listen: !args.no_listen,
         type_concurrency: args.type_concurrency.iter().cloned().collect(),
+        one_transaction: !args.claim_visibly,
         ..defaults
     }
 }

@@ -128,6 +128,11 @@ pub trait Queue: Send + Sync + std::fmt::Debug {
     /// Marks a worker stopped.
     async fn stop_worker(&self, id: &str) -> Result<(), StoreError>;
 
+    /// System-wide: how many workers died within `within` (their rows expired unbeaten,
+    /// never marked stopped): a crash, or a kill. A worker claims visibly while any did,
+    /// so that a task that kills its process is charged an attempt each time it does.
+    async fn lost_workers(&self, within: std::time::Duration) -> Result<u64, StoreError>;
+
     /// The workers alive now that serve the scope's tenant (those serving every tenant
     /// included; every worker for [`Scope::AllTenants`]), oldest first.
     async fn live_workers(&self, scope: Scope) -> Result<Vec<WorkerInfo>, StoreError>;

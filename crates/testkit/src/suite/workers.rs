@@ -103,6 +103,19 @@ pub async fn workers_register_beat_expire_and_stop(store: &dyn Store) {
             .contains(&only_a.as_str()),
         "an expired worker is not alive"
     );
+    assert_eq!(
+        store.lost_workers(hour).await.expect("lost"),
+        1,
+        "a worker whose row expired without a stop was lost"
+    );
+    assert_eq!(
+        store
+            .lost_workers(Duration::from_millis(5))
+            .await
+            .expect("lost"),
+        0,
+        "lost longer ago than asked"
+    );
 
     // Stopped: not alive, and a beat says so (the worker would register again).
     store.stop_worker(&everyone).await.expect("stop");
@@ -111,6 +124,11 @@ pub async fn workers_register_beat_expire_and_stop(store: &dyn Store) {
             .contains(&everyone.as_str())
     );
     assert!(!store.beat_worker(&everyone, hour).await.expect("beat"));
+    assert_eq!(
+        store.lost_workers(hour).await.expect("lost"),
+        1,
+        "a stopped worker was not lost"
+    );
     assert!(
         !store
             .beat_worker("worker:unknown", hour)
