@@ -231,7 +231,15 @@ async fn apply_held(
             Err(error) => Applied::Failed(error.clone()),
             Ok(runnable) => match contexts.get(runnable.handler.kind()) {
                 Some(context) => {
-                    apply_one(tx.as_mut(), &ready.task, runnable, context, limits.idle).await?
+                    apply_one(
+                        tx.as_mut(),
+                        &ready.task,
+                        runnable,
+                        context,
+                        limits.idle,
+                        batch.len() == 1,
+                    )
+                    .await?
                 }
                 None => Applied::Failed(TaskError::permanent(
                     "no batch context was loaded for this task",
@@ -377,9 +385,14 @@ async fn apply_one(
     runnable: &Runnable,
     context: &Erased,
     idle_limit: std::time::Duration,
+    undoable: bool,
 ) -> Result<Applied, BatchError> {
     let handler = &*runnable.handler;
-    tx.begin_task();
+    // Alone in its transaction, a task's part is undoable (a savepoint before its first
+    // write); in a batch it is not, and a part that wrote then failed rolls the batch back
+    // to be rerun task by task (see `TxControl::begin_task`): rare, since `check` runs
+    // before any write.
+    tx.begin_task(undoable);
     let run = AssertUnwindSafe(handler.apply(
         tx,
         task,

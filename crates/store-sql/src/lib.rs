@@ -19,5 +19,5 @@ pub use async_trait::async_trait;
 pub use columns::Columns;
 pub use finishes::{FinishHub, HubWatch};
 pub use migrations::{EmbeddedMigrations, MigrationFile, label};
-pub use task_part::{RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart};
+pub use task_part::{CannotUndo, RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart};
 pub use wakeups::WakeupHub;

@@ -108,11 +108,11 @@ impl TxControl for SqliteTx {
     async fn release_savepoint(&mut self) -> Result<(), StoreError> {
         self.run(RELEASE_SAVEPOINT).await
     }
-    fn begin_task(&mut self) {
-        self.part.begin();
+    fn begin_task(&mut self, undoable: bool) {
+        self.part.begin(undoable);
     }
     async fn end_task(&mut self, keep: bool) -> Result<(), StoreError> {
-        for statement in self.part.end(keep) {
+        for statement in self.part.end(keep)? {
             self.run(statement).await?;
         }
         Ok(())

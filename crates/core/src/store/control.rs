@@ -35,12 +35,15 @@ pub trait TxControl: Send {
     /// Keeps the writes made since [`TxControl::savepoint`] and forgets the mark.
     async fn release_savepoint(&mut self) -> Result<(), StoreError>;
 
-    /// Starts one task's part of a batch: before its first write a savepoint is taken, so
-    /// that [`TxControl::end_task`] can undo the task alone; a task whose writes are all
-    /// returned as inserts (see [`crate::handler::Inserts`]) takes none and costs no
-    /// round trip of its own.
-    fn begin_task(&mut self);
+    /// Starts one task's part of a batch. `undoable`: before its first write a savepoint
+    /// is taken, so that [`TxControl::end_task`] can undo the task alone. Not: no
+    /// savepoint is taken (two round trips saved per writing task), and a part that wrote
+    /// cannot be undone; the caller then rolls the whole transaction back and reruns its
+    /// tasks one by one, undoable. A task whose writes are all returned as inserts (see
+    /// [`crate::handler::Inserts`]) writes nothing in its part either way.
+    fn begin_task(&mut self, undoable: bool);
     /// Ends the task's part: `keep` its writes, or undo them (its savepoint, if it took
-    /// one, rolled back to).
+    /// one, rolled back to). Undoing a part that wrote without a savepoint fails with
+    /// [`StoreError::Transient`]: the transaction must be rolled back.
     async fn end_task(&mut self, keep: bool) -> Result<(), StoreError>;
 }

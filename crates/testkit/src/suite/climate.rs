@@ -235,7 +235,7 @@ pub async fn a_task_part_undoes_its_own_writes_alone(store: &Subject) {
     let mut tx = store.begin().await.expect("begin");
 
     // A task that writes a mission and its link, then is kept.
-    tx.begin_task();
+    tx.begin_task(true);
     tx.insert_missions(&[mission(kept, t.a, profile, "kept")])
         .await
         .expect("mission");
@@ -246,7 +246,7 @@ pub async fn a_task_part_undoes_its_own_writes_alone(store: &Subject) {
 
     // A task that inserts, marks the plan applied and links, then fails: all of it
     // undone, the first task's part untouched.
-    tx.begin_task();
+    tx.begin_task(true);
     tx.insert_missions(&[mission(dropped, t.a, profile, "dropped")])
         .await
         .expect("mission");
@@ -262,12 +262,12 @@ pub async fn a_task_part_undoes_its_own_writes_alone(store: &Subject) {
     );
 
     // A task that wrote nothing ends either way without a savepoint to undo.
-    tx.begin_task();
+    tx.begin_task(true);
     tx.end_task(false).await.expect("nothing to undo");
 
     // Outside a task a write is made at once, and a refused one fails at once, leaving
     // the transaction usable when it was in a task's part.
-    tx.begin_task();
+    tx.begin_task(true);
     let err = tx
         .insert_missions(&[mission(
             MissionId::new(),
@@ -296,4 +296,39 @@ pub async fn a_task_part_undoes_its_own_writes_alone(store: &Subject) {
     let linked = tx.plan_items(t.a, &[plan]).await.expect("items");
     assert_eq!(linked[0].mission_id, Some(kept));
     assert_eq!(linked[1].mission_id, None);
+}
+
+/// A part begun not undoable takes no savepoint: kept, its write stands; undone after a
+/// write, it refuses (the caller rolls the transaction back) and nothing of it commits.
+pub async fn a_part_that_cannot_be_undone_refuses_and_the_rollback_takes_it(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let (_, plan, _) = seed_plan(store, t.a).await;
+    let mut tx = store.begin().await.expect("begin");
+    tx.begin_task(false);
+    tx.end_task(false)
+        .await
+        .expect("nothing written: nothing to undo");
+    tx.begin_task(false);
+    assert!(tx.mark_plan_applied(t.a, plan).await.expect("mark"));
+    let err = tx
+        .end_task(false)
+        .await
+        .expect_err("a write without a savepoint cannot be undone alone");
+    assert!(err.is_transient(), "{err:?}");
+    tx.rollback().await.expect("rollback");
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.plans(t.a, &[plan]).await.expect("plans")[0].status,
+        "proposed",
+        "the rollback took the write"
+    );
+    tx.begin_task(false);
+    assert!(tx.mark_plan_applied(t.a, plan).await.expect("mark"));
+    tx.end_task(true).await.expect("kept");
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.plans(t.a, &[plan]).await.expect("plans")[0].status,
+        "applied"
+    );
 }

@@ -60,6 +60,7 @@ macro_rules! store_suite {
             climate::missions_round_numbers_and_link_items,
             climate::missing_reference_is_reported_as_such,
             climate::a_task_part_undoes_its_own_writes_alone,
+            climate::a_part_that_cannot_be_undone_refuses_and_the_rollback_takes_it,
             shop::brands_and_products_are_tenant_scoped,
             shop::climate_meta_upsert_creates_then_patches,
             shop::shop_projects_round_trip,
