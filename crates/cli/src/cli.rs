@@ -253,8 +253,9 @@ pub struct WorkerArgs {
     /// Only tasks of this type (repeatable). Defaults to every supported type.
     #[arg(long = "task-type")]
     pub task_types: Vec<String>,
-    /// Tasks per claim and per transaction (at most 64). Defaults to 50.
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=64))]
+    /// Tasks per claim and per transaction (at most 500: a batch holds its rows' locks
+    /// until it commits). Defaults to 100.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=500))]
     pub batch_size: u32,
     /// How often to look for work when nothing wakes the worker. Defaults to 1s.
     #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]

@@ -5,14 +5,15 @@ mod common;
 
 use common::{json, run, stdout, zora, zora_on};
 
-const LINES: [&str; 12] = [
+const LINES: [&str; 13] = [
     "limit: hand-written SQL, batches of 1",
     "limit: hand-written SQL, batches of 10",
     "limit: hand-written SQL, batches of 100",
     "engine: zora worker, concurrency 1",
     "engine: zora worker, concurrency 4",
     "engine: zora worker, concurrency 16",
-    "mix: 4 types, 5% invalid",
+    "mix: 4 types, 5% invalid, concurrency",
+    "mix: 4 types, 5% invalid, a product per upsert",
     "pick-up latency p50",
     "pick-up latency p99",
     "claims of 50 beside 1,000 finished",

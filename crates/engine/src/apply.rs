@@ -272,8 +272,15 @@ async fn apply_held(
         }
     }
     inserts.write(tx.as_mut()).await?;
-    let completed: HashSet<TaskId> = tx.complete_tasks(&completions).await?.into_iter().collect();
-    let failed: HashSet<TaskId> = tx.fail_tasks(&failures).await?.into_iter().collect();
+    // An empty write is not sent: a round trip saved per batch without failures.
+    let mut completed: HashSet<TaskId> = HashSet::new();
+    if !completions.is_empty() {
+        completed.extend(tx.complete_tasks(&completions).await?);
+    }
+    let mut failed: HashSet<TaskId> = HashSet::new();
+    if !failures.is_empty() {
+        failed.extend(tx.fail_tasks(&failures).await?);
+    }
     tx.commit().await?;
 
     Ok(applied

@@ -39,7 +39,7 @@ pub struct WorkerSettings {
     pub task_types: Option<Vec<String>>,
     /// Batches applied at once. Defaults to the machine's cores.
     pub concurrency: usize,
-    /// Tasks per claim and per transaction. Defaults to 50.
+    /// Tasks per claim and per transaction. Defaults to 100.
     pub batch_size: u32,
     /// The most tasks of one tenant per claim while other tenants have work too (unless
     /// an even share of the batch is larger). Defaults to 10.
@@ -81,7 +81,7 @@ impl Default for WorkerSettings {
             tenant: None,
             task_types: None,
             concurrency: std::thread::available_parallelism().map_or(2, usize::from),
-            batch_size: 50,
+            batch_size: 100,
             per_tenant_cap: 10,
             poll_interval: Duration::from_secs(1),
             listen: true,

@@ -46,6 +46,10 @@ pub async fn connect(url: &str, options: &PgStoreOptions) -> Result<PgStore, PgE
         connect_options = connect_options
             .statement_cache_capacity(0)
             .extra_float_digits(None);
+    } else {
+        // No JIT: see `tx::NO_JIT`. Behind a pooler, which refuses startup options, each
+        // transaction says so itself.
+        connect_options = connect_options.options([("jit", "off")]);
     }
     let target = format!(
         "{}:{}/{}",

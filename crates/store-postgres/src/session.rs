@@ -24,7 +24,8 @@ pub(crate) enum Session {
 impl Session {
     pub(crate) async fn open(pool: &PgPool, behind_pooler: bool) -> Result<Self, StoreError> {
         Ok(if behind_pooler {
-            Self::Transaction(pool.begin().await.map_err(store_error)?)
+            let begin = format!("BEGIN; {}", crate::tx::NO_JIT);
+            Self::Transaction(pool.begin_with(begin).await.map_err(store_error)?)
         } else {
             Self::Connection(pool.acquire().await.map_err(store_error)?)
         })

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 use serde_json::{Value, json};
+use zora_core::shop::NewProduct;
 use zora_core::{
     BrandId, ClaimRequest, ClaimScope, DEFAULT_TENANT_ID, MAX_PAGE_SIZE, NewTask, Page, PlanId,
     ProductId, ProfileId, Store, StoreError, TaskFilter,
@@ -88,13 +89,33 @@ pub async fn engine(bench: &Bench, concurrency: usize, n: u64) -> Result<(Row, f
     Ok((Row::rate(bench.name, label, n, seconds), rss))
 }
 
+/// Which products the mix's climate-metadata upserts name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Products {
+    /// One product for them all: every upsert writes the same row, so batches of several
+    /// workers queue on its lock (a hot row).
+    Shared,
+    /// A product of its own for each upsert.
+    OnePerUpsert,
+}
+
 /// The mix: the four v1 types in equal parts, one task in 20 with an invalid payload.
-pub async fn mix(bench: &Bench, n: u64, concurrency: usize) -> Result<(Row, f64), CliError> {
+pub async fn mix(
+    bench: &Bench,
+    n: u64,
+    concurrency: usize,
+    products: Products,
+) -> Result<(Row, f64), CliError> {
     bench.sql.clear().await?;
     let bar = phase_bar(n, &format!("{}: mix, seeding", bench.name));
-    seed_mix(bench.store.as_ref(), n, &bar).await?;
+    seed_mix(bench.store.as_ref(), n, products, &bar).await?;
     bar.finish_and_clear();
-    let label = format!("mix: 4 types, 5% invalid, concurrency {concurrency}");
+    let label = match products {
+        Products::Shared => format!("mix: 4 types, 5% invalid, concurrency {concurrency}"),
+        Products::OnePerUpsert => {
+            format!("mix: 4 types, 5% invalid, a product per upsert, concurrency {concurrency}")
+        }
+    };
     let (seconds, rss) = drain(bench, concurrency, n, &label).await?;
     Ok((Row::rate(bench.name, label, n, seconds), rss))
 }
@@ -136,7 +157,7 @@ fn spawn_worker(url: &str, concurrency: usize) -> Result<Child, CliError> {
         CliError::Failed(format!("cannot find this program to start a worker: {e}"))
     })?;
     let mut child = Command::new(exe)
-        .args(["worker", "--database-url", url, "--batch-size", "50"])
+        .args(["worker", "--database-url", url, "--batch-size", "100"])
         .args([
             "--concurrency",
             &concurrency.to_string(),
@@ -305,12 +326,17 @@ fn mission_task(profile: ProfileId, i: usize) -> NewTask {
 }
 
 /// Queues `n` tasks of the four v1 types for the default tenant: a weekly plan of its own
-/// for each plan task, shared brands and product for the shop ones, and every 20th task
-/// with an empty payload (it fails validation).
-async fn seed_mix(store: &dyn Store, n: u64, bar: &ProgressBar) -> Result<(), CliError> {
+/// for each plan task, shared brands for the shop ones and a product as `products` says,
+/// and every 20th task with an empty payload (it fails validation).
+async fn seed_mix(
+    store: &dyn Store,
+    n: u64,
+    products: Products,
+    bar: &ProgressBar,
+) -> Result<(), CliError> {
     let run_id = demo::uuid_suffix();
     let brands = [BrandId::new(), BrandId::new()];
-    let product = ProductId::new();
+    let mut product = ProductId::new();
     let mut tx = store.begin().await?;
     demo::seed_shop(tx.as_mut(), DEFAULT_TENANT_ID, brands, product, &run_id).await?;
     let mut profile = ProfileId::new();
@@ -328,6 +354,17 @@ async fn seed_mix(store: &dyn Store, n: u64, bar: &ProgressBar) -> Result<(), Cl
                 plan,
                 &format!("{run_id}-{i}"),
             )
+            .await?;
+        }
+        if kind == 3 && products == Products::OnePerUpsert {
+            product = ProductId::new();
+            tx.insert_product(&NewProduct {
+                id: product,
+                tenant_id: DEFAULT_TENANT_ID,
+                name: format!("Bench product {i}"),
+                slug: Some(format!("bench-product-{run_id}-{i}")),
+                brand_id: Some(brands[0]),
+            })
             .await?;
         }
         let (agent, task_type, title, payload, _) =

@@ -203,10 +203,12 @@ async fn measure(bench: &Bench, sizes: &Sizes, clients: usize) -> Result<Vec<Row
         peak_rss = peak_rss.max(rss);
         rows.push(row);
     }
-    let (mut mix, rss) = lines::mix(bench, sizes.mix, 4).await?;
-    share(&mut mix);
-    peak_rss = peak_rss.max(rss);
-    rows.push(mix);
+    for products in [lines::Products::Shared, lines::Products::OnePerUpsert] {
+        let (mut mix, rss) = lines::mix(bench, sizes.mix, 4, products).await?;
+        share(&mut mix);
+        peak_rss = peak_rss.max(rss);
+        rows.push(mix);
+    }
     rows.extend(lines::latency(bench, sizes.latency).await?);
     let small = lines::claim_at_size(
         bench,
