@@ -5,7 +5,7 @@ mod common;
 
 use common::{json, run, stdout, zora, zora_on};
 
-const LINES: [&str; 13] = [
+const LINES: [&str; 17] = [
     "limit: hand-written SQL, batches of 1",
     "limit: hand-written SQL, batches of 10",
     "limit: hand-written SQL, batches of 100",
@@ -16,6 +16,10 @@ const LINES: [&str; 13] = [
     "mix: 4 types, 5% invalid, a product per upsert",
     "pick-up latency p50",
     "pick-up latency p99",
+    "create limit: a task and its journal entry",
+    "api: POST /api/agents/tasks, 16",
+    "api: GET /api/agents/tasks (a page of 50)",
+    "api: GET /api/agents/tasks/{id}",
     "claims of 50 beside 1,000 finished",
     "claims of 50 beside 10,000 finished",
     "worker peak RSS",

@@ -38,6 +38,20 @@ UPDATE agent_tasks t SET status = 'completed', attempts = t.attempts + 1, starte
   result_summary = 'Created mission ''' || m.title || ''' for profile ' || m.profile_id
 FROM made m WHERE t.id = m.task_id";
 
+/// One task and its journal entry, as a create writes them, in one statement.
+const INSERT_ONE: &str = "\
+WITH task AS (
+  INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload)
+  VALUES (gen_random_uuid(), $1, 'ORACLE', $2, 'Bench mission',
+    jsonb_build_object('profile_id', $3::uuid, 'title', 'Bench mission', 'category', 'energy'))
+  RETURNING id, tenant_id, task_type, agent_id, title)
+INSERT INTO journal_entries (id, tenant_id, category, title, details, author)
+SELECT gen_random_uuid(), tenant_id, 'agent_action', 'Agent task created: ' || title,
+  jsonb_build_object('event_type', 'agent_task_created', 'task_id', id, 'task_type', task_type,
+    'agent_id', agent_id),
+  'system'
+FROM task";
+
 #[zora_store_sql::async_trait]
 impl BenchSql for PgStore {
     async fn limit_batch(&self, tenant: TenantId, batch: u32) -> Result<u64, StoreError> {
@@ -49,6 +63,21 @@ impl BenchSql for PgStore {
             .await
             .map_err(store_error)?;
         Ok(done.rows_affected())
+    }
+
+    async fn insert_one_task(
+        &self,
+        tenant: TenantId,
+        profile: ProfileId,
+    ) -> Result<(), StoreError> {
+        sqlx::query(INSERT_ONE)
+            .bind(tenant.0)
+            .bind(BENCH_KIND)
+            .bind(profile.0)
+            .execute(self.pool())
+            .await
+            .map_err(store_error)?;
+        Ok(())
     }
 
     async fn fill_pending_missions(

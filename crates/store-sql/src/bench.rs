@@ -17,6 +17,12 @@ pub trait BenchSql: Send + Sync {
     /// marks it completed, all by hand-written SQL. Returns how many it did.
     async fn limit_batch(&self, tenant: TenantId, batch: u32) -> Result<u64, StoreError>;
 
+    /// The create limit: one `climate.create_single_mission` task for `profile` and its
+    /// `agent_task_created` journal entry, inserted by hand-written SQL in one transaction
+    /// (the rows `POST /api/agents/tasks` writes, without its checks).
+    async fn insert_one_task(&self, tenant: TenantId, profile: ProfileId)
+    -> Result<(), StoreError>;
+
     /// Queues `n` valid `climate.create_single_mission` tasks for `profile`, in one statement.
     async fn fill_pending_missions(
         &self,

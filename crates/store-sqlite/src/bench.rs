@@ -23,6 +23,44 @@ fn counter(param: u8) -> String {
 
 #[zora_store_sql::async_trait]
 impl BenchSql for SqliteStore {
+    async fn insert_one_task(
+        &self,
+        tenant: TenantId,
+        profile: ProfileId,
+    ) -> Result<(), StoreError> {
+        let mut tx = self
+            .writer()
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let id = zora_core::TaskId::new().to_string();
+        sqlx::query(
+            "INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload) \
+             VALUES (?1, ?2, 'ORACLE', ?3, 'Bench mission', \
+               json_object('profile_id', ?4, 'title', 'Bench mission', 'category', 'energy'))",
+        )
+        .bind(&id)
+        .bind(tenant.to_string())
+        .bind(BENCH_KIND)
+        .bind(profile.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        sqlx::query(&format!(
+            "INSERT INTO journal_entries (id, tenant_id, category, title, details, author) \
+             VALUES ({NEW_UUID}, ?1, 'agent_action', 'Agent task created: Bench mission', \
+               json_object('event_type', 'agent_task_created', 'task_id', ?2, \
+                 'task_type', ?3, 'agent_id', 'ORACLE'), 'system')"
+        ))
+        .bind(tenant.to_string())
+        .bind(&id)
+        .bind(BENCH_KIND)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)
+    }
+
     async fn limit_batch(&self, tenant: TenantId, batch: u32) -> Result<u64, StoreError> {
         let mut tx = self
             .writer()

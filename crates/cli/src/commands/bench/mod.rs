@@ -2,6 +2,7 @@
 //! SQLite (a scratch file) and, given `--database-url postgres://...`, on PostgreSQL (a
 //! scratch database on that server, dropped after). Prints a Markdown table, or `--json`.
 
+mod api;
 mod lines;
 mod report;
 
@@ -33,6 +34,8 @@ struct Sizes {
     mix: u64,
     /// Tasks inserted one at a time for the pick-up latency.
     latency: usize,
+    /// Requests of each API line.
+    api: usize,
     /// Due tasks claimed at each size, and the ballast beside them.
     claim_pending: u64,
     small_ballast: u64,
@@ -48,6 +51,7 @@ impl Sizes {
                 limit_single: 100,
                 mix: 100,
                 latency: 10,
+                api: 64,
                 claim_pending: 200,
                 small_ballast: 1_000,
                 large_ballast: 10_000,
@@ -59,6 +63,7 @@ impl Sizes {
             limit_single: (args.tasks / 4).max(1),
             mix: (args.tasks / 4).max(4),
             latency: 200,
+            api: 5_000,
             claim_pending: 5_000,
             small_ballast: 10_000,
             large_ballast: 1_000_000,
@@ -210,6 +215,7 @@ async fn measure(bench: &Bench, sizes: &Sizes, clients: usize) -> Result<Vec<Row
         rows.push(mix);
     }
     rows.extend(lines::latency(bench, sizes.latency).await?);
+    rows.extend(api::api(bench, sizes.api).await?);
     let small = lines::claim_at_size(
         bench,
         sizes.claim_pending,

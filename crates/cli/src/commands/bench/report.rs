@@ -16,7 +16,7 @@ pub struct Row {
     pub seconds: f64,
     /// Its figure: tasks per second, or the latency or memory it names.
     pub value: f64,
-    /// The unit of `value`: `tasks/s`, `ms` or `MiB`.
+    /// The unit of `value`: `tasks/s`, `requests/s`, `ms` or `MiB`.
     pub unit: &'static str,
     /// The engine's share of the limit, the claim-at-size ratio, and such.
     pub note: String,
@@ -58,7 +58,9 @@ pub fn markdown(rows: &[Row]) -> String {
                 String::new()
             };
             let figure = match row.unit {
-                "tasks/s" => format!("{} tasks/s", thousands(row.value.round() as u64)),
+                "tasks/s" | "requests/s" => {
+                    format!("{} {}", thousands(row.value.round() as u64), row.unit)
+                }
                 unit => format!("{:.1} {unit}", row.value),
             };
             out.push_str(&format!(
