@@ -8,9 +8,10 @@
 
 use serde_json::json;
 use thiserror::Error;
+use zora_core::handler::DynHandler;
 use zora_core::handler::TaskError;
 use zora_core::journal::{JournalCategory, NewJournalEntry};
-use zora_core::{JournalEntryId, NewTask, Store, StoreError, Task, TenantId};
+use zora_core::{JournalEntryId, NewTask, Store, StoreError, StoreTx, Task, TenantId};
 
 use crate::registry::Registry;
 
@@ -86,13 +87,23 @@ pub async fn validate_new_task(
     let Some(handler) = registry.get(&task.task_type) else {
         return Ok(());
     };
+    let mut tx = store.begin_read().await?;
+    let checked = check_in(tx.as_mut(), handler.as_ref(), task).await;
+    tx.rollback().await?;
+    checked
+}
+
+/// Checks `task` against the rows `tx` sees (see [`validate_new_task`]).
+async fn check_in(
+    tx: &mut dyn StoreTx,
+    handler: &dyn DynHandler,
+    task: &NewTask,
+) -> Result<(), CreateError> {
     let payload = handler.parse(&task.payload).map_err(CreateError::Invalid)?;
     let probe = zora_core::Task::unsaved(task);
-    let mut tx = store.begin_read().await?;
-    let context = handler.load(tx.as_mut(), &[(&probe, &payload)]).await;
-    tx.rollback().await?;
+    let context = handler.load(tx, &[(&probe, &payload)]).await?;
     handler
-        .check(task.tenant_id, &payload, &context?)
+        .check(task.tenant_id, &payload, &context)
         .map_err(CreateError::Invalid)
 }
 
@@ -128,12 +139,8 @@ async fn create_checked(
     registry: &Registry,
     task: NewTask,
 ) -> Result<Created, CreateError> {
-    validate_new_task(store, registry, &task).await?;
-    if let Some(existing) = same_key(store, &task).await? {
-        return Ok(Created::Replayed(existing));
-    }
-    match insert_with_journal(store, task.clone()).await {
-        Ok(stored) => Ok(Created::New(stored)),
+    match insert_checked(store, registry, &task).await {
+        Ok(created) => Ok(created),
         // Another call with the same key won the race: answer as for a replay.
         Err(CreateError::Store(StoreError::Conflict { .. })) if task.idempotency_key.is_some() => {
             match same_key(store, &task).await? {
@@ -175,23 +182,25 @@ async fn same_key(store: &dyn Store, task: &NewTask) -> Result<Option<Task>, Cre
     }
 }
 
-/// Inserts the task and its journal entry in one transaction.
-async fn insert_with_journal(store: &dyn Store, mut task: NewTask) -> Result<Task, CreateError> {
+/// Checks the task in the transaction that then inserts it with its journal entry (one
+/// round trip per statement: the check's reads, the task, the entry, the commit); a
+/// replay of its idempotency key is answered with the task the key made.
+async fn insert_checked(
+    store: &dyn Store,
+    registry: &Registry,
+    task: &NewTask,
+) -> Result<Created, CreateError> {
     let mut tx = store.begin().await?;
-    tx.savepoint().await?;
-    let stored = match tx.insert_task(&task).await {
-        Ok(stored) => stored,
-        Err(StoreError::MissingReference { .. }) if task.created_by_user_id.is_some() => {
-            tx.rollback_to_savepoint().await?;
-            task.created_by_user_id = None;
-            tx.insert_task(&task).await?
-        }
-        Err(err) => return Err(err.into()),
-    };
-    tx.release_savepoint().await?;
+    if let Some(handler) = registry.get(&task.task_type) {
+        check_in(tx.as_mut(), handler.as_ref(), task).await?;
+    }
+    if let Some(existing) = same_key(store, task).await? {
+        return Ok(Created::Replayed(existing));
+    }
+    let stored = tx.insert_task(task).await?;
     tx.insert_journal_entries(&[created_entry(&stored)]).await?;
     tx.commit().await?;
-    Ok(stored)
+    Ok(Created::New(stored))
 }
 
 /// The `agent_task_created` journal entry of a new task.

@@ -379,7 +379,8 @@ pub(crate) async fn insert(db: &mut impl Db, task: &NewTask) -> Result<Task, Sto
     let sql = format!(
         "INSERT INTO agent_tasks AS t (id, tenant_id, command_id, agent_id, task_type, priority, title, \
            description, payload, created_by_user_id, run_at, max_attempts, idempotency_key, requires_approval) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, now()), $12, $13, $14) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT u.id FROM users u WHERE u.id = $10), \
+           COALESCE($11, now()), $12, $13, $14) \
          RETURNING {TASK_COLUMNS}"
     );
     let row = crate::sql::query(db.keep(), &sql)

@@ -149,7 +149,9 @@ pub trait Queue: Send + Sync + std::fmt::Debug {
 /// The task writes of a transaction.
 #[async_trait]
 pub trait QueueTx: Send {
-    /// Inserts a pending task and returns the stored row.
+    /// Inserts a pending task and returns the stored row. A `created_by_user_id` without a
+    /// row in `users` (a token's user ZORA CORE never stored) is written as NULL, in the
+    /// same statement.
     async fn insert_task(&mut self, task: &NewTask) -> Result<Task, StoreError>;
 
     /// Resets one of `tenant`'s `failed` tasks to `pending` for a retry: due now, attempts
