@@ -93,10 +93,11 @@ pub enum Command {
     Serve(ServeArgs),
     /// Measure the engine against hand-written SQL doing the same work: the limit, the
     /// worker pool at concurrency 1, 4 and 16, a mix of the four types, pick-up latency,
-    /// claims beside a million finished tasks, the worker's peak RSS. Runs on SQLite (a
-    /// scratch file) and, with --database-url postgres://..., on PostgreSQL (a scratch
-    /// database it creates and drops: the role needs CREATEDB). Prints a Markdown table;
-    /// --json prints the rows. About 2 minutes on 2 cores; --quick takes seconds.
+    /// the HTTP API against a real `zora serve` beside a create limit, claims beside a
+    /// million finished tasks, the worker's peak RSS. Runs on SQLite (a scratch file) and,
+    /// with --database-url postgres://..., on PostgreSQL (a scratch database it creates and
+    /// drops: the role needs CREATEDB). Prints a Markdown table; --json prints the rows.
+    /// About 2.5 minutes on 2 cores; --quick takes seconds.
     Bench(BenchArgs),
     /// Seed the tenant with demo data (a climate profile, a weekly plan, brands, a product),
     /// enqueue a task of every v1 type plus a few invalid ones, and run them. Safe to run

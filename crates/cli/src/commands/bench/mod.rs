@@ -117,8 +117,9 @@ fn announce(sizes: &Sizes, quick: bool, postgres: bool) {
     let minutes = if quick {
         "a few seconds".to_owned()
     } else {
-        // Measured: 104 s for both stores at 20,000 tasks (fills and claims ~25 s a store).
-        let per_store = 25.0 + sizes.tasks as f64 * 0.0014;
+        // Measured: 142 s for both stores at 20,000 tasks (fills, claims and the API lines
+        // ~43 s a store).
+        let per_store = 43.0 + sizes.tasks as f64 * 0.0014;
         let total = per_store * if postgres { 2.0 } else { 1.0 };
         format!("about {:.0} minutes on 2 cores", (total / 60.0).ceil())
     };
