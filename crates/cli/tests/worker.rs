@@ -141,27 +141,10 @@ async fn a_killed_workers_tasks_are_finished_once_by_another(backend: TestBacken
 
     let worker = |lease: &str| spawn_worker(&backend.url(), lease, &["--claim-visibly"]);
     let mut doomed = worker("2s");
-    // Freeze it once it has done some work; kill it only when frozen with tasks claimed
-    // (mid-batch), else let it go on and try again.
-    let pid = doomed.id().to_string();
-    let signal = |name: &str| {
-        std::process::Command::new("kill")
-            .args([name, &pid])
-            .status()
-            .expect("kill");
-    };
-    let mut frozen_mid_batch = false;
-    for _ in 0..2000 {
-        if count(store.as_ref(), "completed").await >= 50 {
-            signal("-STOP");
-            if count(store.as_ref(), "in_progress").await > 0 {
-                frozen_mid_batch = true;
-                break;
-            }
-            signal("-CONT");
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let frozen_mid_batch = freeze_mid_batch(&doomed, store.as_ref(), async || {
+        count(store.as_ref(), "in_progress").await > 0
+    })
+    .await;
     doomed.kill().expect("SIGKILL");
     doomed.wait().expect("reaped");
     assert!(frozen_mid_batch, "the worker was never caught mid-batch");
@@ -355,25 +338,10 @@ async fn a_worker_killed_mid_transaction_loses_nothing_and_its_tasks_run_at_once
 
     // A lease far longer than the test: a task it had to wait out would never finish.
     let mut doomed = spawn_worker(&backend.url(), "10m", &[]);
-    let pid = doomed.id().to_string();
-    let signal = |name: &str| {
-        std::process::Command::new("kill")
-            .args([name, &pid])
-            .status()
-            .expect("kill");
-    };
-    let mut frozen_mid_batch = false;
-    for _ in 0..2000 {
-        if count(store.as_ref(), "completed").await >= 50 {
-            signal("-STOP");
-            if backend.a_writer_is_mid_transaction().await {
-                frozen_mid_batch = true;
-                break;
-            }
-            signal("-CONT");
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let frozen_mid_batch = freeze_mid_batch(&doomed, store.as_ref(), async || {
+        backend.a_writer_is_mid_transaction().await
+    })
+    .await;
     assert_eq!(
         count(store.as_ref(), "in_progress").await,
         0,
@@ -428,6 +396,34 @@ async fn a_worker_killed_mid_transaction_loses_nothing_and_its_tasks_run_at_once
         charged_twice, 0,
         "the killed batch's attempts were not charged"
     );
+}
+
+/// Freezes `worker` (SIGSTOP) once it has completed some tasks, and leaves it frozen when
+/// `mid_batch` says it holds a batch then; else lets it go on (SIGCONT) and tries again.
+/// Whether it was caught mid-batch.
+async fn freeze_mid_batch(
+    worker: &std::process::Child,
+    store: &dyn Store,
+    mut mid_batch: impl AsyncFnMut() -> bool,
+) -> bool {
+    let pid = worker.id().to_string();
+    let signal = |name: &str| {
+        std::process::Command::new("kill")
+            .args([name, &pid])
+            .status()
+            .expect("kill");
+    };
+    for _ in 0..2000 {
+        if count(store, "completed").await >= 50 {
+            signal("-STOP");
+            if mid_batch().await {
+                return true;
+            }
+            signal("-CONT");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    false
 }
 
 async fn count(store: &dyn Store, status: &str) -> u64 {
