@@ -135,13 +135,14 @@ pub trait ClimateTx: Send {
         tenant: TenantId,
         plan_ids: &[PlanId],
     ) -> Result<Vec<PlanItem>, StoreError>;
-    /// Claims a plan for applying: `proposed → applied`, atomically. `false` when the
-    /// plan is not `proposed` (another task applied it first).
-    async fn mark_plan_applied(
+    /// Claims `tenant`'s plans among `plans` for applying: `proposed → applied`, in one
+    /// statement. Returns the ids marked; a plan missing from them was not `proposed`
+    /// (another task applied it first).
+    async fn mark_plans_applied(
         &mut self,
         tenant: TenantId,
-        plan: PlanId,
-    ) -> Result<bool, StoreError>;
+        plans: &[PlanId],
+    ) -> Result<Vec<PlanId>, StoreError>;
     /// Creates missions (status `planned`), in one statement.
     async fn insert_missions(&mut self, missions: &[NewMission]) -> Result<(), StoreError>;
     /// Links plan items of `tenant`'s plans to the missions created from them, in one

@@ -4,13 +4,13 @@
 //!
 //! A handler returns its inserts instead of writing them so that a batch of tasks costs
 //! one round trip per table, not one per task, and so that a task that fails leaves none
-//! behind without a savepoint. Writes that cannot wait for the batch's end (marking a
-//! plan applied, an upsert whose answer the result needs) go through the transaction.
+//! behind without a savepoint. Writes that cannot wait for the batch's end (an upsert
+//! whose answer the result needs) go through the transaction.
 
 use serde_json::Value;
 
 use crate::climate::NewMission;
-use crate::ids::{MissionId, PlanItemId};
+use crate::ids::{MissionId, PlanId, PlanItemId};
 use crate::journal::NewJournalEntry;
 use crate::shop::NewShopProject;
 
@@ -42,11 +42,17 @@ impl Outcome {
     }
 }
 
-/// Rows a task inserts, in the task's own tenant; the engine writes them for its batch.
+/// Rows a task inserts or marks, in the task's own tenant; the engine writes them for its
+/// batch.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Inserts {
     pub missions: Vec<NewMission>,
     /// Plan items linked to the missions created from them (of the task's tenant).
     pub plan_links: Vec<(PlanItemId, MissionId)>,
     pub shop_projects: Vec<NewShopProject>,
+    /// Plans the task applies (`proposed → applied`). The batch marks them in one
+    /// statement; should one no longer be `proposed` then (another transaction applied
+    /// it since the batch read it), the batch is rolled back and its tasks rerun one by
+    /// one, where that task fails with the plan's status.
+    pub plans_applied: Vec<PlanId>,
 }

@@ -19,7 +19,7 @@ use tracing::Instrument;
 use zora_core::handler::{DynHandler, Erased, Inserts, Outcome, TaskError};
 use zora_core::journal::NewJournalEntry;
 use zora_core::{
-    ClaimRequest, Completion, Failure, FailureKind, Lease, MissionId, PlanItemId, Store,
+    ClaimRequest, Completion, Failure, FailureKind, Lease, MissionId, PlanId, PlanItemId, Store,
     StoreError, StoreTx, Task, TaskId, TaskStatus, TenantId, TxLimits,
 };
 
@@ -317,6 +317,7 @@ async fn apply_held(
 struct BatchInserts {
     rows: Inserts,
     links: BTreeMap<TenantId, Vec<(PlanItemId, MissionId)>>,
+    plans: BTreeMap<TenantId, Vec<PlanId>>,
     journal: Vec<NewJournalEntry>,
 }
 
@@ -326,7 +327,14 @@ impl BatchInserts {
             missions,
             plan_links,
             shop_projects,
+            plans_applied,
         } = &outcome.inserts;
+        if !plans_applied.is_empty() {
+            self.plans
+                .entry(tenant)
+                .or_default()
+                .extend_from_slice(plans_applied);
+        }
         self.rows.missions.extend_from_slice(missions);
         self.rows.shop_projects.extend_from_slice(shop_projects);
         if !plan_links.is_empty() {
@@ -338,8 +346,19 @@ impl BatchInserts {
         self.journal.extend_from_slice(&outcome.journal);
     }
 
-    /// Missions first: the plan links and the projects' journal entries may name them.
+    /// The plans' marks first (the batch stops there if one was applied meanwhile), then
+    /// missions: the plan links may name them.
     async fn write(&self, tx: &mut dyn StoreTx) -> Result<(), StoreError> {
+        for (tenant, plans) in &self.plans {
+            let marked = tx.mark_plans_applied(*tenant, plans).await?;
+            if marked.len() != plans.len() {
+                return Err(StoreError::Transient(
+                    "a plan of the batch was applied by another transaction since it was read; \
+                     its tasks are rerun one by one"
+                        .into(),
+                ));
+            }
+        }
         if !self.rows.missions.is_empty() {
             tx.insert_missions(&self.rows.missions).await?;
         }

@@ -110,21 +110,22 @@ pub(crate) async fn plan_items(
     .await
 }
 
-pub(crate) async fn mark_plan_applied(
+pub(crate) async fn mark_plans_applied(
     db: &mut impl Db,
     tenant: TenantId,
-    plan: PlanId,
-) -> Result<bool, StoreError> {
-    let done = crate::sql::query(
+    plans: &[PlanId],
+) -> Result<Vec<PlanId>, StoreError> {
+    let marked: Vec<uuid::Uuid> = crate::sql::query_scalar(
         db.keep(),
-        "UPDATE climate_plans SET status = 'applied' WHERE tenant_id = $1 AND id = $2 AND status = 'proposed'",
+        "UPDATE climate_plans SET status = 'applied' \
+         WHERE tenant_id = $1 AND id = ANY($2) AND status = 'proposed' RETURNING id",
     )
     .bind(tenant.0)
-    .bind(plan.0)
-    .execute(db.conn())
+    .bind(rows::uuids(plans))
+    .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
-    Ok(done.rows_affected() == 1)
+    Ok(marked.into_iter().map(PlanId).collect())
 }
 
 pub(crate) async fn insert_missions(
@@ -208,12 +209,12 @@ impl zora_core::ClimateTx for crate::tx::PgTx {
     ) -> Result<Vec<PlanItem>, StoreError> {
         plan_items(&mut self.tx, tenant, plan_ids).await
     }
-    async fn mark_plan_applied(
+    async fn mark_plans_applied(
         &mut self,
         tenant: TenantId,
-        plan: PlanId,
-    ) -> Result<bool, StoreError> {
-        mark_plan_applied(self.write().await?, tenant, plan).await
+        plans: &[PlanId],
+    ) -> Result<Vec<PlanId>, StoreError> {
+        mark_plans_applied(self.write().await?, tenant, plans).await
     }
     async fn insert_missions(&mut self, missions: &[NewMission]) -> Result<(), StoreError> {
         insert_missions(self.write().await?, missions).await

@@ -120,21 +120,27 @@ pub(crate) async fn plan_items(
     .await
 }
 
-pub(crate) async fn mark_plan_applied(
+pub(crate) async fn mark_plans_applied(
     conn: &mut SqliteConnection,
     tenant: TenantId,
-    plan: PlanId,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(&format!(
+    plans: &[PlanId],
+) -> Result<Vec<PlanId>, StoreError> {
+    let ids: Vec<String> = plans.iter().map(ToString::to_string).collect();
+    let marked: Vec<String> = sqlx::query_scalar(&format!(
         "UPDATE climate_plans SET status = 'applied', updated_at = {NOW} \
-         WHERE tenant_id = ?1 AND id = ?2 AND status = 'proposed'"
+         WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) AND status = 'proposed' \
+         RETURNING id"
     ))
     .bind(tenant.to_string())
-    .bind(plan.to_string())
-    .execute(conn)
+    .bind(Value::from(ids).to_string())
+    .fetch_all(conn)
     .await
     .map_err(store_error)?;
-    Ok(done.rows_affected() == 1)
+    marked
+        .iter()
+        .map(|id| uuid::Uuid::parse_str(id).map(PlanId))
+        .collect::<Result<_, _>>()
+        .map_err(|e| StoreError::Other(format!("a plan id is not a uuid: {e}")))
 }
 
 pub(crate) async fn insert_missions(
@@ -224,12 +230,12 @@ impl zora_core::ClimateTx for crate::tx::SqliteTx {
     ) -> Result<Vec<PlanItem>, StoreError> {
         plan_items(self.read(), tenant, plan_ids).await
     }
-    async fn mark_plan_applied(
+    async fn mark_plans_applied(
         &mut self,
         tenant: TenantId,
-        plan: PlanId,
-    ) -> Result<bool, StoreError> {
-        mark_plan_applied(self.write().await?, tenant, plan).await
+        plans: &[PlanId],
+    ) -> Result<Vec<PlanId>, StoreError> {
+        mark_plans_applied(self.write().await?, tenant, plans).await
     }
     async fn insert_missions(&mut self, missions: &[NewMission]) -> Result<(), StoreError> {
         insert_missions(self.write().await?, missions).await

@@ -3,7 +3,8 @@
 //! The plan is claimed by its first write (`proposed → applied`, conditional), so of two
 //! tasks applying one plan, even in two workers at once, exactly one creates missions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 use schemars::JsonSchema;
@@ -33,9 +34,24 @@ pub struct Payload {
 #[derive(Debug, Clone, Copy)]
 pub struct CreateMissionsFromPlan;
 
-/// The plans the batch names, with their items in order, by tenant and id.
+/// The plans the batch names, with their items in order, by tenant and id; and those a
+/// task of the batch applied already (a second task for the same plan fails).
 #[derive(Debug, Default)]
-pub struct Plans(HashMap<(TenantId, PlanId), (WeeklyPlan, Vec<PlanItem>)>);
+pub struct Plans {
+    by_id: HashMap<(TenantId, PlanId), (WeeklyPlan, Vec<PlanItem>)>,
+    applied: Mutex<HashSet<(TenantId, PlanId)>>,
+}
+
+impl Plans {
+    /// Takes the plan for the task applying it; `false` when another task of the batch
+    /// took it first.
+    fn take(&self, tenant: TenantId, plan: PlanId) -> bool {
+        self.applied
+            .lock()
+            .map(|mut applied| applied.insert((tenant, plan)))
+            .unwrap_or(false)
+    }
+}
 
 fn text(reference: &Option<Reference>) -> String {
     reference
@@ -80,13 +96,16 @@ impl TaskHandler for CreateMissionsFromPlan {
                 plans.insert((tenant, plan.id), (plan, plan_items));
             }
         }
-        Ok(Plans(plans))
+        Ok(Plans {
+            by_id: plans,
+            ..Plans::default()
+        })
     }
 
     fn check(&self, tenant: TenantId, payload: &Payload, plans: &Plans) -> Result<(), TaskError> {
         let plan_text = text(&payload.plan_id);
         let Some((plan, items)) =
-            resolve(&payload.plan_id).and_then(|id| plans.0.get(&(tenant, id)))
+            resolve(&payload.plan_id).and_then(|id| plans.by_id.get(&(tenant, id)))
         else {
             return Err(TaskError::field(
                 "plan_id",
@@ -119,28 +138,24 @@ impl TaskHandler for CreateMissionsFromPlan {
 
     async fn apply(
         &self,
-        tx: &mut dyn StoreTx,
+        _tx: &mut dyn StoreTx,
         task: &Task,
         payload: &Payload,
         _prepared: Option<Value>,
         plans: &Plans,
     ) -> Result<Outcome, TaskError> {
         let Some((plan, items)) =
-            resolve(&payload.plan_id).and_then(|id| plans.0.get(&(task.tenant_id, id)))
+            resolve(&payload.plan_id).and_then(|id| plans.by_id.get(&(task.tenant_id, id)))
         else {
             return Err(TaskError::permanent("plan vanished after its check"));
         };
-        // The first write claims the plan: if another task applied it since the batch
-        // was loaded, this one stops here with the plan's current status.
-        if !tx.mark_plan_applied(task.tenant_id, plan.id).await? {
-            let status = tx
-                .plans(task.tenant_id, &[plan.id])
-                .await?
-                .first()
-                .map_or_else(|| "gone".to_owned(), |p| p.status.clone());
+        // A plan applies once: a second task of the batch for it stops here. (Another
+        // transaction that applied it since the batch read it makes the batch's mark
+        // fail, and the task then runs alone, where its check says so.)
+        if !plans.take(task.tenant_id, plan.id) {
             return Err(TaskError::field(
                 "plan_id",
-                format!("Plan {} is already {status}", plan.id),
+                format!("Plan {} is already applied", plan.id),
             ));
         }
         let missions: Vec<NewMission> = items
@@ -190,6 +205,7 @@ impl TaskHandler for CreateMissionsFromPlan {
             Outcome::new(result, summary, vec![entry]).inserting(Inserts {
                 missions,
                 plan_links: links,
+                plans_applied: vec![plan.id],
                 ..Inserts::default()
             }),
         )

@@ -92,7 +92,10 @@ pub async fn profiles_plans_and_items_are_tenant_scoped(store: &dyn Store) {
     assert!(tx.plans(t.b, &[plan]).await.expect("plans").is_empty());
     assert!(tx.plan_items(t.b, &[plan]).await.expect("items").is_empty());
     assert!(
-        !tx.mark_plan_applied(t.b, plan).await.expect("mark"),
+        tx.mark_plans_applied(t.b, &[plan])
+            .await
+            .expect("mark")
+            .is_empty(),
         "tenant B cannot apply it"
     );
 }
@@ -101,9 +104,18 @@ pub async fn a_plan_is_applied_at_most_once(store: &dyn Store) {
     let t = two_tenants(store).await;
     let (_, plan, _) = seed_plan(store, t.a).await;
     let mut tx = store.begin().await.expect("begin");
-    assert!(tx.mark_plan_applied(t.a, plan).await.expect("mark"));
+    assert_eq!(
+        tx.mark_plans_applied(t.a, &[plan, plan])
+            .await
+            .expect("mark"),
+        [plan],
+        "named twice, marked once"
+    );
     assert!(
-        !tx.mark_plan_applied(t.a, plan).await.expect("mark"),
+        tx.mark_plans_applied(t.a, &[plan])
+            .await
+            .expect("mark")
+            .is_empty(),
         "already applied"
     );
     tx.commit().await.expect("commit");
@@ -250,7 +262,10 @@ pub async fn a_task_part_undoes_its_own_writes_alone(store: &Subject) {
     tx.insert_missions(&[mission(dropped, t.a, profile, "dropped")])
         .await
         .expect("mission");
-    assert!(tx.mark_plan_applied(t.a, plan).await.expect("mark"));
+    assert_eq!(
+        tx.mark_plans_applied(t.a, &[plan]).await.expect("mark"),
+        [plan]
+    );
     tx.link_plan_items(t.a, &[(items[1], dropped)])
         .await
         .expect("link");
@@ -309,7 +324,10 @@ pub async fn a_part_that_cannot_be_undone_refuses_and_the_rollback_takes_it(stor
         .await
         .expect("nothing written: nothing to undo");
     tx.begin_task(false);
-    assert!(tx.mark_plan_applied(t.a, plan).await.expect("mark"));
+    assert_eq!(
+        tx.mark_plans_applied(t.a, &[plan]).await.expect("mark"),
+        [plan]
+    );
     let err = tx
         .end_task(false)
         .await
@@ -323,7 +341,10 @@ pub async fn a_part_that_cannot_be_undone_refuses_and_the_rollback_takes_it(stor
         "the rollback took the write"
     );
     tx.begin_task(false);
-    assert!(tx.mark_plan_applied(t.a, plan).await.expect("mark"));
+    assert_eq!(
+        tx.mark_plans_applied(t.a, &[plan]).await.expect("mark"),
+        [plan]
+    );
     tx.end_task(true).await.expect("kept");
     tx.commit().await.expect("commit");
     let mut tx = store.begin().await.expect("begin");
