@@ -4,15 +4,16 @@
 //!
 //! A handler returns its inserts instead of writing them so that a batch of tasks costs
 //! one round trip per table, not one per task, and so that a task that fails leaves none
-//! behind without a savepoint. Writes that cannot wait for the batch's end (an upsert
-//! whose answer the result needs) go through the transaction.
+//! behind without a savepoint; writes that must find the rows as the batch read them (a
+//! plan still `proposed`, a product's metadata as it was) are checked when the batch
+//! writes them, and a batch that finds otherwise is rolled back and rerun task by task.
 
 use serde_json::Value;
 
 use crate::climate::NewMission;
 use crate::ids::{MissionId, PlanId, PlanItemId};
 use crate::journal::NewJournalEntry;
-use crate::shop::NewShopProject;
+use crate::shop::{ClimateMetaUpsert, NewShopProject};
 
 /// See the module documentation.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,4 +56,10 @@ pub struct Inserts {
     /// it since the batch read it), the batch is rolled back and its tasks rerun one by
     /// one, where that task fails with the plan's status.
     pub plans_applied: Vec<PlanId>,
+    /// Products' climate metadata the task writes, with the row id and action it
+    /// predicted from what the batch read (the existing row's id, or a new one). The batch
+    /// writes one upsert per product (a product's upserts in order, composed); should a
+    /// row not come back as predicted (another transaction wrote it since), the batch is
+    /// rolled back and its tasks rerun one by one.
+    pub climate_meta: Vec<ClimateMetaUpsert>,
 }

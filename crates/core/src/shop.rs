@@ -70,6 +70,14 @@ pub enum Patch<T> {
 }
 
 impl<T: Clone> Patch<T> {
+    /// This patch, then `later` over it: `later`'s value where it sets one.
+    pub fn then(self, later: Patch<T>) -> Patch<T> {
+        match later {
+            Self::Keep => self,
+            set => set,
+        }
+    }
+
     /// `(given, value)`: whether the key was present, and what to write — the two
     /// parameters an upsert statement binds.
     pub fn split(&self) -> (bool, Option<T>) {
@@ -83,7 +91,7 @@ impl<T: Clone> Patch<T> {
 /// An atomic upsert of a product's climate metadata, keyed by `product_id`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClimateMetaUpsert {
-    /// Used when the row is created; an existing row keeps its id.
+    /// The row's id: the existing row's, or the new one's.
     pub id: ClimateMetaId,
     pub tenant_id: TenantId,
     pub product_id: ProductId,
@@ -101,14 +109,18 @@ pub enum UpsertAction {
     Updated,
 }
 
-impl UpsertAction {
-    /// An upsert proposes a fresh id for a new row; an existing row keeps its own. So the
-    /// id the statement returns tells which happened.
-    pub fn from_ids(returned: ClimateMetaId, proposed: ClimateMetaId) -> Self {
-        if returned == proposed {
-            Self::Created
-        } else {
-            Self::Updated
+impl ClimateMetaUpsert {
+    /// This upsert, then `later` (of the same product) over it: one upsert that writes
+    /// what both would, in order, keeping this one's id.
+    pub fn then(self, later: ClimateMetaUpsert) -> ClimateMetaUpsert {
+        ClimateMetaUpsert {
+            climate_label: self.climate_label.then(later.climate_label),
+            estimated_impact_kgco2: self
+                .estimated_impact_kgco2
+                .then(later.estimated_impact_kgco2),
+            certifications: self.certifications.then(later.certifications),
+            notes: self.notes.then(later.notes),
+            ..self
         }
     }
 }
@@ -160,12 +172,22 @@ pub trait ShopTx: Send {
         tenant: TenantId,
         ids: &[ProductId],
     ) -> Result<Vec<Product>, StoreError>;
-    /// Creates or updates a product's climate metadata in one statement, keyed by the
-    /// unique `product_id`; returns the row's id and which it was.
+    /// `tenant`'s climate metadata of the products among `product_ids`, in `product_id`
+    /// order.
+    async fn climate_meta(
+        &mut self,
+        tenant: TenantId,
+        product_ids: &[ProductId],
+    ) -> Result<Vec<ProductClimateMeta>, StoreError>;
+    /// Writes products' climate metadata (one upsert per product) in one statement: a
+    /// product with a row of its tenant has it patched, one without gets a row with the
+    /// upsert's id. Returns `(product, row id)` of the rows written; a product missing
+    /// from them has a row of another tenant, or one created meanwhile by another
+    /// transaction (its id then differs from the upsert's).
     async fn upsert_product_climate_meta(
         &mut self,
-        upsert: &ClimateMetaUpsert,
-    ) -> Result<(ClimateMetaId, UpsertAction), StoreError>;
+        upserts: &[ClimateMetaUpsert],
+    ) -> Result<Vec<(ProductId, ClimateMetaId)>, StoreError>;
     /// Creates shop projects, in one statement.
     async fn insert_shop_projects(&mut self, projects: &[NewShopProject])
     -> Result<(), StoreError>;

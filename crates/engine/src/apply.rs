@@ -18,9 +18,11 @@ use serde_json::Value;
 use tracing::Instrument;
 use zora_core::handler::{DynHandler, Erased, Inserts, Outcome, TaskError};
 use zora_core::journal::NewJournalEntry;
+use zora_core::shop::ClimateMetaUpsert;
 use zora_core::{
-    ClaimRequest, Completion, Failure, FailureKind, Lease, MissionId, PlanId, PlanItemId, Store,
-    StoreError, StoreTx, Task, TaskId, TaskStatus, TenantId, TxLimits,
+    ClaimRequest, ClimateMetaId, Completion, Failure, FailureKind, Lease, MissionId, PlanId,
+    PlanItemId, ProductId, Store, StoreError, StoreTx, Task, TaskId, TaskStatus, TenantId,
+    TxLimits,
 };
 
 use crate::registry::Registry;
@@ -318,6 +320,8 @@ struct BatchInserts {
     rows: Inserts,
     links: BTreeMap<TenantId, Vec<(PlanItemId, MissionId)>>,
     plans: BTreeMap<TenantId, Vec<PlanId>>,
+    /// One upsert per product: a product's upserts of the batch, composed in order.
+    climate_meta: BTreeMap<ProductId, ClimateMetaUpsert>,
     journal: Vec<NewJournalEntry>,
 }
 
@@ -328,7 +332,15 @@ impl BatchInserts {
             plan_links,
             shop_projects,
             plans_applied,
+            climate_meta,
         } = &outcome.inserts;
+        for upsert in climate_meta {
+            let composed = match self.climate_meta.remove(&upsert.product_id) {
+                Some(earlier) => earlier.then(upsert.clone()),
+                None => upsert.clone(),
+            };
+            self.climate_meta.insert(upsert.product_id, composed);
+        }
         if !plans_applied.is_empty() {
             self.plans
                 .entry(tenant)
@@ -357,6 +369,22 @@ impl BatchInserts {
                      its tasks are rerun one by one"
                         .into(),
                 ));
+            }
+        }
+        if !self.climate_meta.is_empty() {
+            let upserts: Vec<ClimateMetaUpsert> = self.climate_meta.values().cloned().collect();
+            let written: BTreeMap<ProductId, ClimateMetaId> = tx
+                .upsert_product_climate_meta(&upserts)
+                .await?
+                .into_iter()
+                .collect();
+            if upserts
+                .iter()
+                .any(|u| written.get(&u.product_id) != Some(&u.id))
+            {
+                return Err(StoreError::Conflict {
+                    constraint: "product_climate_meta_product_id_key".into(),
+                });
             }
         }
         if !self.rows.missions.is_empty() {

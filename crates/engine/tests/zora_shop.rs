@@ -16,7 +16,50 @@ zora_testkit::both_stores!(
     project_rules_fail_with_their_message_and_write_nothing,
     climate_meta_is_created_then_updated,
     climate_meta_rules_fail_with_their_message_and_write_nothing,
+    upserts_of_one_product_in_one_batch_compose_in_order,
 );
+
+/// Three upserts of one product in one batch: the first creates the row, the others
+/// update it, each patch over the one before, in one statement for the batch.
+async fn upserts_of_one_product_in_one_batch_compose_in_order(backend: TestBackend) {
+    let store = backend.store().await;
+    let t = two_tenants(store.as_ref()).await;
+    let (_, _, hoodie) = seed_shop(store.as_ref(), t.a).await;
+    let kind = "zora_shop.update_product_climate_meta";
+    let mut ids = Vec::new();
+    for payload in [
+        json!({"product_id": hoodie, "climate_label": "low_impact", "notes": "first"}),
+        json!({"product_id": hoodie, "certifications": "EU Ecolabel"}),
+        json!({"product_id": hoodie, "climate_label": "climate_neutral", "notes": null}),
+    ] {
+        ids.push(enqueue(store.as_ref(), t.a, kind, payload).await);
+    }
+    let summary = common::executor(&store)
+        .run_pending(t.a, 10, None, &|_| {})
+        .await
+        .expect("run");
+    assert_eq!(summary.completed, 3, "{summary:?}");
+    let mut actions = Vec::new();
+    let mut meta_ids = Vec::new();
+    for id in &ids {
+        let task = store.get_task(t.a, *id).await.expect("get").expect("task");
+        let result = task.result.expect("result");
+        actions.push(result["action"].as_str().expect("action").to_owned());
+        meta_ids.push(result["climate_meta_id"].clone());
+    }
+    assert_eq!(actions, ["created", "updated", "updated"]);
+    assert!(meta_ids.iter().all(|m| *m == meta_ids[0]), "{meta_ids:?}");
+    let meta = backend
+        .inspect()
+        .await
+        .product_climate_meta(t.a, &[hoodie])
+        .await;
+    assert_eq!(meta.len(), 1);
+    assert_eq!(meta[0].id.to_string(), meta_ids[0].as_str().expect("id"));
+    assert_eq!(meta[0].climate_label.as_deref(), Some("climate_neutral"));
+    assert_eq!(meta[0].certifications.as_deref(), Some("EU Ecolabel"));
+    assert_eq!(meta[0].notes, None, "set to null by the last");
+}
 
 async fn a_project_is_created_with_one_or_two_brands(backend: TestBackend) {
     let store = backend.store().await;

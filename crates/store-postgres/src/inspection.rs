@@ -41,7 +41,7 @@ impl PgStore {
         tenant: TenantId,
         product_ids: &[ProductId],
     ) -> Result<Vec<ProductClimateMeta>, StoreError> {
-        self.in_session(async |db| climate_meta(db, tenant, product_ids).await)
+        self.in_session(async |db| crate::shop::climate_meta(db, tenant, product_ids).await)
             .await
     }
 
@@ -87,23 +87,6 @@ async fn shop_projects(
         tenant,
         ids,
         mappers::shop_project,
-    )
-    .await
-}
-
-async fn climate_meta(
-    db: &mut impl Db,
-    tenant: TenantId,
-    product_ids: &[ProductId],
-) -> Result<Vec<ProductClimateMeta>, StoreError> {
-    rows::tenant_rows_by_ids(
-        db.conn(),
-        "SELECT id, tenant_id, product_id, climate_label, \
-           estimated_impact_kgco2::float8 AS estimated_impact_kgco2, certifications, notes \
-         FROM product_climate_meta WHERE tenant_id = $1 AND product_id = ANY($2) ORDER BY product_id",
-        tenant,
-        product_ids,
-        mappers::climate_meta,
     )
     .await
 }

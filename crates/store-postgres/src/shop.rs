@@ -1,9 +1,8 @@
 //! ZORA SHOP queries: brands, products, product climate metadata, shop projects.
 
-use sqlx::Row;
 use uuid::Uuid;
 use zora_core::shop::{
-    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, UpsertAction,
+    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, ProductClimateMeta,
 };
 use zora_core::{BrandId, ClimateMetaId, ProductId, StoreError, TenantId};
 
@@ -81,30 +80,47 @@ pub(crate) async fn products(
 
 pub(crate) async fn upsert_climate_meta(
     db: &mut impl Db,
-    upsert: &ClimateMetaUpsert,
-) -> Result<(ClimateMetaId, UpsertAction), StoreError> {
-    let (label_given, label) = upsert.climate_label.split();
-    let (impact_given, impact) = upsert.estimated_impact_kgco2.split();
-    let (certifications_given, certifications) = upsert.certifications.split();
-    let (notes_given, notes) = upsert.notes.split();
-    // An existing row keeps its id, so the id that comes back tells created from updated.
-    // The update is limited to the same tenant, so another tenant's row is never touched.
-    let row = crate::sql::query(
+    upserts: &[ClimateMetaUpsert],
+) -> Result<Vec<(ProductId, ClimateMetaId)>, StoreError> {
+    let column =
+        |f: fn(&ClimateMetaUpsert) -> (bool, Option<String>)| -> (Vec<bool>, Vec<Option<String>>) {
+            upserts.iter().map(f).unzip()
+        };
+    let (label_given, label) = column(|u| u.climate_label.split());
+    let (certifications_given, certifications) = column(|u| u.certifications.split());
+    let (notes_given, notes) = column(|u| u.notes.split());
+    let (impact_given, impact): (Vec<bool>, Vec<Option<f64>>) = upserts
+        .iter()
+        .map(|u| u.estimated_impact_kgco2.split())
+        .unzip();
+    // One statement (one snapshot): the products with a row of their tenant have it
+    // patched; the others get a row with the upsert's id, unless one appeared meanwhile
+    // (or belongs to another tenant), which is then missing from what comes back.
+    let written: Vec<(Uuid, Uuid)> = crate::sql::query_as(
         db.keep(),
-        "INSERT INTO product_climate_meta AS m \
-           (id, tenant_id, product_id, climate_label, estimated_impact_kgco2, certifications, notes) \
-         VALUES ($1, $2, $3, $5, $7::float8, $9, $11) \
-         ON CONFLICT (product_id) DO UPDATE SET \
-           climate_label = CASE WHEN $4 THEN EXCLUDED.climate_label ELSE m.climate_label END, \
-           estimated_impact_kgco2 = CASE WHEN $6 THEN EXCLUDED.estimated_impact_kgco2 ELSE m.estimated_impact_kgco2 END, \
-           certifications = CASE WHEN $8 THEN EXCLUDED.certifications ELSE m.certifications END, \
-           notes = CASE WHEN $10 THEN EXCLUDED.notes ELSE m.notes END \
-         WHERE m.tenant_id = EXCLUDED.tenant_id \
-         RETURNING m.id",
+        "WITH u AS (SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::bool[], $5::text[], \
+             $6::bool[], $7::float8[], $8::bool[], $9::text[], $10::bool[], $11::text[]) \
+           AS u(id, tenant_id, product_id, label_given, label, impact_given, impact, \
+             certifications_given, certifications, notes_given, notes)), \
+         patched AS (UPDATE product_climate_meta m SET \
+             climate_label = CASE WHEN u.label_given THEN u.label ELSE m.climate_label END, \
+             estimated_impact_kgco2 = CASE WHEN u.impact_given THEN u.impact \
+               ELSE m.estimated_impact_kgco2 END, \
+             certifications = CASE WHEN u.certifications_given THEN u.certifications \
+               ELSE m.certifications END, \
+             notes = CASE WHEN u.notes_given THEN u.notes ELSE m.notes END \
+           FROM u WHERE m.product_id = u.product_id AND m.tenant_id = u.tenant_id \
+           RETURNING m.product_id, m.id), \
+         created AS (INSERT INTO product_climate_meta \
+             (id, tenant_id, product_id, climate_label, estimated_impact_kgco2, certifications, notes) \
+           SELECT u.id, u.tenant_id, u.product_id, u.label, u.impact, u.certifications, u.notes \
+           FROM u WHERE NOT EXISTS (SELECT 1 FROM product_climate_meta m WHERE m.product_id = u.product_id) \
+           ON CONFLICT (product_id) DO NOTHING RETURNING product_id, id) \
+         SELECT product_id, id FROM patched UNION ALL SELECT product_id, id FROM created",
     )
-    .bind(upsert.id.0)
-    .bind(upsert.tenant_id.0)
-    .bind(upsert.product_id.0)
+    .bind(upserts.iter().map(|u| u.id.0).collect::<Vec<_>>())
+    .bind(upserts.iter().map(|u| u.tenant_id.0).collect::<Vec<_>>())
+    .bind(upserts.iter().map(|u| u.product_id.0).collect::<Vec<_>>())
     .bind(label_given)
     .bind(label)
     .bind(impact_given)
@@ -113,15 +129,13 @@ pub(crate) async fn upsert_climate_meta(
     .bind(certifications)
     .bind(notes_given)
     .bind(notes)
-    .fetch_optional(db.conn())
+    .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
-    let row = row.ok_or_else(|| StoreError::Conflict {
-        constraint: "product_climate_meta_product_id_key".into(),
-    })?;
-    let id: Uuid = row.try_get("id").map_err(store_error)?;
-    let id = ClimateMetaId(id);
-    Ok((id, UpsertAction::from_ids(id, upsert.id)))
+    Ok(written
+        .into_iter()
+        .map(|(product, id)| (ProductId(product), ClimateMetaId(id)))
+        .collect())
 }
 
 pub(crate) async fn insert_shop_projects(
@@ -172,11 +186,18 @@ impl zora_core::ShopTx for crate::tx::PgTx {
     ) -> Result<Vec<Product>, StoreError> {
         products(&mut self.tx, tenant, ids).await
     }
+    async fn climate_meta(
+        &mut self,
+        tenant: TenantId,
+        product_ids: &[ProductId],
+    ) -> Result<Vec<ProductClimateMeta>, StoreError> {
+        climate_meta(&mut self.tx, tenant, product_ids).await
+    }
     async fn upsert_product_climate_meta(
         &mut self,
-        upsert: &ClimateMetaUpsert,
-    ) -> Result<(ClimateMetaId, UpsertAction), StoreError> {
-        upsert_climate_meta(self.write().await?, upsert).await
+        upserts: &[ClimateMetaUpsert],
+    ) -> Result<Vec<(ProductId, ClimateMetaId)>, StoreError> {
+        upsert_climate_meta(self.write().await?, upserts).await
     }
     async fn insert_shop_projects(
         &mut self,
@@ -184,4 +205,21 @@ impl zora_core::ShopTx for crate::tx::PgTx {
     ) -> Result<(), StoreError> {
         insert_shop_projects(self.write().await?, projects).await
     }
+}
+
+pub(crate) async fn climate_meta(
+    db: &mut impl Db,
+    tenant: TenantId,
+    product_ids: &[ProductId],
+) -> Result<Vec<ProductClimateMeta>, StoreError> {
+    rows::tenant_rows_by_ids(
+        db.conn(),
+        "SELECT id, tenant_id, product_id, climate_label, \
+           estimated_impact_kgco2::float8 AS estimated_impact_kgco2, certifications, notes \
+         FROM product_climate_meta WHERE tenant_id = $1 AND product_id = ANY($2) ORDER BY product_id",
+        tenant,
+        product_ids,
+        mappers::climate_meta,
+    )
+    .await
 }

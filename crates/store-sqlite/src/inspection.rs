@@ -39,7 +39,7 @@ impl SqliteStore {
         tenant: TenantId,
         product_ids: &[ProductId],
     ) -> Result<Vec<ProductClimateMeta>, StoreError> {
-        climate_meta(self.reader(), tenant, product_ids).await
+        crate::shop::climate_meta(self.reader(), tenant, product_ids).await
     }
 
     /// A page of `tenant`'s journal, newest first (`created_at DESC, id ASC`).
@@ -82,23 +82,6 @@ async fn shop_projects(
         tenant,
         ids,
         mappers::shop_project,
-    )
-    .await
-}
-
-async fn climate_meta(
-    pool: &SqlitePool,
-    tenant: TenantId,
-    product_ids: &[ProductId],
-) -> Result<Vec<ProductClimateMeta>, StoreError> {
-    rows::tenant_rows_by_ids(
-        pool,
-        "SELECT id, tenant_id, product_id, climate_label, estimated_impact_kgco2, certifications, notes \
-         FROM product_climate_meta \
-         WHERE tenant_id = ?1 AND product_id IN (SELECT value FROM json_each(?2)) ORDER BY product_id",
-        tenant,
-        product_ids,
-        mappers::climate_meta,
     )
     .await
 }

@@ -1,10 +1,11 @@
 //! ZORA SHOP queries on SQLite: brands, products, product climate metadata, shop projects.
 
 use serde_json::{Value, json};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use uuid::Uuid;
 use zora_core::shop::{
-    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, UpsertAction,
+    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Patch, Product,
+    ProductClimateMeta,
 };
 use zora_core::{BrandId, ClimateMetaId, ProductId, StoreError, TenantId};
 use zora_store_sql::mappers;
@@ -80,49 +81,84 @@ pub(crate) async fn products(
 
 pub(crate) async fn upsert_climate_meta(
     conn: &mut SqliteConnection,
-    upsert: &ClimateMetaUpsert,
-) -> Result<(ClimateMetaId, UpsertAction), StoreError> {
-    let (label_given, label) = upsert.climate_label.split();
-    let (impact_given, impact) = upsert.estimated_impact_kgco2.split();
-    let (certifications_given, certifications) = upsert.certifications.split();
-    let (notes_given, notes) = upsert.notes.split();
-    // An existing row keeps its id, so the id that comes back tells created from updated.
-    // The update is limited to the same tenant, so another tenant's row is never touched.
-    let row = sqlx::query(&format!(
-        "INSERT INTO product_climate_meta \
-           (id, tenant_id, product_id, climate_label, estimated_impact_kgco2, certifications, notes) \
-         VALUES (?1, ?2, ?3, ?5, ?7, ?9, ?11) \
-         ON CONFLICT (product_id) DO UPDATE SET \
-           climate_label = CASE WHEN ?4 THEN excluded.climate_label ELSE climate_label END, \
-           estimated_impact_kgco2 = CASE WHEN ?6 THEN excluded.estimated_impact_kgco2 ELSE estimated_impact_kgco2 END, \
-           certifications = CASE WHEN ?8 THEN excluded.certifications ELSE certifications END, \
-           notes = CASE WHEN ?10 THEN excluded.notes ELSE notes END, \
+    upserts: &[ClimateMetaUpsert],
+) -> Result<Vec<(ProductId, ClimateMetaId)>, StoreError> {
+    let batch: Vec<Value> = upserts
+        .iter()
+        .map(|u| {
+            let field =
+                |(given, value): (bool, Option<Value>)| json!({"given": given, "value": value});
+            json!({
+                "id": u.id.to_string(),
+                "tenant_id": u.tenant_id.to_string(),
+                "product_id": u.product_id.to_string(),
+                "label": field(split_json(&u.climate_label)),
+                "impact": field({
+                    let (given, impact) = u.estimated_impact_kgco2.split();
+                    (given, impact.map(|v| Value::from(round2(v))))
+                }),
+                "certifications": field(split_json(&u.certifications)),
+                "notes": field(split_json(&u.notes)),
+            })
+        })
+        .collect();
+    let batch = Value::from(batch).to_string();
+    let patch = |column: &str, key: &str| {
+        format!(
+            "{column} = CASE WHEN b.value ->> '$.{key}.given' THEN b.value ->> '$.{key}.value' \
+             ELSE {column} END"
+        )
+    };
+    // The writer's lock holds between the two statements: the products with a row of
+    // their tenant have it patched, the others get a row with the upsert's id (one of
+    // another tenant's stays, and is missing from what comes back).
+    let mut written: Vec<(String, String)> = sqlx::query_as(&format!(
+        "UPDATE product_climate_meta SET {label}, {impact}, {certifications}, {notes}, \
            updated_at = {NOW} \
-         WHERE product_climate_meta.tenant_id = excluded.tenant_id \
-         RETURNING id"
+         FROM json_each(?1) AS b \
+         WHERE product_climate_meta.product_id = b.value ->> '$.product_id' \
+           AND product_climate_meta.tenant_id = b.value ->> '$.tenant_id' \
+         RETURNING product_id, id",
+        label = patch("climate_label", "label"),
+        impact = patch("estimated_impact_kgco2", "impact"),
+        certifications = patch("certifications", "certifications"),
+        notes = patch("notes", "notes"),
     ))
-    .bind(upsert.id.to_string())
-    .bind(upsert.tenant_id.to_string())
-    .bind(upsert.product_id.to_string())
-    .bind(label_given)
-    .bind(label)
-    .bind(impact_given)
-    .bind(impact.map(round2))
-    .bind(certifications_given)
-    .bind(certifications)
-    .bind(notes_given)
-    .bind(notes)
-    .fetch_optional(conn)
+    .bind(&batch)
+    .fetch_all(&mut *conn)
     .await
     .map_err(store_error)?;
-    let row = row.ok_or_else(|| StoreError::Conflict {
-        constraint: "product_climate_meta.product_id belongs to another tenant".into(),
-    })?;
-    let id: String = row.try_get("id").map_err(store_error)?;
-    let id =
-        Uuid::parse_str(&id).map_err(|e| StoreError::Other(format!("climate meta id: {e}")))?;
-    let id = ClimateMetaId(id);
-    Ok((id, UpsertAction::from_ids(id, upsert.id)))
+    let created: Vec<(String, String)> = sqlx::query_as(
+        "INSERT INTO product_climate_meta \
+           (id, tenant_id, product_id, climate_label, estimated_impact_kgco2, certifications, notes) \
+         SELECT b.value ->> '$.id', b.value ->> '$.tenant_id', b.value ->> '$.product_id', \
+           b.value ->> '$.label.value', b.value ->> '$.impact.value', \
+           b.value ->> '$.certifications.value', b.value ->> '$.notes.value' \
+         FROM json_each(?1) AS b \
+         WHERE NOT EXISTS (SELECT 1 FROM product_climate_meta m \
+           WHERE m.product_id = b.value ->> '$.product_id') \
+         ON CONFLICT (product_id) DO NOTHING RETURNING product_id, id",
+    )
+    .bind(&batch)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    written.extend(created);
+    written
+        .into_iter()
+        .map(|(product, id)| {
+            let parse = |text: &str| {
+                Uuid::parse_str(text).map_err(|e| StoreError::Other(format!("climate meta: {e}")))
+            };
+            Ok((ProductId(parse(&product)?), ClimateMetaId(parse(&id)?)))
+        })
+        .collect()
+}
+
+/// A patch as `(given, value)` with its value as JSON.
+fn split_json<T: Clone + Into<Value>>(patch: &Patch<T>) -> (bool, Option<Value>) {
+    let (given, value) = patch.split();
+    (given, value.map(Into::into))
 }
 
 pub(crate) async fn insert_shop_projects(
@@ -181,11 +217,18 @@ impl zora_core::ShopTx for crate::tx::SqliteTx {
     ) -> Result<Vec<Product>, StoreError> {
         products(self.read(), tenant, ids).await
     }
+    async fn climate_meta(
+        &mut self,
+        tenant: TenantId,
+        product_ids: &[ProductId],
+    ) -> Result<Vec<ProductClimateMeta>, StoreError> {
+        climate_meta(self.read(), tenant, product_ids).await
+    }
     async fn upsert_product_climate_meta(
         &mut self,
-        upsert: &ClimateMetaUpsert,
-    ) -> Result<(ClimateMetaId, UpsertAction), StoreError> {
-        upsert_climate_meta(self.write().await?, upsert).await
+        upserts: &[ClimateMetaUpsert],
+    ) -> Result<Vec<(ProductId, ClimateMetaId)>, StoreError> {
+        upsert_climate_meta(self.write().await?, upserts).await
     }
     async fn insert_shop_projects(
         &mut self,
@@ -193,4 +236,21 @@ impl zora_core::ShopTx for crate::tx::SqliteTx {
     ) -> Result<(), StoreError> {
         insert_shop_projects(self.write().await?, projects).await
     }
+}
+
+pub(crate) async fn climate_meta<'e>(
+    conn: impl sqlx::SqliteExecutor<'e>,
+    tenant: TenantId,
+    product_ids: &[ProductId],
+) -> Result<Vec<ProductClimateMeta>, StoreError> {
+    rows::tenant_rows_by_ids(
+        conn,
+        "SELECT id, tenant_id, product_id, climate_label, estimated_impact_kgco2, certifications, notes \
+         FROM product_climate_meta \
+         WHERE tenant_id = ?1 AND product_id IN (SELECT value FROM json_each(?2)) ORDER BY product_id",
+        tenant,
+        product_ids,
+        mappers::climate_meta,
+    )
+    .await
 }

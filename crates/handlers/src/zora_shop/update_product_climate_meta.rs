@@ -1,11 +1,17 @@
 //! `zora_shop.update_product_climate_meta`: the climate metadata of one product, upserted
-//! atomically by its unique `product_id`.
+//! by its unique `product_id`. The batch reads the rows its products have, so each task
+//! knows whether it creates or updates and the row's id; the engine writes the batch's
+//! upserts in one statement and checks that each row came out as predicted.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
+use zora_core::handler::{Category, Inserts, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
 use zora_core::shop::{ClimateMetaUpsert, Patch, Product, UpsertAction};
 use zora_core::{ClimateMetaId, ProductId, StoreError, StoreTx, Task, TenantId};
@@ -43,8 +49,31 @@ pub struct Payload {
 #[derive(Debug, Clone, Copy)]
 pub struct UpdateProductClimateMeta;
 
-/// The products the batch names.
-pub type Products = Rows<ProductId, Product>;
+/// The products the batch names, and the id of each one's climate metadata row: as read,
+/// or as a task of the batch created it.
+#[derive(Debug, Default)]
+pub struct Products {
+    rows: Rows<ProductId, Product>,
+    meta: Mutex<HashMap<(TenantId, ProductId), ClimateMetaId>>,
+}
+
+impl Products {
+    fn get(&self, tenant: TenantId, reference: Option<&Reference>) -> Option<&Product> {
+        self.rows.get(tenant, reference)
+    }
+
+    /// The row the task's upsert writes: the product's existing one (updated), or a new
+    /// one (created), which later tasks of the batch then update.
+    fn row_for(&self, tenant: TenantId, product: ProductId) -> (ClimateMetaId, UpsertAction) {
+        let Ok(mut meta) = self.meta.lock() else {
+            return (ClimateMetaId::new(), UpsertAction::Created);
+        };
+        match meta.entry((tenant, product)) {
+            Entry::Occupied(row) => (*row.get(), UpsertAction::Updated),
+            Entry::Vacant(slot) => (*slot.insert(ClimateMetaId::new()), UpsertAction::Created),
+        }
+    }
+}
 
 #[async_trait]
 impl TaskHandler for UpdateProductClimateMeta {
@@ -74,12 +103,19 @@ impl TaskHandler for UpdateProductClimateMeta {
         tx: &mut dyn StoreTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Products, StoreError> {
-        let mut products = Products::default();
+        let mut products = Rows::default();
+        let mut meta = HashMap::new();
         for (tenant, ids) in ids_by_tenant(batch, |p| resolve(&p.product_id).into_iter().collect())
         {
             products.insert_all(tenant, tx.products(tenant, &ids).await?, |row| row.id);
+            for row in tx.climate_meta(tenant, &ids).await? {
+                meta.insert((tenant, row.product_id), row.id);
+            }
         }
-        Ok(products)
+        Ok(Products {
+            rows: products,
+            meta: Mutex::new(meta),
+        })
     }
 
     fn check(
@@ -116,7 +152,7 @@ impl TaskHandler for UpdateProductClimateMeta {
 
     async fn apply(
         &self,
-        tx: &mut dyn StoreTx,
+        _tx: &mut dyn StoreTx,
         task: &Task,
         payload: &Payload,
         _prepared: Option<Value>,
@@ -126,17 +162,16 @@ impl TaskHandler for UpdateProductClimateMeta {
             return Err(TaskError::permanent("product vanished after its check"));
         };
         let label = payload.climate_label.clone();
-        let (meta_id, action) = tx
-            .upsert_product_climate_meta(&ClimateMetaUpsert {
-                id: ClimateMetaId::new(),
-                tenant_id: task.tenant_id,
-                product_id: product.id,
-                climate_label: label.clone().map_or(Patch::Keep, |l| Patch::Set(Some(l))),
-                estimated_impact_kgco2: payload.estimated_impact_kgco2.0.clone(),
-                certifications: payload.certifications.0.clone(),
-                notes: payload.notes.0.clone(),
-            })
-            .await?;
+        let (meta_id, action) = products.row_for(task.tenant_id, product.id);
+        let upsert = ClimateMetaUpsert {
+            id: meta_id,
+            tenant_id: task.tenant_id,
+            product_id: product.id,
+            climate_label: label.clone().map_or(Patch::Keep, |l| Patch::Set(Some(l))),
+            estimated_impact_kgco2: payload.estimated_impact_kgco2.0.clone(),
+            certifications: payload.certifications.0.clone(),
+            notes: payload.notes.0.clone(),
+        };
         let verb = match action {
             UpsertAction::Created => "Created",
             UpsertAction::Updated => "Updated",
@@ -161,6 +196,11 @@ impl TaskHandler for UpdateProductClimateMeta {
             "action": action,
         });
         let summary = format!("{verb} climate metadata for product '{}'", product.name);
-        Ok(Outcome::new(result, summary, vec![entry]))
+        Ok(
+            Outcome::new(result, summary, vec![entry]).inserting(Inserts {
+                climate_meta: vec![upsert],
+                ..Inserts::default()
+            }),
+        )
     }
 }

@@ -1,9 +1,7 @@
 //! Suite cases for ZORA SHOP rows: brands, products, climate metadata, projects.
 
 use crate::Subject;
-use zora_core::shop::{
-    ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Patch, UpsertAction,
-};
+use zora_core::shop::{ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Patch};
 use zora_core::{BrandId, ClimateMetaId, ProductId, ShopProjectId, Store, StoreError, TenantId};
 
 use super::two_tenants;
@@ -86,11 +84,21 @@ pub async fn climate_meta_upsert_creates_then_patches(store: &Subject) {
         notes: Patch::Keep,
     };
     let mut tx = store.begin().await.expect("begin");
-    let (id, action) = tx
-        .upsert_product_climate_meta(&first)
+    assert!(
+        tx.climate_meta(t.a, &[hoodie])
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    let written = tx
+        .upsert_product_climate_meta(std::slice::from_ref(&first))
         .await
         .expect("create");
-    assert_eq!((id, action), (first.id, UpsertAction::Created));
+    assert_eq!(
+        written,
+        [(hoodie, first.id)],
+        "created with the upsert's id"
+    );
     let second = ClimateMetaUpsert {
         id: ClimateMetaId::new(),
         climate_label: Patch::Keep,
@@ -99,14 +107,18 @@ pub async fn climate_meta_upsert_creates_then_patches(store: &Subject) {
         notes: Patch::Set(Some("Compared to cotton".into())),
         ..first.clone()
     };
-    let (again, action) = tx
-        .upsert_product_climate_meta(&second)
+    let written = tx
+        .upsert_product_climate_meta(std::slice::from_ref(&second))
         .await
         .expect("update");
     assert_eq!(
-        (again, action),
-        (first.id, UpsertAction::Updated),
-        "one row per product"
+        written,
+        [(hoodie, first.id)],
+        "one row per product: the existing row patched, its id kept"
+    );
+    assert_eq!(
+        tx.climate_meta(t.a, &[hoodie]).await.expect("read")[0].id,
+        first.id
     );
     tx.commit().await.expect("commit");
 
@@ -137,11 +149,19 @@ pub async fn climate_meta_upsert_creates_then_patches(store: &Subject) {
         ..second
     };
     let mut tx = store.begin().await.expect("begin");
-    let err = tx
-        .upsert_product_climate_meta(&intrusion)
-        .await
-        .expect_err("foreign row");
-    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(
+        tx.upsert_product_climate_meta(&[intrusion])
+            .await
+            .expect("nothing written")
+            .is_empty(),
+        "another tenant's row is not written: missing from what comes back"
+    );
+    assert!(
+        tx.climate_meta(t.b, &[hoodie])
+            .await
+            .expect("read")
+            .is_empty()
+    );
     drop(tx);
     let meta = inspect.product_climate_meta(t.a, &[hoodie]).await;
     assert_eq!(meta[0].climate_label.as_deref(), Some("low_impact"));
