@@ -168,16 +168,7 @@ async fn a_killed_workers_tasks_are_finished_once_by_another(backend: TestBacken
         Some(TASKS as u64),
         "every task completed: {stats:?}"
     );
-    assert_eq!(
-        journal_total(&backend.inspect().await).await - journal_before,
-        TASKS as u64,
-        "one journal entry per task: none applied twice"
-    );
-    assert_eq!(
-        backend.count("climate_missions", DEFAULT_TENANT_ID).await,
-        TASKS as i64,
-        "one mission per task"
-    );
+    applied_once_each(&backend, journal_before, TASKS).await;
 }
 
 #[tokio::test]
@@ -370,16 +361,7 @@ async fn a_worker_killed_mid_transaction_loses_nothing_and_its_tasks_run_at_once
         TASKS as u64,
         "every task completed without waiting out a lease"
     );
-    assert_eq!(
-        journal_total(&backend.inspect().await).await - journal_before,
-        TASKS as u64,
-        "one journal entry per task: none applied twice"
-    );
-    assert_eq!(
-        backend.count("climate_missions", DEFAULT_TENANT_ID).await,
-        TASKS as i64,
-        "one mission per task"
-    );
+    applied_once_each(&backend, journal_before, TASKS).await;
     let charged_twice = store
         .list_tasks(
             DEFAULT_TENANT_ID,
@@ -424,6 +406,20 @@ async fn freeze_mid_batch(
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     false
+}
+
+/// `tasks` missions, one journal entry each since `journal_before`: none applied twice.
+async fn applied_once_each(backend: &TestBackend, journal_before: u64, tasks: usize) {
+    assert_eq!(
+        journal_total(&backend.inspect().await).await - journal_before,
+        tasks as u64,
+        "one journal entry per task: none applied twice"
+    );
+    assert_eq!(
+        backend.count("climate_missions", DEFAULT_TENANT_ID).await,
+        tasks as i64,
+        "one mission per task"
+    );
 }
 
 async fn count(store: &dyn Store, status: &str) -> u64 {
