@@ -20,7 +20,75 @@ zora_testkit::both_stores!(
     plan_rules_fail_with_their_message_and_write_nothing,
     a_plan_failing_halfway_leaves_nothing_behind,
     two_tasks_applying_one_plan_in_one_batch_create_missions_once,
+    a_plan_the_batch_cannot_mark_reruns_the_batch_task_by_task,
 );
+
+/// A plan the batch's one statement cannot mark (here a trigger skips its row, as a plan
+/// applied by another transaction since the batch read it would be) rolls the batch back:
+/// its tasks rerun one by one, the other plan's task completes with its missions, and
+/// the unmarked one writes nothing and is retried.
+async fn a_plan_the_batch_cannot_mark_reruns_the_batch_task_by_task(backend: TestBackend) {
+    let store = backend.store().await;
+    let t = two_tenants(store.as_ref()).await;
+    let (profile, plan, _) = seed_plan(store.as_ref(), t.a).await;
+    let (other_profile, stuck, _) = seed_plan(store.as_ref(), t.a).await;
+    let skip = match backend {
+        TestBackend::Postgres(_) => format!(
+            "CREATE FUNCTION skip_plan() RETURNS trigger AS $$ BEGIN \
+               IF NEW.id = '{stuck}' THEN RETURN NULL; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER skip_plan BEFORE UPDATE ON climate_plans \
+               FOR EACH ROW EXECUTE FUNCTION skip_plan();"
+        ),
+        TestBackend::Sqlite(..) => format!(
+            "CREATE TRIGGER skip_plan BEFORE UPDATE ON climate_plans \
+             WHEN NEW.id = '{stuck}' BEGIN SELECT RAISE(IGNORE); END;"
+        ),
+    };
+    backend.execute(&skip).await;
+    let kind = "climate.create_missions_from_plan";
+    let applied = enqueue(
+        store.as_ref(),
+        t.a,
+        kind,
+        json!({"profile_id": profile, "plan_id": plan}),
+    )
+    .await;
+    let unmarked = enqueue(
+        store.as_ref(),
+        t.a,
+        kind,
+        json!({"profile_id": other_profile, "plan_id": stuck}),
+    )
+    .await;
+    let summary = common::executor(&store)
+        .run_pending(t.a, 10, None, &|_| {})
+        .await
+        .expect("run");
+    assert_eq!(summary.completed, 1, "{summary:?}");
+    let done = store
+        .get_task(t.a, applied)
+        .await
+        .expect("get")
+        .expect("task");
+    assert_eq!(done.status, TaskStatus::Completed);
+    let retried = store
+        .get_task(t.a, unmarked)
+        .await
+        .expect("get")
+        .expect("task");
+    assert_eq!(
+        retried.status,
+        TaskStatus::Pending,
+        "retried: {:?}",
+        retried.errors
+    );
+    assert_eq!(retried.errors.len(), 1);
+    assert_eq!(
+        backend.count("climate_missions", t.a).await,
+        2,
+        "the marked plan's two items, once, and nothing of the unmarked plan's task"
+    );
+}
 
 async fn a_single_mission_is_created_as_executor_md_says(backend: TestBackend) {
     let store = backend.store().await;
