@@ -85,6 +85,9 @@ impl Ready {
         let hold = Lease::locked(&task, owner);
         task.status = TaskStatus::InProgress;
         task.attempts = hold.attempt;
+        // This process's clock, for the queue-wait metric only: the row's `started_at`
+        // is written by the database with the outcome.
+        task.started_at = Some(chrono::Utc::now());
         let mut ready = Self::prepare(task, registry).await;
         ready.hold = Some(hold);
         ready
