@@ -60,7 +60,8 @@ pub struct CommandUpdate {
 /// The commands a transaction writes.
 #[async_trait::async_trait]
 pub trait CommandTx: Send {
-    /// Records a command in state `received`.
+    /// Records a command in state `received`. A `created_by_user_id` without a row in
+    /// `users` is written as NULL, in the same statement.
     async fn insert_command(&mut self, command: &NewCommand) -> Result<Command, StoreError>;
     /// Moves one of `tenant`'s commands to its next state; `false` when there is none.
     async fn update_command(

@@ -42,7 +42,7 @@ pub async fn submit_command(
     request: &CommandRequest,
 ) -> Result<CommandOutcome, CreateError> {
     let id = CommandId::new();
-    let mut new = NewCommand {
+    let new = NewCommand {
         id,
         tenant_id: request.tenant,
         created_by_user_id: request.user,
@@ -50,20 +50,9 @@ pub async fn submit_command(
         target_agents: (!request.target_agents.is_empty()).then(|| request.target_agents.clone()),
     };
     let mut tx = store.begin().await?;
-    tx.savepoint().await?;
     if let Err(err) = tx.insert_command(&new).await {
-        // A token's user without a row in `users` is written as NULL.
-        let missing = matches!(err, StoreError::MissingReference { .. });
-        if !missing || new.created_by_user_id.is_none() {
-            return Err(blame_tenant(store, request.tenant, err.into()).await);
-        }
-        tx.rollback_to_savepoint().await?;
-        new.created_by_user_id = None;
-        if let Err(err) = tx.insert_command(&new).await {
-            return Err(blame_tenant(store, request.tenant, err.into()).await);
-        }
+        return Err(blame_tenant(store, request.tenant, err.into()).await);
     }
-    tx.release_savepoint().await?;
     tx.commit().await?;
     let mut tx = store.begin().await?;
     tx.update_command(

@@ -16,7 +16,8 @@ const COMMAND_COLUMNS: &str = "id, tenant_id, created_by_user_id, raw_prompt, ta
 pub(crate) async fn insert(db: &mut impl Db, command: &NewCommand) -> Result<Command, StoreError> {
     let sql = format!(
         "INSERT INTO agent_commands (id, tenant_id, created_by_user_id, raw_prompt, target_agents) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING {COMMAND_COLUMNS}"
+         VALUES ($1, $2, (SELECT u.id FROM users u WHERE u.id = $3), $4, $5) \
+         RETURNING {COMMAND_COLUMNS}"
     );
     let row = crate::sql::query(db.keep(), &sql)
         .bind(command.id.0)

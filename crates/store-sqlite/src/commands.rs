@@ -20,7 +20,8 @@ pub(crate) async fn insert(
 ) -> Result<Command, StoreError> {
     let sql = format!(
         "INSERT INTO agent_commands (id, tenant_id, created_by_user_id, raw_prompt, target_agents) \
-         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING {COMMAND_COLUMNS}"
+         VALUES (?1, ?2, (SELECT u.id FROM users u WHERE u.id = ?3), ?4, ?5) \
+         RETURNING {COMMAND_COLUMNS}"
     );
     let row = sqlx::query(&sql)
         .bind(command.id.to_string())
