@@ -16,9 +16,115 @@ zora_testkit::both_stores!(
     the_list_has_api_md_shape_order_and_pagination,
     list_parameters_are_checked_and_hostile_ones_are_harmless,
     a_task_is_shown_in_full_to_its_tenant_only,
+    every_task_says_its_state_and_the_list_filters_by_states,
 );
 
-/// A list item, as API.md writes it (not the server's own type).
+/// ENGINE.md's fine-grained states, computed by the store: on every task object, and
+/// `?state=` (a comma-separated list) filters the list in the store, its total too.
+async fn every_task_says_its_state_and_the_list_filters_by_states(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let store = app.store.clone();
+    let t = two_tenants(store.as_ref()).await;
+    let token = app.token(t.a, Role::Founder);
+    let task = |title: &str| NewTask::new(t.a, "SAM", "kind.a", title, json!({}));
+    let mut later = task("scheduled");
+    later.run_at = Some(chrono::Utc::now() + chrono::Duration::hours(1));
+    let mut approval = task("awaiting_approval");
+    approval.requires_approval = true;
+    let rows = [
+        task("available"),
+        later,
+        approval,
+        task("blocked"),
+        task("running"),
+        task("completed"),
+        task("failed"),
+        task("cancelled"),
+        task("rejected"),
+    ];
+    let mut tx = store.begin().await.expect("begin");
+    for row in &rows {
+        tx.insert_task(row).await.expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    let id = |title: &str| rows.iter().find(|r| r.title == title).expect("row").id;
+    for statement in [
+        format!(
+            "INSERT INTO agent_task_dependencies (task_id, depends_on_task_id) VALUES ('{}', '{}')",
+            id("blocked"),
+            id("available")
+        ),
+        format!(
+            "UPDATE agent_tasks SET status = 'in_progress' WHERE id = '{}'",
+            id("running")
+        ),
+        format!(
+            "UPDATE agent_tasks SET status = 'completed' WHERE id = '{}'",
+            id("completed")
+        ),
+        format!(
+            "UPDATE agent_tasks SET status = 'failed' WHERE id = '{}'",
+            id("failed")
+        ),
+        format!(
+            "UPDATE agent_tasks SET status = 'failed', cancelled_at = created_at WHERE id = '{}'",
+            id("cancelled")
+        ),
+        format!(
+            "UPDATE agent_tasks SET status = 'failed', rejected_at = created_at WHERE id = '{}'",
+            id("rejected")
+        ),
+    ] {
+        app.backend.execute(&statement).await;
+    }
+
+    let listed = app.get("/api/agents/tasks?limit=100", Some(&token)).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    for item in listed.body["data"].as_array().expect("items") {
+        assert_eq!(item["state"], item["title"], "{item}");
+    }
+    for row in &rows {
+        let shown = app
+            .get(&format!("/api/agents/tasks/{}", row.id), Some(&token))
+            .await;
+        assert_eq!(shown.body["data"]["state"], row.title.as_str());
+    }
+    let some = app
+        .get(
+            "/api/agents/tasks?state=blocked,%20scheduled,awaiting_approval&limit=1",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(some.status, 200, "{}", some.body);
+    assert_eq!(
+        some.body["pagination"]["total"], 3,
+        "counted by the store: {}",
+        some.body
+    );
+    let running = app
+        .get(
+            "/api/agents/tasks?state=running&status=in_progress",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(running.body["data"][0]["title"], "running");
+    assert_eq!(running.body["pagination"]["total"], 1);
+
+    let bad = app
+        .get("/api/agents/tasks?state=available,sleeping", Some(&token))
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.body["error"], "VALIDATION_ERROR");
+    assert_eq!(bad.body["fields"][0]["field"], "state", "{}", bad.body);
+
+    let other = app.token(t.b, Role::Founder);
+    let theirs = app
+        .get("/api/agents/tasks?state=available", Some(&other))
+        .await;
+    assert_eq!(theirs.body["pagination"]["total"], 0, "tenant B sees none");
+}
+
+/// A list item, as API.md writes it (not the server's own type), with ENGINE.md's `state`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
@@ -27,6 +133,7 @@ struct ListItem {
     agent_id: String,
     task_type: String,
     status: String,
+    state: String,
     priority: i64,
     title: String,
     command_id: Option<String>,

@@ -232,6 +232,10 @@ pub struct TasksListArgs {
     /// Only this status: pending, in_progress, completed or failed.
     #[arg(long)]
     pub status: Option<String>,
+    /// Only these fine-grained states, comma-separated: available, scheduled, blocked,
+    /// awaiting_approval, running, completed, failed, cancelled, rejected.
+    #[arg(long)]
+    pub state: Option<String>,
     /// Only this agent (any case).
     #[arg(long)]
     pub agent: Option<String>,

@@ -90,6 +90,19 @@ async fn create_list_show_and_run_a_task(backend: TestBackend) {
         ],
     )));
     assert_eq!(pending["pagination"]["total"], 1);
+    let available = json(&run(&mut zora_on(
+        &url,
+        &["tasks", "list", "--state", "available,scheduled", "--json"],
+    )));
+    assert_eq!(available["pagination"]["total"], 2);
+    assert_eq!(available["data"][0]["state"], "available");
+    let refused = run(&mut zora_on(&url, &["tasks", "list", "--state", "asleep"]));
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("asleep"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
 
     let ran = run(&mut zora_on(&url, &["run-task", &id]));
     assert_eq!(ran.status.code(), Some(0));

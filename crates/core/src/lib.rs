@@ -32,6 +32,6 @@ pub use store::{
 };
 pub use task::{
     AttemptLimits, ClaimById, ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease,
-    NewTask, Task, TaskErrorRecord, TaskFilter, TaskStatus, sort_in_claim_order,
+    NewTask, Task, TaskErrorRecord, TaskFilter, TaskState, TaskStatus, sort_in_claim_order,
 };
 pub use worker::{WorkerInfo, WorkerRegistration};

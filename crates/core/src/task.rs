@@ -31,6 +31,30 @@ crate::label_enum! {
     }
 }
 
+crate::label_enum! {
+    /// The fine-grained state of a task (ENGINE.md), computed by the store from its row:
+    /// `status` stays within ZORA CORE's four.
+    pub enum TaskState (field = "state") {
+        /// Pending and runnable now.
+        Available => "available",
+        /// Pending, `run_at` in the future (a retry waiting out its backoff too).
+        Scheduled => "scheduled",
+        /// Pending, a parent in `depends_on` not yet `completed`.
+        Blocked => "blocked",
+        /// Pending, `requires_approval` and no decision yet.
+        AwaitingApproval => "awaiting_approval",
+        /// `in_progress`: claimed under a lease.
+        Running => "running",
+        Completed => "completed",
+        /// Failed for good.
+        Failed => "failed",
+        /// `cancelled_at` is set.
+        Cancelled => "cancelled",
+        /// `rejected_at` is set.
+        Rejected => "rejected",
+    }
+}
+
 impl TaskStatus {
     /// Whether a task in this status has its outcome: completed, or failed for good.
     pub fn is_finished(self) -> bool {
@@ -48,6 +72,8 @@ pub struct Task {
     pub agent_id: String,
     pub task_type: String,
     pub status: TaskStatus,
+    /// The fine-grained state, as the store computed it when it read the row.
+    pub state: TaskState,
     pub priority: i32,
     pub title: String,
     pub description: Option<String>,
@@ -93,6 +119,13 @@ impl Task {
             agent_id: new.agent_id.clone(),
             task_type: new.task_type.clone(),
             status: TaskStatus::Pending,
+            state: if new.requires_approval {
+                TaskState::AwaitingApproval
+            } else if new.run_at.is_some_and(|at| at > now) {
+                TaskState::Scheduled
+            } else {
+                TaskState::Available
+            },
             priority: new.priority,
             title: new.title.clone(),
             description: new.description.clone(),
@@ -220,6 +253,8 @@ impl NewTask {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskFilter {
     pub status: Option<TaskStatus>,
+    /// Any of these states; empty: any state.
+    pub states: Vec<TaskState>,
     /// Compared case-insensitively.
     pub agent_id: Option<String>,
     pub task_type: Option<String>,

@@ -11,14 +11,40 @@ use zora_store_sql::mappers;
 
 use crate::error::store_error;
 
+/// A task's fine-grained state (ENGINE.md) from its row `t`, as one expression: the
+/// finished states first, then what holds a pending task back, in the order an operator
+/// acts on it (a decision, then parents, then time).
+macro_rules! task_state {
+    () => {
+        "CASE WHEN t.status = 'completed' THEN 'completed' \
+           WHEN t.cancelled_at IS NOT NULL THEN 'cancelled' \
+           WHEN t.rejected_at IS NOT NULL THEN 'rejected' \
+           WHEN t.status = 'failed' THEN 'failed' \
+           WHEN t.status = 'in_progress' THEN 'running' \
+           WHEN t.requires_approval AND t.approved_at IS NULL THEN 'awaiting_approval' \
+           WHEN EXISTS (SELECT 1 FROM agent_task_dependencies d JOIN agent_tasks p \
+             ON p.id = d.depends_on_task_id WHERE d.task_id = t.id AND p.status <> 'completed') \
+             THEN 'blocked' \
+           WHEN t.run_at > now() THEN 'scheduled' \
+           ELSE 'available' END"
+    };
+}
+
+/// [`task_state!`], for a filter.
+pub(crate) const TASK_STATE: &str = task_state!();
+
 /// The task columns, qualified by the alias `t` every task query gives `agent_tasks`.
-pub(crate) const TASK_COLUMNS: &str = "t.id, t.tenant_id, t.command_id, t.agent_id, t.task_type, \
+pub(crate) const TASK_COLUMNS: &str = concat!(
+    "t.id, t.tenant_id, t.command_id, t.agent_id, t.task_type, \
     t.status::text AS status, t.priority, t.title, t.description, \
     COALESCE(t.payload, '{}'::jsonb) AS payload, t.result, t.result_summary, t.error_message, \
     t.started_at, t.completed_at, t.created_by_user_id, t.created_at, t.updated_at, t.attempts, \
     t.max_attempts, t.run_at, t.lease_owner, t.lease_expires_at, t.idempotency_key, t.errors, \
     t.cancelled_at, t.requires_approval, t.approved_by_user_id, t.approved_at, \
-    t.rejected_by_user_id, t.rejected_at, t.decision_reason";
+    t.rejected_by_user_id, t.rejected_at, t.decision_reason, ",
+    task_state!(),
+    " AS state"
+);
 
 /// Ids as plain UUIDs, the shape `= ANY($n)` binds.
 pub(crate) fn uuids<T: Copy + Into<Uuid>>(ids: &[T]) -> Vec<Uuid> {

@@ -10,7 +10,7 @@ use zora_core::{
 };
 
 use crate::error::store_error;
-use crate::rows::{self, TASK_COLUMNS};
+use crate::rows::{self, TASK_COLUMNS, TASK_STATE};
 use crate::sql::Db;
 use crate::waiters::notify_waiters_of;
 
@@ -85,11 +85,18 @@ pub(crate) async fn of_command(
     found.iter().map(rows::task).collect()
 }
 
-const LIST_FILTER: &str = "t.tenant_id = $1 \
-    AND ($2::text IS NULL OR t.status = $2::agent_task_status) \
-    AND ($3::text IS NULL OR upper(t.agent_id) = upper($3)) \
-    AND ($4::text IS NULL OR t.task_type = $4) \
-    AND ($5::uuid IS NULL OR t.command_id = $5)";
+/// The listing's filters; `$8` the states (empty: any), each compared with the same
+/// expression the rows' `state` column is.
+fn list_filter() -> String {
+    format!(
+        "t.tenant_id = $1 \
+         AND ($2::text IS NULL OR t.status = $2::agent_task_status) \
+         AND ($3::text IS NULL OR upper(t.agent_id) = upper($3)) \
+         AND ($4::text IS NULL OR t.task_type = $4) \
+         AND ($5::uuid IS NULL OR t.command_id = $5) \
+         AND (cardinality($8::text[]) = 0 OR ({TASK_STATE}) = ANY($8::text[]))"
+    )
+}
 
 pub(crate) async fn list(
     db: &mut impl Db,
@@ -99,8 +106,11 @@ pub(crate) async fn list(
 ) -> Result<Paginated<Task>, StoreError> {
     let status = filter.status.map(TaskStatus::as_str);
     let command = filter.command_id.map(|c| c.0);
+    let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
+    let conditions = list_filter();
+    // Both statements bind the same eight; the count reads the page's two as a no-op.
     let sql = format!(
-        "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE {LIST_FILTER} \
+        "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE {conditions} \
          ORDER BY {CLAIM_ORDER} LIMIT $6 OFFSET $7"
     );
     let items = crate::sql::query(db.keep(), &sql)
@@ -111,16 +121,23 @@ pub(crate) async fn list(
         .bind(command)
         .bind(i64::from(page.limit))
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .bind(&states)
         .fetch_all(db.conn())
         .await
         .map_err(store_error)?;
-    let count_sql = format!("SELECT count(*) FROM agent_tasks t WHERE {LIST_FILTER}");
+    let count_sql = format!(
+        "SELECT count(*) FROM agent_tasks t WHERE {conditions} \
+           AND $6::int8 IS NOT NULL AND $7::int8 IS NOT NULL"
+    );
     let total: i64 = crate::sql::query_scalar(db.keep(), &count_sql)
         .bind(tenant.0)
         .bind(status)
         .bind(&filter.agent_id)
         .bind(&filter.task_type)
         .bind(command)
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .bind(&states)
         .fetch_one(db.conn())
         .await
         .map_err(store_error)?;

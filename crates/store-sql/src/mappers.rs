@@ -21,6 +21,7 @@ pub fn task(row: &impl Columns) -> Result<Task, sqlx::Error> {
         agent_id: row.text("agent_id")?,
         task_type: row.text("task_type")?,
         status: row.parsed("status")?,
+        state: row.parsed("state")?,
         priority: row.int("priority")?,
         title: row.text("title")?,
         description: row.opt_text("description")?,

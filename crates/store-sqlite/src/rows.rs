@@ -10,13 +10,40 @@ use zora_store_sql::mappers;
 use crate::error::store_error;
 use crate::values::id_array;
 
+/// A task's fine-grained state (ENGINE.md) from its row's unqualified columns, as one
+/// expression (the PostgreSQL store's, in the same order). The dependencies' subquery
+/// names the row's `id` where only `agent_task_dependencies` (which has none) is in
+/// scope, so it means the task's whatever the outer query calls the table.
+macro_rules! task_state {
+    () => {
+        "CASE WHEN status = 'completed' THEN 'completed' \
+           WHEN cancelled_at IS NOT NULL THEN 'cancelled' \
+           WHEN rejected_at IS NOT NULL THEN 'rejected' \
+           WHEN status = 'failed' THEN 'failed' \
+           WHEN status = 'in_progress' THEN 'running' \
+           WHEN requires_approval AND approved_at IS NULL THEN 'awaiting_approval' \
+           WHEN EXISTS (SELECT 1 FROM agent_task_dependencies d WHERE d.task_id = id \
+             AND EXISTS (SELECT 1 FROM agent_tasks p \
+               WHERE p.id = d.depends_on_task_id AND p.status <> 'completed')) THEN 'blocked' \
+           WHEN run_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now') THEN 'scheduled' \
+           ELSE 'available' END"
+    };
+}
+
+/// [`task_state!`], for a filter.
+pub(crate) const TASK_STATE: &str = task_state!();
+
 /// The task columns, unqualified (SQLite's `RETURNING` names the modified table's own).
-pub(crate) const TASK_COLUMNS: &str = "id, tenant_id, command_id, agent_id, task_type, status, \
+pub(crate) const TASK_COLUMNS: &str = concat!(
+    "id, tenant_id, command_id, agent_id, task_type, status, \
     priority, title, description, COALESCE(payload, '{}') AS payload, result, result_summary, \
     error_message, started_at, completed_at, created_by_user_id, created_at, updated_at, attempts, \
     max_attempts, run_at, lease_owner, lease_expires_at, idempotency_key, errors, cancelled_at, \
     requires_approval, approved_by_user_id, approved_at, rejected_by_user_id, rejected_at, \
-    decision_reason";
+    decision_reason, ",
+    task_state!(),
+    " AS state"
+);
 
 /// One task row.
 pub(crate) fn task(row: &SqliteRow) -> Result<Task, StoreError> {

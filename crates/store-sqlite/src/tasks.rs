@@ -11,7 +11,7 @@ use zora_core::{
 };
 
 use crate::error::store_error;
-use crate::rows::{self, TASK_COLUMNS};
+use crate::rows::{self, TASK_COLUMNS, TASK_STATE};
 use crate::values::{NOW, now_plus, seconds_modifier, timestamp};
 
 /// A task may be claimed: not cancelled, not rejected, approved if it needs approval,
@@ -80,11 +80,18 @@ pub(crate) async fn of_command(
     found.iter().map(rows::task).collect()
 }
 
-const LIST_FILTER: &str = "t.tenant_id = ?1 \
-    AND (?2 IS NULL OR t.status = ?2) \
-    AND (?3 IS NULL OR upper(t.agent_id) = upper(?3)) \
-    AND (?4 IS NULL OR t.task_type = ?4) \
-    AND (?5 IS NULL OR t.command_id = ?5)";
+/// The listing's filters; `?8` the states as a JSON array (empty: any), each compared
+/// with the same expression the rows' `state` column is.
+fn list_filter() -> String {
+    format!(
+        "t.tenant_id = ?1 \
+         AND (?2 IS NULL OR t.status = ?2) \
+         AND (?3 IS NULL OR upper(t.agent_id) = upper(?3)) \
+         AND (?4 IS NULL OR t.task_type = ?4) \
+         AND (?5 IS NULL OR t.command_id = ?5) \
+         AND (json_array_length(?8) = 0 OR ({TASK_STATE}) IN (SELECT value FROM json_each(?8)))"
+    )
+}
 
 pub(crate) async fn list(
     pool: &SqlitePool,
@@ -94,8 +101,11 @@ pub(crate) async fn list(
 ) -> Result<Paginated<Task>, StoreError> {
     let status = filter.status.map(TaskStatus::as_str);
     let command = filter.command_id.map(|c| c.to_string());
+    let states =
+        Value::from(filter.states.iter().map(|s| s.as_str()).collect::<Vec<_>>()).to_string();
+    let conditions = list_filter();
     let sql = format!(
-        "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE {LIST_FILTER} \
+        "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE {conditions} \
          ORDER BY {CLAIM_ORDER} LIMIT ?6 OFFSET ?7"
     );
     let items = sqlx::query(&sql)
@@ -106,16 +116,21 @@ pub(crate) async fn list(
         .bind(&command)
         .bind(i64::from(page.limit))
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .bind(&states)
         .fetch_all(pool)
         .await
         .map_err(store_error)?;
-    let count_sql = format!("SELECT count(*) FROM agent_tasks t WHERE {LIST_FILTER}");
+    // The same eight binds; the page's two are unused here.
+    let count_sql = format!("SELECT count(*) FROM agent_tasks t WHERE {conditions}");
     let total: i64 = sqlx::query_scalar(&count_sql)
         .bind(tenant.to_string())
         .bind(status)
         .bind(&filter.agent_id)
         .bind(&filter.task_type)
         .bind(&command)
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .bind(&states)
         .fetch_one(pool)
         .await
         .map_err(store_error)?;

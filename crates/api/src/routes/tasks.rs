@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Serialize;
 use serde_json::{Value, json};
-use zora_core::{MAX_PAGE_SIZE, Page, Task, TaskFilter, TaskId, TaskStatus};
+use zora_core::{MAX_PAGE_SIZE, Page, Task, TaskFilter, TaskId, TaskState, TaskStatus};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -19,6 +19,8 @@ pub struct TaskListItem {
     pub agent_id: String,
     pub task_type: String,
     pub status: TaskStatus,
+    /// The fine-grained state (ENGINE.md).
+    pub state: TaskState,
     pub priority: i32,
     pub title: String,
     pub command_id: Option<zora_core::CommandId>,
@@ -34,6 +36,7 @@ impl From<Task> for TaskListItem {
             agent_id: task.agent_id,
             task_type: task.task_type,
             status: task.status,
+            state: task.state,
             priority: task.priority,
             title: task.title,
             command_id: task.command_id,
@@ -72,6 +75,16 @@ pub fn page_from(query: &HashMap<String, String>) -> Result<Page, ApiError> {
     Ok(Page::new(limit, offset))
 }
 
+/// `state=a,b`: a comma-separated list of states (ENGINE.md), each checked.
+pub fn parse_states(raw: &str) -> Result<Vec<TaskState>, ApiError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<TaskState>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| ApiError::field("state", e.message))
+}
+
 /// ZORA CORE's pagination object.
 pub fn pagination(page: Page, total: u64, has_more: bool) -> Value {
     json!({"limit": page.limit, "offset": page.offset, "total": total, "has_more": has_more})
@@ -87,9 +100,15 @@ pub async fn list(
         .map(|raw| raw.parse::<TaskStatus>())
         .transpose()
         .map_err(|e| ApiError::field("status", e.message))?;
+    let states = query
+        .get("state")
+        .map(|raw| parse_states(raw))
+        .transpose()?
+        .unwrap_or_default();
     let page = page_from(&query)?;
     let filter = TaskFilter {
         status,
+        states,
         agent_id: query.get("agent_id").cloned(),
         task_type: query.get("task_type").cloned(),
         command_id: None,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use zora_core::agent::AgentId;
-use zora_core::{NewTask, Page, TaskFilter, TaskId, TaskStatus, TenantId};
+use zora_core::{NewTask, Page, TaskFilter, TaskId, TaskState, TaskStatus, TenantId};
 
 use crate::cli::{TaskOptions, TasksListArgs};
 use crate::config::{DatabaseTarget, agents};
@@ -92,12 +92,23 @@ pub async fn list(
         .map(str::parse::<TaskStatus>)
         .transpose()
         .map_err(|e| CliError::Config(e.to_string()))?;
+    let states = args
+        .state
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<TaskState>)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::Config(e.to_string()))?;
     if args.limit == 0 {
         return Err(CliError::Config("--limit must be at least 1".into()));
     }
     let store = open_store(target).await?;
     let filter = TaskFilter {
         status,
+        states,
         agent_id: args.agent.clone(),
         task_type: args.task_type.clone(),
         command_id: None,
@@ -119,9 +130,9 @@ pub async fn list(
     }
     for task in &page.items {
         crate::out!(
-            "{}  {:<11} p{:<3} {:<7} {:<38} {}",
+            "{}  {:<17} p{:<3} {:<7} {:<38} {}",
             task.id,
-            task.status,
+            task.state,
             task.priority,
             task.agent_id,
             task.task_type,
