@@ -84,6 +84,7 @@ impl Ready {
     async fn locked(mut task: Task, owner: &str, registry: &Registry) -> Self {
         let hold = Lease::locked(&task, owner);
         task.status = TaskStatus::InProgress;
+        task.state = zora_core::TaskState::Running;
         task.attempts = hold.attempt;
         // This process's clock, for the queue-wait metric only: the row's `started_at`
         // is written by the database with the outcome.

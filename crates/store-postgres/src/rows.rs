@@ -33,18 +33,29 @@ macro_rules! task_state {
 /// [`task_state!`], for a filter.
 pub(crate) const TASK_STATE: &str = task_state!();
 
-/// The task columns, qualified by the alias `t` every task query gives `agent_tasks`.
-pub(crate) const TASK_COLUMNS: &str = concat!(
-    "t.id, t.tenant_id, t.command_id, t.agent_id, t.task_type, \
-    t.status::text AS status, t.priority, t.title, t.description, \
-    COALESCE(t.payload, '{}'::jsonb) AS payload, t.result, t.result_summary, t.error_message, \
-    t.started_at, t.completed_at, t.created_by_user_id, t.created_at, t.updated_at, t.attempts, \
-    t.max_attempts, t.run_at, t.lease_owner, t.lease_expires_at, t.idempotency_key, t.errors, \
-    t.cancelled_at, t.requires_approval, t.approved_by_user_id, t.approved_at, \
-    t.rejected_by_user_id, t.rejected_at, t.decision_reason, ",
-    task_state!(),
-    " AS state"
-);
+/// The task's own columns, qualified by the alias `t` every task query gives
+/// `agent_tasks`.
+macro_rules! task_row {
+    () => {
+        "t.id, t.tenant_id, t.command_id, t.agent_id, t.task_type, \
+        t.status::text AS status, t.priority, t.title, t.description, \
+        COALESCE(t.payload, '{}'::jsonb) AS payload, t.result, t.result_summary, t.error_message, \
+        t.started_at, t.completed_at, t.created_by_user_id, t.created_at, t.updated_at, t.attempts, \
+        t.max_attempts, t.run_at, t.lease_owner, t.lease_expires_at, t.idempotency_key, t.errors, \
+        t.cancelled_at, t.requires_approval, t.approved_by_user_id, t.approved_at, \
+        t.rejected_by_user_id, t.rejected_at, t.decision_reason"
+    };
+}
+
+/// Every task column and its `state`.
+pub(crate) const TASK_COLUMNS: &str = concat!(task_row!(), ", ", task_state!(), " AS state");
+
+/// The columns of a task just claimed under a lease: its state is `running` by the claim.
+pub(crate) const CLAIMED_COLUMNS: &str = concat!(task_row!(), ", 'running' AS state");
+
+/// The columns of a task just claimed by the applying transaction's lock: runnable, so
+/// `available` (as anyone else reads it until the transaction commits).
+pub(crate) const LOCKED_COLUMNS: &str = concat!(task_row!(), ", 'available' AS state");
 
 /// Ids as plain UUIDs, the shape `= ANY($n)` binds.
 pub(crate) fn uuids<T: Copy + Into<Uuid>>(ids: &[T]) -> Vec<Uuid> {

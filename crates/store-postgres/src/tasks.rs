@@ -10,7 +10,7 @@ use zora_core::{
 };
 
 use crate::error::store_error;
-use crate::rows::{self, TASK_COLUMNS, TASK_STATE};
+use crate::rows::{self, CLAIMED_COLUMNS, LOCKED_COLUMNS, TASK_COLUMNS, TASK_STATE};
 use crate::sql::Db;
 use crate::waiters::notify_waiters_of;
 
@@ -166,7 +166,7 @@ pub fn claim_sql(per_tenant_cap: Option<u32>, limit: u32) -> String {
     choose_then(
         per_tenant_cap,
         limit,
-        &format!("{CLAIM_UPDATE} RETURNING {TASK_COLUMNS}"),
+        &format!("{CLAIM_UPDATE} RETURNING {CLAIMED_COLUMNS}"),
     )
 }
 
@@ -178,7 +178,7 @@ pub fn claim_locked_sql(per_tenant_cap: Option<u32>, limit: u32) -> String {
     choose_then(
         per_tenant_cap,
         limit,
-        &format!("SELECT {TASK_COLUMNS} FROM agent_tasks t JOIN chosen ON t.id = chosen.id"),
+        &format!("SELECT {LOCKED_COLUMNS} FROM agent_tasks t JOIN chosen ON t.id = chosen.id"),
     )
 }
 
@@ -288,7 +288,7 @@ pub(crate) async fn claim_by_id(
          WHERE t.tenant_id = $1 AND t.id = $2 \
            AND ((t.status = 'pending' AND {RUNNABLE}) \
              OR (t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < now())) \
-         RETURNING {TASK_COLUMNS}"
+         RETURNING {CLAIMED_COLUMNS}"
     );
     let row = crate::sql::query(db.keep(), &sql)
         .bind(tenant.0)

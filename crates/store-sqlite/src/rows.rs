@@ -33,17 +33,28 @@ macro_rules! task_state {
 /// [`task_state!`], for a filter.
 pub(crate) const TASK_STATE: &str = task_state!();
 
-/// The task columns, unqualified (SQLite's `RETURNING` names the modified table's own).
-pub(crate) const TASK_COLUMNS: &str = concat!(
-    "id, tenant_id, command_id, agent_id, task_type, status, \
-    priority, title, description, COALESCE(payload, '{}') AS payload, result, result_summary, \
-    error_message, started_at, completed_at, created_by_user_id, created_at, updated_at, attempts, \
-    max_attempts, run_at, lease_owner, lease_expires_at, idempotency_key, errors, cancelled_at, \
-    requires_approval, approved_by_user_id, approved_at, rejected_by_user_id, rejected_at, \
-    decision_reason, ",
-    task_state!(),
-    " AS state"
-);
+/// The task's own columns, unqualified (SQLite's `RETURNING` names the modified table's
+/// own).
+macro_rules! task_row {
+    () => {
+        "id, tenant_id, command_id, agent_id, task_type, status, \
+        priority, title, description, COALESCE(payload, '{}') AS payload, result, result_summary, \
+        error_message, started_at, completed_at, created_by_user_id, created_at, updated_at, attempts, \
+        max_attempts, run_at, lease_owner, lease_expires_at, idempotency_key, errors, cancelled_at, \
+        requires_approval, approved_by_user_id, approved_at, rejected_by_user_id, rejected_at, \
+        decision_reason"
+    };
+}
+
+/// Every task column and its `state`.
+pub(crate) const TASK_COLUMNS: &str = concat!(task_row!(), ", ", task_state!(), " AS state");
+
+/// The columns of a task just claimed under a lease: its state is `running` by the claim.
+pub(crate) const CLAIMED_COLUMNS: &str = concat!(task_row!(), ", 'running' AS state");
+
+/// The columns of a task just claimed by the applying transaction (which holds the write
+/// lock): runnable, so `available`, as anyone else reads it until the transaction commits.
+pub(crate) const LOCKED_COLUMNS: &str = concat!(task_row!(), ", 'available' AS state");
 
 /// One task row.
 pub(crate) fn task(row: &SqliteRow) -> Result<Task, StoreError> {

@@ -11,7 +11,7 @@ use zora_core::{
 };
 
 use crate::error::store_error;
-use crate::rows::{self, TASK_COLUMNS, TASK_STATE};
+use crate::rows::{self, CLAIMED_COLUMNS, LOCKED_COLUMNS, TASK_COLUMNS, TASK_STATE};
 use crate::values::{NOW, now_plus, seconds_modifier, timestamp};
 
 /// A task may be claimed: not cancelled, not rejected, approved if it needs approval,
@@ -147,7 +147,7 @@ fn claim_sql(all_tenants: bool) -> String {
     format!(
         "UPDATE agent_tasks SET status = 'in_progress', started_at = {NOW}, attempts = attempts + 1, \
            lease_owner = ?1, lease_expires_at = {lease_end}, updated_at = {NOW} \
-         WHERE id IN ({chosen}) RETURNING {TASK_COLUMNS}",
+         WHERE id IN ({chosen}) RETURNING {CLAIMED_COLUMNS}",
         chosen = chosen_sql(all_tenants),
         lease_end = now_plus("?2")
     )
@@ -158,7 +158,7 @@ fn claim_sql(all_tenants: bool) -> String {
 /// owner and lease (`?1`, `?2`) are bound but unused, so that both statements bind alike.
 fn claim_locked_sql(all_tenants: bool) -> String {
     format!(
-        "SELECT {TASK_COLUMNS} FROM agent_tasks WHERE id IN ({chosen})",
+        "SELECT {LOCKED_COLUMNS} FROM agent_tasks WHERE id IN ({chosen})",
         chosen = chosen_sql(all_tenants)
     )
 }
@@ -258,7 +258,7 @@ pub(crate) async fn claim_by_id(
          WHERE id IN (SELECT t.id FROM agent_tasks t WHERE t.tenant_id = ?1 AND t.id = ?2 \
            AND ((t.status = 'pending' AND {RUNNABLE}) \
              OR (t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < {NOW}))) \
-         RETURNING {TASK_COLUMNS}",
+         RETURNING {CLAIMED_COLUMNS}",
         lease_end = now_plus("?4")
     );
     let row = sqlx::query(&sql)

@@ -7,7 +7,7 @@ use serde_json::json;
 use zora_core::stats::Scope;
 use zora_core::{
     ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Page, Store, StoreError,
-    TaskFilter, TaskId, TaskStatus,
+    TaskFilter, TaskId, TaskState, TaskStatus,
 };
 
 use super::{claim_for, insert_tasks, sample_payload, task, two_tenants};
@@ -1068,9 +1068,10 @@ pub async fn a_locked_claim_writes_each_task_once_and_a_rollback_nothing(store: 
         "in claim order, tenant A's only"
     );
     assert!(
-        locked
-            .iter()
-            .all(|t| t.status == TaskStatus::Pending && t.attempts == 0 && t.lease_owner.is_none()),
+        locked.iter().all(|t| t.status == TaskStatus::Pending
+            && t.state == TaskState::Available
+            && t.attempts == 0
+            && t.lease_owner.is_none()),
         "returned as the table has them: {locked:?}"
     );
     if store.backend() == "postgres" {
@@ -1081,6 +1082,7 @@ pub async fn a_locked_claim_writes_each_task_once_and_a_rollback_nothing(store: 
             .await
             .expect("claim beside");
         assert_eq!(other.iter().map(|t| t.id).collect::<Vec<_>>(), [new[2].id]);
+        assert_eq!(other[0].state, TaskState::Running, "claimed under a lease");
     }
     let (done, retried) = (
         Lease::locked(&locked[0], "direct"),
