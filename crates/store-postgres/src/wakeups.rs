@@ -99,6 +99,8 @@ async fn forward(mut listener: PgListener, hubs: Hubs, listening: Listening) {
                     tracing::warn!("the LISTEN connection was lost; reconnecting");
                     hubs.wakeups.send(Duration::ZERO);
                 }
+                // The store was closed (its pool with it): nothing to listen for any more.
+                Err(sqlx::Error::PoolClosed) => break,
                 Err(err) => {
                     tracing::warn!(error = %err, "LISTEN failed; retrying in 1s (polling meanwhile)");
                     tokio::time::sleep(Duration::from_secs(1)).await;
