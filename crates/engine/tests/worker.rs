@@ -20,7 +20,75 @@ zora_testkit::both_stores!(
     a_type_limit_caps_the_tasks_of_that_type_held_at_once,
     an_expired_lease_is_taken_back_and_finished,
     shutdown_gives_back_unfinished_tasks_uncharged,
+    a_type_without_prepare_runs_unseen_unless_a_worker_was_lost_lately,
 );
+
+/// Runs one slow `test.scripted_in_tx` task with a fresh worker; whether it was ever
+/// seen `in_progress`, and that it completed.
+async fn run_slow_in_tx_task(store: &Arc<dyn Store>, tenant: TenantId) -> bool {
+    let task = NewTask::new(
+        tenant,
+        "SAM",
+        zora_testkit::scripted::IN_TX_KIND,
+        "slow",
+        json!({"action": "hang", "ms": 600}),
+    );
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_task(&task).await.expect("insert");
+    tx.commit().await.expect("commit");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker(store, settings()).run(async {
+        let _ = stopped.await;
+    }));
+    let mut seen_in_progress = false;
+    let mut status = TaskStatus::Pending;
+    for _ in 0..150 {
+        status = store
+            .get_task(tenant, task.id)
+            .await
+            .expect("get")
+            .expect("task")
+            .status;
+        seen_in_progress |= status == TaskStatus::InProgress;
+        if status == TaskStatus::Completed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(());
+    running.await.expect("worker");
+    assert_eq!(status, TaskStatus::Completed);
+    seen_in_progress
+}
+
+/// A type without a `prepare` step is claimed in the transaction that applies it, so it
+/// is never seen `in_progress`; once a worker was lost (its row expired unstopped), the
+/// others claim visibly, so that a task that kills its process is charged for it.
+async fn a_type_without_prepare_runs_unseen_unless_a_worker_was_lost_lately(backend: TestBackend) {
+    let store = backend.store().await;
+    let t = two_tenants(store.as_ref()).await;
+    assert!(
+        !run_slow_in_tx_task(&store, t.a).await,
+        "claimed in one transaction: never in_progress"
+    );
+    store
+        .register_worker(&zora_core::WorkerRegistration {
+            id: "worker:lost".into(),
+            host: "gone".into(),
+            pid: 1,
+            tenant: None,
+            task_types: vec![zora_testkit::scripted::IN_TX_KIND.into()],
+            concurrency: 1,
+            ttl: Duration::ZERO,
+        })
+        .await
+        .expect("register");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert!(
+        run_slow_in_tx_task(&store, t.a).await,
+        "a worker was lost: claimed visibly, in_progress while it ran"
+    );
+}
 
 async fn enqueue(store: &dyn Store, tenant: TenantId, n: usize, payload: serde_json::Value) {
     let mut tx = store.begin().await.expect("begin");
