@@ -164,18 +164,6 @@ impl std::fmt::Debug for LockedBatch {
     }
 }
 
-impl LockedBatch {
-    /// How many tasks it holds.
-    pub fn len(&self) -> usize {
-        self.tasks.len()
-    }
-
-    /// Whether it holds none (never: an empty claim is `None`).
-    pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty()
-    }
-}
-
 /// Opens a transaction and claims up to a batch in it; `None` (the transaction rolled
 /// back) when nothing is runnable.
 pub(crate) async fn claim_locked(
@@ -197,23 +185,29 @@ pub(crate) async fn claim_locked(
 }
 
 /// Applies a locked batch in its own transaction: each task's one row version is its
-/// outcome. `Err` means nothing was committed, the tasks it names left `pending` with
-/// their attempt uncharged.
+/// outcome. `Err` means nothing was committed: the tasks it names (tenant and id) are
+/// left `pending` with their attempt uncharged.
 pub(crate) async fn apply_locked(
     locked: LockedBatch,
     registry: &Registry,
     limits: TxLimits,
-) -> Result<(Vec<Ready>, Vec<TaskReport>), (Vec<Task>, BatchError)> {
+) -> Result<(Vec<Ready>, Vec<TaskReport>), (Vec<(TenantId, TaskId)>, BatchError)> {
     let LockedBatch { tx, tasks, owner } = locked;
     let mut batch = Vec::with_capacity(tasks.len());
-    for task in tasks.iter().cloned() {
+    for task in tasks {
         batch.push(Ready::locked(task, &owner, registry).await);
     }
     let held: HashSet<TaskId> = batch.iter().map(|r| r.task.id).collect();
     let refs: Vec<&Ready> = batch.iter().collect();
     match apply_held(tx, registry, &refs, &held, limits).await {
         Ok(reports) => Ok((batch, reports)),
-        Err(error) => Err((tasks, error)),
+        Err(error) => Err((
+            batch
+                .iter()
+                .map(|r| (r.task.tenant_id, r.task.id))
+                .collect(),
+            error,
+        )),
     }
 }
 

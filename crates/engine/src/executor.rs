@@ -273,8 +273,9 @@ impl Executor {
         let started = Instant::now();
         match apply_locked(locked, &self.registry, self.settings.tx_limits()).await {
             Ok((batch, reports)) => {
-                let tasks: Vec<Task> = batch.iter().map(|r| r.task.clone()).collect();
-                self.settings.metrics.record_claimed(&tasks);
+                self.settings
+                    .metrics
+                    .record_claimed(batch.iter().map(|r| &r.task));
                 self.account(&batch, &reports, started);
                 reports
             }
@@ -285,12 +286,12 @@ impl Executor {
                     "one-transaction batch failed; claiming its tasks to run one at a time"
                 );
                 let mut claimed = Vec::with_capacity(tasks.len());
-                for task in tasks {
+                for (tenant, id) in tasks {
                     match self
                         .store
                         .claim_task(
-                            task.tenant_id,
-                            task.id,
+                            tenant,
+                            id,
                             &self.settings.owner,
                             self.settings.lease_duration,
                         )
@@ -299,7 +300,7 @@ impl Executor {
                         Ok(ClaimById::Claimed(task)) => claimed.push(task),
                         Ok(_) => {}
                         Err(err) => {
-                            tracing::warn!(task_id = %task.id, error = %err, "could not claim the task to run it alone");
+                            tracing::warn!(task_id = %id, error = %err, "could not claim the task to run it alone");
                         }
                     }
                 }

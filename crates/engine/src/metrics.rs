@@ -151,7 +151,7 @@ fn labels(task_type: &str) -> TypeLabels {
 
 impl Metrics {
     /// Counts tasks claimed, and how long each waited once due.
-    pub(crate) fn record_claimed(&self, tasks: &[Task]) {
+    pub(crate) fn record_claimed<'a>(&self, tasks: impl IntoIterator<Item = &'a Task>) {
         for task in tasks {
             let labels = labels(&task.task_type);
             self.counters.claimed.get_or_create(&labels).inc();

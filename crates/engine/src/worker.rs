@@ -292,7 +292,11 @@ impl Worker {
                     self.beat(&registration).await;
                     let lost = self.lost_a_worker().await;
                     if lost != cautious {
-                        tracing::info!(lost, "a worker was lost lately: claiming every task visibly while so");
+                        if lost {
+                            tracing::info!("a worker was lost lately: claiming every task visibly");
+                        } else {
+                            tracing::info!("no worker lost lately: claiming in one transaction again");
+                        }
                     }
                     cautious = lost;
                 }

@@ -108,7 +108,8 @@ pub(crate) async fn list(
     let command = filter.command_id.map(|c| c.0);
     let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
     let conditions = list_filter();
-    // Both statements bind the same eight; the count reads the page's two as a no-op.
+    // Both statements bind the same eight (the count leaves the page's two unused; their
+    // types are declared, as `claim_locked_sql`'s owner and lease are).
     let sql = format!(
         "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE {conditions} \
          ORDER BY {CLAIM_ORDER} LIMIT $6 OFFSET $7"
@@ -125,10 +126,7 @@ pub(crate) async fn list(
         .fetch_all(db.conn())
         .await
         .map_err(store_error)?;
-    let count_sql = format!(
-        "SELECT count(*) FROM agent_tasks t WHERE {conditions} \
-           AND $6::int8 IS NOT NULL AND $7::int8 IS NOT NULL"
-    );
+    let count_sql = format!("SELECT count(*) FROM agent_tasks t WHERE {conditions}");
     let total: i64 = crate::sql::query_scalar(db.keep(), &count_sql)
         .bind(tenant.0)
         .bind(status)

@@ -4,7 +4,7 @@
 //! tasks applying one plan, even in two workers at once, exactly one creates missions.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
 use schemars::JsonSchema;
@@ -48,8 +48,8 @@ impl Plans {
     fn take(&self, tenant: TenantId, plan: PlanId) -> bool {
         self.applied
             .lock()
-            .map(|mut applied| applied.insert((tenant, plan)))
-            .unwrap_or(false)
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert((tenant, plan))
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
 use schemars::JsonSchema;
@@ -65,9 +65,7 @@ impl Products {
     /// The row the task's upsert writes: the product's existing one (updated), or a new
     /// one (created), which later tasks of the batch then update.
     fn row_for(&self, tenant: TenantId, product: ProductId) -> (ClimateMetaId, UpsertAction) {
-        let Ok(mut meta) = self.meta.lock() else {
-            return (ClimateMetaId::new(), UpsertAction::Created);
-        };
+        let mut meta = self.meta.lock().unwrap_or_else(PoisonError::into_inner);
         match meta.entry((tenant, product)) {
             Entry::Occupied(row) => (*row.get(), UpsertAction::Updated),
             Entry::Vacant(slot) => (*slot.insert(ClimateMetaId::new()), UpsertAction::Created),
