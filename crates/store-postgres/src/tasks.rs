@@ -85,16 +85,20 @@ pub(crate) async fn of_command(
     found.iter().map(rows::task).collect()
 }
 
-/// The listing's filters; `$8` the states (empty: any), each compared with the same
-/// expression the rows' `state` column is.
-fn list_filter() -> String {
+/// The listing's filters; with `states`, `$8` the states, each compared with the same
+/// expression the rows' `state` column is (without, no row computes it to be compared).
+fn list_filter(states: bool) -> String {
+    let state = if states {
+        format!(" AND ({TASK_STATE}) = ANY($8::text[])")
+    } else {
+        String::new()
+    };
     format!(
         "t.tenant_id = $1 \
          AND ($2::text IS NULL OR t.status = $2::agent_task_status) \
          AND ($3::text IS NULL OR upper(t.agent_id) = upper($3)) \
          AND ($4::text IS NULL OR t.task_type = $4) \
-         AND ($5::uuid IS NULL OR t.command_id = $5) \
-         AND (cardinality($8::text[]) = 0 OR ({TASK_STATE}) = ANY($8::text[]))"
+         AND ($5::uuid IS NULL OR t.command_id = $5){state}"
     )
 }
 
@@ -107,7 +111,7 @@ pub(crate) async fn list(
     let status = filter.status.map(TaskStatus::as_str);
     let command = filter.command_id.map(|c| c.0);
     let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
-    let conditions = list_filter();
+    let conditions = list_filter(!states.is_empty());
     // Both statements bind the same eight (the count leaves the page's two unused; their
     // types are declared, as `claim_locked_sql`'s owner and lease are).
     let sql = format!(

@@ -80,16 +80,22 @@ pub(crate) async fn of_command(
     found.iter().map(rows::task).collect()
 }
 
-/// The listing's filters; `?8` the states as a JSON array (empty: any), each compared
-/// with the same expression the rows' `state` column is.
-fn list_filter() -> String {
+/// The listing's filters. With `states`, `?8` the states as a JSON array, each compared
+/// with the same expression the rows' `state` column is; without, no row computes it, and
+/// `?8` is still named (as always true) so that both forms bind alike.
+fn list_filter(states: bool) -> String {
+    let state = if states {
+        format!("({TASK_STATE}) IN (SELECT value FROM json_each(?8))")
+    } else {
+        "?8 IS NOT NULL".to_owned()
+    };
     format!(
         "t.tenant_id = ?1 \
          AND (?2 IS NULL OR t.status = ?2) \
          AND (?3 IS NULL OR upper(t.agent_id) = upper(?3)) \
          AND (?4 IS NULL OR t.task_type = ?4) \
          AND (?5 IS NULL OR t.command_id = ?5) \
-         AND (json_array_length(?8) = 0 OR ({TASK_STATE}) IN (SELECT value FROM json_each(?8)))"
+         AND {state}"
     )
 }
 
@@ -103,7 +109,7 @@ pub(crate) async fn list(
     let command = filter.command_id.map(|c| c.to_string());
     let states =
         Value::from(filter.states.iter().map(|s| s.as_str()).collect::<Vec<_>>()).to_string();
-    let conditions = list_filter();
+    let conditions = list_filter(!filter.states.is_empty());
     let sql = format!(
         "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE {conditions} \
          ORDER BY {CLAIM_ORDER} LIMIT ?6 OFFSET ?7"
