@@ -46,6 +46,12 @@ macro_rules! task_row {
     };
 }
 
+/// The task's own columns, without its `state`.
+pub(crate) const TASK_ROW: &str = task_row!();
+
+/// [`task_state!`] named as the column, for a query that selects [`TASK_ROW`] first.
+pub(crate) const STATE_COLUMN: &str = concat!(task_state!(), " AS state");
+
 /// Every task column and its `state`.
 pub(crate) const TASK_COLUMNS: &str = concat!(task_row!(), ", ", task_state!(), " AS state");
 
