@@ -122,6 +122,7 @@ impl From<zora_engine::CreateError> for ApiError {
                 format!("payload.{}", invalid.field.as_deref().unwrap_or("payload")),
                 invalid.with_field(),
             ),
+            CreateError::Dependency(message) => Self::field("depends_on", message),
             CreateError::KeyConflict(_) => Self::Conflict(err.to_string()),
             CreateError::Store(store) => store.into(),
         }

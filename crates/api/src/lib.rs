@@ -14,6 +14,7 @@ mod openapi;
 mod rate;
 mod routes;
 mod state;
+mod task_object;
 mod tenants;
 
 use axum::Router;

@@ -140,6 +140,9 @@ struct ListItem {
     created_at: String,
     started_at: Option<String>,
     completed_at: Option<String>,
+    /// ENGINE.md: every task object, a list item too, shows its place in its chain.
+    depends_on: Vec<serde_json::Value>,
+    dependents: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -225,6 +225,11 @@ pub struct TaskOptions {
     /// Attempts before the task fails for good. Defaults to its type's policy.
     #[arg(long)]
     pub max_attempts: Option<i32>,
+    /// A parent that must complete first: `ID`, or `ID:child_field=parent_field,...` to
+    /// fill payload fields from the parent's result when this task becomes runnable.
+    /// Repeatable (at most 20).
+    #[arg(long = "depends-on", value_name = "ID[:CHILD=PARENT,...]")]
+    pub depends_on: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -57,6 +57,7 @@ impl From<zora_engine::CreateError> for CliError {
             CreateError::Invalid(invalid) => {
                 Self::Config(format!("payload.{}", invalid.with_field()))
             }
+            CreateError::Dependency(message) => Self::Config(message),
             CreateError::KeyConflict(_) => Self::Failed(err.to_string()),
             CreateError::Store(store) => store.into(),
         }

@@ -8,6 +8,7 @@
 pub mod agent;
 pub mod climate;
 pub mod command;
+pub mod dependency;
 pub mod error;
 pub mod handler;
 pub mod ids;

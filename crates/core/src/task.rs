@@ -121,6 +121,8 @@ impl Task {
             status: TaskStatus::Pending,
             state: if new.requires_approval {
                 TaskState::AwaitingApproval
+            } else if !new.depends_on.is_empty() {
+                TaskState::Blocked
             } else if new.run_at.is_some_and(|at| at > now) {
                 TaskState::Scheduled
             } else {
@@ -219,6 +221,8 @@ pub struct NewTask {
     pub max_attempts: Option<i32>,
     pub idempotency_key: Option<String>,
     pub requires_approval: bool,
+    /// Parents that must complete first (same tenant; see [`crate::dependency`]).
+    pub depends_on: Vec<crate::dependency::Dependency>,
 }
 
 impl NewTask {
@@ -245,6 +249,7 @@ impl NewTask {
             max_attempts: None,
             idempotency_key: None,
             requires_approval: false,
+            depends_on: Vec::new(),
         }
     }
 }

@@ -11,7 +11,9 @@ use thiserror::Error;
 use zora_core::handler::DynHandler;
 use zora_core::handler::TaskError;
 use zora_core::journal::{JournalCategory, NewJournalEntry};
-use zora_core::{JournalEntryId, NewTask, Store, StoreError, StoreTx, Task, TenantId};
+use zora_core::{
+    JournalEntryId, NewTask, Store, StoreError, StoreTx, Task, TaskId, TaskStatus, TenantId,
+};
 
 use crate::registry::Registry;
 
@@ -24,6 +26,10 @@ pub enum CreateError {
     /// The payload is invalid or names rows the tenant does not have.
     #[error("{}", .0.with_field())]
     Invalid(TaskError),
+    /// A parent in `depends_on` is unknown, another tenant's, or failed for good; the
+    /// message names it (`depends_on: Task {id} has failed`).
+    #[error("{0}")]
+    Dependency(String),
     /// The idempotency key was used for a different task.
     #[error("A different task was already created with idempotency key '{0}'")]
     KeyConflict(String),
@@ -65,7 +71,9 @@ pub(crate) async fn blame_tenant(
 ) -> CreateError {
     let suspect = matches!(
         err,
-        CreateError::Invalid(_) | CreateError::Store(StoreError::MissingReference { .. })
+        CreateError::Invalid(_)
+            | CreateError::Dependency(_)
+            | CreateError::Store(StoreError::MissingReference { .. })
     );
     if suspect && matches!(store.tenant_exists(tenant).await, Ok(false)) {
         CreateError::UnknownTenant(tenant)
@@ -94,17 +102,56 @@ pub async fn validate_new_task(
 }
 
 /// Checks `task` against the rows `tx` sees (see [`validate_new_task`]).
+///
+/// The fields its `depends_on` fills from its parents' results are the parents' to give:
+/// a fault in one of them is not the task's, and a payload that does not parse for want
+/// of one is checked no further (it is checked when it runs).
 async fn check_in(
     tx: &mut dyn StoreTx,
     handler: &dyn DynHandler,
     task: &NewTask,
 ) -> Result<(), CreateError> {
-    let payload = handler.parse(&task.payload).map_err(CreateError::Invalid)?;
+    let filled = |field: &str| {
+        let top = field.split(['.', '[']).next().unwrap_or(field);
+        task.depends_on.iter().any(|d| d.inputs.contains_key(top))
+    };
+    let payload = match handler.parse(&task.payload) {
+        Ok(payload) => payload,
+        Err(err) if err.field.as_deref().is_some_and(filled) => return Ok(()),
+        Err(err) => return Err(CreateError::Invalid(err)),
+    };
     let probe = zora_core::Task::unsaved(task);
     let context = handler.load(tx, &[(&probe, &payload)]).await?;
-    handler
-        .check(task.tenant_id, &payload, &context)
-        .map_err(CreateError::Invalid)
+    match handler.check(task.tenant_id, &payload, &context) {
+        Err(err) if err.field.as_deref().is_some_and(filled) => Ok(()),
+        checked => checked.map_err(CreateError::Invalid),
+    }
+}
+
+/// Locks `task`'s parents (see [`zora_core::QueueTx::lock_parents`]) and checks them: each
+/// a task of its tenant, none failed for good.
+async fn check_parents(tx: &mut dyn StoreTx, task: &NewTask) -> Result<(), CreateError> {
+    if task.depends_on.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<TaskId> = task.depends_on.iter().map(|d| d.task_id).collect();
+    let found = tx.lock_parents(task.tenant_id, &ids).await?;
+    for id in ids {
+        match found.iter().find(|p| p.id == id) {
+            None => {
+                return Err(CreateError::Dependency(format!(
+                    "depends_on: Task {id} not found or does not belong to tenant"
+                )));
+            }
+            Some(parent) if parent.status == TaskStatus::Failed => {
+                return Err(CreateError::Dependency(format!(
+                    "depends_on: Task {id} has failed"
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Checks a new task without writing it (`run-dry`): valid as it will run, and a refusal
@@ -197,6 +244,7 @@ async fn insert_checked(
     if let Some(existing) = same_key(store, task).await? {
         return Ok(Created::Replayed(existing));
     }
+    check_parents(tx.as_mut(), task).await?;
     let stored = tx.insert_task(task).await?;
     tx.insert_journal_entries(&[created_entry(&stored)]).await?;
     tx.commit().await?;

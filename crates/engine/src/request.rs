@@ -5,8 +5,11 @@
 
 use serde_json::json;
 use thiserror::Error;
+use zora_core::dependency::TaskLinks;
 use zora_core::journal::{JournalCategory, NewJournalEntry};
-use zora_core::{JournalEntryId, Store, StoreError, Task, TaskId, TaskStatus, TenantId, UserId};
+use zora_core::{
+    JournalEntryId, Store, StoreError, Task, TaskId, TaskState, TaskStatus, TenantId, UserId,
+};
 
 use crate::registry::Registry;
 
@@ -57,6 +60,23 @@ fn refuse_running_or_done(task: &Task) -> Result<(), RunRequestError> {
     }
 }
 
+/// A failed task whose parent failed for good is not retried alone: it would only wait
+/// for that parent forever. Its parent's retry resets it.
+async fn refuse_failed_parent(store: &dyn Store, task: &Task) -> Result<(), RunRequestError> {
+    let edges = store.dependency_edges(task.tenant_id, &[task.id]).await?;
+    let failed = TaskLinks::of(task.id, &edges)
+        .depends_on
+        .into_iter()
+        .find(|p| matches!(p.state, TaskState::Failed | TaskState::Cancelled | TaskState::Rejected));
+    match failed {
+        Some(parent) => Err(RunRequestError::InvalidState(format!(
+            "Task {} it depends on is {}; retry that task, which resets this one",
+            parent.task_id, parent.state
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Queues or resets one of `tenant`'s tasks, writing its journal entry; returns the task
 /// as it is now and what was done.
 pub async fn request_run(
@@ -71,6 +91,9 @@ pub async fn request_run(
         .await?
         .ok_or(RunRequestError::NotFound(id))?;
     refuse_running_or_done(&task)?;
+    if task.status == TaskStatus::Failed {
+        refuse_failed_parent(store, &task).await?;
+    }
     let supported = registry.get(&task.task_type).is_some();
     let mut tx = store.begin().await?;
     let (updated, requested, event) = match task.status {

@@ -12,7 +12,8 @@ const LIMIT_BATCH: &str = "\
 WITH picked AS (
   SELECT t.id, t.tenant_id, t.agent_id, t.payload FROM agent_tasks t
   WHERE t.tenant_id = $3 AND t.status = 'pending' AND t.task_type = $2 AND t.run_at <= now()
-    AND NOT t.requires_approval
+    AND t.run_at < '9999-12-31T23:59:59.999Z'::timestamptz
+    AND (NOT t.requires_approval OR t.approved_at IS NOT NULL)
   ORDER BY t.priority DESC, t.created_at, t.id LIMIT $1 FOR UPDATE SKIP LOCKED),
 made AS (
   SELECT p.id AS task_id, p.tenant_id, p.agent_id, pr.id AS profile_id, pr.name AS profile_name,

@@ -10,6 +10,7 @@ pub mod bench;
 mod climate;
 mod commands;
 mod connect;
+mod dependencies;
 mod error;
 mod inspection;
 mod journal;

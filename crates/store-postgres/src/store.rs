@@ -206,8 +206,19 @@ impl Queue for PgStore {
         limits: &AttemptLimits,
         limit: u32,
     ) -> Result<Vec<Task>, StoreError> {
-        // The rescue statement notifies the waiters of the tasks it fails itself.
-        self.in_session(async |db| tasks::rescue_expired(db, limits, limit).await)
+        // The rescue statement notifies the waiters of the tasks it fails itself; the
+        // dependents of those commit failed with them.
+        crate::tx::in_transaction(&self.pool, !self.behind_pooler, async |db| {
+            tasks::rescue_expired(db, limits, limit).await
+        })
+        .await
+    }
+    async fn dependency_edges(
+        &self,
+        tenant: TenantId,
+        ids: &[TaskId],
+    ) -> Result<Vec<zora_core::dependency::DependencyEdge>, StoreError> {
+        self.in_session(async |db| crate::dependencies::edges(db, tenant, ids).await)
             .await
     }
     async fn extend_leases(

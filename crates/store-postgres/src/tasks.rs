@@ -9,18 +9,27 @@ use zora_core::{
     StoreError, Task, TaskFilter, TaskId, TaskStatus, TenantId, sort_in_claim_order,
 };
 
+use crate::dependencies::{self, blocked};
 use crate::error::store_error;
 use crate::rows::{self, CLAIMED_COLUMNS, LOCKED_COLUMNS, TASK_COLUMNS, TASK_STATE};
 use crate::sql::Db;
 use crate::waiters::notify_waiters_of;
 
-/// A task may be claimed: not cancelled, not rejected, approved if it needs approval,
-/// every dependency completed. (`pending` and `run_at` are checked beside it.)
-const RUNNABLE: &str = "t.cancelled_at IS NULL AND t.rejected_at IS NULL \
+/// A task may be claimed: not blocked by the marker `run_at` (a parent not completed: the
+/// claim index leaves such rows out), not cancelled, not rejected, approved if it needs
+/// approval, every dependency completed (also for edges written by hand, without the
+/// marker). `pending` and `run_at <= now()` are checked beside it. The first and third
+/// conditions are `idx_agent_tasks_claimable`'s predicate, written as it is, so that the
+/// planner can prove a claim may walk that index.
+const RUNNABLE: &str = concat!(
+    "t.run_at < ",
+    blocked!(),
+    " AND t.cancelled_at IS NULL AND t.rejected_at IS NULL \
     AND (NOT t.requires_approval OR t.approved_at IS NOT NULL) \
     AND NOT EXISTS (SELECT 1 FROM agent_task_dependencies d \
         JOIN agent_tasks p ON p.id = d.depends_on_task_id \
-        WHERE d.task_id = t.id AND p.status <> 'completed')";
+        WHERE d.task_id = t.id AND p.status <> 'completed')"
+);
 
 const CLAIM_ORDER: &str = "t.priority DESC, t.created_at ASC, t.id ASC";
 
@@ -344,7 +353,16 @@ pub(crate) async fn rescue_expired(
         .fetch_all(db.conn())
         .await
         .map_err(store_error)?;
-    rows.iter().map(rows::task).collect()
+    let rescued: Vec<Task> = rows.iter().map(rows::task).collect::<Result<_, _>>()?;
+    let failed: Vec<Uuid> = rescued
+        .iter()
+        .filter(|t| t.status == TaskStatus::Failed)
+        .map(|t| t.id.0)
+        .collect();
+    if !failed.is_empty() {
+        dependencies::fail_dependents_of(db, &failed).await?;
+    }
+    Ok(rescued)
 }
 
 pub(crate) async fn stats(db: &mut impl Db, scope: Scope) -> Result<QueueStats, StoreError> {
@@ -362,15 +380,17 @@ pub(crate) async fn stats(db: &mut impl Db, scope: Scope) -> Result<QueueStats, 
     .await
     .map_err(store_error)?;
     // The oldest due task: `min` over an expression, so that the planner reads the pending
-    // rows from `idx_agent_tasks_due` (index-only, O(pending)) rather than walking
+    // rows from `idx_agent_tasks_claimable` (O(claimable)) rather than walking
     // `idx_agent_tasks_created_at` from the oldest row past every finished one (217 ms
     // instead of 3 ms beside a million finished rows).
     let row = crate::sql::query(db.keep(), &format!(
         "SELECT \
            (SELECT extract(epoch FROM now() - min(created_at + interval '0 s'))::float8 \
-             FROM agent_tasks WHERE {tenant} AND status = 'pending' AND run_at <= now()) AS oldest, \
+             FROM agent_tasks WHERE {tenant} AND status = 'pending' AND run_at <= now() \
+               AND run_at < {blocked} AND (NOT requires_approval OR approved_at IS NOT NULL)) AS oldest, \
            (SELECT count(*) FROM agent_tasks \
-             WHERE {tenant} AND status = 'in_progress' AND lease_owner IS NULL) AS unleased"
+             WHERE {tenant} AND status = 'in_progress' AND lease_owner IS NULL) AS unleased",
+        blocked = blocked!()
     ))
     .bind(scope.tenant().map(|t| t.0))
     .fetch_one(db.conn())
@@ -399,8 +419,9 @@ pub(crate) async fn insert(db: &mut impl Db, task: &NewTask) -> Result<Task, Sto
         "INSERT INTO agent_tasks AS t (id, tenant_id, command_id, agent_id, task_type, priority, title, \
            description, payload, created_by_user_id, run_at, max_attempts, idempotency_key, requires_approval) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT u.id FROM users u WHERE u.id = $10), \
-           COALESCE($11, now()), $12, $13, $14) \
-         RETURNING {TASK_COLUMNS}"
+           CASE WHEN $15 THEN {blocked} ELSE COALESCE($11, now()) END, $12, $13, $14) \
+         RETURNING {TASK_COLUMNS}",
+        blocked = blocked!()
     );
     let row = crate::sql::query(db.keep(), &sql)
         .bind(task.id.0)
@@ -417,10 +438,18 @@ pub(crate) async fn insert(db: &mut impl Db, task: &NewTask) -> Result<Task, Sto
         .bind(task.max_attempts)
         .bind(&task.idempotency_key)
         .bind(task.requires_approval)
+        .bind(!task.depends_on.is_empty())
         .fetch_one(db.conn())
         .await
         .map_err(store_error)?;
-    rows::task(&row)
+    let stored = rows::task(&row)?;
+    if task.depends_on.is_empty() {
+        return Ok(stored);
+    }
+    dependencies::insert_edges(db, stored.id, &task.depends_on).await?;
+    get(db, task.tenant_id, stored.id)
+        .await?
+        .ok_or_else(|| StoreError::Other("a task just inserted is gone".into()))
 }
 
 pub(crate) async fn reset_failed(
@@ -430,9 +459,13 @@ pub(crate) async fn reset_failed(
 ) -> Result<Option<Task>, StoreError> {
     let sql = format!(
         "UPDATE agent_tasks t SET status = 'pending', error_message = NULL, started_at = NULL, \
-           completed_at = NULL, attempts = 0, run_at = now(), lease_owner = NULL, lease_expires_at = NULL, \
-           cancelled_at = NULL \
-         WHERE t.tenant_id = $1 AND t.id = $2 AND t.status = 'failed' RETURNING {TASK_COLUMNS}"
+           completed_at = NULL, attempts = 0, lease_owner = NULL, lease_expires_at = NULL, \
+           cancelled_at = NULL, \
+           run_at = CASE WHEN EXISTS (SELECT 1 FROM agent_task_dependencies d JOIN agent_tasks p \
+             ON p.id = d.depends_on_task_id WHERE d.task_id = t.id AND p.status <> 'completed') \
+             THEN {blocked} ELSE now() END \
+         WHERE t.tenant_id = $1 AND t.id = $2 AND t.status = 'failed' RETURNING {TASK_COLUMNS}",
+        blocked = blocked!()
     );
     let row = crate::sql::query(db.keep(), &sql)
         .bind(tenant.0)
@@ -440,7 +473,11 @@ pub(crate) async fn reset_failed(
         .fetch_optional(db.conn())
         .await
         .map_err(store_error)?;
-    row.as_ref().map(rows::task).transpose()
+    let Some(task) = row.as_ref().map(rows::task).transpose()? else {
+        return Ok(None);
+    };
+    dependencies::reset_dependents_of(db, task.id).await?;
+    Ok(Some(task))
 }
 
 pub(crate) async fn make_due(
@@ -452,7 +489,9 @@ pub(crate) async fn make_due(
     let update = format!(
         "UPDATE agent_tasks t SET run_at = now() \
          WHERE t.tenant_id = $1 AND t.id = $2 AND t.status = 'pending' AND t.run_at > now() \
-         RETURNING {TASK_COLUMNS}"
+           AND t.run_at < {blocked} \
+         RETURNING {TASK_COLUMNS}",
+        blocked = blocked!()
     );
     if let Some(row) = crate::sql::query(db.keep(), &update)
         .bind(tenant.0)
@@ -619,11 +658,13 @@ pub(crate) async fn complete(
            lease_owner = NULL, lease_expires_at = NULL, {CHARGE_LOCKED} \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $6::bool[], $4::jsonb[], $5::text[]) \
            AS c(id, owner, attempt, locked, result, summary) \
-         WHERE {held} RETURNING t.id) SELECT id FROM done WHERE {notify}",
+         WHERE {held} RETURNING t.id, {has_dependents}) \
+         SELECT id, has_dependents, true FROM done WHERE {notify}",
         held = held_or_locked!("c"),
+        has_dependents = HAS_DEPENDENTS,
         notify = notify_waiters_of!("SELECT id FROM done"),
     );
-    let written: Vec<Uuid> = crate::sql::query_scalar(db.keep(), &sql)
+    let written: Vec<(Uuid, bool, bool)> = crate::sql::query_as(db.keep(), &sql)
         .bind(ids)
         .bind(owners)
         .bind(attempts)
@@ -633,7 +674,30 @@ pub(crate) async fn complete(
         .fetch_all(db.conn())
         .await
         .map_err(store_error)?;
-    Ok(task_ids(written))
+    let parents = parents_among(&written);
+    if !parents.is_empty() {
+        dependencies::release_dependents_of(db, &parents).await?;
+    }
+    Ok(written_ids(written))
+}
+
+/// Whether a task just written has dependents (an index probe), so that a batch without
+/// any costs no statement more.
+const HAS_DEPENDENTS: &str = "EXISTS (SELECT 1 FROM agent_task_dependencies d \
+    WHERE d.depends_on_task_id = t.id) AS has_dependents";
+
+/// The ids among `written` (id, has dependents, finished for good) whose dependents the
+/// write concerns: those finished for good that have dependents.
+fn parents_among(written: &[(Uuid, bool, bool)]) -> Vec<Uuid> {
+    written
+        .iter()
+        .filter(|(_, has_dependents, finished)| *has_dependents && *finished)
+        .map(|(id, _, _)| *id)
+        .collect()
+}
+
+fn written_ids(written: Vec<(Uuid, bool, bool)>) -> Vec<TaskId> {
+    written.into_iter().map(|(id, _, _)| TaskId(id)).collect()
 }
 
 pub(crate) async fn fail(
@@ -658,11 +722,13 @@ pub(crate) async fn fail(
              'at', now(), 'kind', c.kind, 'error', c.message)) \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $7::bool[], $4::text[], $5::text[], $6::int8[]) \
            AS c(id, owner, attempt, locked, kind, message, retry_ms) \
-         WHERE {held} RETURNING t.id, t.status) SELECT id FROM done WHERE {notify}",
+         WHERE {held} RETURNING t.id, t.status, {has_dependents}) \
+         SELECT id, has_dependents, status = 'failed' FROM done WHERE {notify}",
         held = held_or_locked!("c"),
+        has_dependents = HAS_DEPENDENTS,
         notify = notify_waiters_of!("SELECT id FROM done WHERE status = 'failed'"),
     );
-    let written: Vec<Uuid> = crate::sql::query_scalar(db.keep(), &sql)
+    let written: Vec<(Uuid, bool, bool)> = crate::sql::query_as(db.keep(), &sql)
         .bind(ids)
         .bind(owners)
         .bind(attempts)
@@ -673,11 +739,22 @@ pub(crate) async fn fail(
         .fetch_all(db.conn())
         .await
         .map_err(store_error)?;
-    Ok(task_ids(written))
+    let parents = parents_among(&written);
+    if !parents.is_empty() {
+        dependencies::fail_dependents_of(db, &parents).await?;
+    }
+    Ok(written_ids(written))
 }
 
 #[zora_store_sql::async_trait]
 impl zora_core::QueueTx for crate::tx::PgTx {
+    async fn lock_parents(
+        &mut self,
+        tenant: TenantId,
+        ids: &[TaskId],
+    ) -> Result<Vec<zora_core::dependency::ParentRow>, StoreError> {
+        dependencies::lock_parents(self.write().await?, tenant, ids).await
+    }
     async fn insert_task(&mut self, task: &NewTask) -> Result<Task, StoreError> {
         insert(self.write().await?, task).await
     }

@@ -94,6 +94,23 @@ impl TxControl for PgTx {
     }
 }
 
+/// Runs `call` in a transaction of its own (statements kept prepared when `keep`),
+/// committed when it succeeds: a queue method whose statements must commit together.
+pub(crate) async fn in_transaction<T>(
+    pool: &sqlx::PgPool,
+    keep: bool,
+    call: impl AsyncFnOnce(&mut KeptTx) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let tx = pool
+        .begin_with(format!("BEGIN; {NO_JIT}"))
+        .await
+        .map_err(store_error)?;
+    let mut kept = KeptTx { tx, keep };
+    let value = call(&mut kept).await?;
+    kept.tx.commit().await.map_err(store_error)?;
+    Ok(value)
+}
+
 /// Sets the limits for this transaction only (`set_config(..., true)` is `SET LOCAL`), in
 /// one statement.
 pub(crate) async fn limit(db: &mut impl Db, limits: TxLimits) -> Result<(), StoreError> {

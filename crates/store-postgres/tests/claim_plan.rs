@@ -69,9 +69,9 @@ async fn the_claim_walks_an_index_not_the_finished_rows() {
         // tasks not yet due are passed over without reading their rows.
         let walk = plan
             .iter()
-            .find(|n| n["Index Name"] == "idx_agent_tasks_due")
+            .find(|n| n["Index Name"] == "idx_agent_tasks_claimable")
             .unwrap_or_else(|| {
-                panic!("the claim walks idx_agent_tasks_due (all_tenants={all_tenants}): {plan:#?}")
+                panic!("the claim walks idx_agent_tasks_claimable (all_tenants={all_tenants}): {plan:#?}")
             });
         let condition = walk["Index Cond"].as_str().unwrap_or_default();
         assert!(

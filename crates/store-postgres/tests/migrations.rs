@@ -297,29 +297,29 @@ async fn an_invalid_index_left_by_a_failed_build_is_rebuilt() {
 }
 
 #[tokio::test]
-async fn a_database_from_before_0007_trades_the_old_claim_index_for_the_due_one() {
+async fn a_database_from_before_0009_trades_the_due_claim_index_for_the_claimable_one() {
     let db = TestDatabase::migrated().await;
-    // As a database migrated by an earlier engine stands: 0007 not applied, the old index.
+    // As a database migrated by an earlier engine stands: 0009 not applied, 0007's index.
     db.run_script(
-        "DROP INDEX idx_agent_tasks_due;
-         CREATE INDEX idx_agent_tasks_claim ON agent_tasks (priority DESC, created_at, id) \
+        "DROP INDEX idx_agent_tasks_claimable;
+         CREATE INDEX idx_agent_tasks_due ON agent_tasks (tenant_id, priority DESC, created_at, id, run_at) \
            WHERE status = 'pending';
-         DELETE FROM _sqlx_migrations WHERE version = 7;",
+         DELETE FROM _sqlx_migrations WHERE version = 9;",
     )
     .await;
     let report = zora_store_postgres::migrate(db.pool())
         .await
         .expect("migrate");
-    assert_eq!(report.applied, ["0007 due claim index"]);
-    assert_eq!(report.indexes_built, ["idx_agent_tasks_due"]);
+    assert_eq!(report.applied, ["0009 claimable index"]);
+    assert_eq!(report.indexes_built, ["idx_agent_tasks_claimable"]);
     let left: Vec<String> = sqlx::query_scalar(
         "SELECT indexname::text FROM pg_indexes WHERE tablename = 'agent_tasks' \
-           AND indexname IN ('idx_agent_tasks_claim', 'idx_agent_tasks_due')",
+           AND indexname IN ('idx_agent_tasks_claim', 'idx_agent_tasks_due', 'idx_agent_tasks_claimable')",
     )
     .fetch_all(db.pool())
     .await
     .expect("indexes");
-    assert_eq!(left, ["idx_agent_tasks_due"]);
+    assert_eq!(left, ["idx_agent_tasks_claimable"]);
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use zora_core::climate::{ClimateProfile, Mission, PlanItem, WeeklyPlan};
 use zora_core::command::Command;
+use zora_core::dependency::{DependencyEdge, FailedDependent, ParentRow};
 use zora_core::journal::JournalEntry;
 use zora_core::shop::{Brand, Product, ProductClimateMeta, ShopProject};
 use zora_core::{Task, TaskErrorRecord, WorkerInfo};
@@ -48,6 +49,31 @@ pub fn task(row: &impl Columns) -> Result<Task, sqlx::Error> {
         rejected_by_user_id: row.opt_id("rejected_by_user_id")?,
         rejected_at: row.opt_timestamp("rejected_at")?,
         decision_reason: row.opt_text("decision_reason")?,
+    })
+}
+
+pub fn parent_row(row: &impl Columns) -> Result<ParentRow, sqlx::Error> {
+    Ok(ParentRow {
+        id: row.id("id")?,
+        status: row.parsed("status")?,
+    })
+}
+
+pub fn dependency_edge(row: &impl Columns) -> Result<DependencyEdge, sqlx::Error> {
+    Ok(DependencyEdge {
+        task_id: row.id("task_id")?,
+        depends_on_task_id: row.id("depends_on_task_id")?,
+        parent_state: row.parsed("parent_state")?,
+        inputs: row.opt_json("inputs")?,
+    })
+}
+
+pub fn failed_dependent(row: &impl Columns) -> Result<FailedDependent, sqlx::Error> {
+    Ok(FailedDependent {
+        id: row.id("id")?,
+        tenant_id: row.id("tenant_id")?,
+        title: row.text("title")?,
+        parent: row.id("parent")?,
     })
 }
 

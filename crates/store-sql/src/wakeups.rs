@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
-use zora_core::{Task, TaskStatus, TaskWakeups};
+use zora_core::{Task, TaskState, TaskWakeups};
 
 /// Word a subscriber has not read yet beyond this is dropped (it then wakes at once).
 const BACKLOG: usize = 1024;
@@ -47,9 +47,10 @@ impl WakeupHub {
     }
 }
 
-/// When `task` is due, if it is pending: zero when it is due now.
+/// When `task` is due, if it is pending and held back by nothing but time (not blocked,
+/// not awaiting a decision): zero when it is due now.
 pub fn due_in(task: &Task) -> Option<Duration> {
-    (task.status == TaskStatus::Pending).then(|| {
+    matches!(task.state, TaskState::Available | TaskState::Scheduled).then(|| {
         (task.run_at - chrono::Utc::now())
             .to_std()
             .unwrap_or_default()

@@ -76,11 +76,12 @@ impl BenchSql for SqliteStore {
             format!(
                 "INSERT INTO bench_picked SELECT t.id, t.tenant_id, t.agent_id, p.id, p.name, \
                    t.payload ->> '$.title', COALESCE(t.payload ->> '$.category', 'general'), {NEW_UUID} \
-                 FROM agent_tasks t INDEXED BY idx_agent_tasks_due JOIN climate_profiles p \
+                 FROM agent_tasks t INDEXED BY idx_agent_tasks_claimable JOIN climate_profiles p \
                    ON p.id = t.payload ->> '$.profile_id' AND p.tenant_id = t.tenant_id \
                  WHERE t.tenant_id = ?3 AND t.status = 'pending' AND t.task_type = ?2 \
                    AND t.run_at <= {NOW} \
-                   AND NOT t.requires_approval \
+                   AND t.run_at < '9999-12-31T23:59:59.999Z' \
+                   AND (t.requires_approval = 0 OR t.approved_at IS NOT NULL) \
                  ORDER BY t.priority DESC, t.created_at, t.id LIMIT ?1"
             ),
             "INSERT INTO climate_missions (id, tenant_id, profile_id, title, category, notes, metadata) \

@@ -8,6 +8,7 @@ pub mod bench;
 mod climate;
 mod commands;
 mod connect;
+mod dependencies;
 mod error;
 mod inspection;
 mod journal;

@@ -23,6 +23,11 @@ const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
         "due claim index",
         include_str!("../migrations/0003_due_claim_index.sql"),
     ),
+    (
+        4,
+        "claimable index",
+        include_str!("../migrations/0004_claimable_index.sql"),
+    ),
 ]);
 
 /// Every migration's label (`0001 schema`, ...), as pending on a file that does not exist yet.

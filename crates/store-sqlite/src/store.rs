@@ -164,13 +164,27 @@ impl Queue for SqliteStore {
         limits: &AttemptLimits,
         limit: u32,
     ) -> Result<Vec<Task>, StoreError> {
-        let rescued = tasks::rescue_expired(&self.writer, limits, limit).await?;
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let (rescued, dependents) = tasks::rescue_expired(&mut tx, limits, limit).await?;
+        tx.commit().await.map_err(store_error)?;
         if self.finishes.has_subscribers() {
-            for task in rescued.iter().filter(|t| t.status == TaskStatus::Failed) {
-                self.finishes.send(task.id);
+            let failed = rescued.iter().filter(|t| t.status == TaskStatus::Failed);
+            for id in failed.map(|t| t.id).chain(dependents) {
+                self.finishes.send(id);
             }
         }
         Ok(rescued)
+    }
+    async fn dependency_edges(
+        &self,
+        tenant: TenantId,
+        ids: &[TaskId],
+    ) -> Result<Vec<zora_core::dependency::DependencyEdge>, StoreError> {
+        crate::dependencies::edges(&self.reader, tenant, ids).await
     }
     async fn extend_leases(
         &self,

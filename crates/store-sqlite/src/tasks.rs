@@ -10,19 +10,27 @@ use zora_core::{
     StoreError, Task, TaskFilter, TaskId, TaskStatus, TenantId, sort_in_claim_order,
 };
 
+use crate::dependencies::{self, blocked};
 use crate::error::store_error;
 use crate::rows::{
     self, CLAIMED_COLUMNS, LOCKED_COLUMNS, STATE_COLUMN, TASK_COLUMNS, TASK_ROW, TASK_STATE,
 };
 use crate::values::{NOW, now_plus, seconds_modifier, timestamp};
 
-/// A task may be claimed: not cancelled, not rejected, approved if it needs approval,
-/// every dependency completed. (`pending` and `run_at` are checked beside it.)
-const RUNNABLE: &str = "t.cancelled_at IS NULL AND t.rejected_at IS NULL \
+/// A task may be claimed: not blocked by the marker `run_at` (a parent not completed: the
+/// claim index leaves such rows out), not cancelled, not rejected, approved if it needs
+/// approval, every dependency completed (also for edges written by hand, without the
+/// marker). `pending` and `run_at` are checked beside it. The first and third conditions
+/// are `idx_agent_tasks_claimable`'s, written as it has them, so that SQLite may use it.
+const RUNNABLE: &str = concat!(
+    "t.run_at < ",
+    blocked!(),
+    " AND t.cancelled_at IS NULL AND t.rejected_at IS NULL \
     AND (t.requires_approval = 0 OR t.approved_at IS NOT NULL) \
     AND NOT EXISTS (SELECT 1 FROM agent_task_dependencies d \
         JOIN agent_tasks p ON p.id = d.depends_on_task_id \
-        WHERE d.task_id = t.id AND p.status <> 'completed')";
+        WHERE d.task_id = t.id AND p.status <> 'completed')"
+);
 
 const CLAIM_ORDER: &str = "t.priority DESC, t.created_at ASC, t.id ASC";
 
@@ -30,8 +38,8 @@ fn uuid_text(id: TaskId) -> String {
     id.to_string()
 }
 
-pub(crate) async fn get(
-    pool: &SqlitePool,
+pub(crate) async fn get<'c>(
+    conn: impl sqlx::SqliteExecutor<'c>,
     tenant: TenantId,
     id: TaskId,
 ) -> Result<Option<Task>, StoreError> {
@@ -40,7 +48,7 @@ pub(crate) async fn get(
     let row = sqlx::query(&sql)
         .bind(tenant.to_string())
         .bind(uuid_text(id))
-        .fetch_optional(pool)
+        .fetch_optional(conn)
         .await
         .map_err(store_error)?;
     row.as_ref().map(rows::task).transpose()
@@ -180,7 +188,7 @@ fn chosen_sql(all_tenants: bool) -> String {
         // Fair across tenants: walk the tenants that have pending work (a skip scan of the
         // pending-only index, named: without statistics SQLite would scan every pending
         // row), take up to `limit` (?5) of each one's runnable tasks in claim order (walking
-        // `idx_agent_tasks_due`, which tests `run_at` on the index entry; once), keep each
+        // `idx_agent_tasks_claimable`, which tests `run_at` on the index entry; once), keep each
         // one's share, then the best `limit` of those. A share is `limit` split evenly
         // among the tenants with runnable work (a due task of a claimed type, not blocked:
         // a tenant whose pending rows are all legacy types or not yet due does not count),
@@ -199,7 +207,7 @@ fn chosen_sql(all_tenants: bool) -> String {
                  row_number() OVER (PARTITION BY j.tenant_id \
                    ORDER BY j.priority DESC, j.created_at, j.id) AS rank \
                FROM tenants JOIN agent_tasks j ON j.id IN ( \
-                 SELECT t.id FROM agent_tasks t INDEXED BY idx_agent_tasks_due \
+                 SELECT t.id FROM agent_tasks t INDEXED BY idx_agent_tasks_claimable \
                  WHERE t.tenant_id = tenants.tenant_id AND t.status = 'pending' AND t.run_at <= {NOW} \
                    AND t.task_type IN (SELECT value FROM json_each(?3)) AND {RUNNABLE} \
                  ORDER BY {CLAIM_ORDER} LIMIT ?5) \
@@ -211,7 +219,7 @@ fn chosen_sql(all_tenants: bool) -> String {
         )
     } else {
         format!(
-            "SELECT t.id FROM agent_tasks t INDEXED BY idx_agent_tasks_due \
+            "SELECT t.id FROM agent_tasks t INDEXED BY idx_agent_tasks_claimable \
              WHERE t.tenant_id = ?3 AND t.status = 'pending' AND t.run_at <= {NOW} \
                AND t.task_type IN (SELECT value FROM json_each(?4)) AND {RUNNABLE} \
              ORDER BY {CLAIM_ORDER} LIMIT ?5"
@@ -283,11 +291,13 @@ pub(crate) async fn claim_by_id(
     row.as_ref().map(rows::task).transpose()
 }
 
+/// Takes back expired leases; the tasks it fails for good fail their dependents in the
+/// same transaction. Returns the tasks rescued and the dependents failed.
 pub(crate) async fn rescue_expired(
-    writer: &SqlitePool,
+    conn: &mut SqliteConnection,
     limits: &AttemptLimits,
     limit: u32,
-) -> Result<Vec<Task>, StoreError> {
+) -> Result<(Vec<Task>, Vec<TaskId>), StoreError> {
     // `?3`: each registered type's limit, as a JSON object.
     let exhausted = "attempts >= COALESCE(max_attempts, \
         (SELECT l.value FROM json_each(?3) l WHERE l.key = agent_tasks.task_type), ?1)";
@@ -316,10 +326,17 @@ pub(crate) async fn rescue_expired(
                 .map(|(kind, n)| (kind.clone(), serde_json::Value::from(*n)))
                 .collect(),
         ))
-        .fetch_all(writer)
+        .fetch_all(&mut *conn)
         .await
         .map_err(store_error)?;
-    rows.iter().map(rows::task).collect()
+    let rescued: Vec<Task> = rows.iter().map(rows::task).collect::<Result<_, _>>()?;
+    let failed: Vec<TaskId> = rescued
+        .iter()
+        .filter(|t| t.status == TaskStatus::Failed)
+        .map(|t| t.id)
+        .collect();
+    let dependents = dependencies::fail_dependents_of(conn, &failed).await?;
+    Ok((rescued, dependents.into_iter().map(|d| d.id).collect()))
 }
 
 pub(crate) async fn stats(pool: &SqlitePool, scope: Scope) -> Result<QueueStats, StoreError> {
@@ -339,10 +356,12 @@ pub(crate) async fn stats(pool: &SqlitePool, scope: Scope) -> Result<QueueStats,
     let sql = format!(
         "SELECT \
            (SELECT (julianday('now') - julianday(min(created_at))) * 86400.0 \
-             FROM agent_tasks INDEXED BY idx_agent_tasks_due \
-             WHERE {tenant} AND status = 'pending' AND run_at <= {NOW}) AS oldest, \
+             FROM agent_tasks INDEXED BY idx_agent_tasks_claimable \
+             WHERE {tenant} AND status = 'pending' AND run_at <= {NOW} AND run_at < {blocked} \
+               AND (requires_approval = 0 OR approved_at IS NOT NULL)) AS oldest, \
            (SELECT count(*) FROM agent_tasks \
-             WHERE {tenant} AND status = 'in_progress' AND lease_owner IS NULL) AS unleased"
+             WHERE {tenant} AND status = 'in_progress' AND lease_owner IS NULL) AS unleased",
+        blocked = blocked!()
     );
     let row = sqlx::query(&sql)
         .bind(scope.tenant().map(|t| t.to_string()))
@@ -375,8 +394,9 @@ pub(crate) async fn insert(
         "INSERT INTO agent_tasks (id, tenant_id, command_id, agent_id, task_type, priority, title, \
            description, payload, created_by_user_id, run_at, max_attempts, idempotency_key, requires_approval) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT u.id FROM users u WHERE u.id = ?10), \
-           COALESCE(?11, {NOW}), ?12, ?13, ?14) \
-         RETURNING {TASK_COLUMNS}"
+           CASE WHEN ?15 THEN {blocked} ELSE COALESCE(?11, {NOW}) END, ?12, ?13, ?14) \
+         RETURNING {TASK_COLUMNS}",
+        blocked = blocked!()
     );
     let row = sqlx::query(&sql)
         .bind(task.id.to_string())
@@ -393,10 +413,18 @@ pub(crate) async fn insert(
         .bind(task.max_attempts)
         .bind(&task.idempotency_key)
         .bind(task.requires_approval)
-        .fetch_one(conn)
+        .bind(!task.depends_on.is_empty())
+        .fetch_one(&mut *conn)
         .await
         .map_err(store_error)?;
-    rows::task(&row)
+    let stored = rows::task(&row)?;
+    if task.depends_on.is_empty() {
+        return Ok(stored);
+    }
+    dependencies::insert_edges(conn, stored.id, &task.depends_on).await?;
+    get(&mut *conn, task.tenant_id, stored.id)
+        .await?
+        .ok_or_else(|| StoreError::Other("a task just inserted is gone".into()))
 }
 
 pub(crate) async fn reset_failed(
@@ -406,17 +434,25 @@ pub(crate) async fn reset_failed(
 ) -> Result<Option<Task>, StoreError> {
     let sql = format!(
         "UPDATE agent_tasks SET status = 'pending', error_message = NULL, started_at = NULL, \
-           completed_at = NULL, attempts = 0, run_at = {NOW}, lease_owner = NULL, lease_expires_at = NULL, \
-           cancelled_at = NULL, updated_at = {NOW} \
-         WHERE tenant_id = ?1 AND id = ?2 AND status = 'failed' RETURNING {TASK_COLUMNS}"
+           completed_at = NULL, attempts = 0, lease_owner = NULL, lease_expires_at = NULL, \
+           cancelled_at = NULL, updated_at = {NOW}, \
+           run_at = CASE WHEN EXISTS (SELECT 1 FROM agent_task_dependencies d JOIN agent_tasks p \
+             ON p.id = d.depends_on_task_id WHERE d.task_id = agent_tasks.id AND p.status <> 'completed') \
+             THEN {blocked} ELSE {NOW} END \
+         WHERE tenant_id = ?1 AND id = ?2 AND status = 'failed' RETURNING {TASK_COLUMNS}",
+        blocked = blocked!()
     );
     let row = sqlx::query(&sql)
         .bind(tenant.to_string())
         .bind(uuid_text(id))
-        .fetch_optional(conn)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(store_error)?;
-    row.as_ref().map(rows::task).transpose()
+    let Some(task) = row.as_ref().map(rows::task).transpose()? else {
+        return Ok(None);
+    };
+    dependencies::reset_dependents_of(conn, task.id).await?;
+    Ok(Some(task))
 }
 
 pub(crate) async fn make_due(
@@ -427,7 +463,9 @@ pub(crate) async fn make_due(
     // Only a task due later is written: one already due is left untouched.
     let update = format!(
         "UPDATE agent_tasks SET run_at = {NOW}, updated_at = {NOW} \
-         WHERE tenant_id = ?1 AND id = ?2 AND status = 'pending' AND run_at > {NOW} RETURNING {TASK_COLUMNS}"
+         WHERE tenant_id = ?1 AND id = ?2 AND status = 'pending' AND run_at > {NOW} \
+           AND run_at < {blocked} RETURNING {TASK_COLUMNS}",
+        blocked = blocked!()
     );
     let found = sqlx::query(&update)
         .bind(tenant.to_string())
@@ -556,10 +594,11 @@ pub(crate) async fn release(
     .await
 }
 
+/// Writes the completions; returns the ids written and how many dependents that released.
 pub(crate) async fn complete(
     conn: &mut SqliteConnection,
     completions: &[Completion],
-) -> Result<Vec<TaskId>, StoreError> {
+) -> Result<(Vec<TaskId>, u64), StoreError> {
     let batch = completions
         .iter()
         .map(|c| {
@@ -575,13 +614,15 @@ pub(crate) async fn complete(
          lease_owner = NULL, lease_expires_at = NULL, {charge}",
         charge = charge_locked()
     );
-    update_leased(conn, &set, HOLD_MATCH, batch).await
+    let completed = update_leased(&mut *conn, &set, HOLD_MATCH, batch).await?;
+    let released = dependencies::release_dependents_of(conn, &completed).await?;
+    Ok((completed, released))
 }
 
 pub(crate) async fn fail(
     conn: &mut SqliteConnection,
     failures: &[Failure],
-) -> Result<Vec<TaskId>, StoreError> {
+) -> Result<FailWrite, StoreError> {
     let batch = failures
         .iter()
         .map(|f| {
@@ -607,12 +648,32 @@ pub(crate) async fn fail(
         retry_at = now_plus(retry),
         charge = charge_locked()
     );
-    update_leased(conn, &set, HOLD_MATCH, batch).await
+    let written = update_leased(&mut *conn, &set, HOLD_MATCH, batch).await?;
+    let failed: Vec<TaskId> = failures
+        .iter()
+        .filter(|f| f.retry_in.is_none() && written.contains(&f.lease.task_id))
+        .map(|f| f.lease.task_id)
+        .collect();
+    let dependents = dependencies::fail_dependents_of(conn, &failed).await?;
+    Ok(FailWrite { written, dependents })
+}
+
+/// What [`fail`] wrote: the failures recorded, and the dependents failed with them.
+pub(crate) struct FailWrite {
+    pub(crate) written: Vec<TaskId>,
+    pub(crate) dependents: Vec<zora_core::dependency::FailedDependent>,
 }
 
 /// The task writes, each noting for the store's hubs what it made runnable or finished.
 #[zora_store_sql::async_trait]
 impl zora_core::QueueTx for crate::tx::SqliteTx {
+    async fn lock_parents(
+        &mut self,
+        tenant: TenantId,
+        ids: &[TaskId],
+    ) -> Result<Vec<zora_core::dependency::ParentRow>, StoreError> {
+        dependencies::lock_parents(self.write().await?, tenant, ids).await
+    }
     async fn insert_task(&mut self, task: &NewTask) -> Result<Task, StoreError> {
         let task = insert(self.write().await?, task).await?;
         self.note_runnable(Some(&task));
@@ -646,8 +707,11 @@ impl zora_core::QueueTx for crate::tx::SqliteTx {
         &mut self,
         completions: &[Completion],
     ) -> Result<Vec<TaskId>, StoreError> {
-        let completed = complete(self.write().await?, completions).await?;
+        let (completed, released) = complete(self.write().await?, completions).await?;
         self.note_finished(&completed);
+        if released > 0 {
+            self.note_due_in(std::time::Duration::ZERO);
+        }
         Ok(completed)
     }
     async fn release_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError> {
@@ -658,7 +722,12 @@ impl zora_core::QueueTx for crate::tx::SqliteTx {
         Ok(released)
     }
     async fn fail_tasks(&mut self, failures: &[Failure]) -> Result<Vec<TaskId>, StoreError> {
-        let failed = fail(self.write().await?, failures).await?;
+        let FailWrite {
+            written: failed,
+            dependents,
+        } = fail(self.write().await?, failures).await?;
+        let dependents: Vec<TaskId> = dependents.iter().map(|d| d.id).collect();
+        self.note_finished(&dependents);
         for failure in failures
             .iter()
             .filter(|f| failed.contains(&f.lease.task_id))

@@ -18,6 +18,7 @@ use crate::body::JsonObject;
 use crate::error::ApiError;
 use crate::routes::tasks::{TaskListItem, page_from, pagination};
 use crate::state::AppState;
+use crate::task_object::objects_as;
 
 /// A command as the list shows it.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -81,13 +82,11 @@ pub async fn get(
         .get_command(user.tenant_id, command_id)
         .await?
         .ok_or_else(not_found)?;
-    let tasks: Vec<TaskListItem> = state
+    let tasks = state
         .store
         .command_tasks(user.tenant_id, command_id)
-        .await?
-        .into_iter()
-        .map(TaskListItem::from)
-        .collect();
+        .await?;
+    let tasks = objects_as(state.store.as_ref(), tasks, TaskListItem::from).await?;
     Ok(Json(json!({"data": command, "tasks": tasks})))
 }
 
@@ -142,7 +141,7 @@ pub async fn submit(
         },
     )
     .await?;
-    let tasks: Vec<TaskListItem> = outcome.tasks.into_iter().map(TaskListItem::from).collect();
+    let tasks = objects_as(state.store.as_ref(), outcome.tasks, TaskListItem::from).await?;
     Ok((
         StatusCode::CREATED,
         Json(

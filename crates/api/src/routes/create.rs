@@ -17,6 +17,7 @@ use crate::error::{ApiError, FieldError};
 use crate::routes::create_body::parse;
 use crate::routes::waiting::{SyncRun, execution_of, wait_timeout, wants_wait};
 use crate::state::AppState;
+use crate::task_object::object;
 
 /// Parses and checks a new task, its payload included, as it will be run.
 async fn checked(
@@ -92,7 +93,8 @@ pub async fn create(
             Created::New(_) => StatusCode::CREATED,
             Created::Replayed(_) => StatusCode::OK,
         };
-        return Ok((status, Json(json!({"data": created.into_task()}))));
+        let task = object(state.store.as_ref(), created.into_task()).await?;
+        return Ok((status, Json(json!({"data": task}))));
     };
     let task = created.task();
     let run = SyncRun {

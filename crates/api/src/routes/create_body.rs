@@ -11,6 +11,7 @@ use zora_core::agent::AgentId;
 
 use crate::auth::AuthUser;
 use crate::error::FieldError;
+use crate::routes::depends_on::{self, ParentItem};
 
 /// The longest `title` and `task_type` the columns hold.
 const TITLE_MAX: usize = 500;
@@ -79,6 +80,19 @@ pub fn parse(
     user: &AuthUser,
     agents: &[String],
 ) -> Result<NewTask, Vec<FieldError>> {
+    let (mut task, parents) = parse_with_parents(body, user, agents, false)?;
+    task.depends_on = parents.iter().filter_map(ParentItem::on_task).collect();
+    Ok(task)
+}
+
+/// [`parse`], with its `depends_on` items as read (`refs`: a batch's refs allowed, left
+/// for the batch to resolve); `task.depends_on` is left empty.
+pub fn parse_with_parents(
+    body: &Map<String, Value>,
+    user: &AuthUser,
+    agents: &[String],
+    refs: bool,
+) -> Result<(NewTask, Vec<ParentItem>), Vec<FieldError>> {
     let mut fields = Fields {
         body,
         errors: Vec::new(),
@@ -118,10 +132,18 @@ pub fn parse(
         Some,
     );
     let idempotency_key = fields.text("idempotency_key");
-    if body.get("depends_on").is_some_and(|v| !v.is_null()) {
+    let parents = match body.get("depends_on").filter(|v| !v.is_null()) {
+        None => Vec::new(),
+        Some(value) => depends_on::read(value, refs).unwrap_or_else(|message| {
+            fields.fault("depends_on", message);
+            Vec::new()
+        }),
+    };
+    if !parents.is_empty() && run_at.is_some_and(|at| at > Utc::now()) {
         fields.fault(
-            "depends_on",
-            "depends_on: task dependencies are not supported by this server yet",
+            "run_at",
+            "run_at: a task with depends_on runs once its parents complete; a later run_at \
+             cannot be combined with it",
         );
     }
     let (Some(agent), Some(task_type), Some(title), []) =
@@ -143,7 +165,7 @@ pub fn parse(
     task.requires_approval = requires_approval.unwrap_or(false);
     task.idempotency_key = idempotency_key;
     task.created_by_user_id = Some(user.user_id);
-    Ok(task)
+    Ok((task, parents))
 }
 
 #[cfg(test)]

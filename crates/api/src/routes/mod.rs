@@ -3,6 +3,7 @@
 pub mod commands;
 pub mod create;
 mod create_body;
+mod depends_on;
 pub mod health;
 pub mod metrics;
 pub mod run;

@@ -12,13 +12,15 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 use zora_core::{Task, TaskId, TaskStatus};
 use zora_engine::{RequestedRun, RunRequestError, request_run};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::routes::waiting::{SyncRun, execution_of, finished, wait_timeout, wants_wait};
+use crate::routes::waiting::{
+    SyncRun, answer, execution_of, finished, wait_timeout, wants_wait,
+};
 use crate::state::AppState;
 
 const LEGACY: &str =
@@ -80,7 +82,7 @@ pub async fn run(
                     }
                     Some(task) if was_pending && task.status.is_finished() => {
                         let execution = execution_of(&state, &task.task_type, task_id);
-                        return Ok(finished(StatusCode::OK, task, execution));
+                        return finished(&state, StatusCode::OK, task, execution).await;
                     }
                     _ => {}
                 }
@@ -98,14 +100,12 @@ pub async fn run(
             "Task reset to pending for retry. A worker or `zora run-task` runs it."
         }
     };
-    let mut execution = execution_of(&state, &updated.task_type, task_id);
-    execution["status"] = json!(requested.as_str());
-    execution["message"] = json!(message);
+    let execution = execution_of(&state, &updated.task_type, task_id);
     match wait {
-        None => Ok((
-            StatusCode::OK,
-            Json(json!({"data": updated, "execution": execution})),
-        )),
+        None => {
+            let status = requested.as_str();
+            answer(&state, StatusCode::OK, updated, execution, status, Some(message.into())).await
+        }
         Some(timeout) => {
             sync_run(&state, &user, task_id, timeout, execution)
                 .run_now()

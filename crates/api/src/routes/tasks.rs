@@ -11,6 +11,7 @@ use zora_core::{MAX_PAGE_SIZE, Page, Task, TaskFilter, TaskId, TaskState, TaskSt
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::task_object::{object, objects_as};
 
 /// A task as the list shows it.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -118,7 +119,7 @@ pub async fn list(
         .list_tasks(user.tenant_id, &filter, page)
         .await?;
     let has_more = found.has_more();
-    let items: Vec<TaskListItem> = found.items.into_iter().map(TaskListItem::from).collect();
+    let items = objects_as(state.store.as_ref(), found.items, TaskListItem::from).await?;
     Ok(Json(
         json!({"data": items, "pagination": pagination(page, found.total, has_more)}),
     ))
@@ -136,5 +137,5 @@ pub async fn get(
         .get_task(user.tenant_id, task_id)
         .await?
         .ok_or_else(not_found)?;
-    Ok(Json(json!({"data": task})))
+    Ok(Json(json!({"data": object(state.store.as_ref(), task).await?})))
 }

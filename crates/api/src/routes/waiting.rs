@@ -20,6 +20,7 @@ use zora_engine::{
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::task_object::object;
 
 /// The longest any route waits.
 pub const MAX_WAIT: Duration = Duration::from_secs(120);
@@ -61,10 +62,12 @@ pub async fn wait(
     let waited = wait_for_outcome(state.store.as_ref(), user.tenant_id, task_id, timeout)
         .await?
         .ok_or_else(not_found)?;
-    Ok(match waited {
-        Waited::Finished(task) => (StatusCode::OK, Json(json!({"data": task}))),
-        Waited::Unfinished(task) => (StatusCode::ACCEPTED, Json(json!({"data": task}))),
-    })
+    let (code, task) = match waited {
+        Waited::Finished(task) => (StatusCode::OK, task),
+        Waited::Unfinished(task) => (StatusCode::ACCEPTED, task),
+    };
+    let task = object(state.store.as_ref(), task).await?;
+    Ok((code, Json(json!({"data": task}))))
 }
 
 /// The `execution` object of a run's answer, before its outcome is known.
@@ -115,7 +118,7 @@ impl SyncRun<'_> {
                     // Or ran it already: it was runnable when this run was asked for (just
                     // created, or pending), so that run is the one asked for.
                     Some(task) if task.status.is_finished() => {
-                        return Ok(finished(self.finished, task.clone(), self.execution));
+                        return finished(state, self.finished, task.clone(), self.execution).await;
                     }
                     Some(task) => {
                         return Err(ApiError::InvalidState(
@@ -140,7 +143,8 @@ impl SyncRun<'_> {
                         "failed"
                     };
                     let message = report.result_summary.or(report.error_message);
-                    return Ok(answer(self.finished, task, self.execution, status, message));
+                    return answer(state, self.finished, task, self.execution, status, message)
+                        .await;
                 }
             },
         }
@@ -159,9 +163,10 @@ impl SyncRun<'_> {
         let waited = wait_for_outcome(store, self.user.tenant_id, task_id, self.timeout)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("Task '{task_id}' not found")))?;
-        Ok(match waited {
-            Waited::Finished(task) => finished(self.finished, task, self.execution),
+        match waited {
+            Waited::Finished(task) => finished(self.state, self.finished, task, self.execution).await,
             Waited::Unfinished(task) => answer(
+                self.state,
                 StatusCode::ACCEPTED,
                 task,
                 self.execution,
@@ -169,29 +174,38 @@ impl SyncRun<'_> {
                 Some(format!(
                     "The task is still running; wait on GET /api/agents/tasks/{task_id}/wait"
                 )),
-            ),
-        })
+            )
+            .await,
+        }
     }
 }
 
 /// The answer for a finished task: `completed` with its summary, or `failed` with its
 /// error.
-pub fn finished(code: StatusCode, task: Task, execution: Value) -> (StatusCode, Json<Value>) {
+pub async fn finished(
+    state: &AppState,
+    code: StatusCode,
+    task: Task,
+    execution: Value,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (status, message) = match task.status {
         TaskStatus::Completed => ("completed", task.result_summary.clone()),
         _ => ("failed", task.error_message.clone()),
     };
-    answer(code, task, execution, status, message)
+    answer(state, code, task, execution, status, message).await
 }
 
-fn answer(
+/// `{"data": task, "execution": ...}` with `execution.status` and `message` set.
+pub async fn answer(
+    state: &AppState,
     code: StatusCode,
     task: Task,
     mut execution: Value,
     status: &str,
     message: Option<String>,
-) -> (StatusCode, Json<Value>) {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     execution["status"] = json!(status);
     execution["message"] = json!(message);
-    (code, Json(json!({"data": task, "execution": execution})))
+    let task = object(state.store.as_ref(), task).await?;
+    Ok((code, Json(json!({"data": task, "execution": execution}))))
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use zora_core::agent::AgentId;
+use zora_core::dependency::{Dependency, MAX_PARENTS, TaskLinks};
 use zora_core::{NewTask, Page, TaskFilter, TaskId, TaskState, TaskStatus, TenantId};
 
 use crate::cli::{TaskOptions, TasksListArgs};
@@ -43,6 +44,16 @@ pub async fn add(
     new.run_at = options.run_at.as_deref().map(parse_run_at).transpose()?;
     new.idempotency_key = options.idempotency_key.clone();
     new.max_attempts = options.max_attempts;
+    new.depends_on = options
+        .depends_on
+        .iter()
+        .map(|text| parse_dependency(text))
+        .collect::<Result<_, _>>()?;
+    if new.depends_on.len() > MAX_PARENTS {
+        return Err(CliError::Config(format!(
+            "--depends-on: at most {MAX_PARENTS} parents"
+        )));
+    }
     if options.max_attempts.is_some_and(|n| n < 1) {
         return Err(CliError::Config("--max-attempts must be at least 1".into()));
     }
@@ -63,6 +74,27 @@ pub async fn add(
         crate::out!("{}", task.id);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ID` or `ID:child_field=parent_field,...` (`--depends-on`).
+fn parse_dependency(text: &str) -> Result<Dependency, CliError> {
+    let (id, inputs) = text.split_once(':').unwrap_or((text, ""));
+    let task_id = id.trim().parse().map_err(|_| {
+        CliError::Config(format!("--depends-on '{text}': '{id}' is not a task id"))
+    })?;
+    let inputs = inputs
+        .split(',')
+        .filter(|pair| !pair.trim().is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((child, parent)) if !child.trim().is_empty() && !parent.trim().is_empty() => {
+                Ok((child.trim().to_owned(), parent.trim().to_owned()))
+            }
+            _ => Err(CliError::Config(format!(
+                "--depends-on '{text}': inputs are child_field=parent_field pairs, like {id}:plan_id=plan_id"
+            ))),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Dependency { task_id, inputs })
 }
 
 fn parse_run_at(text: &str) -> Result<DateTime<Utc>, CliError> {
@@ -153,15 +185,19 @@ pub async fn show(
     let id: TaskId = id.parse().map_err(|_| not_found())?;
     let store = open_store(target).await?;
     let task = store.get_task(tenant, id).await?.ok_or_else(not_found)?;
+    let links = TaskLinks::of(task.id, &store.dependency_edges(tenant, &[task.id]).await?);
     if json {
-        print_json(&task_json(&task))?;
+        let mut object = task_json(&task);
+        object["depends_on"] = json!(links.depends_on);
+        object["dependents"] = json!(links.dependents);
+        print_json(&object)?;
         return Ok(ExitCode::SUCCESS);
     }
     crate::out!("Task {}", task.id);
     crate::out!("  type:        {}", task.task_type);
     crate::out!("  agent:       {}", task.agent_id);
     crate::out!("  title:       {}", task.title);
-    crate::out!("  status:      {}", task.status);
+    crate::out!("  status:      {} ({})", task.status, task.state);
     crate::out!("  priority:    {}", task.priority);
     crate::out!("  attempts:    {}", task.attempts);
     crate::out!("  created:     {}", task.created_at.to_rfc3339());
@@ -175,6 +211,18 @@ pub async fn show(
     }
     if let Some(error) = &task.error_message {
         crate::out!("  error:       {error}");
+    }
+    for parent in &links.depends_on {
+        let inputs = parent.inputs.as_ref().map(|i| format!(", inputs {i}"));
+        crate::out!(
+            "  depends on:  {} ({}{})",
+            parent.task_id,
+            parent.state,
+            inputs.unwrap_or_default()
+        );
+    }
+    for child in &links.dependents {
+        crate::out!("  dependent:   {child}");
     }
     for record in &task.errors {
         crate::out!(

@@ -10,6 +10,7 @@
 
 use async_trait::async_trait;
 
+use crate::dependency::{DependencyEdge, ParentRow};
 use crate::error::StoreError;
 use crate::ids::{CommandId, TaskId, TenantId};
 use crate::page::{Page, Paginated};
@@ -66,6 +67,15 @@ pub trait Queue: Send + Sync + std::fmt::Debug {
         key: &str,
     ) -> Result<Option<Task>, StoreError>;
 
+    /// The dependency edges of `tenant`'s tasks `ids`, both ways (their parents, each with
+    /// its state, and their dependents), for the task objects' `depends_on` and
+    /// `dependents`.
+    async fn dependency_edges(
+        &self,
+        tenant: TenantId,
+        ids: &[TaskId],
+    ) -> Result<Vec<DependencyEdge>, StoreError>;
+
     /// A page of `tenant`'s tasks, ordered `priority DESC, created_at ASC, id ASC`,
     /// with the total that match `filter`.
     async fn list_tasks(
@@ -95,7 +105,8 @@ pub trait Queue: Send + Sync + std::fmt::Debug {
 
     /// System-wide: takes back up to `limit` tasks whose lease expired, to `pending`
     /// (due now) or, when `attempts` reached the task's limit (see [`AttemptLimits`]),
-    /// to `failed`, recording the lapse in `errors`. Each update is conditional on the
+    /// to `failed` (and its dependents with it, in the same transaction), recording the
+    /// lapse in `errors`. Each update is conditional on the
     /// lease still being expired, so a worker that completes in the meantime wins.
     async fn rescue_expired_leases_all_tenants(
         &self,
@@ -149,14 +160,26 @@ pub trait Queue: Send + Sync + std::fmt::Debug {
 /// The task writes of a transaction.
 #[async_trait]
 pub trait QueueTx: Send {
+    /// Locks the tasks of `tenant` among `ids` against a concurrent finish until this
+    /// transaction ends (PostgreSQL `FOR SHARE`) and returns them: a new task's parents,
+    /// checked before it is inserted. Ids of no task of `tenant` are missing from the answer.
+    async fn lock_parents(
+        &mut self,
+        tenant: TenantId,
+        ids: &[TaskId],
+    ) -> Result<Vec<ParentRow>, StoreError>;
+
     /// Inserts a pending task and returns the stored row. A `created_by_user_id` without a
     /// row in `users` (a token's user ZORA CORE never stored) is written as NULL, in the
-    /// same statement.
+    /// same statement. With `depends_on` (parents locked by [`QueueTx::lock_parents`]), its
+    /// edges are written and it is blocked unless every parent is completed already (then
+    /// its `inputs` are filled at once).
     async fn insert_task(&mut self, task: &NewTask) -> Result<Task, StoreError>;
 
-    /// Resets one of `tenant`'s `failed` tasks to `pending` for a retry: due now, attempts
-    /// back to 0, error, times, lease and cancellation cleared. `None` when it is not
-    /// failed (any more).
+    /// Resets one of `tenant`'s `failed` tasks to `pending` for a retry: due now (blocked
+    /// if a parent is not completed), attempts back to 0, error, times, lease and
+    /// cancellation cleared; with it, every dependent that failed only because of it,
+    /// transitively, blocked again. `None` when it is not failed (any more).
     async fn reset_failed_task(
         &mut self,
         tenant: TenantId,
@@ -187,7 +210,8 @@ pub trait QueueTx: Send {
 
     /// Marks tasks `completed` with their result and summary, each only if its lease
     /// still holds (a locked one: if it is still `pending` at the attempt before its
-    /// own, which is then charged); returns the ids written.
+    /// own, which is then charged), and releases the dependents whose last parent that
+    /// was; returns the ids written.
     async fn complete_tasks(
         &mut self,
         completions: &[Completion],
@@ -199,6 +223,8 @@ pub trait QueueTx: Send {
 
     /// Records failed attempts, each only if its lease still holds (a locked one as in
     /// [`QueueTx::complete_tasks`], its attempt charged): back to `pending`
-    /// with a later `run_at` when `retry_in` is set, else `failed`. Appends to `errors`.
+    /// with a later `run_at` when `retry_in` is set, else `failed`, and then every task
+    /// that depends on it, transitively, fails too (with its journal entry). Appends to
+    /// `errors`.
     async fn fail_tasks(&mut self, failures: &[Failure]) -> Result<Vec<TaskId>, StoreError>;
 }

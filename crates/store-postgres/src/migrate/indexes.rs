@@ -85,9 +85,13 @@ const INDEXES: &[IndexDef] = &[
     // The engine's. A tenant's claim walks this one in claim order (pending rows only, so
     // its cost does not grow with the finished rows), and tests `run_at <= now()` on the
     // index entry (its last key), so tasks not yet due are passed over without a heap read.
+    // Blocked tasks (the marker `run_at` of `zora_core::dependency`) and those awaiting a
+    // decision are not in it at all: however many there are, a claim never walks past them.
     index(
-        "idx_agent_tasks_due",
-        "agent_tasks (tenant_id, priority DESC, created_at, id, run_at) WHERE status = 'pending'",
+        "idx_agent_tasks_claimable",
+        "agent_tasks (tenant_id, priority DESC, created_at, id, run_at) WHERE status = 'pending' \
+         AND run_at < '9999-12-31T23:59:59.999Z'::timestamptz \
+         AND (NOT requires_approval OR approved_at IS NOT NULL)",
     ),
     unique(
         "idx_agent_tasks_idempotency",
@@ -109,7 +113,7 @@ const INDEXES: &[IndexDef] = &[
 
 /// The engine's indexes beyond ZORA CORE 2.2's, for tests comparing the two catalogs.
 pub const ENGINE_INDEXES: &[&str] = &[
-    "idx_agent_tasks_due",
+    "idx_agent_tasks_claimable",
     "idx_agent_tasks_idempotency",
     "idx_agent_task_dependencies_depends_on",
     "idx_climate_missions_tenant",

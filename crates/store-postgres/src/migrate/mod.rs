@@ -63,6 +63,11 @@ const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
         "task waiters",
         include_str!("../../migrations/0008_task_waiters.sql"),
     ),
+    (
+        9,
+        "claimable index",
+        include_str!("../../migrations/0009_claimable_index.sql"),
+    ),
 ]);
 
 /// Every migration's label (`0001 zora core baseline`, ...), in order.

@@ -13,6 +13,7 @@ use zora_core::{ClaimRequest, ClaimScope, NewTask, Store, TenantId};
 
 pub mod climate;
 pub mod commands;
+pub mod dependencies;
 pub mod journal;
 pub mod shop;
 pub mod tasks;
@@ -55,6 +56,11 @@ macro_rules! store_suite {
             tasks::a_failed_task_is_reset_and_a_later_one_made_due,
             tasks::released_tasks_go_back_unrun_and_uncharged,
             tasks::a_locked_claim_writes_each_task_once_and_a_rollback_nothing,
+            dependencies::a_chain_runs_in_order_with_inputs_filled,
+            dependencies::a_task_waits_for_every_parent,
+            dependencies::a_failed_parent_fails_its_dependents_at_once_and_a_retry_resets_them,
+            dependencies::a_dependent_with_another_failed_parent_waits_for_that_ones_retry,
+            dependencies::a_rescued_task_out_of_attempts_fails_its_dependents,
             climate::profiles_plans_and_items_are_tenant_scoped,
             climate::a_plan_is_applied_at_most_once,
             climate::missions_round_numbers_and_link_items,

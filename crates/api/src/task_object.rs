@@ -1,0 +1,44 @@
+//! The task object every answer carries: the row with its `state`, and its place in its
+//! chain (`depends_on`, `dependents`; ENGINE.md "Dependencies"), read for a whole page of
+//! tasks in one query.
+
+use serde::Serialize;
+use zora_core::dependency::TaskLinks;
+use zora_core::{Store, StoreError, Task, TaskId};
+
+/// A task as the API answers it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct TaskObject<T> {
+    #[serde(flatten)]
+    pub task: T,
+    #[serde(flatten)]
+    pub links: TaskLinks,
+}
+
+/// The tasks `tasks` as `shape` shows them, each with its links, in one read of the edges.
+pub async fn objects_as<T>(
+    store: &dyn Store,
+    tasks: Vec<Task>,
+    shape: impl Fn(Task) -> T,
+) -> Result<Vec<TaskObject<T>>, StoreError> {
+    let Some(tenant) = tasks.first().map(|t| t.tenant_id) else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<TaskId> = tasks.iter().map(|t| t.id).collect();
+    let edges = store.dependency_edges(tenant, &ids).await?;
+    Ok(tasks
+        .into_iter()
+        .map(|task| TaskObject {
+            links: TaskLinks::of(task.id, &edges),
+            task: shape(task),
+        })
+        .collect())
+}
+
+/// One task, with its links.
+pub async fn object(store: &dyn Store, task: Task) -> Result<TaskObject<Task>, StoreError> {
+    let mut objects = objects_as(store, vec![task], |t| t).await?;
+    objects
+        .pop()
+        .ok_or_else(|| StoreError::Other("a task went missing".into()))
+}
