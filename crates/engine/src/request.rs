@@ -67,7 +67,12 @@ async fn refuse_failed_parent(store: &dyn Store, task: &Task) -> Result<(), RunR
     let failed = TaskLinks::of(task.id, &edges)
         .depends_on
         .into_iter()
-        .find(|p| matches!(p.state, TaskState::Failed | TaskState::Cancelled | TaskState::Rejected));
+        .find(|p| {
+            matches!(
+                p.state,
+                TaskState::Failed | TaskState::Cancelled | TaskState::Rejected
+            )
+        });
     match failed {
         Some(parent) => Err(RunRequestError::InvalidState(format!(
             "Task {} it depends on is {}; retry that task, which resets this one",

@@ -77,7 +77,12 @@ pub(crate) async fn insert_edges(
     )
     .bind(child.0)
     .bind(parents.iter().map(|d| d.task_id.0).collect::<Vec<_>>())
-    .bind(parents.iter().map(Dependency::inputs_json).collect::<Vec<_>>())
+    .bind(
+        parents
+            .iter()
+            .map(Dependency::inputs_json)
+            .collect::<Vec<_>>(),
+    )
     .execute(db.conn())
     .await
     .map_err(store_error)?;
@@ -174,7 +179,10 @@ pub(crate) async fn fail_dependents_of(
 /// After `parent` was reset for a retry: resets, level by level, every task that failed
 /// only because of it (blocked again, attempts back to 0). One that also has another
 /// failed parent stays failed and names that one instead, so that its retry resets it.
-pub(crate) async fn reset_dependents_of(db: &mut impl Db, parent: TaskId) -> Result<(), StoreError> {
+pub(crate) async fn reset_dependents_of(
+    db: &mut impl Db,
+    parent: TaskId,
+) -> Result<(), StoreError> {
     let failed_only_by = "c.status = 'failed' AND c.cancelled_at IS NULL AND c.rejected_at IS NULL \
         AND c.error_message = 'Dependency ' || d.depends_on_task_id || ' failed'";
     let other_failed = "(SELECT o.depends_on_task_id FROM agent_task_dependencies o \

@@ -655,7 +655,10 @@ pub(crate) async fn fail(
         .map(|f| f.lease.task_id)
         .collect();
     let dependents = dependencies::fail_dependents_of(conn, &failed).await?;
-    Ok(FailWrite { written, dependents })
+    Ok(FailWrite {
+        written,
+        dependents,
+    })
 }
 
 /// What [`fail`] wrote: the failures recorded, and the dependents failed with them.

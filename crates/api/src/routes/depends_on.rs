@@ -54,7 +54,10 @@ pub fn read(value: &Value, refs: bool) -> Result<Vec<ParentItem>, String> {
     for item in items {
         let parsed = item_of(item, refs)?;
         if read.iter().any(|r: &ParentItem| r.parent == parsed.parent) {
-            return Err(format!("depends_on: {} is listed twice", name(&parsed.parent)));
+            return Err(format!(
+                "depends_on: {} is listed twice",
+                name(&parsed.parent)
+            ));
         }
         read.push(parsed);
     }
@@ -82,9 +85,7 @@ fn item_of(item: &Value, refs: bool) -> Result<ParentItem, String> {
                     return Err("depends_on: ref is only known inside a batch".into());
                 }
                 _ if refs => {
-                    return Err(
-                        "depends_on: each item names exactly one of task_id or ref".into(),
-                    );
+                    return Err("depends_on: each item names exactly one of task_id or ref".into());
                 }
                 _ => return Err(SHAPE.into()),
             };

@@ -18,9 +18,7 @@ use zora_engine::{RequestedRun, RunRequestError, request_run};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::routes::waiting::{
-    SyncRun, answer, execution_of, finished, wait_timeout, wants_wait,
-};
+use crate::routes::waiting::{SyncRun, answer, execution_of, finished, wait_timeout, wants_wait};
 use crate::state::AppState;
 
 const LEGACY: &str =
@@ -104,7 +102,15 @@ pub async fn run(
     match wait {
         None => {
             let status = requested.as_str();
-            answer(&state, StatusCode::OK, updated, execution, status, Some(message.into())).await
+            answer(
+                &state,
+                StatusCode::OK,
+                updated,
+                execution,
+                status,
+                Some(message.into()),
+            )
+            .await
         }
         Some(timeout) => {
             sync_run(&state, &user, task_id, timeout, execution)

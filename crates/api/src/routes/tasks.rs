@@ -137,5 +137,7 @@ pub async fn get(
         .get_task(user.tenant_id, task_id)
         .await?
         .ok_or_else(not_found)?;
-    Ok(Json(json!({"data": object(state.store.as_ref(), task).await?})))
+    Ok(Json(
+        json!({"data": object(state.store.as_ref(), task).await?}),
+    ))
 }

@@ -164,18 +164,22 @@ impl SyncRun<'_> {
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("Task '{task_id}' not found")))?;
         match waited {
-            Waited::Finished(task) => finished(self.state, self.finished, task, self.execution).await,
-            Waited::Unfinished(task) => answer(
-                self.state,
-                StatusCode::ACCEPTED,
-                task,
-                self.execution,
-                "running",
-                Some(format!(
-                    "The task is still running; wait on GET /api/agents/tasks/{task_id}/wait"
-                )),
-            )
-            .await,
+            Waited::Finished(task) => {
+                finished(self.state, self.finished, task, self.execution).await
+            }
+            Waited::Unfinished(task) => {
+                answer(
+                    self.state,
+                    StatusCode::ACCEPTED,
+                    task,
+                    self.execution,
+                    "running",
+                    Some(format!(
+                        "The task is still running; wait on GET /api/agents/tasks/{task_id}/wait"
+                    )),
+                )
+                .await
+            }
         }
     }
 }

@@ -79,9 +79,10 @@ pub async fn add(
 /// `ID` or `ID:child_field=parent_field,...` (`--depends-on`).
 fn parse_dependency(text: &str) -> Result<Dependency, CliError> {
     let (id, inputs) = text.split_once(':').unwrap_or((text, ""));
-    let task_id = id.trim().parse().map_err(|_| {
-        CliError::Config(format!("--depends-on '{text}': '{id}' is not a task id"))
-    })?;
+    let task_id = id
+        .trim()
+        .parse()
+        .map_err(|_| CliError::Config(format!("--depends-on '{text}': '{id}' is not a task id")))?;
     let inputs = inputs
         .split(',')
         .filter(|pair| !pair.trim().is_empty())

@@ -104,21 +104,25 @@ pub async fn a_chain_runs_in_order_with_inputs_filled(store: &dyn Store) {
     assert_eq!(stored[0].state, TaskState::Available);
     for blocked in &stored[1..] {
         assert_eq!(blocked.state, TaskState::Blocked);
-        assert_eq!(blocked.run_at, blocked_run_at(), "the claim index leaves it out");
+        assert_eq!(
+            blocked.run_at,
+            blocked_run_at(),
+            "the claim index leaves it out"
+        );
     }
 
     // The links, both ways, and none for another tenant.
-    let edges = store
-        .dependency_edges(t.a, &[b.id])
-        .await
-        .expect("edges");
+    let edges = store.dependency_edges(t.a, &[b.id]).await.expect("edges");
     let links = TaskLinks::of(b.id, &edges);
     assert_eq!(links.depends_on.len(), 1);
     assert_eq!(
         (links.depends_on[0].task_id, links.depends_on[0].state),
         (a.id, TaskState::Available)
     );
-    assert_eq!(links.depends_on[0].inputs, Some(json!({"plan_id": "plan_id"})));
+    assert_eq!(
+        links.depends_on[0].inputs,
+        Some(json!({"plan_id": "plan_id"}))
+    );
     assert_eq!(links.dependents, [c.id]);
     assert!(
         store
@@ -142,8 +146,16 @@ pub async fn a_chain_runs_in_order_with_inputs_filled(store: &dyn Store) {
         ClaimById::Refused(_)
     ));
     let mut tx = store.begin().await.expect("begin");
-    let left = tx.make_task_due(t.a, b.id).await.expect("due").expect("row");
-    assert_eq!(left.state, TaskState::Blocked, "run now does not unblock it");
+    let left = tx
+        .make_task_due(t.a, b.id)
+        .await
+        .expect("due")
+        .expect("row");
+    assert_eq!(
+        left.state,
+        TaskState::Blocked,
+        "run now does not unblock it"
+    );
     tx.rollback().await.expect("rollback");
 
     // A completes: B is released with A's plan_id in its payload, C stays blocked.
@@ -162,7 +174,9 @@ pub async fn a_task_waits_for_every_parent(store: &dyn Store) {
     let t = two_tenants(store).await;
     let (a, b) = (task(t.a, KIND, "a"), task(t.a, KIND, "b"));
     let mut both = child_of(t.a, "both", vec![on(a.id), on(b.id)]);
-    both.depends_on[1].inputs.insert("from_b".into(), "value".into());
+    both.depends_on[1]
+        .inputs
+        .insert("from_b".into(), "value".into());
     create(store, &[a.clone(), b.clone(), both.clone()]).await;
     let lease_a = claim_one(store, t.a, a.id).await;
     let lease_b = claim_one(store, t.a, b.id).await;
@@ -175,7 +189,9 @@ pub async fn a_task_waits_for_every_parent(store: &dyn Store) {
 
     // A child of parents that completed already is runnable at once, inputs filled.
     let mut late = child_of(t.a, "late", vec![on(b.id)]);
-    late.depends_on[0].inputs.insert("from_b".into(), "value".into());
+    late.depends_on[0]
+        .inputs
+        .insert("from_b".into(), "value".into());
     let late = create(store, &[late]).await.remove(0);
     assert_eq!(late.state, TaskState::Available);
     assert_eq!(late.payload["from_b"], json!({"nested": [1, 2]}));
