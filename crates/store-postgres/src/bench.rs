@@ -132,6 +132,29 @@ impl BenchSql for PgStore {
         analyze(self).await
     }
 
+    async fn fill_blocked(&self, tenant: TenantId, n: u64) -> Result<(), StoreError> {
+        sqlx::query(
+            "WITH parent AS (INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, \
+                 payload, run_at) \
+               VALUES (gen_random_uuid(), $1, 'ORACLE', $3, 'Parent', '{}', now() + interval '1 day') \
+               RETURNING id), \
+             children AS (INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, \
+                 payload, run_at) \
+               SELECT gen_random_uuid(), $1, 'ORACLE', $3, 'Blocked ' || i, '{}', \
+                 '9999-12-31T23:59:59.999Z'::timestamptz \
+               FROM generate_series(1, $2) AS i RETURNING id) \
+             INSERT INTO agent_task_dependencies (task_id, depends_on_task_id) \
+             SELECT c.id, p.id FROM children c, parent p",
+        )
+        .bind(tenant.0)
+        .bind(i64::try_from(n).unwrap_or(i64::MAX))
+        .bind(BENCH_KIND)
+        .execute(self.pool())
+        .await
+        .map_err(store_error)?;
+        analyze(self).await
+    }
+
     async fn unfinished(&self) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM agent_tasks WHERE status IN ('pending', 'in_progress')",

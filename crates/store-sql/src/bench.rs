@@ -40,6 +40,11 @@ pub trait BenchSql: Send + Sync {
         not_due: u64,
     ) -> Result<(), StoreError>;
 
+    /// Adds `n` blocked tasks (of the bench's type, each waiting on one parent due in a
+    /// day), created before whatever is filled next, so that a claim in creation order
+    /// would meet them first.
+    async fn fill_blocked(&self, tenant: TenantId, n: u64) -> Result<(), StoreError>;
+
     /// Tasks not yet finished (pending or in progress), due or not.
     async fn unfinished(&self) -> Result<u64, StoreError>;
 

@@ -180,6 +180,44 @@ impl BenchSql for SqliteStore {
         analyze(self).await
     }
 
+    async fn fill_blocked(&self, tenant: TenantId, n: u64) -> Result<(), StoreError> {
+        let parent = uuid::Uuid::now_v7().to_string();
+        let mut tx = self
+            .writer()
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let steps = [
+            format!(
+                "INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload, run_at) \
+                 VALUES (?4, ?1, 'ORACLE', ?3, 'Parent', '{{}}', {tomorrow})",
+                tomorrow = now_plus("'+1 day'")
+            ),
+            format!(
+                "{} INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, payload, run_at) \
+                 SELECT {NEW_UUID}, ?1, 'ORACLE', ?3, 'Blocked ' || i, '{{}}', \
+                   '9999-12-31T23:59:59.999Z' FROM s WHERE ?4 IS NOT NULL",
+                counter(2)
+            ),
+            "INSERT INTO agent_task_dependencies (task_id, depends_on_task_id) \
+             SELECT id, ?4 FROM agent_tasks WHERE tenant_id = ?1 AND task_type = ?3 \
+               AND title LIKE 'Blocked %' AND ?2 IS NOT NULL"
+                .to_owned(),
+        ];
+        for sql in &steps {
+            sqlx::query(sql)
+                .bind(tenant.to_string())
+                .bind(i64::try_from(n).unwrap_or(i64::MAX))
+                .bind(BENCH_KIND)
+                .bind(&parent)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        analyze(self).await
+    }
+
     async fn unfinished(&self) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM agent_tasks WHERE status IN ('pending', 'in_progress')",

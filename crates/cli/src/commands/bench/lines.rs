@@ -284,6 +284,53 @@ pub async fn claim_at_size(
         .fill_pending_missions(DEFAULT_TENANT_ID, bench.profile, pending)
         .await?;
     bar.set_position(finished + not_due);
+    let (claimed, seconds) = claim_all(bench, &bar).await?;
+    Ok(Row::rate(
+        bench.name,
+        format!(
+            "claims of 50 beside {} finished and {} not yet due",
+            super::report::thousands(finished),
+            super::report::thousands(not_due)
+        ),
+        claimed,
+        seconds,
+    ))
+}
+
+/// Claims beside blocked tasks: `pending` due tasks created after `blocked` tasks that
+/// wait on a parent (so that they come first in claim order), claimed in batches of 50.
+pub async fn claim_beside_blocked(
+    bench: &Bench,
+    pending: u64,
+    blocked: u64,
+) -> Result<Row, CliError> {
+    bench.sql.clear().await?;
+    let bar = phase_bar(
+        pending,
+        &format!("{}: claims beside {blocked} blocked", bench.name),
+    );
+    if blocked > 0 {
+        bench.sql.fill_blocked(DEFAULT_TENANT_ID, blocked).await?;
+    }
+    bench
+        .sql
+        .fill_pending_missions(DEFAULT_TENANT_ID, bench.profile, pending)
+        .await?;
+    let (claimed, seconds) = claim_all(bench, &bar).await?;
+    Ok(Row::rate(
+        bench.name,
+        format!(
+            "claims of 50 beside {} blocked tasks",
+            super::report::thousands(blocked)
+        ),
+        claimed,
+        seconds,
+    ))
+}
+
+/// Claims every runnable task in batches of 50, as a worker claims across tenants;
+/// returns how many and the seconds it took.
+async fn claim_all(bench: &Bench, bar: &ProgressBar) -> Result<(u64, f64), CliError> {
     let request = ClaimRequest {
         scope: ClaimScope::AllTenants { per_tenant_cap: 50 },
         task_types: vec![BENCH_KIND.to_owned()],
@@ -303,16 +350,7 @@ pub async fn claim_at_size(
     }
     let seconds = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    Ok(Row::rate(
-        bench.name,
-        format!(
-            "claims of 50 beside {} finished and {} not yet due",
-            super::report::thousands(finished),
-            super::report::thousands(not_due)
-        ),
-        claimed,
-        seconds,
-    ))
+    Ok((claimed, seconds))
 }
 
 fn mission_task(profile: ProfileId, i: usize) -> NewTask {

@@ -41,6 +41,8 @@ struct Sizes {
     small_ballast: u64,
     large_ballast: u64,
     not_due: u64,
+    /// Blocked tasks beside the due ones in the dependencies' claim line.
+    blocked: u64,
 }
 
 impl Sizes {
@@ -56,6 +58,7 @@ impl Sizes {
                 small_ballast: 1_000,
                 large_ballast: 10_000,
                 not_due: 1_000,
+                blocked: 1_000,
             };
         }
         Self {
@@ -68,6 +71,7 @@ impl Sizes {
             small_ballast: 10_000,
             large_ballast: 1_000_000,
             not_due: 100_000,
+            blocked: 100_000,
         }
     }
 }
@@ -237,6 +241,15 @@ async fn measure(bench: &Bench, sizes: &Sizes, clients: usize) -> Result<Vec<Row
     );
     rows.push(small);
     rows.push(large);
+    let free = lines::claim_beside_blocked(bench, sizes.claim_pending, 0).await?;
+    let mut blocked =
+        lines::claim_beside_blocked(bench, sizes.claim_pending, sizes.blocked).await?;
+    blocked.note = format!(
+        "{:.0}% of the rate without them",
+        blocked.value / free.value * 100.0
+    );
+    rows.push(free);
+    rows.push(blocked);
     // No clearing after: the scratch file or database is dropped whole.
     rows.push(Row {
         store: bench.name,
