@@ -32,6 +32,10 @@ async fn created(app: &App, token: &str, body: &Value) -> Value {
     answer.body["data"].clone()
 }
 
+fn id(task: &Value) -> &str {
+    task["id"].as_str().expect("an id")
+}
+
 fn time(task: &Value, field: &str) -> chrono::DateTime<chrono::Utc> {
     task[field]
         .as_str()
@@ -80,14 +84,11 @@ async fn a_chain_runs_in_order_under_a_worker_with_its_inputs(backend: TestBacke
     assert!(c["state"] == "blocked" || c["state"] == "available", "{c}");
 
     let waited = app
-        .get(
-            &format!("{TASKS}/{}/wait?timeout=30", c["id"].as_str().unwrap()),
-            Some(&token),
-        )
+        .get(&format!("{TASKS}/{}/wait?timeout=30", id(&c)), Some(&token))
         .await;
     assert_eq!(waited.status, 200, "{}", waited.body);
     let get = |id: &Value| {
-        let path = format!("{TASKS}/{}", id.as_str().unwrap_or_default());
+        let path = format!("{TASKS}/{}", id.as_str().expect("an id"));
         let app = &app;
         let token = &token;
         async move { app.get(&path, Some(token)).await.body["data"].clone() }
@@ -156,7 +157,7 @@ async fn bad_parents_are_refused_naming_the_field_and_write_nothing(backend: Tes
             "depends_on",
             format!(
                 "depends_on: Task {} not found or does not belong to tenant",
-                foreign["id"].as_str().unwrap()
+                id(&foreign)
             ),
         ),
         (
@@ -228,7 +229,7 @@ async fn a_blocked_task_is_not_run_synchronously_nor_retried_alone(backend: Test
     .await;
     let run = app
         .post(
-            &format!("{TASKS}/{}/run?wait=true", child["id"].as_str().unwrap()),
+            &format!("{TASKS}/{}/run?wait=true", id(&child)),
             &token,
             &json!({}),
         )
@@ -246,22 +247,18 @@ async fn a_blocked_task_is_not_run_synchronously_nor_retried_alone(backend: Test
     app.backend
         .execute(&format!(
             "UPDATE agent_tasks SET status = 'failed' WHERE id = '{}'",
-            parent["id"].as_str().unwrap()
+            id(&parent)
         ))
         .await;
     app.backend
         .execute(&format!(
             "UPDATE agent_tasks SET status = 'failed', error_message = 'Dependency {} failed' WHERE id = '{}'",
-            parent["id"].as_str().unwrap(),
-            child["id"].as_str().unwrap()
+            id(&parent),
+            id(&child)
         ))
         .await;
     let retry = app
-        .post(
-            &format!("{TASKS}/{}/run", child["id"].as_str().unwrap()),
-            &token,
-            &json!({}),
-        )
+        .post(&format!("{TASKS}/{}/run", id(&child)), &token, &json!({}))
         .await;
     retry.assert_error(400, "INVALID_STATE");
     assert!(
@@ -273,18 +270,11 @@ async fn a_blocked_task_is_not_run_synchronously_nor_retried_alone(backend: Test
     );
     // Retrying the parent resets the child with it.
     let retry = app
-        .post(
-            &format!("{TASKS}/{}/run", parent["id"].as_str().unwrap()),
-            &token,
-            &json!({}),
-        )
+        .post(&format!("{TASKS}/{}/run", id(&parent)), &token, &json!({}))
         .await;
     assert_eq!(retry.status, 200, "{}", retry.body);
     let child = app
-        .get(
-            &format!("{TASKS}/{}", child["id"].as_str().unwrap()),
-            Some(&token),
-        )
+        .get(&format!("{TASKS}/{}", id(&child)), Some(&token))
         .await;
     assert_eq!(child.body["data"]["state"], "blocked", "{}", child.body);
 }
