@@ -47,6 +47,7 @@ fn handler(route: Route, document: &Arc<serde_json::Value>) -> MethodRouter<AppS
         }
         Route::ListTasks => get(routes::tasks::list),
         Route::CreateTask => post(routes::create::create),
+        Route::CreateBatch => post(routes::batch::create_batch),
         Route::RunDry => post(routes::create::run_dry),
         Route::TaskTypes => get(routes::create::types),
         Route::GetTask => get(routes::tasks::get),

@@ -11,6 +11,7 @@ use zora_engine::Registry;
 
 use crate::error::FieldError;
 use crate::routes::tasks::TaskListItem;
+use crate::task_object::TaskObject;
 
 /// Every route of the API, one variant each: the router's handler for each is an
 /// exhaustive `match` (`crate::handler`), so a route without a handler does not compile.
@@ -22,6 +23,7 @@ pub enum Route {
     Openapi,
     ListTasks,
     CreateTask,
+    CreateBatch,
     RunDry,
     TaskTypes,
     GetTask,
@@ -42,6 +44,7 @@ impl Route {
             Self::Openapi => "openapi",
             Self::ListTasks => "listTasks",
             Self::CreateTask => "createTask",
+            Self::CreateBatch => "createTaskBatch",
             Self::RunDry => "runDry",
             Self::TaskTypes => "taskTypes",
             Self::GetTask => "getTask",
@@ -114,6 +117,13 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/agents/tasks",
         summary: "Create a pending task, checked as it will be run",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::CreateBatch,
+        method: "post",
+        path: "/api/agents/tasks/batch",
+        summary: "Create several tasks, with dependencies among them by ref, all or nothing",
         authenticated: true,
     },
     Operation {
@@ -212,6 +222,27 @@ pub struct CreateTaskBody {
     pub max_attempts: Option<u32>,
     pub requires_approval: Option<bool>,
     pub idempotency_key: Option<String>,
+    /// Parents that must complete first (at most 20, of the same tenant): a task id, or
+    /// `{"task_id": id, "inputs": {"child_field": "parent_result_field"}}`; in a batch,
+    /// also a `ref` of the batch (`"plan"` or `{"ref": "plan", "inputs": {...}}`).
+    pub depends_on: Option<Vec<Value>>,
+}
+
+/// One task of `POST /api/agents/tasks/batch`: a create body and its `ref`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BatchTaskBody {
+    #[serde(flatten)]
+    pub task: CreateTaskBody,
+    /// A short name, unique in the batch, that other tasks' `depends_on` may name.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+}
+
+/// The body of `POST /api/agents/tasks/batch`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BatchBody {
+    /// 1 to 100 tasks, created in one transaction.
+    pub tasks: Vec<BatchTaskBody>,
 }
 
 fn generator() -> SchemaGenerator {
@@ -228,9 +259,14 @@ fn content(schema: Value) -> Value {
 pub fn document(registry: &Registry) -> Value {
     let mut generator = generator();
     let error = generator.subschema_for::<ErrorBody>().to_value();
-    let task = generator.subschema_for::<zora_core::Task>().to_value();
-    let item = generator.subschema_for::<TaskListItem>().to_value();
+    let task = generator
+        .subschema_for::<TaskObject<zora_core::Task>>()
+        .to_value();
+    let item = generator
+        .subschema_for::<TaskObject<TaskListItem>>()
+        .to_value();
     let body = generator.subschema_for::<CreateTaskBody>().to_value();
+    let batch_body = generator.subschema_for::<BatchBody>().to_value();
     let command_body = generator.subschema_for::<SubmitCommandBody>().to_value();
     let command_item = generator
         .subschema_for::<crate::routes::commands::CommandListItem>()
@@ -245,6 +281,9 @@ pub fn document(registry: &Registry) -> Value {
                 json!({"type": "object", "properties": {"data": {"type": "array", "items": item}, "pagination": pagination}})
             }
             Route::GetTask | Route::CreateTask | Route::WaitTask => data(task.clone()),
+            Route::CreateBatch => data(json!({"type": "object", "required": ["tasks", "refs"],
+                "properties": {"tasks": {"type": "array", "items": task},
+                               "refs": {"type": "object", "additionalProperties": {"type": "string", "format": "uuid"}}}})),
             Route::RunTask => {
                 json!({"type": "object", "properties": {"data": task, "execution": {"type": "object"}}})
             }
@@ -253,7 +292,10 @@ pub fn document(registry: &Registry) -> Value {
             }
             _ => json!({"type": "object"}),
         };
-        let status = if matches!(op.route, Route::CreateTask | Route::SubmitCommand) {
+        let status = if matches!(
+            op.route,
+            Route::CreateTask | Route::CreateBatch | Route::SubmitCommand
+        ) {
             "201"
         } else {
             "200"
@@ -277,6 +319,10 @@ pub fn document(registry: &Registry) -> Value {
             Route::CreateTask | Route::RunDry => {
                 operation["requestBody"] =
                     json!({"required": true, "content": content(body.clone())});
+            }
+            Route::CreateBatch => {
+                operation["requestBody"] =
+                    json!({"required": true, "content": content(batch_body.clone())});
             }
             Route::SubmitCommand => {
                 operation["requestBody"] =
@@ -311,6 +357,8 @@ pub fn document(registry: &Registry) -> Value {
         if op.route == Route::ListTasks {
             operation["parameters"] = json!([
                 {"name": "status", "in": "query", "schema": {"enum": ["pending", "in_progress", "completed", "failed"]}},
+                {"name": "state", "in": "query", "description": "Comma-separated fine-grained states",
+                 "schema": {"type": "string", "examples": ["available,blocked"]}},
                 {"name": "agent_id", "in": "query", "schema": {"type": "string"}},
                 {"name": "task_type", "in": "query", "schema": {"type": "string"}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 50}},

@@ -6,6 +6,8 @@
 //! replay, not an error), and the task is written with its `agent_task_created` journal
 //! entry in one transaction.
 
+use std::collections::HashMap;
+
 use serde_json::json;
 use thiserror::Error;
 use zora_core::handler::DynHandler;
@@ -229,26 +231,125 @@ async fn same_key(store: &dyn Store, task: &NewTask) -> Result<Option<Task>, Cre
     }
 }
 
-/// Checks the task in the transaction that then inserts it with its journal entry (one
-/// round trip per statement: the check's reads, the task, the entry, the commit); a
-/// replay of its idempotency key is answered with the task the key made.
+/// Answers a replay of the task's idempotency key with the task the key made; else checks
+/// the task in the transaction that then inserts it with its journal entry (one round trip
+/// per statement: the check's reads, the task, the entry, the commit). The replay is read
+/// before the transaction begins, so that no call holds two connections at once.
 async fn insert_checked(
     store: &dyn Store,
     registry: &Registry,
     task: &NewTask,
 ) -> Result<Created, CreateError> {
-    let mut tx = store.begin().await?;
-    if let Some(handler) = registry.get(&task.task_type) {
-        check_in(tx.as_mut(), handler.as_ref(), task).await?;
-    }
     if let Some(existing) = same_key(store, task).await? {
         return Ok(Created::Replayed(existing));
     }
-    check_parents(tx.as_mut(), task).await?;
-    let stored = tx.insert_task(task).await?;
+    let mut tx = store.begin().await?;
+    let stored = insert_new(tx.as_mut(), registry, task).await?;
     tx.insert_journal_entries(&[created_entry(&stored)]).await?;
     tx.commit().await?;
     Ok(Created::New(stored))
+}
+
+/// Checks `task` and inserts it through `tx`, its parents locked and checked first.
+async fn insert_new(
+    tx: &mut dyn StoreTx,
+    registry: &Registry,
+    task: &NewTask,
+) -> Result<Task, CreateError> {
+    if let Some(handler) = registry.get(&task.task_type) {
+        check_in(tx, handler.as_ref(), task).await?;
+    }
+    check_parents(tx, task).await?;
+    Ok(tx.insert_task(task).await?)
+}
+
+/// Why a batch was not created, and which of its tasks (its position in the slice given
+/// to [`create_batch`]) was at fault. Nothing was written.
+#[derive(Debug, Error)]
+#[error("task {index}: {error}")]
+pub struct BatchError {
+    pub index: usize,
+    pub error: CreateError,
+}
+
+/// How often a batch is tried again after its idempotency keys conflicted with a batch
+/// committed meanwhile (the next try replays that batch's tasks).
+const BATCH_TRIES: usize = 3;
+
+/// Creates `tasks` in one transaction, all or nothing, in the order given: a task's
+/// parents among them come before it (`depends_on` naming their ids). A task whose
+/// idempotency key made a task earlier is that task (a replay), and those depending on it
+/// depend on it. Each task is checked as [`create_task`] checks one, with its
+/// `agent_task_created` entry.
+pub async fn create_batch(
+    store: &dyn Store,
+    registry: &Registry,
+    tasks: &[NewTask],
+) -> Result<Vec<Created>, BatchError> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match insert_batch(store, registry, tasks).await {
+            Err(BatchError {
+                error: CreateError::Store(StoreError::Conflict { .. }),
+                ..
+            }) if tries < BATCH_TRIES => continue,
+            Err(BatchError { index, error }) => {
+                let tenant = tasks[index].tenant_id;
+                let error = blame_tenant(store, tenant, error).await;
+                return Err(BatchError { index, error });
+            }
+            ok => return ok,
+        }
+    }
+}
+
+async fn insert_batch(
+    store: &dyn Store,
+    registry: &Registry,
+    tasks: &[NewTask],
+) -> Result<Vec<Created>, BatchError> {
+    let at = |index| move |error: CreateError| BatchError { index, error };
+    let mut replays = Vec::with_capacity(tasks.len());
+    for (index, task) in tasks.iter().enumerate() {
+        replays.push(same_key(store, task).await.map_err(at(index))?);
+    }
+    let mut tx = store.begin().await.map_err(|e| at(0)(e.into()))?;
+    // A replayed task's id stands for the id the batch gave it.
+    let mut stands_for: HashMap<TaskId, TaskId> = HashMap::new();
+    let mut created = Vec::with_capacity(tasks.len());
+    for (index, (task, replay)) in tasks.iter().zip(replays).enumerate() {
+        if let Some(existing) = replay {
+            stands_for.insert(task.id, existing.id);
+            created.push(Created::Replayed(existing));
+            continue;
+        }
+        let mut task = task.clone();
+        for parent in &mut task.depends_on {
+            if let Some(id) = stands_for.get(&parent.task_id) {
+                parent.task_id = *id;
+            }
+        }
+        let stored = insert_new(tx.as_mut(), registry, &task)
+            .await
+            .map_err(at(index))?;
+        created.push(Created::New(stored));
+    }
+    let entries: Vec<_> = created
+        .iter()
+        .filter_map(|c| match c {
+            Created::New(task) => Some(created_entry(task)),
+            Created::Replayed(_) => None,
+        })
+        .collect();
+    let last = tasks.len().saturating_sub(1);
+    if !entries.is_empty() {
+        tx.insert_journal_entries(&entries)
+            .await
+            .map_err(|e| at(last)(e.into()))?;
+    }
+    tx.commit().await.map_err(|e| at(last)(e.into()))?;
+    Ok(created)
 }
 
 /// The `agent_task_created` journal entry of a new task.

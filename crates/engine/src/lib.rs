@@ -23,7 +23,9 @@ mod worker;
 pub use apply::LockedBatch;
 pub use catalog::V1_KINDS;
 pub use commands::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
-pub use create::{CreateError, Created, check_new_task, create_task, validate_new_task};
+pub use create::{
+    BatchError, CreateError, Created, check_new_task, create_batch, create_task, validate_new_task,
+};
 pub use executor::{Executor, ExecutorSettings, RunSummary, RunTaskError};
 pub use registry::Registry;
 pub use report::{TaskOutcome, TaskReport};

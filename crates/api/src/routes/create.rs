@@ -30,7 +30,8 @@ async fn checked(
     Ok(task)
 }
 
-fn validation(errors: Vec<FieldError>) -> ApiError {
+/// A validation error listing `errors`, its message theirs joined.
+pub(crate) fn validation(errors: Vec<FieldError>) -> ApiError {
     let message = errors
         .iter()
         .map(|e| e.message.clone())

@@ -1,5 +1,6 @@
 //! One module per resource.
 
+pub mod batch;
 pub mod commands;
 pub mod create;
 mod create_body;
