@@ -29,6 +29,7 @@ pub enum Route {
     GetTask,
     WaitTask,
     RunTask,
+    CancelTask,
     ListCommands,
     SubmitCommand,
     GetCommand,
@@ -50,6 +51,7 @@ impl Route {
             Self::GetTask => "getTask",
             Self::WaitTask => "waitTask",
             Self::RunTask => "runTask",
+            Self::CancelTask => "cancelTask",
             Self::ListCommands => "listCommands",
             Self::SubmitCommand => "submitCommand",
             Self::GetCommand => "getCommand",
@@ -159,6 +161,13 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/agents/tasks/{id}/run",
         summary: "Queue a pending task or reset a failed one",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::CancelTask,
+        method: "post",
+        path: "/api/agents/tasks/{id}/cancel",
+        summary: "Cancel a task: a pending one at once (200), a running one at its next lease check (202)",
         authenticated: true,
     },
     Operation {
@@ -284,7 +293,7 @@ pub fn document(registry: &Registry) -> Value {
             Route::CreateBatch => data(json!({"type": "object", "required": ["tasks", "refs"],
                 "properties": {"tasks": {"type": "array", "items": task},
                                "refs": {"type": "object", "additionalProperties": {"type": "string", "format": "uuid"}}}})),
-            Route::RunTask => {
+            Route::RunTask | Route::CancelTask => {
                 json!({"type": "object", "properties": {"data": task, "execution": {"type": "object"}}})
             }
             Route::ListCommands => {

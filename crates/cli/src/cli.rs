@@ -151,6 +151,15 @@ pub enum TasksCommand {
     },
     /// Ask for a task to run: queued for the workers, or with `--wait` run here and now.
     Run(TasksRunArgs),
+    /// Cancel a task: a pending one fails at once, a running one at its worker's next
+    /// lease check (nothing of its attempt is committed); its dependents fail with it.
+    Cancel {
+        /// The task's id.
+        id: String,
+        /// Why, recorded as `Cancelled: REASON`.
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

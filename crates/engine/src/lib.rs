@@ -5,6 +5,7 @@
 //! DESIGN.md's "execution model" is what this crate implements; ARCHITECTURE.md says how.
 
 mod apply;
+mod cancel;
 mod catalog;
 mod claim_plan;
 mod commands;
@@ -21,6 +22,7 @@ mod wait;
 mod worker;
 
 pub use apply::LockedBatch;
+pub use cancel::{CancelError, Cancelled, cancel_task, cancelled_message};
 pub use catalog::V1_KINDS;
 pub use commands::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
 pub use create::{

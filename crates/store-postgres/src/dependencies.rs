@@ -176,6 +176,26 @@ pub(crate) async fn fail_dependents_of(
     Ok(failed)
 }
 
+/// Finishes tasks cancelled while they ran, found at their worker's lease check (locked by
+/// it): failed, their `error_message` the cancellation's, the lease cleared, their waiters
+/// told and their dependents failed.
+pub(crate) async fn finish_cancelled(db: &mut impl Db, ids: &[Uuid]) -> Result<(), StoreError> {
+    let sql = format!(
+        "WITH done AS (UPDATE agent_tasks t SET status = 'failed', completed_at = now(), \
+           lease_owner = NULL, lease_expires_at = NULL \
+         WHERE t.id = ANY($1) AND t.status = 'in_progress' RETURNING t.id) \
+         SELECT count(*) FROM done WHERE {notify}",
+        notify = notify_waiters_of!("SELECT id FROM done"),
+    );
+    crate::sql::query(db.keep(), &sql)
+        .bind(ids)
+        .execute(db.conn())
+        .await
+        .map_err(store_error)?;
+    fail_dependents_of(db, ids).await?;
+    Ok(())
+}
+
 /// After `parent` was reset for a retry: resets, level by level, every task that failed
 /// only because of it (blocked again, attempts back to 0). One that also has another
 /// failed parent stays failed and names that one instead, so that its retry resets it.

@@ -17,8 +17,8 @@ use crate::error::store_error;
 macro_rules! task_state {
     () => {
         "CASE WHEN t.status = 'completed' THEN 'completed' \
-           WHEN t.cancelled_at IS NOT NULL THEN 'cancelled' \
-           WHEN t.rejected_at IS NOT NULL THEN 'rejected' \
+           WHEN t.status = 'failed' AND t.cancelled_at IS NOT NULL THEN 'cancelled' \
+           WHEN t.status = 'failed' AND t.rejected_at IS NOT NULL THEN 'rejected' \
            WHEN t.status = 'failed' THEN 'failed' \
            WHEN t.status = 'in_progress' THEN 'running' \
            WHEN t.requires_approval AND t.approved_at IS NULL THEN 'awaiting_approval' \

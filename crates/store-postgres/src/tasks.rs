@@ -326,7 +326,7 @@ pub(crate) async fn rescue_expired(
         "WITH expired AS (SELECT t.id FROM agent_tasks t \
            WHERE t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < now() \
            ORDER BY t.id LIMIT $2 FOR UPDATE OF t SKIP LOCKED), \
-         judged AS (SELECT t.id, t.attempts >= COALESCE(t.max_attempts, \
+         judged AS (SELECT t.id, t.cancelled_at IS NOT NULL OR t.attempts >= COALESCE(t.max_attempts, \
              (SELECT l.n FROM UNNEST($3::text[], $4::int4[]) AS l(kind, n) WHERE l.kind = t.task_type), \
              $1) AS exhausted, \
            format('lease held by %s expired at %s', t.lease_owner, t.lease_expires_at) AS reason \
@@ -334,7 +334,8 @@ pub(crate) async fn rescue_expired(
          rescued AS (UPDATE agent_tasks t SET \
            status = CASE WHEN j.exhausted THEN 'failed' ELSE 'pending' END::agent_task_status, \
            completed_at = CASE WHEN j.exhausted THEN now() END, \
-           error_message = CASE WHEN j.exhausted \
+           error_message = CASE WHEN t.cancelled_at IS NOT NULL THEN t.error_message \
+             WHEN j.exhausted \
              THEN 'Lease expired and attempts are exhausted: ' || j.reason ELSE t.error_message END, \
            run_at = CASE WHEN j.exhausted THEN t.run_at ELSE now() END, \
            lease_owner = NULL, lease_expires_at = NULL, \
@@ -480,6 +481,44 @@ pub(crate) async fn reset_failed(
     Ok(Some(task))
 }
 
+pub(crate) async fn cancel(
+    db: &mut impl Db,
+    tenant: TenantId,
+    id: TaskId,
+    message: &str,
+) -> Result<Option<Task>, StoreError> {
+    let sql = format!(
+        "UPDATE agent_tasks t SET cancelled_at = now(), error_message = $3, \
+           status = CASE WHEN t.status = 'pending' THEN 'failed' ELSE t.status END, \
+           completed_at = CASE WHEN t.status = 'pending' THEN now() ELSE t.completed_at END \
+         WHERE t.tenant_id = $1 AND t.id = $2 AND t.cancelled_at IS NULL \
+           AND (t.status = 'pending' OR (t.status = 'in_progress' AND t.lease_owner IS NOT NULL)) \
+         RETURNING {TASK_COLUMNS}"
+    );
+    let row = crate::sql::query(db.keep(), &sql)
+        .bind(tenant.0)
+        .bind(id.0)
+        .bind(message)
+        .fetch_optional(db.conn())
+        .await
+        .map_err(store_error)?;
+    let Some(task) = row.as_ref().map(rows::task).transpose()? else {
+        return Ok(None);
+    };
+    if task.status == TaskStatus::Failed {
+        crate::sql::query(
+            db.keep(),
+            concat!("SELECT ", notify_waiters_of!("SELECT $1::uuid")),
+        )
+        .bind(task.id.0)
+        .execute(db.conn())
+        .await
+        .map_err(store_error)?;
+        dependencies::fail_dependents_of(db, &[task.id.0]).await?;
+    }
+    Ok(Some(task))
+}
+
 pub(crate) async fn make_due(
     db: &mut impl Db,
     tenant: TenantId,
@@ -576,10 +615,10 @@ pub(crate) async fn lock_leased(
     leases: &[Lease],
 ) -> Result<Vec<TaskId>, StoreError> {
     let (ids, owners, attempts) = lease_arrays(leases.iter());
-    let locked: Vec<Uuid> = crate::sql::query_scalar(
+    let locked: Vec<(Uuid, bool)> = crate::sql::query_as(
         db.keep(),
         concat!(
-            "SELECT t.id FROM agent_tasks t \
+            "SELECT t.id, t.cancelled_at IS NOT NULL FROM agent_tasks t \
          JOIN UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) ON ",
             held_under!("l"),
             " ORDER BY t.id FOR UPDATE OF t"
@@ -591,7 +630,19 @@ pub(crate) async fn lock_leased(
     .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
-    Ok(task_ids(locked))
+    let cancelled: Vec<Uuid> = locked
+        .iter()
+        .filter(|(_, c)| *c)
+        .map(|(id, _)| *id)
+        .collect();
+    if !cancelled.is_empty() {
+        dependencies::finish_cancelled(db, &cancelled).await?;
+    }
+    Ok(locked
+        .into_iter()
+        .filter(|(_, cancelled)| !cancelled)
+        .map(|(id, _)| TaskId(id))
+        .collect())
 }
 
 /// Moves the expiry of the leases still held to `lease_duration` from now (a heartbeat).
@@ -608,7 +659,7 @@ pub(crate) async fn extend_leases(
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[]) AS l(id, owner, attempt) \
          WHERE ",
             held_under!("l"),
-            " RETURNING t.id"
+            " AND t.cancelled_at IS NULL RETURNING t.id"
         ),
     )
     .bind(ids)
@@ -771,6 +822,14 @@ impl zora_core::QueueTx for crate::tx::PgTx {
         id: TaskId,
     ) -> Result<Option<Task>, StoreError> {
         make_due(self.write().await?, tenant, id).await
+    }
+    async fn cancel_task(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+        message: &str,
+    ) -> Result<Option<Task>, StoreError> {
+        cancel(self.write().await?, tenant, id, message).await
     }
     async fn claim_locked(&mut self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
         claim_with(self.write().await?, request, claim_locked_sql).await

@@ -159,6 +159,30 @@ pub(crate) async fn fail_dependents_of(
     Ok(failed)
 }
 
+/// Finishes tasks cancelled while they ran, found at their worker's lease check: failed,
+/// their `error_message` the cancellation's, the lease cleared, their dependents failed.
+/// Returns every task finished so, dependents included.
+pub(crate) async fn finish_cancelled(
+    conn: &mut SqliteConnection,
+    ids: &[TaskId],
+) -> Result<Vec<TaskId>, StoreError> {
+    sqlx::query(&format!(
+        "UPDATE agent_tasks SET status = 'failed', completed_at = {NOW}, updated_at = {NOW}, \
+           lease_owner = NULL, lease_expires_at = NULL \
+         WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'in_progress'"
+    ))
+    .bind(id_array(ids))
+    .execute(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    let failed = fail_dependents_of(conn, ids).await?;
+    Ok(ids
+        .iter()
+        .copied()
+        .chain(failed.iter().map(|d| d.id))
+        .collect())
+}
+
 /// After `parent` was reset for a retry: resets, level by level, every task that failed
 /// only because of it (blocked again, attempts back to 0). One that also has another
 /// failed parent stays failed and names that one instead, so that its retry resets it.

@@ -17,8 +17,8 @@ use crate::values::id_array;
 macro_rules! task_state {
     () => {
         "CASE WHEN status = 'completed' THEN 'completed' \
-           WHEN cancelled_at IS NOT NULL THEN 'cancelled' \
-           WHEN rejected_at IS NOT NULL THEN 'rejected' \
+           WHEN status = 'failed' AND cancelled_at IS NOT NULL THEN 'cancelled' \
+           WHEN status = 'failed' AND rejected_at IS NOT NULL THEN 'rejected' \
            WHEN status = 'failed' THEN 'failed' \
            WHEN status = 'in_progress' THEN 'running' \
            WHEN requires_approval AND approved_at IS NULL THEN 'awaiting_approval' \

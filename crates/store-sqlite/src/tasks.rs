@@ -299,14 +299,14 @@ pub(crate) async fn rescue_expired(
     limit: u32,
 ) -> Result<(Vec<Task>, Vec<TaskId>), StoreError> {
     // `?3`: each registered type's limit, as a JSON object.
-    let exhausted = "attempts >= COALESCE(max_attempts, \
-        (SELECT l.value FROM json_each(?3) l WHERE l.key = agent_tasks.task_type), ?1)";
+    let exhausted = "(cancelled_at IS NOT NULL OR attempts >= COALESCE(max_attempts, \
+        (SELECT l.value FROM json_each(?3) l WHERE l.key = agent_tasks.task_type), ?1))";
     let reason = "'lease held by ' || lease_owner || ' expired at ' || lease_expires_at";
     let sql = format!(
         "UPDATE agent_tasks SET \
            status = CASE WHEN {exhausted} THEN 'failed' ELSE 'pending' END, \
            completed_at = CASE WHEN {exhausted} THEN {NOW} END, \
-           error_message = CASE WHEN {exhausted} \
+           error_message = CASE WHEN cancelled_at IS NOT NULL THEN error_message WHEN {exhausted} \
              THEN 'Lease expired and attempts are exhausted: ' || {reason} ELSE error_message END, \
            run_at = CASE WHEN {exhausted} THEN run_at ELSE {NOW} END, \
            errors = json_insert(errors, '$[#]', json_object('attempt', attempts, 'at', {NOW}, \
@@ -455,6 +455,40 @@ pub(crate) async fn reset_failed(
     Ok(Some(task))
 }
 
+/// Cancels a task; returns it and the dependents its cancellation failed.
+pub(crate) async fn cancel(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    id: TaskId,
+    message: &str,
+) -> Result<Option<(Task, Vec<TaskId>)>, StoreError> {
+    let sql = format!(
+        "UPDATE agent_tasks SET cancelled_at = {NOW}, error_message = ?3, updated_at = {NOW}, \
+           status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END, \
+           completed_at = CASE WHEN status = 'pending' THEN {NOW} ELSE completed_at END \
+         WHERE tenant_id = ?1 AND id = ?2 AND cancelled_at IS NULL \
+           AND (status = 'pending' OR (status = 'in_progress' AND lease_owner IS NOT NULL)) \
+         RETURNING {TASK_COLUMNS}"
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(uuid_text(id))
+        .bind(message)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    let Some(task) = row.as_ref().map(rows::task).transpose()? else {
+        return Ok(None);
+    };
+    let mut finished = Vec::new();
+    if task.status == TaskStatus::Failed {
+        finished.push(task.id);
+        let failed = dependencies::fail_dependents_of(conn, &[task.id]).await?;
+        finished.extend(failed.iter().map(|d| d.id));
+    }
+    Ok(Some((task, finished)))
+}
+
 pub(crate) async fn make_due(
     conn: &mut SqliteConnection,
     tenant: TenantId,
@@ -526,18 +560,29 @@ fn charge_locked() -> String {
 pub(crate) async fn lock_leased(
     conn: &mut SqliteConnection,
     leases: &[Lease],
-) -> Result<Vec<TaskId>, StoreError> {
+) -> Result<(Vec<TaskId>, Vec<TaskId>), StoreError> {
     // The transaction already holds SQLite's write lock (BEGIN IMMEDIATE): reading which
-    // leases still hold is enough to keep them until commit.
+    // leases still hold is enough to keep them until commit. Those cancelled meanwhile are
+    // finished here; returns the ids held and those finished so.
     let batch = Value::from(leases.iter().map(lease_json).collect::<Vec<_>>()).to_string();
-    let ids: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT agent_tasks.id FROM agent_tasks JOIN json_each(?1) b ON {LEASE_MATCH} ORDER BY agent_tasks.id"
+    let rows: Vec<(String, bool)> = sqlx::query_as(&format!(
+        "SELECT agent_tasks.id, agent_tasks.cancelled_at IS NOT NULL FROM agent_tasks \
+         JOIN json_each(?1) b ON {LEASE_MATCH} ORDER BY agent_tasks.id"
     ))
     .bind(batch)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await
     .map_err(store_error)?;
-    task_ids(ids)
+    let (cancelled, held): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, c)| *c);
+    let cancelled = task_ids(cancelled.into_iter().map(|(id, _)| id).collect())?;
+    let mut finished = Vec::new();
+    if !cancelled.is_empty() {
+        finished = dependencies::finish_cancelled(conn, &cancelled).await?;
+    }
+    Ok((
+        task_ids(held.into_iter().map(|(id, _)| id).collect())?,
+        finished,
+    ))
 }
 
 /// Writes `set` to every task of `batch` still held as `held` says ([`LEASE_MATCH`] or
@@ -576,7 +621,8 @@ pub(crate) async fn extend_leases(
         })
         .collect();
     let set = format!("lease_expires_at = {}", now_plus("b.value ->> '$.lease'"));
-    update_leased(writer, &set, LEASE_MATCH, batch).await
+    let held = format!("{LEASE_MATCH} AND agent_tasks.cancelled_at IS NULL");
+    update_leased(writer, &set, &held, batch).await
 }
 
 pub(crate) async fn release(
@@ -700,11 +746,25 @@ impl zora_core::QueueTx for crate::tx::SqliteTx {
         self.note_runnable(task.as_ref());
         Ok(task)
     }
+    async fn cancel_task(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+        message: &str,
+    ) -> Result<Option<Task>, StoreError> {
+        let Some((task, finished)) = cancel(self.write().await?, tenant, id, message).await? else {
+            return Ok(None);
+        };
+        self.note_finished(&finished);
+        Ok(Some(task))
+    }
     async fn claim_locked(&mut self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
         claim_with(self.write().await?, request, claim_locked_sql).await
     }
     async fn lock_leased_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError> {
-        lock_leased(self.read(), leases).await
+        let (held, finished) = lock_leased(self.read(), leases).await?;
+        self.note_finished(&finished);
+        Ok(held)
     }
     async fn complete_tasks(
         &mut self,

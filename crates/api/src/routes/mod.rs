@@ -1,6 +1,7 @@
 //! One module per resource.
 
 pub mod batch;
+pub mod cancel;
 pub mod commands;
 pub mod create;
 mod create_body;
@@ -10,3 +11,17 @@ pub mod metrics;
 pub mod run;
 pub mod tasks;
 pub mod waiting;
+
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+/// An optional text field of a body: absent or null is `None`, anything but a string is
+/// refused naming it.
+pub(crate) fn text_field(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(ApiError::field(key, format!("{key} must be a string"))),
+    }
+}

@@ -15,6 +15,7 @@ mod migrate;
 mod run;
 mod serve;
 mod status;
+mod task_flow;
 mod task_types;
 mod tasks;
 mod worker;
@@ -64,6 +65,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Tasks(TasksCommand::Run(args)) => {
             run::request(&target()?, tenant()?, args, json).await
+        }
+        Command::Tasks(TasksCommand::Cancel { id, reason }) => {
+            task_flow::cancel(&target()?, tenant()?, id, reason.as_deref(), json).await
         }
         Command::Commands(CommandsCommand::Submit { prompt, agents }) => {
             console::submit(&target()?, tenant()?, prompt, agents, json).await

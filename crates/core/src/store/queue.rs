@@ -115,8 +115,9 @@ pub trait Queue: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<Task>, StoreError>;
 
     /// The heartbeat of a long run: moves the expiry of each lease still held (same
-    /// owner and attempt, still `in_progress`) to `lease_duration` from now on the
-    /// database clock. Returns the ids extended; a task missing from them was taken over.
+    /// owner and attempt, still `in_progress`, not cancelled) to `lease_duration` from now
+    /// on the database clock. Returns the ids extended; a task missing from them was taken
+    /// over or cancelled.
     async fn extend_leases(
         &self,
         leases: &[Lease],
@@ -186,6 +187,18 @@ pub trait QueueTx: Send {
         id: TaskId,
     ) -> Result<Option<Task>, StoreError>;
 
+    /// Cancels one of `tenant`'s unfinished tasks (`cancelled_at` set, `error_message` =
+    /// `message`): a `pending` one fails at once, and its dependents with it; one
+    /// `in_progress` under a lease stays so until its worker's next lease check, which
+    /// finishes it failed instead of applying it (see [`QueueTx::lock_leased_tasks`]).
+    /// `None` when it is not `pending` or leased `in_progress`, or already cancelled.
+    async fn cancel_task(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+        message: &str,
+    ) -> Result<Option<Task>, StoreError>;
+
     /// Makes one of `tenant`'s `pending` tasks due now when its `run_at` is later (one
     /// already due is not written); returns it, or `None` when it is not pending (any more).
     async fn make_task_due(
@@ -205,7 +218,9 @@ pub trait QueueTx: Send {
 
     /// Locks the tasks among `leases` that are still `in_progress` under exactly that
     /// lease (owner and attempt), in `id` order, and returns their ids; the others were
-    /// rescued or finished elsewhere and must not be applied.
+    /// rescued or finished elsewhere and must not be applied. A held task that was
+    /// cancelled meanwhile is finished here, failed (its dependents with it), and not
+    /// returned: nothing of its attempt is applied.
     async fn lock_leased_tasks(&mut self, leases: &[Lease]) -> Result<Vec<TaskId>, StoreError>;
 
     /// Marks tasks `completed` with their result and summary, each only if its lease
