@@ -54,6 +54,7 @@ fn handler(route: Route, document: &Arc<serde_json::Value>) -> MethodRouter<AppS
         Route::WaitTask => get(routes::waiting::wait),
         Route::RunTask => post(routes::run::run),
         Route::CancelTask => post(routes::cancel::cancel),
+        Route::DecideTask => post(routes::decision::decide),
         Route::ListCommands => get(routes::commands::list),
         Route::SubmitCommand => post(routes::commands::submit),
         Route::GetCommand => get(routes::commands::get),

@@ -30,6 +30,7 @@ pub enum Route {
     WaitTask,
     RunTask,
     CancelTask,
+    DecideTask,
     ListCommands,
     SubmitCommand,
     GetCommand,
@@ -52,6 +53,7 @@ impl Route {
             Self::WaitTask => "waitTask",
             Self::RunTask => "runTask",
             Self::CancelTask => "cancelTask",
+            Self::DecideTask => "decideTask",
             Self::ListCommands => "listCommands",
             Self::SubmitCommand => "submitCommand",
             Self::GetCommand => "getCommand",
@@ -168,6 +170,13 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/agents/tasks/{id}/cancel",
         summary: "Cancel a task: a pending one at once (200), a running one at its next lease check (202)",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::DecideTask,
+        method: "post",
+        path: "/api/agents/tasks/{id}/decision",
+        summary: "Approve or reject a task awaiting a decision (founders only)",
         authenticated: true,
     },
     Operation {
@@ -296,6 +305,9 @@ pub fn document(registry: &Registry) -> Value {
             Route::RunTask | Route::CancelTask => {
                 json!({"type": "object", "properties": {"data": task, "execution": {"type": "object"}}})
             }
+            Route::DecideTask => {
+                json!({"type": "object", "properties": {"data": task, "decision": {"enum": ["approved", "rejected"]}}})
+            }
             Route::ListCommands => {
                 json!({"type": "object", "properties": {"data": {"type": "array", "items": command_item}, "pagination": pagination}})
             }
@@ -332,6 +344,15 @@ pub fn document(registry: &Registry) -> Value {
             Route::CreateBatch => {
                 operation["requestBody"] =
                     json!({"required": true, "content": content(batch_body.clone())});
+            }
+            Route::CancelTask => {
+                operation["requestBody"] = json!({"required": false, "content": content(json!({
+                    "type": "object", "properties": {"reason": {"type": "string"}}}))});
+            }
+            Route::DecideTask => {
+                operation["requestBody"] = json!({"required": true, "content": content(json!({
+                    "type": "object", "required": ["decision"], "properties": {
+                        "decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}}}))});
             }
             Route::SubmitCommand => {
                 operation["requestBody"] =

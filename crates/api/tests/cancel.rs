@@ -82,6 +82,12 @@ async fn a_pending_task_is_cancelled_at_once_with_its_journal_entry(backend: Tes
     assert_eq!(entry.details["reason"], "not needed");
     assert!(entry.details["requested_by_user_id"].is_string());
 
+    let now = app
+        .post(&format!("{TASKS}/{id}/run?wait=true"), &token, &json!({}))
+        .await;
+    now.assert_error(400, "INVALID_STATE");
+    assert_eq!(now.body["message"], "Task is cancelled");
+
     // No body at all: `Cancelled`.
     let other = create(&app, &token, &scripted(json!({"action": "complete"}))).await;
     let answer = app

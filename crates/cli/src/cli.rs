@@ -160,6 +160,35 @@ pub enum TasksCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Approve a task awaiting a decision: it may run once its parents complete.
+    Approve {
+        /// The task's id.
+        id: String,
+        /// Why, kept as its `decision_reason`.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Reject a task awaiting a decision: it fails (`Rejected: REASON`), its dependents too.
+    Reject {
+        /// The task's id.
+        id: String,
+        /// Why, recorded as `Rejected: REASON`.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+/// Which task types need a decision before they run.
+#[derive(Debug, Clone, Args)]
+pub struct ApprovalArgs {
+    /// Task types whose every new task needs a founder's decision before it may run,
+    /// comma-separated (on a ZORA CORE 3.x database, `agent_task_policies` adds its own).
+    #[arg(
+        long = "approval-types",
+        env = "ZORA_APPROVAL_TYPES",
+        value_delimiter = ','
+    )]
+    pub approval_types: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -239,6 +268,9 @@ pub struct TaskOptions {
     /// Repeatable (at most 20).
     #[arg(long = "depends-on", value_name = "ID[:CHILD=PARENT,...]")]
     pub depends_on: Vec<String>,
+    /// The task waits for a founder's decision (`zora tasks approve|reject`) before it runs.
+    #[arg(long)]
+    pub requires_approval: bool,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +298,8 @@ pub struct TasksListArgs {
 
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
+    #[command(flatten)]
+    pub approval: ApprovalArgs,
     /// Batches applied at once. Defaults to the machine's cores.
     #[arg(long)]
     pub concurrency: Option<usize>,
@@ -325,6 +359,8 @@ pub struct WorkerArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    #[command(flatten)]
+    pub approval: ApprovalArgs,
     /// Workers run inside the server process. Defaults to 1 on SQLite (other processes can
     /// only poll it), 0 on PostgreSQL (run `zora worker` processes).
     #[arg(long)]

@@ -7,9 +7,23 @@ use zora_core::Store;
 use zora_engine::planner::{KeywordPlanner, ModelPlanner, ModelSettings, Planner};
 use zora_engine::{Executor, ExecutorSettings, Registry};
 
-/// The task types this binary runs.
+/// The task types this binary runs, those of `ZORA_APPROVAL_TYPES` (comma-separated)
+/// needing a decision first.
 pub fn registry() -> Registry {
-    Registry::new(zora_handlers::v1())
+    let types = std::env::var("ZORA_APPROVAL_TYPES").unwrap_or_default();
+    registry_with_approvals(
+        types
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned),
+    )
+}
+
+/// The task types this binary runs, `approval_types` needing a decision first (`serve`'s
+/// and `worker`'s `--approval-types`).
+pub fn registry_with_approvals(approval_types: impl IntoIterator<Item = String>) -> Registry {
+    Registry::new(zora_handlers::v1()).with_approval_types(approval_types)
 }
 
 /// An executor over `store`, holding claims for `lease_duration`.

@@ -32,7 +32,7 @@ pub use store::{
     ShopTx, Store, StoreTx, TaskWakeups, TenantTx, TxControl, TxLimits,
 };
 pub use task::{
-    AttemptLimits, ClaimById, ClaimRequest, ClaimScope, Completion, Failure, FailureKind, Lease,
-    NewTask, Task, TaskErrorRecord, TaskFilter, TaskState, TaskStatus, sort_in_claim_order,
+    AttemptLimits, ClaimById, ClaimRequest, ClaimScope, Completion, Decision, Failure, FailureKind,
+    Lease, NewTask, Task, TaskErrorRecord, TaskFilter, TaskState, TaskStatus, sort_in_claim_order,
 };
 pub use worker::{WorkerInfo, WorkerRegistration};

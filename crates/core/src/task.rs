@@ -353,6 +353,31 @@ pub enum ClaimById {
     Refused(Task),
 }
 
+/// A founder's decision on a task that awaits one (ENGINE.md, "Approvals").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub approve: bool,
+    /// Who decided (written as NULL when the user has no `users` row).
+    pub by: Option<UserId>,
+    /// Why (a rejection's `decision_reason`; also kept for an approval).
+    pub reason: Option<String>,
+}
+
+impl Decision {
+    /// The `error_message` of a task this decision rejects.
+    pub fn rejected_message(&self) -> String {
+        match self
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            Some(reason) => format!("Rejected: {reason}"),
+            None => "Rejected".into(),
+        }
+    }
+}
+
 /// A task's successful outcome, written only if `lease` still holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Completion {

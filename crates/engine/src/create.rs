@@ -17,6 +17,7 @@ use zora_core::{
     JournalEntryId, NewTask, Store, StoreError, StoreTx, Task, TaskId, TaskStatus, TenantId,
 };
 
+use crate::approval::needs_decision;
 use crate::registry::Registry;
 
 /// Why a task (or a command) was not created. Nothing was written.
@@ -223,7 +224,8 @@ async fn same_key(store: &dyn Store, task: &NewTask) -> Result<Option<Task>, Cre
         && existing.payload == task.payload
         && existing.priority == task.priority
         && existing.max_attempts == task.max_attempts
-        && existing.requires_approval == task.requires_approval;
+        // A decision its type or policy asked for is not the caller's to repeat.
+        && (existing.requires_approval || !task.requires_approval);
     if same {
         Ok(Some(existing))
     } else {
@@ -260,6 +262,11 @@ async fn insert_new(
         check_in(tx, handler.as_ref(), task).await?;
     }
     check_parents(tx, task).await?;
+    if !task.requires_approval && needs_decision(tx, registry, task).await? {
+        let mut task = task.clone();
+        task.requires_approval = true;
+        return Ok(tx.insert_task(&task).await?);
+    }
     Ok(tx.insert_task(task).await?)
 }
 

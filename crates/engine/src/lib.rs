@@ -5,6 +5,7 @@
 //! DESIGN.md's "execution model" is what this crate implements; ARCHITECTURE.md says how.
 
 mod apply;
+mod approval;
 mod cancel;
 mod catalog;
 mod claim_plan;
@@ -22,6 +23,7 @@ mod wait;
 mod worker;
 
 pub use apply::LockedBatch;
+pub use approval::{DecisionError, decide_task};
 pub use cancel::{CancelError, Cancelled, cancel_task, cancelled_message};
 pub use catalog::V1_KINDS;
 pub use commands::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
@@ -31,6 +33,6 @@ pub use create::{
 pub use executor::{Executor, ExecutorSettings, RunSummary, RunTaskError};
 pub use registry::Registry;
 pub use report::{TaskOutcome, TaskReport};
-pub use request::{RequestedRun, RunRequestError, not_runnable, request_run};
+pub use request::{RequestedRun, RunRequestError, not_runnable, not_runnable_now, request_run};
 pub use wait::{Waited, wait_for_outcome};
 pub use worker::{LOST_WORKER_CAUTION, Worker, WorkerReport, WorkerSettings};

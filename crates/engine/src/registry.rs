@@ -1,7 +1,7 @@
 //! The registry: `task_type` → handler. The executor claims only the registered types;
 //! every other type stays pending for ZORA CORE's legacy runtime.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use zora_core::AttemptLimits;
@@ -11,6 +11,8 @@ use zora_core::handler::DynHandler;
 #[derive(Clone, Default)]
 pub struct Registry {
     handlers: BTreeMap<&'static str, Arc<dyn DynHandler>>,
+    /// Types whose every new task needs a decision first (`ZORA_APPROVAL_TYPES`).
+    approval_types: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -27,6 +29,23 @@ impl Registry {
             registry.handlers.insert(handler.kind(), handler);
         }
         registry
+    }
+
+    /// This registry, where every new task of `types` needs a decision before it may
+    /// run (registered or not: a type for the legacy runtime can need one too).
+    pub fn with_approval_types(mut self, types: impl IntoIterator<Item = String>) -> Self {
+        self.approval_types = types.into_iter().collect();
+        self
+    }
+
+    /// Whether every new task of `kind` needs a decision first.
+    pub fn requires_approval(&self, kind: &str) -> bool {
+        self.approval_types.contains(kind)
+    }
+
+    /// The types that need a decision first, sorted.
+    pub fn approval_types(&self) -> impl Iterator<Item = &str> {
+        self.approval_types.iter().map(String::as_str)
     }
 
     /// The handler of `kind`.

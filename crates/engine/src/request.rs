@@ -53,6 +53,18 @@ pub fn not_runnable(task: &Task) -> Option<&'static str> {
     }
 }
 
+/// Why `task` cannot run synchronously now (`?wait=true`), beyond [`not_runnable`]: what
+/// holds it back, which a run cannot skip.
+pub fn not_runnable_now(task: &Task) -> Option<&'static str> {
+    match task.state {
+        TaskState::Blocked => Some("Task is waiting for its dependencies"),
+        TaskState::AwaitingApproval => Some("Task is awaiting approval"),
+        TaskState::Cancelled => Some("Task is cancelled"),
+        TaskState::Rejected => Some("Task was rejected"),
+        _ => not_runnable(task),
+    }
+}
+
 fn refuse_running_or_done(task: &Task) -> Result<(), RunRequestError> {
     match not_runnable(task) {
         Some(reason) => Err(RunRequestError::InvalidState(reason.into())),
@@ -96,6 +108,11 @@ pub async fn request_run(
         .await?
         .ok_or(RunRequestError::NotFound(id))?;
     refuse_running_or_done(&task)?;
+    if task.state == TaskState::Rejected {
+        return Err(RunRequestError::InvalidState(
+            "Task was rejected: a rejected task is not retried (create it anew)".into(),
+        ));
+    }
     if task.status == TaskStatus::Failed {
         refuse_failed_parent(store, &task).await?;
     }

@@ -6,6 +6,7 @@
 //! SQL lives here and only here: one named query per store method, every query made for
 //! a tenant filtered by `tenant_id`, the system-wide ones named so.
 
+mod approvals;
 pub mod bench;
 mod climate;
 mod commands;

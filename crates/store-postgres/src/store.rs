@@ -1,7 +1,10 @@
 //! [`PgStore`]: the pool, and the queue outside a transaction ([`Queue`]); the command
 //! reads are in `commands`.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::OnceCell;
 
 use sqlx::PgPool;
 use zora_core::stats::{QueueStats, Scope};
@@ -23,6 +26,9 @@ pub struct PgStore {
     pool: PgPool,
     behind_pooler: bool,
     listening: Listening,
+    /// Whether the database has ZORA CORE 3.x's `agent_task_policies`, found out by the
+    /// first transaction that asks (a table created later is seen after a restart).
+    policies: Arc<OnceCell<bool>>,
 }
 
 impl PgStore {
@@ -32,6 +38,7 @@ impl PgStore {
             pool,
             behind_pooler: false,
             listening: Listening::default(),
+            policies: Arc::default(),
         }
     }
 
@@ -62,7 +69,7 @@ impl PgStore {
     /// A transaction that keeps its statements prepared unless this store is behind a
     /// pooler.
     fn tx_of(&self, tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Box<dyn StoreTx> {
-        Box::new(PgTx::new(tx, !self.behind_pooler))
+        Box::new(PgTx::new(tx, !self.behind_pooler, self.policies.clone()))
     }
 
     async fn begin_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {

@@ -831,6 +831,21 @@ impl zora_core::QueueTx for crate::tx::PgTx {
     ) -> Result<Option<Task>, StoreError> {
         cancel(self.write().await?, tenant, id, message).await
     }
+    async fn decide_task(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+        decision: &zora_core::Decision,
+    ) -> Result<Option<Task>, StoreError> {
+        crate::approvals::decide(self.write().await?, tenant, id, decision).await
+    }
+    async fn auto_execute_policy(
+        &mut self,
+        tenant: TenantId,
+        task_type: &str,
+    ) -> Result<Option<bool>, StoreError> {
+        crate::approvals::auto_execute(self, tenant, task_type).await
+    }
     async fn claim_locked(&mut self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
         claim_with(self.write().await?, request, claim_locked_sql).await
     }

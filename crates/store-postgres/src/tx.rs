@@ -2,7 +2,10 @@
 //! domain's writes are implemented in their own modules (`tasks`, `climate`, `shop`,
 //! `journal`, `commands`, `tenants`).
 
+use std::sync::Arc;
+
 use sqlx::{PgConnection, Postgres, Transaction};
+use tokio::sync::OnceCell;
 use zora_core::{StoreError, TxControl, TxLimits};
 use zora_store_sql::{RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart};
 
@@ -17,6 +20,8 @@ pub(crate) struct PgTx {
     /// Where the reads run; writes go through [`PgTx::write`].
     pub(crate) tx: KeptTx,
     part: TaskPart,
+    /// The store's knowledge of `agent_task_policies` (see `PgStore`).
+    pub(crate) policies: Arc<OnceCell<bool>>,
 }
 
 /// An open transaction and whether its statements may stay prepared (its store's
@@ -38,10 +43,15 @@ impl Db for KeptTx {
 
 impl PgTx {
     /// A transaction of a store that keeps its statements prepared (`keep`) or not.
-    pub(crate) fn new(tx: Transaction<'static, Postgres>, keep: bool) -> Self {
+    pub(crate) fn new(
+        tx: Transaction<'static, Postgres>,
+        keep: bool,
+        policies: Arc<OnceCell<bool>>,
+    ) -> Self {
         Self {
             tx: KeptTx { tx, keep },
             part: TaskPart::default(),
+            policies,
         }
     }
 

@@ -4,6 +4,7 @@
 //!
 //! Values are stored as SCHEMA.md's "SQLite conventions" say; see `migrations/0001_schema.sql`.
 
+mod approvals;
 pub mod bench;
 mod climate;
 mod commands;

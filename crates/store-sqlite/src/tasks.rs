@@ -758,6 +758,27 @@ impl zora_core::QueueTx for crate::tx::SqliteTx {
         self.note_finished(&finished);
         Ok(Some(task))
     }
+    async fn decide_task(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+        decision: &zora_core::Decision,
+    ) -> Result<Option<Task>, StoreError> {
+        let decided = crate::approvals::decide(self.write().await?, tenant, id, decision).await?;
+        let Some((task, finished)) = decided else {
+            return Ok(None);
+        };
+        self.note_finished(&finished);
+        self.note_runnable(Some(&task));
+        Ok(Some(task))
+    }
+    async fn auto_execute_policy(
+        &mut self,
+        _tenant: TenantId,
+        _task_type: &str,
+    ) -> Result<Option<bool>, StoreError> {
+        Ok(None)
+    }
     async fn claim_locked(&mut self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
         claim_with(self.write().await?, request, claim_locked_sql).await
     }

@@ -63,10 +63,15 @@ impl TestDatabase {
     /// Creates a database and applies the engine's migrations.
     pub async fn migrated() -> Self {
         let db = Self::create().await;
-        zora_store_postgres::migrate(&db.pool)
+        db.migrate().await;
+        db
+    }
+
+    /// Applies the engine's migrations (to a database a test shaped first).
+    pub async fn migrate(&self) {
+        zora_store_postgres::migrate(&self.pool)
             .await
             .expect("migrate");
-        db
     }
 
     /// The database's URL.

@@ -88,6 +88,18 @@ pub async fn create(
             state.registry.unsupported_message(&task.task_type),
         ));
     }
+    if wait.is_some()
+        && (task.requires_approval || state.registry.requires_approval(&task.task_type))
+    {
+        return Err(ApiError::InvalidState(
+            "A task that needs approval cannot be run synchronously: create it, then decide".into(),
+        ));
+    }
+    if wait.is_some() && !task.depends_on.is_empty() {
+        return Err(ApiError::InvalidState(
+            "A task with depends_on runs once its parents complete: create it without wait".into(),
+        ));
+    }
     let created = zora_engine::create_task(state.store.as_ref(), &state.registry, task).await?;
     let Some(timeout) = wait else {
         let status = match created {

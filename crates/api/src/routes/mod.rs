@@ -5,6 +5,7 @@ pub mod cancel;
 pub mod commands;
 pub mod create;
 mod create_body;
+pub mod decision;
 mod depends_on;
 pub mod health;
 pub mod metrics;

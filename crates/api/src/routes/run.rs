@@ -57,6 +57,12 @@ pub async fn run(
         if task.status == TaskStatus::InProgress {
             return wait_for_run(&state, &user, &task, timeout).await;
         }
+        // What holds it back a run cannot skip: refused before anything is written.
+        if let Some(reason) = zora_engine::not_runnable_now(&task)
+            && task.status != TaskStatus::Completed
+        {
+            return Err(ApiError::InvalidState(reason.into()));
+        }
         was_pending = task.status == TaskStatus::Pending;
     }
     let requested = request_run(

@@ -69,6 +69,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Tasks(TasksCommand::Cancel { id, reason }) => {
             task_flow::cancel(&target()?, tenant()?, id, reason.as_deref(), json).await
         }
+        Command::Tasks(TasksCommand::Approve { id, reason }) => {
+            task_flow::decide(&target()?, tenant()?, id, true, reason.clone(), json).await
+        }
+        Command::Tasks(TasksCommand::Reject { id, reason }) => {
+            task_flow::decide(&target()?, tenant()?, id, false, reason.clone(), json).await
+        }
         Command::Commands(CommandsCommand::Submit { prompt, agents }) => {
             console::submit(&target()?, tenant()?, prompt, agents, json).await
         }

@@ -11,7 +11,7 @@ use crate::cli::ServeArgs;
 use crate::config::{DatabaseTarget, agents};
 use crate::exit::CliError;
 use crate::open::open_store;
-use crate::wiring::{planner, registry};
+use crate::wiring::{planner, registry_with_approvals};
 
 pub async fn run(
     target: &DatabaseTarget,
@@ -31,7 +31,9 @@ pub async fn run(
     };
     let auth = AuthConfig::with_secret(secret.into_bytes());
     let store = open_store(target).await?;
-    let registry = Arc::new(registry());
+    let registry = Arc::new(registry_with_approvals(
+        args.approval.approval_types.clone(),
+    ));
     let state = AppState {
         store,
         planner: planner(registry.clone()),

@@ -44,6 +44,7 @@ pub async fn add(
     new.run_at = options.run_at.as_deref().map(parse_run_at).transpose()?;
     new.idempotency_key = options.idempotency_key.clone();
     new.max_attempts = options.max_attempts;
+    new.requires_approval = options.requires_approval;
     new.depends_on = options
         .depends_on
         .iter()

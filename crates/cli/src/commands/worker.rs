@@ -11,7 +11,7 @@ use crate::cli::WorkerArgs;
 use crate::config::DatabaseTarget;
 use crate::exit::CliError;
 use crate::open::open_store_with;
-use crate::wiring::registry;
+use crate::wiring::registry_with_approvals;
 
 /// The worker settings a command line gives.
 pub fn settings(args: &WorkerArgs, tenant: Option<TenantId>) -> WorkerSettings {
@@ -49,7 +49,7 @@ pub async fn run(
             humantime::format_duration(args.lease_duration)
         )));
     }
-    let registry = registry();
+    let registry = registry_with_approvals(args.approval.approval_types.clone());
     refuse_unknown_types(&registry, "--task-type", args.task_types.iter())?;
     refuse_unknown_types(
         &registry,

@@ -16,7 +16,8 @@ use crate::ids::{CommandId, TaskId, TenantId};
 use crate::page::{Page, Paginated};
 use crate::stats::{QueueStats, Scope};
 use crate::task::{
-    AttemptLimits, ClaimById, ClaimRequest, Completion, Failure, Lease, NewTask, Task, TaskFilter,
+    AttemptLimits, ClaimById, ClaimRequest, Completion, Decision, Failure, Lease, NewTask, Task,
+    TaskFilter,
 };
 use crate::worker::{WorkerInfo, WorkerRegistration};
 
@@ -198,6 +199,27 @@ pub trait QueueTx: Send {
         id: TaskId,
         message: &str,
     ) -> Result<Option<Task>, StoreError>;
+
+    /// Records `decision` on one of `tenant`'s pending tasks awaiting one: approved, it
+    /// becomes runnable (workers are woken); rejected, it fails (`rejected_at`,
+    /// `decision_reason`, `error_message` = [`Decision::rejected_message`]) and its
+    /// dependents with it. `None` when it awaits no decision (any more).
+    async fn decide_task(
+        &mut self,
+        tenant: TenantId,
+        id: TaskId,
+        decision: &Decision,
+    ) -> Result<Option<Task>, StoreError>;
+
+    /// Whether ZORA CORE 3.x's `agent_task_policies` lets tasks of `task_type` run without a
+    /// decision for `tenant`: its row for the tenant, else its global row (`tenant_id IS
+    /// NULL`); `None` where there is no such row or no such table (a database that is not
+    /// 3.x, and every SQLite file).
+    async fn auto_execute_policy(
+        &mut self,
+        tenant: TenantId,
+        task_type: &str,
+    ) -> Result<Option<bool>, StoreError>;
 
     /// Makes one of `tenant`'s `pending` tasks due now when its `run_at` is later (one
     /// already due is not written); returns it, or `None` when it is not pending (any more).
