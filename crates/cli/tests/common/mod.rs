@@ -23,6 +23,7 @@ pub fn zora(args: &[&str]) -> Command {
         "ZORA_AGENTS",
         "ZORA_LOG_FORMAT",
         "ZORA_METRICS_ADDR",
+        "ZORA_APPROVAL_TYPES",
     ] {
         command.env_remove(var);
     }
