@@ -25,8 +25,10 @@ impl Registry {
             .collect()
     }
 
-    /// `{"v1_supported", "supported", "categories": {category: [{type, description,
-    /// payload_schema, json_schema}]}}`.
+    /// `{"v1_supported", "supported", "approval_types", "categories": {category: [{type,
+    /// description, requires_approval, payload_schema, json_schema}]}}`; every type's
+    /// payload also takes `depends_on` beside it (ENGINE.md), so `inputs` may fill any of
+    /// its fields.
     pub fn catalog(&self) -> Value {
         let mut categories: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
         for handler in self.handlers() {
@@ -38,6 +40,7 @@ impl Registry {
             let entry = json!({
                 "type": handler.kind(),
                 "description": handler.description(),
+                "requires_approval": self.requires_approval(handler.kind()),
                 "payload_schema": fields,
                 "json_schema": handler.payload_schema(),
             });
@@ -49,6 +52,7 @@ impl Registry {
         json!({
             "v1_supported": self.v1_kinds(),
             "supported": self.kinds(),
+            "approval_types": self.approval_types().collect::<Vec<_>>(),
             "categories": categories,
         })
     }

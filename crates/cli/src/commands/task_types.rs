@@ -15,12 +15,22 @@ pub fn run(json: bool) -> Result<ExitCode, CliError> {
     crate::out!("Supported task types:");
     for handler in registry.handlers() {
         crate::out!();
-        crate::out!("  {}  ({})", handler.kind(), handler.category());
+        let approval = if registry.requires_approval(handler.kind()) {
+            ", needs a founder's decision (ZORA_APPROVAL_TYPES)"
+        } else {
+            ""
+        };
+        crate::out!("  {}  ({}{approval})", handler.kind(), handler.category());
         crate::out!("    {}", handler.description());
         crate::out!("    Payload:");
         for (field, description) in handler.fields() {
             crate::out!("      {field:<24} {description}");
         }
     }
+    crate::out!();
+    crate::out!(
+        "Any task may wait for others: --depends-on ID[:child_field=parent_field,...] on \
+         `tasks add`, `depends_on` in the API."
+    );
     Ok(ExitCode::SUCCESS)
 }
