@@ -89,6 +89,11 @@ impl Subject {
         &*self.store
     }
 
+    /// The store, shared (for a case that works on it from a task of its own).
+    pub fn shared(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
     /// The reads only tests make, on this store.
     pub fn inspect(&self) -> &Inspector {
         &self.inspector

@@ -325,3 +325,32 @@ pub async fn a_rescued_task_out_of_attempts_fails_its_dependents(store: &dyn Sto
         Some(format!("Dependency {} failed", a.id))
     );
 }
+
+/// Two parents of one task completed by two transactions at once: whichever commits second
+/// sees the other's parent completed and releases the task (neither leaves it blocked).
+pub async fn parents_completed_at_once_release_their_child(store: &Subject) {
+    let store_arc = store.shared();
+    let store = store.store();
+    let t = two_tenants(store).await;
+    let (a, b) = (task(t.a, KIND, "a"), task(t.a, KIND, "b"));
+    let both = child_of(t.a, "both", vec![on(a.id), on(b.id)]);
+    create(store, &[a.clone(), b.clone(), both.clone()]).await;
+    let lease_a = claim_one(store, t.a, a.id).await;
+    let lease_b = claim_one(store, t.a, b.id).await;
+    let mut first = store.begin().await.expect("begin");
+    first
+        .complete_tasks(&[Completion {
+            lease: lease_a,
+            result: json!({}),
+            summary: "done".into(),
+        }])
+        .await
+        .expect("complete a");
+    let second = tokio::spawn(async move {
+        complete(store_arc.as_ref(), lease_b, json!({})).await;
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    first.commit().await.expect("commit a");
+    second.await.expect("the second completion");
+    assert_eq!(get(store, t.a, both.id).await.state, TaskState::Available);
+}

@@ -63,6 +63,7 @@ macro_rules! store_suite {
             dependencies::a_failed_parent_fails_its_dependents_at_once_and_a_retry_resets_them,
             dependencies::a_dependent_with_another_failed_parent_waits_for_that_ones_retry,
             dependencies::a_rescued_task_out_of_attempts_fails_its_dependents,
+            dependencies::parents_completed_at_once_release_their_child,
             approvals::a_decision_lets_a_task_run_or_fails_it_with_its_dependents,
             cancel::a_pending_task_is_cancelled_at_once_with_its_dependents,
             cancel::a_running_task_is_stopped_at_its_lease_check,
