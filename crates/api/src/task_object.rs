@@ -35,6 +35,14 @@ pub async fn objects_as<T>(
         .collect())
 }
 
+/// A task just created without parents: no links to read (nothing can depend on it yet).
+pub fn unlinked(task: Task) -> TaskObject<Task> {
+    TaskObject {
+        task,
+        links: TaskLinks::default(),
+    }
+}
+
 /// One task, with its links.
 pub async fn object(store: &dyn Store, task: Task) -> Result<TaskObject<Task>, StoreError> {
     let mut objects = objects_as(store, vec![task], |t| t).await?;

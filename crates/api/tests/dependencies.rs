@@ -116,6 +116,11 @@ async fn a_chain_runs_in_order_under_a_worker_with_its_inputs(backend: TestBacke
     );
     assert_eq!(a["dependents"], json!([b["id"]]));
     assert_eq!(
+        b["depends_on"][0]["inputs"],
+        json!({"profile_id": "profile_id"}),
+        "GET reads the links in the task's own statement: {b}"
+    );
+    assert_eq!(
         (b["depends_on"][0]["state"].as_str(), &b["dependents"]),
         (Some("completed"), &json!([c["id"]]))
     );

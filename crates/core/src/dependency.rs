@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::ids::{JournalEntryId, TaskId, TenantId};
@@ -59,7 +59,7 @@ pub struct DependencyEdge {
 }
 
 /// A parent, as `depends_on` on the task object lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ParentLink {
     pub task_id: TaskId,
     pub state: TaskState,
@@ -68,7 +68,7 @@ pub struct ParentLink {
 }
 
 /// A task's place in its chain: its parents and the tasks that depend on it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskLinks {
     pub depends_on: Vec<ParentLink>,
     pub dependents: Vec<TaskId>,

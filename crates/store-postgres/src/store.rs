@@ -220,6 +220,14 @@ impl Queue for PgStore {
         })
         .await
     }
+    async fn get_task_with_links(
+        &self,
+        tenant: TenantId,
+        id: TaskId,
+    ) -> Result<Option<(Task, zora_core::dependency::TaskLinks)>, StoreError> {
+        self.in_session(async |db| tasks::get_with_links(db, tenant, id).await)
+            .await
+    }
     async fn dependency_edges(
         &self,
         tenant: TenantId,

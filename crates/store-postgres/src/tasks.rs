@@ -58,6 +58,33 @@ pub(crate) async fn get(
     row.as_ref().map(rows::task).transpose()
 }
 
+pub(crate) async fn get_with_links(
+    db: &mut impl Db,
+    tenant: TenantId,
+    id: TaskId,
+) -> Result<Option<(Task, zora_core::dependency::TaskLinks)>, StoreError> {
+    // The parent's state is the shared expression over an alias `t` of its own.
+    let sql = format!(
+        "SELECT {TASK_COLUMNS}, \
+           (SELECT COALESCE(json_agg(json_build_object('task_id', d.depends_on_task_id, \
+               'state', (SELECT {TASK_STATE} FROM agent_tasks t WHERE t.id = d.depends_on_task_id), \
+               'inputs', d.inputs) ORDER BY d.depends_on_task_id), '[]'::json) \
+             FROM agent_task_dependencies d WHERE d.task_id = t.id) AS depends_on, \
+           (SELECT COALESCE(json_agg(d.task_id ORDER BY d.task_id), '[]'::json) \
+             FROM agent_task_dependencies d WHERE d.depends_on_task_id = t.id) AS dependents \
+         FROM agent_tasks t WHERE t.tenant_id = $1 AND t.id = $2"
+    );
+    let row = crate::sql::query(db.keep(), &sql)
+        .bind(tenant.0)
+        .bind(id.0)
+        .fetch_optional(db.conn())
+        .await
+        .map_err(store_error)?;
+    row.as_ref()
+        .map(|r| zora_store_sql::mappers::task_with_links(r).map_err(store_error))
+        .transpose()
+}
+
 pub(crate) async fn get_by_idempotency_key(
     db: &mut impl Db,
     tenant: TenantId,

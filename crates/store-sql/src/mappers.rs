@@ -3,7 +3,7 @@
 
 use zora_core::climate::{ClimateProfile, Mission, PlanItem, WeeklyPlan};
 use zora_core::command::Command;
-use zora_core::dependency::{DependencyEdge, FailedDependent, ParentRow};
+use zora_core::dependency::{DependencyEdge, FailedDependent, ParentRow, TaskLinks};
 use zora_core::journal::JournalEntry;
 use zora_core::shop::{Brand, Product, ProductClimateMeta, ShopProject};
 use zora_core::{Task, TaskErrorRecord, WorkerInfo};
@@ -50,6 +50,23 @@ pub fn task(row: &impl Columns) -> Result<Task, sqlx::Error> {
         rejected_at: row.opt_timestamp("rejected_at")?,
         decision_reason: row.opt_text("decision_reason")?,
     })
+}
+
+/// A task and its links, from a row of the task's columns with `depends_on` and
+/// `dependents` as JSON arrays.
+pub fn task_with_links(row: &impl Columns) -> Result<(Task, TaskLinks), sqlx::Error> {
+    let list = |column: &str| -> Result<serde_json::Value, sqlx::Error> {
+        Ok(row
+            .opt_json(column)?
+            .unwrap_or_else(|| serde_json::json!([])))
+    };
+    let links = TaskLinks {
+        depends_on: serde_json::from_value(list("depends_on")?)
+            .map_err(|e| decode_error("depends_on", e))?,
+        dependents: serde_json::from_value(list("dependents")?)
+            .map_err(|e| decode_error("dependents", e))?,
+    };
+    Ok((task(row)?, links))
 }
 
 pub fn parent_row(row: &impl Columns) -> Result<ParentRow, sqlx::Error> {

@@ -179,6 +179,13 @@ impl Queue for SqliteStore {
         }
         Ok(rescued)
     }
+    async fn get_task_with_links(
+        &self,
+        tenant: TenantId,
+        id: TaskId,
+    ) -> Result<Option<(Task, zora_core::dependency::TaskLinks)>, StoreError> {
+        tasks::get_with_links(&self.reader, tenant, id).await
+    }
     async fn dependency_edges(
         &self,
         tenant: TenantId,

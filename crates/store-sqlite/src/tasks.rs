@@ -54,6 +54,34 @@ pub(crate) async fn get<'c>(
     row.as_ref().map(rows::task).transpose()
 }
 
+pub(crate) async fn get_with_links(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    id: TaskId,
+) -> Result<Option<(Task, zora_core::dependency::TaskLinks)>, StoreError> {
+    // The parent's state is the shared expression over its own, unaliased `agent_tasks`.
+    let sql = format!(
+        "SELECT {TASK_COLUMNS}, \
+           (SELECT json_group_array(json_object('task_id', d.depends_on_task_id, \
+               'state', (SELECT {TASK_STATE} FROM agent_tasks WHERE agent_tasks.id = d.depends_on_task_id), \
+               'inputs', json(d.inputs))) \
+             FROM (SELECT * FROM agent_task_dependencies WHERE task_id = t.id \
+               ORDER BY depends_on_task_id) d) AS depends_on, \
+           (SELECT json_group_array(task_id) FROM (SELECT task_id FROM agent_task_dependencies \
+             WHERE depends_on_task_id = t.id ORDER BY task_id)) AS dependents \
+         FROM agent_tasks t WHERE t.tenant_id = ?1 AND t.id = ?2"
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(uuid_text(id))
+        .fetch_optional(pool)
+        .await
+        .map_err(store_error)?;
+    row.as_ref()
+        .map(|r| zora_store_sql::mappers::task_with_links(r).map_err(store_error))
+        .transpose()
+}
+
 pub(crate) async fn get_by_idempotency_key(
     pool: &SqlitePool,
     tenant: TenantId,

@@ -17,7 +17,7 @@ use crate::error::{ApiError, FieldError};
 use crate::routes::create_body::parse;
 use crate::routes::waiting::{SyncRun, execution_of, wait_timeout, wants_wait};
 use crate::state::AppState;
-use crate::task_object::object;
+use crate::task_object::{object, unlinked};
 
 /// Parses and checks a new task, its payload included, as it will be run.
 async fn checked(
@@ -100,13 +100,17 @@ pub async fn create(
             "A task with depends_on runs once its parents complete: create it without wait".into(),
         ));
     }
+    let has_parents = !task.depends_on.is_empty();
     let created = zora_engine::create_task(state.store.as_ref(), &state.registry, task).await?;
     let Some(timeout) = wait else {
         let status = match created {
             Created::New(_) => StatusCode::CREATED,
             Created::Replayed(_) => StatusCode::OK,
         };
-        let task = object(state.store.as_ref(), created.into_task()).await?;
+        let task = match created {
+            Created::New(task) if !has_parents => unlinked(task),
+            created => object(state.store.as_ref(), created.into_task()).await?,
+        };
         return Ok((status, Json(json!({"data": task}))));
     };
     let task = created.task();

@@ -11,7 +11,7 @@ use zora_core::{MAX_PAGE_SIZE, Page, Task, TaskFilter, TaskId, TaskState, TaskSt
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::task_object::{object, objects_as};
+use crate::task_object::{TaskObject, objects_as};
 
 /// A task as the list shows it.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -132,12 +132,10 @@ pub async fn get(
 ) -> Result<Json<Value>, ApiError> {
     let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
     let task_id: TaskId = id.parse().map_err(|_| not_found())?;
-    let task = state
+    let (task, links) = state
         .store
-        .get_task(user.tenant_id, task_id)
+        .get_task_with_links(user.tenant_id, task_id)
         .await?
         .ok_or_else(not_found)?;
-    Ok(Json(
-        json!({"data": object(state.store.as_ref(), task).await?}),
-    ))
+    Ok(Json(json!({"data": TaskObject { task, links }})))
 }

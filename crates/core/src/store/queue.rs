@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 
-use crate::dependency::{DependencyEdge, ParentRow};
+use crate::dependency::{DependencyEdge, ParentRow, TaskLinks};
 use crate::error::StoreError;
 use crate::ids::{CommandId, TaskId, TenantId};
 use crate::page::{Page, Paginated};
@@ -60,6 +60,14 @@ pub trait Queue: Send + Sync + std::fmt::Debug {
 
     /// One task of `tenant`, or `None` (also when it belongs to another tenant).
     async fn get_task(&self, tenant: TenantId, id: TaskId) -> Result<Option<Task>, StoreError>;
+
+    /// [`Queue::get_task`] with the task's links (`depends_on` and `dependents`), read in
+    /// the same statement: the task object of `GET /api/agents/tasks/{id}`.
+    async fn get_task_with_links(
+        &self,
+        tenant: TenantId,
+        id: TaskId,
+    ) -> Result<Option<(Task, TaskLinks)>, StoreError>;
 
     /// `tenant`'s task created with `key` as its idempotency key.
     async fn get_task_by_idempotency_key(
