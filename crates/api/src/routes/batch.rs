@@ -280,14 +280,37 @@ fn fault(item: usize, field: &str, message: &str) -> FieldError {
     }
 }
 
-/// A create body's fault, named by its item: `tasks[2].title: title is required`.
+/// A create body's fault, named by its item: `tasks[2].payload.title: ...` (the field's
+/// own name, if the message starts with it, is not said twice).
 fn in_item_field(item: usize, error: FieldError) -> FieldError {
-    let message = error
-        .message
-        .strip_prefix(&format!("{}: ", error.field))
+    let tail = error.field.rsplit('.').next().unwrap_or(&error.field);
+    let message = [error.field.as_str(), tail]
+        .iter()
+        .find_map(|name| error.message.strip_prefix(&format!("{name}: ")))
         .unwrap_or(&error.message)
         .to_owned();
     fault(item, &error.field, &message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_items_fault_names_its_field_once() {
+        let fault = in_item_field(
+            2,
+            FieldError {
+                field: "payload.profile_id".into(),
+                message: "profile_id: Climate profile x not found".into(),
+            },
+        );
+        assert_eq!(fault.field, "tasks[2].payload.profile_id");
+        assert_eq!(
+            fault.message,
+            "tasks[2].payload.profile_id: Climate profile x not found"
+        );
+    }
 }
 
 /// The engine's refusal of the item at request position `item`.
