@@ -292,6 +292,16 @@ fn in_item_field(item: usize, error: FieldError) -> FieldError {
     fault(item, &error.field, &message)
 }
 
+/// The engine's refusal of the item at request position `item`.
+fn in_item(item: usize, error: CreateError) -> ApiError {
+    match ApiError::from(error) {
+        ApiError::Validation { fields, .. } => {
+            validation(fields.into_iter().map(|f| in_item_field(item, f)).collect())
+        }
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,15 +320,5 @@ mod tests {
             fault.message,
             "tasks[2].payload.profile_id: Climate profile x not found"
         );
-    }
-}
-
-/// The engine's refusal of the item at request position `item`.
-fn in_item(item: usize, error: CreateError) -> ApiError {
-    match ApiError::from(error) {
-        ApiError::Validation { fields, .. } => {
-            validation(fields.into_iter().map(|f| in_item_field(item, f)).collect())
-        }
-        other => other,
     }
 }
