@@ -45,7 +45,11 @@ async fn a_worker_shows_its_metrics_json_logs_and_failure_rate(backend: TestBack
     wait_all_completed(store.as_ref(), &ids).await;
     wait_failed(store.as_ref(), 1).await;
 
-    let response = reqwest::get(&url).await.expect("scrape");
+    let response = zora_engine::http_client()
+        .get(&url)
+        .send()
+        .await
+        .expect("scrape");
     assert_eq!(response.status(), 200);
     let scrape = response.text().await.expect("text");
     let of_type = |name: &str| format!("{name}{{task_type=\"climate.create_single_mission\"}}");

@@ -65,7 +65,7 @@ async fn dev_mode_prints_its_address_and_a_founder_token_then_stops_gracefully()
         "{address}"
     );
     let token = &lines[2];
-    let client = reqwest::Client::new();
+    let client = zora_engine::http_client();
     let health = client
         .get(format!("{address}/health"))
         .send()
@@ -100,7 +100,7 @@ async fn configured_origins_get_cors_headers_and_others_do_not() {
     ];
     let (mut child, lines) = start(&files.url(), &["serve", "--bind", "127.0.0.1:0"], &env, 1);
     let address = lines[0].strip_prefix("listening on ").expect("address");
-    let client = reqwest::Client::new();
+    let client = zora_engine::http_client();
     let preflight = |origin: &'static str| {
         client
             .request(

@@ -457,7 +457,7 @@ async fn serve_runs_a_worker_in_process_on_sqlite() {
         .expect("address")
         .to_owned();
     let token = lines[2].clone();
-    let client = reqwest::Client::new();
+    let client = zora_engine::http_client();
     let created = client
         .post(format!("{address}/api/agents/tasks"))
         .bearer_auth(&token)

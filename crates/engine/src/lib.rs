@@ -14,6 +14,7 @@ mod create;
 mod due_times;
 mod executor;
 mod heartbeat;
+mod http;
 pub mod metrics;
 pub mod planner;
 mod registry;
@@ -31,6 +32,7 @@ pub use create::{
     BatchError, CreateError, Created, check_new_task, create_batch, create_task, validate_new_task,
 };
 pub use executor::{Executor, ExecutorSettings, RunSummary, RunTaskError};
+pub use http::{http_client, http_client_builder};
 pub use registry::Registry;
 pub use report::{TaskOutcome, TaskReport};
 pub use request::{RequestedRun, RunRequestError, not_runnable, not_runnable_now, request_run};

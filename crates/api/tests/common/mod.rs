@@ -109,7 +109,7 @@ pub async fn spawn_configured(
         auth,
         store,
         backend,
-        client: reqwest::Client::new(),
+        client: zora_engine::http_client(),
     }
 }
 

@@ -30,16 +30,6 @@ pub struct ModelSettings {
     pub timeout: Duration,
 }
 
-/// The HTTP client of the model: TLS by rustls with the ring provider (installed as the
-/// process's default, unless another was first), certificates checked against the
-/// platform's roots (`rustls-platform-verifier`: on Linux the system's CA bundle, so a
-/// private or proxy CA an operator trusts works as it does for curl; no OpenSSL linked).
-fn model_client() -> reqwest::Client {
-    // Err: a provider is installed already, which serves as well.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
-
 /// The model planner, with the keyword rules behind it.
 #[derive(Debug, Clone)]
 pub struct ModelPlanner {
@@ -53,7 +43,7 @@ impl ModelPlanner {
         Self {
             settings,
             registry,
-            client: model_client(),
+            client: crate::http::http_client(),
         }
     }
 

@@ -40,7 +40,7 @@ pub async fn api(bench: &Bench, n: usize) -> Result<Vec<Row>, CliError> {
     let limit = insert_limit(bench, n).await?;
     bench.sql.clear().await?;
     let server = serve(&bench.url)?;
-    let client = reqwest::Client::builder()
+    let client = zora_engine::http_client_builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()
         .map_err(|e| CliError::Failed(format!("cannot make an HTTP client: {e}")))?;
