@@ -67,18 +67,25 @@ pub(crate) async fn insert_edges(
     .execute(&mut *conn)
     .await
     .map_err(store_error)?;
-    release_ready(conn, &id_array(&[child])).await?;
+    release_ready(conn, JSON_IDS, &id_array(&[child])).await?;
     Ok(())
 }
 
-/// Makes each blocked task among `children` (a JSON array of ids) whose parents are all
-/// completed runnable now, its `inputs` filled from their results (a parent's result
+/// The ids of the JSON array bound as `?1`.
+const JSON_IDS: &str = "(SELECT value FROM json_each(?1))";
+
+/// Makes each blocked task among `children` (a subquery of ids over `?1`, bound to
+/// `bound`) whose parents are all completed runnable now, its `inputs` filled from their results (a parent's result
 /// without the named field leaves the child's own value); returns how many.
 ///
 /// The fields are replaced by two merge patches (JSON Merge Patch, RFC 7396): the first
 /// removes them, the second writes the parents' values. (A merge patch drops the `null`s
 /// inside an object value: a parent's `{"a": null}` arrives as `{}`.)
-async fn release_ready(conn: &mut SqliteConnection, children: &str) -> Result<u64, StoreError> {
+async fn release_ready(
+    conn: &mut SqliteConnection,
+    children: &str,
+    bound: &str,
+) -> Result<u64, StoreError> {
     let inputs = "FROM agent_task_dependencies d JOIN agent_tasks p ON p.id = d.depends_on_task_id, \
         json_each(d.inputs) k WHERE d.task_id = agent_tasks.id \
         AND json_type(p.result, '$.\"' || k.value || '\"') IS NOT NULL";
@@ -87,12 +94,12 @@ async fn release_ready(conn: &mut SqliteConnection, children: &str) -> Result<u6
            payload = json_patch(json_patch(COALESCE(payload, '{{}}'), \
                (SELECT json_group_object(k.key, json('null')) {inputs})), \
              (SELECT json_group_object(k.key, p.result -> ('$.\"' || k.value || '\"')) {inputs})) \
-         WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'pending' \
+         WHERE id IN {children} AND status = 'pending' \
            AND run_at = {blocked} AND NOT {UNFINISHED_PARENT}",
         blocked = blocked!()
     );
     let done = sqlx::query(&sql)
-        .bind(children)
+        .bind(bound)
         .execute(conn)
         .await
         .map_err(store_error)?;
@@ -100,7 +107,8 @@ async fn release_ready(conn: &mut SqliteConnection, children: &str) -> Result<u6
 }
 
 /// After `parents` completed in this transaction: releases their blocked dependents whose
-/// other parents are completed too; returns how many.
+/// other parents are completed too, in one statement (a batch without dependents costs
+/// an index probe per task); returns how many.
 pub(crate) async fn release_dependents_of(
     conn: &mut SqliteConnection,
     parents: &[TaskId],
@@ -108,18 +116,13 @@ pub(crate) async fn release_dependents_of(
     if parents.is_empty() {
         return Ok(0);
     }
-    let children: String = sqlx::query_scalar(
-        "SELECT json_group_array(DISTINCT task_id) FROM agent_task_dependencies \
-         WHERE depends_on_task_id IN (SELECT value FROM json_each(?1))",
+    release_ready(
+        conn,
+        "(SELECT task_id FROM agent_task_dependencies \
+          WHERE depends_on_task_id IN (SELECT value FROM json_each(?1)))",
+        &id_array(parents),
     )
-    .bind(id_array(parents))
-    .fetch_one(&mut *conn)
     .await
-    .map_err(store_error)?;
-    if children == "[]" {
-        return Ok(0);
-    }
-    release_ready(conn, &children).await
 }
 
 /// After `parents` failed for good in this transaction: fails every pending task that
