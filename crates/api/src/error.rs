@@ -16,6 +16,23 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    /// This fault inside `outer` (`tasks[2]`, `task`): `tasks[2].payload.title` with the
+    /// message `tasks[2].payload.title: ...` (the field's own name, if the message starts
+    /// with it, is not said twice).
+    pub fn within(self, outer: &str) -> Self {
+        let tail = self.field.rsplit('.').next().unwrap_or(&self.field);
+        let message = [self.field.as_str(), tail]
+            .iter()
+            .find_map(|name| self.message.strip_prefix(&format!("{name}: ")))
+            .unwrap_or(&self.message);
+        Self {
+            message: format!("{outer}.{}: {message}", self.field),
+            field: format!("{outer}.{}", self.field),
+        }
+    }
+}
+
 /// An error answer: its code, message and status.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

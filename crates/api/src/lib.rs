@@ -22,7 +22,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use std::sync::Arc;
 
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, patch, post};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -58,6 +58,11 @@ fn handler(route: Route, document: &Arc<serde_json::Value>) -> MethodRouter<AppS
         Route::ListCommands => get(routes::commands::list),
         Route::SubmitCommand => post(routes::commands::submit),
         Route::GetCommand => get(routes::commands::get),
+        Route::ListSchedules => get(routes::schedules::list),
+        Route::CreateSchedule => post(routes::schedules::create),
+        Route::GetSchedule => get(routes::schedules::get),
+        Route::UpdateSchedule => patch(routes::schedules::update),
+        Route::DeleteSchedule => delete(routes::schedules::delete),
     }
 }
 

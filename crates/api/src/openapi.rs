@@ -34,6 +34,11 @@ pub enum Route {
     ListCommands,
     SubmitCommand,
     GetCommand,
+    ListSchedules,
+    CreateSchedule,
+    GetSchedule,
+    UpdateSchedule,
+    DeleteSchedule,
 }
 
 impl Route {
@@ -57,6 +62,11 @@ impl Route {
             Self::ListCommands => "listCommands",
             Self::SubmitCommand => "submitCommand",
             Self::GetCommand => "getCommand",
+            Self::ListSchedules => "listSchedules",
+            Self::CreateSchedule => "createSchedule",
+            Self::GetSchedule => "getSchedule",
+            Self::UpdateSchedule => "updateSchedule",
+            Self::DeleteSchedule => "deleteSchedule",
         }
     }
 }
@@ -198,6 +208,41 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/agents/commands/{id}",
         summary: "One command and its tasks",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::ListSchedules,
+        method: "get",
+        path: "/api/agents/schedules",
+        summary: "The tenant's periodic schedules, by name",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::CreateSchedule,
+        method: "post",
+        path: "/api/agents/schedules",
+        summary: "Create a periodic schedule: a cron in a time zone and a task template (founders and brand admins)",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::GetSchedule,
+        method: "get",
+        path: "/api/agents/schedules/{id}",
+        summary: "One schedule, with its next and last slot",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::UpdateSchedule,
+        method: "patch",
+        path: "/api/agents/schedules/{id}",
+        summary: "Change a schedule (any of name, cron, timezone, task, enabled); a resume does not replay the pause",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::DeleteSchedule,
+        method: "delete",
+        path: "/api/agents/schedules/{id}",
+        summary: "Delete a schedule (204); the tasks it made stay",
         authenticated: true,
     },
 ];

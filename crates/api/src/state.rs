@@ -30,4 +30,7 @@ pub struct AppState {
     /// The counters `GET /metrics` shows; the synchronous runs count into them, and
     /// `zora serve` gives its workers the same handle.
     pub metrics: zora_engine::metrics::Metrics,
+    /// The clock schedules' slots are computed on: the database's
+    /// ([`zora_engine::schedule::DatabaseClock`]) but in tests.
+    pub clock: Arc<dyn zora_engine::schedule::Clock>,
 }

@@ -25,8 +25,11 @@ async fn every_route_refuses_a_tenant_without_a_row(backend: TestBackend) {
             "get" => app.client.get(&url),
             "post" => app.client.post(&url).json(&match op.id() {
                 "submitCommand" => json!({"raw_prompt": "Plan a climate mission"}),
+                "createSchedule" => json!({"name": "n", "cron": "* * * * *", "task": task}),
                 _ => task.clone(),
             }),
+            "patch" => app.client.patch(&url).json(&json!({"enabled": false})),
+            "delete" => app.client.delete(&url),
             other => panic!("a method this test does not send: {other}"),
         };
         let answer = answer(request.bearer_auth(&token).send().await.expect("request")).await;

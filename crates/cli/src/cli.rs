@@ -81,6 +81,14 @@ pub enum Command {
     /// The command console: free-text commands planned into tasks by LUMINA.
     #[command(subcommand)]
     Commands(CommandsCommand),
+    /// Periodic schedules: a task made from a template at each slot of a cron expression,
+    /// enqueued once per slot by whichever `zora worker` (or `zora serve` with workers)
+    /// leads.
+    #[command(subcommand)]
+    Schedules(SchedulesCommand),
+    /// Delete finished tasks older than an age (by `completed_at`), in short batches,
+    /// never a parent of a task not yet finished; journal entries stay. Every tenant's.
+    Prune(PruneArgs),
     /// Apply the database migrations (safe on a live ZORA CORE database, and twice).
     Migrate(MigrateArgs),
     /// Run tasks as they arrive, for every tenant (or `--tenant-id`'s), until SIGINT or
@@ -212,6 +220,91 @@ pub enum CommandsCommand {
         #[arg(long, value_delimiter = ',')]
         agents: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchedulesCommand {
+    /// Add a schedule, e.g. `zora schedules add weekly-plan --cron "0 9 * * MON"
+    /// --timezone Europe/Copenhagen --agent SAM --type climate.create_missions_from_plan
+    /// --title "Weekly plan" --payload '{"plan_id": "..."}'`.
+    Add(SchedulesAddArgs),
+    /// The tenant's schedules, with their next and last slot.
+    List,
+    /// Stop enqueuing; a paused schedule makes nothing.
+    Pause {
+        /// The schedule's id.
+        id: String,
+    },
+    /// Enqueue again from the next slot on (the slots of the pause are not replayed).
+    Resume {
+        /// The schedule's id.
+        id: String,
+    },
+    /// Delete a schedule; the tasks it made stay.
+    Delete {
+        /// The schedule's id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SchedulesAddArgs {
+    /// A name for the schedule.
+    pub name: String,
+    /// Five fields: minute hour day-of-month month day-of-week, with ranges, lists, steps
+    /// and names (`*/15 9-17 * * MON-FRI`), or a nickname (`@daily`).
+    #[arg(long)]
+    pub cron: String,
+    /// The IANA time zone the cron's fields are read in. Across a DST change, a fixed time
+    /// in the skipped hour runs just after it and one in the repeated hour runs once.
+    #[arg(long, default_value = "UTC")]
+    pub timezone: String,
+    /// The agent of the tasks it makes: CONNOR, LUMINA, EIVOR, ORACLE, AEGIS or SAM.
+    #[arg(long)]
+    pub agent: String,
+    /// The task type, e.g. climate.create_single_mission.
+    #[arg(long = "type")]
+    pub task_type: String,
+    /// The tasks' title.
+    #[arg(long)]
+    pub title: String,
+    /// The tasks' payload, a JSON object (each task adds `schedule_id` and `scheduled_for`).
+    /// Defaults to `{}`.
+    #[arg(long)]
+    pub payload: Option<String>,
+    /// Higher runs first. Defaults to 0.
+    #[arg(long, default_value_t = 0)]
+    pub priority: i32,
+    /// Attempts before a task fails for good. Defaults to its type's policy.
+    #[arg(long)]
+    pub max_attempts: Option<i32>,
+    /// Each task waits for a founder's decision before it runs.
+    #[arg(long)]
+    pub requires_approval: bool,
+    /// Create it paused (`zora schedules resume ID` starts it).
+    #[arg(long)]
+    pub paused: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Delete tasks finished longer ago than this: `30d`, `12h`, `90m`.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub older_than: Duration,
+    /// Which finished tasks: completed, failed or all. Defaults to all.
+    #[arg(long, default_value = "all", value_parser = parse_prune_status)]
+    pub status: zora_core::retention::PruneStatus,
+    /// Count what would be deleted; delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Rows looked at per statement (each a short transaction). Defaults to 1000.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub batch: u32,
+}
+
+fn parse_prune_status(text: &str) -> Result<zora_core::retention::PruneStatus, String> {
+    text.parse()
+        .map_err(|e: zora_core::ParseError| e.to_string())
 }
 
 #[derive(Debug, Args)]
@@ -355,12 +448,31 @@ pub struct WorkerArgs {
     /// 0.0.0.0:9187; port 0 picks a free port. Defaults to none.
     #[arg(long, env = "ZORA_METRICS_ADDR", value_name = "ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    pub scheduling: SchedulingArgs,
+}
+
+/// Schedules and retention, as a worker (or `zora serve`'s workers) takes part in them.
+#[derive(Debug, Args)]
+pub struct SchedulingArgs {
+    /// Do not take part in enqueuing schedules (nor in --retention): another process
+    /// leads. Defaults to taking part: one process leads at a time, any takes over within
+    /// seconds of a leader's death.
+    #[arg(long)]
+    pub no_schedules: bool,
+    /// While leading, also delete finished tasks older than this (`30d`), as `zora prune`
+    /// does, at a low rate (1,000 rows looked at every 5 seconds). Defaults to off: ZORA
+    /// CORE's data is not deleted unless asked.
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "AGE")]
+    pub retention: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub approval: ApprovalArgs,
+    #[command(flatten)]
+    pub scheduling: SchedulingArgs,
     /// Workers run inside the server process. Defaults to 1 on SQLite (other processes can
     /// only poll it), 0 on PostgreSQL (run `zora worker` processes).
     #[arg(long)]
@@ -396,6 +508,18 @@ pub struct BenchArgs {
     /// A small run that checks the command works (seconds; its figures mean little).
     #[arg(long)]
     pub quick: bool,
+    /// Instead of the other lines: drain --soak-tasks tasks queued at once and report the
+    /// rate of each tenth of the run, then prune them all and report the table's size
+    /// before and after (about 4 minutes a store on 2 cores).
+    #[arg(long)]
+    pub soak: bool,
+    /// Tasks of the soak. Defaults to 1,000,000.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1_000..))]
+    pub soak_tasks: u64,
+    /// The soak on PostgreSQL with this fillfactor on agent_tasks (10 to 100), to compare;
+    /// defaults to the migrations' own (80).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(10..=100))]
+    pub fillfactor: Option<u8>,
 }
 
 #[derive(Debug, Args)]

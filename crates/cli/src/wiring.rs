@@ -1,10 +1,12 @@
-//! Wiring: the registry of task types and the executor the commands use.
+//! Wiring: the registry of task types, the executor and the scheduler the commands use.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use zora_core::Store;
+use zora_core::retention::{Prune, PruneStatus};
 use zora_engine::planner::{KeywordPlanner, ModelPlanner, ModelSettings, Planner};
+use zora_engine::schedule::{DatabaseClock, Scheduler, SchedulerSettings};
 use zora_engine::{Executor, ExecutorSettings, Registry};
 
 /// The task types this binary runs, those of `ZORA_APPROVAL_TYPES` (comma-separated)
@@ -55,4 +57,25 @@ pub fn planner(registry: Arc<Registry>) -> Arc<dyn Planner> {
         },
         registry,
     ))
+}
+
+/// The scheduler a process of workers runs beside them (on the database clock), pruning
+/// as `--retention` says; `None` with `--no-schedules`.
+pub fn scheduler(
+    store: Arc<dyn Store>,
+    registry: Arc<Registry>,
+    holder: &str,
+    args: &crate::cli::SchedulingArgs,
+) -> Option<Scheduler> {
+    if args.no_schedules {
+        return None;
+    }
+    let mut settings = SchedulerSettings::new(holder);
+    settings.retention = args.retention.map(|older_than| Prune {
+        older_than,
+        status: PruneStatus::All,
+        window: 1000,
+    });
+    let clock = Arc::new(DatabaseClock(store.clone()));
+    Some(Scheduler::new(store, registry, clock, settings))
 }

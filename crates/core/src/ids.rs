@@ -71,6 +71,8 @@ uuid_id!(
     UserId,
     /// A row of `agent_commands`.
     CommandId,
+    /// A row of `agent_task_schedules`.
+    ScheduleId,
     /// A row of `climate_profiles`.
     ProfileId,
     /// A row of `climate_plans` (a weekly plan).

@@ -16,6 +16,8 @@ pub mod journal;
 mod label;
 mod outcome;
 pub mod page;
+pub mod retention;
+pub mod schedule;
 pub mod shop;
 pub mod stats;
 pub mod store;
@@ -28,8 +30,8 @@ pub use error::{ParseError, StoreError};
 pub use ids::*;
 pub use page::{MAX_PAGE_SIZE, Page, Paginated};
 pub use store::{
-    ClimateTx, CommandStore, CommandTx, FinishWatch, JournalTx, Queue, QueueTx, SchemaState,
-    ShopTx, Store, StoreTx, TaskWakeups, TenantTx, TxControl, TxLimits,
+    ClimateTx, CommandStore, CommandTx, FinishWatch, JournalTx, Queue, QueueTx, ScheduleStore,
+    ScheduleTx, SchemaState, ShopTx, Store, StoreTx, TaskWakeups, TenantTx, TxControl, TxLimits,
 };
 pub use task::{
     AttemptLimits, ClaimById, ClaimRequest, ClaimScope, Completion, Decision, Failure, FailureKind,

@@ -253,7 +253,7 @@ async fn insert_checked(
 }
 
 /// Checks `task` and inserts it through `tx`, its parents locked and checked first.
-async fn insert_new(
+pub(crate) async fn insert_new(
     tx: &mut dyn StoreTx,
     registry: &Registry,
     task: &NewTask,
@@ -360,7 +360,7 @@ async fn insert_batch(
 }
 
 /// The `agent_task_created` journal entry of a new task.
-fn created_entry(task: &Task) -> NewJournalEntry {
+pub(crate) fn created_entry(task: &Task) -> NewJournalEntry {
     NewJournalEntry {
         id: JournalEntryId::new(),
         tenant_id: task.tenant_id,

@@ -20,6 +20,7 @@ pub mod planner;
 mod registry;
 mod report;
 mod request;
+pub mod schedule;
 mod wait;
 mod worker;
 

@@ -165,6 +165,33 @@ impl BenchSql for PgStore {
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
+    async fn table_bytes(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT pg_total_relation_size('agent_tasks')")
+            .fetch_one(self.pool())
+            .await
+            .map_err(store_error)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn vacuum_tasks(&self) -> Result<(), StoreError> {
+        sqlx::raw_sql("VACUUM agent_tasks")
+            .execute(self.pool())
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn set_fillfactor(&self, percent: u8) -> Result<(), StoreError> {
+        sqlx::raw_sql(&format!(
+            "ALTER TABLE agent_tasks SET (fillfactor = {})",
+            percent.clamp(10, 100)
+        ))
+        .execute(self.pool())
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
     async fn clear(&self) -> Result<(), StoreError> {
         sqlx::query("TRUNCATE agent_tasks, climate_missions, journal_entries CASCADE")
             .execute(self.pool())

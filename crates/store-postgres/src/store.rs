@@ -18,7 +18,8 @@ use crate::error::store_error;
 use crate::session::Session;
 use crate::tx::PgTx;
 use crate::wakeups::Listening;
-use crate::{tasks, tenants, workers};
+use crate::{retention, tasks, tenants, workers};
+use zora_core::retention::{Prune, PruneBatch};
 
 /// The PostgreSQL store. Cheap to clone: it is a handle on a connection pool.
 #[derive(Debug, Clone)]
@@ -266,6 +267,18 @@ impl Queue for PgStore {
     }
     async fn live_workers(&self, scope: Scope) -> Result<Vec<WorkerInfo>, StoreError> {
         self.in_session(async |db| workers::live(db, scope).await)
+            .await
+    }
+    async fn database_now(&self) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+        self.in_session(async |db| retention::now(db).await).await
+    }
+    async fn prune_finished_tasks_all_tenants(
+        &self,
+        prune: &Prune,
+        after: Option<TaskId>,
+        dry_run: bool,
+    ) -> Result<PruneBatch, StoreError> {
+        self.in_session(async |db| retention::prune_window(db, prune, after, dry_run).await)
             .await
     }
     async fn command_tasks(

@@ -48,6 +48,18 @@ pub trait BenchSql: Send + Sync {
     /// Tasks not yet finished (pending or in progress), due or not.
     async fn unfinished(&self) -> Result<u64, StoreError>;
 
+    /// The bytes `agent_tasks` takes with its indexes and TOAST (PostgreSQL); on SQLite,
+    /// the pages of the whole file in use (free pages not counted: they are reused).
+    async fn table_bytes(&self) -> Result<u64, StoreError>;
+
+    /// What autovacuum does to `agent_tasks` after deletions (PostgreSQL: a plain
+    /// `VACUUM`, no rewrite); SQLite reuses freed pages and has nothing to do.
+    async fn vacuum_tasks(&self) -> Result<(), StoreError>;
+
+    /// Sets `agent_tasks`' fillfactor (PostgreSQL; SQLite has none): the soak's knob for
+    /// choosing it by measurement.
+    async fn set_fillfactor(&self, percent: u8) -> Result<(), StoreError>;
+
     /// Empties the tables the bench writes (tasks, missions, journal entries), so that
     /// each line starts from the same table.
     async fn clear(&self) -> Result<(), StoreError>;

@@ -5,6 +5,7 @@ use zora_core::climate::{ClimateProfile, Mission, PlanItem, WeeklyPlan};
 use zora_core::command::Command;
 use zora_core::dependency::{DependencyEdge, FailedDependent, ParentRow, TaskLinks};
 use zora_core::journal::JournalEntry;
+use zora_core::schedule::Schedule;
 use zora_core::shop::{Brand, Product, ProductClimateMeta, ShopProject};
 use zora_core::{Task, TaskErrorRecord, WorkerInfo};
 
@@ -219,6 +220,25 @@ pub fn command(row: &impl Columns) -> Result<Command, sqlx::Error> {
         metadata: row.object("metadata")?,
         created_at: row.timestamp("created_at")?,
         updated_at: row.opt_timestamp("updated_at")?,
+    })
+}
+
+pub fn schedule(row: &impl Columns) -> Result<Schedule, sqlx::Error> {
+    let task = row.object("task")?;
+    Ok(Schedule {
+        id: row.id("id")?,
+        tenant_id: row.id("tenant_id")?,
+        name: row.text("name")?,
+        cron: row.text("cron")?,
+        timezone: row.text("timezone")?,
+        task: serde_json::from_value(task).map_err(|e| decode_error("task", e))?,
+        enabled: row.boolean("enabled")?,
+        next_run_at: row.opt_timestamp("next_run_at")?,
+        last_run_at: row.opt_timestamp("last_run_at")?,
+        last_task_id: row.opt_id("last_task_id")?,
+        created_by_user_id: row.opt_id("created_by_user_id")?,
+        created_at: row.timestamp("created_at")?,
+        updated_at: row.timestamp("updated_at")?,
     })
 }
 

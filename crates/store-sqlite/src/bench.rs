@@ -228,6 +228,25 @@ impl BenchSql for SqliteStore {
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
+    async fn table_bytes(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (p.page_count - f.freelist_count) * s.page_size \
+             FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s",
+        )
+        .fetch_one(self.writer())
+        .await
+        .map_err(store_error)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn vacuum_tasks(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn set_fillfactor(&self, _percent: u8) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     async fn clear(&self) -> Result<(), StoreError> {
         for table in ["journal_entries", "climate_missions", "agent_tasks"] {
             sqlx::query(&format!("DELETE FROM {table}"))

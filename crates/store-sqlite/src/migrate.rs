@@ -28,6 +28,11 @@ const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
         "claimable index",
         include_str!("../migrations/0004_claimable_index.sql"),
     ),
+    (
+        5,
+        "schedules",
+        include_str!("../migrations/0005_schedules.sql"),
+    ),
 ]);
 
 /// Every migration's label (`0001 schema`, ...), as pending on a file that does not exist yet.

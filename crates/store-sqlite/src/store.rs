@@ -15,7 +15,8 @@ use zora_store_sql::{FinishHub, WakeupHub};
 
 use crate::error::store_error;
 use crate::tx::SqliteTx;
-use crate::{tasks, tenants, workers};
+use crate::{retention, tasks, tenants, workers};
+use zora_core::retention::{Prune, PruneBatch};
 
 /// The SQLite store. Cheap to clone: it is a handle on its two pools.
 #[derive(Debug, Clone)]
@@ -217,6 +218,17 @@ impl Queue for SqliteStore {
     }
     async fn live_workers(&self, scope: Scope) -> Result<Vec<WorkerInfo>, StoreError> {
         workers::live(&self.reader, scope).await
+    }
+    async fn database_now(&self) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+        retention::now(&self.reader).await
+    }
+    async fn prune_finished_tasks_all_tenants(
+        &self,
+        prune: &Prune,
+        after: Option<TaskId>,
+        dry_run: bool,
+    ) -> Result<PruneBatch, StoreError> {
+        retention::prune_window(&self.writer, prune, after, dry_run).await
     }
     async fn command_tasks(
         &self,

@@ -73,6 +73,15 @@ impl TestBackend {
         }
     }
 
+    /// A store of its own on the same database (its own pool), as another process on
+    /// another host would open it.
+    pub async fn separate_store(&self) -> Arc<dyn Store> {
+        match self {
+            Self::Postgres(db) => db.dyn_store().await,
+            Self::Sqlite(files, _) => files.dyn_store().await,
+        }
+    }
+
     /// The reads only tests make, on this database.
     pub async fn inspect(&self) -> crate::Inspector {
         match self {

@@ -280,16 +280,9 @@ fn fault(item: usize, field: &str, message: &str) -> FieldError {
     }
 }
 
-/// A create body's fault, named by its item: `tasks[2].payload.title: ...` (the field's
-/// own name, if the message starts with it, is not said twice).
+/// A create body's fault, named by its item: `tasks[2].payload.title: ...`.
 fn in_item_field(item: usize, error: FieldError) -> FieldError {
-    let tail = error.field.rsplit('.').next().unwrap_or(&error.field);
-    let message = [error.field.as_str(), tail]
-        .iter()
-        .find_map(|name| error.message.strip_prefix(&format!("{name}: ")))
-        .unwrap_or(&error.message)
-        .to_owned();
-    fault(item, &error.field, &message)
+    error.within(&format!("tasks[{item}]"))
 }
 
 /// The engine's refusal of the item at request position `item`.

@@ -4,12 +4,13 @@ pub mod batch;
 pub mod cancel;
 pub mod commands;
 pub mod create;
-mod create_body;
+pub(crate) mod create_body;
 pub mod decision;
 mod depends_on;
 pub mod health;
 pub mod metrics;
 pub mod run;
+pub mod schedules;
 pub mod tasks;
 pub mod waiting;
 

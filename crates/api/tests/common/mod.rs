@@ -95,6 +95,7 @@ pub async fn spawn_configured(
         known_tenants: zora_api::KnownTenants::default(),
         request_timeout: zora_api::REQUEST_TIMEOUT,
         metrics: zora_engine::metrics::Metrics::default(),
+        clock: Arc::new(zora_engine::schedule::DatabaseClock(store.clone())),
     };
     edit(&mut state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -198,5 +199,25 @@ impl App {
             body.to_string().into_bytes(),
         )
         .await
+    }
+}
+
+impl App {
+    /// `method path` with `token` and, if given, a JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Answer {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        answer(request.send().await.expect("request")).await
     }
 }

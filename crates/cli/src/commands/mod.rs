@@ -12,7 +12,9 @@ mod bench;
 mod console;
 mod demo;
 mod migrate;
+mod prune;
 mod run;
+mod schedules;
 mod serve;
 mod status;
 mod task_flow;
@@ -79,6 +81,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             console::submit(&target()?, tenant()?, prompt, agents, json).await
         }
         Command::Demo => demo::run(&target()?, tenant()?, json).await,
+        Command::Schedules(command) => schedules::run(&target()?, tenant()?, command, json).await,
+        Command::Prune(args) => prune::run(&target()?, args, json).await,
         Command::Worker(args) => {
             let tenant = cli.global.tenant_id.is_some().then(tenant).transpose()?;
             worker::run(&target()?, tenant, args).await

@@ -35,7 +35,7 @@ pub async fn run(
         args.approval.approval_types.clone(),
     ));
     let state = AppState {
-        store,
+        store: store.clone(),
         planner: planner(registry.clone()),
         registry,
         auth: auth.clone(),
@@ -44,6 +44,7 @@ pub async fn run(
         known_tenants: zora_api::KnownTenants::default(),
         request_timeout: zora_api::REQUEST_TIMEOUT,
         metrics: zora_engine::metrics::Metrics::default(),
+        clock: Arc::new(zora_engine::schedule::DatabaseClock(store.clone())),
     };
     // Workers in this process: the default on SQLite, where other processes can only poll.
     let workers = args.workers.unwrap_or(match target {
@@ -65,6 +66,29 @@ pub async fn run(
         running.spawn(worker.run(async move {
             let _ = stopped.changed().await;
         }));
+    }
+    // With workers here, this process takes part in the schedules too.
+    let holder = format!("serve-{}", zora_core::TaskId::new());
+    let scheduler = (workers > 0)
+        .then(|| {
+            crate::wiring::scheduler(
+                state.store.clone(),
+                state.registry.clone(),
+                &holder,
+                &args.scheduling,
+            )
+        })
+        .flatten();
+    if let Some(scheduler) = scheduler {
+        let mut stopped = stopped.clone();
+        running.spawn(async move {
+            scheduler
+                .run(async move {
+                    let _ = stopped.changed().await;
+                })
+                .await;
+            zora_engine::WorkerReport::default()
+        });
     }
     let (listener, address) = crate::listen::bind(args.bind, "--bind").await?;
     crate::out!("listening on http://{address}");

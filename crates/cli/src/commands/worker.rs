@@ -68,7 +68,9 @@ pub async fn run(
         }
         None => None,
     };
-    let worker = Worker::new(store, Arc::new(registry), settings);
+    let registry = Arc::new(registry);
+    let worker = Worker::new(store.clone(), registry.clone(), settings);
+    let scheduler = crate::wiring::scheduler(store, registry, worker.id(), &args.scheduling);
     let serving = match tenant {
         Some(tenant) => format!("serving tenant {tenant}"),
         None => "serving all tenants".to_owned(),
@@ -86,8 +88,22 @@ pub async fn run(
         None => serving,
     };
     crate::out!("worker {} ready, {serving}", worker.id());
-    let report = worker.run(crate::signals::shutdown_signal()).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.changed().await;
+    };
+    let scheduling = scheduler.map(|s| tokio::spawn(s.run(until_stopped(stopped.clone()))));
+    tokio::spawn(async move {
+        crate::signals::shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let report = worker.run(until_stopped(stopped)).await;
     tracing::info!(?report, "worker stopped");
+    if let Some(scheduling) = scheduling
+        && let Ok(report) = scheduling.await
+    {
+        tracing::info!(?report, "scheduler stopped");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,7 +2,7 @@
 //! in one trait per part. [`Queue`] and [`QueueTx`] cover `agent_tasks` and the engine's
 //! own tables; each domain (climate, shop, journal, commands, tenants) has its own
 //! transaction trait in its module, next to its rows; [`TxControl`] is the transaction's
-//! own commit, rollback and savepoints.
+//! own commit, rollback and savepoints. Schedules have [`ScheduleStore`] and [`ScheduleTx`].
 //!
 //! [`Store`] and [`StoreTx`] are the unions every backend provides, with nothing of their
 //! own: implementing the parts is implementing them. A handler reads and writes through
@@ -15,6 +15,7 @@ use async_trait::async_trait;
 pub use crate::climate::ClimateTx;
 pub use crate::command::{CommandStore, CommandTx};
 pub use crate::journal::JournalTx;
+pub use crate::schedule::{ScheduleStore, ScheduleTx};
 pub use crate::shop::ShopTx;
 pub use crate::tenant::TenantTx;
 
@@ -25,18 +26,21 @@ pub use control::{TxControl, TxLimits};
 pub use queue::{Queue, QueueTx};
 
 /// A storage backend: PostgreSQL in production, SQLite as the zero-setup default.
-pub trait Store: Queue + CommandStore {}
+pub trait Store: Queue + CommandStore + ScheduleStore {}
 
-impl<S: Queue + CommandStore> Store for S {}
+impl<S: Queue + CommandStore + ScheduleStore> Store for S {}
 
 /// One open transaction, every part of it. Dropped without [`TxControl::commit`], it
 /// rolls back.
 pub trait StoreTx:
-    TxControl + QueueTx + ClimateTx + ShopTx + JournalTx + CommandTx + TenantTx
+    TxControl + QueueTx + ClimateTx + ShopTx + JournalTx + CommandTx + TenantTx + ScheduleTx
 {
 }
 
-impl<T: TxControl + QueueTx + ClimateTx + ShopTx + JournalTx + CommandTx + TenantTx> StoreTx for T {}
+impl<T: TxControl + QueueTx + ClimateTx + ShopTx + JournalTx + CommandTx + TenantTx + ScheduleTx>
+    StoreTx for T
+{
+}
 
 /// Where a database's schema stands against the migrations this binary embeds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -14,6 +14,7 @@ use crate::dependency::{DependencyEdge, ParentRow, TaskLinks};
 use crate::error::StoreError;
 use crate::ids::{CommandId, TaskId, TenantId};
 use crate::page::{Page, Paginated};
+use crate::retention::{Prune, PruneBatch};
 use crate::stats::{QueueStats, Scope};
 use crate::task::{
     AttemptLimits, ClaimById, ClaimRequest, Completion, Decision, Failure, Lease, NewTask, Task,
@@ -148,6 +149,18 @@ pub trait Queue: Send + Sync + std::fmt::Debug {
 
     /// Marks a worker stopped.
     async fn stop_worker(&self, id: &str) -> Result<(), StoreError>;
+
+    /// The database's clock: the authority on time for schedules and leases.
+    async fn database_now(&self) -> Result<chrono::DateTime<chrono::Utc>, StoreError>;
+
+    /// System-wide: one window of `prune` (see [`Prune`]), the tasks after `after` by
+    /// id; with `dry_run` it counts what it would delete and deletes nothing.
+    async fn prune_finished_tasks_all_tenants(
+        &self,
+        prune: &Prune,
+        after: Option<TaskId>,
+        dry_run: bool,
+    ) -> Result<PruneBatch, StoreError>;
 
     /// System-wide: how many workers died within `within` (their rows expired unbeaten,
     /// never marked stopped): a crash, or a kill. A worker claims visibly while any did,

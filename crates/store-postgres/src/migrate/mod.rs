@@ -68,6 +68,11 @@ const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
         "claimable index",
         include_str!("../../migrations/0009_claimable_index.sql"),
     ),
+    (
+        10,
+        "schedules",
+        include_str!("../../migrations/0010_schedules.sql"),
+    ),
 ]);
 
 /// Every migration's label (`0001 zora core baseline`, ...), in order.

@@ -35,7 +35,7 @@ pub struct Bench {
 }
 
 impl Bench {
-    async fn fill(&self, n: u64) -> Result<(), StoreError> {
+    pub async fn fill(&self, n: u64) -> Result<(), StoreError> {
         self.sql.clear().await?;
         self.sql
             .fill_pending_missions(DEFAULT_TENANT_ID, self.profile, n)
@@ -85,8 +85,11 @@ pub async fn limit(bench: &Bench, batch: u32, n: u64, clients: usize) -> Result<
 pub async fn engine(bench: &Bench, concurrency: usize, n: u64) -> Result<(Row, f64), CliError> {
     bench.fill(n).await?;
     let label = format!("engine: zora worker, concurrency {concurrency}");
-    let (seconds, rss) = drain(bench, concurrency, n, &label).await?;
-    Ok((Row::rate(bench.name, label, n, seconds), rss))
+    let drained = drain(bench, concurrency, n, &label).await?;
+    Ok((
+        Row::rate(bench.name, label, n, drained.seconds),
+        drained.rss,
+    ))
 }
 
 /// Which products the mix's climate-metadata upserts name.
@@ -116,23 +119,39 @@ pub async fn mix(
             format!("mix: 4 types, 5% invalid, a product per upsert, concurrency {concurrency}")
         }
     };
-    let (seconds, rss) = drain(bench, concurrency, n, &label).await?;
-    Ok((Row::rate(bench.name, label, n, seconds), rss))
+    let drained = drain(bench, concurrency, n, &label).await?;
+    Ok((
+        Row::rate(bench.name, label, n, drained.seconds),
+        drained.rss,
+    ))
 }
 
 /// Runs a worker process on the queue until nothing is left unfinished.
-async fn drain(
+/// What a drain took: its seconds, the worker's peak RSS in MiB, and the seconds at which
+/// each tenth of the tasks was done.
+pub struct Drained {
+    pub seconds: f64,
+    pub rss: f64,
+    pub tenths: Vec<f64>,
+}
+
+pub async fn drain(
     bench: &Bench,
     concurrency: usize,
     n: u64,
     label: &str,
-) -> Result<(f64, f64), CliError> {
+) -> Result<Drained, CliError> {
     let bar = phase_bar(n, &format!("{}: {label}", bench.name));
     let mut worker = spawn_worker(&bench.url, concurrency)?;
     let started = Instant::now();
+    let mut tenths = Vec::with_capacity(10);
     loop {
         let left = bench.sql.unfinished().await?;
-        bar.set_position(n.saturating_sub(left));
+        let done = n.saturating_sub(left);
+        bar.set_position(done);
+        while tenths.len() < 10 && done * 10 >= n * (tenths.len() as u64 + 1) {
+            tenths.push(started.elapsed().as_secs_f64());
+        }
         if left == 0 {
             break;
         }
@@ -148,7 +167,11 @@ async fn drain(
     let _ = worker.kill();
     let _ = worker.wait();
     bar.finish_and_clear();
-    Ok((seconds, rss))
+    Ok(Drained {
+        seconds,
+        rss,
+        tenths,
+    })
 }
 
 /// `zora worker` on `url`, once it has said it is ready.
