@@ -17,6 +17,7 @@ pub mod climate;
 pub mod commands;
 pub mod dependencies;
 pub mod journal;
+pub mod schedules;
 pub mod shop;
 pub mod tasks;
 pub mod tenants;
@@ -82,6 +83,10 @@ macro_rules! store_suite {
             commands::commands_move_through_their_states_per_tenant,
             commands::a_commands_tasks_are_found_by_either_link,
             workers::workers_register_beat_expire_and_stop,
+            schedules::schedules_are_tenant_scoped_and_change_as_told,
+            schedules::a_slot_is_taken_once_and_only_from_the_slot_read,
+            schedules::one_holder_leads_until_its_lease_expires_or_it_resigns,
+            schedules::a_prune_walks_windows_and_keeps_parents_of_unfinished_tasks,
             tenants::a_tenant_exists_only_with_its_row,
             tenants::a_read_transaction_reads_and_refuses_writes,
             $($extra::$extra_case,)*
