@@ -510,7 +510,8 @@ pub struct BenchArgs {
     pub quick: bool,
     /// Instead of the other lines: drain --soak-tasks tasks queued at once and report the
     /// rate of each tenth of the run, then prune them all and report the table's size
-    /// before and after (about 4 minutes a store on 2 cores).
+    /// before and after. On the one store the URL names (PostgreSQL given
+    /// --database-url postgres://..., else SQLite); about 8 minutes on 2 cores.
     #[arg(long)]
     pub soak: bool,
     /// Tasks of the soak. Defaults to 1,000,000.

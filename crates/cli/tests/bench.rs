@@ -96,3 +96,38 @@ fn the_markdown_table_and_the_way_to_postgres_are_printed() {
         "it says how long it takes"
     );
 }
+
+#[test]
+fn a_quick_soak_reports_each_tenth_and_the_sizes_around_the_prune() {
+    let output = run(&mut zora(&["bench", "--soak", "--quick", "--json"]));
+    let rows = json(&output);
+    let rows = rows.as_array().expect("rows");
+    let line = |name: &str| {
+        rows.iter()
+            .find(|r| r["line"].as_str().is_some_and(|l| l.starts_with(name)))
+            .unwrap_or_else(|| panic!("no line {name:?} in {rows:#?}"))
+    };
+    for tenth in 1..=10 {
+        let row = line(&format!("soak: tenth {tenth} of 10"));
+        assert_eq!(
+            (row["store"].as_str(), row["tasks"].as_u64()),
+            (Some("sqlite"), Some(200))
+        );
+    }
+    assert!(
+        line("soak: tenth 10 of 10")["note"]
+            .as_str()
+            .is_some_and(|n| n.ends_with("% of the first tenth"))
+    );
+    assert_eq!(line("soak: prune")["tasks"], 2_000, "every task pruned");
+    for size in ["queued", "drained", "after the prune"] {
+        let row = line(&format!("soak: agent_tasks size {size}"));
+        assert!(row["value"].as_f64().is_some_and(|mib| mib > 0.0), "{row}");
+    }
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r["line"].as_str().is_some_and(|l| l.starts_with("engine"))),
+        "the soak alone"
+    );
+}

@@ -147,7 +147,7 @@ pub async fn drain(
     let mut tenths = Vec::with_capacity(10);
     // Counting the unfinished tasks is a scan: on a large queue it is asked seldom, so
     // that it neither takes the worker's cores nor keeps SQLite's WAL from checkpointing.
-    let poll = Duration::from_millis((n / 2_000).clamp(10, 500));
+    let poll = Duration::from_millis((n / 1_000).clamp(10, 1_000));
     loop {
         let left = bench.sql.unfinished().await?;
         let done = n.saturating_sub(left);
