@@ -403,6 +403,24 @@ pub fn document(registry: &Registry) -> Value {
                 operation["requestBody"] =
                     json!({"required": true, "content": content(command_body.clone())});
             }
+            Route::CreateSchedule | Route::UpdateSchedule => {
+                let template = json!({"type": "object", "required": ["agent_id", "task_type", "title"],
+                    "description": "A create body without run_at, idempotency_key or depends_on",
+                    "properties": {"agent_id": {"type": "string"}, "task_type": {"type": "string"},
+                        "title": {"type": "string"}, "description": {"type": "string"},
+                        "payload": {"type": "object"}, "priority": {"type": "integer", "minimum": 0},
+                        "max_attempts": {"type": "integer", "minimum": 1},
+                        "requires_approval": {"type": "boolean"}}});
+                let mut schedule = json!({"type": "object", "additionalProperties": false, "properties": {
+                    "name": {"type": "string", "maxLength": 200},
+                    "cron": {"type": "string", "description": "5 fields: minute hour day-of-month month day-of-week", "examples": ["0 9 * * MON"]},
+                    "timezone": {"type": "string", "default": "UTC", "examples": ["Europe/Copenhagen"]},
+                    "task": template, "enabled": {"type": "boolean", "default": true}}});
+                if op.route == Route::CreateSchedule {
+                    schedule["required"] = json!(["name", "cron", "task"]);
+                }
+                operation["requestBody"] = json!({"required": true, "content": content(schedule)});
+            }
             _ => {}
         }
         if op.path.contains("{id}") {
