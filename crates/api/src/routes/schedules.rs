@@ -77,6 +77,11 @@ impl<'a> Body<'a> {
         match self.body.get(key) {
             Some(Value::String(text)) if !text.trim().is_empty() => Some(text.clone()),
             None | Some(Value::Null) if !required => None,
+            Some(Value::String(_)) if !required => {
+                self.faults
+                    .push(fault(key, format!("{key} must not be blank")));
+                None
+            }
             Some(Value::String(_)) | None | Some(Value::Null) => {
                 self.faults.push(fault(key, format!("{key} is required")));
                 None
