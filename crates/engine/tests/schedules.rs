@@ -330,4 +330,80 @@ both_stores!(
     two_leaders_at_once_insert_each_slot_once,
     downtime_makes_one_catch_up_and_a_pause_nothing,
     copenhagen_across_the_dst_changes,
+    the_leader_prunes_old_finished_tasks_on_its_own,
 );
+
+/// `--retention`: the leading scheduler prunes old finished tasks on its own, window by
+/// window, and keeps the recent ones.
+async fn the_leader_prunes_old_finished_tasks_on_its_own(backend: TestBackend) {
+    let store = backend.store().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let task =
+            zora_core::NewTask::new(DEFAULT_TENANT_ID, "SAM", KIND, format!("t{i}"), json!({}));
+        let created = zora_engine::create_task(store.as_ref(), &Registry::default(), task)
+            .await
+            .expect("created");
+        ids.push(created.into_task().id);
+    }
+    let quoted = |ids: &[zora_core::TaskId]| {
+        ids.iter()
+            .map(|id| format!("'{id}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    backend
+        .execute(&format!(
+            "UPDATE agent_tasks SET status = 'completed', \
+               completed_at = '2020-01-01T00:00:00.000Z' WHERE id IN ({})",
+            quoted(&ids[..4])
+        ))
+        .await;
+    let mut settings = SchedulerSettings::new("pruner");
+    settings.tick = Duration::from_millis(20);
+    settings.prune_every = Duration::from_millis(20);
+    settings.retention = Some(zora_core::retention::Prune {
+        older_than: Duration::from_secs(30 * 24 * 3600),
+        status: zora_core::retention::PruneStatus::All,
+        window: 2,
+    });
+    let clock = ManualClock::at(at("2026-12-01T10:00:00Z"));
+    let scheduler = Scheduler::new(
+        store.clone(),
+        Arc::new(Registry::default()),
+        Arc::new(clock),
+        settings,
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(scheduler.run(async move {
+        let _ = stopped.await;
+    }));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while slots_left(store.as_ref()).await > 1 {
+        assert!(tokio::time::Instant::now() < deadline, "not pruned in time");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(());
+    let report = running.await.expect("stopped");
+    assert_eq!(report.pruned, 4);
+    assert!(
+        store
+            .get_task(DEFAULT_TENANT_ID, ids[4])
+            .await
+            .expect("get")
+            .is_some(),
+        "the pending one stays"
+    );
+}
+
+async fn slots_left(store: &dyn Store) -> usize {
+    let filter = TaskFilter {
+        task_type: Some(KIND.into()),
+        ..TaskFilter::default()
+    };
+    let page = store
+        .list_tasks(DEFAULT_TENANT_ID, &filter, Page::new(100, 0))
+        .await
+        .expect("list");
+    page.items.len()
+}

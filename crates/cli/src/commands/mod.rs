@@ -12,14 +12,14 @@ mod bench;
 mod console;
 mod demo;
 mod migrate;
-mod prune;
+pub(crate) mod prune;
 mod run;
 mod schedules;
 mod serve;
 mod status;
 mod task_flow;
 mod task_types;
-mod tasks;
+pub(crate) mod tasks;
 mod worker;
 
 /// Runs the parsed command line and returns the exit code.

@@ -4,6 +4,7 @@
 
 use std::process::ExitCode;
 
+use zora_core::Store;
 use zora_core::retention::Prune;
 
 use crate::cli::PruneArgs;
@@ -11,6 +12,38 @@ use crate::config::DatabaseTarget;
 use crate::exit::CliError;
 use crate::open::open_store;
 use crate::output::print_json;
+
+/// What a whole walk of a prune did (or, dry, would do).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Walked {
+    pub deleted: u64,
+    pub kept_as_parents: u64,
+    pub windows: u64,
+}
+
+/// Walks the whole table window by window, `progress` told after each.
+pub async fn walk(
+    store: &dyn Store,
+    prune: &Prune,
+    dry_run: bool,
+    progress: impl Fn(&Walked),
+) -> Result<Walked, CliError> {
+    let mut walked = Walked::default();
+    let mut after = None;
+    loop {
+        let batch = store
+            .prune_finished_tasks_all_tenants(prune, after, dry_run)
+            .await?;
+        walked.windows += 1;
+        walked.deleted += batch.deleted;
+        walked.kept_as_parents += batch.kept_as_parents;
+        progress(&walked);
+        match batch.next_after {
+            Some(next) => after = Some(next),
+            None => return Ok(walked),
+        }
+    }
+}
 
 pub async fn run(
     target: &DatabaseTarget,
@@ -23,30 +56,20 @@ pub async fn run(
         status: args.status,
         window: args.batch,
     };
-    let bar =
-        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    bar.set_prefix(if args.dry_run { "counting" } else { "pruning" });
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg} ({elapsed})")
-    {
-        bar.set_style(style);
-    }
-    let (mut deleted, mut kept, mut windows) = (0u64, 0u64, 0u64);
-    let mut after = None;
-    loop {
-        let batch = store
-            .prune_finished_tasks_all_tenants(&prune, after, args.dry_run)
-            .await?;
-        windows += 1;
-        deleted += batch.deleted;
-        kept += batch.kept_as_parents;
-        bar.set_message(format!("{deleted} tasks, {windows} batches"));
+    let bar = crate::progress::spinner(if args.dry_run { "counting" } else { "pruning" });
+    let walked = walk(store.as_ref(), &prune, args.dry_run, |walked| {
+        bar.set_message(format!(
+            "{} tasks, {} batches",
+            walked.deleted, walked.windows
+        ));
         bar.tick();
-        match batch.next_after {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
+    })
+    .await?;
+    let Walked {
+        deleted,
+        kept_as_parents: kept,
+        windows,
+    } = walked;
     bar.finish_and_clear();
     let age = humantime::format_duration(args.older_than);
     if json {

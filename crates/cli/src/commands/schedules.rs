@@ -4,16 +4,16 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use serde_json::Value;
 use zora_core::schedule::{Schedule, TaskTemplate};
-use zora_core::{AgentId, ScheduleId, Store, TenantId};
+use zora_core::{ScheduleId, Store, TenantId};
 use zora_engine::schedule::{
     DatabaseClock, ScheduleDraft, ScheduleError, SchedulePatch, create_schedule, delete_schedule,
     update_schedule,
 };
 
 use crate::cli::{SchedulesAddArgs, SchedulesCommand};
-use crate::config::{DatabaseTarget, agents};
+use crate::commands::tasks::agent_and_payload;
+use crate::config::DatabaseTarget;
 use crate::exit::CliError;
 use crate::open::open_store;
 use crate::output::print_json;
@@ -70,16 +70,7 @@ async fn add(
     args: &SchedulesAddArgs,
     json: bool,
 ) -> Result<ExitCode, CliError> {
-    let agent =
-        AgentId::parse(&args.agent, &agents()).map_err(|e| CliError::Config(e.to_string()))?;
-    let payload: Value = match &args.payload {
-        None => Value::Object(serde_json::Map::new()),
-        Some(text) => serde_json::from_str(text)
-            .map_err(|e| CliError::Config(format!("--payload is not valid JSON: {e}")))?,
-    };
-    if !payload.is_object() {
-        return Err(CliError::Config("--payload must be a JSON object".into()));
-    }
+    let (agent, payload) = agent_and_payload(&args.agent, args.payload.as_deref())?;
     if args.max_attempts.is_some_and(|n| n < 1) {
         return Err(CliError::Config("--max-attempts must be at least 1".into()));
     }

@@ -24,15 +24,7 @@ pub async fn add(
     options: &TaskOptions,
     json: bool,
 ) -> Result<ExitCode, CliError> {
-    let agent = AgentId::parse(agent, &agents()).map_err(|e| CliError::Config(e.to_string()))?;
-    let payload: Value = match &options.payload {
-        None => json!({}),
-        Some(text) => serde_json::from_str(text)
-            .map_err(|e| CliError::Config(format!("--payload is not valid JSON: {e}")))?,
-    };
-    if !payload.is_object() {
-        return Err(CliError::Config("--payload must be a JSON object".into()));
-    }
+    let (agent, payload) = agent_and_payload(agent, options.payload.as_deref())?;
     if title.trim().is_empty() || task_type.trim().is_empty() {
         return Err(CliError::Config(
             "agent, type and title are required".into(),
@@ -78,6 +70,20 @@ pub async fn add(
 }
 
 /// `ID` or `ID:child_field=parent_field,...` (`--depends-on`).
+/// `--agent` and `--payload` read as a task (or a schedule's template) takes them.
+pub fn agent_and_payload(agent: &str, payload: Option<&str>) -> Result<(AgentId, Value), CliError> {
+    let agent = AgentId::parse(agent, &agents()).map_err(|e| CliError::Config(e.to_string()))?;
+    let payload: Value = match payload {
+        None => json!({}),
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| CliError::Config(format!("--payload is not valid JSON: {e}")))?,
+    };
+    if !payload.is_object() {
+        return Err(CliError::Config("--payload must be a JSON object".into()));
+    }
+    Ok((agent, payload))
+}
+
 fn parse_dependency(text: &str) -> Result<Dependency, CliError> {
     let (id, inputs) = text.split_once(':').unwrap_or((text, ""));
     let task_id = id

@@ -71,18 +71,9 @@ pub async fn soak(
         window: 1000,
     };
     let started = Instant::now();
-    let (mut deleted, mut after) = (0, None);
-    loop {
-        let batch = bench
-            .store
-            .prune_finished_tasks_all_tenants(&prune, after, false)
-            .await?;
-        deleted += batch.deleted;
-        match batch.next_after {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
+    let deleted = crate::commands::prune::walk(bench.store.as_ref(), &prune, false, |_| {})
+        .await?
+        .deleted;
     rows.push(Row::rate(
         bench.name,
         "soak: prune, windows of 1,000 rows",
