@@ -71,7 +71,7 @@ async fn a_task_is_created_with_its_journal_entry(backend: TestBackend) {
         .post(
             TASKS,
             &app.token(t.a, Role::Founder),
-            &json!({"agent_id": "SAM", "task_type": "review_frontend_page", "title": "Review"}),
+            &json!({"agent_id": "SAM", "task_type": "plan_workflow", "title": "Review"}),
         )
         .await;
     assert_eq!(
@@ -92,7 +92,7 @@ async fn every_rule_names_its_field_and_writes_nothing(backend: TestBackend) {
         zora_testkit::suite::shop::seed_shop(app.store.as_ref(), t.b).await;
     let (own_profile, _, _) = seed_plan(app.store.as_ref(), t.a).await;
     let token = app.token(t.a, Role::Founder);
-    let base = json!({"agent_id": "ORACLE", "task_type": "review_frontend_page", "title": "x"});
+    let base = json!({"agent_id": "ORACLE", "task_type": "plan_workflow", "title": "x"});
     let with = |change: Value| {
         let mut body = base.clone();
         for (k, v) in change.as_object().expect("object") {
@@ -282,12 +282,12 @@ async fn run_dry_previews_or_lists_the_errors(backend: TestBackend) {
     let app = spawn_app(backend).await;
     let token = app.token(DEFAULT_TENANT_ID, Role::Viewer);
     let ok = app.post(&format!("{TASKS}/run-dry"), &token,
-        &json!({"agent_id": "sam", "task_type": "review_frontend_page", "title": "Review", "priority": 1})).await;
+        &json!({"agent_id": "sam", "task_type": "plan_workflow", "title": "Review", "priority": 1})).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert_eq!(ok.body["valid"], true);
     assert_eq!(
         ok.body["preview"],
-        json!({"agent_id": "SAM", "task_type": "review_frontend_page", "title": "Review",
+        json!({"agent_id": "SAM", "task_type": "plan_workflow", "title": "Review",
         "description": null, "payload": {}, "priority": 1, "status": "pending"})
     );
     let bad = app
@@ -337,7 +337,7 @@ async fn run_dry_previews_or_lists_the_errors(backend: TestBackend) {
 async fn an_idempotency_key_replays_or_conflicts(backend: TestBackend) {
     let app = spawn_app(backend).await;
     let token = app.token(DEFAULT_TENANT_ID, Role::Founder);
-    let body = json!({"agent_id": "SAM", "task_type": "review_frontend_page", "title": "Review", "idempotency_key": "k-1"});
+    let body = json!({"agent_id": "SAM", "task_type": "plan_workflow", "title": "Review", "idempotency_key": "k-1"});
     let first = app.post(TASKS, &token, &body).await;
     assert_eq!(first.status, 201, "{}", first.body);
     let again = app.post(TASKS, &token, &body).await;
@@ -350,8 +350,7 @@ async fn an_idempotency_key_replays_or_conflicts(backend: TestBackend) {
         .assert_error(409, "CONFLICT");
 
     // The key may come as a header too.
-    let header_body =
-        json!({"agent_id": "SAM", "task_type": "review_frontend_page", "title": "Header"});
+    let header_body = json!({"agent_id": "SAM", "task_type": "plan_workflow", "title": "Header"});
     let send = |body: Value| {
         app.client
             .post(format!("{}{TASKS}", app.base))

@@ -129,7 +129,7 @@ async fn a_pending_task_is_queued_and_a_later_one_made_due(backend: TestBackend)
     assert_eq!(entries[0]["is_v1_supported"], true);
     assert!(entries[0]["requested_by_user_id"].is_string());
 
-    let later = enqueue(app.store.as_ref(), t.a, "review_frontend_page", true).await;
+    let later = enqueue(app.store.as_ref(), t.a, "plan_workflow", true).await;
     let answer = app
         .post(
             &format!("/api/agents/tasks/{later}/run"),

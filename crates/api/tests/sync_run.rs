@@ -175,7 +175,7 @@ async fn a_run_longer_than_the_timeout_answers_202_then_completes(backend: TestB
 async fn sync_runs_refuse_unsupported_types_and_bad_options(backend: TestBackend) {
     let app = spawn_app(backend).await;
     let token = app.token(DEFAULT_TENANT_ID, Role::Founder);
-    let legacy = enqueue(app.store.as_ref(), "review_frontend_page", json!({})).await;
+    let legacy = enqueue(app.store.as_ref(), "plan_workflow", json!({})).await;
     let answer = app
         .post(
             &format!("/api/agents/tasks/{legacy}/run?wait=true"),
@@ -187,7 +187,7 @@ async fn sync_runs_refuse_unsupported_types_and_bad_options(backend: TestBackend
     assert!(
         answer.body["message"]
             .as_str()
-            .is_some_and(|m| m.starts_with("Unsupported task type: review_frontend_page"))
+            .is_some_and(|m| m.starts_with("Unsupported task type: plan_workflow"))
     );
     let task = app
         .store

@@ -16,7 +16,7 @@ async fn every_route_refuses_a_tenant_without_a_row(backend: TestBackend) {
     let app = spawn_app(backend).await;
     let unknown = TenantId::new();
     let token = app.token(unknown, Role::Founder);
-    let task = json!({"agent_id": "ORACLE", "task_type": "review_frontend_page", "title": "t"});
+    let task = json!({"agent_id": "ORACLE", "task_type": "plan_workflow", "title": "t"});
     let some_id = TaskId::new().to_string();
     let mut checked = 0;
     for op in OPERATIONS.iter().filter(|op| op.authenticated) {

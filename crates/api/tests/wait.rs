@@ -126,7 +126,7 @@ async fn create_with_wait_runs_the_task_at_once(backend: TestBackend) {
         .post(
             &format!("{TASKS}?wait=true"),
             &token,
-            &json!({"agent_id": "SAM", "task_type": "review_frontend_page", "title": "later"}),
+            &json!({"agent_id": "SAM", "task_type": "plan_workflow", "title": "later"}),
         )
         .await;
     legacy.assert_error(400, "INVALID_STATE");

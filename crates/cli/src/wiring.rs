@@ -25,7 +25,7 @@ pub fn registry() -> Registry {
 /// The task types this binary runs, `approval_types` needing a decision first (`serve`'s
 /// and `worker`'s `--approval-types`).
 pub fn registry_with_approvals(approval_types: impl IntoIterator<Item = String>) -> Registry {
-    Registry::new(zora_handlers::v1()).with_approval_types(approval_types)
+    Registry::new(zora_handlers::all()).with_approval_types(approval_types)
 }
 
 /// An executor over `store`, holding claims for `lease_duration`.

@@ -68,7 +68,7 @@ async fn create_list_show_and_run_a_task(backend: TestBackend) {
             "--agent",
             "SAM",
             "--type",
-            "review_frontend_page",
+            "plan_workflow",
             "--title",
             "Legacy review",
             "--json",
@@ -133,7 +133,7 @@ async fn run_pending_tasks_prints_zora_cores_summary_and_exit_codes(backend: Tes
         json!({"profile_id": profile}),
     )
     .await;
-    let legacy = enqueue(store.as_ref(), "review_frontend_page", json!({})).await;
+    let legacy = enqueue(store.as_ref(), "plan_workflow", json!({})).await;
 
     let output = run(&mut zora_on(
         &url,
@@ -224,14 +224,14 @@ async fn run_task_answers_for_every_state(backend: TestBackend) {
         "Task not-a-uuid not found",
     );
 
-    let legacy = enqueue(store.as_ref(), "review_frontend_page", json!({})).await;
+    let legacy = enqueue(store.as_ref(), "plan_workflow", json!({})).await;
     let unsupported = json(&run(&mut zora_on(
         &url,
         &["run-task", &legacy.to_string(), "--json"],
     )));
     assert_eq!(unsupported["status"], "failed");
     assert!(unsupported["error_message"].as_str().is_some_and(|m| m.starts_with(
-        "Unsupported task type: review_frontend_page. Supported types: climate.create_missions_from_plan, climate.create_single_mission, zora_shop.create_project"
+        "Unsupported task type: plan_workflow. Supported types: climate.create_missions_from_plan, climate.create_single_mission, "
     )));
 }
 

@@ -117,6 +117,32 @@ pub trait ClimateTx: Send {
     async fn insert_profile(&mut self, profile: &NewProfile) -> Result<(), StoreError>;
     /// Creates a weekly plan (`proposed`) with its items.
     async fn insert_plan(&mut self, plan: &NewPlan) -> Result<(), StoreError>;
+    /// Creates suggested weekly plans (`proposed`) with their items, in one statement per
+    /// table, each unless its profile already has a `proposed` weekly plan starting the
+    /// same day (PostgreSQL serializes the check per profile and week with a transaction
+    /// lock; SQLite's writes are serialized anyway). Returns the ids created.
+    async fn insert_suggested_plans(
+        &mut self,
+        plans: &[NewPlan],
+    ) -> Result<Vec<PlanId>, StoreError>;
+    /// `tenant`'s default profile: its primary one (`is_primary`), else its oldest.
+    async fn default_profile(
+        &mut self,
+        tenant: TenantId,
+    ) -> Result<Option<ClimateProfile>, StoreError>;
+    /// The categories in which `tenant`'s `profiles` have `planned` or `in_progress`
+    /// missions, as `(profile, category)` pairs without repeats.
+    async fn open_mission_categories(
+        &mut self,
+        tenant: TenantId,
+        profiles: &[ProfileId],
+    ) -> Result<Vec<(ProfileId, String)>, StoreError>;
+    /// `tenant`'s `proposed` weekly plans of `profiles`, oldest first.
+    async fn proposed_weekly_plans(
+        &mut self,
+        tenant: TenantId,
+        profiles: &[ProfileId],
+    ) -> Result<Vec<WeeklyPlan>, StoreError>;
     /// `tenant`'s profiles among `ids`, in `id` order.
     async fn profiles(
         &mut self,

@@ -47,16 +47,25 @@ pub struct TaskError {
     pub message: String,
     /// The payload field at fault, when there is one.
     pub field: Option<String>,
+    /// How long the failure asks to wait before the next attempt (a provider's
+    /// `Retry-After`): the retry comes no sooner than this, however short the backoff.
+    pub retry_after: Option<Duration>,
 }
 
 impl TaskError {
-    /// An error that retrying will not fix: invalid payload, missing or foreign reference.
-    pub fn permanent(message: impl Into<String>) -> Self {
+    /// An error of `kind` with its message.
+    pub fn of_kind(kind: FailureKind, message: impl Into<String>) -> Self {
         Self {
-            kind: FailureKind::Permanent,
+            kind,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
+    }
+
+    /// An error that retrying will not fix: invalid payload, missing or foreign reference.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self::of_kind(FailureKind::Permanent, message)
     }
 
     /// A permanent error about one payload field.
@@ -69,10 +78,14 @@ impl TaskError {
 
     /// An error that may pass on a later attempt.
     pub fn transient(message: impl Into<String>) -> Self {
+        Self::of_kind(FailureKind::Transient, message)
+    }
+
+    /// This error, asking the retry to wait at least `delay`.
+    pub fn retry_after(self, delay: Option<Duration>) -> Self {
         Self {
-            kind: FailureKind::Transient,
-            message: message.into(),
-            field: None,
+            retry_after: delay,
+            ..self
         }
     }
 
@@ -279,6 +292,10 @@ pub trait DynHandler: Send + Sync {
     fn timeout(&self) -> Duration;
     fn concurrency_limit(&self) -> Option<usize>;
     fn prepares(&self) -> bool;
+    /// The type this one is another name for, when it is an [`Alias`].
+    fn alias_of(&self) -> Option<&'static str> {
+        None
+    }
     /// Parses and validates a payload: a permanent error names the field.
     fn parse(&self, payload: &Value) -> Result<Erased, TaskError>;
     async fn prepare(&self, task: &Task, payload: &Erased) -> Result<Option<Value>, TaskError>;
@@ -400,6 +417,89 @@ impl<H: TaskHandler> DynHandler for H {
         // Every apply is checked first, here, so that no handler can forget it.
         TaskHandler::check(self, task.tenant_id, payload, context)?;
         TaskHandler::apply(self, tx, task, payload, prepared, context).await
+    }
+}
+
+/// Another name for a type: the same handler (payload, checks, result) registered under a
+/// second `task_type`, as ZORA CORE's clients and planner spell it.
+pub struct Alias {
+    kind: &'static str,
+    of: std::sync::Arc<dyn DynHandler>,
+}
+
+impl std::fmt::Debug for Alias {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Alias")
+            .field("kind", &self.kind)
+            .field("of", &self.of.kind())
+            .finish()
+    }
+}
+
+impl Alias {
+    /// `kind`, run as `of`.
+    pub fn new(kind: &'static str, of: std::sync::Arc<dyn DynHandler>) -> Self {
+        Self { kind, of }
+    }
+}
+
+#[async_trait]
+impl DynHandler for Alias {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+    fn alias_of(&self) -> Option<&'static str> {
+        Some(self.of.kind())
+    }
+    fn category(&self) -> Category {
+        self.of.category()
+    }
+    fn description(&self) -> &'static str {
+        self.of.description()
+    }
+    fn fields(&self) -> &'static [(&'static str, &'static str)] {
+        self.of.fields()
+    }
+    fn payload_schema(&self) -> Value {
+        self.of.payload_schema()
+    }
+    fn retry_policy(&self) -> RetryPolicy {
+        self.of.retry_policy()
+    }
+    fn timeout(&self) -> Duration {
+        self.of.timeout()
+    }
+    fn concurrency_limit(&self) -> Option<usize> {
+        self.of.concurrency_limit()
+    }
+    fn prepares(&self) -> bool {
+        self.of.prepares()
+    }
+    fn parse(&self, payload: &Value) -> Result<Erased, TaskError> {
+        self.of.parse(payload)
+    }
+    async fn prepare(&self, task: &Task, payload: &Erased) -> Result<Option<Value>, TaskError> {
+        self.of.prepare(task, payload).await
+    }
+    async fn load(
+        &self,
+        tx: &mut dyn StoreTx,
+        batch: &[(&Task, &Erased)],
+    ) -> Result<Erased, StoreError> {
+        self.of.load(tx, batch).await
+    }
+    fn check(&self, tenant: TenantId, payload: &Erased, context: &Erased) -> Result<(), TaskError> {
+        self.of.check(tenant, payload, context)
+    }
+    async fn apply(
+        &self,
+        tx: &mut dyn StoreTx,
+        task: &Task,
+        payload: &Erased,
+        prepared: Option<Value>,
+        context: &Erased,
+    ) -> Result<Outcome, TaskError> {
+        self.of.apply(tx, task, payload, prepared, context).await
     }
 }
 

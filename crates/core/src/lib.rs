@@ -12,6 +12,7 @@ pub mod dependency;
 pub mod error;
 pub mod handler;
 pub mod ids;
+pub mod insight;
 pub mod journal;
 mod label;
 mod outcome;
@@ -30,8 +31,9 @@ pub use error::{ParseError, StoreError};
 pub use ids::*;
 pub use page::{MAX_PAGE_SIZE, Page, Paginated};
 pub use store::{
-    ClimateTx, CommandStore, CommandTx, FinishWatch, JournalTx, Queue, QueueTx, ScheduleStore,
-    ScheduleTx, SchemaState, ShopTx, Store, StoreTx, TaskWakeups, TenantTx, TxControl, TxLimits,
+    ClimateTx, CommandStore, CommandTx, FinishWatch, InsightTx, JournalTx, Queue, QueueTx,
+    ScheduleStore, ScheduleTx, SchemaState, ShopTx, Store, StoreTx, TaskWakeups, TenantTx,
+    TxControl, TxLimits,
 };
 pub use task::{
     AttemptLimits, ClaimById, ClaimRequest, ClaimScope, Completion, Decision, Failure, FailureKind,

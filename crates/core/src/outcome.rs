@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use crate::climate::NewMission;
+use crate::climate::{NewMission, NewPlan};
 use crate::ids::{MissionId, PlanId, PlanItemId};
 use crate::journal::NewJournalEntry;
 use crate::shop::{ClimateMetaUpsert, NewShopProject};
@@ -48,6 +48,13 @@ impl Outcome {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Inserts {
     pub missions: Vec<NewMission>,
+    /// Weekly plans the task suggests, with their items. The batch inserts them in one
+    /// statement per table, each unless its profile has a `proposed` plan for the week
+    /// by then; should one not be inserted (another transaction suggested the same week
+    /// since the batch read it), or two tasks of the batch suggest the same week, the
+    /// batch is rolled back and its tasks rerun one by one, where the later finds the
+    /// earlier's plan.
+    pub suggested_plans: Vec<NewPlan>,
     /// Plan items linked to the missions created from them (of the task's tenant).
     pub plan_links: Vec<(PlanItemId, MissionId)>,
     pub shop_projects: Vec<NewShopProject>,

@@ -44,6 +44,21 @@ pub struct NewProduct {
     /// Unique per tenant.
     pub slug: Option<String>,
     pub brand_id: Option<BrandId>,
+    /// The product's own impact estimate, kg CO2.
+    pub estimated_impact_kgco2: Option<f64>,
+}
+
+/// A product with its climate metadata, as the claims review reads it: the product's
+/// own estimate and the metadata's label, estimate and certifications (`None` without a
+/// metadata row).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductClaims {
+    pub product_id: ProductId,
+    pub product_name: String,
+    pub product_estimate_kgco2: Option<f64>,
+    pub climate_label: Option<String>,
+    pub meta_estimate_kgco2: Option<f64>,
+    pub certifications: Option<String>,
 }
 
 /// A row of `product_climate_meta` (one per product).
@@ -191,4 +206,6 @@ pub trait ShopTx: Send {
     /// Creates shop projects, in one statement.
     async fn insert_shop_projects(&mut self, projects: &[NewShopProject])
     -> Result<(), StoreError>;
+    /// Every product of `tenant` with its climate metadata, in one read, by `id`.
+    async fn product_claims(&mut self, tenant: TenantId) -> Result<Vec<ProductClaims>, StoreError>;
 }

@@ -107,11 +107,10 @@ pub(crate) fn task_span(task: &Task) -> tracing::Span {
 }
 
 fn timed_out(handler: &dyn DynHandler) -> TaskError {
-    TaskError {
-        kind: FailureKind::Timeout,
-        message: format!("Timed out after {:?}", handler.timeout()),
-        field: None,
-    }
+    TaskError::of_kind(
+        FailureKind::Timeout,
+        format!("Timed out after {:?}", handler.timeout()),
+    )
 }
 
 /// Why a batch transaction could not be used to the end.
@@ -327,6 +326,7 @@ impl BatchInserts {
     fn add(&mut self, tenant: TenantId, outcome: &Outcome) {
         let Inserts {
             missions,
+            suggested_plans,
             plan_links,
             shop_projects,
             plans_applied,
@@ -346,6 +346,7 @@ impl BatchInserts {
                 .extend_from_slice(plans_applied);
         }
         self.rows.missions.extend_from_slice(missions);
+        self.rows.suggested_plans.extend_from_slice(suggested_plans);
         self.rows.shop_projects.extend_from_slice(shop_projects);
         if !plan_links.is_empty() {
             self.links
@@ -357,7 +358,8 @@ impl BatchInserts {
     }
 
     /// The plans' marks first (the batch stops there if one was applied meanwhile), then
-    /// missions: the plan links may name them.
+    /// suggested plans (it stops if one week was suggested twice), then missions: the
+    /// plan links may name them.
     async fn write(&self, tx: &mut dyn StoreTx) -> Result<(), StoreError> {
         for (tenant, plans) in &self.plans {
             let marked = tx.mark_plans_applied(*tenant, plans).await?;
@@ -369,6 +371,7 @@ impl BatchInserts {
                 ));
             }
         }
+        self.write_suggested_plans(tx).await?;
         if !self.climate_meta.is_empty() {
             let upserts: Vec<ClimateMetaUpsert> = self.climate_meta.values().cloned().collect();
             let written: BTreeMap<ProductId, ClimateMetaId> = tx
@@ -396,6 +399,38 @@ impl BatchInserts {
         }
         if !self.journal.is_empty() {
             tx.insert_journal_entries(&self.journal).await?;
+        }
+        Ok(())
+    }
+}
+
+impl BatchInserts {
+    /// Inserts the suggested plans, unless two of the batch share a profile and week, or
+    /// one was suggested by another transaction since the batch read: then the batch is
+    /// rerun task by task, where the later task finds the earlier's plan.
+    async fn write_suggested_plans(&self, tx: &mut dyn StoreTx) -> Result<(), StoreError> {
+        let plans = &self.rows.suggested_plans;
+        if plans.is_empty() {
+            return Ok(());
+        }
+        let weeks: HashSet<_> = plans
+            .iter()
+            .map(|p| (p.profile_id, p.period_start))
+            .collect();
+        if weeks.len() < plans.len() {
+            return Err(StoreError::Transient(
+                "two tasks of the batch suggest a plan for the same profile and week; \
+                 its tasks are rerun one by one"
+                    .into(),
+            ));
+        }
+        let created = tx.insert_suggested_plans(plans).await?;
+        if created.len() != plans.len() {
+            return Err(StoreError::Transient(
+                "a plan of the batch was suggested by another transaction since it was read; \
+                 its tasks are rerun one by one"
+                    .into(),
+            ));
         }
         Ok(())
     }
@@ -472,11 +507,10 @@ async fn apply_one(
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
             tracing::error!(task_id = %task.id, task_type = %task.task_type, %message, "handler panicked");
-            Ok(Applied::Failed(TaskError {
-                kind: FailureKind::Panic,
-                message: format!("Handler panicked: {message}"),
-                field: None,
-            }))
+            Ok(Applied::Failed(TaskError::of_kind(
+                FailureKind::Panic,
+                format!("Handler panicked: {message}"),
+            )))
         }
     }
 }
@@ -493,7 +527,8 @@ pub(crate) fn failure(
             .get(&task.task_type)
             .map(|h| h.retry_policy())
             .unwrap_or_default()
-            .next_delay(task.attempts, task.max_attempts),
+            .next_delay(task.attempts, task.max_attempts)
+            .map(|delay| error.retry_after.map_or(delay, |asked| delay.max(asked))),
         _ => None,
     };
     Failure {

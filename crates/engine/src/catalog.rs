@@ -26,7 +26,8 @@ impl Registry {
     }
 
     /// `{"v1_supported", "supported", "approval_types", "categories": {category: [{type,
-    /// description, requires_approval, payload_schema, json_schema}]}}`; every type's
+    /// description, requires_approval, payload_schema, json_schema, alias_of?}]}}` (an
+    /// alias names the type it runs as); every type's
     /// payload also takes `depends_on` beside it (ENGINE.md), so `inputs` may fill any of
     /// its fields.
     pub fn catalog(&self) -> Value {
@@ -37,13 +38,16 @@ impl Registry {
                 .iter()
                 .map(|(name, description)| ((*name).to_owned(), Value::from(*description)))
                 .collect();
-            let entry = json!({
+            let mut entry = json!({
                 "type": handler.kind(),
                 "description": handler.description(),
                 "requires_approval": self.requires_approval(handler.kind()),
                 "payload_schema": fields,
                 "json_schema": handler.payload_schema(),
             });
+            if let Some(of) = handler.alias_of() {
+                entry["alias_of"] = Value::from(of);
+            }
             categories
                 .entry(handler.category().as_str())
                 .or_default()

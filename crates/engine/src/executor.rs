@@ -403,11 +403,10 @@ impl Executor {
     /// A task whose own transaction failed: its failure is recorded in a fresh one.
     async fn record_alone(&self, task: &Task, error: BatchError) -> TaskReport {
         let error = match error {
-            BatchError::TimedOut => zora_core::handler::TaskError {
-                kind: zora_core::FailureKind::Timeout,
-                message: "Timed out while applying".into(),
-                field: None,
-            },
+            BatchError::TimedOut => zora_core::handler::TaskError::of_kind(
+                zora_core::FailureKind::Timeout,
+                "Timed out while applying",
+            ),
             BatchError::Store(store_error) => {
                 tracing::warn!(task_id = %task.id, error = %store_error, "task's transaction failed");
                 store_error.into()

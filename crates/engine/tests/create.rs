@@ -78,7 +78,7 @@ async fn an_unknown_tenant_is_refused_and_nothing_written(backend: TestBackend) 
     let store = backend.store().await;
     let registry = registry_with_scripted(Duration::from_secs(1));
     let unknown = TenantId::new();
-    for task_type in ["climate.create_single_mission", "review_frontend_page"] {
+    for task_type in ["climate.create_single_mission", "plan_workflow"] {
         let mut new = mission(unknown, "p", "t");
         new.task_type = task_type.into();
         let err = create_task(store.as_ref(), &registry, new)

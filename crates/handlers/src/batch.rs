@@ -29,6 +29,14 @@ pub fn ids_by_tenant<P, I: Ord + Copy>(
     grouped
 }
 
+/// The tenants of the batch's tasks, each once, sorted.
+pub fn tenants<P>(batch: &[(&Task, &P)]) -> Vec<TenantId> {
+    let mut tenants: Vec<TenantId> = batch.iter().map(|(task, _)| task.tenant_id).collect();
+    tenants.sort_unstable();
+    tenants.dedup();
+    tenants
+}
+
 /// Rows a batch hook loaded, by tenant and id: a handler's context.
 #[derive(Debug)]
 pub struct Rows<K, T>(HashMap<(TenantId, K), T>);

@@ -1,13 +1,15 @@
 //! The task types the engine runs: one file per type, each a typed payload (its JSON
 //! Schema generated from the same type) and a [`TaskHandler`](zora_core::handler::TaskHandler).
 //!
-//! Adding a type: a file under `climate/` or `zora_shop/` (or a new area) and one line in
-//! [`v1`] (or the list of the area it belongs to).
+//! Adding a type: a file under `climate/`, `zora_shop/` or `agents/` (or a new area) and
+//! one line in the list of the area it belongs to ([`v1`], [`agents`]); another name for
+//! a type is one [`Alias`] line.
 
 use std::sync::Arc;
 
-use zora_core::handler::DynHandler;
+use zora_core::handler::{Alias, DynHandler};
 
+pub mod agents;
 mod batch;
 pub mod climate;
 mod journal;
@@ -22,4 +24,25 @@ pub fn v1() -> Vec<Arc<dyn DynHandler>> {
         Arc::new(zora_shop::create_project::CreateProject),
         Arc::new(zora_shop::update_product_climate_meta::UpdateProductClimateMeta),
     ]
+}
+
+/// The agents' everyday types, each alias one line naming the type it runs as.
+pub fn agents() -> Vec<Arc<dyn DynHandler>> {
+    let suggest: Arc<dyn DynHandler> = Arc::new(agents::suggest_weekly_plan::SuggestWeeklyPlan);
+    let claims: Arc<dyn DynHandler> = Arc::new(agents::review_climate_claims::ReviewClimateClaims);
+    vec![
+        Arc::new(Alias::new("propose_new_climate_missions", suggest.clone())),
+        suggest,
+        Arc::new(Alias::new("safety_audit", claims.clone())),
+        claims,
+        Arc::new(agents::summarize_recent_activity::SummarizeRecentActivity),
+        Arc::new(agents::review_system_health::ReviewSystemHealth),
+    ]
+}
+
+/// Every type this engine runs: [`v1`] and [`agents`].
+pub fn all() -> Vec<Arc<dyn DynHandler>> {
+    let mut handlers = v1();
+    handlers.extend(agents());
+    handlers
 }

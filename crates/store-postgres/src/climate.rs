@@ -1,6 +1,8 @@
 //! Climate OS queries: profiles, weekly plans and items, missions.
 
-use zora_core::climate::{ClimateProfile, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan};
+use zora_core::climate::{
+    ClimateProfile, NewMission, NewPlan, NewPlanItem, NewProfile, PlanItem, WeeklyPlan,
+};
 use zora_core::{MissionId, PlanId, PlanItemId, ProfileId, StoreError, TenantId};
 
 use crate::error::store_error;
@@ -40,24 +42,139 @@ pub(crate) async fn insert_plan(db: &mut impl Db, plan: &NewPlan) -> Result<(), 
     .execute(db.conn())
     .await
     .map_err(store_error)?;
-    let items = &plan.items;
+    let items: Vec<(PlanId, &NewPlanItem)> = plan.items.iter().map(|i| (plan.id, i)).collect();
+    insert_items(db, &items).await
+}
+
+/// Inserts plan items, each with its plan, in one statement.
+async fn insert_items(
+    db: &mut impl Db,
+    items: &[(PlanId, &NewPlanItem)],
+) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
     crate::sql::query(
         db.keep(),
         "INSERT INTO climate_plan_items (id, plan_id, title, description, category, estimated_impact_kgco2) \
-         SELECT i.id, $1, i.title, i.description, i.category, i.impact \
-         FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::text[], $6::float8[]) \
-           AS i(id, title, description, category, impact)",
+         SELECT i.id, i.plan_id, i.title, i.description, i.category, i.impact \
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::float8[]) \
+           AS i(id, plan_id, title, description, category, impact)",
     )
-    .bind(plan.id.0)
-    .bind(items.iter().map(|i| i.id.0).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.title.as_str()).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.description.as_deref()).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.category.as_deref()).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.estimated_impact_kgco2).collect::<Vec<_>>())
+    .bind(items.iter().map(|(_, i)| i.id.0).collect::<Vec<_>>())
+    .bind(items.iter().map(|(plan, _)| plan.0).collect::<Vec<_>>())
+    .bind(items.iter().map(|(_, i)| i.title.as_str()).collect::<Vec<_>>())
+    .bind(items.iter().map(|(_, i)| i.description.as_deref()).collect::<Vec<_>>())
+    .bind(items.iter().map(|(_, i)| i.category.as_deref()).collect::<Vec<_>>())
+    .bind(items.iter().map(|(_, i)| i.estimated_impact_kgco2).collect::<Vec<_>>())
     .execute(db.conn())
     .await
     .map_err(store_error)?;
     Ok(())
+}
+
+pub(crate) async fn insert_suggested_plans(
+    db: &mut impl Db,
+    plans: &[NewPlan],
+) -> Result<Vec<PlanId>, StoreError> {
+    // One transaction lock per profile and week, taken in a fixed order (no deadlock
+    // between two batches), before the check: the insert's snapshot, taken after the
+    // lock, sees a plan another transaction committed meanwhile.
+    let mut keys: Vec<String> = plans
+        .iter()
+        .map(|p| format!("climate_plan:{}:{}", p.profile_id, p.period_start))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    crate::sql::query(
+        db.keep(),
+        "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM UNNEST($1::text[]) AS k ORDER BY k",
+    )
+    .bind(keys)
+    .execute(db.conn())
+    .await
+    .map_err(store_error)?;
+    let created: Vec<uuid::Uuid> = crate::sql::query_scalar(
+        db.keep(),
+        "INSERT INTO climate_plans (id, tenant_id, profile_id, period_start, period_end) \
+         SELECT n.id, n.tenant_id, n.profile_id, n.period_start, n.period_end \
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::date[], $5::date[]) \
+           AS n(id, tenant_id, profile_id, period_start, period_end) \
+         WHERE NOT EXISTS (SELECT 1 FROM climate_plans p WHERE p.tenant_id = n.tenant_id \
+           AND p.profile_id = n.profile_id AND p.period_start = n.period_start \
+           AND p.plan_type = 'weekly' AND p.status = 'proposed') \
+         RETURNING id",
+    )
+    .bind(plans.iter().map(|p| p.id.0).collect::<Vec<_>>())
+    .bind(plans.iter().map(|p| p.tenant_id.0).collect::<Vec<_>>())
+    .bind(plans.iter().map(|p| p.profile_id.0).collect::<Vec<_>>())
+    .bind(plans.iter().map(|p| p.period_start).collect::<Vec<_>>())
+    .bind(plans.iter().map(|p| p.period_end).collect::<Vec<_>>())
+    .fetch_all(db.conn())
+    .await
+    .map_err(store_error)?;
+    let items: Vec<(PlanId, &NewPlanItem)> = plans
+        .iter()
+        .filter(|p| created.contains(&p.id.0))
+        .flat_map(|p| p.items.iter().map(|i| (p.id, i)))
+        .collect();
+    insert_items(db, &items).await?;
+    Ok(created.into_iter().map(PlanId).collect())
+}
+
+pub(crate) async fn default_profile(
+    db: &mut impl Db,
+    tenant: TenantId,
+) -> Result<Option<ClimateProfile>, StoreError> {
+    let found = crate::sql::query(
+        db.keep(),
+        "SELECT id, tenant_id, name, profile_type::text AS profile_type FROM climate_profiles \
+         WHERE tenant_id = $1 ORDER BY COALESCE(is_primary, false) DESC, created_at, id LIMIT 1",
+    )
+    .bind(tenant.0)
+    .fetch_all(db.conn())
+    .await
+    .map_err(store_error)?;
+    Ok(rows::all(&found, mappers::profile)?.into_iter().next())
+}
+
+pub(crate) async fn open_mission_categories(
+    db: &mut impl Db,
+    tenant: TenantId,
+    profiles: &[ProfileId],
+) -> Result<Vec<(ProfileId, String)>, StoreError> {
+    let found: Vec<(uuid::Uuid, String)> = crate::sql::query_as(
+        db.keep(),
+        "SELECT DISTINCT profile_id, category FROM climate_missions \
+         WHERE tenant_id = $1 AND profile_id = ANY($2) AND category IS NOT NULL \
+           AND status IN ('planned', 'in_progress') ORDER BY profile_id, category",
+    )
+    .bind(tenant.0)
+    .bind(rows::uuids(profiles))
+    .fetch_all(db.conn())
+    .await
+    .map_err(store_error)?;
+    Ok(found
+        .into_iter()
+        .map(|(profile, category)| (ProfileId(profile), category))
+        .collect())
+}
+
+pub(crate) async fn proposed_weekly_plans(
+    db: &mut impl Db,
+    tenant: TenantId,
+    profiles: &[ProfileId],
+) -> Result<Vec<WeeklyPlan>, StoreError> {
+    rows::tenant_rows_by_ids(
+        db,
+        "SELECT id, tenant_id, profile_id, plan_type, period_start, period_end, status \
+         FROM climate_plans WHERE tenant_id = $1 AND profile_id = ANY($2) \
+           AND plan_type = 'weekly' AND status = 'proposed' ORDER BY created_at, id",
+        tenant,
+        profiles,
+        mappers::plan,
+    )
+    .await
 }
 
 pub(crate) async fn profiles(
@@ -187,6 +304,32 @@ impl zora_core::ClimateTx for crate::tx::PgTx {
     }
     async fn insert_plan(&mut self, plan: &NewPlan) -> Result<(), StoreError> {
         insert_plan(self.write().await?, plan).await
+    }
+    async fn insert_suggested_plans(
+        &mut self,
+        plans: &[NewPlan],
+    ) -> Result<Vec<PlanId>, StoreError> {
+        insert_suggested_plans(self.write().await?, plans).await
+    }
+    async fn default_profile(
+        &mut self,
+        tenant: TenantId,
+    ) -> Result<Option<ClimateProfile>, StoreError> {
+        default_profile(&mut self.tx, tenant).await
+    }
+    async fn open_mission_categories(
+        &mut self,
+        tenant: TenantId,
+        profiles: &[ProfileId],
+    ) -> Result<Vec<(ProfileId, String)>, StoreError> {
+        open_mission_categories(&mut self.tx, tenant, profiles).await
+    }
+    async fn proposed_weekly_plans(
+        &mut self,
+        tenant: TenantId,
+        profiles: &[ProfileId],
+    ) -> Result<Vec<WeeklyPlan>, StoreError> {
+        proposed_weekly_plans(&mut self.tx, tenant, profiles).await
     }
     async fn profiles(
         &mut self,

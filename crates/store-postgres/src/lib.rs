@@ -13,6 +13,7 @@ mod commands;
 mod connect;
 mod dependencies;
 mod error;
+mod insight;
 mod inspection;
 mod journal;
 pub mod migrate;

@@ -2,7 +2,8 @@
 
 use uuid::Uuid;
 use zora_core::shop::{
-    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, ProductClimateMeta,
+    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Product, ProductClaims,
+    ProductClimateMeta,
 };
 use zora_core::{BrandId, ClimateMetaId, ProductId, StoreError, TenantId};
 
@@ -33,17 +34,39 @@ pub(crate) async fn insert_product(
 ) -> Result<(), StoreError> {
     crate::sql::query(
         db.keep(),
-        "INSERT INTO products (id, tenant_id, name, slug, brand_id) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO products (id, tenant_id, name, slug, brand_id, estimated_impact_kgco2) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(product.id.0)
     .bind(product.tenant_id.0)
     .bind(&product.name)
     .bind(&product.slug)
     .bind(product.brand_id.map(|b| b.0))
+    .bind(product.estimated_impact_kgco2)
     .execute(db.conn())
     .await
     .map_err(store_error)?;
     Ok(())
+}
+
+pub(crate) async fn product_claims(
+    db: &mut impl Db,
+    tenant: TenantId,
+) -> Result<Vec<ProductClaims>, StoreError> {
+    let found = crate::sql::query(
+        db.keep(),
+        "SELECT p.id AS product_id, p.name AS product_name, \
+           p.estimated_impact_kgco2::float8 AS product_estimate, m.climate_label, \
+           m.estimated_impact_kgco2::float8 AS meta_estimate, m.certifications \
+         FROM products p LEFT JOIN product_climate_meta m \
+           ON m.product_id = p.id AND m.tenant_id = p.tenant_id \
+         WHERE p.tenant_id = $1 ORDER BY p.id",
+    )
+    .bind(tenant.0)
+    .fetch_all(db.conn())
+    .await
+    .map_err(store_error)?;
+    rows::all(&found, mappers::product_claims)
 }
 
 pub(crate) async fn brands(
@@ -171,6 +194,9 @@ impl zora_core::ShopTx for crate::tx::PgTx {
     }
     async fn insert_product(&mut self, product: &NewProduct) -> Result<(), StoreError> {
         insert_product(self.write().await?, product).await
+    }
+    async fn product_claims(&mut self, tenant: TenantId) -> Result<Vec<ProductClaims>, StoreError> {
+        product_claims(&mut self.tx, tenant).await
     }
     async fn brands(
         &mut self,

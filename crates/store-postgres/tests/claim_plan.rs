@@ -86,7 +86,7 @@ async fn legacy_in_progress_rows_without_a_lease_are_left_alone_and_reported() {
     let db = TestDatabase::migrated().await;
     db.run_script(
         "INSERT INTO agent_tasks (tenant_id, agent_id, task_type, title, status, started_at, payload)
-         VALUES ('00000000-0000-0000-0000-000000000001', 'SAM', 'review_frontend_page', 'legacy', 'in_progress',
+         VALUES ('00000000-0000-0000-0000-000000000001', 'SAM', 'plan_workflow', 'legacy', 'in_progress',
                  now() - interval '2 hours', NULL)",
     )
     .await;

@@ -6,7 +6,7 @@ use zora_core::command::Command;
 use zora_core::dependency::{DependencyEdge, FailedDependent, ParentRow, TaskLinks};
 use zora_core::journal::JournalEntry;
 use zora_core::schedule::Schedule;
-use zora_core::shop::{Brand, Product, ProductClimateMeta, ShopProject};
+use zora_core::shop::{Brand, Product, ProductClaims, ProductClimateMeta, ShopProject};
 use zora_core::{Task, TaskErrorRecord, WorkerInfo};
 
 use crate::columns::{Columns, decode_error};
@@ -163,6 +163,17 @@ pub fn product(row: &impl Columns) -> Result<Product, sqlx::Error> {
         name: row.text("name")?,
         slug: row.opt_text("slug")?,
         brand_id: row.opt_id("brand_id")?,
+    })
+}
+
+pub fn product_claims(row: &impl Columns) -> Result<ProductClaims, sqlx::Error> {
+    Ok(ProductClaims {
+        product_id: row.id("product_id")?,
+        product_name: row.text("product_name")?,
+        product_estimate_kgco2: row.opt_float("product_estimate")?,
+        climate_label: row.opt_text("climate_label")?,
+        meta_estimate_kgco2: row.opt_float("meta_estimate")?,
+        certifications: row.opt_text("certifications")?,
     })
 }
 

@@ -42,31 +42,139 @@ pub(crate) async fn insert_plan(
     .execute(&mut *conn)
     .await
     .map_err(store_error)?;
-    let items: Vec<Value> = plan
-        .items
+    insert_items(conn, std::slice::from_ref(plan)).await
+}
+
+/// Inserts the items of `plans`, each with its plan, in one statement.
+async fn insert_items(conn: &mut SqliteConnection, plans: &[NewPlan]) -> Result<(), StoreError> {
+    let items: Vec<Value> = plans
         .iter()
-        .map(|i| {
-            json!({
-                "id": i.id.to_string(),
-                "title": i.title,
-                "description": i.description,
-                "category": i.category,
-                "impact": i.estimated_impact_kgco2.map(round2),
+        .flat_map(|plan| {
+            plan.items.iter().map(|i| {
+                json!({
+                    "id": i.id.to_string(),
+                    "plan_id": plan.id.to_string(),
+                    "title": i.title,
+                    "description": i.description,
+                    "category": i.category,
+                    "impact": i.estimated_impact_kgco2.map(round2),
+                })
             })
         })
         .collect();
+    if items.is_empty() {
+        return Ok(());
+    }
     // Items are inserted in the given order with one timestamp, so (created_at, id) keeps it.
     sqlx::query(
         "INSERT INTO climate_plan_items (id, plan_id, title, description, category, estimated_impact_kgco2) \
-         SELECT value ->> '$.id', ?1, value ->> '$.title', value ->> '$.description', \
-           value ->> '$.category', value ->> '$.impact' FROM json_each(?2) ORDER BY key",
+         SELECT value ->> '$.id', value ->> '$.plan_id', value ->> '$.title', value ->> '$.description', \
+           value ->> '$.category', value ->> '$.impact' FROM json_each(?1) ORDER BY key",
     )
-    .bind(plan.id.to_string())
     .bind(Value::from(items).to_string())
     .execute(conn)
     .await
     .map_err(store_error)?;
     Ok(())
+}
+
+/// The check and the insert run in one `BEGIN IMMEDIATE` transaction, which no other
+/// writer interleaves: a plan committed before it began is seen.
+pub(crate) async fn insert_suggested_plans(
+    conn: &mut SqliteConnection,
+    plans: &[NewPlan],
+) -> Result<Vec<PlanId>, StoreError> {
+    let batch: Vec<Value> = plans
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id.to_string(),
+                "tenant_id": p.tenant_id.to_string(),
+                "profile_id": p.profile_id.to_string(),
+                "period_start": p.period_start.to_string(),
+                "period_end": p.period_end.to_string(),
+            })
+        })
+        .collect();
+    let created: Vec<String> = sqlx::query_scalar(
+        "INSERT INTO climate_plans (id, tenant_id, profile_id, period_start, period_end) \
+         SELECT value ->> '$.id', value ->> '$.tenant_id', value ->> '$.profile_id', \
+           value ->> '$.period_start', value ->> '$.period_end' FROM json_each(?1) AS n \
+         WHERE NOT EXISTS (SELECT 1 FROM climate_plans p \
+           WHERE p.tenant_id = n.value ->> '$.tenant_id' AND p.profile_id = n.value ->> '$.profile_id' \
+             AND p.period_start = n.value ->> '$.period_start' AND p.plan_type = 'weekly' \
+             AND p.status = 'proposed') \
+         ORDER BY key RETURNING id",
+    )
+    .bind(Value::from(batch).to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    let inserted: Vec<NewPlan> = plans
+        .iter()
+        .filter(|p| created.contains(&p.id.to_string()))
+        .cloned()
+        .collect();
+    insert_items(conn, &inserted).await?;
+    Ok(inserted.into_iter().map(|p| p.id).collect())
+}
+
+pub(crate) async fn default_profile(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+) -> Result<Option<ClimateProfile>, StoreError> {
+    let found = sqlx::query(
+        "SELECT id, tenant_id, name, profile_type FROM climate_profiles \
+         WHERE tenant_id = ?1 ORDER BY COALESCE(is_primary, 0) DESC, created_at, id LIMIT 1",
+    )
+    .bind(tenant.to_string())
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(rows::all(&found, mappers::profile)?.into_iter().next())
+}
+
+pub(crate) async fn open_mission_categories(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    profiles: &[ProfileId],
+) -> Result<Vec<(ProfileId, String)>, StoreError> {
+    let found: Vec<(String, String)> = sqlx::query_as(
+        "SELECT DISTINCT profile_id, category FROM climate_missions \
+         WHERE tenant_id = ?1 AND profile_id IN (SELECT value FROM json_each(?2)) \
+           AND category IS NOT NULL AND status IN ('planned', 'in_progress') \
+         ORDER BY profile_id, category",
+    )
+    .bind(tenant.to_string())
+    .bind(crate::values::id_array(profiles))
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    found
+        .into_iter()
+        .map(|(profile, category)| {
+            uuid::Uuid::parse_str(&profile)
+                .map(|id| (ProfileId(id), category))
+                .map_err(|e| StoreError::Other(format!("climate_missions.profile_id: {e}")))
+        })
+        .collect()
+}
+
+pub(crate) async fn proposed_weekly_plans(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    profiles: &[ProfileId],
+) -> Result<Vec<WeeklyPlan>, StoreError> {
+    rows::tenant_rows_by_ids(
+        conn,
+        "SELECT id, tenant_id, profile_id, plan_type, period_start, period_end, status \
+         FROM climate_plans WHERE tenant_id = ?1 AND profile_id IN (SELECT value FROM json_each(?2)) \
+           AND plan_type = 'weekly' AND status = 'proposed' ORDER BY created_at, id",
+        tenant,
+        profiles,
+        mappers::plan,
+    )
+    .await
 }
 
 pub(crate) async fn profiles(
@@ -208,6 +316,32 @@ impl zora_core::ClimateTx for crate::tx::SqliteTx {
     }
     async fn insert_plan(&mut self, plan: &NewPlan) -> Result<(), StoreError> {
         insert_plan(self.write().await?, plan).await
+    }
+    async fn insert_suggested_plans(
+        &mut self,
+        plans: &[NewPlan],
+    ) -> Result<Vec<PlanId>, StoreError> {
+        insert_suggested_plans(self.write().await?, plans).await
+    }
+    async fn default_profile(
+        &mut self,
+        tenant: TenantId,
+    ) -> Result<Option<ClimateProfile>, StoreError> {
+        default_profile(self.read(), tenant).await
+    }
+    async fn open_mission_categories(
+        &mut self,
+        tenant: TenantId,
+        profiles: &[ProfileId],
+    ) -> Result<Vec<(ProfileId, String)>, StoreError> {
+        open_mission_categories(self.read(), tenant, profiles).await
+    }
+    async fn proposed_weekly_plans(
+        &mut self,
+        tenant: TenantId,
+        profiles: &[ProfileId],
+    ) -> Result<Vec<WeeklyPlan>, StoreError> {
+        proposed_weekly_plans(self.read(), tenant, profiles).await
     }
     async fn profiles(
         &mut self,

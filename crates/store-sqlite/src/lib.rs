@@ -11,6 +11,7 @@ mod commands;
 mod connect;
 mod dependencies;
 mod error;
+mod insight;
 mod inspection;
 mod journal;
 mod migrate;

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 use zora_core::shop::{
-    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Patch, Product,
+    Brand, ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Patch, Product, ProductClaims,
     ProductClimateMeta,
 };
 use zora_core::{BrandId, ClimateMetaId, ProductId, StoreError, TenantId};
@@ -34,17 +34,38 @@ pub(crate) async fn insert_product(
     product: &NewProduct,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO products (id, tenant_id, name, slug, brand_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO products (id, tenant_id, name, slug, brand_id, estimated_impact_kgco2) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )
     .bind(product.id.to_string())
     .bind(product.tenant_id.to_string())
     .bind(&product.name)
     .bind(&product.slug)
     .bind(product.brand_id.map(|b| b.to_string()))
+    .bind(product.estimated_impact_kgco2.map(round2))
     .execute(conn)
     .await
     .map_err(store_error)?;
     Ok(())
+}
+
+pub(crate) async fn product_claims(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+) -> Result<Vec<ProductClaims>, StoreError> {
+    let found = sqlx::query(
+        "SELECT p.id AS product_id, p.name AS product_name, \
+           p.estimated_impact_kgco2 AS product_estimate, m.climate_label, \
+           m.estimated_impact_kgco2 AS meta_estimate, m.certifications \
+         FROM products p LEFT JOIN product_climate_meta m \
+           ON m.product_id = p.id AND m.tenant_id = p.tenant_id \
+         WHERE p.tenant_id = ?1 ORDER BY p.id",
+    )
+    .bind(tenant.to_string())
+    .fetch_all(conn)
+    .await
+    .map_err(store_error)?;
+    rows::all(&found, mappers::product_claims)
 }
 
 pub(crate) async fn brands(
@@ -202,6 +223,9 @@ impl zora_core::ShopTx for crate::tx::SqliteTx {
     }
     async fn insert_product(&mut self, product: &NewProduct) -> Result<(), StoreError> {
         insert_product(self.write().await?, product).await
+    }
+    async fn product_claims(&mut self, tenant: TenantId) -> Result<Vec<ProductClaims>, StoreError> {
+        product_claims(self.read(), tenant).await
     }
     async fn brands(
         &mut self,

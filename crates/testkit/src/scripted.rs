@@ -77,9 +77,9 @@ pub const KIND: &str = "test.scripted";
 /// The name of its twin without a `prepare` step.
 pub const IN_TX_KIND: &str = "test.scripted_in_tx";
 
-/// The v1 handlers plus `test.scripted` with the given time limit.
+/// Every handler of the engine plus `test.scripted` with the given time limit.
 pub fn registry_with_scripted(timeout: Duration) -> Registry {
-    let mut handlers = zora_handlers::v1();
+    let mut handlers = zora_handlers::all();
     handlers.push(Arc::new(Scripted::<false> { timeout }));
     handlers.push(Arc::new(Scripted::<true> { timeout }));
     Registry::new(handlers)

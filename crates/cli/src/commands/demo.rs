@@ -180,6 +180,7 @@ pub(super) async fn seed_shop(
         name: "Hemp hoodie".into(),
         slug: Some(format!("hemp-hoodie-demo-{run_id}")),
         brand_id: Some(brand_ids[0]),
+        estimated_impact_kgco2: None,
     })
     .await
 }

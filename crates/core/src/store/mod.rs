@@ -14,6 +14,7 @@ use async_trait::async_trait;
 
 pub use crate::climate::ClimateTx;
 pub use crate::command::{CommandStore, CommandTx};
+pub use crate::insight::InsightTx;
 pub use crate::journal::JournalTx;
 pub use crate::schedule::{ScheduleStore, ScheduleTx};
 pub use crate::shop::ShopTx;
@@ -33,12 +34,21 @@ impl<S: Queue + CommandStore + ScheduleStore> Store for S {}
 /// One open transaction, every part of it. Dropped without [`TxControl::commit`], it
 /// rolls back.
 pub trait StoreTx:
-    TxControl + QueueTx + ClimateTx + ShopTx + JournalTx + CommandTx + TenantTx + ScheduleTx
+    TxControl + QueueTx + ClimateTx + ShopTx + JournalTx + CommandTx + TenantTx + ScheduleTx + InsightTx
 {
 }
 
-impl<T: TxControl + QueueTx + ClimateTx + ShopTx + JournalTx + CommandTx + TenantTx + ScheduleTx>
-    StoreTx for T
+impl<
+    T: TxControl
+        + QueueTx
+        + ClimateTx
+        + ShopTx
+        + JournalTx
+        + CommandTx
+        + TenantTx
+        + ScheduleTx
+        + InsightTx,
+> StoreTx for T
 {
 }
 

@@ -29,6 +29,7 @@ pub async fn seed_shop(store: &dyn Store, tenant: TenantId) -> (BrandId, BrandId
         name: "Hemp hoodie".into(),
         slug: Some("hemp-hoodie".into()),
         brand_id: Some(zora),
+        estimated_impact_kgco2: None,
     })
     .await
     .expect("product");

@@ -268,7 +268,7 @@ pub async fn the_fair_share_counts_only_runnable_work(store: &dyn Store) {
         .map(|i| task(t.a, &kind, &format!("a{i}")))
         .collect();
     let legacy: Vec<NewTask> = (0..5)
-        .map(|i| task(t.b, "review_frontend_page", &format!("legacy{i}")))
+        .map(|i| task(t.b, "plan_workflow", &format!("legacy{i}")))
         .collect();
     let not_due: Vec<NewTask> = (0..5)
         .map(|i| {

@@ -428,6 +428,7 @@ async fn seed_mix(
                 name: format!("Bench product {i}"),
                 slug: Some(format!("bench-product-{run_id}-{i}")),
                 brand_id: Some(brands[0]),
+                estimated_impact_kgco2: None,
             })
             .await?;
         }

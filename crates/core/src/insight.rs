@@ -1,0 +1,80 @@
+//! The reads behind the agents' reports: a tenant's activity over a window (EIVOR's
+//! `summarize_recent_activity`) and the queue's health (CONNOR's `review_system_health`).
+//! Each is a few grouped counts, one statement per table, whatever the tenant's size.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::error::StoreError;
+use crate::ids::TenantId;
+
+/// What a tenant did between two instants: rows created (tasks, missions, shop projects,
+/// journal entries), missions completed and climate metadata written in the window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ActivityCounts {
+    /// Tasks created in the window, by their status now.
+    pub tasks_by_status: BTreeMap<String, u64>,
+    /// Tasks created in the window, by type.
+    pub tasks_by_type: BTreeMap<String, u64>,
+    pub missions_created: u64,
+    /// Missions whose `completed_at` falls in the window.
+    pub missions_completed: u64,
+    /// The estimated impact of the missions created in the window, kg CO2.
+    pub missions_impact_kgco2: f64,
+    pub shop_projects_created: u64,
+    /// Climate metadata rows written (`updated_at`) in the window.
+    pub climate_meta_updated: u64,
+    /// Journal entries written in the window, by category.
+    pub journal_by_category: BTreeMap<String, u64>,
+}
+
+/// One failure message and how often tasks failed with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorCount {
+    pub message: String,
+    pub count: u64,
+}
+
+/// The queue's health for one tenant (workers: every tenant's), as the store counts it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HealthCounts {
+    /// `pending` and `in_progress` tasks by type: `{type: {status: n}}`, only the two
+    /// statuses, only the types that have some.
+    pub open_by_type: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Age of the oldest due `pending` task, seconds.
+    pub oldest_pending_age_seconds: Option<f64>,
+    /// Tasks completed, and failed for good, since the window's start.
+    pub completed: u64,
+    pub failed: u64,
+    /// The most frequent failure messages since the window's start, at most five, most
+    /// frequent first.
+    pub top_errors: Vec<ErrorCount>,
+    /// `in_progress` tasks whose lease has expired (their worker is gone).
+    pub expired_leases: u64,
+    /// `pending` tasks waiting for a parent.
+    pub blocked: u64,
+    /// `pending` tasks waiting for a decision.
+    pub awaiting_approval: u64,
+    /// Workers whose registry row is alive, of every tenant.
+    pub workers_alive: u64,
+}
+
+/// The reports' reads, in a transaction.
+#[async_trait::async_trait]
+pub trait InsightTx: Send {
+    /// `tenant`'s activity between `from` and `to`.
+    async fn activity_counts(
+        &mut self,
+        tenant: TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ActivityCounts, StoreError>;
+    /// `tenant`'s queue health, finished tasks counted from `since`.
+    async fn health_counts(
+        &mut self,
+        tenant: TenantId,
+        since: DateTime<Utc>,
+    ) -> Result<HealthCounts, StoreError>;
+}

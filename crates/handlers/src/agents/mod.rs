@@ -1,0 +1,9 @@
+//! The agents' everyday task types (ENGINE.md, "The agents' everyday task types"): ORACLE's
+//! weekly plan suggestion, EIVOR's activity summary, CONNOR's health review, AEGIS's
+//! climate claims review. Listed under the category `agents`.
+
+pub mod catalogue;
+pub mod review_climate_claims;
+pub mod review_system_health;
+pub mod suggest_weekly_plan;
+pub mod summarize_recent_activity;

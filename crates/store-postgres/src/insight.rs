@@ -1,0 +1,190 @@
+//! The reports' reads (`InsightTx`): a tenant's activity over a window and its queue's
+//! health, each a few grouped counts.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use zora_core::insight::{ActivityCounts, ErrorCount, HealthCounts};
+use zora_core::{StoreError, TenantId};
+
+use crate::dependencies::blocked;
+use crate::error::store_error;
+use crate::sql::Db;
+
+/// A count as the reports carry it.
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}
+
+pub(crate) async fn activity(
+    db: &mut impl Db,
+    tenant: TenantId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<ActivityCounts, StoreError> {
+    let tasks: Vec<(String, String, i64)> = crate::sql::query_as(
+        db.keep(),
+        "SELECT status::text, task_type, count(*) FROM agent_tasks \
+         WHERE tenant_id = $1 AND created_at >= $2 AND created_at <= $3 GROUP BY 1, 2",
+    )
+    .bind(tenant.0)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.conn())
+    .await
+    .map_err(store_error)?;
+    let journal: Vec<(String, i64)> = crate::sql::query_as(
+        db.keep(),
+        "SELECT category::text, count(*) FROM journal_entries \
+         WHERE tenant_id = $1 AND created_at >= $2 AND created_at <= $3 GROUP BY 1",
+    )
+    .bind(tenant.0)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.conn())
+    .await
+    .map_err(store_error)?;
+    let row = crate::sql::query(
+        db.keep(),
+        "SELECT \
+           (SELECT count(*) FROM climate_missions WHERE tenant_id = $1 \
+             AND created_at >= $2 AND created_at <= $3) AS missions_created, \
+           (SELECT count(*) FROM climate_missions WHERE tenant_id = $1 \
+             AND completed_at >= $2 AND completed_at <= $3) AS missions_completed, \
+           (SELECT COALESCE(sum(estimated_impact_kgco2), 0)::float8 FROM climate_missions \
+             WHERE tenant_id = $1 AND created_at >= $2 AND created_at <= $3) AS impact, \
+           (SELECT count(*) FROM zora_shop_projects WHERE tenant_id = $1 \
+             AND created_at >= $2 AND created_at <= $3) AS projects, \
+           (SELECT count(*) FROM product_climate_meta WHERE tenant_id = $1 \
+             AND updated_at >= $2 AND updated_at <= $3) AS climate_meta",
+    )
+    .bind(tenant.0)
+    .bind(from)
+    .bind(to)
+    .fetch_one(db.conn())
+    .await
+    .map_err(store_error)?;
+    let get = |column: &str| {
+        row.try_get::<i64, _>(column)
+            .map(count)
+            .map_err(store_error)
+    };
+    let mut counts = ActivityCounts {
+        missions_created: get("missions_created")?,
+        missions_completed: get("missions_completed")?,
+        missions_impact_kgco2: row.try_get("impact").map_err(store_error)?,
+        shop_projects_created: get("projects")?,
+        climate_meta_updated: get("climate_meta")?,
+        journal_by_category: journal.into_iter().map(|(c, n)| (c, count(n))).collect(),
+        ..ActivityCounts::default()
+    };
+    for (status, task_type, n) in tasks {
+        *counts.tasks_by_status.entry(status).or_default() += count(n);
+        *counts.tasks_by_type.entry(task_type).or_default() += count(n);
+    }
+    Ok(counts)
+}
+
+pub(crate) async fn health(
+    db: &mut impl Db,
+    tenant: TenantId,
+    since: DateTime<Utc>,
+) -> Result<HealthCounts, StoreError> {
+    let open: Vec<(String, String, i64)> = crate::sql::query_as(
+        db.keep(),
+        "SELECT task_type, status::text, count(*) FROM agent_tasks \
+         WHERE tenant_id = $1 AND status IN ('pending', 'in_progress') GROUP BY 1, 2",
+    )
+    .bind(tenant.0)
+    .fetch_all(db.conn())
+    .await
+    .map_err(store_error)?;
+    let errors: Vec<(String, i64)> = crate::sql::query_as(
+        db.keep(),
+        "SELECT COALESCE(error_message, '(no message)'), count(*) FROM agent_tasks \
+         WHERE tenant_id = $1 AND status = 'failed' AND completed_at >= $2 \
+         GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5",
+    )
+    .bind(tenant.0)
+    .bind(since)
+    .fetch_all(db.conn())
+    .await
+    .map_err(store_error)?;
+    let row = crate::sql::query(
+        db.keep(),
+        concat!(
+            "SELECT \
+               (SELECT extract(epoch FROM now() - min(created_at + interval '0 s'))::float8 \
+                 FROM agent_tasks WHERE tenant_id = $1 AND status = 'pending' AND run_at <= now() \
+                   AND (NOT requires_approval OR approved_at IS NOT NULL)) AS oldest, \
+               (SELECT count(*) FROM agent_tasks WHERE tenant_id = $1 AND status = 'completed' \
+                 AND completed_at >= $2) AS completed, \
+               (SELECT count(*) FROM agent_tasks WHERE tenant_id = $1 AND status = 'failed' \
+                 AND completed_at >= $2) AS failed, \
+               (SELECT count(*) FROM agent_tasks WHERE tenant_id = $1 AND status = 'in_progress' \
+                 AND lease_owner IS NOT NULL AND lease_expires_at < now()) AS expired, \
+               (SELECT count(*) FROM agent_tasks WHERE tenant_id = $1 AND status = 'pending' \
+                 AND requires_approval AND approved_at IS NULL) AS awaiting, \
+               (SELECT count(*) FROM agent_tasks WHERE tenant_id = $1 AND status = 'pending' \
+                 AND run_at = ",
+            blocked!(),
+            " AND NOT (requires_approval AND approved_at IS NULL)) AS blocked, \
+               (SELECT count(*) FROM agent_task_workers \
+                 WHERE stopped_at IS NULL AND expires_at > now()) AS workers"
+        ),
+    )
+    .bind(tenant.0)
+    .bind(since)
+    .fetch_one(db.conn())
+    .await
+    .map_err(store_error)?;
+    let get = |column: &str| {
+        row.try_get::<i64, _>(column)
+            .map(count)
+            .map_err(store_error)
+    };
+    let mut open_by_type: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for (task_type, status, n) in open {
+        open_by_type
+            .entry(task_type)
+            .or_default()
+            .insert(status, count(n));
+    }
+    Ok(HealthCounts {
+        open_by_type,
+        oldest_pending_age_seconds: row.try_get("oldest").map_err(store_error)?,
+        completed: get("completed")?,
+        failed: get("failed")?,
+        top_errors: errors
+            .into_iter()
+            .map(|(message, n)| ErrorCount {
+                message,
+                count: count(n),
+            })
+            .collect(),
+        expired_leases: get("expired")?,
+        blocked: get("blocked")?,
+        awaiting_approval: get("awaiting")?,
+        workers_alive: get("workers")?,
+    })
+}
+
+#[zora_store_sql::async_trait]
+impl zora_core::InsightTx for crate::tx::PgTx {
+    async fn activity_counts(
+        &mut self,
+        tenant: TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ActivityCounts, StoreError> {
+        activity(&mut self.tx, tenant, from, to).await
+    }
+    async fn health_counts(
+        &mut self,
+        tenant: TenantId,
+        since: DateTime<Utc>,
+    ) -> Result<HealthCounts, StoreError> {
+        health(&mut self.tx, tenant, since).await
+    }
+}
