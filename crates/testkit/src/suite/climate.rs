@@ -353,3 +353,85 @@ pub async fn a_part_that_cannot_be_undone_refuses_and_the_rollback_takes_it(stor
         "applied"
     );
 }
+
+/// The suggestion's reads and write: the default profile (the primary, else the oldest),
+/// the open categories, the `proposed` plans; a suggested plan is inserted only while its
+/// profile has no `proposed` plan for that week, and everything is the tenant's.
+pub async fn suggested_plans_are_inserted_once_per_week(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let (profile, seeded, _) = seed_plan(store, t.a).await;
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(tx.default_profile(t.b).await.expect("read"), None);
+    assert_eq!(
+        tx.default_profile(t.a).await.expect("read").map(|p| p.id),
+        Some(profile)
+    );
+    tx.insert_missions(&[NewMission {
+        id: MissionId::new(),
+        tenant_id: t.a,
+        profile_id: profile,
+        title: "Bike".into(),
+        description: None,
+        category: "transport".into(),
+        estimated_impact_kgco2: None,
+        due_date: None,
+        notes: None,
+        metadata: json!({}),
+    }])
+    .await
+    .expect("mission");
+    assert_eq!(
+        tx.open_mission_categories(t.a, &[profile])
+            .await
+            .expect("read"),
+        vec![(profile, "transport".to_owned())]
+    );
+    assert!(
+        tx.open_mission_categories(t.b, &[profile])
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    let plan = |week: &str| NewPlan {
+        id: PlanId::new(),
+        tenant_id: t.a,
+        profile_id: profile,
+        period_start: date(week),
+        period_end: date(week) + chrono::Duration::days(6),
+        items: vec![NewPlanItem {
+            id: PlanItemId::new(),
+            title: "Cycle".into(),
+            description: None,
+            category: Some("transport".into()),
+            estimated_impact_kgco2: Some(3.0),
+        }],
+    };
+    // The seeded plan holds the week of 2026-11-23: only the other week is inserted.
+    let (taken, free) = (plan("2026-11-23"), plan("2026-11-30"));
+    let created = tx
+        .insert_suggested_plans(&[taken.clone(), free.clone()])
+        .await
+        .expect("insert");
+    assert_eq!(created, vec![free.id]);
+    let proposed = tx
+        .proposed_weekly_plans(t.a, &[profile])
+        .await
+        .expect("read");
+    let ids: Vec<PlanId> = proposed.iter().map(|p| p.id).collect();
+    assert_eq!(ids, vec![seeded, free.id], "oldest first");
+    let items = tx.plan_items(t.a, &[free.id]).await.expect("items");
+    assert_eq!(items.len(), 1);
+    assert!(
+        tx.plan_items(t.a, &[taken.id])
+            .await
+            .expect("items")
+            .is_empty()
+    );
+    assert!(
+        tx.proposed_weekly_plans(t.b, &[profile])
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    tx.commit().await.expect("commit");
+}

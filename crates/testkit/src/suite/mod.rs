@@ -71,6 +71,7 @@ macro_rules! store_suite {
             cancel::a_cancelled_task_whose_lease_expired_is_rescued_as_cancelled,
             climate::profiles_plans_and_items_are_tenant_scoped,
             climate::a_plan_is_applied_at_most_once,
+            climate::suggested_plans_are_inserted_once_per_week,
             climate::missions_round_numbers_and_link_items,
             climate::missing_reference_is_reported_as_such,
             climate::a_task_part_undoes_its_own_writes_alone,
