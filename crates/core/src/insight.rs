@@ -30,6 +30,21 @@ pub struct ActivityCounts {
     pub journal_by_category: BTreeMap<String, u64>,
 }
 
+/// A count as a store reads it (`count(*)`), as the reports carry it.
+pub fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}
+
+impl ActivityCounts {
+    /// Adds the `(status, task_type, count)` groups of the window's tasks.
+    pub fn add_task_groups(&mut self, groups: Vec<(String, String, i64)>) {
+        for (status, task_type, n) in groups {
+            *self.tasks_by_status.entry(status).or_default() += count(n);
+            *self.tasks_by_type.entry(task_type).or_default() += count(n);
+        }
+    }
+}
+
 /// One failure message and how often tasks failed with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorCount {
@@ -59,6 +74,31 @@ pub struct HealthCounts {
     pub awaiting_approval: u64,
     /// Workers whose registry row is alive, of every tenant.
     pub workers_alive: u64,
+}
+
+impl HealthCounts {
+    /// Sets the open tasks from `(task_type, status, count)` groups and the top errors
+    /// from `(message, count)` rows.
+    pub fn with_groups(
+        mut self,
+        open: Vec<(String, String, i64)>,
+        errors: Vec<(String, i64)>,
+    ) -> Self {
+        for (task_type, status, n) in open {
+            self.open_by_type
+                .entry(task_type)
+                .or_default()
+                .insert(status, count(n));
+        }
+        self.top_errors = errors
+            .into_iter()
+            .map(|(message, n)| ErrorCount {
+                message,
+                count: count(n),
+            })
+            .collect();
+        self
+    }
 }
 
 /// The reports' reads, in a transaction.

@@ -1,21 +1,14 @@
 //! The reports' reads (`InsightTx`): a tenant's activity over a window and its queue's
 //! health, each a few grouped counts.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use zora_core::insight::{ActivityCounts, ErrorCount, HealthCounts};
+use zora_core::insight::{ActivityCounts, HealthCounts, count};
 use zora_core::{StoreError, TenantId};
 
 use crate::dependencies::blocked;
 use crate::error::store_error;
 use crate::sql::Db;
-
-/// A count as the reports carry it.
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or_default()
-}
 
 pub(crate) async fn activity(
     db: &mut impl Db,
@@ -79,10 +72,7 @@ pub(crate) async fn activity(
         journal_by_category: journal.into_iter().map(|(c, n)| (c, count(n))).collect(),
         ..ActivityCounts::default()
     };
-    for (status, task_type, n) in tasks {
-        *counts.tasks_by_status.entry(status).or_default() += count(n);
-        *counts.tasks_by_type.entry(task_type).or_default() += count(n);
-    }
+    counts.add_task_groups(tasks);
     Ok(counts)
 }
 
@@ -144,30 +134,17 @@ pub(crate) async fn health(
             .map(count)
             .map_err(store_error)
     };
-    let mut open_by_type: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for (task_type, status, n) in open {
-        open_by_type
-            .entry(task_type)
-            .or_default()
-            .insert(status, count(n));
-    }
     Ok(HealthCounts {
-        open_by_type,
         oldest_pending_age_seconds: row.try_get("oldest").map_err(store_error)?,
         completed: get("completed")?,
         failed: get("failed")?,
-        top_errors: errors
-            .into_iter()
-            .map(|(message, n)| ErrorCount {
-                message,
-                count: count(n),
-            })
-            .collect(),
         expired_leases: get("expired")?,
         blocked: get("blocked")?,
         awaiting_approval: get("awaiting")?,
         workers_alive: get("workers")?,
-    })
+        ..HealthCounts::default()
+    }
+    .with_groups(open, errors))
 }
 
 #[zora_store_sql::async_trait]

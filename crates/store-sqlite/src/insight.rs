@@ -2,21 +2,14 @@
 //! queue's health, each a few grouped counts (the PostgreSQL store's, statement by
 //! statement).
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection};
-use zora_core::insight::{ActivityCounts, ErrorCount, HealthCounts};
+use zora_core::insight::{ActivityCounts, HealthCounts, count};
 use zora_core::{StoreError, TenantId};
 
 use crate::dependencies::blocked;
 use crate::error::store_error;
 use crate::values::{NOW, timestamp};
-
-/// A count as the reports carry it.
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or_default()
-}
 
 pub(crate) async fn activity(
     conn: &mut SqliteConnection,
@@ -78,10 +71,7 @@ pub(crate) async fn activity(
         journal_by_category: journal.into_iter().map(|(c, n)| (c, count(n))).collect(),
         ..ActivityCounts::default()
     };
-    for (status, task_type, n) in tasks {
-        *counts.tasks_by_status.entry(status).or_default() += count(n);
-        *counts.tasks_by_type.entry(task_type).or_default() += count(n);
-    }
+    counts.add_task_groups(tasks);
     Ok(counts)
 }
 
@@ -143,30 +133,17 @@ pub(crate) async fn health(
             .map(count)
             .map_err(store_error)
     };
-    let mut open_by_type: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for (task_type, status, n) in open {
-        open_by_type
-            .entry(task_type)
-            .or_default()
-            .insert(status, count(n));
-    }
     Ok(HealthCounts {
-        open_by_type,
         oldest_pending_age_seconds: row.try_get("oldest").map_err(store_error)?,
         completed: get("completed")?,
         failed: get("failed")?,
-        top_errors: errors
-            .into_iter()
-            .map(|(message, n)| ErrorCount {
-                message,
-                count: count(n),
-            })
-            .collect(),
         expired_leases: get("expired")?,
         blocked: get("blocked")?,
         awaiting_approval: get("awaiting")?,
         workers_alive: get("workers")?,
-    })
+        ..HealthCounts::default()
+    }
+    .with_groups(open, errors))
 }
 
 #[zora_store_sql::async_trait]

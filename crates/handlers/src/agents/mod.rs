@@ -7,3 +7,8 @@ pub mod review_climate_claims;
 pub mod review_system_health;
 pub mod suggest_weekly_plan;
 pub mod summarize_recent_activity;
+
+/// Kilograms rounded to hundredths, as the database stores impacts.
+pub(crate) fn hundredths(kg: f64) -> f64 {
+    (kg * 100.0).round() / 100.0
+}

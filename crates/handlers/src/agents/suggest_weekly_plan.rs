@@ -17,7 +17,7 @@ use zora_core::handler::{Category, Inserts, Outcome, TaskError, TaskHandler, to_
 use zora_core::journal::JournalCategory;
 use zora_core::{PlanId, PlanItemId, ProfileId, StoreError, StoreTx, Task, TenantId};
 
-use crate::agents::catalogue;
+use crate::agents::{catalogue, hundredths};
 use crate::batch::{Rows, ids_by_tenant, tenants};
 use crate::journal;
 use crate::payload::{Date, Reference, has_reference, resolve};
@@ -113,11 +113,6 @@ fn week_of(payload: &Payload, today: NaiveDate) -> NaiveDate {
         .period_start
         .map_or(today + Duration::days(7), |d| d.0);
     day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
-}
-
-/// Rounded to hundredths, as the database stores impacts.
-fn hundredths(kg: f64) -> f64 {
-    (kg * 100.0).round() / 100.0
 }
 
 #[async_trait]

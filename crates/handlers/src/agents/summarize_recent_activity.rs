@@ -14,6 +14,7 @@ use zora_core::insight::ActivityCounts;
 use zora_core::journal::JournalCategory;
 use zora_core::{StoreError, StoreTx, Task, TenantId};
 
+use crate::agents::hundredths;
 use crate::journal;
 
 /// The window when the payload names none, in days.
@@ -64,7 +65,7 @@ fn paragraph(days: i64, counts: &ActivityCounts) -> String {
         status("pending") + status("in_progress"),
         counts.missions_created,
         counts.missions_completed,
-        (counts.missions_impact_kgco2 * 100.0).round() / 100.0,
+        hundredths(counts.missions_impact_kgco2),
         counts.shop_projects_created,
         counts.climate_meta_updated,
         if journal == 1 { "y" } else { "ies" },
@@ -143,7 +144,7 @@ impl TaskHandler for SummarizeRecentActivity {
             "missions": {
                 "created": counts.missions_created,
                 "completed": counts.missions_completed,
-                "estimated_impact_kgco2": (counts.missions_impact_kgco2 * 100.0).round() / 100.0,
+                "estimated_impact_kgco2": hundredths(counts.missions_impact_kgco2),
             },
             "shop": {
                 "projects_created": counts.shop_projects_created,
