@@ -4,10 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use zora_core::Store;
+use zora_core::model::ChatModel;
 use zora_core::retention::{Prune, PruneStatus};
-use zora_engine::planner::{KeywordPlanner, ModelPlanner, ModelSettings, Planner};
+use zora_engine::chat::{ChatSettings, OpenAiChat};
+use zora_engine::planner::{KeywordPlanner, ModelPlanner, Planner};
 use zora_engine::schedule::{DatabaseClock, Scheduler, SchedulerSettings};
 use zora_engine::{Executor, ExecutorSettings, Registry};
+use zora_handlers::ModelAccess;
 
 /// The task types this binary runs, those of `ZORA_APPROVAL_TYPES` (comma-separated)
 /// needing a decision first.
@@ -23,9 +26,44 @@ pub fn registry() -> Registry {
 }
 
 /// The task types this binary runs, `approval_types` needing a decision first (`serve`'s
-/// and `worker`'s `--approval-types`).
+/// and `worker`'s `--approval-types`), the model-backed ones calling [`model_access`].
 pub fn registry_with_approvals(approval_types: impl IntoIterator<Item = String>) -> Registry {
-    Registry::new(zora_handlers::all()).with_approval_types(approval_types)
+    Registry::new(zora_handlers::all(&model_access())).with_approval_types(approval_types)
+}
+
+/// A setting from the environment, unless unset or blank.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A duration setting (`20s`, `2m`), else `default`.
+fn duration_var(name: &str, default: Duration) -> Duration {
+    var(name)
+        .and_then(|t| humantime::parse_duration(&t).ok())
+        .unwrap_or(default)
+}
+
+/// The OpenAI-compatible endpoint when `OPENAI_API_KEY` is set: `OPENAI_BASE_URL`
+/// (default `https://api.openai.com/v1`), `ZORA_PLANNER_MODEL` (default `gpt-4o-mini`).
+fn chat_settings() -> Option<ChatSettings> {
+    Some(ChatSettings {
+        api_key: var("OPENAI_API_KEY")?,
+        base_url: var("OPENAI_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".into()),
+        model: var("ZORA_PLANNER_MODEL").unwrap_or_else(|| "gpt-4o-mini".into()),
+    })
+}
+
+/// The model `research_topic` and `review_frontend_page` call ([`chat_settings`]), each
+/// call given `ZORA_MODEL_TIMEOUT` (default 60s); none without `OPENAI_API_KEY`.
+pub fn model_access() -> ModelAccess {
+    let model = chat_settings().map(|s| Arc::new(OpenAiChat::new(s)) as Arc<dyn ChatModel>);
+    ModelAccess::new(
+        model,
+        duration_var(
+            "ZORA_MODEL_TIMEOUT",
+            zora_handlers::agents::model_backed::DEFAULT_TIMEOUT,
+        ),
+    )
 }
 
 /// An executor over `store`, holding claims for `lease_duration`.
@@ -35,26 +73,17 @@ pub fn executor(store: Arc<dyn Store>, lease_duration: Duration) -> Executor {
     Executor::new(store, Arc::new(registry()), settings)
 }
 
-/// The planner: an OpenAI-compatible model when `OPENAI_API_KEY` is set
-/// (`OPENAI_BASE_URL`, default `https://api.openai.com/v1`; `ZORA_PLANNER_MODEL`, default
-/// `gpt-4o-mini`; `ZORA_PLANNER_TIMEOUT`, default 20s), else the keyword rules.
+/// The planner: the model of [`chat_settings`] when `OPENAI_API_KEY` is set (each call
+/// given `ZORA_PLANNER_TIMEOUT`, default 20s), else the keyword rules.
 pub fn planner(registry: Arc<Registry>) -> Arc<dyn Planner> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let Some(api_key) = var("OPENAI_API_KEY") else {
+    let Some(settings) = chat_settings() else {
         return Arc::new(KeywordPlanner {
             reason: Some("no model is configured (OPENAI_API_KEY is not set)".into()),
         });
     };
-    let timeout = var("ZORA_PLANNER_TIMEOUT")
-        .and_then(|t| humantime::parse_duration(&t).ok())
-        .unwrap_or(Duration::from_secs(20));
-    Arc::new(ModelPlanner::new(
-        ModelSettings {
-            base_url: var("OPENAI_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".into()),
-            api_key,
-            model: var("ZORA_PLANNER_MODEL").unwrap_or_else(|| "gpt-4o-mini".into()),
-            timeout,
-        },
+    Arc::new(ModelPlanner::with_model(
+        Arc::new(OpenAiChat::new(settings)),
+        duration_var("ZORA_PLANNER_TIMEOUT", Duration::from_secs(20)),
         registry,
     ))
 }

@@ -1,6 +1,7 @@
 //! Task flow from the command line, both stores: a chain added with `--depends-on` runs in
 //! order under `zora worker` with its inputs filled; `tasks cancel`, `tasks approve` and
-//! `tasks reject` change a task as the API does; bad flags are one-line errors.
+//! `tasks reject` change a task as the API does; bad flags are one-line errors; one console
+//! command plans a week and turns it into missions through a chain.
 
 mod common;
 
@@ -16,6 +17,7 @@ use common::{assert_one_line_error, json, run, spawn_ready, stdout, wait_all_com
 zora_testkit::both_stores!(
     a_chain_added_with_depends_on_runs_in_order_under_a_worker,
     cancel_approve_and_reject_change_a_task_as_the_api_does,
+    one_command_suggests_a_week_and_applies_it_through_a_chain,
 );
 
 /// `zora tasks add ...` for a mission; returns the new task's id.
@@ -177,4 +179,82 @@ async fn cancel_approve_and_reject_change_a_task_as_the_api_does(backend: TestBa
     .env("ZORA_APPROVAL_TYPES", "climate.create_single_mission"));
     let typed = stdout(&typed).trim().to_owned();
     assert_eq!(show(&url, &typed)["state"], "awaiting_approval");
+}
+
+/// "plan our climate missions for next week and apply them": the keyword planner's
+/// suggestion and its dependent apply task, run by `zora worker`, the suggested actions
+/// becoming missions exactly once.
+async fn one_command_suggests_a_week_and_applies_it_through_a_chain(backend: TestBackend) {
+    let url = backend.url();
+    let store = backend.store().await;
+    let mut tx = store.begin().await.expect("begin");
+    let profile = zora_core::ProfileId::new();
+    tx.insert_profile(&zora_core::climate::NewProfile {
+        id: profile,
+        tenant_id: DEFAULT_TENANT_ID,
+        name: "Our household".into(),
+        profile_type: "person".into(),
+    })
+    .await
+    .expect("profile");
+    tx.commit().await.expect("commit");
+    let submitted = json(&run(&mut zora_on(
+        &url,
+        &[
+            "commands",
+            "submit",
+            "plan our climate missions for next week and apply them",
+            "--json",
+        ],
+    )));
+    let tasks = submitted["tasks_created"].as_array().expect("tasks");
+    let kinds: Vec<&str> = tasks
+        .iter()
+        .filter_map(|t| t["task_type"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "propose_new_climate_missions",
+            "climate.create_missions_from_plan",
+            "plan_workflow"
+        ],
+        "{submitted}"
+    );
+    let (suggest, apply) = (
+        tasks[0]["id"].as_str().expect("id"),
+        tasks[1]["id"].as_str().expect("id"),
+    );
+    let blocked = show(&url, apply);
+    assert_eq!(blocked["state"], "blocked", "{blocked}");
+    assert_eq!(blocked["depends_on"][0]["task_id"], suggest);
+
+    let (mut worker, _) = spawn_ready(&url, &["--poll-interval", "100ms"], Stdio::null());
+    let ids: Vec<TaskId> = [suggest, apply]
+        .iter()
+        .map(|id| id.parse().expect("a task id"))
+        .collect();
+    wait_all_completed(store.as_ref(), &ids).await;
+    let _ = worker.kill();
+    let _ = worker.wait();
+    let (suggested, applied) = (show(&url, suggest), show(&url, apply));
+    let items = suggested["result"]["items"]
+        .as_array()
+        .expect("items")
+        .len();
+    assert!((4..=5).contains(&items), "{suggested}");
+    assert_eq!(
+        applied["payload"]["plan_id"],
+        suggested["result"]["plan_id"]
+    );
+    assert_eq!(applied["payload"]["profile_id"], profile.to_string());
+    let missions = applied["result"]["mission_ids"]
+        .as_array()
+        .expect("missions");
+    assert_eq!(missions.len(), items, "{applied}");
+    assert_eq!(
+        backend.count("climate_missions", DEFAULT_TENANT_ID).await,
+        items as i64,
+        "each suggested action became one mission"
+    );
 }

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod insight;
 pub mod journal;
 mod label;
+pub mod model;
 mod outcome;
 pub mod page;
 pub mod retention;

@@ -1,14 +1,19 @@
 //! Submitting a command: recorded (`received`), planned (`parsing`), its tasks inserted
 //! with `command_id` and `payload.source_command_id`, then `tasks_created` or `failed`,
-//! each step committed, and the `agent_command_executed` journal entry.
+//! each step committed, and the `agent_command_executed` journal entry. A planned chain
+//! (`depends_on` by position) becomes the tasks' dependencies, inserted in plan order in
+//! one transaction; a task whose parent was not created is not created either.
 
 use serde_json::{Value, json};
 use zora_core::command::{Command, CommandStatus, CommandUpdate, NewCommand};
+use zora_core::dependency::Dependency;
 use zora_core::journal::{JournalCategory, NewJournalEntry};
-use zora_core::{CommandId, JournalEntryId, NewTask, Store, StoreError, Task, TenantId, UserId};
+use zora_core::{
+    CommandId, JournalEntryId, NewTask, Store, StoreError, Task, TaskId, TenantId, UserId,
+};
 
 use crate::create::{CreateError, blame_tenant, validate_new_task};
-use crate::planner::{PlanRequest, Planner};
+use crate::planner::{PlanRequest, PlannedTask, Planner};
 use crate::registry::Registry;
 
 /// A command to submit.
@@ -27,6 +32,21 @@ pub struct CommandOutcome {
     pub command: Command,
     pub tasks: Vec<Task>,
     pub summary: String,
+}
+
+/// A planned task's parents as the ids the earlier planned tasks were accepted with;
+/// `None` when one of them was not accepted (the chain is broken there).
+fn parents(planned: &PlannedTask, accepted_ids: &[Option<TaskId>]) -> Option<Vec<Dependency>> {
+    planned
+        .depends_on
+        .iter()
+        .map(|parent| {
+            Some(Dependency {
+                task_id: (*accepted_ids.get(parent.index)?)?,
+                inputs: parent.inputs.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The message of a command that created no task.
@@ -77,7 +97,17 @@ pub async fn submit_command(
         .await;
     let mut dropped: Vec<Value> = Vec::new();
     let mut accepted = Vec::new();
+    // The id each planned task was given when it was accepted, by position.
+    let mut accepted_ids: Vec<Option<TaskId>> = Vec::with_capacity(plan.tasks.len());
     for planned in &plan.tasks {
+        let drop = |reason: String| json!({"task_type": planned.task_type, "title": planned.title, "reason": reason});
+        let Some(depends_on) = parents(planned, &accepted_ids) else {
+            dropped.push(drop(
+                "depends_on: a task it depends on was not created".into(),
+            ));
+            accepted_ids.push(None);
+            continue;
+        };
         let mut payload = match &planned.payload {
             Value::Object(map) => map.clone(),
             _ => serde_json::Map::new(),
@@ -94,9 +124,16 @@ pub async fn submit_command(
         task.description = Some(planned.description.clone());
         task.priority = planned.priority;
         task.created_by_user_id = new.created_by_user_id;
+        task.depends_on = depends_on;
         match validate_new_task(store, registry, &task).await {
-            Ok(()) => accepted.push(task),
-            Err(CreateError::Invalid(err)) => dropped.push(json!({"task_type": planned.task_type, "title": planned.title, "reason": err.with_field()})),
+            Ok(()) => {
+                accepted_ids.push(Some(task.id));
+                accepted.push(task);
+            }
+            Err(CreateError::Invalid(err)) => {
+                accepted_ids.push(None);
+                dropped.push(drop(err.with_field()));
+            }
             Err(err) => return Err(err),
         }
     }

@@ -313,16 +313,15 @@ impl Executor {
         }
     }
 
-    /// Runs each task's `prepare` under a heartbeat that keeps the batch's leases alive.
+    /// Runs the tasks' `prepare` steps side by side (each waits on the outside world, not
+    /// on this process) under a heartbeat that keeps the batch's leases alive.
     async fn prepare(&self, claimed: Vec<Task>) -> Vec<Ready> {
         let leases: Vec<_> = claimed.iter().filter_map(Task::lease).collect();
-        let prepare_all = async {
-            let mut batch = Vec::with_capacity(claimed.len());
-            for task in claimed {
-                batch.push(Ready::prepare(task, &self.registry).await);
-            }
-            batch
-        };
+        let prepare_all = futures_util::future::join_all(
+            claimed
+                .into_iter()
+                .map(|task| Ready::prepare(task, &self.registry)),
+        );
         beating_while(
             &*self.store,
             &leases,

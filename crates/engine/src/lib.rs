@@ -8,6 +8,7 @@ mod apply;
 mod approval;
 mod cancel;
 mod catalog;
+pub mod chat;
 mod claim_plan;
 mod commands;
 mod create;

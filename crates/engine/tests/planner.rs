@@ -21,7 +21,9 @@ async fn submit(
     prompt: &str,
     agents: &[&str],
 ) -> CommandOutcome {
-    let registry = Arc::new(Registry::new(zora_handlers::v1()));
+    let registry = Arc::new(Registry::new(zora_handlers::all(
+        &zora_handlers::ModelAccess::default(),
+    )));
     let planner = ModelPlanner::new(
         ModelSettings {
             base_url: provider.url.clone(),
@@ -100,6 +102,54 @@ async fn a_plain_reply_becomes_the_tasks_and_the_prompt_is_lumina_s() {
     assert!(
         user.contains("climate.create_single_mission") && user.contains("\"profile_id\""),
         "v1 types with their schemas"
+    );
+    assert!(
+        user.contains("- research_topic: ") && user.contains("\"depends_on\""),
+        "the agents' types offered too, and how to chain them"
+    );
+    assert!(
+        !user.contains("- safety_audit: "),
+        "an alias is not offered twice"
+    );
+}
+
+/// A planned chain: the apply task depends on the suggestion by position, its inputs kept;
+/// a task depending on one that was dropped is dropped too, and nothing of them inserted.
+#[tokio::test]
+async fn a_planned_chain_becomes_dependencies_and_a_broken_link_is_dropped() {
+    let backend = TestBackend::sqlite().await;
+    let store = backend.store().await;
+    let provider = provider(reply(json!([
+        {"agent_id": "ORACLE", "task_type": "climate.suggest_weekly_plan", "title": "Suggest"},
+        {"agent_id": "ORACLE", "task_type": "climate.create_missions_from_plan", "title": "Apply",
+         "depends_on": [{"index": 0, "inputs": {"plan_id": "plan_id", "profile_id": "profile_id"}}]},
+        {"agent_id": "EIVOR", "task_type": "summarize_recent_activity", "title": "Too long", "payload": {"days": 400}},
+        {"agent_id": "EIVOR", "task_type": "summarize_recent_activity", "title": "After it", "depends_on": [2]},
+    ])))
+    .await;
+    let outcome = submit(store.as_ref(), &provider, "plan and apply a week", &[]).await;
+    let titles: Vec<&str> = outcome.tasks.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, ["Suggest", "Apply"]);
+    let edges = store
+        .dependency_edges(DEFAULT_TENANT_ID, &[outcome.tasks[1].id])
+        .await
+        .expect("edges");
+    assert_eq!(edges.len(), 1);
+    assert_eq!(edges[0].depends_on_task_id, outcome.tasks[0].id);
+    assert_eq!(
+        edges[0].inputs,
+        Some(json!({"plan_id": "plan_id", "profile_id": "profile_id"}))
+    );
+    assert_eq!(outcome.tasks[1].state, zora_core::TaskState::Blocked);
+    let dropped = &outcome.command.metadata["dropped_tasks"];
+    assert_eq!(
+        dropped[0]["reason"],
+        "days must be between 1 and 90, got 400"
+    );
+    assert_eq!(dropped[1]["title"], "After it");
+    assert_eq!(
+        dropped[1]["reason"],
+        "depends_on: a task it depends on was not created"
     );
 }
 

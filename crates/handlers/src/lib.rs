@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use zora_core::handler::{Alias, DynHandler};
 
+pub use agents::model_backed::ModelAccess;
+
 pub mod agents;
 mod batch;
 pub mod climate;
@@ -26,8 +28,9 @@ pub fn v1() -> Vec<Arc<dyn DynHandler>> {
     ]
 }
 
-/// The agents' everyday types, each alias one line naming the type it runs as.
-pub fn agents() -> Vec<Arc<dyn DynHandler>> {
+/// The agents' everyday types, each alias one line naming the type it runs as; the
+/// model-backed ones call `model` (with none, they fail saying how to configure one).
+pub fn agents(model: &ModelAccess) -> Vec<Arc<dyn DynHandler>> {
     let suggest: Arc<dyn DynHandler> = Arc::new(agents::suggest_weekly_plan::SuggestWeeklyPlan);
     let claims: Arc<dyn DynHandler> = Arc::new(agents::review_climate_claims::ReviewClimateClaims);
     vec![
@@ -37,12 +40,16 @@ pub fn agents() -> Vec<Arc<dyn DynHandler>> {
         claims,
         Arc::new(agents::summarize_recent_activity::SummarizeRecentActivity),
         Arc::new(agents::review_system_health::ReviewSystemHealth),
+        Arc::new(agents::research_topic::ResearchTopic(model.clone())),
+        Arc::new(agents::review_frontend_page::ReviewFrontendPage(
+            model.clone(),
+        )),
     ]
 }
 
 /// Every type this engine runs: [`v1`] and [`agents`].
-pub fn all() -> Vec<Arc<dyn DynHandler>> {
+pub fn all(model: &ModelAccess) -> Vec<Arc<dyn DynHandler>> {
     let mut handlers = v1();
-    handlers.extend(agents());
+    handlers.extend(agents(model));
     handlers
 }

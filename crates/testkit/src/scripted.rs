@@ -79,7 +79,7 @@ pub const IN_TX_KIND: &str = "test.scripted_in_tx";
 
 /// Every handler of the engine plus `test.scripted` with the given time limit.
 pub fn registry_with_scripted(timeout: Duration) -> Registry {
-    let mut handlers = zora_handlers::all();
+    let mut handlers = zora_handlers::all(&zora_handlers::ModelAccess::default());
     handlers.push(Arc::new(Scripted::<false> { timeout }));
     handlers.push(Arc::new(Scripted::<true> { timeout }));
     Registry::new(handlers)

@@ -10,7 +10,8 @@ use std::time::Duration;
 use serde_json::json;
 use zora_core::{DEFAULT_TENANT_ID, NewTask, Store, TaskStatus};
 
-/// `zora` with a clean environment: no database, tenant or Supabase variables inherited.
+/// `zora` with a clean environment: no database, tenant, Supabase or model variables
+/// inherited.
 pub fn zora(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zora"));
     command.args(args);
@@ -24,6 +25,11 @@ pub fn zora(args: &[&str]) -> Command {
         "ZORA_LOG_FORMAT",
         "ZORA_METRICS_ADDR",
         "ZORA_APPROVAL_TYPES",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "ZORA_PLANNER_MODEL",
+        "ZORA_PLANNER_TIMEOUT",
+        "ZORA_MODEL_TIMEOUT",
     ] {
         command.env_remove(var);
     }

@@ -1,11 +1,37 @@
 //! ZORA CORE's keyword fallback, rule by rule (EXECUTOR.md): lower-cased substring
 //! matches, independent rules in order, at most five tasks, each at priority 1 with the
-//! prompt as its description and `{"source": "command_console"}` as its payload.
+//! prompt as its description and `{"source": "command_console"}` as its payload. Rule 1
+//! also adds, when the prompt asks to apply the suggestion, a dependent task that turns
+//! the suggested plan into missions (ENGINE.md, "The keyword planner").
 
 use async_trait::async_trait;
 use serde_json::json;
 
-use super::{MAX_TASKS, Plan, PlanRequest, PlannedTask, Planner, first_task_type};
+use super::{
+    MAX_TASKS, Plan, PlanRequest, PlannedDependency, PlannedTask, Planner, first_task_type,
+};
+
+/// Words of a prompt asking rule 1's suggestion to be applied too.
+const APPLY_KEYWORDS: &[&str] = &["apply", "create missions", "start"];
+
+/// The task rule 1 adds after its suggestion when the prompt asks to apply it: the
+/// suggestion's `plan_id` and `profile_id` fill its payload.
+fn apply_suggestion(suggestion: usize, description: &str) -> PlannedTask {
+    PlannedTask {
+        agent_id: "ORACLE".into(),
+        task_type: "climate.create_missions_from_plan".into(),
+        title: "Create missions from the suggested plan".into(),
+        description: description.to_owned(),
+        payload: json!({"source": "command_console"}),
+        priority: 1,
+        depends_on: vec![PlannedDependency {
+            index: suggestion,
+            inputs: [("plan_id", "plan_id"), ("profile_id", "profile_id")]
+                .map(|(child, parent)| (child.to_owned(), parent.to_owned()))
+                .into(),
+        }],
+    }
+}
 
 /// Rules 1-6: keywords → agent, task type, title.
 const RULES: &[(&[&str], &str, &str, &str)] = &[
@@ -64,12 +90,17 @@ impl KeywordPlanner {
             description: request.raw_prompt.clone(),
             payload: json!({"source": "command_console"}),
             priority: 1,
+            depends_on: Vec::new(),
         };
         let mut tasks: Vec<PlannedTask> = RULES
             .iter()
             .filter(|(keywords, ..)| keywords.iter().any(|k| prompt.contains(k)))
             .map(|(_, agent, task_type, title)| task(agent, task_type, (*title).to_owned()))
             .collect();
+        let applies = APPLY_KEYWORDS.iter().any(|k| prompt.contains(k));
+        if applies && tasks.first().is_some_and(|t| t.task_type == RULES[0].2) {
+            tasks.insert(1, apply_suggestion(0, &request.raw_prompt));
+        }
         if tasks.is_empty() {
             // Rule 7: each named agent's first task type.
             tasks = request
@@ -169,6 +200,43 @@ mod tests {
                 "summarize_recent_activity",
                 "Summarize recent activity"
             )]
+        );
+    }
+
+    #[test]
+    fn rule_1_adds_the_dependent_apply_task_when_asked_to_apply() {
+        let tasks = KeywordPlanner::tasks(&PlanRequest {
+            raw_prompt: "Plan our climate missions for next week and apply them".into(),
+            target_agents: vec![],
+        });
+        let kinds: Vec<&str> = tasks.iter().map(|t| t.task_type.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "propose_new_climate_missions",
+                "climate.create_missions_from_plan",
+                "plan_workflow"
+            ]
+        );
+        assert_eq!(tasks[1].agent_id, "ORACLE");
+        assert_eq!(tasks[1].depends_on.len(), 1);
+        assert_eq!(tasks[1].depends_on[0].index, 0);
+        assert_eq!(tasks[1].depends_on[0].inputs["plan_id"], "plan_id");
+        assert_eq!(tasks[1].depends_on[0].inputs["profile_id"], "profile_id");
+        assert_eq!(
+            plan("start climate work", &[]).len(),
+            2,
+            "`start` asks for it too"
+        );
+        assert_eq!(
+            plan("propose climate missions", &[]).len(),
+            1,
+            "a suggestion alone otherwise"
+        );
+        assert_eq!(
+            plan("apply the ui review", &[]).len(),
+            1,
+            "only after rule 1's suggestion"
         );
     }
 

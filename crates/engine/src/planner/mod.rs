@@ -8,6 +8,8 @@ mod agents;
 mod keywords;
 mod model;
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::Value;
@@ -36,6 +38,18 @@ pub struct PlannedTask {
     pub description: String,
     pub payload: Value,
     pub priority: i32,
+    /// Its parents among the tasks planned before it.
+    pub depends_on: Vec<PlannedDependency>,
+}
+
+/// A planned task's parent: another task of the same plan, by position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedDependency {
+    /// The parent's position in the plan (from 0), before the dependent's own.
+    pub index: usize,
+    /// Which fields of the dependent's payload take which fields of the parent's result
+    /// (`child_field → parent_field`), as `depends_on[].inputs` at create.
+    pub inputs: BTreeMap<String, String>,
 }
 
 /// A plan: a summary and the tasks, at most [`MAX_TASKS`].

@@ -4,13 +4,19 @@
 //! their payload schemas; a planned v1 payload is checked before insert by the same
 //! parser and reference check as every new task (in `submit_command`).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
+use zora_core::model::{ChatMessage, ChatModel};
 
-use super::{AGENT_TASK_TYPES, KeywordPlanner, MAX_TASKS, Plan, PlanRequest, PlannedTask, Planner};
+use super::{
+    AGENT_TASK_TYPES, KeywordPlanner, MAX_TASKS, Plan, PlanRequest, PlannedDependency, PlannedTask,
+    Planner,
+};
+use crate::chat::{ChatSettings, OpenAiChat};
 use crate::registry::Registry;
 
 /// LUMINA's system message.
@@ -33,22 +39,39 @@ pub struct ModelSettings {
 /// The model planner, with the keyword rules behind it.
 #[derive(Debug, Clone)]
 pub struct ModelPlanner {
-    settings: ModelSettings,
+    model: Arc<dyn ChatModel>,
+    timeout: Duration,
     registry: Arc<Registry>,
-    client: reqwest::Client,
 }
 
 impl ModelPlanner {
+    /// A planner over its own HTTP client of `settings`.
     pub fn new(settings: ModelSettings, registry: Arc<Registry>) -> Self {
+        let timeout = settings.timeout;
+        let chat = OpenAiChat::new(ChatSettings {
+            base_url: settings.base_url,
+            api_key: settings.api_key,
+            model: settings.model,
+        });
+        Self::with_model(Arc::new(chat), timeout, registry)
+    }
+
+    /// A planner asking `model`, waiting at most `timeout` for each answer.
+    pub fn with_model(
+        model: Arc<dyn ChatModel>,
+        timeout: Duration,
+        registry: Arc<Registry>,
+    ) -> Self {
         Self {
-            settings,
+            model,
+            timeout,
             registry,
-            client: crate::http::http_client(),
         }
     }
 
     /// The user message: the agents (only the targeted ones when given) with their task
-    /// types, the v1 types with their payload schemas, and the answer's shape.
+    /// types, every type the engine executes (aliases aside) with its payload schema, and
+    /// the answer's shape, chains by position included.
     fn user_prompt(&self, request: &PlanRequest) -> String {
         let agents: Vec<String> = AGENT_TASK_TYPES
             .iter()
@@ -57,10 +80,10 @@ impl ModelPlanner {
             })
             .map(|(agent, types)| format!("- {agent}: {}", types.join(", ")))
             .collect();
-        let v1: Vec<String> = self
+        let executed: Vec<String> = self
             .registry
             .handlers()
-            .filter(|h| self.registry.v1_kinds().iter().any(|k| k == h.kind()))
+            .filter(|h| h.alias_of().is_none())
             .map(|h| {
                 format!(
                     "- {}: {}. Payload JSON Schema: {}",
@@ -74,57 +97,29 @@ impl ModelPlanner {
             "Plan this command from a ZORA CORE founder into 1 to {MAX_TASKS} tasks.\n\nCommand: {}\n\n\
              Agents and the task types they know:\n{}\n\n\
              Task types the engine executes (their payload must follow the schema):\n{}\n\n\
+             A task that needs another's result first names it in \"depends_on\" by its position in \"tasks\" \
+             (from 0, an earlier task), with \"inputs\" mapping its payload fields to fields of that task's result, \
+             e.g. {{\"index\": 0, \"inputs\": {{\"plan_id\": \"plan_id\", \"profile_id\": \"profile_id\"}}}}.\n\n\
              Answer only with JSON: {{\"summary\": \"...\", \"tasks\": [{{\"agent_id\": \"...\", \"task_type\": \"...\", \
-             \"title\": \"...\", \"description\": \"...\", \"payload\": {{}}, \"priority\": 1}}]}}, \
+             \"title\": \"...\", \"description\": \"...\", \"payload\": {{}}, \"priority\": 1, \"depends_on\": []}}]}}, \
              or {{\"summary\": \"Unable to plan: [reason]\", \"tasks\": []}}.",
             request.raw_prompt,
             agents.join("\n"),
-            v1.join("\n"),
+            executed.join("\n"),
         )
     }
 
     async fn ask(&self, request: &PlanRequest) -> Result<Plan, String> {
-        let url = format!(
-            "{}/chat/completions",
-            self.settings.base_url.trim_end_matches('/')
-        );
-        let body = json!({
-            "model": self.settings.model,
-            "messages": [
-                {"role": "system", "content": SYSTEM_PROMPT},
-                {"role": "user", "content": self.user_prompt(request)},
-            ],
-            "temperature": 0.2,
-        });
-        let response = self
-            .client
-            .post(url)
-            .bearer_auth(&self.settings.api_key)
-            .timeout(self.settings.timeout)
-            .json(&body)
-            .send()
+        let messages = [
+            ChatMessage::system(SYSTEM_PROMPT),
+            ChatMessage::user(self.user_prompt(request)),
+        ];
+        let answer = self
+            .model
+            .chat(&messages, self.timeout)
             .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    "the model did not answer in time".to_owned()
-                } else {
-                    format!("the model call failed: {e}")
-                }
-            })?;
-        if !response.status().is_success() {
-            return Err(format!(
-                "the model answered HTTP {}",
-                response.status().as_u16()
-            ));
-        }
-        let reply: Value = response
-            .json()
-            .await
-            .map_err(|_| "the model's answer is not JSON".to_owned())?;
-        let content = reply["choices"][0]["message"]["content"]
-            .as_str()
-            .ok_or_else(|| "the model's answer has no message content".to_owned())?;
-        parse_plan(content, &request.raw_prompt)
+            .map_err(|err| err.to_string())?;
+        parse_plan(&answer.content, &request.raw_prompt)
     }
 }
 
@@ -139,7 +134,10 @@ pub fn strip_fence(content: &str) -> &str {
 }
 
 /// Reads the model's plan: agents upper-cased and kept only when one of the six, summary
-/// defaulted, at most [`MAX_TASKS`] tasks.
+/// defaulted, at most [`MAX_TASKS`] tasks. A task's `depends_on` names earlier tasks of
+/// the reply by position (`0`, or `{"index": 0, "inputs": {"plan_id": "plan_id"}}`); a
+/// task whose parent is not an earlier task kept, or whose dependency cannot be read, is
+/// left out with its chain.
 pub fn parse_plan(content: &str, raw_prompt: &str) -> Result<Plan, String> {
     let value: Value = serde_json::from_str(strip_fence(content))
         .map_err(|_| "the model's reply is not valid JSON".to_owned())?;
@@ -151,45 +149,90 @@ pub fn parse_plan(content: &str, raw_prompt: &str) -> Result<Plan, String> {
     let Some(items) = value["tasks"].as_array() else {
         return Err("the model's reply has no task list".into());
     };
-    let tasks: Vec<PlannedTask> = items
-        .iter()
-        .filter_map(|item| {
-            let agent = item["agent_id"].as_str()?.trim().to_uppercase();
-            AGENT_TASK_TYPES
-                .iter()
-                .any(|(known, _)| *known == agent)
-                .then_some(())?;
-            Some(PlannedTask {
-                agent_id: agent,
-                task_type: item["task_type"].as_str()?.trim().to_owned(),
-                title: item["title"]
-                    .as_str()
-                    .unwrap_or("Task from command")
-                    .to_owned(),
-                description: item["description"]
-                    .as_str()
-                    .unwrap_or(raw_prompt)
-                    .to_owned(),
-                payload: if item["payload"].is_object() {
-                    item["payload"].clone()
-                } else {
-                    json!({})
-                },
-                priority: item["priority"]
-                    .as_i64()
-                    .and_then(|p| i32::try_from(p).ok())
-                    .filter(|p| *p >= 0)
-                    .unwrap_or(1),
-            })
-        })
-        .filter(|task| !task.task_type.is_empty())
-        .take(MAX_TASKS)
-        .collect();
+    // The kept position of each item of the reply, `None` when it was left out.
+    let mut kept: Vec<Option<usize>> = Vec::with_capacity(items.len());
+    let mut tasks: Vec<PlannedTask> = Vec::new();
+    for (position, item) in items.iter().enumerate() {
+        let task = (tasks.len() < MAX_TASKS)
+            .then(|| planned_task(item, raw_prompt, &kept[..position]))
+            .flatten();
+        kept.push(task.is_some().then_some(tasks.len()));
+        tasks.extend(task);
+    }
     Ok(Plan {
         summary,
         tasks,
         planner: "model",
         fallback_reason: None,
+    })
+}
+
+/// One task of the reply, its parents' positions mapped through `earlier` (the kept
+/// position of each item before it); `None` when it is left out.
+fn planned_task(item: &Value, raw_prompt: &str, earlier: &[Option<usize>]) -> Option<PlannedTask> {
+    let agent = item["agent_id"].as_str()?.trim().to_uppercase();
+    AGENT_TASK_TYPES
+        .iter()
+        .any(|(known, _)| *known == agent)
+        .then_some(())?;
+    let task_type = item["task_type"].as_str()?.trim().to_owned();
+    if task_type.is_empty() {
+        return None;
+    }
+    let depends_on = match &item["depends_on"] {
+        Value::Null => Vec::new(),
+        Value::Array(parents) => parents
+            .iter()
+            .map(|parent| planned_dependency(parent, earlier))
+            .collect::<Option<Vec<_>>>()?,
+        _ => return None,
+    };
+    Some(PlannedTask {
+        agent_id: agent,
+        task_type,
+        title: item["title"]
+            .as_str()
+            .unwrap_or("Task from command")
+            .to_owned(),
+        description: item["description"]
+            .as_str()
+            .unwrap_or(raw_prompt)
+            .to_owned(),
+        payload: if item["payload"].is_object() {
+            item["payload"].clone()
+        } else {
+            json!({})
+        },
+        priority: item["priority"]
+            .as_i64()
+            .and_then(|p| i32::try_from(p).ok())
+            .filter(|p| *p >= 0)
+            .unwrap_or(1),
+        depends_on,
+    })
+}
+
+/// `0` or `{"index": 0, "inputs": {child: parent}}`, naming a kept earlier task.
+fn planned_dependency(parent: &Value, earlier: &[Option<usize>]) -> Option<PlannedDependency> {
+    let (index, inputs) = match parent {
+        Value::Number(n) => (n.as_u64()?, BTreeMap::new()),
+        Value::Object(map) => {
+            let inputs = match map.get("inputs") {
+                None | Some(Value::Null) => BTreeMap::new(),
+                Some(Value::Object(fields)) => fields
+                    .iter()
+                    .map(|(child, parent)| Some((child.clone(), parent.as_str()?.to_owned())))
+                    .collect::<Option<_>>()?,
+                Some(_) => return None,
+            };
+            (map.get("index")?.as_u64()?, inputs)
+        }
+        _ => return None,
+    };
+    let index = usize::try_from(index).ok()?;
+    Some(PlannedDependency {
+        index: (*earlier.get(index)?)?,
+        inputs,
     })
 }
 
@@ -236,6 +279,37 @@ mod tests {
         assert_eq!(plan.tasks[0].title, "t1");
         assert_eq!(plan.tasks[0].description, "prompt");
         assert!(parse_plan("not json", "p").is_err());
+        assert!(plan.tasks.iter().all(|t| t.depends_on.is_empty()));
         assert!(parse_plan("{\"summary\": \"x\"}", "p").is_err());
+    }
+
+    #[test]
+    fn a_chain_is_kept_by_position_and_a_broken_one_left_out() {
+        let reply = json!({"tasks": [
+            {"agent_id": "odin", "task_type": "x"},
+            {"agent_id": "ORACLE", "task_type": "climate.suggest_weekly_plan"},
+            {"agent_id": "ORACLE", "task_type": "climate.create_missions_from_plan",
+             "depends_on": [{"index": 1, "inputs": {"plan_id": "plan_id"}}]},
+            {"agent_id": "EIVOR", "task_type": "summarize_recent_activity", "depends_on": [2, 1]},
+            {"agent_id": "SAM", "task_type": "review_frontend_page", "depends_on": [0]},
+            {"agent_id": "SAM", "task_type": "review_frontend_page", "depends_on": [5]},
+            {"agent_id": "SAM", "task_type": "review_frontend_page", "depends_on": [{"index": 1, "inputs": {"url": 3}}]},
+            {"agent_id": "SAM", "task_type": "review_frontend_page", "depends_on": "first"},
+        ]});
+        let plan = parse_plan(&reply.to_string(), "p").expect("plan");
+        let kinds: Vec<&str> = plan.tasks.iter().map(|t| t.task_type.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "climate.suggest_weekly_plan",
+                "climate.create_missions_from_plan",
+                "summarize_recent_activity"
+            ],
+            "a parent left out, itself, a later one, an input not a field name, not a list: left out"
+        );
+        assert_eq!(plan.tasks[1].depends_on[0].index, 0, "renumbered");
+        assert_eq!(plan.tasks[1].depends_on[0].inputs["plan_id"], "plan_id");
+        let parents: Vec<usize> = plan.tasks[2].depends_on.iter().map(|d| d.index).collect();
+        assert_eq!(parents, [1, 0]);
     }
 }

@@ -23,14 +23,23 @@ pub fn executor_counting(
     store: &Arc<dyn Store>,
     metrics: &zora_engine::metrics::Metrics,
 ) -> Executor {
+    executor_of(
+        store,
+        registry_with_scripted(Duration::from_secs(1)),
+        metrics,
+    )
+}
+
+/// An executor over `store` running the types of `registry`, counting into `metrics`.
+pub fn executor_of(
+    store: &Arc<dyn Store>,
+    registry: zora_engine::Registry,
+    metrics: &zora_engine::metrics::Metrics,
+) -> Executor {
     let mut settings = ExecutorSettings::new("test");
     settings.lease_duration = Duration::from_secs(30);
     settings.metrics = metrics.clone();
-    Executor::new(
-        store.clone(),
-        Arc::new(registry_with_scripted(Duration::from_secs(1))),
-        settings,
-    )
+    Executor::new(store.clone(), Arc::new(registry), settings)
 }
 
 /// Inserts a pending task and returns its id.
