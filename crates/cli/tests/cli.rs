@@ -217,10 +217,13 @@ fn the_demo_runs_twice_and_another_process_reads_what_it_wrote() {
         assert_eq!(seeded["database"], "sqlite");
         assert_eq!(seeded["executed"], true);
         assert_eq!(
-            output["run"]["completed"], 4,
-            "one task of each v1 type completed"
+            output["run"]["completed"], 8,
+            "one task of each v1 type and of the agents' four completed"
         );
-        assert_eq!(output["run"]["failed"], 3, "the invalid ones failed");
+        assert_eq!(
+            output["run"]["failed"], 5,
+            "the invalid ones and the two that need a model failed"
+        );
         assert_eq!(seeded["tenant_id"], "00000000-0000-0000-0000-000000000001");
         let tasks = seeded["tasks"].as_array().expect("tasks");
         let mut types: Vec<&str> = tasks
@@ -234,15 +237,46 @@ fn the_demo_runs_twice_and_another_process_reads_what_it_wrote() {
             [
                 "climate.create_missions_from_plan",
                 "climate.create_single_mission",
+                "climate.suggest_weekly_plan",
+                "research_topic",
+                "review_climate_claims",
+                "review_frontend_page",
+                "review_system_health",
+                "summarize_recent_activity",
                 "zora_shop.create_project",
                 "zora_shop.update_product_climate_meta"
             ],
-            "one task of every v1 type"
+            "one task of every v1 type and of every agents' type"
         );
         assert!(
             tasks.iter().any(|t| t["valid"] == false),
             "and a few invalid ones"
         );
+        let reports = output["run"]["tasks"].as_array().expect("reports");
+        let report = |task_type: &str| {
+            reports
+                .iter()
+                .find(|r| r["task_type"] == task_type)
+                .unwrap_or_else(|| panic!("a report of {task_type}: {reports:?}"))
+        };
+        for model_type in ["research_topic", "review_frontend_page"] {
+            assert_eq!(
+                report(model_type)["error_message"],
+                format!("No model configured: set OPENAI_API_KEY to run {model_type}"),
+                "without a model, the clear refusal"
+            );
+        }
+        let review = report("review_climate_claims")["result_summary"]
+            .as_str()
+            .expect("summary");
+        assert!(
+            review.ends_with(" in 2 product(s)") && !review.starts_with("0 "),
+            "the seeded climate_neutral claim without certifications is found: {review}"
+        );
+        let suggested = report("climate.suggest_weekly_plan")["result_summary"]
+            .as_str()
+            .expect("summary");
+        assert!(suggested.starts_with("Suggested "), "{suggested}");
     }
     // A second process reads the file the demo processes wrote.
     let status = run_in(
@@ -251,11 +285,19 @@ fn the_demo_runs_twice_and_another_process_reads_what_it_wrote() {
     );
     assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
     let stats: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
-    assert_eq!(stats["counts"]["completed"], 8, "two runs of 4 valid tasks");
-    assert_eq!(stats["counts"]["failed"], 6);
+    assert_eq!(
+        stats["counts"]["completed"], 16,
+        "two runs of 8 tasks that complete"
+    );
+    assert_eq!(stats["counts"]["failed"], 10);
     assert_eq!(stats["counts"]["pending"], 0);
     let text = run_in(zora(&["demo"]).env("DATABASE_URL", &url), files.dir());
     assert!(stdout(&text).contains("Look next:"), "{}", stdout(&text));
+    assert!(
+        stdout(&text).contains("No model configured: set OPENAI_API_KEY to run research_topic"),
+        "{}",
+        stdout(&text)
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! A model-backed task under `zora worker` processes: the worker waiting on the model
-//! keeps its lease by heartbeat, is SIGKILLed, and another worker rescues the task and
-//! records its answer exactly once.
+//! Model-backed tasks from the command line: under `zora worker` processes, the worker
+//! waiting on the model keeps its lease by heartbeat, is SIGKILLed, and another worker
+//! rescues the task and records its answer exactly once; `zora demo` with a model runs
+//! every type it enqueues.
 
 mod common;
 
@@ -12,9 +13,12 @@ use zora_core::{DEFAULT_TENANT_ID, NewTask, Store, TaskId, TaskStatus};
 use zora_testkit::TestBackend;
 use zora_testkit::provider::{Provider, Reply, provider_answering};
 
-use common::zora_on;
+use common::{json, run, stderr, zora_on};
 
-zora_testkit::both_stores!(a_worker_killed_while_waiting_on_the_model_is_rescued_and_records_once);
+zora_testkit::both_stores!(
+    a_worker_killed_while_waiting_on_the_model_is_rescued_and_records_once,
+    the_demo_with_a_model_completes_every_valid_task
+);
 
 fn spawn_worker(url: &str, provider: &Provider) -> std::process::Child {
     zora_on(
@@ -113,4 +117,34 @@ async fn a_worker_killed_while_waiting_on_the_model_is_rescued_and_records_once(
         .filter(|e| e.details["task_id"] == id.to_string().as_str())
         .collect();
     assert_eq!(entries.len(), 1, "the answer recorded once");
+}
+
+async fn the_demo_with_a_model_completes_every_valid_task(backend: TestBackend) {
+    let provider = provider_answering(vec![Reply::Content(
+        "Rewetted peatlands stop emitting carbon.".into(),
+    )])
+    .await;
+    let url = backend.url();
+    let demo = tokio::task::spawn_blocking(move || {
+        run(zora_on(&url, &["demo", "--json"])
+            .env("OPENAI_API_KEY", "test-key")
+            .env("OPENAI_BASE_URL", &provider.url))
+    })
+    .await
+    .expect("demo");
+    assert_eq!(demo.status.code(), Some(0), "{}", stderr(&demo));
+    let output = json(&demo);
+    assert_eq!(
+        output["run"]["completed"], 10,
+        "the v1 four, the agents' four and the two model-backed ones: {output}"
+    );
+    assert_eq!(output["run"]["failed"], 3, "the three invalid ones");
+    let research = output["run"]["tasks"]
+        .as_array()
+        .expect("reports")
+        .iter()
+        .find(|r| r["task_type"] == "research_topic")
+        .expect("research_topic ran")
+        .clone();
+    assert_eq!(research["status"], "completed", "{research}");
 }

@@ -1,7 +1,9 @@
 //! `zora demo`: seeds a tenant (the default one) with a climate profile, a proposed
-//! weekly plan with items, two brands and a product, then enqueues tasks of every v1 type
-//! and a few invalid ones, then runs them and prints ZORA CORE's summary. Every run adds
-//! a fresh batch with its own slugs, so it can be run again and again.
+//! weekly plan with items, two brands and two products (one with an unverified climate
+//! claim), then enqueues a task of every v1 type, of the agents' four deterministic types
+//! and of the two model-backed ones, and a few invalid ones, runs them and prints ZORA
+//! CORE's summary. Every run adds a fresh batch with its own slugs, so it can be run again
+//! and again.
 
 use std::process::ExitCode;
 
@@ -9,10 +11,10 @@ use chrono::{Datelike, Duration, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 use zora_core::climate::{NewPlan, NewPlanItem, NewProfile};
-use zora_core::shop::{NewBrand, NewProduct};
+use zora_core::shop::{ClimateMetaUpsert, NewBrand, NewProduct, Patch};
 use zora_core::{
-    BrandId, NewTask, PlanId, PlanItemId, ProductId, ProfileId, Store, StoreError, StoreTx, TaskId,
-    TenantId,
+    BrandId, ClimateMetaId, NewTask, PlanId, PlanItemId, ProductId, ProfileId, Store, StoreError,
+    StoreTx, TaskId, TenantId,
 };
 
 use crate::commands::run::print_summary;
@@ -32,6 +34,8 @@ struct DemoRun {
     plan_id: PlanId,
     brand_ids: [BrandId; 2],
     product_id: ProductId,
+    /// A product labelled `climate_neutral` without certifications, for the claims review.
+    unverified_product_id: ProductId,
     tasks: Vec<DemoTask>,
     executed: bool,
 }
@@ -43,6 +47,50 @@ struct DemoTask {
     title: String,
     /// Whether the payload is valid: invalid ones are there to show a clear failure.
     valid: bool,
+    /// Whether it calls the model: without `OPENAI_API_KEY` it fails at once, saying so.
+    needs_model: bool,
+}
+
+/// A task the demo (and the bench's mix) enqueues.
+pub(super) struct Spec {
+    pub agent: &'static str,
+    pub task_type: &'static str,
+    pub title: String,
+    pub payload: Value,
+    pub valid: bool,
+    pub needs_model: bool,
+}
+
+impl Spec {
+    fn valid(agent: &'static str, task_type: &'static str, title: &str, payload: Value) -> Self {
+        Spec {
+            agent,
+            task_type,
+            title: title.to_owned(),
+            payload,
+            valid: true,
+            needs_model: false,
+        }
+    }
+
+    fn invalid(agent: &'static str, task_type: &'static str, title: &str, payload: Value) -> Self {
+        Spec {
+            valid: false,
+            ..Spec::valid(agent, task_type, title, payload)
+        }
+    }
+
+    fn needing_model(
+        agent: &'static str,
+        task_type: &'static str,
+        title: &str,
+        payload: Value,
+    ) -> Self {
+        Spec {
+            needs_model: true,
+            ..Spec::valid(agent, task_type, title, payload)
+        }
+    }
 }
 
 pub async fn run(
@@ -86,22 +134,30 @@ async fn seed(store: &dyn Store, tenant: TenantId) -> Result<DemoRun, StoreError
     let plan_id = PlanId::new();
     let brand_ids = [BrandId::new(), BrandId::new()];
     let product_id = ProductId::new();
+    let unverified_product_id = ProductId::new();
     let mut tx = store.begin().await?;
     seed_climate(tx.as_mut(), tenant, profile_id, plan_id, &run_id).await?;
     seed_shop(tx.as_mut(), tenant, brand_ids, product_id, &run_id).await?;
+    seed_unverified_claim(tx.as_mut(), tenant, unverified_product_id, &run_id).await?;
+    let mut v1 = demo_tasks(profile_id, plan_id, brand_ids, product_id, &run_id);
+    let invalid = v1.split_off(V1_VALID);
+    let specs = v1
+        .into_iter()
+        .chain(agent_tasks(profile_id, [product_id, unverified_product_id]))
+        .chain(model_tasks())
+        .chain(invalid);
     let mut tasks = Vec::new();
-    for (agent, task_type, title, payload, valid) in
-        demo_tasks(profile_id, plan_id, brand_ids, product_id, &run_id)
-    {
-        let mut new = NewTask::new(tenant, agent, task_type, title, payload);
-        new.priority = if valid { 1 } else { 0 };
+    for spec in specs {
+        let mut new = NewTask::new(tenant, spec.agent, spec.task_type, spec.title, spec.payload);
+        new.priority = if spec.valid { 1 } else { 0 };
         new.description = Some(format!("Enqueued by `zora demo` (run {run_id})"));
         let task = tx.insert_task(&new).await?;
         tasks.push(DemoTask {
             id: task.id,
             task_type: task.task_type,
             title: task.title,
-            valid,
+            valid: spec.valid,
+            needs_model: spec.needs_model,
         });
     }
     tx.commit().await?;
@@ -112,6 +168,7 @@ async fn seed(store: &dyn Store, tenant: TenantId) -> Result<DemoRun, StoreError
         plan_id,
         brand_ids,
         product_id,
+        unverified_product_id,
         tasks,
         executed: false,
     })
@@ -185,70 +242,150 @@ pub(super) async fn seed_shop(
     .await
 }
 
-/// `(agent, type, title, payload, valid)` for every v1 type, then three invalid ones.
+/// A product labelled `climate_neutral` with no certifications: a claim the review of
+/// climate claims finds unverified.
+async fn seed_unverified_claim(
+    tx: &mut dyn StoreTx,
+    tenant: TenantId,
+    product: ProductId,
+    run_id: &str,
+) -> Result<(), StoreError> {
+    tx.insert_product(&NewProduct {
+        id: product,
+        tenant_id: tenant,
+        name: "Bamboo socks".into(),
+        slug: Some(format!("bamboo-socks-demo-{run_id}")),
+        brand_id: None,
+        estimated_impact_kgco2: Some(2.5),
+    })
+    .await?;
+    tx.upsert_product_climate_meta(&[ClimateMetaUpsert {
+        id: ClimateMetaId::new(),
+        tenant_id: tenant,
+        product_id: product,
+        climate_label: Patch::Set(Some("climate_neutral".into())),
+        estimated_impact_kgco2: Patch::Keep,
+        certifications: Patch::Keep,
+        notes: Patch::Set(Some("Offset by the supplier, no certificate yet.".into())),
+    }])
+    .await?;
+    Ok(())
+}
+
+/// How many of [`demo_tasks`] come first and are valid, one of each v1 type.
+pub(super) const V1_VALID: usize = 4;
+
+/// A task of every v1 type (in this order: plan, mission, project, climate metadata), then
+/// three invalid ones.
 pub(super) fn demo_tasks(
     profile: ProfileId,
     plan: PlanId,
     brands: [BrandId; 2],
     product: ProductId,
     run_id: &str,
-) -> Vec<(&'static str, &'static str, String, Value, bool)> {
+) -> Vec<Spec> {
     let due = (Utc::now().date_naive() + Duration::days(30)).to_string();
     let launch = (Utc::now().date_naive() + Duration::days(120)).to_string();
+    let project = format!("ZORA x Green Fiber Hemp Capsule ({run_id})");
     vec![
-        (
+        Spec::valid(
             "ORACLE",
             "climate.create_missions_from_plan",
-            "Create missions from this week's plan".into(),
+            "Create missions from this week's plan",
             json!({"profile_id": profile, "plan_id": plan, "source": "demo"}),
-            true,
         ),
-        (
+        Spec::valid(
             "ORACLE",
             "climate.create_single_mission",
-            "Replace 5 bulbs with LED".into(),
+            "Replace 5 bulbs with LED",
             json!({"profile_id": profile, "title": "Replace 5 bulbs with LED", "category": "energy",
                    "estimated_impact_kgco2": 20, "due_date": due, "notes": "Focus on living room and kitchen."}),
-            true,
         ),
-        (
+        Spec::valid(
             "SAM",
             "zora_shop.create_project",
-            format!("ZORA x Green Fiber Hemp Capsule ({run_id})"),
-            json!({"title": format!("ZORA x Green Fiber Hemp Capsule ({run_id})"),
+            &project,
+            json!({"title": project,
                    "description": "Hemp-based collection focused on low-impact hoodies.",
                    "primary_brand_id": brands[0], "secondary_brand_id": brands[1], "status": "idea",
                    "theme": "hemp_collection", "target_launch_date": launch}),
-            true,
         ),
-        (
+        Spec::valid(
             "SAM",
             "zora_shop.update_product_climate_meta",
-            "Label the hemp hoodie low impact".into(),
+            "Label the hemp hoodie low impact",
             json!({"product_id": product, "climate_label": "low_impact", "estimated_impact_kgco2": 12.5,
                    "certifications": "EU Ecolabel", "notes": "Compared to standard cotton hoodie."}),
-            true,
         ),
-        (
+        Spec::invalid(
             "ORACLE",
             "climate.create_single_mission",
-            "Invalid: a mission without a title".into(),
+            "Invalid: a mission without a title",
             json!({"profile_id": profile}),
-            false,
         ),
-        (
+        Spec::invalid(
             "SAM",
             "zora_shop.update_product_climate_meta",
-            "Invalid: an unknown climate label".into(),
+            "Invalid: an unknown climate label",
             json!({"product_id": product, "climate_label": "carbon_magic"}),
-            false,
         ),
-        (
+        Spec::invalid(
             "ORACLE",
             "climate.create_missions_from_plan",
-            "Invalid: a plan that does not exist".into(),
+            "Invalid: a plan that does not exist",
             json!({"profile_id": profile, "plan_id": PlanId::new()}),
-            false,
+        ),
+    ]
+}
+
+/// A task of each of the agents' four deterministic types (in this order: a weekly plan
+/// suggested for the week after next, a summary of the last week, a health review, a
+/// review of `products`' climate claims).
+pub(super) fn agent_tasks(profile: ProfileId, products: [ProductId; 2]) -> Vec<Spec> {
+    let week_after_next = (Utc::now().date_naive() + Duration::days(14)).to_string();
+    vec![
+        Spec::valid(
+            "ORACLE",
+            "climate.suggest_weekly_plan",
+            "Suggest the climate actions of the week after next",
+            json!({"profile_id": profile, "period_start": week_after_next}),
+        ),
+        Spec::valid(
+            "EIVOR",
+            "summarize_recent_activity",
+            "Summarize the last 7 days",
+            json!({"days": 7}),
+        ),
+        Spec::valid(
+            "CONNOR",
+            "review_system_health",
+            "Review the queue's health",
+            json!({}),
+        ),
+        Spec::valid(
+            "AEGIS",
+            "review_climate_claims",
+            "Review the products' climate claims",
+            json!({"product_ids": products}),
+        ),
+    ]
+}
+
+/// A task of each model-backed type: they complete when a model is configured
+/// (`OPENAI_API_KEY`), else fail at once saying so.
+fn model_tasks() -> Vec<Spec> {
+    vec![
+        Spec::needing_model(
+            "ORACLE",
+            "research_topic",
+            "Research peatland rewetting",
+            json!({"topic": "Peatland rewetting as a carbon sink"}),
+        ),
+        Spec::needing_model(
+            "SAM",
+            "review_frontend_page",
+            "Review the climate page",
+            json!({"url": "/climate", "focus": "accessibility"}),
         ),
     ]
 }
@@ -279,12 +416,20 @@ fn print_seed(run: &DemoRun, target: &DatabaseTarget) {
         run.brand_ids[0],
         run.brand_ids[1]
     );
-    crate::out!("  product          {}", run.product_id);
-    let valid = run.tasks.iter().filter(|t| t.valid).count();
     crate::out!(
-        "Enqueued {} tasks: {valid} valid (one of each v1 type), {} invalid (they fail with a clear error):",
+        "  products         {}  {}  (the second claims climate_neutral, unverified)",
+        run.product_id,
+        run.unverified_product_id
+    );
+    let count = |f: fn(&DemoTask) -> bool| run.tasks.iter().filter(|t| f(t)).count();
+    crate::out!(
+        "Enqueued {} tasks: {} valid (one of each v1 type and of the agents' four), {} calling a \
+         model (they fail at once unless OPENAI_API_KEY is set), {} invalid (they fail with a \
+         clear error):",
         run.tasks.len(),
-        run.tasks.len() - valid
+        count(|t| t.valid && !t.needs_model),
+        count(|t| t.needs_model),
+        count(|t| !t.valid),
     );
     for task in &run.tasks {
         crate::out!("  {}  {:<38} {}", task.id, task.task_type, task.title);

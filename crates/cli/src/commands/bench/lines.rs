@@ -102,21 +102,45 @@ pub enum Products {
     OnePerUpsert,
 }
 
-/// The mix: the four v1 types in equal parts, one task in 20 with an invalid payload.
+/// Which task types a mix queues, in equal parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MixTypes {
+    /// ZORA CORE's four v1 types.
+    V1,
+    /// The v1 four and the agents' four deterministic types (a weekly plan suggested, a
+    /// summary of the week, a health review, a review of climate claims).
+    WithAgents,
+}
+
+impl MixTypes {
+    fn count(self) -> u64 {
+        match self {
+            MixTypes::V1 => 4,
+            MixTypes::WithAgents => 8,
+        }
+    }
+}
+
+/// A mix: `types` in equal parts, one task in 20 with an invalid payload.
 pub async fn mix(
     bench: &Bench,
     n: u64,
     concurrency: usize,
+    types: MixTypes,
     products: Products,
 ) -> Result<(Row, f64), CliError> {
     bench.sql.clear().await?;
     let bar = phase_bar(n, &format!("{}: mix, seeding", bench.name));
-    seed_mix(bench.store.as_ref(), n, products, &bar).await?;
+    seed_mix(bench.store.as_ref(), n, types, products, &bar).await?;
     bar.finish_and_clear();
+    let kinds = match types {
+        MixTypes::V1 => "4 types".to_owned(),
+        MixTypes::WithAgents => "8 types (the v1 four and the agents' four)".to_owned(),
+    };
     let label = match products {
-        Products::Shared => format!("mix: 4 types, 5% invalid, concurrency {concurrency}"),
+        Products::Shared => format!("mix: {kinds}, 5% invalid, concurrency {concurrency}"),
         Products::OnePerUpsert => {
-            format!("mix: 4 types, 5% invalid, a product per upsert, concurrency {concurrency}")
+            format!("mix: {kinds}, 5% invalid, a product per upsert, concurrency {concurrency}")
         }
     };
     let drained = drain(bench, concurrency, n, &label).await?;
@@ -389,12 +413,13 @@ fn mission_task(profile: ProfileId, i: usize) -> NewTask {
     )
 }
 
-/// Queues `n` tasks of the four v1 types for the default tenant: a weekly plan of its own
-/// for each plan task, shared brands for the shop ones and a product as `products` says,
-/// and every 20th task with an empty payload (it fails validation).
+/// Queues `n` tasks of `types` for the default tenant: a weekly plan of its own for each
+/// plan task, shared brands for the shop ones and a product as `products` says, and every
+/// 20th task with an empty payload (it fails validation).
 async fn seed_mix(
     store: &dyn Store,
     n: u64,
+    types: MixTypes,
     products: Products,
     bar: &ProgressBar,
 ) -> Result<(), CliError> {
@@ -405,7 +430,7 @@ async fn seed_mix(
     demo::seed_shop(tx.as_mut(), DEFAULT_TENANT_ID, brands, product, &run_id).await?;
     let mut profile = ProfileId::new();
     for i in 0..n {
-        let kind = i % 4;
+        let kind = i % types.count();
         let plan = PlanId::new();
         if kind == 0 {
             // A plan applies once: each plan task gets one (and its profile, which the
@@ -432,19 +457,27 @@ async fn seed_mix(
             })
             .await?;
         }
-        let (agent, task_type, title, payload, _) =
+        let v1 = kind < demo::V1_VALID as u64;
+        let spec = if v1 {
             demo::demo_tasks(profile, plan, brands, product, &format!("{run_id}-{i}"))
-                .swap_remove(kind as usize);
-        let payload = if i % 20 == 19 {
-            Value::Object(Default::default())
+                .swap_remove(kind as usize)
         } else {
-            payload
+            demo::agent_tasks(profile, [product, product])
+                .swap_remove(kind as usize - demo::V1_VALID)
+        };
+        // Every 20th task falls on kind 3 or 7: an upsert, whose empty payload is
+        // invalid, and a claims review, whose fields are all optional, so it names its
+        // products by something not a list.
+        let payload = match (i % 20 == 19, v1) {
+            (false, _) => spec.payload,
+            (true, true) => Value::Object(Default::default()),
+            (true, false) => serde_json::json!({"product_ids": "all"}),
         };
         tx.insert_task(&NewTask::new(
             DEFAULT_TENANT_ID,
-            agent,
-            task_type,
-            title,
+            spec.agent,
+            spec.task_type,
+            spec.title,
             payload,
         ))
         .await?;

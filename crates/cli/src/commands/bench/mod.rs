@@ -255,8 +255,12 @@ async fn measure(bench: &Bench, sizes: &Sizes, clients: usize) -> Result<Vec<Row
         peak_rss = peak_rss.max(rss);
         rows.push(row);
     }
-    for products in [lines::Products::Shared, lines::Products::OnePerUpsert] {
-        let (mut mix, rss) = lines::mix(bench, sizes.mix, 4, products).await?;
+    for (types, products) in [
+        (lines::MixTypes::V1, lines::Products::Shared),
+        (lines::MixTypes::V1, lines::Products::OnePerUpsert),
+        (lines::MixTypes::WithAgents, lines::Products::OnePerUpsert),
+    ] {
+        let (mut mix, rss) = lines::mix(bench, sizes.mix, 4, types, products).await?;
         share(&mut mix);
         peak_rss = peak_rss.max(rss);
         rows.push(mix);
