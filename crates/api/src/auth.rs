@@ -209,8 +209,19 @@ impl AuthUser {
     }
 }
 
+/// Where a request's token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenSource {
+    /// `Authorization: Bearer ...`: a script or a page that holds the token itself; no
+    /// browser adds it on its own.
+    Header,
+    /// The `zora_access_token` cookie, which a browser sends with any request to this
+    /// server, a cross-site one too: see [`crate::extract`].
+    Cookie,
+}
+
 /// The token from `Authorization: Bearer ...`, else from the cookie.
-pub(crate) fn token(parts: &Parts) -> Result<String, ApiError> {
+pub(crate) fn token(parts: &Parts) -> Result<(String, TokenSource), ApiError> {
     if let Some(header) = parts.headers.get(AUTHORIZATION) {
         let header = header.to_str().map_err(|_| {
             unauthorized("INVALID_AUTH_HEADER", "Invalid authorization header format")
@@ -227,7 +238,7 @@ pub(crate) fn token(parts: &Parts) -> Result<String, ApiError> {
         if token.trim().is_empty() {
             return Err(unauthorized("MISSING_TOKEN", "No token provided"));
         }
-        return Ok(token.trim().to_owned());
+        return Ok((token.trim().to_owned(), TokenSource::Header));
     }
     parts
         .headers
@@ -239,5 +250,6 @@ pub(crate) fn token(parts: &Parts) -> Result<String, ApiError> {
         .find(|(name, _)| *name == COOKIE_NAME)
         .map(|(_, value)| value.to_owned())
         .filter(|value| !value.is_empty())
+        .map(|value| (value, TokenSource::Cookie))
         .ok_or_else(|| unauthorized("MISSING_TOKEN", "No authorization header provided"))
 }

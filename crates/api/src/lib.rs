@@ -7,6 +7,8 @@
 mod auth;
 mod body;
 mod body_limit;
+mod console;
+mod cross_site;
 mod error;
 mod extract;
 mod layers;
@@ -46,11 +48,16 @@ fn handler(route: Route, document: &Arc<serde_json::Value>) -> MethodRouter<AppS
             get(move || async move { axum::Json((*document).clone()) })
         }
         Route::ListTasks => get(routes::tasks::list),
+        Route::TaskCounts => get(routes::tasks::counts),
+        Route::Stats => get(routes::tasks::stats),
+        Route::Events => get(routes::events::events),
+        Route::Session => get(routes::session::session),
         Route::CreateTask => post(routes::create::create),
         Route::CreateBatch => post(routes::batch::create_batch),
         Route::RunDry => post(routes::create::run_dry),
         Route::TaskTypes => get(routes::create::types),
         Route::GetTask => get(routes::tasks::get),
+        Route::TaskJournal => get(routes::tasks::journal),
         Route::WaitTask => get(routes::waiting::wait),
         Route::RunTask => post(routes::run::run),
         Route::CancelTask => post(routes::cancel::cancel),
@@ -60,6 +67,7 @@ fn handler(route: Route, document: &Arc<serde_json::Value>) -> MethodRouter<AppS
         Route::GetCommand => get(routes::commands::get),
         Route::ListSchedules => get(routes::schedules::list),
         Route::CreateSchedule => post(routes::schedules::create),
+        Route::PreviewSchedule => get(routes::schedules::preview),
         Route::GetSchedule => get(routes::schedules::get),
         Route::UpdateSchedule => patch(routes::schedules::update),
         Route::DeleteSchedule => delete(routes::schedules::delete),
@@ -78,8 +86,10 @@ pub fn metrics_router(
         .with_state((metrics, store))
 }
 
-/// The app: every route of [`OPERATIONS`], behind the layers of [`layers`].
-pub fn router(state: AppState, cors_origins: &[String]) -> Router {
+/// The app: every route of [`OPERATIONS`] and the admin console's pages, behind the
+/// layers of [`layers`].
+pub fn router(mut state: AppState, cors_origins: &[String]) -> Router {
+    state.trusted_origins = Arc::new(cors_origins.to_vec());
     let request_id = HeaderName::from_static("x-request-id");
     let document = Arc::new(openapi::document(&state.registry));
     let request_timeout = state.request_timeout;
@@ -95,6 +105,7 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
             ));
             router.route(op.path, route)
         })
+        .merge(console::router())
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(body_limit::limit_body))

@@ -22,11 +22,16 @@ pub enum Route {
     Metrics,
     Openapi,
     ListTasks,
+    TaskCounts,
+    Stats,
+    Events,
+    Session,
     CreateTask,
     CreateBatch,
     RunDry,
     TaskTypes,
     GetTask,
+    TaskJournal,
     WaitTask,
     RunTask,
     CancelTask,
@@ -36,6 +41,7 @@ pub enum Route {
     GetCommand,
     ListSchedules,
     CreateSchedule,
+    PreviewSchedule,
     GetSchedule,
     UpdateSchedule,
     DeleteSchedule,
@@ -50,11 +56,16 @@ impl Route {
             Self::Metrics => "metrics",
             Self::Openapi => "openapi",
             Self::ListTasks => "listTasks",
+            Self::TaskCounts => "taskCounts",
+            Self::Stats => "stats",
+            Self::Events => "events",
+            Self::Session => "session",
             Self::CreateTask => "createTask",
             Self::CreateBatch => "createTaskBatch",
             Self::RunDry => "runDry",
             Self::TaskTypes => "taskTypes",
             Self::GetTask => "getTask",
+            Self::TaskJournal => "taskJournal",
             Self::WaitTask => "waitTask",
             Self::RunTask => "runTask",
             Self::CancelTask => "cancelTask",
@@ -64,6 +75,7 @@ impl Route {
             Self::GetCommand => "getCommand",
             Self::ListSchedules => "listSchedules",
             Self::CreateSchedule => "createSchedule",
+            Self::PreviewSchedule => "previewSchedule",
             Self::GetSchedule => "getSchedule",
             Self::UpdateSchedule => "updateSchedule",
             Self::DeleteSchedule => "deleteSchedule",
@@ -127,6 +139,34 @@ pub const OPERATIONS: &[Operation] = &[
         authenticated: true,
     },
     Operation {
+        route: Route::TaskCounts,
+        method: "get",
+        path: "/api/agents/tasks/counts",
+        summary: "How many of the tenant's tasks are in each state",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::Stats,
+        method: "get",
+        path: "/api/agents/stats",
+        summary: "The queue's health: counts per type and status, the oldest due task, the last hour's finishes per minute, workers alive",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::Events,
+        method: "get",
+        path: "/api/agents/events",
+        summary: "Server-sent events: `counts` (tasks per state) at once and at each change",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::Session,
+        method: "get",
+        path: "/api/agents/session",
+        summary: "Who the token names, and what the role may do",
+        authenticated: true,
+    },
+    Operation {
         route: Route::CreateTask,
         method: "post",
         path: "/api/agents/tasks",
@@ -159,6 +199,13 @@ pub const OPERATIONS: &[Operation] = &[
         method: "get",
         path: "/api/agents/tasks/{id}",
         summary: "One task in full",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::TaskJournal,
+        method: "get",
+        path: "/api/agents/tasks/{id}/journal",
+        summary: "The journal entries about a task, oldest first",
         authenticated: true,
     },
     Operation {
@@ -222,6 +269,13 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/api/agents/schedules",
         summary: "Create a periodic schedule: a cron in a time zone and a task template (founders and brand admins)",
+        authenticated: true,
+    },
+    Operation {
+        route: Route::PreviewSchedule,
+        method: "get",
+        path: "/api/agents/schedules/preview",
+        summary: "The next five slots of a cron expression in a time zone, or 400 naming the field at fault",
         authenticated: true,
     },
     Operation {
@@ -344,6 +398,9 @@ pub fn document(registry: &Registry) -> Value {
                 json!({"type": "object", "properties": {"data": {"type": "array", "items": item}, "pagination": pagination}})
             }
             Route::GetTask | Route::CreateTask | Route::WaitTask => data(task.clone()),
+            Route::TaskCounts => {
+                data(json!({"type": "object", "additionalProperties": {"type": "integer"}}))
+            }
             Route::CreateBatch => data(json!({"type": "object", "required": ["tasks", "refs"],
                 "properties": {"tasks": {"type": "array", "items": task},
                                "refs": {"type": "object", "additionalProperties": {"type": "string", "format": "uuid"}}}})),
@@ -377,6 +434,10 @@ pub fn document(registry: &Registry) -> Value {
         if op.route == Route::Metrics {
             operation["responses"][status]["content"] =
                 json!({"text/plain": {"schema": {"type": "string"}}});
+        }
+        if op.route == Route::Events {
+            operation["responses"][status]["content"] =
+                json!({"text/event-stream": {"schema": {"type": "string"}}});
         }
         if op.authenticated {
             operation["security"] = json!([{"bearer": []}, {"cookie": []}]);
@@ -447,6 +508,12 @@ pub fn document(registry: &Registry) -> Value {
             }
             _ => {}
         }
+        if op.route == Route::PreviewSchedule {
+            operation["parameters"] = json!([
+                {"name": "cron", "in": "query", "required": true, "schema": {"type": "string", "examples": ["0 9 * * MON"]}},
+                {"name": "timezone", "in": "query", "schema": {"type": "string", "default": "UTC"}},
+            ]);
+        }
         if op.route == Route::ListTasks {
             operation["parameters"] = json!([
                 {"name": "status", "in": "query", "schema": {"enum": ["pending", "in_progress", "completed", "failed"]}},
@@ -454,6 +521,7 @@ pub fn document(registry: &Registry) -> Value {
                  "schema": {"type": "string", "examples": ["available,blocked"]}},
                 {"name": "agent_id", "in": "query", "schema": {"type": "string"}},
                 {"name": "task_type", "in": "query", "schema": {"type": "string"}},
+                {"name": "q", "in": "query", "description": "Text the title contains (any case)", "schema": {"type": "string"}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 50}},
                 {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
             ]);

@@ -33,4 +33,20 @@ pub struct AppState {
     /// The clock schedules' slots are computed on: the database's
     /// ([`zora_engine::schedule::DatabaseClock`]) but in tests.
     pub clock: Arc<dyn zora_engine::schedule::Clock>,
+    /// Turns `true` when the server shuts down: long-lived answers (the console's event
+    /// stream) end then, so that a graceful shutdown does not wait on them.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// `zora serve --dev`: the console offers a sign-in as a founder of this tenant.
+    pub dev_sign_in: Option<zora_core::TenantId>,
+    /// Origins other than this server's own whose pages may change state with the
+    /// cookie ([`crate::cross_site`]): `router` sets them to the CORS origins.
+    pub trusted_origins: Arc<Vec<String>>,
+}
+
+impl AppState {
+    /// A shutdown signal that never turns, for a state whose server is never shut down
+    /// gracefully (tests, benchmarks).
+    pub fn no_shutdown() -> tokio::sync::watch::Receiver<bool> {
+        tokio::sync::watch::channel(false).1
+    }
 }

@@ -143,6 +143,10 @@ struct ListItem {
     /// ENGINE.md: every task object, a list item too, shows its place in its chain.
     depends_on: Vec<serde_json::Value>,
     dependents: Vec<String>,
+    /// The engine's addition for the console's table: attempts made, and the task's own
+    /// limit (`null`: its type's).
+    attempts: i64,
+    max_attempts: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -381,6 +381,9 @@ pub struct TasksListArgs {
     /// Only this task type.
     #[arg(long = "type")]
     pub task_type: Option<String>,
+    /// Only tasks whose title contains this text (any case).
+    #[arg(long)]
+    pub title: Option<String>,
     /// Rows to show, at most 200. Defaults to 50.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,

@@ -66,6 +66,28 @@ pub struct QueueStats {
     pub last_hour: LastHour,
 }
 
+/// The tasks that finished in one minute: completed, and failed for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MinuteCount {
+    /// The minute's start.
+    pub minute: chrono::DateTime<chrono::Utc>,
+    pub completed: u64,
+    pub failed: u64,
+}
+
+impl MinuteCount {
+    /// From a grouped read's `(minute, completed, failed)`.
+    pub fn from_row(
+        (minute, completed, failed): (chrono::DateTime<chrono::Utc>, i64, i64),
+    ) -> Self {
+        Self {
+            minute,
+            completed: u64::try_from(completed).unwrap_or_default(),
+            failed: u64::try_from(failed).unwrap_or_default(),
+        }
+    }
+}
+
 /// Tasks finished in the last hour: completed or failed for good (a failure that will
 /// be retried is not finished).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]

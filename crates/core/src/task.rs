@@ -264,6 +264,8 @@ pub struct TaskFilter {
     pub agent_id: Option<String>,
     pub task_type: Option<String>,
     pub command_id: Option<CommandId>,
+    /// Tasks whose title contains this text, compared case-insensitively.
+    pub title_contains: Option<String>,
 }
 
 /// The proof that a worker holds a task: its owner token and the attempt it claimed.

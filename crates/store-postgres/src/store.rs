@@ -7,11 +7,12 @@ use std::time::Duration;
 use tokio::sync::OnceCell;
 
 use sqlx::PgPool;
-use zora_core::stats::{QueueStats, Scope};
+use zora_core::journal::JournalEntry;
+use zora_core::stats::{MinuteCount, QueueStats, Scope};
 use zora_core::{
     AttemptLimits, ClaimById, ClaimRequest, CommandId, FinishWatch, Lease, Page, Paginated, Queue,
-    SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskWakeups, TenantId, TxLimits,
-    WorkerInfo, WorkerRegistration,
+    SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskState, TaskWakeups, TenantId,
+    TxLimits, WorkerInfo, WorkerRegistration,
 };
 
 use crate::error::store_error;
@@ -185,6 +186,18 @@ impl Queue for PgStore {
         page: Page,
     ) -> Result<Paginated<Task>, StoreError> {
         self.in_session(async |db| tasks::list(db, tenant, filter, page).await)
+            .await
+    }
+    async fn finished_per_minute(&self, tenant: TenantId) -> Result<Vec<MinuteCount>, StoreError> {
+        self.in_session(async |db| tasks::finished_per_minute(db, tenant).await)
+            .await
+    }
+    async fn task_journal(&self, task: &Task) -> Result<Vec<JournalEntry>, StoreError> {
+        self.in_session(async |db| crate::journal::of_task(db, task).await)
+            .await
+    }
+    async fn count_states(&self, tenant: TenantId) -> Result<Vec<(TaskState, u64)>, StoreError> {
+        self.in_session(async |db| tasks::count_states(db, tenant).await)
             .await
     }
     async fn claim_tasks(&self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {

@@ -3,10 +3,10 @@
 use serde_json::Value;
 use sqlx::Row;
 use uuid::Uuid;
-use zora_core::stats::{QueueStats, Scope, StatusGroup};
+use zora_core::stats::{MinuteCount, QueueStats, Scope, StatusGroup};
 use zora_core::{
     AttemptLimits, ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated,
-    StoreError, Task, TaskFilter, TaskId, TaskStatus, TenantId, sort_in_claim_order,
+    StoreError, Task, TaskFilter, TaskId, TaskState, TaskStatus, TenantId, sort_in_claim_order,
 };
 
 use crate::dependencies::{self, blocked};
@@ -134,7 +134,8 @@ fn list_filter(states: bool) -> String {
          AND ($2::text IS NULL OR t.status = $2::agent_task_status) \
          AND ($3::text IS NULL OR upper(t.agent_id) = upper($3)) \
          AND ($4::text IS NULL OR t.task_type = $4) \
-         AND ($5::uuid IS NULL OR t.command_id = $5){state}"
+         AND ($5::uuid IS NULL OR t.command_id = $5) \
+         AND ($9::text IS NULL OR strpos(lower(t.title), lower($9)) > 0){state}"
     )
 }
 
@@ -148,7 +149,7 @@ pub(crate) async fn list(
     let command = filter.command_id.map(|c| c.0);
     let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
     let conditions = list_filter(!states.is_empty());
-    // Both statements bind the same eight (the count leaves the page's two unused; their
+    // Both statements bind the same nine (the count leaves the page's two unused; their
     // types are declared, as `claim_locked_sql`'s owner and lease are).
     let sql = format!(
         "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE {conditions} \
@@ -163,6 +164,7 @@ pub(crate) async fn list(
         .bind(i64::from(page.limit))
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
         .bind(&states)
+        .bind(&filter.title_contains)
         .fetch_all(db.conn())
         .await
         .map_err(store_error)?;
@@ -176,6 +178,7 @@ pub(crate) async fn list(
         .bind(i64::from(page.limit))
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
         .bind(&states)
+        .bind(&filter.title_contains)
         .fetch_one(db.conn())
         .await
         .map_err(store_error)?;
@@ -184,6 +187,23 @@ pub(crate) async fn list(
         page,
         total: u64::try_from(total).unwrap_or_default(),
     })
+}
+
+/// How many of `tenant`'s tasks are in each state.
+pub(crate) async fn count_states(
+    db: &mut impl Db,
+    tenant: TenantId,
+) -> Result<Vec<(TaskState, u64)>, StoreError> {
+    let sql = format!(
+        "SELECT state, count(*) FROM (SELECT {TASK_STATE} AS state FROM agent_tasks t \
+           WHERE t.tenant_id = $1) AS s GROUP BY state"
+    );
+    let rows: Vec<(String, i64)> = crate::sql::query_as(db.keep(), &sql)
+        .bind(tenant.0)
+        .fetch_all(db.conn())
+        .await
+        .map_err(store_error)?;
+    zora_store_sql::mappers::state_counts(rows).map_err(store_error)
 }
 
 /// Marks the chosen rows claimed. `$1` owner, `$2` lease in milliseconds.
@@ -432,6 +452,26 @@ pub(crate) async fn stats(db: &mut impl Db, scope: Scope) -> Result<QueueStats, 
         oldest,
         u64::try_from(unleased).unwrap_or_default(),
     ))
+}
+
+/// `tenant`'s tasks finished in each minute of the last hour.
+pub(crate) async fn finished_per_minute(
+    db: &mut impl Db,
+    tenant: TenantId,
+) -> Result<Vec<MinuteCount>, StoreError> {
+    let rows: Vec<(chrono::DateTime<chrono::Utc>, i64, i64)> = crate::sql::query_as(
+        db.keep(),
+        "SELECT date_trunc('minute', completed_at) AS minute, \
+           count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'failed') \
+         FROM agent_tasks WHERE tenant_id = $1 AND status IN ('completed', 'failed') \
+           AND completed_at >= date_trunc('minute', now()) - interval '59 minutes' \
+         GROUP BY 1 ORDER BY 1",
+    )
+    .bind(tenant.0)
+    .fetch_all(db.conn())
+    .await
+    .map_err(store_error)?;
+    Ok(rows.into_iter().map(MinuteCount::from_row).collect())
 }
 
 /// The condition on `tenant_id` for a scope bound as `$1` (`NULL` for every tenant).

@@ -16,7 +16,7 @@ mod task_part;
 pub mod wakeups;
 
 pub use async_trait::async_trait;
-pub use columns::Columns;
+pub use columns::{Columns, decode_error};
 pub use finishes::{FinishHub, HubWatch};
 pub use migrations::{EmbeddedMigrations, MigrationFile, label};
 pub use task_part::{CannotUndo, RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart};

@@ -265,3 +265,15 @@ pub fn worker(row: &impl Columns) -> Result<WorkerInfo, sqlx::Error> {
         heartbeat_at: row.timestamp("heartbeat_at")?,
     })
 }
+
+/// `(state, count)` rows of a grouped count, as typed states.
+pub fn state_counts(
+    rows: Vec<(String, i64)>,
+) -> Result<Vec<(zora_core::TaskState, u64)>, sqlx::Error> {
+    rows.into_iter()
+        .map(|(state, count)| {
+            let state = state.parse().map_err(|e| decode_error("state", e))?;
+            Ok((state, u64::try_from(count).unwrap_or_default()))
+        })
+        .collect()
+}

@@ -2,8 +2,10 @@
 
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
-use zora_core::StoreError;
-use zora_core::journal::NewJournalEntry;
+use sqlx::SqlitePool;
+use zora_core::journal::{JournalEntry, NewJournalEntry};
+use zora_core::{StoreError, Task};
+use zora_store_sql::mappers;
 
 use crate::error::store_error;
 
@@ -45,4 +47,31 @@ impl zora_core::JournalTx for crate::tx::SqliteTx {
     ) -> Result<(), StoreError> {
         insert(self.write().await?, entries).await
     }
+}
+
+/// The entries about `task`, oldest first (see [`zora_core::Queue::task_journal`]): the
+/// tenant's entries in the task's lifetime.
+pub(crate) async fn of_task(
+    pool: &SqlitePool,
+    task: &Task,
+) -> Result<Vec<JournalEntry>, StoreError> {
+    let until = task
+        .completed_at
+        .map(|at| crate::values::timestamp(at + chrono::Duration::minutes(1)));
+    let found = sqlx::query(
+        "SELECT id, tenant_id, category, title, body, details, author, created_at \
+         FROM journal_entries WHERE tenant_id = ?1 AND created_at >= ?3 \
+           AND (?4 IS NULL OR created_at <= ?4) AND json_extract(details, '$.task_id') = ?2 \
+         ORDER BY created_at ASC, id ASC LIMIT 200",
+    )
+    .bind(task.tenant_id.to_string())
+    .bind(task.id.to_string())
+    .bind(crate::values::timestamp(
+        task.created_at - chrono::Duration::seconds(1),
+    ))
+    .bind(until)
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    crate::rows::all(&found, mappers::journal_entry)
 }

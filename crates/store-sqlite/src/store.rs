@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use sqlx::SqlitePool;
-use zora_core::stats::{QueueStats, Scope};
+use zora_core::journal::JournalEntry;
+use zora_core::stats::{MinuteCount, QueueStats, Scope};
 use zora_core::{
     AttemptLimits, ClaimById, ClaimRequest, CommandId, FinishWatch, Lease, Page, Paginated, Queue,
-    SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskStatus, TaskWakeups, TenantId,
-    TxLimits, WorkerInfo, WorkerRegistration,
+    SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskState, TaskStatus, TaskWakeups,
+    TenantId, TxLimits, WorkerInfo, WorkerRegistration,
 };
 use zora_store_sql::{FinishHub, WakeupHub};
 
@@ -141,6 +142,15 @@ impl Queue for SqliteStore {
         page: Page,
     ) -> Result<Paginated<Task>, StoreError> {
         tasks::list(&self.reader, tenant, filter, page).await
+    }
+    async fn finished_per_minute(&self, tenant: TenantId) -> Result<Vec<MinuteCount>, StoreError> {
+        tasks::finished_per_minute(&self.reader, tenant).await
+    }
+    async fn task_journal(&self, task: &Task) -> Result<Vec<JournalEntry>, StoreError> {
+        crate::journal::of_task(&self.reader, task).await
+    }
+    async fn count_states(&self, tenant: TenantId) -> Result<Vec<(TaskState, u64)>, StoreError> {
+        tasks::count_states(&self.reader, tenant).await
     }
     async fn claim_tasks(&self, request: &ClaimRequest) -> Result<Vec<Task>, StoreError> {
         tasks::claim(&self.writer, request).await

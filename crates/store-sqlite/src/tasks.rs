@@ -4,10 +4,10 @@
 use serde_json::{Value, json};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
-use zora_core::stats::{QueueStats, Scope, StatusGroup};
+use zora_core::stats::{MinuteCount, QueueStats, Scope, StatusGroup};
 use zora_core::{
     AttemptLimits, ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated,
-    StoreError, Task, TaskFilter, TaskId, TaskStatus, TenantId, sort_in_claim_order,
+    StoreError, Task, TaskFilter, TaskId, TaskState, TaskStatus, TenantId, sort_in_claim_order,
 };
 
 use crate::dependencies::{self, blocked};
@@ -133,6 +133,7 @@ fn list_filter(states: bool) -> String {
          AND (?3 IS NULL OR upper(t.agent_id) = upper(?3)) \
          AND (?4 IS NULL OR t.task_type = ?4) \
          AND (?5 IS NULL OR t.command_id = ?5) \
+         AND (?9 IS NULL OR instr(lower(t.title), lower(?9)) > 0) \
          AND {state}"
     )
 }
@@ -164,10 +165,11 @@ pub(crate) async fn list(
         .bind(i64::from(page.limit))
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
         .bind(&states)
+        .bind(&filter.title_contains)
         .fetch_all(pool)
         .await
         .map_err(store_error)?;
-    // The same eight binds; the page's two are unused here.
+    // The same nine binds; the page's two are unused here.
     let count_sql = format!("SELECT count(*) FROM agent_tasks t WHERE {conditions}");
     let total: i64 = sqlx::query_scalar(&count_sql)
         .bind(tenant.to_string())
@@ -178,6 +180,7 @@ pub(crate) async fn list(
         .bind(i64::from(page.limit))
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
         .bind(&states)
+        .bind(&filter.title_contains)
         .fetch_one(pool)
         .await
         .map_err(store_error)?;
@@ -186,6 +189,23 @@ pub(crate) async fn list(
         page,
         total: u64::try_from(total).unwrap_or_default(),
     })
+}
+
+/// How many of `tenant`'s tasks are in each state.
+pub(crate) async fn count_states(
+    pool: &SqlitePool,
+    tenant: TenantId,
+) -> Result<Vec<(TaskState, u64)>, StoreError> {
+    let sql = format!(
+        "SELECT state, count(*) FROM (SELECT {TASK_STATE} AS state FROM agent_tasks t \
+           WHERE t.tenant_id = ?1) GROUP BY state"
+    );
+    let rows: Vec<(String, i64)> = sqlx::query_as(&sql)
+        .bind(tenant.to_string())
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    zora_store_sql::mappers::state_counts(rows).map_err(store_error)
 }
 
 /// The claim statement for one tenant (binds owner, lease modifier, tenant, types as
@@ -408,6 +428,33 @@ pub(crate) async fn stats(pool: &SqlitePool, scope: Scope) -> Result<QueueStats,
         oldest,
         u64::try_from(unleased).unwrap_or_default(),
     ))
+}
+
+/// `tenant`'s tasks finished in each minute of the last hour (a minute is its stored
+/// timestamp's first 16 characters, `YYYY-MM-DDTHH:MM`).
+pub(crate) async fn finished_per_minute(
+    pool: &SqlitePool,
+    tenant: TenantId,
+) -> Result<Vec<MinuteCount>, StoreError> {
+    let since = "strftime('%Y-%m-%dT%H:%M', 'now', '-59 minutes')";
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT substr(completed_at, 1, 16) AS minute, \
+           sum(status = 'completed'), sum(status = 'failed') \
+         FROM agent_tasks INDEXED BY idx_agent_tasks_status \
+         WHERE tenant_id = ?1 AND status IN ('completed', 'failed') AND completed_at >= {since} \
+         GROUP BY 1 ORDER BY 1"
+    ))
+    .bind(tenant.to_string())
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    rows.into_iter()
+        .map(|(minute, completed, failed)| {
+            let start = zora_store_sql::sqlite::parse_timestamp(&format!("{minute}:00.000Z"))
+                .map_err(|e| store_error(zora_store_sql::decode_error("completed_at", e)))?;
+            Ok(MinuteCount::from_row((start, completed, failed)))
+        })
+        .collect()
 }
 
 /// The condition on `tenant_id` for a scope bound as `?1` (`NULL` for every tenant).

@@ -3,6 +3,7 @@
 //! and the conformance suite every store runs.
 
 pub mod backend;
+pub mod browser;
 pub mod catalog;
 pub mod fixtures;
 pub mod inspect;

@@ -62,6 +62,11 @@ pub struct Payload {
     /// failure that passes).
     #[serde(default)]
     pub passes_at_attempt: Option<i32>,
+    /// Once the task has this many errors on record, the action is skipped and the task
+    /// completes: unlike `passes_at_attempt`, it counts across retries, which start the
+    /// attempts again (a failure that a retry mends).
+    #[serde(default)]
+    pub passes_after_errors: Option<usize>,
 }
 
 /// The handler of `test.scripted` (`IN_TX`: of `test.scripted_in_tx`, without a
@@ -102,6 +107,9 @@ async fn act(task: &Task, payload: &Payload) -> Result<(), TaskError> {
     if payload
         .passes_at_attempt
         .is_some_and(|attempt| task.attempts >= attempt)
+        || payload
+            .passes_after_errors
+            .is_some_and(|errors| task.errors.len() >= errors)
     {
         return Ok(());
     }

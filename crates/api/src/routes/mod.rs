@@ -7,10 +7,12 @@ pub mod create;
 pub(crate) mod create_body;
 pub mod decision;
 mod depends_on;
+pub mod events;
 pub mod health;
 pub mod metrics;
 pub mod run;
 pub mod schedules;
+pub mod session;
 pub mod tasks;
 pub mod waiting;
 

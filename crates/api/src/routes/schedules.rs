@@ -193,6 +193,45 @@ pub async fn get(
     Ok(Json(json!({"data": schedule})))
 }
 
+/// `GET /api/agents/schedules/preview?cron=...&timezone=...`: the next five slots of a
+/// cron expression in a time zone (default UTC), by the clock schedules run on, or 400
+/// naming the field at fault: the console checks a cron as it is typed.
+pub async fn preview(
+    _user: AuthUser,
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let cron = query.get("cron").map(String::as_str).unwrap_or_default();
+    if cron.trim().is_empty() {
+        return Err(validation(vec![fault("cron", "cron is required")]));
+    }
+    let timezone = query
+        .get("timezone")
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .unwrap_or("UTC");
+    let spec = CronSpec::parse(cron, timezone).map_err(|faults| {
+        validation(
+            faults
+                .into_iter()
+                .map(|f| fault(f.field, f.message))
+                .collect(),
+        )
+    })?;
+    let mut at = state.clock.now().await?;
+    let mut next_runs = Vec::new();
+    while next_runs.len() < 5 {
+        let Some(next) = spec.next_after(at) else {
+            break;
+        };
+        next_runs.push(next);
+        at = next;
+    }
+    Ok(Json(
+        json!({"data": {"cron": cron, "timezone": timezone, "next_runs": next_runs}}),
+    ))
+}
+
 /// `POST /api/agents/schedules`: 201 with the schedule and its first slot.
 pub async fn create(
     user: AuthUser,

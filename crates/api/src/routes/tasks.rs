@@ -24,6 +24,10 @@ pub struct TaskListItem {
     pub state: TaskState,
     pub priority: i32,
     pub title: String,
+    /// Attempts made so far, and the most it may make.
+    pub attempts: i32,
+    /// The task's own limit; `null`: its type's.
+    pub max_attempts: Option<i32>,
     pub command_id: Option<zora_core::CommandId>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub started_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -40,6 +44,8 @@ impl From<Task> for TaskListItem {
             state: task.state,
             priority: task.priority,
             title: task.title,
+            attempts: task.attempts,
+            max_attempts: task.max_attempts,
             command_id: task.command_id,
             created_at: task.created_at,
             started_at: task.started_at,
@@ -113,6 +119,10 @@ pub async fn list(
         agent_id: query.get("agent_id").cloned(),
         task_type: query.get("task_type").cloned(),
         command_id: None,
+        title_contains: query
+            .get("q")
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty()),
     };
     let found = state
         .store
@@ -123,6 +133,67 @@ pub async fn list(
     Ok(Json(
         json!({"data": items, "pagination": pagination(page, found.total, has_more)}),
     ))
+}
+
+/// `GET /api/agents/tasks/counts`: how many of the tenant's tasks are in each state,
+/// every state present (0 when none).
+pub async fn counts(
+    user: AuthUser,
+    State(state): State<AppState>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({"data": state_counts(state.store.as_ref(), user).await?}),
+    ))
+}
+
+/// `GET /api/agents/stats`: the queue's health for the console: counts per type and
+/// status, the oldest due task's age, the last hour's finishes (in total and per minute),
+/// and the workers alive that serve the tenant.
+pub async fn stats(user: AuthUser, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let scope = zora_core::stats::Scope::Tenant(user.tenant_id);
+    let queue = state.store.queue_stats(scope).await?;
+    let per_minute = state.store.finished_per_minute(user.tenant_id).await?;
+    let workers = state.store.live_workers(scope).await?;
+    Ok(Json(json!({"data": {
+        "queue": queue,
+        "finished_per_minute": per_minute,
+        "workers_alive": workers.len(),
+    }})))
+}
+
+/// Every state with its count of `user`'s tenant's tasks, in ENGINE.md's order.
+pub async fn state_counts(
+    store: &dyn zora_core::Store,
+    user: AuthUser,
+) -> Result<serde_json::Map<String, Value>, ApiError> {
+    let found = store.count_states(user.tenant_id).await?;
+    Ok(TaskState::ALL
+        .iter()
+        .map(|state| {
+            let count = found
+                .iter()
+                .find(|(s, _)| s == state)
+                .map_or(0, |(_, n)| *n);
+            (state.as_str().to_owned(), Value::from(count))
+        })
+        .collect())
+}
+
+/// `GET /api/agents/tasks/{id}/journal`: the journal entries about the task, oldest first.
+pub async fn journal(
+    user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
+    let task_id: TaskId = id.parse().map_err(|_| not_found())?;
+    let task = state
+        .store
+        .get_task(user.tenant_id, task_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let entries = state.store.task_journal(&task).await?;
+    Ok(Json(json!({"data": entries})))
 }
 
 pub async fn get(

@@ -96,6 +96,9 @@ pub async fn spawn_configured(
         request_timeout: zora_api::REQUEST_TIMEOUT,
         metrics: zora_engine::metrics::Metrics::default(),
         clock: Arc::new(zora_engine::schedule::DatabaseClock(store.clone())),
+        shutdown: AppState::no_shutdown(),
+        dev_sign_in: None,
+        trusted_origins: Arc::default(),
     };
     edit(&mut state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -30,6 +30,9 @@ pub async fn run(
         }
     };
     let auth = AuthConfig::with_secret(secret.into_bytes());
+    // Only a development run with a secret of its own offers the console's sign-in.
+    let dev_run = args.dev && args.jwt_secret.as_deref().is_none_or(str::is_empty);
+    let (stop_streams, streams_stopped) = tokio::sync::watch::channel(false);
     let store = open_store(target).await?;
     let registry = Arc::new(registry_with_approvals(
         args.approval.approval_types.clone(),
@@ -45,6 +48,9 @@ pub async fn run(
         request_timeout: zora_api::REQUEST_TIMEOUT,
         metrics: zora_engine::metrics::Metrics::default(),
         clock: Arc::new(zora_engine::schedule::DatabaseClock(store.clone())),
+        shutdown: streams_stopped,
+        dev_sign_in: dev_run.then_some(tenant),
+        trusted_origins: Arc::default(),
     };
     // Workers in this process: the default on SQLite, where other processes can only poll.
     let workers = args.workers.unwrap_or(match target {
@@ -92,7 +98,7 @@ pub async fn run(
     }
     let (listener, address) = crate::listen::bind(args.bind, "--bind").await?;
     crate::out!("listening on http://{address}");
-    if args.dev && args.jwt_secret.as_deref().is_none_or(str::is_empty) {
+    if dev_run {
         tracing::warn!(
             "DEVELOPMENT MODE: a secret was made for this run; tokens from ZORA CORE will not verify"
         );
@@ -102,9 +108,15 @@ pub async fn run(
             crate::out!("{token}");
         }
     }
+    // A log line, not stdout: scripts read a fixed number of lines from there.
+    tracing::info!("admin console at http://{address}/admin/agents/tasks");
     let app = zora_api::router(state, &args.cors_origins);
     axum::serve(listener, app)
-        .with_graceful_shutdown(crate::signals::shutdown_signal())
+        .with_graceful_shutdown(async move {
+            crate::signals::shutdown_signal().await;
+            // The console's event streams end, so that the server does not wait on them.
+            let _ = stop_streams.send(true);
+        })
         .await
         .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))?;
     let _ = stop_workers.send(true);

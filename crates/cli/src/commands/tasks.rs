@@ -152,6 +152,7 @@ pub async fn list(
         agent_id: args.agent.clone(),
         task_type: args.task_type.clone(),
         command_id: None,
+        title_contains: args.title.clone().filter(|t| !t.trim().is_empty()),
     };
     let page = store
         .list_tasks(tenant, &filter, Page::new(args.limit, args.offset))

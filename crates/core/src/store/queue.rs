@@ -13,12 +13,13 @@ use async_trait::async_trait;
 use crate::dependency::{DependencyEdge, ParentRow, TaskLinks};
 use crate::error::StoreError;
 use crate::ids::{CommandId, TaskId, TenantId};
+use crate::journal::JournalEntry;
 use crate::page::{Page, Paginated};
 use crate::retention::{Prune, PruneBatch};
-use crate::stats::{QueueStats, Scope};
+use crate::stats::{MinuteCount, QueueStats, Scope};
 use crate::task::{
     AttemptLimits, ClaimById, ClaimRequest, Completion, Decision, Failure, Lease, NewTask, Task,
-    TaskFilter,
+    TaskFilter, TaskState,
 };
 use crate::worker::{WorkerInfo, WorkerRegistration};
 
@@ -95,6 +96,14 @@ pub trait Queue: Send + Sync + std::fmt::Debug {
         page: Page,
     ) -> Result<Paginated<Task>, StoreError>;
 
+    /// The journal entries about `task` (their `details.task_id` names it), oldest first,
+    /// at most 200: those written from its creation on, until a minute after it finished.
+    async fn task_journal(&self, task: &Task) -> Result<Vec<JournalEntry>, StoreError>;
+
+    /// How many of `tenant`'s tasks are in each state (states without any are absent),
+    /// in one read.
+    async fn count_states(&self, tenant: TenantId) -> Result<Vec<(TaskState, u64)>, StoreError>;
+
     /// Claims up to `request.limit` runnable tasks in one short transaction: pending,
     /// due, of a requested type, not cancelled, rejected or awaiting approval, with
     /// every dependency completed; in `priority DESC, created_at ASC, id ASC` order.
@@ -137,6 +146,10 @@ pub trait Queue: Send + Sync + std::fmt::Debug {
     /// Counts of the scope's tasks per status and type, the oldest due pending task's
     /// age, and the tasks finished in the last hour.
     async fn queue_stats(&self, scope: Scope) -> Result<QueueStats, StoreError>;
+
+    /// `tenant`'s tasks finished in each minute of the last hour that had any, oldest
+    /// first.
+    async fn finished_per_minute(&self, tenant: TenantId) -> Result<Vec<MinuteCount>, StoreError>;
 
     /// Adds (or renews) a worker's row in the registry, alive for `worker.ttl`; prunes
     /// rows stopped or expired longer than [`crate::worker::WORKER_ROW_RETENTION`] ago.

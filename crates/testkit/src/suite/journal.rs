@@ -49,3 +49,113 @@ pub async fn entries_list_newest_first_per_tenant(store: &Subject) {
     );
     assert_eq!(inspect.journal(t.b, Page::default()).await.total, 0);
 }
+
+/// The console's reads: a task's journal (the entries naming it, in its lifetime, of its
+/// tenant only), the counts per state, and the list by words of the title.
+pub async fn a_tasks_journal_its_states_counted_and_titles_searched(store: &Subject) {
+    let store = store.store();
+    let t = two_tenants(store).await;
+    let mut tx = store.begin().await.expect("begin");
+    let mut gated = super::task(t.a, "kind.a", "Needs a Decision");
+    gated.requires_approval = true;
+    let named = tx
+        .insert_task(&super::task(t.a, "kind.a", "Weekly CLIMATE review"))
+        .await
+        .expect("insert");
+    tx.insert_task(&gated).await.expect("insert");
+    tx.insert_task(&super::task(t.b, "kind.a", "Weekly climate review"))
+        .await
+        .expect("insert");
+    let about = |tenant, task_id: String, title: &str| NewJournalEntry {
+        id: JournalEntryId::new(),
+        tenant_id: tenant,
+        category: JournalCategory::SystemEvent,
+        title: title.into(),
+        body: None,
+        details: json!({"event_type": "test_event", "task_id": task_id}),
+        author: None,
+    };
+    tx.insert_journal_entries(&[
+        about(t.a, named.id.to_string(), "first about it"),
+        about(t.a, zora_core::TaskId::new().to_string(), "about another"),
+        about(t.b, named.id.to_string(), "another tenant's"),
+    ])
+    .await
+    .expect("journal");
+    tx.commit().await.expect("commit");
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_journal_entries(&[about(t.a, named.id.to_string(), "second about it")])
+        .await
+        .expect("journal");
+    tx.commit().await.expect("commit");
+
+    let entries = store.task_journal(&named).await.expect("journal");
+    let titles: Vec<&str> = entries.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["first about it", "second about it"],
+        "its own, oldest first"
+    );
+
+    let counts = store.count_states(t.a).await.expect("counts");
+    let count = |state| {
+        counts
+            .iter()
+            .find(|(s, _)| *s == state)
+            .map_or(0, |(_, n)| *n)
+    };
+    assert_eq!(count(zora_core::TaskState::Available), 1);
+    assert_eq!(count(zora_core::TaskState::AwaitingApproval), 1);
+    assert_eq!(
+        counts.iter().map(|(_, n)| n).sum::<u64>(),
+        2,
+        "tenant a's only"
+    );
+
+    let titled = |text: &str| zora_core::TaskFilter {
+        title_contains: Some(text.into()),
+        ..zora_core::TaskFilter::default()
+    };
+    let found = store
+        .list_tasks(t.a, &titled("climate rev"), Page::default())
+        .await
+        .expect("list");
+    assert_eq!(found.total, 1, "any case, tenant a's only");
+    assert_eq!(found.items[0].id, named.id);
+    let none = store
+        .list_tasks(t.a, &titled("100%_"), Page::default())
+        .await
+        .expect("list");
+    assert_eq!(
+        none.total, 0,
+        "the text is matched as text, not as a pattern"
+    );
+
+    let claimed = store
+        .claim_tasks(&super::claim_for(t.a, &["kind.a"], 10, "console-suite"))
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1, "the one runnable task");
+    let mut tx = store.begin().await.expect("begin");
+    tx.complete_tasks(&[zora_core::Completion {
+        lease: claimed[0].lease().expect("leased"),
+        result: json!({}),
+        summary: "done".into(),
+    }])
+    .await
+    .expect("complete");
+    tx.commit().await.expect("commit");
+    let minutes = store.finished_per_minute(t.a).await.expect("per minute");
+    assert_eq!(minutes.len(), 1, "{minutes:?}");
+    assert_eq!((minutes[0].completed, minutes[0].failed), (1, 0));
+    assert!(minutes[0].minute <= chrono::Utc::now());
+    assert!(minutes[0].minute > chrono::Utc::now() - chrono::Duration::minutes(2));
+    assert!(
+        store
+            .finished_per_minute(t.b)
+            .await
+            .expect("per minute")
+            .is_empty()
+    );
+}

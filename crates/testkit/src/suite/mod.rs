@@ -81,6 +81,7 @@ macro_rules! store_suite {
             shop::shop_projects_round_trip,
             shop::duplicate_slug_is_a_conflict,
             journal::entries_list_newest_first_per_tenant,
+            journal::a_tasks_journal_its_states_counted_and_titles_searched,
             commands::commands_move_through_their_states_per_tenant,
             commands::a_commands_tasks_are_found_by_either_link,
             workers::workers_register_beat_expire_and_stop,
