@@ -522,6 +522,7 @@ pub fn document(registry: &Registry) -> Value {
                 {"name": "agent_id", "in": "query", "schema": {"type": "string"}},
                 {"name": "task_type", "in": "query", "schema": {"type": "string"}},
                 {"name": "q", "in": "query", "description": "Text the title contains (any case)", "schema": {"type": "string"}},
+                {"name": "order", "in": "query", "description": "queue (priority, then oldest), newest or oldest", "schema": {"enum": ["queue", "newest", "oldest"], "default": "queue"}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 50}},
                 {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
             ]);

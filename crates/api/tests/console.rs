@@ -209,6 +209,18 @@ async fn an_operator_works_the_console_live(backend: TestBackend) {
             "the three routine checks",
         )
         .await;
+    browser
+        .eval(
+            "const s = document.querySelector('#f-order'); s.value = 'newest'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+            json!([]),
+        )
+        .await;
+    browser
+        .wait_for(
+            "document.querySelector('#tasks tbody tr[data-id] a').textContent === 'Routine check 3'",
+            "the newest routine check first",
+        )
+        .await;
 
     // A detail; retry the failed task and watch it complete, live.
     browser
@@ -268,6 +280,15 @@ async fn an_operator_works_the_console_live(backend: TestBackend) {
         .await;
     browser
         .wait_for("document.querySelector('#no-approvals')", "an empty inbox")
+        .await;
+    browser
+        .goto(&format!("{}/admin/agents/tasks/{gated}", app.base))
+        .await;
+    browser
+        .wait_for(
+            "document.querySelector('dl.facts [data-state]').dataset.state === 'completed'",
+            "the approved task run by the worker",
+        )
         .await;
     let approved = until_state(&app, &founder, &gated, "completed").await;
     assert!(approved["approved_at"].is_string());

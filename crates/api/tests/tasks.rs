@@ -299,6 +299,7 @@ async fn list_parameters_are_checked_and_hostile_ones_are_harmless(backend: Test
         ("limit=99999999999999999999999", "limit"),
         ("offset=-1", "offset"),
         ("offset=x", "offset"),
+        ("order=random", "order"),
     ] {
         let answer = app
             .get(&format!("/api/agents/tasks?{query}"), Some(&token))

@@ -384,6 +384,9 @@ pub struct TasksListArgs {
     /// Only tasks whose title contains this text (any case).
     #[arg(long)]
     pub title: Option<String>,
+    /// The order: queue (highest priority, then oldest), newest or oldest.
+    #[arg(long, default_value = "queue")]
+    pub order: String,
     /// Rows to show, at most 200. Defaults to 50.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,

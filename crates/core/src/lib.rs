@@ -38,6 +38,7 @@ pub use store::{
 };
 pub use task::{
     AttemptLimits, ClaimById, ClaimRequest, ClaimScope, Completion, Decision, Failure, FailureKind,
-    Lease, NewTask, Task, TaskErrorRecord, TaskFilter, TaskState, TaskStatus, sort_in_claim_order,
+    Lease, NewTask, Task, TaskErrorRecord, TaskFilter, TaskOrder, TaskState, TaskStatus,
+    sort_in_claim_order,
 };
 pub use worker::{WorkerInfo, WorkerRegistration};

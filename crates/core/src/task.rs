@@ -55,6 +55,20 @@ crate::label_enum! {
     }
 }
 
+crate::label_enum! {
+    /// The order of a task listing.
+    #[derive(Default)]
+    pub enum TaskOrder (field = "order") {
+        /// ZORA CORE's queue order: `priority DESC, created_at ASC, id ASC`.
+        #[default]
+        Queue => "queue",
+        /// The newest first: `created_at DESC, id DESC`.
+        Newest => "newest",
+        /// The oldest first: `created_at ASC, id ASC`.
+        Oldest => "oldest",
+    }
+}
+
 impl TaskStatus {
     /// Whether a task in this status has its outcome: completed, or failed for good.
     pub fn is_finished(self) -> bool {
@@ -266,6 +280,8 @@ pub struct TaskFilter {
     pub command_id: Option<CommandId>,
     /// Tasks whose title contains this text, compared case-insensitively.
     pub title_contains: Option<String>,
+    /// The listing's order.
+    pub order: TaskOrder,
 }
 
 /// The proof that a worker holds a task: its owner token and the attempt it claimed.

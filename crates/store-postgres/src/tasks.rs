@@ -153,7 +153,8 @@ pub(crate) async fn list(
     // types are declared, as `claim_locked_sql`'s owner and lease are).
     let sql = format!(
         "SELECT {TASK_COLUMNS} FROM agent_tasks t WHERE {conditions} \
-         ORDER BY {CLAIM_ORDER} LIMIT $6 OFFSET $7"
+         ORDER BY {order} LIMIT $6 OFFSET $7",
+        order = zora_store_sql::list_order(filter.order)
     );
     let items = crate::sql::query(db.keep(), &sql)
         .bind(tenant.0)

@@ -153,8 +153,9 @@ pub(crate) async fn list(
     // every row it sorts, and a state costs a look at the task's parents.
     let sql = format!(
         "SELECT *, {STATE_COLUMN} FROM (SELECT {TASK_ROW} FROM agent_tasks t WHERE {conditions} \
-           ORDER BY {CLAIM_ORDER} LIMIT ?6 OFFSET ?7) AS t \
-         ORDER BY {CLAIM_ORDER}"
+           ORDER BY {order} LIMIT ?6 OFFSET ?7) AS t \
+         ORDER BY {order}",
+        order = zora_store_sql::list_order(filter.order)
     );
     let items = sqlx::query(&sql)
         .bind(tenant.to_string())

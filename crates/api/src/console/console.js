@@ -183,7 +183,7 @@ function renderSignIn(reason) {
 function taskFilters() {
   const params = new URLSearchParams(location.search);
   return { state: params.get("state") || "", agent_id: params.get("agent_id") || "",
-    task_type: params.get("task_type") || "", q: params.get("q") || "",
+    task_type: params.get("task_type") || "", q: params.get("q") || "", order: params.get("order") || "",
     offset: Number(params.get("offset") || 0) };
 }
 
@@ -207,12 +207,14 @@ async function tasksPage() {
   const form = h("form", { class: "panel row", role: "search", onsubmit: (e) => { e.preventDefault(); apply(); } },
     choose("state", "State", STATES, filters.state), choose("agent_id", "Agent", AGENTS, filters.agent_id),
     choose("task_type", "Type", types, filters.task_type), field("q", "Title contains", text),
+    field("order", "Order", h("select", {}, [["", "queue (priority, then oldest)"], ["newest", "newest first"], ["oldest", "oldest first"]]
+      .map(([value, label]) => h("option", { value, selected: value === filters.order }, label)))),
     h("button", { type: "submit" }, "Filter"));
   form.addEventListener("change", () => apply());
   function apply() {
     const data = new FormData(form);
     filters = { state: data.get("state"), agent_id: data.get("agent_id"), task_type: data.get("task_type"),
-      q: data.get("q"), offset: 0 };
+      q: data.get("q"), order: data.get("order"), offset: 0 };
     setFilters(filters);
     load();
   }
@@ -260,7 +262,7 @@ async function tasksPage() {
   }
   function query(offset, limit) {
     const params = new URLSearchParams({ limit, offset });
-    for (const key of ["state", "agent_id", "task_type", "q"]) if (filters[key]) params.set(key, filters[key]);
+    for (const key of ["state", "agent_id", "task_type", "q", "order"]) if (filters[key]) params.set(key, filters[key]);
     return `/api/agents/tasks?${params}`;
   }
   async function load() {

@@ -123,6 +123,12 @@ pub async fn list(
             .get("q")
             .map(|q| q.trim().to_owned())
             .filter(|q| !q.is_empty()),
+        order: query
+            .get("order")
+            .map(|raw| raw.parse::<zora_core::TaskOrder>())
+            .transpose()
+            .map_err(|e| ApiError::field("order", e.message))?
+            .unwrap_or_default(),
     };
     let found = state
         .store

@@ -153,6 +153,10 @@ pub async fn list(
         task_type: args.task_type.clone(),
         command_id: None,
         title_contains: args.title.clone().filter(|t| !t.trim().is_empty()),
+        order: args
+            .order
+            .parse()
+            .map_err(|e: zora_core::ParseError| CliError::Config(e.to_string()))?,
     };
     let page = store
         .list_tasks(tenant, &filter, Page::new(args.limit, args.offset))

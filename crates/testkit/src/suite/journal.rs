@@ -56,12 +56,13 @@ pub async fn a_tasks_journal_its_states_counted_and_titles_searched(store: &Subj
     let store = store.store();
     let t = two_tenants(store).await;
     let mut tx = store.begin().await.expect("begin");
-    let mut gated = super::task(t.a, "kind.a", "Needs a Decision");
-    gated.requires_approval = true;
+    // Made (and so numbered, and inserted) before the other: the first in creation order.
     let named = tx
         .insert_task(&super::task(t.a, "kind.a", "Weekly CLIMATE review"))
         .await
         .expect("insert");
+    let mut gated = super::task(t.a, "kind.a", "Needs a Decision");
+    gated.requires_approval = true;
     tx.insert_task(&gated).await.expect("insert");
     tx.insert_task(&super::task(t.b, "kind.a", "Weekly climate review"))
         .await
@@ -131,6 +132,24 @@ pub async fn a_tasks_journal_its_states_counted_and_titles_searched(store: &Subj
         none.total, 0,
         "the text is matched as text, not as a pattern"
     );
+
+    let ordered = |order| zora_core::TaskFilter {
+        order,
+        ..zora_core::TaskFilter::default()
+    };
+    let ids = |page: zora_core::Paginated<zora_core::Task>| {
+        page.items.into_iter().map(|t| t.id).collect::<Vec<_>>()
+    };
+    let newest = store
+        .list_tasks(t.a, &ordered(zora_core::TaskOrder::Newest), Page::default())
+        .await
+        .expect("list");
+    let oldest = store
+        .list_tasks(t.a, &ordered(zora_core::TaskOrder::Oldest), Page::default())
+        .await
+        .expect("list");
+    assert_eq!(ids(oldest)[0], named.id, "the first created first");
+    assert_eq!(ids(newest)[1], named.id, "the first created last");
 
     let claimed = store
         .claim_tasks(&super::claim_for(t.a, &["kind.a"], 10, "console-suite"))
