@@ -48,8 +48,8 @@ fn handler(route: Route, document: &Arc<serde_json::Value>) -> MethodRouter<AppS
             get(move || async move { axum::Json((*document).clone()) })
         }
         Route::ListTasks => get(routes::tasks::list),
-        Route::TaskCounts => get(routes::tasks::counts),
-        Route::Stats => get(routes::tasks::stats),
+        Route::TaskCounts => get(routes::stats::counts),
+        Route::Stats => get(routes::stats::stats),
         Route::Events => get(routes::events::events),
         Route::Session => get(routes::session::session),
         Route::CreateTask => post(routes::create::create),

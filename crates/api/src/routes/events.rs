@@ -16,7 +16,7 @@ use zora_core::TaskWakeups;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::routes::tasks::state_counts;
+use crate::routes::stats::state_counts;
 use crate::state::AppState;
 
 /// The longest a change waits to be seen.

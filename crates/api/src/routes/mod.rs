@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod run;
 pub mod schedules;
 pub mod session;
+pub mod stats;
 pub mod tasks;
 pub mod waiting;
 
