@@ -200,11 +200,17 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// Whether the role may run and change tasks: founders and brand admins.
+    pub fn is_operator(&self) -> bool {
+        matches!(self.role, Role::Founder | Role::BrandAdmin)
+    }
+
     /// Founders and brand admins may run and change tasks.
     pub fn require_operator(&self, message: &str) -> Result<(), ApiError> {
-        match self.role {
-            Role::Founder | Role::BrandAdmin => Ok(()),
-            Role::Member | Role::Viewer => Err(ApiError::Forbidden(message.to_owned())),
+        if self.is_operator() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(message.to_owned()))
         }
     }
 }

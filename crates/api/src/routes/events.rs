@@ -25,7 +25,7 @@ pub const RECHECK: Duration = Duration::from_secs(1);
 /// What a stream carries between events.
 struct Feed {
     state: AppState,
-    user: AuthUser,
+    tenant: zora_core::TenantId,
     wakeups: Option<Box<dyn TaskWakeups>>,
     last: Option<Map<String, Value>>,
 }
@@ -67,7 +67,7 @@ impl Feed {
             if self.last.is_some() && !self.wait().await {
                 return None;
             }
-            let counts = match state_counts(self.state.store.as_ref(), self.user.clone()).await {
+            let counts = match state_counts(self.state.store.as_ref(), self.tenant).await {
                 Ok(counts) => counts,
                 Err(error) => {
                     tracing::warn!(%error, "the console's event stream could not read the counts");
@@ -98,7 +98,7 @@ pub async fn events(
     let wakeups = state.store.subscribe_wakeups().await.ok();
     let feed = Feed {
         state,
-        user,
+        tenant: user.tenant_id,
         wakeups,
         last: None,
     };

@@ -7,12 +7,11 @@ use serde_json::{Value, json};
 use crate::auth::{AuthUser, Role};
 
 pub async fn session(user: AuthUser) -> Json<Value> {
-    let operator = matches!(user.role, Role::Founder | Role::BrandAdmin);
     Json(json!({"data": {
         "tenant_id": user.tenant_id,
         "user_id": user.user_id,
         "role": user.role.as_str(),
-        "can_operate": operator,
+        "can_operate": user.is_operator(),
         "can_decide": user.role == Role::Founder,
         "can_create": user.role != Role::Viewer,
     }}))
