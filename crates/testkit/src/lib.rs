@@ -6,6 +6,7 @@ pub mod backend;
 pub mod browser;
 pub mod catalog;
 pub mod fixtures;
+pub mod fuzz;
 pub mod inspect;
 pub mod metrics;
 pub mod pg;
