@@ -255,14 +255,22 @@ impl Browser {
         .await;
     }
 
-    /// The visible text of the element `css` selects.
+    /// The visible text of the element `css` selects, read in one script (a live page may
+    /// draw the element again at any moment: a reference found first could be stale).
     pub async fn text(&self, css: &str) -> String {
-        let id = self.element(css).await;
-        self.call(reqwest::Method::GET, &format!("/element/{id}/text"), None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.wait_for(
+            &format!("document.querySelector({})", json!(css)),
+            &format!("an element {css}"),
+        )
+        .await;
+        self.eval(
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;",
+            json!([css]),
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
     }
 
     /// Answers every `confirm` with yes and every `prompt` with `reply`, on this page.
