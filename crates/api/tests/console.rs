@@ -81,6 +81,14 @@ async fn seed_profile(app: &App, tenant: TenantId) {
     tx.commit().await.expect("commit");
 }
 
+/// Opens the console's `path` and waits until its page is drawn.
+async fn open(browser: &Browser, app: &App, path: &str) {
+    browser.goto(&format!("{}{path}", app.base)).await;
+    browser
+        .wait_for("document.body.dataset.ready === 'true'", path)
+        .await;
+}
+
 /// Signs in on the page by pasting `token`.
 async fn sign_in(browser: &Browser, app: &App, token: &str) {
     browser
@@ -107,10 +115,7 @@ async fn shoot_every_page(browser: &Browser, app: &App, dir: &std::path::Path, t
             ("schedules", "/admin/agents/schedules".to_owned()),
             ("health", "/admin/agents/health".to_owned()),
         ] {
-            browser.goto(&format!("{}{path}", app.base)).await;
-            browser
-                .wait_for("document.body.dataset.ready === 'true'", name)
-                .await;
+            open(browser, app, &path).await;
             browser
                 .screenshot(&dir.join(format!("{name}-{width}.png")))
                 .await;
@@ -223,12 +228,7 @@ async fn an_operator_works_the_console_live(backend: TestBackend) {
         .await;
 
     // A detail; retry the failed task and watch it complete, live.
-    browser
-        .goto(&format!("{}/admin/agents/tasks/{flaky}", app.base))
-        .await;
-    browser
-        .wait_for("document.body.dataset.ready === 'true'", "the detail")
-        .await;
+    open(&browser, &app, &format!("/admin/agents/tasks/{flaky}")).await;
     assert_eq!(browser.text("h1").await, "Flaky import");
     assert!(
         browser
@@ -294,12 +294,7 @@ async fn an_operator_works_the_console_live(backend: TestBackend) {
     assert!(approved["approved_at"].is_string());
 
     // The command console: the server's messages next to the fields, then a chain.
-    browser
-        .goto(&format!("{}/admin/agents/console", app.base))
-        .await;
-    browser
-        .wait_for("document.body.dataset.ready === 'true'", "the console")
-        .await;
+    open(&browser, &app, "/admin/agents/console").await;
     browser.click("#command-form button[type=submit]").await;
     browser
         .wait_for(
@@ -446,12 +441,7 @@ async fn a_viewer_sees_actions_disabled_and_the_server_refuses_them(backend: Tes
             .await;
         assert_eq!(disabled, true, "{button} is disabled for a viewer");
     }
-    browser
-        .goto(&format!("{}/admin/agents/tasks/{failed}", app.base))
-        .await;
-    browser
-        .wait_for("document.body.dataset.ready === 'true'", "the detail")
-        .await;
+    open(&browser, &app, &format!("/admin/agents/tasks/{failed}")).await;
     for button in ["#action-retry", "#action-cancel", "#action-approve"] {
         let disabled = browser
             .eval(
@@ -479,6 +469,16 @@ async fn a_viewer_sees_actions_disabled_and_the_server_refuses_them(backend: Tes
         "the server refuses a viewer's retry"
     );
     assert_eq!(task(&app, &founder, &failed).await["status"], "failed");
+    // Without `--dev` there is no development sign-in at all.
+    let dev = common::answer(
+        app.client
+            .post(format!("{}/admin/session", app.base))
+            .send()
+            .await
+            .expect("post"),
+    )
+    .await;
+    dev.assert_error(404, "NOT_FOUND");
     browser.quit().await;
 }
 

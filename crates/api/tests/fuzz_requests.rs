@@ -3,7 +3,7 @@
 //! body and content type, any token (a founder's, a viewer's, another tenant's, an
 //! expired one, garbage, none). Every answer is a success or a documented refusal in the
 //! one error shape, never a 5xx; a request that is refused changes nothing (the tenant's
-//! tasks, journal, commands and schedules). `PROPTEST_CASES` sets how many (256 by
+//! tasks, journal, commands and schedules, and the other tenant's). `PROPTEST_CASES` sets how many (256 by
 //! default; `PROPTEST_CASES=100000 scripts/test -E 'binary(fuzz_requests)'` for the long
 //! run).
 
@@ -12,8 +12,7 @@ mod common;
 use proptest::prelude::*;
 use serde_json::json;
 use zora_api::{Claims, OPERATIONS, Role};
-use zora_core::{DEFAULT_TENANT_ID, Page, TaskFilter, TenantId, UserId};
-use zora_testkit::TestBackend;
+use zora_core::{DEFAULT_TENANT_ID, TenantId, UserId};
 use zora_testkit::fuzz::json as any_json;
 
 /// What a generated request is made of.
@@ -68,12 +67,7 @@ fn request(real: String, foreign: String) -> impl Strategy<Value = Request> {
 
 #[test]
 fn any_request_is_answered_without_a_5xx_and_a_refusal_changes_nothing() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let app = runtime.block_on(async { common::spawn_app(TestBackend::sqlite().await).await });
+    let (runtime, app) = common::blocking_app();
     let other = TenantId::new();
     let (real, foreign) = runtime.block_on(async {
         let mut tx = app.store.begin().await.expect("begin");
@@ -107,40 +101,7 @@ fn any_request_is_answered_without_a_5xx_and_a_refusal_changes_nothing() {
         Some("not.a.token".to_owned()),
         None,
     ];
-    let written = || {
-        runtime.block_on(async {
-            let tasks = app
-                .store
-                .list_tasks(DEFAULT_TENANT_ID, &TaskFilter::default(), Page::new(1, 0))
-                .await
-                .expect("tasks")
-                .total;
-            let inspect = app.backend.inspect().await;
-            let journal = inspect
-                .journal(DEFAULT_TENANT_ID, Page::new(1, 0))
-                .await
-                .total;
-            let commands = app
-                .store
-                .list_commands(DEFAULT_TENANT_ID, None, Page::new(1, 0))
-                .await
-                .expect("commands")
-                .total;
-            let schedules = app
-                .store
-                .list_schedules(DEFAULT_TENANT_ID)
-                .await
-                .expect("schedules")
-                .len();
-            let theirs = app
-                .store
-                .list_tasks(other, &TaskFilter::default(), Page::new(1, 0))
-                .await
-                .expect("tasks")
-                .total;
-            (tasks, journal, commands, schedules, theirs)
-        })
-    };
+    let written = || runtime.block_on(common::footprint(&app, &[DEFAULT_TENANT_ID, other]));
     // 256 cases unless `PROPTEST_CASES` says otherwise.
     let config = ProptestConfig {
         cases: std::env::var("PROPTEST_CASES")

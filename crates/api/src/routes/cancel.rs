@@ -23,7 +23,7 @@ pub async fn cancel(
     OptionalJsonObject(body): OptionalJsonObject,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     user.require_operator("Only founders and brand admins can cancel tasks")?;
-    let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
+    let not_found = || super::task_not_found(&id);
     let task_id: TaskId = id.parse().map_err(|_| not_found())?;
     let reason = text_field(&body, "reason")?;
     let cancelled = cancel_task(

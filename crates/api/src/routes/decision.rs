@@ -26,7 +26,7 @@ pub async fn decide(
             "Only founders can approve or reject tasks".into(),
         ));
     }
-    let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
+    let not_found = || super::task_not_found(&id);
     let task_id: TaskId = id.parse().map_err(|_| not_found())?;
     let approve = match body.get("decision").and_then(Value::as_str) {
         Some("approve") => true,

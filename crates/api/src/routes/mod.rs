@@ -21,6 +21,12 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
+/// The 404 of a task route whose `{id}` names no task of the tenant (a malformed id
+/// names none either).
+pub(crate) fn task_not_found(id: &str) -> ApiError {
+    ApiError::NotFound(format!("Task '{id}' not found"))
+}
+
 /// An optional text field of a body: absent or null is `None`, anything but a string is
 /// refused naming it.
 pub(crate) fn text_field(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {

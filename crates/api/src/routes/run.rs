@@ -34,7 +34,7 @@ pub async fn run(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     user.require_operator("Only founders and brand admins can manually run tasks")?;
     let wait = sync_options(&query, &headers, &body)?;
-    let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
+    let not_found = || super::task_not_found(&id);
     let task_id: TaskId = id.parse().map_err(|_| not_found())?;
     // Whether the task was pending when asked for: if it finishes before this run can
     // claim it, another worker's run is the one asked for.

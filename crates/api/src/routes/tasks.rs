@@ -147,7 +147,7 @@ pub async fn journal(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
+    let not_found = || super::task_not_found(&id);
     let task_id: TaskId = id.parse().map_err(|_| not_found())?;
     let task = state
         .store
@@ -163,7 +163,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
+    let not_found = || super::task_not_found(&id);
     let task_id: TaskId = id.parse().map_err(|_| not_found())?;
     let (task, links) = state
         .store

@@ -57,7 +57,7 @@ pub async fn wait(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let timeout = wait_timeout(query.get("timeout").cloned().map(Value::from))?;
-    let not_found = || ApiError::NotFound(format!("Task '{id}' not found"));
+    let not_found = || super::task_not_found(&id);
     let task_id: TaskId = id.parse().map_err(|_| not_found())?;
     let waited = wait_for_outcome(state.store.as_ref(), user.tenant_id, task_id, timeout)
         .await?

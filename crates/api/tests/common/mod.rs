@@ -224,3 +224,42 @@ impl App {
         answer(request.send().await.expect("request")).await
     }
 }
+
+/// The API over a fresh SQLite file with a runtime of its own, for property tests (whose
+/// cases run synchronously and block on the runtime for each request).
+pub fn blocking_app() -> (tokio::runtime::Runtime, App) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let app = runtime.block_on(async { spawn_app(TestBackend::sqlite().await).await });
+    (runtime, app)
+}
+
+/// How many tasks, journal entries, commands and schedules each of `tenants` has: a
+/// request that was refused must leave these as they were.
+pub async fn footprint(app: &App, tenants: &[TenantId]) -> Vec<[u64; 4]> {
+    use zora_core::{Page, TaskFilter};
+    let inspect = app.backend.inspect().await;
+    let mut counts = Vec::new();
+    for tenant in tenants {
+        let one = Page::new(1, 0);
+        let tasks = app
+            .store
+            .list_tasks(*tenant, &TaskFilter::default(), one)
+            .await
+            .expect("tasks")
+            .total;
+        let journal = inspect.journal(*tenant, one).await.total;
+        let commands = app
+            .store
+            .list_commands(*tenant, None, one)
+            .await
+            .expect("commands")
+            .total;
+        let schedules = app.store.list_schedules(*tenant).await.expect("schedules");
+        counts.push([tasks, journal, commands, schedules.len() as u64]);
+    }
+    counts
+}
