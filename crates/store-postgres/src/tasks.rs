@@ -31,7 +31,7 @@ const RUNNABLE: &str = concat!(
         WHERE d.task_id = t.id AND p.status <> 'completed')"
 );
 
-const CLAIM_ORDER: &str = "t.priority DESC, t.created_at ASC, t.id ASC";
+use zora_store_sql::QUEUE_ORDER as CLAIM_ORDER;
 
 /// The order of `idx_agent_tasks_pending_priority` (pending rows only). The tenants' skip
 /// scan orders by it so that no other index can serve it: by `tenant_id` alone the planner

@@ -22,11 +22,15 @@ pub use migrations::{EmbeddedMigrations, MigrationFile, label};
 pub use task_part::{CannotUndo, RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart};
 pub use wakeups::WakeupHub;
 
+/// ZORA CORE's queue order, the claim's and the listing's by default (the task table
+/// aliased `t`).
+pub const QUEUE_ORDER: &str = "t.priority DESC, t.created_at ASC, t.id ASC";
+
 /// The `ORDER BY` of a task listing (the task table aliased `t`), the same on both stores;
 /// ties are broken by `id`, so pages never overlap.
 pub fn list_order(order: zora_core::TaskOrder) -> &'static str {
     match order {
-        zora_core::TaskOrder::Queue => "t.priority DESC, t.created_at ASC, t.id ASC",
+        zora_core::TaskOrder::Queue => QUEUE_ORDER,
         zora_core::TaskOrder::Newest => "t.created_at DESC, t.id DESC",
         zora_core::TaskOrder::Oldest => "t.created_at ASC, t.id ASC",
     }

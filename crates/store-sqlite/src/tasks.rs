@@ -32,7 +32,7 @@ const RUNNABLE: &str = concat!(
         WHERE d.task_id = t.id AND p.status <> 'completed')"
 );
 
-const CLAIM_ORDER: &str = "t.priority DESC, t.created_at ASC, t.id ASC";
+use zora_store_sql::QUEUE_ORDER as CLAIM_ORDER;
 
 fn uuid_text(id: TaskId) -> String {
     id.to_string()

@@ -28,27 +28,9 @@ pub struct Browser {
     client: reqwest::Client,
     session: String,
     driver: Child,
-    _profile: tempfile_dir::Dir,
-}
-
-/// A directory of its own for the browser's profile, removed on drop.
-mod tempfile_dir {
-    #[derive(Debug)]
-    pub struct Dir(pub std::path::PathBuf);
-
-    impl Dir {
-        pub fn new() -> Self {
-            let path = std::env::temp_dir().join(format!("zora-chromium-{}", uuid::Uuid::new_v4()));
-            std::fs::create_dir_all(&path).expect("create the browser profile directory");
-            Self(path)
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    /// The browser's profile: a fresh directory, removed on drop (the one the SQLite
+    /// harness gives each test).
+    _profile: crate::TestSqlite,
 }
 
 fn which(program: &str) -> Option<std::path::PathBuf> {
@@ -95,7 +77,7 @@ impl Browser {
             assert!(Instant::now() < deadline, "chromedriver did not answer");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let profile = tempfile_dir::Dir::new();
+        let profile = crate::TestSqlite::new();
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -104,7 +86,7 @@ impl Browser {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-quic", "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync",
-                    format!("--user-data-dir={}", profile.0.display()),
+                    format!("--user-data-dir={}", profile.dir().display()),
                     format!("--window-size={width},{height}"),
                 ],
             },
