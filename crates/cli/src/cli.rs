@@ -107,6 +107,14 @@ pub enum Command {
     /// drops: the role needs CREATEDB). Prints a Markdown table; --json prints the rows.
     /// About 2.5 minutes on 2 cores; --quick takes seconds.
     Bench(BenchArgs),
+    /// Proves the engine through crashes: enqueues tasks of every deterministic type (with
+    /// dependencies, approvals decided mid-run and injected faults) while `zora worker`
+    /// processes drain them, SIGKILLs a random worker every few hundred milliseconds, and
+    /// on PostgreSQL (a cluster of its own, made with initdb) stops the server twice, fast
+    /// and immediately; then counts with SQL what must be zero (unfinished tasks, effects
+    /// missing or doubled, failures without a reason, ...). Exit 1 when any is not. A
+    /// store of its own: DATABASE_URL is not used.
+    Chaos(ChaosArgs),
     /// Seed the tenant with demo data (a climate profile, a weekly plan, brands, a product),
     /// enqueue a task of every v1 type plus a few invalid ones, and run them. Safe to run
     /// again: each run adds a fresh batch.
@@ -456,6 +464,13 @@ pub struct WorkerArgs {
     pub metrics_addr: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub scheduling: SchedulingArgs,
+    #[command(flatten)]
+    pub startup: StartupArgs,
+    /// For `zora chaos` only: fail this share of tasks after their handler wrote, as
+    /// `transient=2%,permanent=0.5%` (a transient fault fails a task's first attempt, a
+    /// permanent one every attempt; which tasks, their ids decide). Never in production.
+    #[arg(long, hide = true, value_name = "SHARES")]
+    pub inject_faults: Option<zora_engine::faults::FaultPlan>,
 }
 
 /// Schedules and retention, as a worker (or `zora serve`'s workers) takes part in them.
@@ -473,10 +488,23 @@ pub struct SchedulingArgs {
     pub retention: Option<Duration>,
 }
 
+/// Starting a long-running process (`worker`, `serve`).
+#[derive(Debug, Args)]
+pub struct StartupArgs {
+    /// How long to wait at start for a PostgreSQL server that does not answer yet (down,
+    /// restarting, starting up), trying every second; a refusal (a wrong password, no
+    /// such database) exits at once. Once running, the process rides out outages of any
+    /// length. Defaults to 60s.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub wait_for_database: Duration,
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub approval: ApprovalArgs,
+    #[command(flatten)]
+    pub startup: StartupArgs,
     #[command(flatten)]
     pub scheduling: SchedulingArgs,
     /// Workers run inside the server process. Defaults to 1 on SQLite (other processes can
@@ -527,6 +555,50 @@ pub struct BenchArgs {
     /// defaults to the migrations' own (80).
     #[arg(long, value_parser = clap::value_parser!(u8).range(10..=100))]
     pub fillfactor: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChaosArgs {
+    /// The store to run on: a PostgreSQL cluster made for the run (initdb, as the
+    /// `postgres` user when run as root), a SQLite file, or both in turn.
+    #[arg(long, value_enum, default_value_t = ChaosStore::Both)]
+    pub store: ChaosStore,
+    /// Tasks enqueued (rounded up to whole groups of eight). Defaults to 100,000.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(8..))]
+    pub tasks: u64,
+    /// The short run of the test suite: 2,000 tasks (about a minute a store on 2 cores).
+    #[arg(long)]
+    pub quick: bool,
+    /// Worker processes; every other one claims visibly under a lease, so kills leave
+    /// leases to rescue. Defaults to 4.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub workers: u16,
+    /// About how often a worker is SIGKILLed (then started again). Defaults to 300ms.
+    #[arg(long, default_value = "300ms", value_parser = humantime::parse_duration)]
+    pub kill_every: Duration,
+    /// The faults the workers inject: a share of tasks failing once (transient) or for
+    /// good (permanent), after their handler wrote.
+    #[arg(
+        long,
+        default_value = "transient=2%,permanent=0.5%",
+        value_name = "SHARES"
+    )]
+    pub faults: String,
+    /// Where PostgreSQL's server binaries are. Defaults to the newest
+    /// /usr/lib/postgresql/*/bin, else the initdb on PATH.
+    #[arg(long, value_name = "DIR")]
+    pub pg_bin: Option<std::path::PathBuf>,
+    /// Keep the run's directory (database, server and worker logs) for a look after.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// The stores `zora chaos` runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChaosStore {
+    Postgres,
+    Sqlite,
+    Both,
 }
 
 #[derive(Debug, Args)]

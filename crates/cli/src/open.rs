@@ -2,6 +2,7 @@
 //! or SQLite (migrated on open).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use zora_core::{SchemaState, Store};
 use zora_store_postgres::{PgStore, PgStoreOptions};
@@ -41,8 +42,30 @@ pub async fn open_store_with(
     target: &DatabaseTarget,
     options: &PgStoreOptions,
 ) -> Result<Arc<dyn Store>, CliError> {
+    open_store_patiently(target, options, Duration::ZERO).await
+}
+
+/// [`open_store_with`], waiting up to `patience` for a PostgreSQL server that does not
+/// answer yet (down, restarting, starting up), with a warning at each try: for the
+/// long-running commands, which a supervisor may start before the database.
+pub async fn open_store_patiently(
+    target: &DatabaseTarget,
+    options: &PgStoreOptions,
+    patience: Duration,
+) -> Result<Arc<dyn Store>, CliError> {
     let store: Arc<dyn Store> = match target {
-        DatabaseTarget::Postgres(url) => Arc::new(connect_postgres(url, options).await?),
+        DatabaseTarget::Postgres(url) => {
+            let started = Instant::now();
+            loop {
+                match zora_store_postgres::connect(url, options).await {
+                    Err(error) if error.is_unreachable() && started.elapsed() < patience => {
+                        tracing::warn!(%error, "waiting for the database; trying again in 1s");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    connected => break Arc::new(connected?),
+                }
+            }
+        }
         DatabaseTarget::Sqlite(url) => Arc::new(open_sqlite(url).await?),
     };
     let state = store.schema_state().await?;

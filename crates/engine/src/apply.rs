@@ -230,12 +230,14 @@ async fn apply_held(
             Err(error) => Applied::Failed(error.clone()),
             Ok(runnable) => match contexts.get(runnable.handler.kind()) {
                 Some(context) => {
+                    let fault = registry.faults().and_then(|f| f.error_for(&ready.task));
                     apply_one(
                         tx.as_mut(),
                         &ready.task,
                         runnable,
                         context,
                         limits.idle,
+                        fault,
                         batch.len() == 1,
                     )
                     .await?
@@ -465,13 +467,16 @@ async fn load_contexts(
 /// inserts come back in its outcome for the batch's set-based writes, and its failure (or
 /// panic) undoes only its own writes. It runs for at most its handler's timeout and at most
 /// `idle_limit`: past that the server ends the transaction anyway (its locks must be gone
-/// well before the lease lapses). `Err` means the transaction can no longer be trusted.
+/// well before the lease lapses). An injected `fault` (`zora chaos`) fails it once its
+/// handler has written, so its writes are undone. `Err` means the transaction can no
+/// longer be trusted.
 async fn apply_one(
     tx: &mut dyn StoreTx,
     task: &Task,
     runnable: &Runnable,
     context: &Erased,
     idle_limit: std::time::Duration,
+    fault: Option<TaskError>,
     undoable: bool,
 ) -> Result<Applied, BatchError> {
     let handler = &*runnable.handler;
@@ -491,6 +496,10 @@ async fn apply_one(
     .instrument(task_span(task));
     match tokio::time::timeout(handler.timeout().min(idle_limit), run).await {
         Err(_) => Err(BatchError::TimedOut),
+        Ok(Ok(Ok(_))) if let Some(error) = fault => {
+            tx.end_task(false).await?;
+            Ok(Applied::Failed(error))
+        }
         Ok(Ok(Ok(outcome))) => {
             tx.end_task(true).await?;
             Ok(Applied::Done(outcome))

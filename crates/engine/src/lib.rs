@@ -14,6 +14,7 @@ mod commands;
 mod create;
 mod due_times;
 mod executor;
+pub mod faults;
 mod heartbeat;
 mod http;
 pub mod metrics;

@@ -7,12 +7,16 @@ use std::sync::Arc;
 use zora_core::AttemptLimits;
 use zora_core::handler::DynHandler;
 
+use crate::faults::FaultPlan;
+
 /// The task types this engine runs.
 #[derive(Clone, Default)]
 pub struct Registry {
     handlers: BTreeMap<&'static str, Arc<dyn DynHandler>>,
     /// Types whose every new task needs a decision first (`ZORA_APPROVAL_TYPES`).
     approval_types: BTreeSet<String>,
+    /// Faults injected into applied tasks (`zora chaos`); none in normal running.
+    faults: Option<FaultPlan>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -36,6 +40,17 @@ impl Registry {
     pub fn with_approval_types(mut self, types: impl IntoIterator<Item = String>) -> Self {
         self.approval_types = types.into_iter().collect();
         self
+    }
+
+    /// This registry, whose tasks fault as `plan` says (`zora worker --inject-faults`).
+    pub fn with_faults(mut self, plan: FaultPlan) -> Self {
+        self.faults = Some(plan);
+        self
+    }
+
+    /// The faults injected into applied tasks, if any.
+    pub fn faults(&self) -> Option<&FaultPlan> {
+        self.faults.as_ref()
     }
 
     /// Whether every new task of `kind` needs a decision first.

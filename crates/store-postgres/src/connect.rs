@@ -72,10 +72,12 @@ pub async fn connect(url: &str, options: &PgStoreOptions) -> Result<PgStore, PgE
             "the server did not answer within {:?}",
             options.connect_timeout
         ),
+        unreachable: true,
     })?
     .map_err(|e| PgError::Connect {
         target: target.clone(),
         reason: connect_reason(&e),
+        unreachable: unreachable(&e),
     })?;
     let _ = probe.close().await;
     let pool = PgPoolOptions::new()
@@ -87,6 +89,16 @@ pub async fn connect(url: &str, options: &PgStoreOptions) -> Result<PgStore, PgE
     } else {
         PgStore::new(pool)
     })
+}
+
+/// The server is not there (yet): no answer, or it is starting up or shutting down
+/// (SQLSTATE 57P03, `cannot_connect_now`).
+fn unreachable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => db.code().as_deref() == Some("57P03"),
+        _ => false,
+    }
 }
 
 fn connect_reason(err: &sqlx::Error) -> String {

@@ -18,6 +18,9 @@ pub enum PgError {
         target: String,
         /// Why, in one line.
         reason: String,
+        /// Whether the server did not answer (down, restarting, starting up) rather than
+        /// refused us: worth trying again in a moment.
+        unreachable: bool,
     },
     /// A migration failed; the message names the migration and the cause.
     #[error("migration failed: {0}")]
@@ -25,6 +28,20 @@ pub enum PgError {
     /// A store operation failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl PgError {
+    /// Whether connecting failed because the server did not answer (down, restarting,
+    /// starting up): a moment later it may.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            Self::Connect {
+                unreachable: true,
+                ..
+            }
+        )
+    }
 }
 
 /// Classifies a sqlx error by SQLSTATE, so callers decide on retries and status codes

@@ -231,12 +231,23 @@ pub(super) async fn seed_shop(
         })
         .await?;
     }
+    seed_product(tx, tenant, product_id, brand_ids[0], run_id).await
+}
+
+/// A hemp hoodie of `brand`, its slug ending in `run_id`.
+pub(super) async fn seed_product(
+    tx: &mut dyn StoreTx,
+    tenant: TenantId,
+    product_id: ProductId,
+    brand: BrandId,
+    run_id: &str,
+) -> Result<(), StoreError> {
     tx.insert_product(&NewProduct {
         id: product_id,
         tenant_id: tenant,
         name: "Hemp hoodie".into(),
         slug: Some(format!("hemp-hoodie-demo-{run_id}")),
-        brand_id: Some(brand_ids[0]),
+        brand_id: Some(brand),
         estimated_impact_kgco2: None,
     })
     .await

@@ -9,6 +9,7 @@ use crate::config;
 use crate::exit::CliError;
 
 mod bench;
+mod chaos;
 mod console;
 mod demo;
 mod migrate;
@@ -89,5 +90,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Serve(args) => serve::run(&target()?, tenant()?, args).await,
         Command::Bench(args) => bench::run(&target()?, args, json).await,
+        Command::Chaos(args) => chaos::run(args, json).await,
     }
 }

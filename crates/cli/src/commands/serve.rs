@@ -6,11 +6,12 @@ use std::sync::Arc;
 use zora_api::{AppState, AuthConfig, Claims, RateLimit, Role};
 use zora_core::{TenantId, UserId};
 use zora_engine::{Worker, WorkerSettings};
+use zora_store_postgres::PgStoreOptions;
 
 use crate::cli::ServeArgs;
 use crate::config::{DatabaseTarget, agents};
 use crate::exit::CliError;
-use crate::open::open_store;
+use crate::open::open_store_patiently;
 use crate::wiring::{planner, registry_with_approvals};
 
 pub async fn run(
@@ -33,7 +34,12 @@ pub async fn run(
     // Only a development run with a secret of its own offers the console's sign-in.
     let dev_run = args.dev && args.jwt_secret.as_deref().is_none_or(str::is_empty);
     let (stop_streams, streams_stopped) = tokio::sync::watch::channel(false);
-    let store = open_store(target).await?;
+    let store = open_store_patiently(
+        target,
+        &PgStoreOptions::default(),
+        args.startup.wait_for_database,
+    )
+    .await?;
     let registry = Arc::new(registry_with_approvals(
         args.approval.approval_types.clone(),
     ));

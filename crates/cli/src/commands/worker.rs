@@ -10,7 +10,7 @@ use zora_store_postgres::PgStoreOptions;
 use crate::cli::WorkerArgs;
 use crate::config::DatabaseTarget;
 use crate::exit::CliError;
-use crate::open::open_store_with;
+use crate::open::open_store_patiently;
 use crate::wiring::registry_with_approvals;
 
 /// The worker settings a command line gives.
@@ -50,6 +50,13 @@ pub async fn run(
         )));
     }
     let registry = registry_with_approvals(args.approval.approval_types.clone());
+    let registry = match args.inject_faults {
+        Some(plan) => {
+            tracing::warn!(?plan, "injecting faults into applied tasks (zora chaos)");
+            registry.with_faults(plan)
+        }
+        None => registry,
+    };
     refuse_unknown_types(&registry, "--task-type", args.task_types.iter())?;
     refuse_unknown_types(
         &registry,
@@ -60,7 +67,7 @@ pub async fn run(
         behind_pooler: args.no_listen,
         ..PgStoreOptions::default()
     };
-    let store = open_store_with(target, &options).await?;
+    let store = open_store_patiently(target, &options, args.startup.wait_for_database).await?;
     let settings = settings(args, tenant);
     let metrics = match args.metrics_addr {
         Some(address) => {

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 use serde_json::{Value, json};
-use zora_core::shop::NewProduct;
 use zora_core::{
     BrandId, ClaimRequest, ClaimScope, DEFAULT_TENANT_ID, MAX_PAGE_SIZE, NewTask, Page, PlanId,
     ProductId, ProfileId, Store, StoreError, TaskFilter,
@@ -447,15 +446,8 @@ async fn seed_mix(
         }
         if kind == 3 && products == Products::OnePerUpsert {
             product = ProductId::new();
-            tx.insert_product(&NewProduct {
-                id: product,
-                tenant_id: DEFAULT_TENANT_ID,
-                name: format!("Bench product {i}"),
-                slug: Some(format!("bench-product-{run_id}-{i}")),
-                brand_id: Some(brands[0]),
-                estimated_impact_kgco2: None,
-            })
-            .await?;
+            let slug = format!("{run_id}-{i}");
+            demo::seed_product(tx.as_mut(), DEFAULT_TENANT_ID, product, brands[0], &slug).await?;
         }
         let v1 = kind < demo::V1_VALID as u64;
         let spec = if v1 {

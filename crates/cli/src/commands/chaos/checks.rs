@@ -1,0 +1,302 @@
+//! The chaos run's verdict: counts read with SQL from the database the workers wrote, each
+//! of which must be zero. The same queries on both stores, but for how each spells a JSON
+//! field and an id as text.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use sqlx::{PgPool, SqlitePool};
+use zora_core::TaskId;
+
+use crate::exit::CliError;
+
+/// Where the checks read.
+#[derive(Debug, Clone)]
+pub enum Database {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// How the tasks ended.
+#[derive(Debug, Serialize)]
+pub struct Outcomes {
+    pub completed: i64,
+    /// Failed, each as the run meant (rejected, faulted for good, or a parent did).
+    pub failed: i64,
+    /// Run more than once: retried after a transient fault, or taken back from a killed
+    /// worker's lease.
+    pub run_more_than_once: i64,
+}
+
+/// One check: what it counts, and how many it found (zero when all is well).
+#[derive(Debug, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub found: i64,
+}
+
+/// Rows a handler writes, each named in its journal entry's `details`.
+struct EffectRows {
+    /// What the check is called.
+    name: &'static str,
+    table: &'static str,
+    /// The column that names a row, and the `details` field (or, with `metadata`, the
+    /// row's own `metadata` field) that names it.
+    column: &'static str,
+    field: &'static str,
+    event_type: &'static str,
+    /// Whether the rows are named through their `metadata` (missions from a plan, named
+    /// by their plan).
+    by_metadata: bool,
+}
+
+const EFFECT_ROWS: [EffectRows; 4] = [
+    EffectRows {
+        name: "single missions without a completed task's entry",
+        table: "climate_missions",
+        column: "id",
+        field: "mission_id",
+        event_type: "climate_mission_created",
+        by_metadata: false,
+    },
+    EffectRows {
+        name: "plan missions without a completed task's entry",
+        table: "climate_missions",
+        column: "plan_id",
+        field: "plan_id",
+        event_type: "climate_missions_created_from_plan",
+        by_metadata: true,
+    },
+    EffectRows {
+        name: "shop projects without a completed task's entry",
+        table: "zora_shop_projects",
+        column: "id",
+        field: "project_id",
+        event_type: "zora_shop_project_created",
+        by_metadata: false,
+    },
+    EffectRows {
+        name: "climate metadata without a completed task's entry",
+        table: "product_climate_meta",
+        column: "product_id",
+        field: "product_id",
+        event_type: "shop_product_climate_meta_updated",
+        by_metadata: false,
+    },
+];
+
+impl Database {
+    /// `column->>'field'` as this store writes it.
+    fn field(&self, column: &str, field: &str) -> String {
+        match self {
+            Self::Postgres(_) => format!("{column}->>'{field}'"),
+            Self::Sqlite(_) => format!("json_extract({column}, '$.{field}')"),
+        }
+    }
+
+    /// An id column as text.
+    fn text(&self, column: &str) -> String {
+        match self {
+            Self::Postgres(_) => format!("{column}::text"),
+            Self::Sqlite(_) => column.to_owned(),
+        }
+    }
+
+    pub(super) async fn count(&self, sql: &str) -> Result<i64, CliError> {
+        let counted = match self {
+            Self::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            Self::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        };
+        counted.map_err(|e| CliError::Failed(format!("check failed: {e}\n{sql}")))
+    }
+
+    async fn ids(&self, sql: &str) -> Result<Vec<String>, CliError> {
+        let found = match self {
+            Self::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
+            Self::Sqlite(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
+        };
+        found.map_err(|e| CliError::Failed(format!("check failed: {e}\n{sql}")))
+    }
+
+    /// How the tasks ended.
+    pub async fn outcomes(&self) -> Result<Outcomes, CliError> {
+        Ok(Outcomes {
+            completed: self
+                .count("SELECT count(*) FROM agent_tasks WHERE status = 'completed'")
+                .await?,
+            failed: self
+                .count("SELECT count(*) FROM agent_tasks WHERE status = 'failed'")
+                .await?,
+            run_more_than_once: self
+                .count("SELECT count(*) FROM agent_tasks WHERE attempts > 1")
+                .await?,
+        })
+    }
+
+    /// Every check, in the order printed; `seeded_plans` plans were there before the run.
+    pub async fn checks(
+        &self,
+        must_fail: &BTreeSet<TaskId>,
+        seeded_plans: i64,
+    ) -> Result<Vec<Check>, CliError> {
+        let task_of = self.field("details", "task_id");
+        let event = self.field("details", "event_type");
+        // A handler's entries: the engine's own (`agent_task_*`) are bookkeeping.
+        let effects = format!(
+            "(SELECT {task_of} AS task_id FROM journal_entries \
+              WHERE {event} NOT LIKE 'agent\\_task\\_%' ESCAPE '\\' AND {task_of} IS NOT NULL)"
+        );
+        let completed_ids = format!(
+            "(SELECT {} FROM agent_tasks WHERE status = 'completed')",
+            self.text("id")
+        );
+        let mut checks = vec![
+            Check {
+                name: "tasks not in a terminal state",
+                found: self
+                    .count(
+                        "SELECT count(*) FROM agent_tasks WHERE status NOT IN ('completed', 'failed')",
+                    )
+                    .await?,
+            },
+            Check {
+                name: "completed tasks without their journal entry",
+                found: self
+                    .count(&format!(
+                        "SELECT count(*) FROM agent_tasks WHERE status = 'completed' \
+                         AND {} NOT IN (SELECT task_id FROM {effects} e)",
+                        self.text("id")
+                    ))
+                    .await?,
+            },
+            Check {
+                name: "handler journal entries without a completed task",
+                found: self
+                    .count(&format!(
+                        "SELECT count(*) FROM {effects} e WHERE task_id NOT IN {completed_ids}"
+                    ))
+                    .await?,
+            },
+            Check {
+                name: "tasks with more than one handler journal entry",
+                found: self
+                    .count(&format!(
+                        "SELECT count(*) FROM (SELECT task_id FROM {effects} e \
+                         GROUP BY task_id HAVING count(*) > 1) twice"
+                    ))
+                    .await?,
+            },
+        ];
+        let plan_of = self.field("metadata", "plan_id");
+        for rows in EFFECT_ROWS {
+            let named = self.field("details", rows.field);
+            let named_by = format!(
+                "(SELECT {named} FROM journal_entries WHERE {event} = '{}' \
+                  AND {task_of} IN {completed_ids})",
+                rows.event_type
+            );
+            // A single mission has no plan in its metadata; a plan's missions do.
+            let (named_as, only) = match (rows.by_metadata, rows.table) {
+                (true, _) => (plan_of.clone(), format!("{plan_of} IS NOT NULL AND ")),
+                (false, "climate_missions") => {
+                    (self.text(rows.column), format!("{plan_of} IS NULL AND "))
+                }
+                (false, _) => (self.text(rows.column), String::new()),
+            };
+            checks.push(Check {
+                name: rows.name,
+                found: self
+                    .count(&format!(
+                        "SELECT count(*) FROM {} WHERE {only}{named_as} NOT IN {named_by}",
+                        rows.table
+                    ))
+                    .await?,
+            });
+        }
+        checks.push(Check {
+            name: "suggested plans other than one per completed suggestion",
+            found: (self.count("SELECT count(*) FROM climate_plans").await?
+                - seeded_plans
+                - self
+                    .count(
+                        "SELECT count(*) FROM agent_tasks WHERE status = 'completed' \
+                         AND task_type = 'climate.suggest_weekly_plan'",
+                    )
+                    .await?)
+                .abs(),
+        });
+        let item_of = self.field("metadata", "plan_item_id");
+        checks.push(Check {
+            name: "plan items turned into missions more than once",
+            found: self
+                .count(&format!(
+                    "SELECT count(*) FROM (SELECT {item_of} FROM climate_missions \
+                     WHERE {item_of} IS NOT NULL GROUP BY {item_of} HAVING count(*) > 1) twice"
+                ))
+                .await?,
+        });
+        checks.push(Check {
+            name: "failed tasks without a reason",
+            found: self
+                .count(
+                    "SELECT count(*) FROM agent_tasks WHERE status = 'failed' \
+                     AND (error_message IS NULL OR trim(error_message) = '')",
+                )
+                .await?,
+        });
+        checks.push(Check {
+            name: "dependents of failed parents not failed",
+            found: self
+                .count(
+                    "SELECT count(*) FROM agent_task_dependencies d \
+                     JOIN agent_tasks p ON p.id = d.depends_on_task_id \
+                     JOIN agent_tasks c ON c.id = d.task_id \
+                     WHERE p.status = 'failed' AND c.status <> 'failed'",
+                )
+                .await?,
+        });
+        let failed: BTreeSet<String> = self
+            .ids(&format!(
+                "SELECT {} FROM agent_tasks WHERE status = 'failed'",
+                self.text("id")
+            ))
+            .await?
+            .into_iter()
+            .collect();
+        let expected: BTreeSet<String> = must_fail.iter().map(TaskId::to_string).collect();
+        checks.push(Check {
+            name: "healthy tasks failed (exhausted attempts or otherwise)",
+            found: failed.difference(&expected).count() as i64,
+        });
+        checks.push(Check {
+            name: "tasks meant to fail that did not",
+            found: expected.difference(&failed).count() as i64,
+        });
+        Ok(checks)
+    }
+
+    /// Up to `n` reasons healthy tasks failed with, for the report.
+    pub async fn unexpected_reasons(
+        &self,
+        must_fail: &BTreeSet<TaskId>,
+        n: usize,
+    ) -> Result<Vec<String>, CliError> {
+        let sql = format!(
+            "SELECT {} || ': ' || coalesce(error_message, '') FROM agent_tasks \
+             WHERE status = 'failed'",
+            self.text("id")
+        );
+        Ok(self
+            .ids(&sql)
+            .await?
+            .into_iter()
+            .filter(|line| {
+                line.split(':')
+                    .next()
+                    .and_then(|id| id.parse::<TaskId>().ok())
+                    .is_none_or(|id| !must_fail.contains(&id))
+            })
+            .take(n)
+            .collect())
+    }
+}
