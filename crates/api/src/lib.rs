@@ -11,6 +11,7 @@ mod console;
 mod cross_site;
 mod error;
 mod extract;
+pub mod gate;
 mod layers;
 mod openapi;
 mod rate;
@@ -103,6 +104,14 @@ pub fn router(mut state: AppState, cors_origins: &[String]) -> Router {
                 axum::http::StatusCode::REQUEST_TIMEOUT,
                 timeout,
             ));
+            let route = if gate::UNGATED.contains(&op.route) {
+                route
+            } else {
+                route.layer(axum::middleware::from_fn_with_state(
+                    state.database.clone(),
+                    gate::gated,
+                ))
+            };
             router.route(op.path, route)
         })
         .merge(console::router())

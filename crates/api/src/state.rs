@@ -38,6 +38,9 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// `zora serve --dev`: the console offers a sign-in as a founder of this tenant.
     pub dev_sign_in: Option<zora_core::TenantId>,
+    /// Whether the database answers ([`crate::gate`]): while not, the routes that need
+    /// it answer 503 at once.
+    pub database: crate::gate::DatabaseGate,
     /// Origins other than this server's own whose pages may change state with the
     /// cookie ([`crate::cross_site`]): `router` sets them to the CORS origins.
     pub trusted_origins: Arc<Vec<String>>,

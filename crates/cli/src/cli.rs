@@ -114,7 +114,7 @@ pub enum Command {
     /// and immediately; then counts with SQL what must be zero (unfinished tasks, effects
     /// missing or doubled, failures without a reason, ...). Exit 1 when any is not. A
     /// store of its own: DATABASE_URL is not used.
-    Chaos(ChaosArgs),
+    Chaos(ChaosCommand),
     /// Seed the tenant with demo data (a climate profile, a weekly plan, brands, a product),
     /// enqueue a task of every v1 type plus a few invalid ones, and run them. Safe to run
     /// again: each run adds a fresh batch.
@@ -555,6 +555,43 @@ pub struct BenchArgs {
     /// defaults to the migrations' own (80).
     #[arg(long, value_parser = clap::value_parser!(u8).range(10..=100))]
     pub fillfactor: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ChaosCommand {
+    #[command(subcommand)]
+    pub scenario: Option<ChaosScenario>,
+    #[command(flatten)]
+    pub crashes: ChaosArgs,
+}
+
+/// The other trials of `zora chaos`.
+#[derive(Debug, Subcommand)]
+pub enum ChaosScenario {
+    /// The database gone and back under `zora serve` and workers: PostgreSQL (a cluster
+    /// of its own) stopped for --outage, then the network to it cut (a proxy that stops
+    /// forwarding) for as long, while a client calls the API every 100 ms. Checks that
+    /// /health stays up, /ready says not ready, every call needing the database is
+    /// answered within 3 s with 503 SERVICE_UNAVAILABLE and Retry-After, nothing exits,
+    /// work resumes and nothing is lost. Exit 1 when any check fails.
+    Outage(OutageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutageArgs {
+    /// How long each outage lasts. Defaults to 30s.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub outage: Duration,
+    /// `zora worker` processes beside the server. Defaults to 2.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub workers: u16,
+    /// Where PostgreSQL's server binaries are (see `zora chaos --pg-bin`).
+    #[arg(long, value_name = "DIR")]
+    pub pg_bin: Option<std::path::PathBuf>,
+    /// Keep the run's directory (server, workers' and PostgreSQL's logs).
+    #[arg(long)]
+    pub keep: bool,
 }
 
 #[derive(Debug, Args)]

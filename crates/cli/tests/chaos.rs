@@ -1,4 +1,4 @@
-//! `zora chaos --quick` on each store: workers SIGKILLed throughout, PostgreSQL (a cluster
+//! `zora chaos --quick` on each store, and `zora chaos outage` (short): workers SIGKILLed throughout, PostgreSQL (a cluster
 //! of the run's own) stopped fast and then immediately mid-run, and every count that must
 //! be zero is zero, with tasks completed, failed as meant, and run twice all present (so
 //! the run did exercise each path).
@@ -59,5 +59,59 @@ fn chaos_on_postgres_survives_kills_and_two_server_restarts() {
     assert_eq!(
         run["database_restarts"],
         serde_json::json!(["fast", "immediate"])
+    );
+}
+
+#[test]
+fn the_database_gone_and_back_is_answered_503_in_bounded_time_and_loses_nothing() {
+    let output = run(&mut zora(&["chaos", "outage", "--outage", "6s", "--json"]));
+    let report = json(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{report:#}\n{}",
+        common::stderr(&output)
+    );
+    assert_eq!(report["passed"], true, "{report:#}");
+    for check in report["checks"].as_array().expect("checks") {
+        assert_eq!(check["found"], 0, "{check}");
+    }
+    // Each outage was seen as one: the calls needing the database answered 503 (and
+    // /ready too), /health 200, and before and after everything succeeded.
+    let phase = |name: &str| {
+        report["phases"]
+            .as_array()
+            .expect("phases")
+            .iter()
+            .find(|p| p["phase"] == name)
+            .unwrap_or_else(|| panic!("no phase {name}: {report:#}"))["answers"]
+            .clone()
+    };
+    for outage in ["database stopped", "network cut"] {
+        let answers = phase(outage);
+        assert!(
+            answers["create 503"].as_u64().unwrap_or(0) > 10,
+            "{outage}: {answers}"
+        );
+        assert!(
+            answers["ready 503"].as_u64().unwrap_or(0) > 10,
+            "{outage}: {answers}"
+        );
+        assert!(
+            answers["health 200"].as_u64().unwrap_or(0) > 10,
+            "{outage}: {answers}"
+        );
+    }
+    for steady in ["before", "between", "after"] {
+        let answers = phase(steady);
+        assert!(
+            answers["create 201"].as_u64().unwrap_or(0) > 10,
+            "{steady}: {answers}"
+        );
+        assert_eq!(answers.get("create 503"), None, "{steady}: {answers}");
+    }
+    assert!(
+        report["creates_sent_again"].as_u64().expect("resent") > 10,
+        "{report:#}"
     );
 }

@@ -213,6 +213,12 @@ pub trait TaskHandler: Send + Sync + 'static {
     /// `prepare`: a `prepare` on a type that says `false` runs inside the transaction.
     const PREPARES: bool = false;
 
+    /// Whether [`TaskHandler::check`] looks up rows the payload names (a profile, a plan,
+    /// products), so creating a task loads its context to check it. A type whose `load`
+    /// reads only aggregates for `apply` (counts over a window) says `false`: creating one
+    /// then costs no aggregate, which at a hundred thousand tasks would be a scan each.
+    const CHECKS_ROWS: bool = true;
+
     /// How failures of this type are retried.
     fn retry_policy(&self) -> RetryPolicy {
         RetryPolicy::default()
@@ -292,6 +298,8 @@ pub trait DynHandler: Send + Sync {
     fn timeout(&self) -> Duration;
     fn concurrency_limit(&self) -> Option<usize>;
     fn prepares(&self) -> bool;
+    /// [`TaskHandler::CHECKS_ROWS`].
+    fn checks_rows(&self) -> bool;
     /// The type this one is another name for, when it is an [`Alias`].
     fn alias_of(&self) -> Option<&'static str> {
         None
@@ -373,6 +381,9 @@ impl<H: TaskHandler> DynHandler for H {
     }
     fn prepares(&self) -> bool {
         H::PREPARES
+    }
+    fn checks_rows(&self) -> bool {
+        H::CHECKS_ROWS
     }
     fn parse(&self, payload: &Value) -> Result<Erased, TaskError> {
         let parsed: H::Payload = parse_payload(payload)?;
@@ -474,6 +485,9 @@ impl DynHandler for Alias {
     }
     fn prepares(&self) -> bool {
         self.of.prepares()
+    }
+    fn checks_rows(&self) -> bool {
+        self.of.checks_rows()
     }
     fn parse(&self, payload: &Value) -> Result<Erased, TaskError> {
         self.of.parse(payload)

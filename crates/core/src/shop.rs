@@ -206,6 +206,11 @@ pub trait ShopTx: Send {
     /// Creates shop projects, in one statement.
     async fn insert_shop_projects(&mut self, projects: &[NewShopProject])
     -> Result<(), StoreError>;
-    /// Every product of `tenant` with its climate metadata, in one read, by `id`.
-    async fn product_claims(&mut self, tenant: TenantId) -> Result<Vec<ProductClaims>, StoreError>;
+    /// The products of `tenant` among `only` (`None`: every one) with their climate
+    /// metadata, in one read, by `id`.
+    async fn product_claims(
+        &mut self,
+        tenant: TenantId,
+        only: Option<&[ProductId]>,
+    ) -> Result<Vec<ProductClaims>, StoreError>;
 }

@@ -52,6 +52,7 @@ pub(crate) async fn insert_product(
 pub(crate) async fn product_claims(
     db: &mut impl Db,
     tenant: TenantId,
+    only: Option<&[ProductId]>,
 ) -> Result<Vec<ProductClaims>, StoreError> {
     let found = crate::sql::query(
         db.keep(),
@@ -60,9 +61,10 @@ pub(crate) async fn product_claims(
            m.estimated_impact_kgco2::float8 AS meta_estimate, m.certifications \
          FROM products p LEFT JOIN product_climate_meta m \
            ON m.product_id = p.id AND m.tenant_id = p.tenant_id \
-         WHERE p.tenant_id = $1 ORDER BY p.id",
+         WHERE p.tenant_id = $1 AND ($2::uuid[] IS NULL OR p.id = ANY($2)) ORDER BY p.id",
     )
     .bind(tenant.0)
+    .bind(only.map(|ids| ids.iter().map(|id| id.0).collect::<Vec<_>>()))
     .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
@@ -195,8 +197,12 @@ impl zora_core::ShopTx for crate::tx::PgTx {
     async fn insert_product(&mut self, product: &NewProduct) -> Result<(), StoreError> {
         insert_product(self.write().await?, product).await
     }
-    async fn product_claims(&mut self, tenant: TenantId) -> Result<Vec<ProductClaims>, StoreError> {
-        product_claims(&mut self.tx, tenant).await
+    async fn product_claims(
+        &mut self,
+        tenant: TenantId,
+        only: Option<&[ProductId]>,
+    ) -> Result<Vec<ProductClaims>, StoreError> {
+        product_claims(&mut self.tx, tenant, only).await
     }
     async fn brands(
         &mut self,

@@ -185,7 +185,7 @@ pub(crate) async fn profiles(
     rows::tenant_rows_by_ids(
         conn,
         "SELECT id, tenant_id, name, profile_type FROM climate_profiles \
-         WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
+         WHERE +tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
         tenant,
         ids,
         mappers::profile,
@@ -201,7 +201,7 @@ pub(crate) async fn plans(
     rows::tenant_rows_by_ids(
         conn,
         "SELECT id, tenant_id, profile_id, plan_type, period_start, period_end, status \
-         FROM climate_plans WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
+         FROM climate_plans WHERE +tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
         tenant,
         ids,
         mappers::plan,
@@ -219,7 +219,7 @@ pub(crate) async fn plan_items(
         "SELECT i.id, i.plan_id, i.mission_id, i.title, i.description, i.category, \
            i.estimated_impact_kgco2, i.status, i.created_at \
          FROM climate_plan_items i JOIN climate_plans p ON p.id = i.plan_id \
-         WHERE p.tenant_id = ?1 AND i.plan_id IN (SELECT value FROM json_each(?2)) \
+         WHERE +p.tenant_id = ?1 AND i.plan_id IN (SELECT value FROM json_each(?2)) \
          ORDER BY i.plan_id, i.created_at, i.id",
         tenant,
         plan_ids,
@@ -236,7 +236,7 @@ pub(crate) async fn mark_plans_applied(
     let ids: Vec<String> = plans.iter().map(ToString::to_string).collect();
     let marked: Vec<String> = sqlx::query_scalar(&format!(
         "UPDATE climate_plans SET status = 'applied', updated_at = {NOW} \
-         WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) AND status = 'proposed' \
+         WHERE +tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) AND status = 'proposed' \
          RETURNING id"
     ))
     .bind(tenant.to_string())
@@ -299,7 +299,7 @@ pub(crate) async fn link_plan_items(
         "UPDATE climate_plan_items SET mission_id = l.value ->> '$.mission', updated_at = {NOW} \
          FROM json_each(?2) AS l, climate_plans p \
          WHERE climate_plan_items.id = l.value ->> '$.item' AND p.id = climate_plan_items.plan_id \
-           AND p.tenant_id = ?1"
+           AND +p.tenant_id = ?1"
     ))
     .bind(tenant.to_string())
     .bind(Value::from(batch).to_string())

@@ -35,7 +35,7 @@ pub(crate) async fn lock_parents(
 ) -> Result<Vec<ParentRow>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, status FROM agent_tasks \
-         WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
+         WHERE +tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
     )
     .bind(tenant.to_string())
     .bind(id_array(ids))

@@ -61,7 +61,7 @@ async fn missions(
         pool,
         "SELECT id, tenant_id, profile_id, title, description, category, status, estimated_impact_kgco2, \
            due_date, notes, metadata, created_at \
-         FROM climate_missions WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
+         FROM climate_missions WHERE +tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
         tenant,
         ids,
         mappers::mission,
@@ -78,7 +78,7 @@ async fn shop_projects(
         pool,
         "SELECT id, tenant_id, title, description, status, primary_brand_id, secondary_brand_id, theme, \
            target_launch_date, created_at FROM zora_shop_projects \
-         WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
+         WHERE +tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
         tenant,
         ids,
         mappers::shop_project,

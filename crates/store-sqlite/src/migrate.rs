@@ -33,6 +33,11 @@ const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
         "schedules",
         include_str!("../migrations/0005_schedules.sql"),
     ),
+    (
+        6,
+        "profile indexes",
+        include_str!("../migrations/0006_profile_indexes.sql"),
+    ),
 ]);
 
 /// Every migration's label (`0001 schema`, ...), as pending on a file that does not exist yet.

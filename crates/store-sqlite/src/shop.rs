@@ -52,19 +52,28 @@ pub(crate) async fn insert_product(
 pub(crate) async fn product_claims(
     conn: &mut SqliteConnection,
     tenant: TenantId,
+    only: Option<&[ProductId]>,
 ) -> Result<Vec<ProductClaims>, StoreError> {
-    let found = sqlx::query(
+    // Given ids, `+`: their primary key finds the rows, not the tenant's index.
+    let filter = if only.is_some() {
+        "+p.tenant_id = ?1 AND p.id IN (SELECT value FROM json_each(?2))"
+    } else {
+        "p.tenant_id = ?1"
+    };
+    let sql = format!(
         "SELECT p.id AS product_id, p.name AS product_name, \
            p.estimated_impact_kgco2 AS product_estimate, m.climate_label, \
            m.estimated_impact_kgco2 AS meta_estimate, m.certifications \
          FROM products p LEFT JOIN product_climate_meta m \
            ON m.product_id = p.id AND m.tenant_id = p.tenant_id \
-         WHERE p.tenant_id = ?1 ORDER BY p.id",
-    )
-    .bind(tenant.to_string())
-    .fetch_all(conn)
-    .await
-    .map_err(store_error)?;
+         WHERE {filter} ORDER BY p.id"
+    );
+    let found = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(only.map(crate::values::id_array))
+        .fetch_all(conn)
+        .await
+        .map_err(store_error)?;
     rows::all(&found, mappers::product_claims)
 }
 
@@ -76,7 +85,7 @@ pub(crate) async fn brands(
     rows::tenant_rows_by_ids(
         conn,
         "SELECT id, tenant_id, name, slug FROM brands \
-         WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
+         WHERE +tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
         tenant,
         ids,
         mappers::brand,
@@ -92,7 +101,7 @@ pub(crate) async fn products(
     rows::tenant_rows_by_ids(
         conn,
         "SELECT id, tenant_id, name, slug, brand_id FROM products \
-         WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
+         WHERE +tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
         tenant,
         ids,
         mappers::product,
@@ -224,8 +233,12 @@ impl zora_core::ShopTx for crate::tx::SqliteTx {
     async fn insert_product(&mut self, product: &NewProduct) -> Result<(), StoreError> {
         insert_product(self.write().await?, product).await
     }
-    async fn product_claims(&mut self, tenant: TenantId) -> Result<Vec<ProductClaims>, StoreError> {
-        product_claims(self.read(), tenant).await
+    async fn product_claims(
+        &mut self,
+        tenant: TenantId,
+        only: Option<&[ProductId]>,
+    ) -> Result<Vec<ProductClaims>, StoreError> {
+        product_claims(self.read(), tenant, only).await
     }
     async fn brands(
         &mut self,

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use zora_core::StoreError;
 
 use crate::state::AppState;
 
@@ -13,7 +14,13 @@ pub async fn health() -> Json<Value> {
 }
 
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.store.schema_state().await {
+    let schema = match state.database.is_up() {
+        true => tokio::time::timeout(crate::gate::PROBE_TIMEOUT, state.store.schema_state())
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Unavailable("no answer in time".into()))),
+        false => Err(StoreError::Unavailable("the gate is closed".into())),
+    };
+    match schema {
         Ok(schema) if schema.is_current() => (
             StatusCode::OK,
             Json(json!({"status": "ready", "database": state.store.backend()})),

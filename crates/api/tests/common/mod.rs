@@ -98,6 +98,7 @@ pub async fn spawn_configured(
         clock: Arc::new(zora_engine::schedule::DatabaseClock(store.clone())),
         shutdown: AppState::no_shutdown(),
         dev_sign_in: None,
+        database: zora_api::gate::DatabaseGate::watching(store.clone()),
         trusted_origins: Arc::default(),
     };
     edit(&mut state);

@@ -17,6 +17,7 @@ pub(crate) mod prune;
 mod run;
 mod schedules;
 mod serve;
+mod served;
 mod status;
 mod task_flow;
 mod task_types;
@@ -90,6 +91,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Serve(args) => serve::run(&target()?, tenant()?, args).await,
         Command::Bench(args) => bench::run(&target()?, args, json).await,
-        Command::Chaos(args) => chaos::run(args, json).await,
+        Command::Chaos(command) => chaos::dispatch(command, json).await,
     }
 }

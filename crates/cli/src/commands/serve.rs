@@ -56,6 +56,7 @@ pub async fn run(
         clock: Arc::new(zora_engine::schedule::DatabaseClock(store.clone())),
         shutdown: streams_stopped,
         dev_sign_in: dev_run.then_some(tenant),
+        database: zora_api::gate::DatabaseGate::watching(store.clone()),
         trusted_origins: Arc::default(),
     };
     // Workers in this process: the default on SQLite, where other processes can only poll.

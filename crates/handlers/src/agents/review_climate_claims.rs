@@ -188,7 +188,17 @@ impl TaskHandler for ReviewClimateClaims {
     ) -> Result<Catalog, StoreError> {
         let mut catalog = Catalog::new();
         for tenant in tenants(batch) {
-            catalog.insert(tenant, tx.product_claims(tenant).await?);
+            // Only the products named, unless a task of the tenant checks them all.
+            let mut named: Option<Vec<ProductId>> = Some(Vec::new());
+            for (_, payload) in batch.iter().filter(|(task, _)| task.tenant_id == tenant) {
+                match (&mut named, &payload.product_ids) {
+                    (Some(ids), Some(references)) => {
+                        ids.extend(references.iter().filter_map(Reference::id::<ProductId>));
+                    }
+                    _ => named = None,
+                }
+            }
+            catalog.insert(tenant, tx.product_claims(tenant, named.as_deref()).await?);
         }
         Ok(catalog)
     }

@@ -95,6 +95,7 @@ impl TaskHandler for ReviewSystemHealth {
     const DESCRIPTION: &'static str =
         "Review the task queue's health and give a verdict: ok, degraded or failing (CONNOR)";
     const FIELDS: &'static [(&'static str, &'static str)] = &[];
+    const CHECKS_ROWS: bool = false;
 
     async fn load(
         &self,

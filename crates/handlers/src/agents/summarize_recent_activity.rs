@@ -82,6 +82,7 @@ impl TaskHandler for SummarizeRecentActivity {
     const DESCRIPTION: &'static str = "Summarize the tenant's tasks, missions, shop and journal activity of the last days (EIVOR)";
     const FIELDS: &'static [(&'static str, &'static str)] =
         &[("days", "How many days back to look (1 to 90, default 7)")];
+    const CHECKS_ROWS: bool = false;
 
     fn validate(&self, payload: &Payload) -> Result<(), TaskError> {
         let days = payload.days();

@@ -3,8 +3,7 @@
 //! of 50 tasks, one task by id; requests per second with the p50 and p99 of each
 //! request, beside the create limit (the same rows inserted by hand-written SQL).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,32 +13,19 @@ use zora_store_sql::bench::BENCH_KIND;
 
 use super::lines::Bench;
 use super::report::Row;
+use crate::commands::served::Server;
 use crate::exit::CliError;
 use crate::progress::phase_bar;
 
 /// Concurrent clients of every API line.
 pub const CLIENTS: usize = 16;
 
-/// A running `zora serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    token: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Every API line on `bench`'s store, `n` requests each.
 pub async fn api(bench: &Bench, n: usize) -> Result<Vec<Row>, CliError> {
     bench.sql.clear().await?;
     let limit = insert_limit(bench, n).await?;
     bench.sql.clear().await?;
-    let server = serve(&bench.url)?;
+    let server = Server::start(&bench.url, &[], Stdio::null())?;
     let client = zora_engine::http_client_builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()
@@ -193,50 +179,4 @@ async fn created_ids(client: &reqwest::Client, server: &Server) -> Result<Vec<St
         return Err(CliError::Failed("the create line made no task".into()));
     }
     Ok(ids)
-}
-
-/// `zora serve --dev` on `url`, port 0, no workers, once it said where it listens and
-/// printed its development token.
-fn serve(url: &str) -> Result<Server, CliError> {
-    let exe = std::env::current_exe().map_err(|e| {
-        CliError::Failed(format!("cannot find this program to start a server: {e}"))
-    })?;
-    let mut child = Command::new(exe)
-        .args(["serve", "--dev", "--workers", "0", "--bind", "127.0.0.1:0"])
-        .args(["--database-url", url])
-        .env("RUST_LOG", "error")
-        .env_remove("ZORA_JWT_SECRET")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| CliError::Failed(format!("cannot start zora serve: {e}")))?;
-    let mut lines = Vec::new();
-    if let Some(stdout) = child.stdout.take() {
-        let mut reader = BufReader::new(stdout);
-        for _ in 0..3 {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                break;
-            }
-            lines.push(line.trim_end().to_owned());
-        }
-    }
-    let base = lines
-        .first()
-        .and_then(|l| l.strip_prefix("listening on "))
-        .map(str::to_owned);
-    match (base, lines.get(2)) {
-        (Some(base), Some(token)) => Ok(Server {
-            child,
-            base,
-            token: token.clone(),
-        }),
-        _ => {
-            let _ = child.kill();
-            let _ = child.wait();
-            Err(CliError::Failed(format!(
-                "zora serve did not start (it said {lines:?})"
-            )))
-        }
-    }
 }

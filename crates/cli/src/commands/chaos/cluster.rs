@@ -80,6 +80,11 @@ impl Cluster {
         format!("postgres://zora@127.0.0.1:{}/postgres", self.port)
     }
 
+    /// The port the server listens on (loopback).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Starts the server and waits until it accepts connections.
     pub fn up(&self) -> Result<(), CliError> {
         let options = format!(

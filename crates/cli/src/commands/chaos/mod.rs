@@ -8,6 +8,8 @@
 mod checks;
 mod cluster;
 mod fleet;
+mod outage;
+mod proxy;
 mod workload;
 
 use std::collections::VecDeque;
@@ -23,7 +25,7 @@ use zora_engine::faults::FaultPlan;
 use zora_engine::{DecisionError, Registry};
 use zora_store_postgres::PgStoreOptions;
 
-use crate::cli::{ChaosArgs, ChaosStore};
+use crate::cli::{ChaosArgs, ChaosCommand, ChaosScenario, ChaosStore};
 use crate::exit::CliError;
 use crate::output::print_json;
 use crate::progress::phase_bar;
@@ -63,7 +65,14 @@ struct Report {
     passed: bool,
 }
 
-pub async fn run(args: &ChaosArgs, json: bool) -> Result<ExitCode, CliError> {
+pub async fn dispatch(command: &ChaosCommand, json: bool) -> Result<ExitCode, CliError> {
+    match &command.scenario {
+        None => run(&command.crashes, json).await,
+        Some(ChaosScenario::Outage(args)) => outage::run(args, json).await,
+    }
+}
+
+async fn run(args: &ChaosArgs, json: bool) -> Result<ExitCode, CliError> {
     let tasks = if args.quick { 2_000 } else { args.tasks };
     let groups = (tasks as usize).div_ceil(GROUP).max(1);
     let stores: &[ChaosStore] = match args.store {
@@ -318,6 +327,7 @@ async fn drive(
     let mut restarts = Vec::new();
     let mut next_kill = Instant::now() + kill_every;
     let mut finished = 0;
+    let mut last_count = Instant::now() - Duration::from_secs(1);
     loop {
         tokio::time::sleep(Duration::from_millis(50)).await;
         if Instant::now() >= next_kill {
@@ -327,10 +337,14 @@ async fn drive(
             next_kill = Instant::now() + kill_every / 2 + kill_every * jitter / 1_000;
         }
         fleet.restart_exited()?;
-        if let Ok(count) = database
-            .count("SELECT count(*) FROM agent_tasks WHERE status IN ('completed', 'failed')")
-            .await
+        // A count a second: on SQLite every worker's commit empties the driver's page
+        // cache, so a count reads the index afresh.
+        if last_count.elapsed() >= Duration::from_secs(1)
+            && let Ok(count) = database
+                .count("SELECT count(*) FROM agent_tasks WHERE status IN ('completed', 'failed')")
+                .await
         {
+            last_count = Instant::now();
             finished = count as u64;
             bar.set_position(finished);
         }
