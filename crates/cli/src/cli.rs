@@ -576,6 +576,34 @@ pub enum ChaosScenario {
     /// answered within 3 s with 503 SERVICE_UNAVAILABLE and Retry-After, nothing exits,
     /// work resumes and nothing is lost. Exit 1 when any check fails.
     Outage(OutageArgs),
+    /// Overload: --clients concurrent API clients for --duration against `zora serve`
+    /// while workers drain what they create. Reports answers by status, latency
+    /// percentiles and the server's memory; checks every answer is a success or a 429/503
+    /// with Retry-After, none hangs, the server's memory stays under 1 GiB, and every
+    /// create is made exactly once and drained. Exit 1 when any check fails.
+    Overload(OverloadArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OverloadArgs {
+    /// Concurrent clients, each calling without pause. Defaults to 200.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(1..=2000))]
+    pub clients: u16,
+    /// How long the load lasts. Defaults to 60s.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub duration: Duration,
+    /// The store: PostgreSQL (a cluster of its own) or a SQLite file.
+    #[arg(long, value_enum, default_value_t = ChaosStore::Postgres)]
+    pub store: ChaosStore,
+    /// `zora worker` processes beside the server. Defaults to 2.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub workers: u16,
+    /// Where PostgreSQL's server binaries are (see `zora chaos --pg-bin`).
+    #[arg(long, value_name = "DIR")]
+    pub pg_bin: Option<std::path::PathBuf>,
+    /// Keep the run's directory (database and logs).
+    #[arg(long)]
+    pub keep: bool,
 }
 
 #[derive(Debug, Args)]

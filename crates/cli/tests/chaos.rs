@@ -1,4 +1,4 @@
-//! `zora chaos --quick` on each store, and `zora chaos outage` (short): workers SIGKILLed throughout, PostgreSQL (a cluster
+//! `zora chaos --quick` on each store, `zora chaos outage` and `zora chaos overload`, short: workers SIGKILLed throughout, PostgreSQL (a cluster
 //! of the run's own) stopped fast and then immediately mid-run, and every count that must
 //! be zero is zero, with tasks completed, failed as meant, and run twice all present (so
 //! the run did exercise each path).
@@ -114,4 +114,56 @@ fn the_database_gone_and_back_is_answered_503_in_bounded_time_and_loses_nothing(
         report["creates_sent_again"].as_u64().expect("resent") > 10,
         "{report:#}"
     );
+}
+
+fn overload(store: &str) -> serde_json::Value {
+    let output = run(&mut zora(&[
+        "chaos",
+        "overload",
+        "--store",
+        store,
+        "--clients",
+        "24",
+        "--duration",
+        "4s",
+        "--json",
+    ]));
+    let report = json(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{report:#}\n{}",
+        common::stderr(&output)
+    );
+    assert_eq!(report["passed"], true, "{report:#}");
+    for check in report["checks"].as_array().expect("checks") {
+        assert_eq!(check["found"], 0, "{check}");
+    }
+    assert!(
+        report["requests"].as_u64().expect("requests") > 100,
+        "{report:#}"
+    );
+    assert!(
+        report["tasks_created"].as_i64().expect("tasks") > 20,
+        "{report:#}"
+    );
+    assert!(
+        report["latency"]["p99_ms"].as_f64().expect("p99") > 0.0,
+        "{report:#}"
+    );
+    assert!(
+        report["memory_mib"]["max"].as_u64().expect("memory") > 0,
+        "{report:#}"
+    );
+    report
+}
+
+#[test]
+fn overload_on_postgres_is_answered_and_drained() {
+    overload("postgres");
+}
+
+#[test]
+fn overload_on_sqlite_is_answered_and_drained() {
+    overload("sqlite");
 }

@@ -118,6 +118,22 @@ impl Database {
         found.map_err(|e| CliError::Failed(format!("check failed: {e}\n{sql}")))
     }
 
+    /// Waits until no task is unfinished; returns how many still are after `limit`.
+    pub async fn wait_finished(&self, limit: std::time::Duration) -> Result<i64, CliError> {
+        let started = std::time::Instant::now();
+        loop {
+            let left = self
+                .count(
+                    "SELECT count(*) FROM agent_tasks WHERE status NOT IN ('completed', 'failed')",
+                )
+                .await?;
+            if left == 0 || started.elapsed() > limit {
+                return Ok(left);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
+
     /// How the tasks ended.
     pub async fn outcomes(&self) -> Result<Outcomes, CliError> {
         Ok(Outcomes {

@@ -6,9 +6,11 @@
 //! the end, SQL counts what must be zero (see [`checks`]); exit 1 when any is not.
 
 mod checks;
+mod client;
 mod cluster;
 mod fleet;
 mod outage;
+mod overload;
 mod proxy;
 mod workload;
 
@@ -69,6 +71,7 @@ pub async fn dispatch(command: &ChaosCommand, json: bool) -> Result<ExitCode, Cl
     match &command.scenario {
         None => run(&command.crashes, json).await,
         Some(ChaosScenario::Outage(args)) => outage::run(args, json).await,
+        Some(ChaosScenario::Overload(args)) => overload::run(args, json).await,
     }
 }
 

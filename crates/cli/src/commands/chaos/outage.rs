@@ -13,12 +13,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use serde_json::json;
 use zora_api::gate::ANSWER_BOUND;
 use zora_core::{DEFAULT_TENANT_ID, PlanId, ProfileId};
 use zora_store_postgres::PgStoreOptions;
 
 use super::checks::{Check, Database};
+use super::client::{Answer, Call, Client, success};
 use super::cluster::{Cluster, StopMode};
 use super::fleet::Fleet;
 use super::proxy::Proxy;
@@ -40,8 +40,6 @@ const PHASES: [&str; 7] = [
 ];
 const STOPPED: u8 = 1;
 const CUT: u8 = 4;
-/// Calls slower than this are counted as hung.
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Slack on [`ANSWER_BOUND`] for a loaded machine.
 const SLACK: Duration = Duration::from_secs(2);
 
@@ -51,8 +49,8 @@ struct Sample {
     phase: u8,
     /// How long after its phase began.
     into_phase: Duration,
-    call: &'static str,
-    /// `None`: no answer within [`CLIENT_TIMEOUT`] or the connection failed.
+    call: Call,
+    /// `None`: no answer within the client's timeout, or the connection failed.
     status: Option<u16>,
     code: Option<String>,
     retry_after: bool,
@@ -160,15 +158,7 @@ async fn outage(dir: &std::path::Path, args: &OutageArgs) -> Result<Report, CliE
     let phase_started = Arc::new(Mutex::new(Instant::now()));
     let record: Arc<Record> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let client = Client {
-        http: zora_engine::http_client_builder()
-            .timeout(CLIENT_TIMEOUT)
-            .build()
-            .map_err(|e| CliError::Failed(format!("cannot build an HTTP client: {e}")))?,
-        base: server.base.clone(),
-        token: server.token.clone(),
-        profile,
-    };
+    let client = Client::new(&server, profile)?;
     let calling = tokio::spawn(call_throughout(
         client.clone(),
         (phase.clone(), phase_started.clone()),
@@ -215,7 +205,7 @@ async fn outage(dir: &std::path::Path, args: &OutageArgs) -> Result<Report, CliE
     for key in &keys {
         client.create_until_done(key).await?;
     }
-    let all_finished = wait_all_finished(&database, Duration::from_secs(60)).await?;
+    let all_finished = database.wait_finished(Duration::from_secs(60)).await?;
     let exited = usize::from(!server.running());
     fleet.restart_exited()?;
     let worker_exits = fleet.exits.len();
@@ -247,7 +237,7 @@ async fn outage(dir: &std::path::Path, args: &OutageArgs) -> Result<Report, CliE
                 .await?,
         },
     ]);
-    let created_keys = samples.iter().filter(|s| s.call == "create").count() as i64;
+    let created_keys = samples.iter().filter(|s| s.call == Call::Create).count() as i64;
     let tasks_created = database.count("SELECT count(*) FROM agent_tasks").await?;
     checks.push(Check {
         name: "creates made (each a new key) and tasks differ",
@@ -268,12 +258,12 @@ async fn outage(dir: &std::path::Path, args: &OutageArgs) -> Result<Report, CliE
 fn judge(samples: &[Sample], outage: Duration) -> Vec<Check> {
     let bound = ANSWER_BOUND + SLACK;
     let outage_phase = |s: &&Sample| s.phase == STOPPED || s.phase == CUT;
-    let needs_database = |s: &&Sample| s.call == "create" || s.call == "list";
+    let needs_database = |s: &&Sample| s.call.needs_database();
     let count = |filter: &dyn Fn(&&Sample) -> bool| samples.iter().filter(filter).count() as i64;
     vec![
         Check {
             name: "/health answers other than 200",
-            found: count(&|s| s.call == "health" && s.status != Some(200)),
+            found: count(&|s| s.call == Call::Health && s.status != Some(200)),
         },
         Check {
             name: "calls unanswered within 30 s (hung) or refused",
@@ -289,7 +279,7 @@ fn judge(samples: &[Sample], outage: Duration) -> Vec<Check> {
         },
         Check {
             name: "503 answers without Retry-After",
-            found: count(&|s| s.status == Some(503) && s.call != "ready" && !s.retry_after),
+            found: count(&|s| s.status == Some(503) && s.call != Call::Ready && !s.retry_after),
         },
         Check {
             name: "answers 4xx (an outage is never the caller's fault)",
@@ -303,7 +293,7 @@ fn judge(samples: &[Sample], outage: Duration) -> Vec<Check> {
             name: "outage calls past the bound answered other than 503",
             found: count(&|s| {
                 outage_phase(s)
-                    && (needs_database(s) || s.call == "ready")
+                    && (needs_database(s) || s.call == Call::Ready)
                     && s.into_phase > bound
                     && s.into_phase + bound < outage
                     && s.status != Some(503)
@@ -327,12 +317,12 @@ fn phase_reports(samples: &[Sample]) -> Vec<PhaseReport> {
                     .status
                     .map_or("no answer".to_owned(), |s| s.to_string());
                 *answers
-                    .entry(format!("{} {status}", sample.call))
+                    .entry(format!("{} {status}", sample.call.name()))
                     .or_insert(0) += 1;
             }
             let mut latencies: Vec<u128> = of_phase
                 .iter()
-                .filter(|s| s.call == "create" || s.call == "list")
+                .filter(|s| s.call.needs_database())
                 .map(|s| s.latency.as_millis())
                 .collect();
             latencies.sort_unstable();
@@ -354,82 +344,6 @@ fn phase_reports(samples: &[Sample]) -> Vec<PhaseReport> {
         .collect()
 }
 
-/// The API as the client calls it.
-#[derive(Debug, Clone)]
-struct Client {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-    profile: ProfileId,
-}
-
-impl Client {
-    /// One call; its status, error code, whether it said `Retry-After`, and its latency.
-    async fn call(
-        &self,
-        call: &'static str,
-        key: &str,
-    ) -> (Option<u16>, Option<String>, bool, Duration) {
-        let started = Instant::now();
-        let request = match call {
-            "health" => self.http.get(format!("{}/health", self.base)),
-            "ready" => self.http.get(format!("{}/ready", self.base)),
-            "list" => self
-                .http
-                .get(format!("{}/api/agents/tasks?limit=5", self.base))
-                .bearer_auth(&self.token),
-            _ => self
-                .http
-                .post(format!("{}/api/agents/tasks", self.base))
-                .bearer_auth(&self.token)
-                .header("Idempotency-Key", key)
-                .json(&json!({
-                    "agent_id": "ORACLE",
-                    "task_type": "climate.create_single_mission",
-                    "title": format!("Outage mission {key}"),
-                    "payload": {"profile_id": self.profile, "title": format!("Mission {key}")},
-                })),
-        };
-        match request.send().await {
-            Err(_) => (None, None, false, started.elapsed()),
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let retry_after = response.headers().contains_key("retry-after");
-                let body: serde_json::Value = response.json().await.unwrap_or_default();
-                let code = body["error"].as_str().map(str::to_owned);
-                (Some(status), code, retry_after, started.elapsed())
-            }
-        }
-    }
-
-    /// Seconds until `/ready` answers 200 (at most a minute).
-    async fn until_ready(&self) -> Result<f64, CliError> {
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(60) {
-            if self.call("ready", "").await.0 == Some(200) {
-                return Ok(started.elapsed().as_secs_f64());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Err(CliError::Failed(
-            "the server was not ready a minute after the database came back".into(),
-        ))
-    }
-
-    /// Sends the create of `key` until it succeeds (a replay, if it was made).
-    async fn create_until_done(&self, key: &str) -> Result<(), CliError> {
-        for _ in 0..50 {
-            if matches!(self.call("create", key).await.0, Some(200 | 201)) {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        Err(CliError::Failed(format!(
-            "the create of key {key} never succeeded after the outage"
-        )))
-    }
-}
-
 /// Calls the API every 100 ms until `stop`, recording each call.
 async fn call_throughout(
     client: Client,
@@ -440,17 +354,23 @@ async fn call_throughout(
     let mut calls = tokio::task::JoinSet::new();
     let mut n = 0u64;
     while !stop.load(Ordering::Relaxed) {
-        for call in ["health", "ready", "create", "list"] {
+        for call in [Call::Health, Call::Ready, Call::Create, Call::List] {
             n += 1;
-            let key = format!("outage-{n}");
             let client = client.clone();
             let phase_now = phase.load(Ordering::Relaxed);
+            let key = format!("outage-{n}");
             let began = *phase_started.lock().unwrap_or_else(|e| e.into_inner());
             let record = record.clone();
             calls.spawn(async move {
                 let into_phase = began.elapsed();
-                let (status, code, retry_after, latency) = client.call(call, &key).await;
-                if call == "create" && !matches!(status, Some(200 | 201)) {
+                let Answer {
+                    status,
+                    code,
+                    retry_after,
+                    latency,
+                    ..
+                } = client.call(call, &key).await;
+                if call == Call::Create && !status.is_some_and(success) {
                     record
                         .unanswered_keys
                         .lock()
@@ -475,20 +395,6 @@ async fn call_throughout(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     while calls.join_next().await.is_some() {}
-}
-
-/// Waits until no task is unfinished; returns how many still are at `limit`.
-async fn wait_all_finished(database: &Database, limit: Duration) -> Result<i64, CliError> {
-    let started = Instant::now();
-    loop {
-        let left = database
-            .count("SELECT count(*) FROM agent_tasks WHERE status NOT IN ('completed', 'failed')")
-            .await?;
-        if left == 0 || started.elapsed() > limit {
-            return Ok(left);
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 fn print_report(report: &Report) {
