@@ -45,32 +45,76 @@ pub async fn open_store_with(
     open_store_patiently(target, options, Duration::ZERO).await
 }
 
-/// [`open_store_with`], waiting up to `patience` for a PostgreSQL server that does not
-/// answer yet (down, restarting, starting up), with a warning at each try: for the
-/// long-running commands, which a supervisor may start before the database.
+/// [`open_store_with`], waiting up to `patience` for a database that cannot be opened
+/// yet: a PostgreSQL server that does not answer (down, restarting, starting up), a
+/// SQLite file another process holds locked past the busy timeout. It warns at each try:
+/// for the long-running commands, which a supervisor may start before the database or
+/// beside busy workers.
 pub async fn open_store_patiently(
     target: &DatabaseTarget,
     options: &PgStoreOptions,
     patience: Duration,
 ) -> Result<Arc<dyn Store>, CliError> {
-    let store: Arc<dyn Store> = match target {
-        DatabaseTarget::Postgres(url) => {
-            let started = Instant::now();
-            loop {
-                match zora_store_postgres::connect(url, options).await {
-                    Err(error) if error.is_unreachable() && started.elapsed() < patience => {
-                        tracing::warn!(%error, "waiting for the database; trying again in 1s");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                    connected => break Arc::new(connected?),
-                }
+    let started = Instant::now();
+    loop {
+        match open_once(target, options).await {
+            Err(Retry(error)) if started.elapsed() < patience => {
+                tracing::warn!(%error, "waiting for the database; trying again in 1s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(Retry(error) | Refused(error)) => return Err(error),
+            Ok((store, state)) => {
+                refuse_pending(&state)?;
+                return Ok(store);
             }
         }
-        DatabaseTarget::Sqlite(url) => Arc::new(open_sqlite(url).await?),
+    }
+}
+
+/// Why opening failed: worth another try, or not.
+enum OpenFailure {
+    Retry(CliError),
+    Refused(CliError),
+}
+use OpenFailure::{Refused, Retry};
+
+async fn open_once(
+    target: &DatabaseTarget,
+    options: &PgStoreOptions,
+) -> Result<(Arc<dyn Store>, SchemaState), OpenFailure> {
+    let retry_if = |passing: bool, error: CliError| {
+        if passing {
+            Retry(error)
+        } else {
+            Refused(error)
+        }
     };
-    let state = store.schema_state().await?;
-    refuse_pending(&state)?;
-    Ok(store)
+    let store: Arc<dyn Store> = match target {
+        DatabaseTarget::Postgres(url) => match zora_store_postgres::connect(url, options).await {
+            Err(error) => return Err(retry_if(error.is_unreachable(), error.into())),
+            Ok(store) => Arc::new(store),
+        },
+        DatabaseTarget::Sqlite(url) => {
+            match zora_store_sqlite::open(url, &SqliteStoreOptions::default()).await {
+                Err(error) => {
+                    let busy = matches!(
+                        error,
+                        SqliteError::Store(zora_core::StoreError::Transient(_))
+                    );
+                    return Err(retry_if(busy, error.into()));
+                }
+                Ok(store) => Arc::new(store),
+            }
+        }
+    };
+    // The schema read itself may meet the outage or the lock.
+    match store.schema_state().await {
+        Ok(state) => Ok((store, state)),
+        Err(
+            error @ (zora_core::StoreError::Transient(_) | zora_core::StoreError::Unavailable(_)),
+        ) => Err(Retry(error.into())),
+        Err(error) => Err(Refused(error.into())),
+    }
 }
 
 fn refuse_pending(state: &SchemaState) -> Result<(), CliError> {
