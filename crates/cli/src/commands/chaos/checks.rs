@@ -85,6 +85,16 @@ const EFFECT_ROWS: [EffectRows; 4] = [
     },
 ];
 
+/// Counts the keys `k` of `rows` not among the keys `k` of `set`: an anti-join, which
+/// both planners hash (PostgreSQL's `NOT IN` over a set larger than `work_mem` is not
+/// hashed: a scan of the set per row).
+fn missing(rows: &str, set: &str) -> String {
+    format!(
+        "SELECT count(*) FROM ({rows}) r LEFT JOIN (SELECT DISTINCT k FROM ({set}) s0) s \
+         ON s.k = r.k WHERE s.k IS NULL"
+    )
+}
+
 impl Database {
     /// `column->>'field'` as this store writes it.
     fn field(&self, column: &str, field: &str) -> String {
@@ -163,7 +173,7 @@ impl Database {
               WHERE {event} NOT LIKE 'agent\\_task\\_%' ESCAPE '\\' AND {task_of} IS NOT NULL)"
         );
         let completed_ids = format!(
-            "(SELECT {} FROM agent_tasks WHERE status = 'completed')",
+            "SELECT {} AS k FROM agent_tasks WHERE status = 'completed'",
             self.text("id")
         );
         let mut checks = vec![
@@ -178,18 +188,18 @@ impl Database {
             Check {
                 name: "completed tasks without their journal entry",
                 found: self
-                    .count(&format!(
-                        "SELECT count(*) FROM agent_tasks WHERE status = 'completed' \
-                         AND {} NOT IN (SELECT task_id FROM {effects} e)",
-                        self.text("id")
+                    .count(&missing(
+                        &completed_ids,
+                        &format!("SELECT task_id AS k FROM {effects} e"),
                     ))
                     .await?,
             },
             Check {
                 name: "handler journal entries without a completed task",
                 found: self
-                    .count(&format!(
-                        "SELECT count(*) FROM {effects} e WHERE task_id NOT IN {completed_ids}"
+                    .count(&missing(
+                        &format!("SELECT task_id AS k FROM {effects} e"),
+                        &completed_ids,
                     ))
                     .await?,
             },
@@ -207,8 +217,8 @@ impl Database {
         for rows in EFFECT_ROWS {
             let named = self.field("details", rows.field);
             let named_by = format!(
-                "(SELECT {named} FROM journal_entries WHERE {event} = '{}' \
-                  AND {task_of} IN {completed_ids})",
+                "SELECT {named} AS k FROM journal_entries WHERE {event} = '{}' \
+                  AND {task_of} IN ({completed_ids})",
                 rows.event_type
             );
             // A single mission has no plan in its metadata; a plan's missions do.
@@ -222,9 +232,12 @@ impl Database {
             checks.push(Check {
                 name: rows.name,
                 found: self
-                    .count(&format!(
-                        "SELECT count(*) FROM {} WHERE {only}{named_as} NOT IN {named_by}",
-                        rows.table
+                    .count(&missing(
+                        &format!(
+                            "SELECT {named_as} AS k FROM {} WHERE {only}1 = 1",
+                            rows.table
+                        ),
+                        &named_by,
                     ))
                     .await?,
             });
