@@ -7,8 +7,20 @@ mod common;
 
 use common::{json, run, zora};
 
+/// The short run kills a worker every ~500 ms rather than the full run's ~300 ms: its
+/// tasks live seconds, and on a loaded machine a task could otherwise lose its five
+/// attempts to kills of visible claims, which the full run shows happening on PostgreSQL
+/// over 17 minutes (RELIABILITY.md: attempts lost to crashes count, for now).
 fn quick_chaos(store: &str) -> serde_json::Value {
-    let output = run(&mut zora(&["chaos", "--quick", "--store", store, "--json"]));
+    let output = run(&mut zora(&[
+        "chaos",
+        "--quick",
+        "--store",
+        store,
+        "--kill-every",
+        "500ms",
+        "--json",
+    ]));
     let report = json(&output);
     assert_eq!(
         output.status.code(),
@@ -31,7 +43,7 @@ fn assert_sound(run: &serde_json::Value) {
         run["checks"].as_array().expect("checks").len() >= 14,
         "{run:#}"
     );
-    assert!(run["worker_kills"].as_u64().expect("kills") > 3, "{run:#}");
+    assert!(run["worker_kills"].as_u64().expect("kills") > 2, "{run:#}");
     assert_eq!(run["worker_exits"], serde_json::json!([]), "{run:#}");
     let outcomes = &run["outcomes"];
     assert!(
@@ -166,4 +178,15 @@ fn overload_on_postgres_is_answered_and_drained() {
 #[test]
 fn overload_on_sqlite_is_answered_and_drained() {
     overload("sqlite");
+}
+
+#[test]
+fn bad_fault_shares_are_refused_before_anything_starts() {
+    let output = run(&mut zora(&["chaos", "--quick", "--faults", "often=1%"]));
+    assert_eq!(output.status.code(), Some(2), "{}", common::stderr(&output));
+    assert!(
+        common::stderr(&output).contains("--faults") && common::stderr(&output).contains("often"),
+        "{}",
+        common::stderr(&output)
+    );
 }

@@ -153,7 +153,8 @@ async fn on_store(
             (None, url, Arc::new(store) as Arc<dyn Store>, database)
         }
     };
-    let faults: FaultPlan = args.faults.parse().map_err(CliError::Config)?;
+    // Checked by the command line already.
+    let faults: FaultPlan = args.faults.parse().unwrap_or_default();
     let workload = workload::seed(store.as_ref(), groups, &faults).await?;
     let started = Instant::now();
     let mut fleet = Fleet::start(
