@@ -595,13 +595,28 @@ pub struct OverloadArgs {
     /// The store: PostgreSQL (a cluster of its own) or a SQLite file.
     #[arg(long, value_enum, default_value_t = ChaosStore::Postgres)]
     pub store: ChaosStore,
+    #[command(flatten)]
+    pub api: ApiTrialArgs,
+}
+
+/// A trial of `zora serve` and its workers.
+#[derive(Debug, Args)]
+pub struct ApiTrialArgs {
     /// `zora worker` processes beside the server. Defaults to 2.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub workers: u16,
-    /// Where PostgreSQL's server binaries are (see `zora chaos --pg-bin`).
+    #[command(flatten)]
+    pub scratch: ScratchArgs,
+}
+
+/// Where a trial keeps its store of its own.
+#[derive(Debug, Args)]
+pub struct ScratchArgs {
+    /// Where PostgreSQL's server binaries are. Defaults to the newest
+    /// /usr/lib/postgresql/*/bin, else the initdb on PATH.
     #[arg(long, value_name = "DIR")]
     pub pg_bin: Option<std::path::PathBuf>,
-    /// Keep the run's directory (database and logs).
+    /// Keep the run's directory (database, server and worker logs) for a look after.
     #[arg(long)]
     pub keep: bool,
 }
@@ -611,23 +626,16 @@ pub struct OutageArgs {
     /// How long each outage lasts. Defaults to 30s.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub outage: Duration,
-    /// `zora worker` processes beside the server. Defaults to 2.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
-    pub workers: u16,
-    /// Where PostgreSQL's server binaries are (see `zora chaos --pg-bin`).
-    #[arg(long, value_name = "DIR")]
-    pub pg_bin: Option<std::path::PathBuf>,
-    /// Keep the run's directory (server, workers' and PostgreSQL's logs).
-    #[arg(long)]
-    pub keep: bool,
+    #[command(flatten)]
+    pub api: ApiTrialArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ChaosArgs {
     /// The store to run on: a PostgreSQL cluster made for the run (initdb, as the
-    /// `postgres` user when run as root), a SQLite file, or both in turn.
-    #[arg(long, value_enum, default_value_t = ChaosStore::Both)]
-    pub store: ChaosStore,
+    /// `postgres` user when run as root) or a SQLite file. Defaults to both in turn.
+    #[arg(long, value_enum)]
+    pub store: Option<ChaosStore>,
     /// Tasks enqueued (rounded up to whole groups of eight). Defaults to 100,000.
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(8..))]
     pub tasks: u64,
@@ -651,13 +659,8 @@ pub struct ChaosArgs {
         value_parser = parse_faults
     )]
     pub faults: String,
-    /// Where PostgreSQL's server binaries are. Defaults to the newest
-    /// /usr/lib/postgresql/*/bin, else the initdb on PATH.
-    #[arg(long, value_name = "DIR")]
-    pub pg_bin: Option<std::path::PathBuf>,
-    /// Keep the run's directory (database, server and worker logs) for a look after.
-    #[arg(long)]
-    pub keep: bool,
+    #[command(flatten)]
+    pub scratch: ScratchArgs,
 }
 
 /// The stores `zora chaos` runs on.
@@ -665,7 +668,6 @@ pub struct ChaosArgs {
 pub enum ChaosStore {
     Postgres,
     Sqlite,
-    Both,
 }
 
 #[derive(Debug, Args)]

@@ -514,3 +514,42 @@ async fn serve_runs_a_worker_in_process_on_sqlite() {
     assert_eq!(child.wait().expect("wait").code(), Some(0), "a clean stop");
     assert!(ran, "the in-process worker ran the task");
 }
+
+/// `--wait-for-database`: a server that does not answer is waited for, up to the limit;
+/// a server that refuses (a wrong password) ends the start at once, limit or not.
+#[test]
+fn a_worker_waits_for_a_silent_database_but_not_for_a_refusal() {
+    let started = std::time::Instant::now();
+    let output = run(&mut zora_on(
+        "postgres://zora:zora@127.0.0.1:1/x",
+        &["worker", "--wait-for-database", "2s"],
+    ));
+    assert_eq!(output.status.code(), Some(2), "{}", common::stderr(&output));
+    assert!(
+        common::stderr(&output).contains("cannot connect"),
+        "{}",
+        common::stderr(&output)
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let admin = zora_testkit::pg::admin_url();
+    let wrong = match admin.split_once('@') {
+        Some((_, rest)) => format!("postgres://zora:not-the-password@{rest}"),
+        None => panic!("no user in {admin}"),
+    };
+    let started = std::time::Instant::now();
+    let output = run(&mut zora_on(
+        &wrong,
+        &["worker", "--wait-for-database", "30s"],
+    ));
+    assert_eq!(output.status.code(), Some(2), "{}", common::stderr(&output));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "a refusal is not waited out: {:?}",
+        started.elapsed()
+    );
+}

@@ -93,7 +93,7 @@ pub async fn connect(url: &str, options: &PgStoreOptions) -> Result<PgStore, PgE
 
 /// The server is not there (yet): no answer, or it is starting up or shutting down
 /// (SQLSTATE 57P03, `cannot_connect_now`).
-fn unreachable(err: &sqlx::Error) -> bool {
+pub(crate) fn unreachable(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
         sqlx::Error::Database(db) => db.code().as_deref() == Some("57P03"),

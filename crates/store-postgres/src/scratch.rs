@@ -29,7 +29,7 @@ async fn connect_admin(admin_url: &str) -> Result<PgConnection, PgError> {
                 .next_back()
                 .unwrap_or(admin_url)
                 .to_owned(),
-            unreachable: matches!(e, sqlx::Error::Io(_)),
+            unreachable: crate::connect::unreachable(&e),
             reason: e.to_string(),
         })
 }

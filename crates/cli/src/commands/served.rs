@@ -1,6 +1,6 @@
 //! A `zora serve --dev` process of this binary, for the commands that measure or try the
 //! API from outside (`zora bench`, `zora chaos`): port 0, its address and development
-//! token read from its first lines, killed when dropped.
+//! token read from its first lines, killed when dropped; and a process's memory.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -69,6 +69,17 @@ impl Server {
     pub fn running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
+}
+
+/// A field of a process's `/proc/PID/status` in KiB (`VmRSS`: resident now, `VmHWM`:
+/// its peak), in MiB.
+pub fn memory_mib(pid: u32, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?;
+    let kib: f64 = line.split_whitespace().next()?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 impl Drop for Server {

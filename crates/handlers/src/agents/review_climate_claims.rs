@@ -189,15 +189,18 @@ impl TaskHandler for ReviewClimateClaims {
         let mut catalog = Catalog::new();
         for tenant in tenants(batch) {
             // Only the products named, unless a task of the tenant checks them all.
-            let mut named: Option<Vec<ProductId>> = Some(Vec::new());
-            for (_, payload) in batch.iter().filter(|(task, _)| task.tenant_id == tenant) {
-                match (&mut named, &payload.product_ids) {
-                    (Some(ids), Some(references)) => {
-                        ids.extend(references.iter().filter_map(Reference::id::<ProductId>));
-                    }
-                    _ => named = None,
-                }
-            }
+            let named: Option<Vec<ProductId>> = batch
+                .iter()
+                .filter(|(task, _)| task.tenant_id == tenant)
+                .map(|(_, payload)| payload.product_ids.as_deref())
+                .collect::<Option<Vec<_>>>()
+                .map(|lists| {
+                    lists
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Reference::id::<ProductId>)
+                        .collect()
+                });
             catalog.insert(tenant, tx.product_claims(tenant, named.as_deref()).await?);
         }
         Ok(catalog)

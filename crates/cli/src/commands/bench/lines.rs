@@ -18,6 +18,7 @@ use zora_store_sql::bench::{BENCH_KIND, BenchSql};
 
 use super::report::Row;
 use crate::commands::demo;
+use crate::commands::served::memory_mib;
 use crate::exit::CliError;
 use crate::progress::phase_bar;
 use crate::wiring::registry;
@@ -189,7 +190,7 @@ pub async fn drain(
         tokio::time::sleep(poll).await;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let rss = peak_rss_mib(worker.id()).unwrap_or(f64::NAN);
+    let rss = memory_mib(worker.id(), "VmHWM").unwrap_or(f64::NAN);
     let _ = worker.kill();
     let _ = worker.wait();
     bar.finish_and_clear();
@@ -229,14 +230,6 @@ fn spawn_worker(url: &str, concurrency: usize) -> Result<Child, CliError> {
         )));
     }
     Ok(child)
-}
-
-/// A process's peak resident memory (`VmHWM`), in MiB.
-fn peak_rss_mib(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
 }
 
 /// Pick-up latency: an idle in-process worker that listens, `n` tasks inserted one at a

@@ -85,6 +85,15 @@ const EFFECT_ROWS: [EffectRows; 4] = [
     },
 ];
 
+/// Prints `checks` as a table.
+pub fn print_checks(checks: &[Check]) {
+    crate::out!("| must be 0 | count |");
+    crate::out!("|---|---:|");
+    for check in checks {
+        crate::out!("| {} | {} |", check.name, check.found);
+    }
+}
+
 /// Counts the keys `k` of `rows` not among the keys `k` of `set`: an anti-join, which
 /// both planners hash (PostgreSQL's `NOT IN` over a set larger than `work_mem` is not
 /// hashed: a scan of the set per row).
@@ -327,5 +336,68 @@ impl Database {
             })
             .take(n)
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(checks: &[Check], name: &str) -> i64 {
+        checks
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no check {name}"))
+            .found
+    }
+
+    /// The checks find what they count: a clean database counts nothing, then each fault
+    /// planted in it is counted by its check.
+    #[tokio::test]
+    async fn each_check_counts_what_was_planted() {
+        let dir = std::env::temp_dir().join(format!("zora-checks-{}", TaskId::new()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = format!("sqlite://{}", dir.join("checks.db").display());
+        let store = crate::open::open_sqlite(&url).await.expect("store");
+        let database = Database::Sqlite(store.writer().clone());
+        let none = BTreeSet::new();
+        let clean = database.checks(&none, 0).await.expect("checks");
+        assert!(clean.iter().all(|c| c.found == 0), "{clean:?}");
+
+        let pool = store.writer();
+        let tenant = zora_core::DEFAULT_TENANT_ID.to_string();
+        let task = |status: &str| {
+            let id = TaskId::new().to_string();
+            let sql = format!(
+                "INSERT INTO agent_tasks (id, tenant_id, agent_id, task_type, title, status) \
+                 VALUES ('{id}', '{tenant}', 'SAM', 'zora_shop.create_project', 't', '{status}')"
+            );
+            (id, sql)
+        };
+        let (_, completed) = task("completed");
+        let (_, failed) = task("failed");
+        let (_, pending) = task("pending");
+        let stray = format!(
+            "INSERT INTO journal_entries (id, tenant_id, category, title, details) VALUES \
+             ('{}', '{tenant}', 'zora_shop', 'e', \
+              '{{\"event_type\": \"zora_shop_project_created\", \"task_id\": \"{}\"}}')",
+            TaskId::new(),
+            TaskId::new()
+        );
+        for sql in [completed, failed, pending, stray] {
+            sqlx::query(&sql).execute(pool).await.expect(&sql);
+        }
+        let planted = database.checks(&none, 0).await.expect("checks");
+        for (name, n) in [
+            ("tasks not in a terminal state", 1),
+            ("completed tasks without their journal entry", 1),
+            ("handler journal entries without a completed task", 1),
+            ("failed tasks without a reason", 1),
+            ("healthy tasks failed (exhausted attempts or otherwise)", 1),
+        ] {
+            assert_eq!(found(&planted, name), n, "{name}: {planted:?}");
+        }
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

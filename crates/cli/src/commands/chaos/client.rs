@@ -1,8 +1,10 @@
 //! The API as the chaos trials call it from outside: a few calls, each answered with its
-//! status, error code, `Retry-After` and latency.
+//! status, error code, `Retry-After` and latency, and what the trials make of many.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use zora_core::ProfileId;
 
@@ -42,15 +44,66 @@ impl Call {
     }
 }
 
-/// How a call was answered.
+/// How a call was answered, as a trial records it.
 #[derive(Debug, Clone)]
-pub struct Answer {
+pub struct Sample {
+    pub call: Call,
     /// `None`: no answer within [`CLIENT_TIMEOUT`], or the connection failed.
     pub status: Option<u16>,
+    /// The error's `error` code, if the body said one.
     pub code: Option<String>,
     pub retry_after: bool,
     pub latency: Duration,
+}
+
+/// A call's [`Sample`] and the body it was answered with.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub sample: Sample,
     pub body: Value,
+}
+
+/// How many answers of each call and status (`create 201`, `list no answer`).
+pub fn tally<'a>(samples: impl IntoIterator<Item = &'a Sample>) -> BTreeMap<String, u64> {
+    let mut answers = BTreeMap::new();
+    for sample in samples {
+        let status = sample
+            .status
+            .map_or("no answer".to_owned(), |s| s.to_string());
+        *answers
+            .entry(format!("{} {status}", sample.call.name()))
+            .or_insert(0) += 1;
+    }
+    answers
+}
+
+/// Latency percentiles, in ms.
+#[derive(Debug, Serialize)]
+pub struct Latency {
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// The percentiles of `samples`' latencies.
+pub fn percentiles<'a>(samples: impl IntoIterator<Item = &'a Sample>) -> Latency {
+    let mut ms: Vec<f64> = samples
+        .into_iter()
+        .map(|s| s.latency.as_secs_f64() * 1000.0)
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    let at = |share: f64| {
+        ms.get(((ms.len() as f64 * share) as usize).min(ms.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Latency {
+        p50_ms: at(0.5),
+        p90_ms: at(0.9),
+        p99_ms: at(0.99),
+        max_ms: ms.last().copied().unwrap_or_default(),
+    }
 }
 
 /// A success: 200 or 201.
@@ -106,26 +159,27 @@ impl Client {
                     "payload": {"profile_id": self.profile, "title": format!("Mission {key}")},
                 })),
         };
-        match request.send().await {
-            Err(_) => Answer {
-                status: None,
-                code: None,
-                retry_after: false,
-                latency: started.elapsed(),
-                body: Value::Null,
-            },
+        let (status, retry_after, body) = match request.send().await {
+            Err(_) => (None, false, Value::Null),
             Ok(response) => {
                 let status = response.status().as_u16();
                 let retry_after = response.headers().contains_key("retry-after");
-                let body: Value = response.json().await.unwrap_or_default();
-                Answer {
-                    status: Some(status),
-                    code: body["error"].as_str().map(str::to_owned),
+                (
+                    Some(status),
                     retry_after,
-                    latency: started.elapsed(),
-                    body,
-                }
+                    response.json().await.unwrap_or_default(),
+                )
             }
+        };
+        Answer {
+            sample: Sample {
+                call,
+                status,
+                code: body["error"].as_str().map(str::to_owned),
+                retry_after,
+                latency: started.elapsed(),
+            },
+            body,
         }
     }
 
@@ -133,7 +187,7 @@ impl Client {
     pub async fn until_ready(&self) -> Result<f64, CliError> {
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(60) {
-            if self.call(Call::Ready, "").await.status == Some(200) {
+            if self.call(Call::Ready, "").await.sample.status == Some(200) {
                 return Ok(started.elapsed().as_secs_f64());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -149,6 +203,7 @@ impl Client {
             if self
                 .call(Call::Create, key)
                 .await
+                .sample
                 .status
                 .is_some_and(success)
             {

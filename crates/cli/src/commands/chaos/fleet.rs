@@ -15,7 +15,8 @@ use crate::exit::CliError;
 pub struct Fleet {
     exe: PathBuf,
     url: String,
-    faults: String,
+    /// The faults to inject (`--inject-faults`), if any.
+    faults: Option<String>,
     log: PathBuf,
     workers: Vec<Option<Child>>,
     /// Workers SIGKILLed.
@@ -25,14 +26,19 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// `size` workers on `url`, their stderr appended to `log`.
-    pub fn start(size: usize, url: &str, faults: &str, log: &Path) -> Result<Self, CliError> {
+    /// `size` workers on `url` injecting `faults`, their stderr appended to `log`.
+    pub fn start(
+        size: usize,
+        url: &str,
+        faults: Option<&str>,
+        log: &Path,
+    ) -> Result<Self, CliError> {
         let exe = std::env::current_exe()
             .map_err(|e| CliError::Failed(format!("cannot find the zora binary: {e}")))?;
         let mut fleet = Self {
             exe,
             url: url.to_owned(),
-            faults: faults.to_owned(),
+            faults: faults.map(str::to_owned),
             log: log.to_owned(),
             workers: (0..size).map(|_| None).collect(),
             kills: 0,
@@ -56,11 +62,13 @@ impl Fleet {
             .args(["--batch-size", "20", "--poll-interval", "200ms"])
             .args(["--lease-duration", "3s", "--rescue-interval", "500ms"])
             .args(["--shutdown-timeout", "1s", "--concurrency", "2"])
-            .args(["--inject-faults", &self.faults])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log);
+        if let Some(faults) = &self.faults {
+            command.args(["--inject-faults", faults]);
+        }
         if slot % 2 == 1 {
             command.arg("--claim-visibly");
         }

@@ -5,6 +5,7 @@
 //! of its own) the server is stopped twice mid-run, once fast and once immediately. At
 //! the end, SQL counts what must be zero (see [`checks`]); exit 1 when any is not.
 
+mod api_trial;
 mod checks;
 mod client;
 mod cluster;
@@ -12,6 +13,7 @@ mod fleet;
 mod outage;
 mod overload;
 mod proxy;
+mod scratch;
 mod workload;
 
 use std::collections::VecDeque;
@@ -25,15 +27,14 @@ use serde::Serialize;
 use zora_core::{DEFAULT_TENANT_ID, Decision, Store};
 use zora_engine::faults::FaultPlan;
 use zora_engine::{DecisionError, Registry};
-use zora_store_postgres::PgStoreOptions;
 
 use crate::cli::{ChaosArgs, ChaosCommand, ChaosScenario, ChaosStore};
 use crate::exit::CliError;
-use crate::output::print_json;
 use crate::progress::phase_bar;
-use checks::{Check, Database, Outcomes};
+use checks::{Check, Database, Outcomes, print_checks};
 use cluster::{Cluster, StopMode};
 use fleet::{Fleet, random_below};
+use scratch::{OwnStore, conclude, in_scratch};
 use workload::{GROUP, Pending, Workload};
 
 /// Groups enqueued per batch (one `create_batch` call: the tasks of a group depend on one
@@ -78,9 +79,9 @@ pub async fn dispatch(command: &ChaosCommand, json: bool) -> Result<ExitCode, Cl
 async fn run(args: &ChaosArgs, json: bool) -> Result<ExitCode, CliError> {
     let tasks = if args.quick { 2_000 } else { args.tasks };
     let groups = (tasks as usize).div_ceil(GROUP).max(1);
-    let stores: &[ChaosStore] = match args.store {
-        ChaosStore::Both => &[ChaosStore::Sqlite, ChaosStore::Postgres],
-        ref one => std::slice::from_ref(one),
+    let stores = match args.store {
+        None => vec![ChaosStore::Sqlite, ChaosStore::Postgres],
+        Some(one) => vec![one],
     };
     let mut reports = Vec::new();
     for store in stores {
@@ -90,37 +91,18 @@ async fn run(args: &ChaosArgs, json: bool) -> Result<ExitCode, CliError> {
             groups * GROUP,
             args.workers,
             humantime::format_duration(args.kill_every),
-            if *store == ChaosStore::Postgres {
+            if store == ChaosStore::Postgres {
                 ", PostgreSQL stopped fast at 35% and immediately at 70%"
             } else {
                 ""
             }
         );
-        let dir = std::env::temp_dir().join(format!(
-            "zora-chaos-{}-{}",
-            std::process::id(),
-            store.name()
-        ));
-        let report = on_store(*store, &dir, groups, args).await;
-        if !args.keep {
-            let _ = std::fs::remove_dir_all(&dir);
-        } else {
-            eprintln!("zora chaos: kept {}", dir.display());
-        }
-        reports.push(report?);
+        let on = async |dir: &Path| on_store(store, dir, groups, args).await;
+        reports.push(in_scratch(store.name(), args.scratch.keep, on).await?);
     }
     let passed = reports.iter().all(|r| r.passed);
-    if json {
-        print_json(&reports)?;
-    } else {
-        for report in &reports {
-            print_report(report);
-        }
-    }
-    Ok(if passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    conclude(&reports, passed, json, || {
+        reports.iter().for_each(print_report)
     })
 }
 
@@ -130,51 +112,30 @@ async fn on_store(
     groups: usize,
     args: &ChaosArgs,
 ) -> Result<Report, CliError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", dir.display())))?;
-    let (cluster, url, store, database) = match kind {
-        ChaosStore::Postgres => {
-            let cluster = Cluster::start(&dir.join("pg"), args.pg_bin.as_deref())?;
-            let url = zora_store_postgres::create_database(&cluster.url(), "chaos").await?;
-            let store = zora_store_postgres::connect(&url, &PgStoreOptions::default()).await?;
-            zora_store_postgres::migrate(store.pool()).await?;
-            let database = Database::Postgres(store.pool().clone());
-            (
-                Some(cluster),
-                url,
-                Arc::new(store) as Arc<dyn Store>,
-                database,
-            )
-        }
-        _ => {
-            let url = format!("sqlite://{}", dir.join("chaos.db").display());
-            let store = crate::open::open_sqlite(&url).await?;
-            let database = Database::Sqlite(store.writer().clone());
-            (None, url, Arc::new(store) as Arc<dyn Store>, database)
-        }
-    };
+    let own = OwnStore::open(kind, dir, args.scratch.pg_bin.as_deref(), "chaos").await?;
     // Checked by the command line already.
     let faults: FaultPlan = args.faults.parse().unwrap_or_default();
-    let workload = workload::seed(store.as_ref(), groups, &faults).await?;
+    let workload = workload::seed(own.store.as_ref(), groups, &faults).await?;
     let started = Instant::now();
     let mut fleet = Fleet::start(
         usize::from(args.workers),
-        &url,
-        &args.faults,
+        &own.url,
+        Some(&args.faults),
         &dir.join("workers.log"),
     )?;
-    let driver = Driver::start(store.clone(), &workload);
+    let driver = Driver::start(own.store.clone(), &workload);
     let outcome = drive(
         &workload,
         &driver,
         &mut fleet,
-        &database,
-        cluster.as_ref(),
+        &own.database,
+        own.cluster.as_ref(),
         args.kill_every,
     )
     .await;
     fleet.stop();
     let restarts = outcome?;
+    let database = &own.database;
     let checks = database.checks(&workload.must_fail, groups as i64).await?;
     let unexpected_failures = database.unexpected_reasons(&workload.must_fail, 5).await?;
     let passed = checks.iter().all(|c| c.found == 0) && fleet.exits.is_empty();
@@ -424,10 +385,8 @@ fn print_report(report: &Report) {
         "| tasks run more than once (a transient fault, or a killed worker's lease) | {} |",
         outcomes.run_more_than_once
     );
-    crate::out!("| **must be 0:** | |");
-    for check in &report.checks {
-        crate::out!("| {} | {} |", check.name, check.found);
-    }
+    crate::out!();
+    print_checks(&report.checks);
     crate::out!();
     for line in report
         .worker_exits
@@ -439,11 +398,10 @@ fn print_report(report: &Report) {
 }
 
 impl ChaosStore {
-    fn name(&self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Self::Postgres => "postgres",
             Self::Sqlite => "sqlite",
-            Self::Both => "both",
         }
     }
 }

@@ -7,26 +7,22 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::process::{ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use zora_api::gate::ANSWER_BOUND;
-use zora_core::{DEFAULT_TENANT_ID, PlanId, ProfileId};
-use zora_store_postgres::PgStoreOptions;
 
-use super::checks::{Check, Database};
-use super::client::{Answer, Call, Client, success};
-use super::cluster::{Cluster, StopMode};
-use super::fleet::Fleet;
+use super::api_trial::ApiTrial;
+use super::checks::{Check, print_checks};
+use super::client::{Call, Client, Sample, percentiles, success, tally};
+use super::cluster::StopMode;
 use super::proxy::Proxy;
-use crate::cli::OutageArgs;
-use crate::commands::demo;
-use crate::commands::served::Server;
+use super::scratch::{OwnStore, conclude, in_scratch};
+use crate::cli::{ChaosStore, OutageArgs};
 use crate::exit::CliError;
-use crate::output::print_json;
 
 /// The phases of the run, in order.
 const PHASES: [&str; 7] = [
@@ -43,24 +39,19 @@ const CUT: u8 = 4;
 /// Slack on [`ANSWER_BOUND`] for a loaded machine.
 const SLACK: Duration = Duration::from_secs(2);
 
-/// One call the client made.
+/// One call the client made, and when.
 #[derive(Debug, Clone)]
-struct Sample {
+struct Timed {
     phase: u8,
     /// How long after its phase began.
     into_phase: Duration,
-    call: Call,
-    /// `None`: no answer within the client's timeout, or the connection failed.
-    status: Option<u16>,
-    code: Option<String>,
-    retry_after: bool,
-    latency: Duration,
+    sample: Sample,
 }
 
 /// What the client saw: each call, and the keys of the creates that did not succeed.
 #[derive(Debug, Default)]
 struct Record {
-    samples: Mutex<Vec<Sample>>,
+    samples: Mutex<Vec<Timed>>,
     unanswered_keys: Mutex<Vec<String>>,
 }
 
@@ -72,8 +63,8 @@ struct PhaseReport {
     /// `call status` → how many.
     answers: BTreeMap<String, u64>,
     /// The slowest answer of a call that needs the database, in ms.
-    slowest_ms: u128,
-    p99_ms: u128,
+    slowest_ms: f64,
+    p99_ms: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -89,76 +80,41 @@ struct Report {
 }
 
 pub async fn run(args: &OutageArgs, json: bool) -> Result<ExitCode, CliError> {
-    let dir = std::env::temp_dir().join(format!("zora-chaos-{}-outage", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", dir.display())))?;
     eprintln!(
         "zora chaos outage: PostgreSQL stopped for {0}, then its network cut for {0}, under \
          zora serve and {1} workers",
         humantime::format_duration(args.outage),
-        args.workers
+        args.api.workers
     );
-    let report = outage(&dir, args).await;
-    if args.keep {
-        eprintln!("zora chaos: kept {}", dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    let report = report?;
-    if json {
-        print_json(&report)?;
-    } else {
-        print_report(&report);
-    }
-    Ok(if report.passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    let scratch = &args.api.scratch;
+    let report = in_scratch("outage", scratch.keep, async |dir| outage(dir, args).await).await?;
+    conclude(&report, report.passed, json, || print_report(&report))
 }
 
 async fn outage(dir: &std::path::Path, args: &OutageArgs) -> Result<Report, CliError> {
-    let cluster = Cluster::start(&dir.join("pg"), args.pg_bin.as_deref())?;
-    let url = zora_store_postgres::create_database(&cluster.url(), "outage").await?;
-    let store = zora_store_postgres::connect(&url, &PgStoreOptions::default()).await?;
-    zora_store_postgres::migrate(store.pool()).await?;
-    let database = Database::Postgres(store.pool().clone());
-    let profile = ProfileId::new();
-    let mut tx = zora_core::Queue::begin(&store).await?;
-    demo::seed_climate(
-        tx.as_mut(),
-        DEFAULT_TENANT_ID,
-        profile,
-        PlanId::new(),
+    let own = OwnStore::open(
+        ChaosStore::Postgres,
+        dir,
+        args.api.scratch.pg_bin.as_deref(),
         "outage",
     )
     .await?;
-    tx.commit().await?;
-
+    let Some(cluster) = own.cluster.as_ref() else {
+        return Err(CliError::Failed("the outage trial needs PostgreSQL".into()));
+    };
     let proxy = Proxy::start(SocketAddr::from(([127, 0, 0, 1], cluster.port()))).await?;
-    let proxied = url.replacen(
+    let proxied = own.url.replacen(
         &format!("127.0.0.1:{}", cluster.port()),
         &proxy.address.to_string(),
         1,
     );
-    let log = |name: &str| {
-        std::fs::File::create(dir.join(name))
-            .map(Stdio::from)
-            .map_err(|e| CliError::Failed(format!("cannot write {name}: {e}")))
-    };
-    let mut server = Server::start(&proxied, &[], log("serve.log")?)?;
-    let mut fleet = Fleet::start(
-        usize::from(args.workers),
-        &proxied,
-        "",
-        &dir.join("workers.log"),
-    )?;
+    let trial = ApiTrial::start(own.store.as_ref(), &proxied, args.api.workers, dir).await?;
+    let client = trial.client.clone();
 
     let phase = Arc::new(AtomicU8::new(0));
     let phase_started = Arc::new(Mutex::new(Instant::now()));
     let record: Arc<Record> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let client = Client::new(&server, profile)?;
     let calling = tokio::spawn(call_throughout(
         client.clone(),
         (phase.clone(), phase_started.clone()),
@@ -195,83 +151,64 @@ async fn outage(dir: &std::path::Path, args: &OutageArgs) -> Result<Report, CliE
     stop.store(true, Ordering::Relaxed);
     let _ = calling.await;
 
-    // The client sends again each create that got no success, with its key.
     let keys = std::mem::take(
         &mut *record
             .unanswered_keys
             .lock()
             .unwrap_or_else(|e| e.into_inner()),
     );
-    for key in &keys {
-        client.create_until_done(key).await?;
-    }
-    let all_finished = database.wait_finished(Duration::from_secs(60)).await?;
-    let exited = usize::from(!server.running());
-    fleet.restart_exited()?;
-    let worker_exits = fleet.exits.len();
-    fleet.stop();
-
-    let samples = record
+    let timed = record
         .samples
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    let mut checks = judge(&samples, args.outage);
-    checks.extend([
-        Check {
-            name: "zora serve exits",
-            found: exited as i64,
-        },
-        Check {
-            name: "zora worker exits",
-            found: worker_exits as i64,
-        },
-        Check {
-            name: "tasks not finished a minute after the end",
-            found: all_finished,
-        },
-        Check {
-            name: "tasks not completed (each create makes a single mission, which completes)",
-            found: database
-                .count("SELECT count(*) FROM agent_tasks WHERE status <> 'completed'")
-                .await?,
-        },
-    ]);
-    let created_keys = samples.iter().filter(|s| s.call == Call::Create).count() as i64;
-    let tasks_created = database.count("SELECT count(*) FROM agent_tasks").await?;
+    let creates = timed
+        .iter()
+        .filter(|t| t.sample.call == Call::Create)
+        .count();
+    let database = &own.database;
+    let ending = trial
+        .finish(&keys, creates, database, Duration::from_secs(60))
+        .await?;
+    let mut checks = judge(&timed, args.outage);
+    checks.extend(ending.checks);
     checks.push(Check {
-        name: "creates made (each a new key) and tasks differ",
-        found: (created_keys - tasks_created).abs(),
+        name: "tasks not completed (each create makes a single mission, which completes)",
+        found: database
+            .count("SELECT count(*) FROM agent_tasks WHERE status <> 'completed'")
+            .await?,
     });
     Ok(Report {
         outage_seconds: args.outage.as_secs(),
-        phases: phase_reports(&samples),
+        phases: phase_reports(&timed),
         ready_again_after,
         creates_sent_again: keys.len() as u64,
-        tasks_created,
+        tasks_created: ending.tasks_created,
         passed: checks.iter().all(|c| c.found == 0),
         checks,
     })
 }
 
 /// What must hold of the client's calls.
-fn judge(samples: &[Sample], outage: Duration) -> Vec<Check> {
+fn judge(timed: &[Timed], outage: Duration) -> Vec<Check> {
     let bound = ANSWER_BOUND + SLACK;
-    let outage_phase = |s: &&Sample| s.phase == STOPPED || s.phase == CUT;
-    let needs_database = |s: &&Sample| s.call.needs_database();
-    let count = |filter: &dyn Fn(&&Sample) -> bool| samples.iter().filter(filter).count() as i64;
+    let outage_phase = |t: &Timed| t.phase == STOPPED || t.phase == CUT;
+
+    let count = |filter: &dyn Fn(&Timed, &Sample) -> bool| {
+        timed.iter().filter(|t| filter(t, &t.sample)).count() as i64
+    };
     vec![
         Check {
             name: "/health answers other than 200",
-            found: count(&|s| s.call == Call::Health && s.status != Some(200)),
+            found: count(&|_, s| s.call == Call::Health && s.status != Some(200)),
         },
         Check {
             name: "calls unanswered within 30 s (hung) or refused",
-            found: count(&|s| s.status.is_none()),
+            found: count(&|_, s| s.status.is_none()),
         },
         Check {
             name: "answers 5xx other than 503 SERVICE_UNAVAILABLE",
-            found: count(&|s| {
+            found: count(&|_, s| {
                 s.status.is_some_and(|c| c >= 500)
                     && (s.status != Some(503)
                         || !matches!(s.code.as_deref(), Some("SERVICE_UNAVAILABLE") | None))
@@ -279,66 +216,51 @@ fn judge(samples: &[Sample], outage: Duration) -> Vec<Check> {
         },
         Check {
             name: "503 answers without Retry-After",
-            found: count(&|s| s.status == Some(503) && s.call != Call::Ready && !s.retry_after),
+            found: count(&|_, s| s.status == Some(503) && s.call != Call::Ready && !s.retry_after),
         },
         Check {
             name: "answers 4xx (an outage is never the caller's fault)",
-            found: count(&|s| s.status.is_some_and(|c| (400..500).contains(&c))),
+            found: count(&|_, s| s.status.is_some_and(|c| (400..500).contains(&c))),
         },
         Check {
             name: "calls needing the database slower than the bound (3 s + 2 s slack for a loaded machine)",
-            found: count(&|s| needs_database(s) && s.latency > bound),
+            found: count(&|_, s| s.call.needs_database() && s.latency > bound),
         },
         Check {
             name: "outage calls past the bound answered other than 503",
-            found: count(&|s| {
-                outage_phase(s)
-                    && (needs_database(s) || s.call == Call::Ready)
-                    && s.into_phase > bound
-                    && s.into_phase + bound < outage
+            found: count(&|t, s| {
+                outage_phase(t)
+                    && (s.call.needs_database() || s.call == Call::Ready)
+                    && t.into_phase > bound
+                    && t.into_phase + bound < outage
                     && s.status != Some(503)
             }),
         },
     ]
 }
 
-fn phase_reports(samples: &[Sample]) -> Vec<PhaseReport> {
+fn phase_reports(timed: &[Timed]) -> Vec<PhaseReport> {
     PHASES
         .iter()
         .enumerate()
         .map(|(n, name)| {
-            let of_phase: Vec<&Sample> = samples
-                .iter()
-                .filter(|s| usize::from(s.phase) == n)
-                .collect();
-            let mut answers = BTreeMap::new();
-            for sample in &of_phase {
-                let status = sample
-                    .status
-                    .map_or("no answer".to_owned(), |s| s.to_string());
-                *answers
-                    .entry(format!("{} {status}", sample.call.name()))
-                    .or_insert(0) += 1;
-            }
-            let mut latencies: Vec<u128> = of_phase
-                .iter()
-                .filter(|s| s.call.needs_database())
-                .map(|s| s.latency.as_millis())
-                .collect();
-            latencies.sort_unstable();
-            let p99 = latencies
-                .get((latencies.len() * 99 / 100).min(latencies.len().saturating_sub(1)))
-                .copied()
-                .unwrap_or_default();
+            let of_phase: Vec<&Timed> =
+                timed.iter().filter(|t| usize::from(t.phase) == n).collect();
+            let latency = percentiles(
+                of_phase
+                    .iter()
+                    .map(|t| &t.sample)
+                    .filter(|s| s.call.needs_database()),
+            );
             PhaseReport {
                 phase: name,
                 seconds: of_phase
                     .iter()
-                    .map(|s| s.into_phase.as_secs_f64())
+                    .map(|t| t.into_phase.as_secs_f64())
                     .fold(0.0, f64::max),
-                answers,
-                slowest_ms: latencies.last().copied().unwrap_or_default(),
-                p99_ms: p99,
+                answers: tally(of_phase.iter().map(|t| &t.sample)),
+                slowest_ms: latency.max_ms,
+                p99_ms: latency.p99_ms,
             }
         })
         .collect()
@@ -363,14 +285,8 @@ async fn call_throughout(
             let record = record.clone();
             calls.spawn(async move {
                 let into_phase = began.elapsed();
-                let Answer {
-                    status,
-                    code,
-                    retry_after,
-                    latency,
-                    ..
-                } = client.call(call, &key).await;
-                if call == Call::Create && !status.is_some_and(success) {
+                let sample = client.call(call, &key).await.sample;
+                if call == Call::Create && !sample.status.is_some_and(success) {
                     record
                         .unanswered_keys
                         .lock()
@@ -381,14 +297,10 @@ async fn call_throughout(
                     .samples
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push(Sample {
+                    .push(Timed {
                         phase: phase_now,
                         into_phase,
-                        call,
-                        status,
-                        code,
-                        retry_after,
-                        latency,
+                        sample,
                     });
             });
         }
@@ -413,7 +325,7 @@ fn print_report(report: &Report) {
             .map(|(what, n)| format!("{what}: {n}"))
             .collect();
         crate::out!(
-            "| {} | {:.0} | {} | {} | {} |",
+            "| {} | {:.0} | {} | {:.0} | {:.0} |",
             phase.phase,
             phase.seconds,
             answers.join(", "),
@@ -434,9 +346,5 @@ fn print_report(report: &Report) {
         report.tasks_created
     );
     crate::out!();
-    crate::out!("| must be 0 | count |");
-    crate::out!("|---|---:|");
-    for check in &report.checks {
-        crate::out!("| {} | {} |", check.name, check.found);
-    }
+    print_checks(&report.checks);
 }

@@ -7,44 +7,22 @@
 //! create made exactly once (those refused sent again by key) and drained.
 
 use std::collections::BTreeMap;
-use std::process::{ExitCode, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use zora_core::{DEFAULT_TENANT_ID, PlanId, ProfileId, Store};
-use zora_store_postgres::PgStoreOptions;
 
-use super::checks::{Check, Database};
-use super::client::{Call, Client, success};
-use super::cluster::Cluster;
-use super::fleet::{Fleet, random_below};
-use crate::cli::{ChaosStore, OverloadArgs};
-use crate::commands::demo;
-use crate::commands::served::Server;
+use super::api_trial::ApiTrial;
+use super::checks::{Check, print_checks};
+use super::client::{Call, Client, Latency, Sample, percentiles, success, tally};
+use super::fleet::random_below;
+use super::scratch::{OwnStore, conclude, in_scratch};
+use crate::cli::OverloadArgs;
+use crate::commands::served::memory_mib;
 use crate::exit::CliError;
-use crate::output::print_json;
 
 /// The server's resident memory may not pass this.
-const MEMORY_BOUND_MIB: u64 = 1024;
-
-/// One answer.
-#[derive(Debug)]
-struct Sample {
-    call: Call,
-    status: Option<u16>,
-    retry_after: bool,
-    latency: Duration,
-}
-
-#[derive(Debug, Serialize)]
-struct Latency {
-    p50_ms: f64,
-    p90_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
-}
+const MEMORY_BOUND_MIB: f64 = 1024.0;
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -67,99 +45,46 @@ struct Report {
     passed: bool,
 }
 
+/// The server's resident memory: before the load, at its peak, after.
 #[derive(Debug, Serialize)]
 struct MemoryReport {
-    start: u64,
-    max: u64,
-    end: u64,
+    start: f64,
+    max: f64,
+    end: f64,
 }
 
 pub async fn run(args: &OverloadArgs, json: bool) -> Result<ExitCode, CliError> {
-    let dir = std::env::temp_dir().join(format!("zora-chaos-{}-overload", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", dir.display())))?;
     eprintln!(
         "zora chaos overload: {} clients for {} against zora serve and {} workers on {}",
         args.clients,
         humantime::format_duration(args.duration),
-        args.workers,
-        store_name(args.store)
+        args.api.workers,
+        args.store.name()
     );
-    let report = overload(&dir, args).await;
-    if args.keep {
-        eprintln!("zora chaos: kept {}", dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    let report = report?;
-    if json {
-        print_json(&report)?;
-    } else {
-        print_report(&report);
-    }
-    Ok(if report.passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    let scratch = &args.api.scratch;
+    let report = in_scratch("overload", scratch.keep, async |dir| {
+        overload(dir, args).await
     })
-}
-
-fn store_name(store: ChaosStore) -> &'static str {
-    match store {
-        ChaosStore::Sqlite => "sqlite",
-        _ => "postgres",
-    }
+    .await?;
+    conclude(&report, report.passed, json, || print_report(&report))
 }
 
 async fn overload(dir: &std::path::Path, args: &OverloadArgs) -> Result<Report, CliError> {
-    let (_cluster, url, store, database): (Option<Cluster>, String, Arc<dyn Store>, Database) =
-        match args.store {
-            ChaosStore::Sqlite => {
-                let url = format!("sqlite://{}", dir.join("overload.db").display());
-                let store = crate::open::open_sqlite(&url).await?;
-                let database = Database::Sqlite(store.writer().clone());
-                (None, url, Arc::new(store), database)
-            }
-            _ => {
-                let cluster = Cluster::start(&dir.join("pg"), args.pg_bin.as_deref())?;
-                let url = zora_store_postgres::create_database(&cluster.url(), "overload").await?;
-                let store = zora_store_postgres::connect(&url, &PgStoreOptions::default()).await?;
-                zora_store_postgres::migrate(store.pool()).await?;
-                let database = Database::Postgres(store.pool().clone());
-                (Some(cluster), url, Arc::new(store), database)
-            }
-        };
-    let profile = ProfileId::new();
-    let mut tx = store.begin().await?;
-    demo::seed_climate(
-        tx.as_mut(),
-        DEFAULT_TENANT_ID,
-        profile,
-        PlanId::new(),
+    let own = OwnStore::open(
+        args.store,
+        dir,
+        args.api.scratch.pg_bin.as_deref(),
         "overload",
     )
     .await?;
-    tx.commit().await?;
-
-    let log = std::fs::File::create(dir.join("serve.log"))
-        .map(Stdio::from)
-        .map_err(|e| CliError::Failed(format!("cannot write serve.log: {e}")))?;
-    let mut server = Server::start(&url, &[], log)?;
-    let mut fleet = Fleet::start(
-        usize::from(args.workers),
-        &url,
-        "",
-        &dir.join("workers.log"),
-    )?;
-    let client = Client::new(&server, profile)?;
-
-    let done = Arc::new(AtomicBool::new(false));
-    let memory = tokio::spawn(sample_memory(server.child.id(), done.clone()));
+    let trial = ApiTrial::start(own.store.as_ref(), &own.url, args.api.workers, dir).await?;
+    let pid = trial.server.child.id();
+    let memory_at_start = memory_mib(pid, "VmRSS").unwrap_or_default();
     let started = Instant::now();
     let deadline = started + args.duration;
     let mut clients = tokio::task::JoinSet::new();
     for index in 0..args.clients {
-        clients.spawn(load(client.clone(), index, deadline));
+        clients.spawn(load(trial.client.clone(), index, deadline));
     }
     let mut samples = Vec::new();
     let mut refused_keys = Vec::new();
@@ -168,29 +93,22 @@ async fn overload(dir: &std::path::Path, args: &OverloadArgs) -> Result<Report, 
         refused_keys.extend(refused);
     }
     let seconds = started.elapsed().as_secs_f64();
-    done.store(true, Ordering::Relaxed);
-    let memory = memory.await.unwrap_or_default();
-
-    for key in &refused_keys {
-        client.create_until_done(key).await?;
-    }
-    let load_ended = Instant::now();
-    let unfinished = database.wait_finished(Duration::from_secs(300)).await?;
-    let drained_after_seconds = load_ended.elapsed().as_secs_f64();
-    let server_exited = !server.running();
-    fleet.restart_exited()?;
-    let worker_exits = fleet.exits.len();
-    fleet.stop();
-
-    let creates = samples.iter().filter(|s| s.call == Call::Create).count() as i64;
-    let tasks_created = database.count("SELECT count(*) FROM agent_tasks").await?;
     let memory = MemoryReport {
-        start: memory.first().copied().unwrap_or_default() / 1024,
-        max: memory.iter().copied().max().unwrap_or_default() / 1024,
-        end: memory.last().copied().unwrap_or_default() / 1024,
+        start: memory_at_start,
+        max: memory_mib(pid, "VmHWM").unwrap_or_default(),
+        end: memory_mib(pid, "VmRSS").unwrap_or_default(),
     };
+    let creates = samples.iter().filter(|s| s.call == Call::Create).count();
+    let ending = trial
+        .finish(
+            &refused_keys,
+            creates,
+            &own.database,
+            Duration::from_secs(300),
+        )
+        .await?;
     let count = |filter: &dyn Fn(&Sample) -> bool| samples.iter().filter(|s| filter(s)).count();
-    let checks = vec![
+    let mut checks = vec![
         Check {
             name: "answers other than a success, 429 or 503",
             found: count(&|s| {
@@ -207,51 +125,31 @@ async fn overload(dir: &std::path::Path, args: &OverloadArgs) -> Result<Report, 
             found: count(&|s| s.status.is_none()) as i64,
         },
         Check {
-            name: "zora serve and zora worker exits",
-            found: i64::from(server_exited) + worker_exits as i64,
-        },
-        Check {
             name: "MiB of server memory past the bound (1 GiB)",
-            found: memory.max.saturating_sub(MEMORY_BOUND_MIB) as i64,
-        },
-        Check {
-            name: "creates made (each a new key) and tasks differ",
-            found: (creates - tasks_created).abs(),
-        },
-        Check {
-            name: "tasks not finished five minutes after the load",
-            found: unfinished,
+            found: (memory.max - MEMORY_BOUND_MIB).max(0.0).ceil() as i64,
         },
     ];
-    let mut answers = BTreeMap::new();
-    for sample in &samples {
-        let status = sample
-            .status
-            .map_or("no answer".to_owned(), |s| s.to_string());
-        *answers
-            .entry(format!("{} {status}", sample.call.name()))
-            .or_insert(0) += 1;
-    }
+    checks.extend(ending.checks);
     let p99_by_call = [Call::Create, Call::Get, Call::List]
         .into_iter()
         .map(|call| {
-            let of_call: Vec<&Sample> = samples.iter().filter(|s| s.call == call).collect();
-            (call.name(), percentiles(&of_call).p99_ms)
+            let of_call = samples.iter().filter(|s| s.call == call);
+            (call.name(), percentiles(of_call).p99_ms)
         })
         .collect();
     Ok(Report {
-        store: store_name(args.store),
+        store: args.store.name(),
         clients: args.clients,
         seconds,
         requests: samples.len(),
         requests_per_second: samples.len() as f64 / seconds,
-        answers,
-        latency: percentiles(&samples.iter().collect::<Vec<_>>()),
+        answers: tally(&samples),
+        latency: percentiles(&samples),
         p99_by_call,
         memory_mib: memory,
         creates_sent_again: refused_keys.len(),
-        tasks_created,
-        drained_after_seconds,
+        tasks_created: ending.tasks_created,
+        drained_after_seconds: ending.drained_after_seconds,
         passed: checks.iter().all(|c| c.found == 0),
         checks,
     })
@@ -272,7 +170,7 @@ async fn load(client: Client, index: u16, deadline: Instant) -> (Vec<Sample>, Ve
             _ => (Call::List, String::new()),
         };
         let answer = client.call(call, &key).await;
-        match (call, answer.status) {
+        match (call, answer.sample.status) {
             (Call::Create, Some(status)) if success(status) => {
                 if let Some(id) = answer.body["data"]["id"].as_str() {
                     made.push(id.to_owned());
@@ -281,50 +179,9 @@ async fn load(client: Client, index: u16, deadline: Instant) -> (Vec<Sample>, Ve
             (Call::Create, _) => refused.push(key),
             _ => {}
         }
-        samples.push(Sample {
-            call,
-            status: answer.status,
-            retry_after: answer.retry_after,
-            latency: answer.latency,
-        });
+        samples.push(answer.sample);
     }
     (samples, refused)
-}
-
-/// The server's resident memory (KiB) every half second until `done`.
-async fn sample_memory(pid: u32, done: Arc<AtomicBool>) -> Vec<u64> {
-    let mut found = Vec::new();
-    while !done.load(Ordering::Relaxed) {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        if let Some(kib) = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        {
-            found.push(kib);
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    found
-}
-
-fn percentiles(samples: &[&Sample]) -> Latency {
-    let mut ms: Vec<f64> = samples
-        .iter()
-        .map(|s| s.latency.as_secs_f64() * 1000.0)
-        .collect();
-    ms.sort_by(f64::total_cmp);
-    let at = |share: f64| {
-        ms.get(((ms.len() as f64 * share) as usize).min(ms.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    Latency {
-        p50_ms: at(0.5),
-        p90_ms: at(0.9),
-        p99_ms: at(0.99),
-        max_ms: ms.last().copied().unwrap_or_default(),
-    }
 }
 
 fn print_report(report: &Report) {
@@ -338,7 +195,7 @@ fn print_report(report: &Report) {
     crate::out!();
     crate::out!(
         "{} requests, {:.0}/s. Latency p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, max {:.0} ms \
-         (p99 by call: {}). Server memory {} MiB at the start, at most {}, {} at the end. \
+         (p99 by call: {}). Server memory {:.0} MiB at the start, at most {:.0}, {:.0} at the end. \
          {} tasks created ({} creates sent again by key), all finished {:.0} s after the load.",
         report.requests,
         report.requests_per_second,
@@ -366,9 +223,5 @@ fn print_report(report: &Report) {
         crate::out!("| {what} | {n} |");
     }
     crate::out!();
-    crate::out!("| must be 0 | count |");
-    crate::out!("|---|---:|");
-    for check in &report.checks {
-        crate::out!("| {} | {} |", check.name, check.found);
-    }
+    print_checks(&report.checks);
 }
