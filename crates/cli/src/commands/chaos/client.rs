@@ -183,11 +183,15 @@ impl Client {
         }
     }
 
-    /// Seconds until `/ready` answers 200 (at most a minute).
+    /// Seconds until `/ready` answers 200 and a list is served (at most a minute): the
+    /// server's pool may still hold a connection the outage broke when `/ready` first
+    /// answers, which one call then meets (a 503 with `Retry-After`; seen once in CI).
     pub async fn until_ready(&self) -> Result<f64, CliError> {
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(60) {
-            if self.call(Call::Ready, "").await.sample.status == Some(200) {
+            if self.call(Call::Ready, "").await.sample.status == Some(200)
+                && self.call(Call::List, "").await.sample.status == Some(200)
+            {
                 return Ok(started.elapsed().as_secs_f64());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
