@@ -434,6 +434,12 @@ pub struct WorkerArgs {
     /// unrun and uncharged. Defaults to 30s.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub shutdown_timeout: Duration,
+    /// Attempts a task may lose to an expired lease (its worker killed, or cut off from the
+    /// database) before the rescue fails it as one that likely stops its worker. A lost
+    /// attempt costs none of the task's max_attempts. Defaults to 20.
+    #[arg(long, default_value_t = zora_core::RescuePolicy::DEFAULT_MAX_LOST_ATTEMPTS,
+          value_parser = clap::value_parser!(i32).range(1..))]
+    pub max_lost_attempts: i32,
     /// The most tasks of one tenant per claim while other tenants have work too (unless an
     /// even share of the batch is larger), so a busy tenant cannot starve the others; a
     /// tenant alone fills the batch. Defaults to 10.

@@ -231,7 +231,7 @@ async fn a_process_killed_between_claim_and_commit_commits_nothing() {
     // The lease expires; the rescuer takes the task back and it runs once.
     tokio::time::sleep(Duration::from_millis(2200)).await;
     let rescued = store
-        .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(5), 100)
+        .rescue_expired_leases_all_tenants(zora_core::RescuePolicy::default(), 100)
         .await
         .expect("rescue");
     assert_eq!(rescued.iter().map(|t| t.id).collect::<Vec<_>>(), vec![id]);

@@ -37,8 +37,8 @@ pub use store::{
     TxControl, TxLimits,
 };
 pub use task::{
-    AttemptLimits, ClaimById, ClaimRequest, ClaimScope, Completion, Decision, Failure, FailureKind,
-    Lease, NewTask, Task, TaskErrorRecord, TaskFilter, TaskOrder, TaskState, TaskStatus,
+    ClaimById, ClaimRequest, ClaimScope, Completion, Decision, Failure, FailureKind, Lease,
+    NewTask, RescuePolicy, Task, TaskErrorRecord, TaskFilter, TaskOrder, TaskState, TaskStatus,
     sort_in_claim_order,
 };
 pub use worker::{WorkerInfo, WorkerRegistration};

@@ -4,8 +4,9 @@
 //!            claim (lease, attempts+1)          complete (same lease)
 //!  pending ───────────────────────────▶ in_progress ─────────────────▶ completed
 //!     ▲                                   │   │
-//!     │ transient error, or lease expired │   │ permanent error, or
-//!     │ with attempts left (run_at later) │   │ attempts exhausted
+//!     │ transient error with attempts     │   │ permanent error, attempts
+//!     │ left (run_at later), or lease     │   │ exhausted, or too many
+//!     │ expired (a lost attempt, free)    │   │ attempts lost
 //!     └───────────────────────────────────┘   └───────────────────────▶ failed
 //! ```
 
@@ -169,6 +170,22 @@ impl Task {
             rejected_at: None,
             decision_reason: None,
         }
+    }
+
+    /// Attempts lost to an expired lease (a crashed worker, a lost database), as `errors`
+    /// records them: they cost the task none of its `max_attempts` (see [`RescuePolicy`]).
+    pub fn lost_attempts(&self) -> i32 {
+        let lost = self
+            .errors
+            .iter()
+            .filter(|e| e.kind == FailureKind::LeaseExpired)
+            .count();
+        i32::try_from(lost).unwrap_or(i32::MAX)
+    }
+
+    /// The attempts that count against `max_attempts`: every claim but the lost ones.
+    pub fn charged_attempts(&self) -> i32 {
+        self.attempts.saturating_sub(self.lost_attempts())
     }
 
     /// The lease this task was claimed with, when a worker of this engine holds it.
@@ -338,23 +355,29 @@ pub struct ClaimRequest {
     pub lease_duration: Duration,
 }
 
-/// How many attempts a task may have in all, for the rescuer: the task's own
-/// `max_attempts`, else its type's (the handler's retry policy), else `default`. The same
-/// limit a failed attempt is judged by.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttemptLimits {
-    /// For a type not in `by_type` (one this process does not run).
-    pub default: i32,
-    /// Each registered type's limit.
-    pub by_type: Vec<(String, i32)>,
+/// How the rescuer judges a task whose lease expired: its worker crashed, or lost the
+/// database, before the attempt's outcome was written. Such an attempt is lost, not
+/// failed: it costs the task none of its `max_attempts` (a retry is judged by
+/// [`Task::charged_attempts`]), and the task goes back to `pending`, due now. Only a task
+/// that has lost `max_lost_attempts` fails: it most likely stops the worker that runs it
+/// (a crash, an abort, memory exhausted), and would otherwise stop worker after worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RescuePolicy {
+    /// Lost attempts after which a task fails for good (at least 1).
+    pub max_lost_attempts: i32,
 }
 
-impl AttemptLimits {
-    /// `default` for every type.
-    pub fn uniform(default: i32) -> Self {
+impl RescuePolicy {
+    /// The default limit of lost attempts: far beyond what healthy tasks lose, even with
+    /// a worker killed every 300 ms (RELIABILITY.md), yet a task that kills its worker
+    /// stops after this many.
+    pub const DEFAULT_MAX_LOST_ATTEMPTS: i32 = 20;
+}
+
+impl Default for RescuePolicy {
+    fn default() -> Self {
         Self {
-            default,
-            by_type: Vec::new(),
+            max_lost_attempts: Self::DEFAULT_MAX_LOST_ATTEMPTS,
         }
     }
 }

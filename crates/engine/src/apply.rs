@@ -524,7 +524,8 @@ async fn apply_one(
     }
 }
 
-/// The failure to record: retried later when the error may pass and attempts remain.
+/// The failure to record: retried later when the error may pass and attempts remain
+/// (those lost to expired leases not counted: [`zora_core::RescuePolicy`]).
 pub(crate) fn failure(
     registry: &Registry,
     task: &Task,
@@ -536,7 +537,7 @@ pub(crate) fn failure(
             .get(&task.task_type)
             .map(|h| h.retry_policy())
             .unwrap_or_default()
-            .next_delay(task.attempts, task.max_attempts)
+            .next_delay(task.charged_attempts(), task.max_attempts)
             .map(|delay| error.retry_after.map_or(delay, |asked| delay.max(asked))),
         _ => None,
     };

@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use zora_core::AttemptLimits;
 use zora_core::handler::DynHandler;
 
 use crate::faults::FaultPlan;
@@ -76,18 +75,6 @@ impl Registry {
     /// Every handler, sorted by kind.
     pub fn handlers(&self) -> impl Iterator<Item = &Arc<dyn DynHandler>> {
         self.handlers.values()
-    }
-
-    /// Each type's attempt limit (its retry policy's), and `default` for any other type.
-    pub fn attempt_limits(&self, default: i32) -> AttemptLimits {
-        AttemptLimits {
-            default,
-            by_type: self
-                .handlers
-                .iter()
-                .map(|(kind, handler)| ((*kind).to_owned(), handler.retry_policy().max_attempts))
-                .collect(),
-        }
     }
 
     /// ZORA CORE's message for a type this engine does not run.

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 use zora_core::{
-    AttemptLimits, ClaimRequest, ClaimScope, Lease, Store, Task, TaskWakeups, TenantId,
+    ClaimRequest, ClaimScope, Lease, RescuePolicy, Store, Task, TaskWakeups, TenantId,
     WorkerRegistration,
 };
 
@@ -26,8 +26,9 @@ use crate::registry::Registry;
 use crate::report::TaskReport;
 
 /// How long after a worker was lost (its row expired, never stopped) the others claim
-/// every task visibly: a task that kills its process mid-batch is then charged an attempt
-/// each time it does, so it runs out of attempts instead of killing worker after worker.
+/// every task visibly: a task that kills its process mid-batch then loses an attempt under
+/// a lease each time it does (in one transaction the claim would roll back, unrecorded),
+/// so it reaches [`RescuePolicy::max_lost_attempts`] instead of killing worker after worker.
 pub const LOST_WORKER_CAUTION: Duration = Duration::from_secs(300);
 
 /// How a worker runs.
@@ -59,9 +60,8 @@ pub struct WorkerSettings {
     pub rescue_interval: Duration,
     /// How long in-flight batches may finish after a shutdown signal. Defaults to 30s.
     pub shutdown_timeout: Duration,
-    /// Attempts a rescued task may have had before it fails for good, when neither it
-    /// nor its type (a registered handler's retry policy) names a limit. Defaults to 5.
-    pub default_max_attempts: i32,
+    /// How the rescue judges a task whose lease expired. Defaults to 20 lost attempts.
+    pub rescue: RescuePolicy,
     /// The most tasks of a type held at once, by type; a type not named here takes its
     /// handler's `concurrency_limit`, if any. Defaults to none.
     pub type_concurrency: BTreeMap<String, usize>,
@@ -89,7 +89,7 @@ impl Default for WorkerSettings {
             heartbeat_interval: None,
             rescue_interval: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(30),
-            default_max_attempts: 5,
+            rescue: RescuePolicy::default(),
             type_concurrency: BTreeMap::new(),
             metrics: crate::metrics::Metrics::default(),
             one_transaction: true,
@@ -114,8 +114,6 @@ pub struct Worker {
     executor: Executor,
     settings: WorkerSettings,
     plan: ClaimPlan,
-    /// The attempt limit of each type, for the rescue: the same a failure is judged by.
-    attempt_limits: AttemptLimits,
 }
 
 /// A batch in flight: its tasks' leases (given back if it cannot finish) and types; none
@@ -156,7 +154,6 @@ impl Worker {
             |kind| registry.get(kind).is_some_and(|h| h.prepares()),
         );
         Self {
-            attempt_limits: registry.attempt_limits(settings.default_max_attempts),
             executor: Executor::new(store.clone(), registry, executor_settings),
             store,
             settings,
@@ -273,7 +270,7 @@ impl Worker {
                 }
                 () = tokio::time::sleep(self.settings.poll_interval) => look_now = true,
                 _ = rescue.tick() => {
-                    match self.store.rescue_expired_leases_all_tenants(&self.attempt_limits, 100).await {
+                    match self.store.rescue_expired_leases_all_tenants(self.settings.rescue, 100).await {
                         Ok(rescued) if !rescued.is_empty() => {
                             tracing::info!(count = rescued.len(), "took back tasks whose lease expired");
                             self.executor.settings().metrics.record_rescued(rescued.len());

@@ -21,6 +21,7 @@ zora_testkit::both_stores!(
     a_panic_fails_only_its_task,
     a_failing_batch_charges_nobody_twice,
     transient_failures_back_off_then_fail_for_good,
+    an_attempt_lost_to_a_crash_is_not_charged,
     a_transient_failure_is_retried_after_its_backoff_and_succeeds,
     a_timeout_fails_its_task_and_its_neighbours_complete,
     a_failure_rolls_back_only_its_own_writes,
@@ -225,6 +226,43 @@ async fn transient_failures_back_off_then_fail_for_good(backend: TestBackend) {
     );
 }
 
+/// A worker dies holding the task (its lease lapses, the rescue takes it back): that lost
+/// attempt is not one of its two, so a transient failure after it is retried.
+async fn an_attempt_lost_to_a_crash_is_not_charged(backend: TestBackend) {
+    let store = backend.store().await;
+    let t = two_tenants(store.as_ref()).await;
+    let mut flaky = NewTask::new(
+        t.a,
+        "ORACLE",
+        SCRIPTED,
+        "flaky",
+        json!({"action": "transient"}),
+    );
+    flaky.max_attempts = Some(2);
+    let id = enqueue_with(store.as_ref(), flaky).await;
+    store
+        .claim_task(t.a, id, "killed-worker", Duration::ZERO)
+        .await
+        .expect("claim");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let rescued = store
+        .rescue_expired_leases_all_tenants(zora_core::RescuePolicy::default(), 100)
+        .await
+        .expect("rescue");
+    assert_eq!(rescued.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+
+    let (report, after) = run(&store, t.a, id).await;
+    assert_eq!(report.outcome, TaskOutcome::Retrying, "1 of 2 charged");
+    assert_eq!(
+        (after.status, after.attempts, after.charged_attempts()),
+        (TaskStatus::Pending, 2, 1)
+    );
+    assert!(
+        after.run_at > Utc::now(),
+        "backed off as after a first attempt"
+    );
+}
+
 async fn a_timeout_fails_its_task_and_its_neighbours_complete(backend: TestBackend) {
     let store = backend.store().await;
     let t = two_tenants(store.as_ref()).await;
@@ -386,7 +424,7 @@ async fn a_long_prepare_keeps_its_lease_with_heartbeats(backend: TestBackend) {
             for _ in 0..40 {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 rescued += store
-                    .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(5), 100)
+                    .rescue_expired_leases_all_tenants(zora_core::RescuePolicy::default(), 100)
                     .await
                     .expect("rescue")
                     .len();

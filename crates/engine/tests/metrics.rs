@@ -122,7 +122,7 @@ async fn run_one_whose_lease_was_taken_over(
     // Past the lease's end on SQLite's millisecond clock too.
     tokio::time::sleep(Duration::from_millis(5)).await;
     let rescued = store
-        .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(3), 10)
+        .rescue_expired_leases_all_tenants(zora_core::RescuePolicy::default(), 10)
         .await
         .expect("rescue");
     assert_eq!(rescued.len(), 1);

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use zora_core::journal::JournalEntry;
 use zora_core::stats::{MinuteCount, QueueStats, Scope};
 use zora_core::{
-    AttemptLimits, ClaimById, ClaimRequest, CommandId, FinishWatch, Lease, Page, Paginated, Queue,
+    ClaimById, ClaimRequest, CommandId, FinishWatch, Lease, Page, Paginated, Queue, RescuePolicy,
     SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskState, TaskWakeups, TenantId,
     TxLimits, WorkerInfo, WorkerRegistration,
 };
@@ -224,13 +224,13 @@ impl Queue for PgStore {
     }
     async fn rescue_expired_leases_all_tenants(
         &self,
-        limits: &AttemptLimits,
+        policy: RescuePolicy,
         limit: u32,
     ) -> Result<Vec<Task>, StoreError> {
         // The rescue statement notifies the waiters of the tasks it fails itself; the
         // dependents of those commit failed with them.
         crate::tx::in_transaction(&self.pool, !self.behind_pooler, async |db| {
-            tasks::rescue_expired(db, limits, limit).await
+            tasks::rescue_expired(db, policy, limit).await
         })
         .await
     }

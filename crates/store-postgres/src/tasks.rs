@@ -5,7 +5,7 @@ use sqlx::Row;
 use uuid::Uuid;
 use zora_core::stats::{MinuteCount, QueueStats, Scope, StatusGroup};
 use zora_core::{
-    AttemptLimits, ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated,
+    ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated, RescuePolicy,
     StoreError, Task, TaskFilter, TaskId, TaskState, TaskStatus, TenantId, sort_in_claim_order,
 };
 
@@ -362,29 +362,25 @@ pub(crate) async fn claim_by_id(
 
 pub(crate) async fn rescue_expired(
     db: &mut impl Db,
-    limits: &AttemptLimits,
+    policy: RescuePolicy,
     limit: u32,
 ) -> Result<Vec<Task>, StoreError> {
-    let (kinds, maxima): (Vec<&str>, Vec<i32>) = limits
-        .by_type
-        .iter()
-        .map(|(kind, n)| (kind.as_str(), *n))
-        .unzip();
     let sql = format!(
         "WITH expired AS (SELECT t.id FROM agent_tasks t \
            WHERE t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < now() \
            ORDER BY t.id LIMIT $2 FOR UPDATE OF t SKIP LOCKED), \
-         judged AS (SELECT t.id, t.cancelled_at IS NOT NULL OR t.attempts >= COALESCE(t.max_attempts, \
-             (SELECT l.n FROM UNNEST($3::text[], $4::int4[]) AS l(kind, n) WHERE l.kind = t.task_type), \
-             $1) AS exhausted, \
+         counted AS (SELECT t.id, 1 + (SELECT count(*) FROM jsonb_array_elements(t.errors) e \
+             WHERE e->>'kind' = 'lease_expired') AS lost, \
            format('lease held by %s expired at %s', t.lease_owner, t.lease_expires_at) AS reason \
            FROM agent_tasks t JOIN expired e ON e.id = t.id), \
+         judged AS (SELECT c.*, t.cancelled_at IS NOT NULL OR c.lost >= $1 AS exhausted \
+           FROM counted c JOIN agent_tasks t ON t.id = c.id), \
          rescued AS (UPDATE agent_tasks t SET \
            status = CASE WHEN j.exhausted THEN 'failed' ELSE 'pending' END::agent_task_status, \
            completed_at = CASE WHEN j.exhausted THEN now() END, \
            error_message = CASE WHEN t.cancelled_at IS NOT NULL THEN t.error_message \
-             WHEN j.exhausted \
-             THEN 'Lease expired and attempts are exhausted: ' || j.reason ELSE t.error_message END, \
+             WHEN j.exhausted THEN format('{lost_too_often}', j.lost, j.reason) \
+             ELSE t.error_message END, \
            run_at = CASE WHEN j.exhausted THEN t.run_at ELSE now() END, \
            lease_owner = NULL, lease_expires_at = NULL, \
            errors = t.errors || jsonb_build_array(jsonb_build_object('attempt', t.attempts, \
@@ -392,13 +388,12 @@ pub(crate) async fn rescue_expired(
          FROM judged j WHERE t.id = j.id AND t.status = 'in_progress' AND t.lease_expires_at < now() \
          RETURNING {TASK_COLUMNS}) \
          SELECT * FROM rescued WHERE {notify}",
-        notify = notify_waiters_of!("SELECT id FROM rescued WHERE status = 'failed'")
+        notify = notify_waiters_of!("SELECT id FROM rescued WHERE status = 'failed'"),
+        lost_too_often = zora_store_sql::LOST_TOO_OFTEN,
     );
     let rows = crate::sql::query(db.keep(), &sql)
-        .bind(limits.default)
+        .bind(policy.max_lost_attempts)
         .bind(i64::from(limit))
-        .bind(kinds)
-        .bind(maxima)
         .fetch_all(db.conn())
         .await
         .map_err(store_error)?;

@@ -93,7 +93,7 @@ async fn legacy_in_progress_rows_without_a_lease_are_left_alone_and_reported() {
     let store = db.store().await;
     assert!(
         store
-            .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(3), 100)
+            .rescue_expired_leases_all_tenants(zora_core::RescuePolicy::default(), 100)
             .await
             .expect("rescue")
             .is_empty()

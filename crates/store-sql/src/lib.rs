@@ -35,3 +35,9 @@ pub fn list_order(order: zora_core::TaskOrder) -> &'static str {
         zora_core::TaskOrder::Oldest => "t.created_at ASC, t.id ASC",
     }
 }
+
+/// The `error_message` of a task failed for the attempts it lost to expired leases
+/// (`zora_core::RescuePolicy`): a `format`/`printf` pattern of the count and the last
+/// lease's lapse, the same on both stores.
+pub const LOST_TOO_OFTEN: &str = "Lease expired %s times, the most a task may lose \
+    (it may be stopping its worker); last: %s";

@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 use zora_core::journal::JournalEntry;
 use zora_core::stats::{MinuteCount, QueueStats, Scope};
 use zora_core::{
-    AttemptLimits, ClaimById, ClaimRequest, CommandId, FinishWatch, Lease, Page, Paginated, Queue,
+    ClaimById, ClaimRequest, CommandId, FinishWatch, Lease, Page, Paginated, Queue, RescuePolicy,
     SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskState, TaskStatus, TaskWakeups,
     TenantId, TxLimits, WorkerInfo, WorkerRegistration,
 };
@@ -172,7 +172,7 @@ impl Queue for SqliteStore {
     }
     async fn rescue_expired_leases_all_tenants(
         &self,
-        limits: &AttemptLimits,
+        policy: RescuePolicy,
         limit: u32,
     ) -> Result<Vec<Task>, StoreError> {
         let mut tx = self
@@ -180,7 +180,7 @@ impl Queue for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
-        let (rescued, dependents) = tasks::rescue_expired(&mut tx, limits, limit).await?;
+        let (rescued, dependents) = tasks::rescue_expired(&mut tx, policy, limit).await?;
         tx.commit().await.map_err(store_error)?;
         if self.finishes.has_subscribers() {
             let failed = rescued.iter().filter(|t| t.status == TaskStatus::Failed);

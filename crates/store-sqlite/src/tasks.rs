@@ -6,7 +6,7 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 use zora_core::stats::{MinuteCount, QueueStats, Scope, StatusGroup};
 use zora_core::{
-    AttemptLimits, ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated,
+    ClaimRequest, ClaimScope, Completion, Failure, Lease, NewTask, Page, Paginated, RescuePolicy,
     StoreError, Task, TaskFilter, TaskId, TaskState, TaskStatus, TenantId, sort_in_claim_order,
 };
 
@@ -347,19 +347,20 @@ pub(crate) async fn claim_by_id(
 /// holding the one writer (5 s a rescue beside a million queued tasks; `zora bench --soak`).
 pub(crate) async fn rescue_expired(
     conn: &mut SqliteConnection,
-    limits: &AttemptLimits,
+    policy: RescuePolicy,
     limit: u32,
 ) -> Result<(Vec<Task>, Vec<TaskId>), StoreError> {
-    // `?3`: each registered type's limit, as a JSON object.
-    let exhausted = "(cancelled_at IS NOT NULL OR attempts >= COALESCE(max_attempts, \
-        (SELECT l.value FROM json_each(?3) l WHERE l.key = agent_tasks.task_type), ?1))";
+    // The attempts lost so far and this one.
+    let lost = "(1 + (SELECT count(*) FROM json_each(agent_tasks.errors) e \
+        WHERE json_extract(e.value, '$.kind') = 'lease_expired'))";
+    let exhausted = format!("(cancelled_at IS NOT NULL OR {lost} >= ?1)");
     let reason = "'lease held by ' || lease_owner || ' expired at ' || lease_expires_at";
     let sql = format!(
         "UPDATE agent_tasks SET \
            status = CASE WHEN {exhausted} THEN 'failed' ELSE 'pending' END, \
            completed_at = CASE WHEN {exhausted} THEN {NOW} END, \
            error_message = CASE WHEN cancelled_at IS NOT NULL THEN error_message WHEN {exhausted} \
-             THEN 'Lease expired and attempts are exhausted: ' || {reason} ELSE error_message END, \
+             THEN printf('{lost_too_often}', {lost}, {reason}) ELSE error_message END, \
            run_at = CASE WHEN {exhausted} THEN run_at ELSE {NOW} END, \
            errors = json_insert(errors, '$[#]', json_object('attempt', attempts, 'at', {NOW}, \
              'kind', 'lease_expired', 'error', {reason})), \
@@ -367,18 +368,12 @@ pub(crate) async fn rescue_expired(
          WHERE id IN (SELECT id FROM agent_tasks INDEXED BY idx_agent_tasks_status \
            WHERE status = 'in_progress' \
            AND lease_owner IS NOT NULL AND lease_expires_at < {NOW} ORDER BY id LIMIT ?2) \
-         RETURNING {TASK_COLUMNS}"
+         RETURNING {TASK_COLUMNS}",
+        lost_too_often = zora_store_sql::LOST_TOO_OFTEN,
     );
     let rows = sqlx::query(&sql)
-        .bind(limits.default)
+        .bind(policy.max_lost_attempts)
         .bind(i64::from(limit))
-        .bind(serde_json::Value::Object(
-            limits
-                .by_type
-                .iter()
-                .map(|(kind, n)| (kind.clone(), serde_json::Value::from(*n)))
-                .collect(),
-        ))
         .fetch_all(&mut *conn)
         .await
         .map_err(store_error)?;

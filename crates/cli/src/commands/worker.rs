@@ -27,6 +27,9 @@ pub fn settings(args: &WorkerArgs, tenant: Option<TenantId>) -> WorkerSettings {
         heartbeat_interval: args.heartbeat_interval,
         rescue_interval: args.rescue_interval,
         shutdown_timeout: args.shutdown_timeout,
+        rescue: zora_core::RescuePolicy {
+            max_lost_attempts: args.max_lost_attempts,
+        },
         listen: !args.no_listen,
         type_concurrency: args.type_concurrency.iter().cloned().collect(),
         one_transaction: !args.claim_visibly,

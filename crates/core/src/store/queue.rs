@@ -18,7 +18,7 @@ use crate::page::{Page, Paginated};
 use crate::retention::{Prune, PruneBatch};
 use crate::stats::{MinuteCount, QueueStats, Scope};
 use crate::task::{
-    AttemptLimits, ClaimById, ClaimRequest, Completion, Decision, Failure, Lease, NewTask, Task,
+    ClaimById, ClaimRequest, Completion, Decision, Failure, Lease, NewTask, RescuePolicy, Task,
     TaskFilter, TaskState,
 };
 use crate::worker::{WorkerInfo, WorkerRegistration};
@@ -122,14 +122,15 @@ pub trait Queue: Send + Sync + std::fmt::Debug {
         lease_duration: std::time::Duration,
     ) -> Result<ClaimById, StoreError>;
 
-    /// System-wide: takes back up to `limit` tasks whose lease expired, to `pending`
-    /// (due now) or, when `attempts` reached the task's limit (see [`AttemptLimits`]),
-    /// to `failed` (and its dependents with it, in the same transaction), recording the
-    /// lapse in `errors`. Each update is conditional on the
-    /// lease still being expired, so a worker that completes in the meantime wins.
+    /// System-wide: takes back up to `limit` tasks whose lease expired, recording the
+    /// lost attempt in `errors` (`kind: lease_expired`): to `pending` (due now), or, when
+    /// the task has now lost `policy.max_lost_attempts` (see [`RescuePolicy`]) or was
+    /// cancelled, to `failed` (and its dependents with it, in the same transaction). Each
+    /// update is conditional on the lease still being expired, so a worker that completes
+    /// in the meantime wins.
     async fn rescue_expired_leases_all_tenants(
         &self,
-        limits: &AttemptLimits,
+        policy: RescuePolicy,
         limit: u32,
     ) -> Result<Vec<Task>, StoreError>;
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use zora_core::{AttemptLimits, ClaimById, Store, Task, TaskId, TaskState, TaskStatus, TenantId};
+use zora_core::{ClaimById, RescuePolicy, Store, Task, TaskId, TaskState, TaskStatus, TenantId};
 
 use super::{claim_for, task, two_tenants};
 
@@ -130,7 +130,7 @@ pub async fn a_cancelled_task_whose_lease_expired_is_rescued_as_cancelled(store:
     cancel(store, t.a, running.id).await.expect("cancelling");
     tokio::time::sleep(Duration::from_millis(20)).await;
     store
-        .rescue_expired_leases_all_tenants(&AttemptLimits::uniform(5), 100)
+        .rescue_expired_leases_all_tenants(RescuePolicy::default(), 100)
         .await
         .expect("rescue");
     let rescued = get(store, t.a, running.id).await;

@@ -302,10 +302,9 @@ pub async fn a_dependent_with_another_failed_parent_waits_for_that_ones_retry(st
     assert_eq!(get(store, t.a, both.id).await.state, TaskState::Blocked);
 }
 
-pub async fn a_rescued_task_out_of_attempts_fails_its_dependents(store: &dyn Store) {
+pub async fn a_task_the_rescue_fails_fails_its_dependents(store: &dyn Store) {
     let t = two_tenants(store).await;
-    let mut a = task(t.a, KIND, "a");
-    a.max_attempts = Some(1);
+    let a = task(t.a, KIND, "a");
     let b = child_of(t.a, "b", vec![on(a.id)]);
     create(store, &[a.clone(), b.clone()]).await;
     store
@@ -314,7 +313,12 @@ pub async fn a_rescued_task_out_of_attempts_fails_its_dependents(store: &dyn Sto
         .expect("claim");
     tokio::time::sleep(Duration::from_millis(20)).await;
     let rescued = store
-        .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(3), 100)
+        .rescue_expired_leases_all_tenants(
+            zora_core::RescuePolicy {
+                max_lost_attempts: 1,
+            },
+            100,
+        )
         .await
         .expect("rescue");
     assert!(rescued.iter().any(|r| r.id == a.id));

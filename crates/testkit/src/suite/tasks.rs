@@ -448,10 +448,14 @@ pub async fn rescue_takes_back_expired_leases_only(store: &dyn Store) {
     let t = two_tenants(store).await;
     let kind = format!("kind.{}", TaskId::new());
     let retryable = task(t.a, &kind, "retryable");
-    let mut exhausted = task(t.a, &kind, "exhausted");
-    exhausted.max_attempts = Some(1);
+    let mut one_attempt = task(t.a, &kind, "one attempt");
+    one_attempt.max_attempts = Some(1);
     let live = task(t.b, &kind, "live lease");
-    insert_tasks(store, &[retryable.clone(), exhausted.clone(), live.clone()]).await;
+    insert_tasks(
+        store,
+        &[retryable.clone(), one_attempt.clone(), live.clone()],
+    )
+    .await;
     let mut dead_claim = claim_for(t.a, &[kind.as_str()], 10, "dead-worker");
     dead_claim.lease_duration = Duration::ZERO;
     let dead = store.claim_tasks(&dead_claim).await.expect("claim");
@@ -463,12 +467,12 @@ pub async fn rescue_takes_back_expired_leases_only(store: &dyn Store) {
     tokio::time::sleep(Duration::from_millis(20)).await;
 
     let rescued = store
-        .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(3), 100)
+        .rescue_expired_leases_all_tenants(zora_core::RescuePolicy::default(), 100)
         .await
         .expect("rescue");
     let mut rescued_ids: Vec<TaskId> = rescued.iter().map(|t| t.id).collect();
     rescued_ids.sort();
-    let mut expected = vec![retryable.id, exhausted.id];
+    let mut expected = vec![retryable.id, one_attempt.id];
     expected.sort();
     assert_eq!(rescued_ids, expected, "only expired leases are taken back");
 
@@ -483,16 +487,19 @@ pub async fn rescue_takes_back_expired_leases_only(store: &dyn Store) {
         back.errors.last().map(|e| e.kind),
         Some(FailureKind::LeaseExpired)
     );
-    let gone = store
-        .get_task(t.a, exhausted.id)
+    let again = store
+        .get_task(t.a, one_attempt.id)
         .await
         .expect("get")
         .expect("found");
-    assert_eq!(gone.status, TaskStatus::Failed, "attempts exhausted");
-    assert!(
-        gone.error_message
-            .as_deref()
-            .is_some_and(|m| m.contains("Lease expired"))
+    assert_eq!(
+        (
+            again.status,
+            again.lost_attempts(),
+            again.charged_attempts()
+        ),
+        (TaskStatus::Pending, 1, 0),
+        "an attempt lost to a crash costs none of its one attempt"
     );
     let still = store
         .get_task(t.b, live.id)
@@ -532,63 +539,60 @@ pub async fn rescue_takes_back_expired_leases_only(store: &dyn Store) {
     tx.commit().await.expect("commit");
     assert!(
         store
-            .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(3), 100)
+            .rescue_expired_leases_all_tenants(zora_core::RescuePolicy::default(), 100)
             .await
             .expect("rescue")
             .is_empty()
     );
 }
 
-/// The rescue judges a task by the same limit as a failure: its own `max_attempts`, else
-/// its type's, else the default.
-pub async fn rescue_uses_the_types_attempt_limit(store: &dyn Store) {
+/// A task that keeps losing its lease (it likely stops its worker) fails once it has lost
+/// `max_lost_attempts`, whatever its `max_attempts`; until then each loss costs nothing.
+pub async fn the_rescue_fails_a_task_that_lost_too_many_attempts(store: &dyn Store) {
     let t = two_tenants(store).await;
-    let once = format!("kind.once.{}", TaskId::new());
-    let other = format!("kind.other.{}", TaskId::new());
-    let of_limited_type = task(t.a, &once, "its type allows one attempt");
-    let mut own_limit = task(t.a, &once, "its own limit wins");
-    own_limit.max_attempts = Some(3);
-    let of_other_type = task(t.a, &other, "the default of 5");
-    insert_tasks(
-        store,
-        &[
-            of_limited_type.clone(),
-            own_limit.clone(),
-            of_other_type.clone(),
-        ],
-    )
-    .await;
-    let mut dead_claim = claim_for(t.a, &[once.as_str(), other.as_str()], 10, "dead-worker");
-    dead_claim.lease_duration = Duration::ZERO;
-    assert_eq!(
-        store.claim_tasks(&dead_claim).await.expect("claim").len(),
-        3
-    );
-    tokio::time::sleep(Duration::from_millis(20)).await;
-
-    let limits = zora_core::AttemptLimits {
-        default: 5,
-        by_type: vec![(once.clone(), 1), (format!("{other}.not"), 1)],
+    let kind = format!("kind.{}", TaskId::new());
+    let mut poison = task(t.a, &kind, "stops its worker");
+    poison.max_attempts = Some(10);
+    insert_tasks(store, &[poison.clone()]).await;
+    let policy = zora_core::RescuePolicy {
+        max_lost_attempts: 3,
     };
-    let rescued = store
-        .rescue_expired_leases_all_tenants(&limits, 100)
-        .await
-        .expect("rescue");
-    assert_eq!(rescued.len(), 3);
-    let status = |id: TaskId| {
-        rescued
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| t.status)
-            .expect("rescued")
-    };
-    assert_eq!(
-        status(of_limited_type.id),
-        TaskStatus::Failed,
-        "one attempt used of the type's one"
-    );
-    assert_eq!(status(own_limit.id), TaskStatus::Pending, "1 of its own 3");
-    assert_eq!(status(of_other_type.id), TaskStatus::Pending, "1 of 5");
+    for lost in 1..=3 {
+        let mut dead_claim = claim_for(t.a, &[kind.as_str()], 10, &format!("worker-{lost}"));
+        dead_claim.lease_duration = Duration::ZERO;
+        assert_eq!(
+            store.claim_tasks(&dead_claim).await.expect("claim").len(),
+            1
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let rescued = store
+            .rescue_expired_leases_all_tenants(policy, 100)
+            .await
+            .expect("rescue");
+        let [back] = rescued.as_slice() else {
+            panic!("one task rescued, got {rescued:?}");
+        };
+        assert_eq!(
+            (back.lost_attempts(), back.charged_attempts()),
+            (lost, 0),
+            "loss {lost}"
+        );
+        if lost < 3 {
+            assert_eq!(back.status, TaskStatus::Pending, "loss {lost} of 3");
+            assert!(back.completed_at.is_none());
+        } else {
+            assert_eq!(back.status, TaskStatus::Failed, "the third loss of 3");
+            assert!(back.completed_at.is_some());
+            let message = back.error_message.as_deref().unwrap_or_default();
+            assert!(
+                message.starts_with(
+                    "Lease expired 3 times, the most a task may lose \
+                     (it may be stopping its worker); last: lease held by worker-3 expired at "
+                ),
+                "{message}"
+            );
+        }
+    }
 }
 
 pub async fn queue_stats_count_per_status_and_type(store: &dyn Store) {
@@ -1018,7 +1022,7 @@ pub async fn heartbeats_extend_held_leases_only(store: &dyn Store) {
     assert_eq!(extended.len(), 2, "both leases are still held");
     assert!(
         store
-            .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(3), 100)
+            .rescue_expired_leases_all_tenants(zora_core::RescuePolicy::default(), 100)
             .await
             .expect("rescue")
             .is_empty(),

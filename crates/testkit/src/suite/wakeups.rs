@@ -225,7 +225,12 @@ pub async fn a_watch_is_told_when_its_task_finishes(store: &dyn Store) {
     assert!(held.iter().any(|c| c.id == rescued.id));
     tokio::time::sleep(Duration::from_millis(20)).await;
     store
-        .rescue_expired_leases_all_tenants(&zora_core::AttemptLimits::uniform(1), 100)
+        .rescue_expired_leases_all_tenants(
+            zora_core::RescuePolicy {
+                max_lost_attempts: 1,
+            },
+            100,
+        )
         .await
         .expect("rescue");
     assert!(

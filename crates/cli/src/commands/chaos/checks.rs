@@ -26,6 +26,12 @@ pub struct Outcomes {
     /// Run more than once: retried after a transient fault, or taken back from a killed
     /// worker's lease.
     pub run_more_than_once: i64,
+    /// Attempts lost to an expired lease (a killed worker, a database restart), which
+    /// cost no task any of its `max_attempts`.
+    pub lost_attempts: i64,
+    /// The most attempts one task lost, against the rescue's limit
+    /// (`zora_core::RescuePolicy`): the margin a healthy task has.
+    pub most_lost_by_one_task: i64,
 }
 
 /// One check: what it counts, and how many it found (zero when all is well).
@@ -113,6 +119,15 @@ impl Database {
         }
     }
 
+    /// The elements of a JSON array `column`, as a table whose rows have the one column
+    /// `value`.
+    fn elements(&self, column: &str) -> String {
+        match self {
+            Self::Postgres(_) => format!("jsonb_array_elements({column})"),
+            Self::Sqlite(_) => format!("json_each({column})"),
+        }
+    }
+
     /// An id column as text.
     fn text(&self, column: &str) -> String {
         match self {
@@ -155,6 +170,11 @@ impl Database {
 
     /// How the tasks ended.
     pub async fn outcomes(&self) -> Result<Outcomes, CliError> {
+        let lost = format!(
+            "SELECT (SELECT count(*) FROM {} e WHERE {} = 'lease_expired') AS n FROM agent_tasks t",
+            self.elements("t.errors"),
+            self.field("e.value", "kind")
+        );
         Ok(Outcomes {
             completed: self
                 .count("SELECT count(*) FROM agent_tasks WHERE status = 'completed'")
@@ -164,6 +184,12 @@ impl Database {
                 .await?,
             run_more_than_once: self
                 .count("SELECT count(*) FROM agent_tasks WHERE attempts > 1")
+                .await?,
+            lost_attempts: self
+                .count(&format!("SELECT CAST(coalesce(sum(n), 0) AS bigint) FROM ({lost}) l"))
+                .await?,
+            most_lost_by_one_task: self
+                .count(&format!("SELECT coalesce(max(n), 0) FROM ({lost}) l"))
                 .await?,
         })
     }

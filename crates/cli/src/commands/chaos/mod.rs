@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use zora_core::{DEFAULT_TENANT_ID, Decision, Store};
+use zora_core::{DEFAULT_TENANT_ID, Decision, RescuePolicy, Store};
 use zora_engine::faults::FaultPlan;
 use zora_engine::{DecisionError, Registry};
 
@@ -384,6 +384,15 @@ fn print_report(report: &Report) {
     crate::out!(
         "| tasks run more than once (a transient fault, or a killed worker's lease) | {} |",
         outcomes.run_more_than_once
+    );
+    crate::out!(
+        "| attempts lost to a killed worker or a restart (charged none) | {} |",
+        outcomes.lost_attempts
+    );
+    crate::out!(
+        "| the most one task lost (the rescue fails a task at {}) | {} |",
+        RescuePolicy::DEFAULT_MAX_LOST_ATTEMPTS,
+        outcomes.most_lost_by_one_task
     );
     crate::out!();
     print_checks(&report.checks);
