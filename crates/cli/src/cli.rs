@@ -436,7 +436,7 @@ pub struct WorkerArgs {
     pub shutdown_timeout: Duration,
     /// Attempts a task may lose to an expired lease (its worker killed, or cut off from the
     /// database) before the rescue fails it as one that likely stops its worker. A lost
-    /// attempt costs none of the task's max_attempts. Defaults to 20.
+    /// attempt costs none of the task's max_attempts. Defaults to 50.
     #[arg(long, default_value_t = zora_core::RescuePolicy::DEFAULT_MAX_LOST_ATTEMPTS,
           value_parser = clap::value_parser!(i32).range(1..))]
     pub max_lost_attempts: i32,

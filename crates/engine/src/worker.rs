@@ -60,7 +60,7 @@ pub struct WorkerSettings {
     pub rescue_interval: Duration,
     /// How long in-flight batches may finish after a shutdown signal. Defaults to 30s.
     pub shutdown_timeout: Duration,
-    /// How the rescue judges a task whose lease expired. Defaults to 20 lost attempts.
+    /// How the rescue judges a task whose lease expired. Defaults to 50 lost attempts.
     pub rescue: RescuePolicy,
     /// The most tasks of a type held at once, by type; a type not named here takes its
     /// handler's `concurrency_limit`, if any. Defaults to none.

@@ -39,7 +39,7 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Creates and starts a cluster under `dir` (which it owns from then on).
+    /// Creates and starts a cluster under `dir` (the caller removes it).
     pub fn start(dir: &Path, bin: Option<&Path>) -> Result<Self, CliError> {
         let bin = match bin {
             Some(bin) => bin.to_owned(),
@@ -147,10 +147,11 @@ impl Cluster {
     }
 }
 
+/// Stops the server; its directory goes with the trial's scratch directory (or stays,
+/// under `--keep`, for a look: `pg_ctl -D DIR/data start` as the user that made it).
 impl Drop for Cluster {
     fn drop(&mut self) {
         let _ = self.down(StopMode::Immediate);
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -18,7 +18,8 @@ use crate::output::print_json;
 
 /// A store of the trial's own, and how to reach it.
 pub struct OwnStore {
-    /// The PostgreSQL cluster, stopped and removed on drop; none for SQLite.
+    /// The PostgreSQL cluster, stopped on drop (its directory is in the scratch one); none
+    /// for SQLite.
     pub cluster: Option<Cluster>,
     pub url: String,
     pub store: Arc<dyn Store>,
