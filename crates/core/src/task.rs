@@ -172,11 +172,20 @@ impl Task {
         }
     }
 
-    /// Attempts lost to an expired lease (a crashed worker, a lost database), as `errors`
-    /// records them: they cost the task none of its `max_attempts` (see [`RescuePolicy`]).
+    /// Attempts lost to an expired lease (a crashed worker, a lost database) since the
+    /// task last started over, as `errors` records them: they cost the task none of its
+    /// `max_attempts` (see [`RescuePolicy`]).
+    ///
+    /// Every finished attempt leaves one record (an attempt given back unrun is uncharged),
+    /// so this run's are the last `attempts` records, less the one running: a retry of a
+    /// failed task keeps the older records but starts `attempts` again. The stores' rescue
+    /// statements count the same window.
     pub fn lost_attempts(&self) -> i32 {
-        let lost = self
-            .errors
+        let running = i32::from(self.status == TaskStatus::InProgress);
+        let finished = usize::try_from(self.attempts - running)
+            .unwrap_or(0)
+            .min(self.errors.len());
+        let lost = self.errors[self.errors.len() - finished..]
             .iter()
             .filter(|e| e.kind == FailureKind::LeaseExpired)
             .count();
@@ -451,5 +460,47 @@ mod tests {
         }
         let err = "done".parse::<TaskStatus>().expect_err("not a status");
         assert_eq!(err.field, "status");
+    }
+
+    fn record(attempt: i32, kind: FailureKind) -> TaskErrorRecord {
+        TaskErrorRecord {
+            attempt,
+            at: Utc::now(),
+            kind,
+            error: "e".into(),
+        }
+    }
+
+    /// Lost attempts are counted in this run's records only: the last `attempts`, less
+    /// the one running; a retry's earlier records stay but do not count.
+    #[test]
+    fn lost_attempts_count_this_runs_records() {
+        use FailureKind::{LeaseExpired, Permanent, Transient};
+        let mut task = Task::unsaved(&NewTask::new(
+            TenantId::new(),
+            "SAM",
+            "kind",
+            "t",
+            Value::Null,
+        ));
+        // An earlier run: lost twice, then failed for good; retried; then lost once and
+        // failed once transiently.
+        task.errors = vec![
+            record(1, LeaseExpired),
+            record(2, LeaseExpired),
+            record(3, Permanent),
+            record(1, LeaseExpired),
+            record(2, Transient),
+        ];
+        task.status = TaskStatus::Pending;
+        task.attempts = 2;
+        assert_eq!((task.lost_attempts(), task.charged_attempts()), (1, 1));
+        task.status = TaskStatus::InProgress;
+        task.attempts = 3;
+        assert_eq!((task.lost_attempts(), task.charged_attempts()), (1, 2));
+        // Just retried, its first attempt running: nothing of this run lost yet.
+        task.errors.truncate(3);
+        task.attempts = 1;
+        assert_eq!((task.lost_attempts(), task.charged_attempts()), (0, 1));
     }
 }

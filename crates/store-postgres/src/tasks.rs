@@ -365,12 +365,17 @@ pub(crate) async fn rescue_expired(
     policy: RescuePolicy,
     limit: u32,
 ) -> Result<Vec<Task>, StoreError> {
+    // `lost`: the attempts lost since the task last started over, in the window
+    // `Task::lost_attempts` counts (the last `attempts` records, less the running one),
+    // and this one.
     let sql = format!(
         "WITH expired AS (SELECT t.id FROM agent_tasks t \
            WHERE t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < now() \
            ORDER BY t.id LIMIT $2 FOR UPDATE OF t SKIP LOCKED), \
-         counted AS (SELECT t.id, 1 + (SELECT count(*) FROM jsonb_array_elements(t.errors) e \
-             WHERE e->>'kind' = 'lease_expired') AS lost, \
+         counted AS (SELECT t.id, 1 + (SELECT count(*) \
+             FROM jsonb_array_elements(t.errors) WITH ORDINALITY e(record, i) \
+             WHERE e.record->>'kind' = 'lease_expired' \
+               AND e.i > jsonb_array_length(t.errors) - (t.attempts - 1)) AS lost, \
            format('lease held by %s expired at %s', t.lease_owner, t.lease_expires_at) AS reason \
            FROM agent_tasks t JOIN expired e ON e.id = t.id), \
          judged AS (SELECT c.*, t.cancelled_at IS NOT NULL OR c.lost >= $1 AS exhausted \

@@ -350,9 +350,12 @@ pub(crate) async fn rescue_expired(
     policy: RescuePolicy,
     limit: u32,
 ) -> Result<(Vec<Task>, Vec<TaskId>), StoreError> {
-    // The attempts lost so far and this one.
+    // The attempts lost since the task last started over, in the window
+    // `Task::lost_attempts` counts (the last `attempts` records, less the running one),
+    // and this one.
     let lost = "(1 + (SELECT count(*) FROM json_each(agent_tasks.errors) e \
-        WHERE json_extract(e.value, '$.kind') = 'lease_expired'))";
+        WHERE json_extract(e.value, '$.kind') = 'lease_expired' \
+          AND e.key >= json_array_length(agent_tasks.errors) - (agent_tasks.attempts - 1)))";
     let exhausted = format!("(cancelled_at IS NOT NULL OR {lost} >= ?1)");
     let reason = "'lease held by ' || lease_owner || ' expired at ' || lease_expires_at";
     let sql = format!(

@@ -50,6 +50,7 @@ macro_rules! store_suite {
             tasks::failures_retry_later_or_fail_for_good,
             tasks::rescue_takes_back_expired_leases_only,
             tasks::the_rescue_fails_a_task_that_lost_too_many_attempts,
+            tasks::a_retried_task_starts_its_lost_attempts_over,
             tasks::heartbeats_extend_held_leases_only,
             tasks::queue_stats_count_per_status_and_type,
             tasks::savepoints_and_rollback_discard_writes,

@@ -595,6 +595,51 @@ pub async fn the_rescue_fails_a_task_that_lost_too_many_attempts(store: &dyn Sto
     }
 }
 
+/// A failed task sent back by a retry starts its lost attempts over: the losses of its
+/// earlier run stay in `errors` but count no more.
+pub async fn a_retried_task_starts_its_lost_attempts_over(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let kind = format!("kind.{}", TaskId::new());
+    let stopped = task(t.a, &kind, "stopped its workers");
+    insert_tasks(store, std::slice::from_ref(&stopped)).await;
+    let policy = zora_core::RescuePolicy {
+        max_lost_attempts: 2,
+    };
+    let lose_one = async |owner: &str| {
+        let mut dead_claim = claim_for(t.a, &[kind.as_str()], 10, owner);
+        dead_claim.lease_duration = Duration::ZERO;
+        assert_eq!(
+            store.claim_tasks(&dead_claim).await.expect("claim").len(),
+            1
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let rescued = store
+            .rescue_expired_leases_all_tenants(policy, 100)
+            .await
+            .expect("rescue");
+        assert_eq!(rescued.len(), 1, "{rescued:?}");
+        rescued[0].clone()
+    };
+    lose_one("w1").await;
+    let failed = lose_one("w2").await;
+    assert_eq!(failed.status, TaskStatus::Failed, "2 of 2 lost");
+
+    let mut tx = store.begin().await.expect("begin");
+    tx.reset_failed_task(t.a, stopped.id).await.expect("reset");
+    tx.commit().await.expect("commit");
+    let again = lose_one("w3").await;
+    assert_eq!(
+        (again.status, again.errors.len(), again.lost_attempts()),
+        (TaskStatus::Pending, 3, 1),
+        "the earlier run's two losses are kept, and count no more"
+    );
+    assert_eq!(
+        lose_one("w4").await.status,
+        TaskStatus::Failed,
+        "2 of 2 again"
+    );
+}
+
 pub async fn queue_stats_count_per_status_and_type(store: &dyn Store) {
     let t = two_tenants(store).await;
     insert_tasks(
