@@ -139,6 +139,10 @@ impl TestDatabase {
     }
 }
 
+/// How long a test waits for its database to be dropped before it lets the drop finish
+/// on its own.
+const DROP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(3);
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let admin = admin_url();
@@ -146,7 +150,15 @@ impl Drop for TestDatabase {
         // Drop may run inside or outside a runtime: do the async work on a thread of its
         // own, and never touch the pool there (its sockets belong to the test's runtime,
         // which is blocked here): FORCE ends its connections.
-        let _ = std::thread::spawn(move || {
+        //
+        // The wait is bounded: `DROP DATABASE` waits until every backend of the server
+        // has taken its signal, and a backend still authenticating a connection the
+        // test's runtime was opening (a store's probe, a worker's LISTEN) takes it only at
+        // `authentication_timeout` (60 s), because that runtime is blocked here. Past the
+        // bound the statement runs on: the backend ends when this process does, and the
+        // database is dropped then.
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -156,7 +168,8 @@ impl Drop for TestDatabase {
             runtime.block_on(async move {
                 let _ = drop_database(&admin, &name).await;
             });
-        })
-        .join();
+            let _ = done.send(());
+        });
+        let _ = finished.recv_timeout(DROP_PATIENCE);
     }
 }
