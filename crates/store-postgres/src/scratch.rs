@@ -51,14 +51,31 @@ pub async fn create_database(admin_url: &str, name: &str) -> Result<String, PgEr
 }
 
 /// Drops the database `name`, ending its connections; a missing one is no error.
+///
+/// Tried again for up to 5 s while the server refuses because of a process it will not let
+/// this role end: an autovacuum worker that started on the database (SQLSTATE 42501 for a
+/// role that is not a superuser) is gone a moment later.
 pub async fn drop_database(admin_url: &str, name: &str) -> Result<(), PgError> {
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
     let mut conn = connect_admin(admin_url).await?;
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await
-        .map_err(|e| PgError::Store(crate::error::store_error(e)))?;
+    let started = std::time::Instant::now();
+    let dropped = loop {
+        let tried = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await;
+        match tried {
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("42501") && started.elapsed() < PATIENCE =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            other => break other,
+        }
+    };
     let _ = conn.close().await;
-    Ok(())
+    dropped
+        .map(drop)
+        .map_err(|e| PgError::Store(crate::error::store_error(e)))
 }
 
 #[cfg(test)]
