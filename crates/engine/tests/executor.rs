@@ -11,7 +11,7 @@ use serde_json::json;
 use zora_core::{NewTask, Store, TaskStatus};
 use zora_engine::{Executor, ExecutorSettings, RunTaskError, TaskOutcome};
 use zora_testkit::TestBackend;
-use zora_testkit::suite::two_tenants;
+use zora_testkit::suite::{claim_and_die, rescue, two_tenants};
 
 use common::{enqueue, enqueue_with, executor, journal_of, run, task};
 
@@ -189,18 +189,23 @@ async fn a_failing_batch_charges_nobody_twice(backend: TestBackend) {
     );
 }
 
-async fn transient_failures_back_off_then_fail_for_good(backend: TestBackend) {
-    let store = backend.store().await;
-    let t = two_tenants(store.as_ref()).await;
+/// A scripted task of `tenant` that fails transiently at every attempt, allowed two.
+async fn enqueue_flaky(store: &dyn Store, tenant: zora_core::TenantId) -> zora_core::TaskId {
     let mut flaky = NewTask::new(
-        t.a,
+        tenant,
         "ORACLE",
         SCRIPTED,
         "flaky",
         json!({"action": "transient"}),
     );
     flaky.max_attempts = Some(2);
-    let id = enqueue_with(store.as_ref(), flaky).await;
+    enqueue_with(store, flaky).await
+}
+
+async fn transient_failures_back_off_then_fail_for_good(backend: TestBackend) {
+    let store = backend.store().await;
+    let t = two_tenants(store.as_ref()).await;
+    let id = enqueue_flaky(store.as_ref(), t.a).await;
     let (report, first) = run(&store, t.a, id).await;
     assert_eq!(report.outcome, TaskOutcome::Retrying);
     assert_eq!(first.status, TaskStatus::Pending);
@@ -231,24 +236,9 @@ async fn transient_failures_back_off_then_fail_for_good(backend: TestBackend) {
 async fn an_attempt_lost_to_a_crash_is_not_charged(backend: TestBackend) {
     let store = backend.store().await;
     let t = two_tenants(store.as_ref()).await;
-    let mut flaky = NewTask::new(
-        t.a,
-        "ORACLE",
-        SCRIPTED,
-        "flaky",
-        json!({"action": "transient"}),
-    );
-    flaky.max_attempts = Some(2);
-    let id = enqueue_with(store.as_ref(), flaky).await;
-    store
-        .claim_task(t.a, id, "killed-worker", Duration::ZERO)
-        .await
-        .expect("claim");
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    let rescued = store
-        .rescue_expired_leases_all_tenants(zora_core::RescuePolicy::default(), 100)
-        .await
-        .expect("rescue");
+    let id = enqueue_flaky(store.as_ref(), t.a).await;
+    claim_and_die(store.as_ref(), t.a, &[SCRIPTED], 1, "killed-worker").await;
+    let rescued = rescue(store.as_ref(), zora_core::RescuePolicy::default()).await;
     assert_eq!(rescued.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
 
     let (report, after) = run(&store, t.a, id).await;

@@ -376,10 +376,10 @@ pub(crate) async fn rescue_expired(
              FROM jsonb_array_elements(t.errors) WITH ORDINALITY e(record, i) \
              WHERE e.record->>'kind' = 'lease_expired' \
                AND e.i > jsonb_array_length(t.errors) - (t.attempts - 1)) AS lost, \
+           t.cancelled_at IS NOT NULL AS cancelled, \
            format('lease held by %s expired at %s', t.lease_owner, t.lease_expires_at) AS reason \
            FROM agent_tasks t JOIN expired e ON e.id = t.id), \
-         judged AS (SELECT c.*, t.cancelled_at IS NOT NULL OR c.lost >= $1 AS exhausted \
-           FROM counted c JOIN agent_tasks t ON t.id = c.id), \
+         judged AS (SELECT c.*, c.cancelled OR c.lost >= $1 AS exhausted FROM counted c), \
          rescued AS (UPDATE agent_tasks t SET \
            status = CASE WHEN j.exhausted THEN 'failed' ELSE 'pending' END::agent_task_status, \
            completed_at = CASE WHEN j.exhausted THEN now() END, \

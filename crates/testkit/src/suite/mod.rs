@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use zora_core::tenant::NewTenant;
-use zora_core::{ClaimRequest, ClaimScope, NewTask, Store, TenantId};
+use zora_core::{ClaimRequest, ClaimScope, NewTask, RescuePolicy, Store, Task, TenantId};
 
 pub mod approvals;
 pub mod cancel;
@@ -159,6 +159,31 @@ pub fn sample_payload() -> Value {
         "flags": [true, false, null],
         "nested": {"title": "Ærø – 🌱", "empty": {}},
     })
+}
+
+/// A worker that died holding its tasks: claims up to `limit` of `tenant`'s tasks of
+/// `types` as `owner` under a lease that lapses at once, and waits past its end (on
+/// SQLite's millisecond clock too). Returns what it claimed.
+pub async fn claim_and_die(
+    store: &dyn Store,
+    tenant: TenantId,
+    types: &[&str],
+    limit: u32,
+    owner: &str,
+) -> Vec<Task> {
+    let mut claim = claim_for(tenant, types, limit, owner);
+    claim.lease_duration = Duration::ZERO;
+    let claimed = store.claim_tasks(&claim).await.expect("claim");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    claimed
+}
+
+/// One rescue of expired leases under `policy`.
+pub async fn rescue(store: &dyn Store, policy: RescuePolicy) -> Vec<Task> {
+    store
+        .rescue_expired_leases_all_tenants(policy, 100)
+        .await
+        .expect("rescue")
 }
 
 /// A claim of one tenant's tasks of `types`.

@@ -6,11 +6,11 @@ use chrono::Utc;
 use serde_json::json;
 use zora_core::stats::Scope;
 use zora_core::{
-    ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Page, Store, StoreError,
-    TaskFilter, TaskId, TaskState, TaskStatus,
+    ClaimScope, Completion, Failure, FailureKind, Lease, NewTask, Page, Store, StoreError, Task,
+    TaskFilter, TaskId, TaskState, TaskStatus, TenantId,
 };
 
-use super::{claim_for, insert_tasks, sample_payload, task, two_tenants};
+use super::{claim_and_die, claim_for, insert_tasks, rescue, sample_payload, task, two_tenants};
 
 pub async fn insert_and_get_round_trip(store: &dyn Store) {
     let t = two_tenants(store).await;
@@ -456,20 +456,14 @@ pub async fn rescue_takes_back_expired_leases_only(store: &dyn Store) {
         &[retryable.clone(), one_attempt.clone(), live.clone()],
     )
     .await;
-    let mut dead_claim = claim_for(t.a, &[kind.as_str()], 10, "dead-worker");
-    dead_claim.lease_duration = Duration::ZERO;
-    let dead = store.claim_tasks(&dead_claim).await.expect("claim");
-    assert_eq!(dead.len(), 2);
     store
         .claim_tasks(&claim_for(t.b, &[kind.as_str()], 10, "live-worker"))
         .await
         .expect("claim");
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    let dead = claim_and_die(store, t.a, &[kind.as_str()], 10, "dead-worker").await;
+    assert_eq!(dead.len(), 2);
 
-    let rescued = store
-        .rescue_expired_leases_all_tenants(zora_core::RescuePolicy::default(), 100)
-        .await
-        .expect("rescue");
+    let rescued = rescue(store, zora_core::RescuePolicy::default()).await;
     let mut rescued_ids: Vec<TaskId> = rescued.iter().map(|t| t.id).collect();
     rescued_ids.sort();
     let mut expected = vec![retryable.id, one_attempt.id];
@@ -546,6 +540,26 @@ pub async fn rescue_takes_back_expired_leases_only(store: &dyn Store) {
     );
 }
 
+/// The one task of `kind` claimed by `owner`, who dies holding it, then rescued under
+/// `policy`: the task as the rescue left it.
+async fn lose_one_attempt(
+    store: &dyn Store,
+    tenant: TenantId,
+    kind: &str,
+    owner: &str,
+    policy: zora_core::RescuePolicy,
+) -> Task {
+    assert_eq!(
+        claim_and_die(store, tenant, &[kind], 10, owner).await.len(),
+        1
+    );
+    let rescued = rescue(store, policy).await;
+    let [back] = rescued.as_slice() else {
+        panic!("one task rescued, got {rescued:?}");
+    };
+    back.clone()
+}
+
 /// A task that keeps losing its lease (it likely stops its worker) fails once it has lost
 /// `max_lost_attempts`, whatever its `max_attempts`; until then each loss costs nothing.
 pub async fn the_rescue_fails_a_task_that_lost_too_many_attempts(store: &dyn Store) {
@@ -558,20 +572,7 @@ pub async fn the_rescue_fails_a_task_that_lost_too_many_attempts(store: &dyn Sto
         max_lost_attempts: 3,
     };
     for lost in 1..=3 {
-        let mut dead_claim = claim_for(t.a, &[kind.as_str()], 10, &format!("worker-{lost}"));
-        dead_claim.lease_duration = Duration::ZERO;
-        assert_eq!(
-            store.claim_tasks(&dead_claim).await.expect("claim").len(),
-            1
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let rescued = store
-            .rescue_expired_leases_all_tenants(policy, 100)
-            .await
-            .expect("rescue");
-        let [back] = rescued.as_slice() else {
-            panic!("one task rescued, got {rescued:?}");
-        };
+        let back = lose_one_attempt(store, t.a, &kind, &format!("worker-{lost}"), policy).await;
         assert_eq!(
             (back.lost_attempts(), back.charged_attempts()),
             (lost, 0),
@@ -605,21 +606,7 @@ pub async fn a_retried_task_starts_its_lost_attempts_over(store: &dyn Store) {
     let policy = zora_core::RescuePolicy {
         max_lost_attempts: 2,
     };
-    let lose_one = async |owner: &str| {
-        let mut dead_claim = claim_for(t.a, &[kind.as_str()], 10, owner);
-        dead_claim.lease_duration = Duration::ZERO;
-        assert_eq!(
-            store.claim_tasks(&dead_claim).await.expect("claim").len(),
-            1
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let rescued = store
-            .rescue_expired_leases_all_tenants(policy, 100)
-            .await
-            .expect("rescue");
-        assert_eq!(rescued.len(), 1, "{rescued:?}");
-        rescued[0].clone()
-    };
+    let lose_one = async |owner: &str| lose_one_attempt(store, t.a, &kind, owner, policy).await;
     lose_one("w1").await;
     let failed = lose_one("w2").await;
     assert_eq!(failed.status, TaskStatus::Failed, "2 of 2 lost");
