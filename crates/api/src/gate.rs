@@ -21,15 +21,6 @@ use tokio::sync::watch;
 use zora_core::Store;
 
 use crate::error::ApiError;
-use crate::openapi::Route;
-
-/// The routes that need no database (`/ready` reads the gate itself).
-pub const UNGATED: [Route; 4] = [
-    Route::Health,
-    Route::Ready,
-    Route::Openapi,
-    Route::TaskTypes,
-];
 
 /// How long the probe waits for the database's answer.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::error::ApiError;
-use crate::openapi::Route;
+use crate::route_table::Operation;
 
 /// Bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -21,13 +21,11 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// is bounded by its own `timeout` instead: see [`route_timeout`]).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The routes that wait up to their own `timeout` (`?wait=true`, `/wait`).
-pub const WAITING_ROUTES: [Route; 3] = [Route::CreateTask, Route::RunTask, Route::WaitTask];
-
-/// The time bound of a route: `request_timeout`, or for a waiting route the longest wait
-/// it allows plus room to answer, whichever is longer.
-pub fn route_timeout(route: Route, request_timeout: Duration) -> Duration {
-    if WAITING_ROUTES.contains(&route) {
+/// The time bound of a route: `request_timeout`, or for a route that waits
+/// ([`Operation::waits`]) the longest wait it allows plus room to answer, whichever is
+/// longer.
+pub fn route_timeout(op: &Operation, request_timeout: Duration) -> Duration {
+    if op.waits {
         request_timeout.max(crate::routes::waiting::MAX_WAIT + Duration::from_secs(15))
     } else {
         request_timeout

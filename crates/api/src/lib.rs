@@ -15,7 +15,9 @@ pub mod gate;
 mod layers;
 mod openapi;
 mod rate;
+mod route_table;
 mod routes;
+mod schemas;
 mod state;
 mod task_object;
 mod tenants;
@@ -25,7 +27,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use std::sync::Arc;
 
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::get;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -33,47 +35,10 @@ use tower_http::trace::TraceLayer;
 pub use auth::{AuthConfig, AuthUser, COOKIE_NAME, Claims, Role};
 pub use error::{ApiError, FieldError};
 pub use layers::{BODY_LIMIT, REQUEST_TIMEOUT};
-pub use openapi::{OPERATIONS, Operation, Route};
 pub use rate::RateLimit;
+pub use route_table::{Answer, Method, OPERATIONS, Operation, RequestBody};
 pub use state::AppState;
 pub use tenants::KnownTenants;
-
-/// The handler of a route of [`OPERATIONS`].
-fn handler(route: Route, document: &Arc<serde_json::Value>) -> MethodRouter<AppState> {
-    match route {
-        Route::Health => get(routes::health::health),
-        Route::Ready => get(routes::health::ready),
-        Route::Metrics => get(routes::metrics::metrics),
-        Route::Openapi => {
-            let document = document.clone();
-            get(move || async move { axum::Json((*document).clone()) })
-        }
-        Route::ListTasks => get(routes::tasks::list),
-        Route::TaskCounts => get(routes::stats::counts),
-        Route::Stats => get(routes::stats::stats),
-        Route::Events => get(routes::events::events),
-        Route::Session => get(routes::session::session),
-        Route::CreateTask => post(routes::create::create),
-        Route::CreateBatch => post(routes::batch::create_batch),
-        Route::RunDry => post(routes::create::run_dry),
-        Route::TaskTypes => get(routes::create::types),
-        Route::GetTask => get(routes::tasks::get),
-        Route::TaskJournal => get(routes::tasks::journal),
-        Route::WaitTask => get(routes::waiting::wait),
-        Route::RunTask => post(routes::run::run),
-        Route::CancelTask => post(routes::cancel::cancel),
-        Route::DecideTask => post(routes::decision::decide),
-        Route::ListCommands => get(routes::commands::list),
-        Route::SubmitCommand => post(routes::commands::submit),
-        Route::GetCommand => get(routes::commands::get),
-        Route::ListSchedules => get(routes::schedules::list),
-        Route::CreateSchedule => post(routes::schedules::create),
-        Route::PreviewSchedule => get(routes::schedules::preview),
-        Route::GetSchedule => get(routes::schedules::get),
-        Route::UpdateSchedule => patch(routes::schedules::update),
-        Route::DeleteSchedule => delete(routes::schedules::delete),
-    }
-}
 
 /// A server of `GET /metrics` alone (and `GET /health`), for a process that serves no API:
 /// `zora worker --metrics-addr`.
@@ -91,26 +56,26 @@ pub fn metrics_router(
 /// layers of [`layers`].
 pub fn router(mut state: AppState, cors_origins: &[String]) -> Router {
     state.trusted_origins = Arc::new(cors_origins.to_vec());
+    state.openapi = Arc::new(openapi::document(&state.registry));
     let request_id = HeaderName::from_static("x-request-id");
-    let document = Arc::new(openapi::document(&state.registry));
     let request_timeout = state.request_timeout;
     OPERATIONS
         .iter()
         .fold(Router::new(), |router, op| {
             // Each route's own bound: a waiting route's `timeout` (up to 120 s) rules,
             // the server-wide one bounds the rest.
-            let timeout = layers::route_timeout(op.route, request_timeout);
-            let route = handler(op.route, &document).layer(TimeoutLayer::with_status_code(
+            let timeout = layers::route_timeout(op, request_timeout);
+            let route = op.method_router().layer(TimeoutLayer::with_status_code(
                 axum::http::StatusCode::REQUEST_TIMEOUT,
                 timeout,
             ));
-            let route = if gate::UNGATED.contains(&op.route) {
-                route
-            } else {
+            let route = if op.needs_database {
                 route.layer(axum::middleware::from_fn_with_state(
                     state.database.clone(),
                     gate::gated,
                 ))
+            } else {
+                route
             };
             router.route(op.path, route)
         })

@@ -4,7 +4,7 @@
 mod common;
 
 use serde_json::json;
-use zora_api::{OPERATIONS, Role};
+use zora_api::{Method, OPERATIONS, Role};
 use zora_core::{DEFAULT_TENANT_ID, TaskId, TenantId};
 use zora_testkit::TestBackend;
 
@@ -22,15 +22,14 @@ async fn every_route_refuses_a_tenant_without_a_row(backend: TestBackend) {
     for op in OPERATIONS.iter().filter(|op| op.authenticated) {
         let url = format!("{}{}", app.base, op.path.replace("{id}", &some_id));
         let request = match op.method {
-            "get" => app.client.get(&url),
-            "post" => app.client.post(&url).json(&match op.id() {
+            Method::Get => app.client.get(&url),
+            Method::Post => app.client.post(&url).json(&match op.id {
                 "submitCommand" => json!({"raw_prompt": "Plan a climate mission"}),
                 "createSchedule" => json!({"name": "n", "cron": "* * * * *", "task": task}),
                 _ => task.clone(),
             }),
-            "patch" => app.client.patch(&url).json(&json!({"enabled": false})),
-            "delete" => app.client.delete(&url),
-            other => panic!("a method this test does not send: {other}"),
+            Method::Patch => app.client.patch(&url).json(&json!({"enabled": false})),
+            Method::Delete => app.client.delete(&url),
         };
         let answer = answer(request.bearer_auth(&token).send().await.expect("request")).await;
         answer.assert_error(403, "FORBIDDEN");
@@ -38,7 +37,7 @@ async fn every_route_refuses_a_tenant_without_a_row(backend: TestBackend) {
             answer.body["message"],
             format!("Unknown tenant {unknown}"),
             "{} {}",
-            op.method,
+            op.method.as_str(),
             op.path
         );
         checked += 1;

@@ -19,7 +19,7 @@ crate::label_enum! {
 }
 
 /// A row of `agent_commands`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Command {
     pub id: CommandId,
     pub tenant_id: TenantId,

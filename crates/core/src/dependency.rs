@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::ids::{JournalEntryId, TaskId, TenantId};
 use crate::journal::{JournalCategory, NewJournalEntry};
-use crate::task::{TaskState, TaskStatus};
+use crate::status::{TaskState, TaskStatus};
 
 /// At most this many parents per task.
 pub const MAX_PARENTS: usize = 20;

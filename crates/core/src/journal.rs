@@ -42,7 +42,7 @@ pub struct NewJournalEntry {
 
 /// A row of `journal_entries`. The category is read as text: a live database may hold
 /// values this binary does not know.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct JournalEntry {
     pub id: JournalEntryId,
     pub tenant_id: TenantId,

@@ -22,6 +22,7 @@ pub mod retention;
 pub mod schedule;
 pub mod shop;
 pub mod stats;
+mod status;
 pub mod store;
 pub mod task;
 pub mod tenant;

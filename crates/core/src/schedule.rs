@@ -15,7 +15,7 @@ use crate::task::NewTask;
 
 /// The task a schedule makes at each slot: a create body without the fields a slot
 /// decides (`run_at`) or that cannot repeat (`idempotency_key`, `depends_on`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskTemplate {
     pub agent_id: String,
     pub task_type: String,
@@ -80,7 +80,7 @@ impl TaskTemplate {
 }
 
 /// A row of `agent_task_schedules`, as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Schedule {
     pub id: ScheduleId,
     pub tenant_id: TenantId,

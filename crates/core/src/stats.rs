@@ -49,7 +49,7 @@ impl StatusGroup {
 }
 
 /// Counts of the tasks in a scope.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct QueueStats {
     /// The tenant counted; `null` for every tenant.
     pub tenant_id: Option<TenantId>,
@@ -67,7 +67,7 @@ pub struct QueueStats {
 }
 
 /// The tasks that finished in one minute: completed, and failed for good.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct MinuteCount {
     /// The minute's start.
     pub minute: chrono::DateTime<chrono::Utc>,
@@ -90,7 +90,7 @@ impl MinuteCount {
 
 /// Tasks finished in the last hour: completed or failed for good (a failure that will
 /// be retried is not finished).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LastHour {
     pub completed: u64,
     pub failed: u64,

@@ -7,6 +7,7 @@ pub mod create;
 pub(crate) mod create_body;
 pub mod decision;
 mod depends_on;
+pub mod document;
 pub mod events;
 pub mod health;
 pub mod metrics;

@@ -100,6 +100,7 @@ pub async fn spawn_configured(
         dev_sign_in: None,
         database: zora_api::gate::DatabaseGate::watching(store.clone()),
         trusted_origins: Arc::default(),
+        openapi: Arc::default(),
     };
     edit(&mut state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

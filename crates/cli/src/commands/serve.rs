@@ -58,6 +58,7 @@ pub async fn run(
         dev_sign_in: dev_run.then_some(tenant),
         database: zora_api::gate::DatabaseGate::watching(store.clone()),
         trusted_origins: Arc::default(),
+        openapi: Arc::default(),
     };
     // Workers in this process: the default on SQLite, where other processes can only poll.
     let workers = args.workers.unwrap_or(match target {

@@ -1,0 +1,349 @@
+//! The JSON Schemas of what the routes take and answer, for the OpenAPI document: the
+//! typed ones from the same types the routes serialize (`schemars`), the rest written
+//! here beside them. Each route of [`crate::route_table`] names its own.
+
+use schemars::{JsonSchema, SchemaGenerator};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::error::FieldError;
+use crate::routes::commands::CommandListItem;
+use crate::routes::tasks::TaskListItem;
+use crate::task_object::TaskObject;
+
+/// A schema, written into the document's generator (which collects the named types
+/// under `/components/schemas`).
+pub type Schema = fn(&mut SchemaGenerator) -> Value;
+
+/// The error body every failure answers with.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorBody {
+    /// UNAUTHORIZED, MISSING_TOKEN, FORBIDDEN, NOT_FOUND, INVALID_JSON, VALIDATION_ERROR, ...
+    pub error: String,
+    pub message: String,
+    /// The HTTP status, repeated.
+    pub status: u16,
+    /// On VALIDATION_ERROR: each field at fault.
+    pub fields: Option<Vec<FieldError>>,
+}
+
+/// The body of `POST /api/agents/commands`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SubmitCommandBody {
+    /// The command, in free text.
+    pub raw_prompt: String,
+    /// The agents it is for (CONNOR, LUMINA, EIVOR, ORACLE, AEGIS, SAM).
+    pub target_agents: Option<Vec<String>>,
+}
+
+/// The body of `POST /api/agents/tasks` and `run-dry`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CreateTaskBody {
+    /// CONNOR, LUMINA, EIVOR, ORACLE, AEGIS or SAM (any case).
+    pub agent_id: String,
+    pub task_type: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// The task type's payload (see `x-payload-schemas`).
+    pub payload: Option<Map<String, Value>>,
+    /// Higher runs first; non-negative.
+    pub priority: Option<u32>,
+    /// Not before this time (RFC 3339).
+    pub run_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub max_attempts: Option<u32>,
+    pub requires_approval: Option<bool>,
+    pub idempotency_key: Option<String>,
+    /// Parents that must complete first (at most 20, of the same tenant): a task id, or
+    /// `{"task_id": id, "inputs": {"child_field": "parent_result_field"}}`; in a batch,
+    /// also a `ref` of the batch (`"plan"` or `{"ref": "plan", "inputs": {...}}`).
+    pub depends_on: Option<Vec<Value>>,
+}
+
+/// One task of `POST /api/agents/tasks/batch`: a create body and its `ref`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BatchTaskBody {
+    #[serde(flatten)]
+    pub task: CreateTaskBody,
+    /// A short name, unique in the batch, that other tasks' `depends_on` may name.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+}
+
+/// The body of `POST /api/agents/tasks/batch`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BatchBody {
+    /// 1 to 100 tasks, created in one transaction.
+    pub tasks: Vec<BatchTaskBody>,
+}
+
+fn of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
+    generator.subschema_for::<T>().to_value()
+}
+
+/// `{"data": schema}`.
+fn data(schema: Value) -> Value {
+    json!({"type": "object", "required": ["data"], "properties": {"data": schema}})
+}
+
+fn array(items: Value) -> Value {
+    json!({"type": "array", "items": items})
+}
+
+fn pagination() -> Value {
+    json!({"type": "object", "required": ["limit", "offset", "total", "has_more"], "properties": {
+        "limit": {"type": "integer"}, "offset": {"type": "integer"}, "total": {"type": "integer"},
+        "has_more": {"type": "boolean"}}})
+}
+
+/// A page: `{"data": [item], "pagination": {...}}`.
+fn page(item: Value) -> Value {
+    json!({"type": "object", "required": ["data", "pagination"], "properties": {
+        "data": array(item), "pagination": pagination()}})
+}
+
+pub fn error(generator: &mut SchemaGenerator) -> Value {
+    of::<ErrorBody>(generator)
+}
+
+pub fn health(_: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}})
+}
+
+pub fn ready(_: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "required": ["status", "database"], "properties": {
+        "status": {"enum": ["ready", "not_ready"]},
+        "database": {"enum": ["postgres", "sqlite"]},
+        "reason": {"type": "string", "description": "Why not ready (pending migrations, no answer)"}}})
+}
+
+pub fn openapi(_: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "description": "An OpenAPI 3.1 document: this one",
+        "required": ["openapi", "paths"], "properties": {
+            "openapi": {"const": "3.1.0"}, "paths": {"type": "object"},
+            "x-payload-schemas": {"type": "object", "description": "Each task type's payload schema"}}})
+}
+
+pub fn task(generator: &mut SchemaGenerator) -> Value {
+    data(of::<TaskObject<zora_core::Task>>(generator))
+}
+
+pub fn task_page(generator: &mut SchemaGenerator) -> Value {
+    page(of::<TaskObject<TaskListItem>>(generator))
+}
+
+pub fn state_counts(_: &mut SchemaGenerator) -> Value {
+    data(
+        json!({"type": "object", "description": "Every state with its count of tasks",
+        "additionalProperties": {"type": "integer", "minimum": 0}}),
+    )
+}
+
+pub fn stats(generator: &mut SchemaGenerator) -> Value {
+    data(
+        json!({"type": "object", "required": ["queue", "finished_per_minute", "workers_alive"],
+        "properties": {
+            "queue": of::<zora_core::stats::QueueStats>(generator),
+            "finished_per_minute": array(of::<zora_core::stats::MinuteCount>(generator)),
+            "workers_alive": {"type": "integer", "minimum": 0}}}),
+    )
+}
+
+pub fn session(generator: &mut SchemaGenerator) -> Value {
+    data(json!({"type": "object",
+        "required": ["tenant_id", "user_id", "role", "can_operate", "can_decide", "can_create"],
+        "properties": {
+            "tenant_id": {"type": "string", "format": "uuid"},
+            "user_id": {"type": "string", "format": "uuid"},
+            "role": of::<crate::auth::Role>(generator),
+            "can_operate": {"type": "boolean"}, "can_decide": {"type": "boolean"},
+            "can_create": {"type": "boolean"}}}))
+}
+
+pub fn create_body(generator: &mut SchemaGenerator) -> Value {
+    of::<CreateTaskBody>(generator)
+}
+
+pub fn batch_body(generator: &mut SchemaGenerator) -> Value {
+    of::<BatchBody>(generator)
+}
+
+pub fn batch(generator: &mut SchemaGenerator) -> Value {
+    data(
+        json!({"type": "object", "required": ["tasks", "refs"], "properties": {
+        "tasks": array(of::<TaskObject<zora_core::Task>>(generator)),
+        "refs": {"type": "object", "additionalProperties": {"type": "string", "format": "uuid"}}}}),
+    )
+}
+
+pub fn dry_run(generator: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "required": ["valid", "message"], "properties": {
+        "valid": {"type": "boolean"},
+        "message": {"type": "string"},
+        "preview": {"type": "object", "description": "When valid: the task as it would be created"},
+        "errors": array(json!({"type": "string"})),
+        "fields": array(of::<FieldError>(generator))}})
+}
+
+pub fn task_types(_: &mut SchemaGenerator) -> Value {
+    data(
+        json!({"type": "object", "required": ["supported", "categories"], "properties": {
+        "v1_supported": array(json!({"type": "string"})),
+        "supported": array(json!({"type": "string"})),
+        "approval_types": array(json!({"type": "string"})),
+        "categories": {"type": "object", "additionalProperties": array(json!({
+            "type": "object", "required": ["type", "description", "json_schema"], "properties": {
+                "type": {"type": "string"}, "description": {"type": "string"},
+                "requires_approval": {"type": "boolean"},
+                "payload_schema": {"type": "object", "additionalProperties": {"type": "string"}},
+                "json_schema": {"type": "object"},
+                "alias_of": {"type": "string"}}}))}}}),
+    )
+}
+
+pub fn journal(generator: &mut SchemaGenerator) -> Value {
+    data(array(of::<zora_core::journal::JournalEntry>(generator)))
+}
+
+/// A task and what was done with it (`execution`: a synchronous run's outcome).
+pub fn task_execution(generator: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "required": ["data"], "properties": {
+        "data": of::<TaskObject<zora_core::Task>>(generator),
+        "execution": {"type": "object", "properties": {
+            "status": {"type": "string", "description": "What was done or came of it: completed, failed, running, cancelled, cancelling, ..."},
+            "message": {"type": ["string", "null"]},
+            "is_v1_supported": {"type": "boolean"},
+            "supported_v1_types": array(json!({"type": "string"})),
+            "cli_command": {"type": "string"}}}}})
+}
+
+pub fn cancel_body(_: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "properties": {"reason": {"type": "string"}}})
+}
+
+pub fn decision_body(_: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "required": ["decision"], "properties": {
+        "decision": {"enum": ["approve", "reject"]}, "reason": {"type": "string"}}})
+}
+
+pub fn decision(generator: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "required": ["data", "decision"], "properties": {
+        "data": of::<TaskObject<zora_core::Task>>(generator),
+        "decision": {"enum": ["approved", "rejected"]}}})
+}
+
+pub fn command_page(generator: &mut SchemaGenerator) -> Value {
+    page(of::<CommandListItem>(generator))
+}
+
+pub fn command_body(generator: &mut SchemaGenerator) -> Value {
+    of::<SubmitCommandBody>(generator)
+}
+
+pub fn submitted_command(generator: &mut SchemaGenerator) -> Value {
+    data(
+        json!({"type": "object", "required": ["command", "tasks_created", "summary"], "properties": {
+        "command": of::<zora_core::command::Command>(generator),
+        "tasks_created": array(of::<TaskObject<TaskListItem>>(generator)),
+        "summary": {"type": "string"}}}),
+    )
+}
+
+pub fn command(generator: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "required": ["data", "tasks"], "properties": {
+        "data": of::<zora_core::command::Command>(generator),
+        "tasks": array(of::<TaskObject<TaskListItem>>(generator))}})
+}
+
+pub fn schedule(generator: &mut SchemaGenerator) -> Value {
+    data(of::<zora_core::schedule::Schedule>(generator))
+}
+
+pub fn schedules(generator: &mut SchemaGenerator) -> Value {
+    data(array(of::<zora_core::schedule::Schedule>(generator)))
+}
+
+/// A schedule's fields as a body takes them (every one optional in a change).
+fn schedule_body() -> Value {
+    let template = json!({"type": "object", "required": ["agent_id", "task_type", "title"],
+        "description": "A create body without run_at, idempotency_key or depends_on",
+        "properties": {"agent_id": {"type": "string"}, "task_type": {"type": "string"},
+            "title": {"type": "string"}, "description": {"type": "string"},
+            "payload": {"type": "object"}, "priority": {"type": "integer", "minimum": 0},
+            "max_attempts": {"type": "integer", "minimum": 1},
+            "requires_approval": {"type": "boolean"}}});
+    json!({"type": "object", "additionalProperties": false, "properties": {
+        "name": {"type": "string", "maxLength": 200},
+        "cron": {"type": "string", "description": "5 fields: minute hour day-of-month month day-of-week", "examples": ["0 9 * * MON"]},
+        "timezone": {"type": "string", "default": "UTC", "examples": ["Europe/Copenhagen"]},
+        "task": template, "enabled": {"type": "boolean", "default": true}}})
+}
+
+pub fn new_schedule_body(_: &mut SchemaGenerator) -> Value {
+    let mut body = schedule_body();
+    body["required"] = json!(["name", "cron", "task"]);
+    body
+}
+
+pub fn schedule_change_body(_: &mut SchemaGenerator) -> Value {
+    schedule_body()
+}
+
+pub fn preview(_: &mut SchemaGenerator) -> Value {
+    data(
+        json!({"type": "object", "required": ["cron", "timezone", "next_runs"], "properties": {
+        "cron": {"type": "string"}, "timezone": {"type": "string"},
+        "next_runs": array(json!({"type": "string", "format": "date-time"}))}}),
+    )
+}
+
+/// No query parameters.
+pub fn no_query() -> Vec<Value> {
+    Vec::new()
+}
+
+/// `timeout`: how long a waiting route waits.
+pub fn timeout_query() -> Vec<Value> {
+    vec![
+        json!({"name": "timeout", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 120, "default": 30}}),
+    ]
+}
+
+/// `wait` and `timeout`: a synchronous create or run.
+pub fn wait_query() -> Vec<Value> {
+    let mut query = vec![
+        json!({"name": "wait", "in": "query", "schema": {"type": "boolean", "default": false}}),
+    ];
+    query.extend(timeout_query());
+    query
+}
+
+/// `limit` and `offset`.
+pub fn page_query() -> Vec<Value> {
+    vec![
+        json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 50}}),
+        json!({"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}),
+    ]
+}
+
+/// The task list's filters and order, and a page.
+pub fn list_query() -> Vec<Value> {
+    let mut query = vec![
+        json!({"name": "status", "in": "query", "schema": {"enum": ["pending", "in_progress", "completed", "failed"]}}),
+        json!({"name": "state", "in": "query", "description": "Comma-separated fine-grained states",
+         "schema": {"type": "string", "examples": ["available,blocked"]}}),
+        json!({"name": "agent_id", "in": "query", "schema": {"type": "string"}}),
+        json!({"name": "task_type", "in": "query", "schema": {"type": "string"}}),
+        json!({"name": "q", "in": "query", "description": "Text the title contains (any case)", "schema": {"type": "string"}}),
+        json!({"name": "order", "in": "query", "description": "queue (priority, then oldest), newest or oldest", "schema": {"enum": ["queue", "newest", "oldest"], "default": "queue"}}),
+    ];
+    query.extend(page_query());
+    query
+}
+
+/// `cron` and `timezone`.
+pub fn preview_query() -> Vec<Value> {
+    vec![
+        json!({"name": "cron", "in": "query", "required": true, "schema": {"type": "string", "examples": ["0 9 * * MON"]}}),
+        json!({"name": "timezone", "in": "query", "schema": {"type": "string", "default": "UTC"}}),
+    ]
+}
