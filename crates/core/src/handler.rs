@@ -7,11 +7,11 @@
 //! the outside world), `load` reads what a whole batch needs in a few queries, then
 //! `apply` runs inside the batch transaction, in the task's own savepoint: it checks the
 //! references (`check`, called by the engine), makes the writes that cannot wait and
-//! returns the result, the summary, the journal entries and the rows to insert
-//! ([`Outcome`], [`Inserts`]), which the engine writes for the batch and commits with the
-//! task's completion, or not at all.
+//! returns the result, the summary, the journal entries and the rows it produces
+//! ([`Outcome`]), which the engine writes for the whole batch through the handler's
+//! [`BatchRows`] type and commits with the task's completion, or not at all.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::error::StoreError;
 use crate::ids::TenantId;
-pub use crate::outcome::{Inserts, Outcome};
+pub use crate::outcome::{BatchRows, Outcome};
 use crate::store::StoreTx;
 use crate::task::{FailureKind, Task};
 
@@ -196,6 +196,9 @@ pub trait TaskHandler: Send + Sync + 'static {
     type Payload: DeserializeOwned + JsonSchema + Send + Sync + 'static;
     /// What [`TaskHandler::load`] reads for a batch.
     type Context: Default + Send + Sync + 'static;
+    /// The rows a task produces, written for the whole batch; `()` for a type that writes
+    /// only its journal.
+    type Rows: BatchRows;
 
     /// The stable `task_type` string; never the Rust type name.
     const KIND: &'static str;
@@ -269,9 +272,8 @@ pub trait TaskHandler: Send + Sync + 'static {
         context: &Self::Context,
     ) -> Result<(), TaskError>;
 
-    /// Makes the task's writes that cannot wait (a plan's mark, an upsert) and returns its
-    /// outcome with the rows to insert; [`TaskHandler::check`] has passed for the same
-    /// payload and context.
+    /// Makes the task's writes that cannot wait and returns its outcome with the rows it
+    /// produces; [`TaskHandler::check`] has passed for the same payload and context.
     async fn apply(
         &self,
         tx: &mut dyn StoreTx,
@@ -279,7 +281,7 @@ pub trait TaskHandler: Send + Sync + 'static {
         payload: &Self::Payload,
         prepared: Option<Value>,
         context: &Self::Context,
-    ) -> Result<Outcome, TaskError>;
+    ) -> Result<Outcome<Self::Rows>, TaskError>;
 }
 
 /// A parsed payload or a loaded context, as the executor passes them around.
@@ -313,6 +315,7 @@ pub trait DynHandler: Send + Sync {
         batch: &[(&Task, &Erased)],
     ) -> Result<Erased, StoreError>;
     fn check(&self, tenant: TenantId, payload: &Erased, context: &Erased) -> Result<(), TaskError>;
+    /// The outcome's rows are `None` for a type that produces none.
     async fn apply(
         &self,
         tx: &mut dyn StoreTx,
@@ -320,7 +323,12 @@ pub trait DynHandler: Send + Sync {
         payload: &Erased,
         prepared: Option<Value>,
         context: &Erased,
-    ) -> Result<Outcome, TaskError>;
+    ) -> Result<Outcome<Option<Erased>>, TaskError>;
+    /// The type of the rows its tasks produce, `None` for none: handlers with the same
+    /// one write their batch's rows together, through any one of them.
+    fn rows_type(&self) -> Option<TypeId>;
+    /// Writes a batch's rows of [`DynHandler::rows_type`] (see [`BatchRows`]).
+    async fn write_rows(&self, tx: &mut dyn StoreTx, rows: Vec<Erased>) -> Result<(), StoreError>;
 }
 
 /// The seam is type-erased so that one registry holds handlers of different payload and
@@ -332,6 +340,15 @@ fn downcast<T: 'static>(value: &Erased) -> &T {
     value
         .downcast_ref::<T>()
         .expect("a handler received another handler's payload or context")
+}
+
+/// [`downcast`], taking the value: rows reach only the write of their own type (the
+/// engine groups them by [`DynHandler::rows_type`]).
+fn downcast_owned<T: 'static>(value: Erased) -> Box<T> {
+    #[allow(clippy::expect_used)]
+    value
+        .downcast::<T>()
+        .expect("a handler's rows reached the write of another type")
 }
 
 /// Parses `payload` into `P`, naming the field at fault: `due_date: ...`.
@@ -420,14 +437,32 @@ impl<H: TaskHandler> DynHandler for H {
         payload: &Erased,
         prepared: Option<Value>,
         context: &Erased,
-    ) -> Result<Outcome, TaskError> {
+    ) -> Result<Outcome<Option<Erased>>, TaskError> {
         let (payload, context) = (
             downcast::<H::Payload>(payload),
             downcast::<H::Context>(context),
         );
         // Every apply is checked first, here, so that no handler can forget it.
         TaskHandler::check(self, task.tenant_id, payload, context)?;
-        TaskHandler::apply(self, tx, task, payload, prepared, context).await
+        let outcome = TaskHandler::apply(self, tx, task, payload, prepared, context).await?;
+        let rows = self.rows_type().map(|_| Box::new(outcome.rows) as Erased);
+        Ok(Outcome {
+            result: outcome.result,
+            summary: outcome.summary,
+            journal: outcome.journal,
+            rows,
+        })
+    }
+    fn rows_type(&self) -> Option<TypeId> {
+        let rows = TypeId::of::<H::Rows>();
+        (rows != TypeId::of::<()>()).then_some(rows)
+    }
+    async fn write_rows(&self, tx: &mut dyn StoreTx, rows: Vec<Erased>) -> Result<(), StoreError> {
+        let typed = rows
+            .into_iter()
+            .map(|rows| *downcast_owned::<H::Rows>(rows))
+            .collect();
+        H::Rows::write_batch(tx, typed).await
     }
 }
 
@@ -512,8 +547,14 @@ impl DynHandler for Alias {
         payload: &Erased,
         prepared: Option<Value>,
         context: &Erased,
-    ) -> Result<Outcome, TaskError> {
+    ) -> Result<Outcome<Option<Erased>>, TaskError> {
         self.of.apply(tx, task, payload, prepared, context).await
+    }
+    fn rows_type(&self) -> Option<TypeId> {
+        self.of.rows_type()
+    }
+    async fn write_rows(&self, tx: &mut dyn StoreTx, rows: Vec<Erased>) -> Result<(), StoreError> {
+        self.of.write_rows(tx, rows).await
     }
 }
 

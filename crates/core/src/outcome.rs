@@ -1,72 +1,73 @@
-//! What a successful `apply` returns ([`Outcome`]): the task's result and summary, and the
-//! rows it inserts ([`Inserts`], journal entries among them), which the engine writes for
-//! a whole batch in one statement per table and commits with the completions.
+//! What a successful `apply` returns ([`Outcome`]): the task's result, summary and journal
+//! entries, and the rows it produces (`R`: its handler's [`BatchRows`]), which the engine
+//! hands back, with every other task's of the batch, to that type's
+//! [`BatchRows::write_batch`] in the applying transaction, committed with the completions.
 //!
-//! A handler returns its inserts instead of writing them so that a batch of tasks costs
-//! one round trip per table, not one per task, and so that a task that fails leaves none
-//! behind without a savepoint; writes that must find the rows as the batch read them (a
-//! plan still `proposed`, a product's metadata as it was) are checked when the batch
-//! writes them, and a batch that finds otherwise is rolled back and rerun task by task.
+//! A handler returns its rows instead of writing them so that a batch of tasks costs one
+//! round trip per table, not one per task, and so that a task that fails leaves none
+//! behind without a savepoint. Handlers whose tasks produce the same rows type share
+//! that write: a batch mixing them still writes each table once. A write that must find
+//! the rows as the batch read them (a plan still `proposed`, a product's metadata as it
+//! was) checks it there, and a batch that finds otherwise fails the write with
+//! [`StoreError::Transient`] or [`StoreError::Conflict`]: the engine then rolls it back and
+//! reruns its tasks one by one.
 
 use serde_json::Value;
 
-use crate::climate::{NewMission, NewPlan};
-use crate::ids::{MissionId, PlanId, PlanItemId};
+use crate::error::StoreError;
 use crate::journal::NewJournalEntry;
-use crate::shop::{ClimateMetaUpsert, NewShopProject};
+use crate::store::StoreTx;
 
 /// See the module documentation.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
+pub struct Outcome<R = ()> {
     pub result: Value,
     pub summary: String,
     /// Journal entries, written with the completion.
     pub journal: Vec<NewJournalEntry>,
-    /// Other rows the task inserts.
-    pub inserts: Inserts,
+    /// The rows the task produces, written for the batch.
+    pub rows: R,
 }
 
 impl Outcome {
-    /// An outcome with its result, summary and journal entries, and no other inserts.
+    /// An outcome with its result, summary and journal entries, and no rows.
     pub fn new(result: Value, summary: String, journal: Vec<NewJournalEntry>) -> Self {
         Self {
             result,
             summary,
             journal,
-            inserts: Inserts::default(),
+            rows: (),
         }
-    }
-
-    /// The same outcome, inserting `inserts` too.
-    pub fn inserting(self, inserts: Inserts) -> Self {
-        Self { inserts, ..self }
     }
 }
 
-/// Rows a task inserts or marks, in the task's own tenant; the engine writes them for its
-/// batch.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Inserts {
-    pub missions: Vec<NewMission>,
-    /// Weekly plans the task suggests, with their items. The batch inserts them in one
-    /// statement per table, each unless its profile has a `proposed` plan for the week
-    /// by then; should one not be inserted (another transaction suggested the same week
-    /// since the batch read it), or two tasks of the batch suggest the same week, the
-    /// batch is rolled back and its tasks rerun one by one, where the later finds the
-    /// earlier's plan.
-    pub suggested_plans: Vec<NewPlan>,
-    /// Plan items linked to the missions created from them (of the task's tenant).
-    pub plan_links: Vec<(PlanItemId, MissionId)>,
-    pub shop_projects: Vec<NewShopProject>,
-    /// Plans the task applies (`proposed → applied`). The batch marks them in one
-    /// statement; should one no longer be `proposed` then (another transaction applied
-    /// it since the batch read it), the batch is rolled back and its tasks rerun one by
-    /// one, where that task fails with the plan's status.
-    pub plans_applied: Vec<PlanId>,
-    /// Products' climate metadata the task writes, with the row id and action it
-    /// predicted from what the batch read (the existing row's id, or a new one). The batch
-    /// writes one upsert per product (a product's upserts in order, composed); should a
-    /// row not come back as predicted (another transaction wrote it since), the batch is
-    /// rolled back and its tasks rerun one by one.
-    pub climate_meta: Vec<ClimateMetaUpsert>,
+impl<R> Outcome<R> {
+    /// The same outcome, producing `rows`.
+    pub fn with_rows<S>(self, rows: S) -> Outcome<S> {
+        Outcome {
+            result: self.result,
+            summary: self.summary,
+            journal: self.journal,
+            rows,
+        }
+    }
+}
+
+/// The rows one task produces, as a type of its domain defines them, and how a batch's
+/// are written: set-based, one statement per table, in the applying transaction.
+#[async_trait::async_trait]
+pub trait BatchRows: Sized + Send + Sync + 'static {
+    /// Writes the rows of every task of a batch that completed, in the order the tasks
+    /// ran. An error rolls the whole batch back; a [`StoreError::Transient`] or
+    /// [`StoreError::Conflict`] (the rows are not as the batch read them) has its tasks
+    /// rerun one by one, each in a transaction of its own.
+    async fn write_batch(tx: &mut dyn StoreTx, rows: Vec<Self>) -> Result<(), StoreError>;
+}
+
+/// No rows: a type whose tasks write only their journal.
+#[async_trait::async_trait]
+impl BatchRows for () {
+    async fn write_batch(_tx: &mut dyn StoreTx, _rows: Vec<Self>) -> Result<(), StoreError> {
+        Ok(())
+    }
 }

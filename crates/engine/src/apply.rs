@@ -1,14 +1,15 @@
 //! Applying claimed tasks: one transaction per batch, every outcome written only under the
-//! lease the task was claimed with. The rows each task returns to insert
-//! ([`Inserts`], its journal entries) are written for the whole batch in one statement per
-//! table; a task takes a savepoint only when it writes itself (marks a plan applied,
-//! upserts), so one that fails undoes its own part alone.
+//! lease the task was claimed with. The rows each task returns (its handler's
+//! [`zora_core::handler::BatchRows`], its journal entries) are written for the whole batch
+//! in one statement per table; a task takes a savepoint only when it writes itself, so one
+//! that fails undoes its own part alone.
 //!
 //! When the batch transaction itself fails (its commit, a statement outside any task's
 //! savepoint, a handler that hangs past its timeout with the transaction in an unknown
 //! state), nobody is charged for it: the batch is rolled back and its tasks rerun one at
 //! a time, each in a transaction of its own, so each ends with its own outcome.
 
+use std::any::TypeId;
 use std::collections::{BTreeMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -16,13 +17,11 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 use serde_json::Value;
 use tracing::Instrument;
-use zora_core::handler::{DynHandler, Erased, Inserts, Outcome, TaskError};
+use zora_core::handler::{DynHandler, Erased, Outcome, TaskError};
 use zora_core::journal::NewJournalEntry;
-use zora_core::shop::ClimateMetaUpsert;
 use zora_core::{
-    ClaimRequest, ClimateMetaId, Completion, Failure, FailureKind, Lease, MissionId, PlanId,
-    PlanItemId, ProductId, Store, StoreError, StoreTx, Task, TaskId, TaskStatus, TenantId,
-    TxLimits,
+    ClaimRequest, Completion, Failure, FailureKind, Lease, Store, StoreError, StoreTx, Task,
+    TaskId, TaskStatus, TenantId, TxLimits,
 };
 
 use crate::registry::Registry;
@@ -129,7 +128,7 @@ impl From<StoreError> for BatchError {
 
 /// What one task's apply came to inside the batch.
 enum Applied {
-    Done(Outcome),
+    Done(Outcome<Option<Erased>>),
     Failed(TaskError),
 }
 
@@ -250,16 +249,18 @@ async fn apply_held(
         applied.push((ready, Some(result)));
     }
 
-    let mut inserts = BatchInserts::default();
+    let mut writes = BatchWrites::default();
     let mut completions = Vec::new();
     let mut failures = Vec::new();
-    for (ready, result) in &applied {
+    for (ready, result) in &mut applied {
         let Some(lease) = ready.hold.clone() else {
             continue;
         };
         match result {
             Some(Applied::Done(outcome)) => {
-                inserts.add(ready.task.tenant_id, outcome);
+                if let Ok(runnable) = &ready.run {
+                    writes.add(&runnable.handler, outcome);
+                }
                 completions.push(Completion {
                     lease,
                     result: outcome.result.clone(),
@@ -272,7 +273,7 @@ async fn apply_held(
             None => {}
         }
     }
-    inserts.write(tx.as_mut()).await?;
+    writes.write(tx.as_mut()).await?;
     // An empty write is not sent: a round trip saved per batch without failures.
     let mut completed: HashSet<TaskId> = HashSet::new();
     if !completions.is_empty() {
@@ -312,127 +313,33 @@ async fn apply_held(
         .collect())
 }
 
-/// The rows a batch's completed tasks insert, gathered to be written in one statement per
-/// table (plan links per tenant, as the store links them).
+/// What a batch's completed tasks write besides their completion: their rows, by the
+/// type that writes them (with a handler that writes that type), and their journal.
 #[derive(Default)]
-struct BatchInserts {
-    rows: Inserts,
-    links: BTreeMap<TenantId, Vec<(PlanItemId, MissionId)>>,
-    plans: BTreeMap<TenantId, Vec<PlanId>>,
-    /// One upsert per product: a product's upserts of the batch, composed in order.
-    climate_meta: BTreeMap<ProductId, ClimateMetaUpsert>,
+struct BatchWrites {
+    rows: BTreeMap<TypeId, (Arc<dyn DynHandler>, Vec<Erased>)>,
     journal: Vec<NewJournalEntry>,
 }
 
-impl BatchInserts {
-    fn add(&mut self, tenant: TenantId, outcome: &Outcome) {
-        let Inserts {
-            missions,
-            suggested_plans,
-            plan_links,
-            shop_projects,
-            plans_applied,
-            climate_meta,
-        } = &outcome.inserts;
-        for upsert in climate_meta {
-            let composed = match self.climate_meta.remove(&upsert.product_id) {
-                Some(earlier) => earlier.then(upsert.clone()),
-                None => upsert.clone(),
-            };
-            self.climate_meta.insert(upsert.product_id, composed);
+impl BatchWrites {
+    fn add(&mut self, handler: &Arc<dyn DynHandler>, outcome: &mut Outcome<Option<Erased>>) {
+        if let (Some(rows), Some(rows_type)) = (outcome.rows.take(), handler.rows_type()) {
+            self.rows
+                .entry(rows_type)
+                .or_insert_with(|| (handler.clone(), Vec::new()))
+                .1
+                .push(rows);
         }
-        if !plans_applied.is_empty() {
-            self.plans
-                .entry(tenant)
-                .or_default()
-                .extend_from_slice(plans_applied);
-        }
-        self.rows.missions.extend_from_slice(missions);
-        self.rows.suggested_plans.extend_from_slice(suggested_plans);
-        self.rows.shop_projects.extend_from_slice(shop_projects);
-        if !plan_links.is_empty() {
-            self.links
-                .entry(tenant)
-                .or_default()
-                .extend_from_slice(plan_links);
-        }
-        self.journal.extend_from_slice(&outcome.journal);
+        self.journal.append(&mut outcome.journal);
     }
 
-    /// The plans' marks first (the batch stops there if one was applied meanwhile), then
-    /// suggested plans (it stops if one week was suggested twice), then missions: the
-    /// plan links may name them.
-    async fn write(&self, tx: &mut dyn StoreTx) -> Result<(), StoreError> {
-        for (tenant, plans) in &self.plans {
-            let marked = tx.mark_plans_applied(*tenant, plans).await?;
-            if marked.len() != plans.len() {
-                return Err(StoreError::Transient(
-                    "a plan of the batch was applied by another transaction since it was read; \
-                     its tasks are rerun one by one"
-                        .into(),
-                ));
-            }
-        }
-        self.write_suggested_plans(tx).await?;
-        if !self.climate_meta.is_empty() {
-            let upserts: Vec<ClimateMetaUpsert> = self.climate_meta.values().cloned().collect();
-            let written: BTreeMap<ProductId, ClimateMetaId> = tx
-                .upsert_product_climate_meta(&upserts)
-                .await?
-                .into_iter()
-                .collect();
-            if upserts
-                .iter()
-                .any(|u| written.get(&u.product_id) != Some(&u.id))
-            {
-                return Err(StoreError::Conflict {
-                    constraint: "product_climate_meta_product_id_key".into(),
-                });
-            }
-        }
-        if !self.rows.missions.is_empty() {
-            tx.insert_missions(&self.rows.missions).await?;
-        }
-        if !self.rows.shop_projects.is_empty() {
-            tx.insert_shop_projects(&self.rows.shop_projects).await?;
-        }
-        for (tenant, links) in &self.links {
-            tx.link_plan_items(*tenant, links).await?;
+    /// Each rows type's write, then the journal.
+    async fn write(self, tx: &mut dyn StoreTx) -> Result<(), StoreError> {
+        for (_, (writer, rows)) in self.rows {
+            writer.write_rows(tx, rows).await?;
         }
         if !self.journal.is_empty() {
             tx.insert_journal_entries(&self.journal).await?;
-        }
-        Ok(())
-    }
-}
-
-impl BatchInserts {
-    /// Inserts the suggested plans, unless two of the batch share a profile and week, or
-    /// one was suggested by another transaction since the batch read: then the batch is
-    /// rerun task by task, where the later task finds the earlier's plan.
-    async fn write_suggested_plans(&self, tx: &mut dyn StoreTx) -> Result<(), StoreError> {
-        let plans = &self.rows.suggested_plans;
-        if plans.is_empty() {
-            return Ok(());
-        }
-        let weeks: HashSet<_> = plans
-            .iter()
-            .map(|p| (p.profile_id, p.period_start))
-            .collect();
-        if weeks.len() < plans.len() {
-            return Err(StoreError::Transient(
-                "two tasks of the batch suggest a plan for the same profile and week; \
-                 its tasks are rerun one by one"
-                    .into(),
-            ));
-        }
-        let created = tx.insert_suggested_plans(plans).await?;
-        if created.len() != plans.len() {
-            return Err(StoreError::Transient(
-                "a plan of the batch was suggested by another transaction since it was read; \
-                 its tasks are rerun one by one"
-                    .into(),
-            ));
         }
         Ok(())
     }
@@ -464,7 +371,7 @@ async fn load_contexts(
 }
 
 /// Applies one task as its own part of the batch transaction (`TxControl::begin_task`): its
-/// inserts come back in its outcome for the batch's set-based writes, and its failure (or
+/// rows come back in its outcome for the batch's set-based writes, and its failure (or
 /// panic) undoes only its own writes. It runs for at most its handler's timeout and at most
 /// `idle_limit`: past that the server ends the transaction anyway (its locks must be gone
 /// well before the lease lapses). An injected `fault` (`zora chaos`) fails it once its

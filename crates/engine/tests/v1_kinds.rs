@@ -16,6 +16,7 @@ struct LaterClimateType;
 impl TaskHandler for LaterClimateType {
     type Payload = Value;
     type Context = ();
+    type Rows = ();
 
     const KIND: &'static str = "climate.summarize_week";
     const CATEGORY: Category = Category::ClimateOs;

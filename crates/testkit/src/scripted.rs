@@ -129,6 +129,7 @@ async fn act(task: &Task, payload: &Payload) -> Result<(), TaskError> {
 impl<const IN_TX: bool> TaskHandler for Scripted<IN_TX> {
     type Payload = Payload;
     type Context = ();
+    type Rows = ();
 
     const KIND: &'static str = if IN_TX { IN_TX_KIND } else { KIND };
     const PREPARES: bool = !IN_TX;

@@ -39,8 +39,8 @@ pub trait TxControl: Send {
     /// is taken, so that [`TxControl::end_task`] can undo the task alone. Not: no
     /// savepoint is taken (two round trips saved per writing task), and a part that wrote
     /// cannot be undone; the caller then rolls the whole transaction back and reruns its
-    /// tasks one by one, undoable. A task whose writes are all returned as inserts (see
-    /// [`crate::handler::Inserts`]) writes nothing in its part either way.
+    /// tasks one by one, undoable. A task whose writes are all returned as rows (see
+    /// [`crate::handler::BatchRows`]) writes nothing in its part either way.
     fn begin_task(&mut self, undoable: bool);
     /// Ends the task's part: `keep` its writes, or undo them (its savepoint, if it took
     /// one, rolled back to). Undoing a part that wrote without a savepoint fails with

@@ -45,6 +45,7 @@ impl ResearchTopic {
 impl TaskHandler for ResearchTopic {
     type Payload = Payload;
     type Context = ();
+    type Rows = ();
 
     const KIND: &'static str = "research_topic";
     const CATEGORY: Category = Category::Agents;
@@ -91,7 +92,7 @@ impl TaskHandler for ResearchTopic {
         payload: &Payload,
         prepared: Option<Value>,
         _context: &(),
-    ) -> Result<Outcome, TaskError> {
+    ) -> Result<Outcome<Self::Rows>, TaskError> {
         let label = format!("Research on {}", Self::subject(task, payload));
         answered(task, prepared, "topic_researched", label)
     }

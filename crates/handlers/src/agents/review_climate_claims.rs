@@ -162,6 +162,7 @@ impl Payload {
 impl TaskHandler for ReviewClimateClaims {
     type Payload = Payload;
     type Context = Catalog;
+    type Rows = ();
 
     const KIND: &'static str = "review_climate_claims";
     const CATEGORY: Category = Category::Agents;
@@ -224,7 +225,7 @@ impl TaskHandler for ReviewClimateClaims {
         payload: &Payload,
         _prepared: Option<Value>,
         catalog: &Catalog,
-    ) -> Result<Outcome, TaskError> {
+    ) -> Result<Outcome<Self::Rows>, TaskError> {
         let products = catalog.get(&task.tenant_id).map_or(&[][..], Vec::as_slice);
         let median = median(products);
         let selected = payload.selected(products)?;

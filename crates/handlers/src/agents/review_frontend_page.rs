@@ -50,6 +50,7 @@ impl ReviewFrontendPage {
 impl TaskHandler for ReviewFrontendPage {
     type Payload = Payload;
     type Context = ();
+    type Rows = ();
 
     const KIND: &'static str = "review_frontend_page";
     const CATEGORY: Category = Category::Agents;
@@ -107,7 +108,7 @@ impl TaskHandler for ReviewFrontendPage {
         payload: &Payload,
         prepared: Option<Value>,
         _context: &(),
-    ) -> Result<Outcome, TaskError> {
+    ) -> Result<Outcome<Self::Rows>, TaskError> {
         let label = format!("Review of {}", Self::page(task, payload));
         answered(task, prepared, "frontend_page_reviewed", label)
     }

@@ -89,6 +89,7 @@ pub fn verdict(counts: &HealthCounts) -> (&'static str, Vec<String>) {
 impl TaskHandler for ReviewSystemHealth {
     type Payload = Payload;
     type Context = Counts;
+    type Rows = ();
 
     const KIND: &'static str = "review_system_health";
     const CATEGORY: Category = Category::Agents;
@@ -126,7 +127,7 @@ impl TaskHandler for ReviewSystemHealth {
         _payload: &Payload,
         _prepared: Option<Value>,
         counts: &Counts,
-    ) -> Result<Outcome, TaskError> {
+    ) -> Result<Outcome<Self::Rows>, TaskError> {
         let Some(health) = counts.get(&task.tenant_id) else {
             return Err(TaskError::transient("the queue's health was not read"));
         };

@@ -13,12 +13,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use zora_core::climate::{ClimateProfile, NewPlan, NewPlanItem, PlanItem, WeeklyPlan};
-use zora_core::handler::{Category, Inserts, Outcome, TaskError, TaskHandler, to_result};
+use zora_core::handler::{Category, Outcome, TaskError, TaskHandler, to_result};
 use zora_core::journal::JournalCategory;
 use zora_core::{PlanId, PlanItemId, ProfileId, StoreError, StoreTx, Task, TenantId};
 
 use crate::agents::{catalogue, hundredths};
 use crate::batch::{Rows, ids_by_tenant, tenants};
+use crate::climate::rows::ClimateRows;
 use crate::journal;
 use crate::payload::{Date, Reference, has_reference, resolve};
 
@@ -119,6 +120,7 @@ fn week_of(payload: &Payload, today: NaiveDate) -> NaiveDate {
 impl TaskHandler for SuggestWeeklyPlan {
     type Payload = Payload;
     type Context = Basis;
+    type Rows = ClimateRows;
 
     const KIND: &'static str = "climate.suggest_weekly_plan";
     const CATEGORY: Category = Category::Agents;
@@ -205,7 +207,7 @@ impl TaskHandler for SuggestWeeklyPlan {
         payload: &Payload,
         _prepared: Option<Value>,
         basis: &Basis,
-    ) -> Result<Outcome, TaskError> {
+    ) -> Result<Outcome<Self::Rows>, TaskError> {
         let profile = basis.profile(task.tenant_id, payload)?;
         let monday = week_of(payload, Utc::now().date_naive());
         let sunday = monday + Duration::days(6);
@@ -233,11 +235,11 @@ impl TaskHandler for SuggestWeeklyPlan {
         if let Some((plan, items)) = basis.proposed.get(&(profile.id, monday)) {
             let items: Vec<ResultItem> = items.iter().map(ResultItem::from).collect();
             let (total, text) = summary(&items);
-            return Ok(Outcome::new(
-                result(plan.id, &items, total),
-                text,
-                Vec::new(),
-            ));
+            // The week has its plan already: the answer is that plan, nothing written.
+            return Ok(
+                Outcome::new(result(plan.id, &items, total), text, Vec::new())
+                    .with_rows(ClimateRows::of(task.tenant_id)),
+            );
         }
 
         let skipped = basis
@@ -293,10 +295,12 @@ impl TaskHandler for SuggestWeeklyPlan {
             }),
         );
         let value = result(plan.id, &items, total);
-        Ok(Outcome::new(value, text, vec![entry]).inserting(Inserts {
-            suggested_plans: vec![plan],
-            ..Inserts::default()
-        }))
+        Ok(
+            Outcome::new(value, text, vec![entry]).with_rows(ClimateRows {
+                suggested_plans: vec![plan],
+                ..ClimateRows::of(task.tenant_id)
+            }),
+        )
     }
 }
 

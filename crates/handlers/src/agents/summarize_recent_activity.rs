@@ -76,6 +76,7 @@ fn paragraph(days: i64, counts: &ActivityCounts) -> String {
 impl TaskHandler for SummarizeRecentActivity {
     type Payload = Payload;
     type Context = Windows;
+    type Rows = ();
 
     const KIND: &'static str = "summarize_recent_activity";
     const CATEGORY: Category = Category::Agents;
@@ -131,7 +132,7 @@ impl TaskHandler for SummarizeRecentActivity {
         payload: &Payload,
         _prepared: Option<Value>,
         windows: &Windows,
-    ) -> Result<Outcome, TaskError> {
+    ) -> Result<Outcome<Self::Rows>, TaskError> {
         let days = payload.days();
         let Some(Window { from, to, counts }) = windows.get(&(task.tenant_id, days)) else {
             return Err(TaskError::transient("the activity window was not read"));

@@ -11,11 +11,12 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zora_core::climate::{NewMission, PlanItem, WeeklyPlan};
-use zora_core::handler::{Category, Inserts, Outcome, TaskError, TaskHandler};
+use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
 use zora_core::{MissionId, PlanId, StoreError, StoreTx, Task, TenantId};
 
 use crate::batch::ids_by_tenant;
+use crate::climate::rows::ClimateRows;
 use crate::journal;
 use crate::payload::{Reference, has_reference, require, resolve};
 
@@ -64,6 +65,7 @@ fn text(reference: &Option<Reference>) -> String {
 impl TaskHandler for CreateMissionsFromPlan {
     type Payload = Payload;
     type Context = Plans;
+    type Rows = ClimateRows;
 
     const KIND: &'static str = "climate.create_missions_from_plan";
     const CATEGORY: Category = Category::ClimateOs;
@@ -143,7 +145,7 @@ impl TaskHandler for CreateMissionsFromPlan {
         payload: &Payload,
         _prepared: Option<Value>,
         plans: &Plans,
-    ) -> Result<Outcome, TaskError> {
+    ) -> Result<Outcome<Self::Rows>, TaskError> {
         let Some((plan, items)) =
             resolve(&payload.plan_id).and_then(|id| plans.by_id.get(&(task.tenant_id, id)))
         else {
@@ -202,11 +204,11 @@ impl TaskHandler for CreateMissionsFromPlan {
         });
         let summary = format!("Created {n} missions from plan {}", plan.id);
         Ok(
-            Outcome::new(result, summary, vec![entry]).inserting(Inserts {
+            Outcome::new(result, summary, vec![entry]).with_rows(ClimateRows {
                 missions,
                 plan_links: links,
                 plans_applied: vec![plan.id],
-                ..Inserts::default()
+                ..ClimateRows::of(task.tenant_id)
             }),
         )
     }

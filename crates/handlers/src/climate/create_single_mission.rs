@@ -5,11 +5,12 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zora_core::climate::{ClimateProfile, NewMission};
-use zora_core::handler::{Category, Inserts, Outcome, TaskError, TaskHandler};
+use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
 use zora_core::{MissionId, ProfileId, StoreError, StoreTx, Task, TenantId};
 
 use crate::batch::{Rows, ids_by_tenant};
+use crate::climate::rows::ClimateRows;
 use crate::journal;
 use crate::payload::{Date, Reference, has_reference, has_text, require, resolve};
 
@@ -43,6 +44,7 @@ pub type Profiles = Rows<ProfileId, ClimateProfile>;
 impl TaskHandler for CreateSingleMission {
     type Payload = Payload;
     type Context = Profiles;
+    type Rows = ClimateRows;
 
     const KIND: &'static str = "climate.create_single_mission";
     const CATEGORY: Category = Category::ClimateOs;
@@ -110,7 +112,7 @@ impl TaskHandler for CreateSingleMission {
         payload: &Payload,
         _prepared: Option<Value>,
         profiles: &Profiles,
-    ) -> Result<Outcome, TaskError> {
+    ) -> Result<Outcome<Self::Rows>, TaskError> {
         let Some(profile) = profiles.get(task.tenant_id, payload.profile_id.as_ref()) else {
             return Err(TaskError::permanent("profile vanished after its check"));
         };
@@ -145,9 +147,9 @@ impl TaskHandler for CreateSingleMission {
         });
         let summary = format!("Created mission '{title}' for profile {}", profile.id);
         Ok(
-            Outcome::new(result, summary, vec![entry]).inserting(Inserts {
+            Outcome::new(result, summary, vec![entry]).with_rows(ClimateRows {
                 missions: vec![mission],
-                ..Inserts::default()
+                ..ClimateRows::of(task.tenant_id)
             }),
         )
     }

@@ -2,3 +2,4 @@
 
 pub mod create_missions_from_plan;
 pub mod create_single_mission;
+pub mod rows;

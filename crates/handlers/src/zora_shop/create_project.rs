@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use zora_core::handler::{Category, Inserts, Outcome, TaskError, TaskHandler};
+use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
 use zora_core::shop::{Brand, NewShopProject};
 use zora_core::{BrandId, ShopProjectId, StoreError, StoreTx, Task, TenantId};
@@ -12,6 +12,7 @@ use zora_core::{BrandId, ShopProjectId, StoreError, StoreTx, Task, TenantId};
 use crate::batch::{Rows, ids_by_tenant};
 use crate::journal;
 use crate::payload::{Date, Reference, has_reference, has_text, require, resolve};
+use crate::zora_shop::rows::ShopRows;
 
 /// The statuses a project may have.
 pub const STATUSES: [&str; 6] = ["idea", "brief", "concept", "review", "launched", "archived"];
@@ -62,6 +63,7 @@ fn not_found(which: &str, field: &str, reference: Option<&Reference>) -> TaskErr
 impl TaskHandler for CreateProject {
     type Payload = Payload;
     type Context = Brands;
+    type Rows = ShopRows;
 
     const KIND: &'static str = "zora_shop.create_project";
     const CATEGORY: Category = Category::ZoraShop;
@@ -155,7 +157,7 @@ impl TaskHandler for CreateProject {
         payload: &Payload,
         _prepared: Option<Value>,
         brands: &Brands,
-    ) -> Result<Outcome, TaskError> {
+    ) -> Result<Outcome<Self::Rows>, TaskError> {
         let (Some(primary), secondary) = (
             brands.get(task.tenant_id, payload.primary_brand_id.as_ref()),
             brands.get(task.tenant_id, payload.secondary()),
@@ -203,9 +205,9 @@ impl TaskHandler for CreateProject {
         });
         let summary = format!("Created ZORA SHOP project '{title}' with {brand_names}");
         Ok(
-            Outcome::new(result, summary, vec![entry]).inserting(Inserts {
-                shop_projects: vec![project],
-                ..Inserts::default()
+            Outcome::new(result, summary, vec![entry]).with_rows(ShopRows {
+                projects: vec![project],
+                ..ShopRows::default()
             }),
         )
     }

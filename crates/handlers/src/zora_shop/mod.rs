@@ -1,4 +1,5 @@
 //! ZORA SHOP task types.
 
 pub mod create_project;
+pub mod rows;
 pub mod update_product_climate_meta;

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use zora_core::handler::{Category, Inserts, Outcome, TaskError, TaskHandler};
+use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
 use zora_core::shop::{ClimateMetaUpsert, Patch, Product, UpsertAction};
 use zora_core::{ClimateMetaId, ProductId, StoreError, StoreTx, Task, TenantId};
@@ -19,6 +19,7 @@ use zora_core::{ClimateMetaId, ProductId, StoreError, StoreTx, Task, TenantId};
 use crate::batch::{Rows, ids_by_tenant};
 use crate::journal;
 use crate::payload::{Present, Reference, has_reference, require, resolve};
+use crate::zora_shop::rows::ShopRows;
 
 /// The labels the handler accepts. Stored rows may hold others (the database has no
 /// CHECK): they are read as they are.
@@ -77,6 +78,7 @@ impl Products {
 impl TaskHandler for UpdateProductClimateMeta {
     type Payload = Payload;
     type Context = Products;
+    type Rows = ShopRows;
 
     const KIND: &'static str = "zora_shop.update_product_climate_meta";
     const CATEGORY: Category = Category::ZoraShop;
@@ -155,7 +157,7 @@ impl TaskHandler for UpdateProductClimateMeta {
         payload: &Payload,
         _prepared: Option<Value>,
         products: &Products,
-    ) -> Result<Outcome, TaskError> {
+    ) -> Result<Outcome<Self::Rows>, TaskError> {
         let Some(product) = products.get(task.tenant_id, payload.product_id.as_ref()) else {
             return Err(TaskError::permanent("product vanished after its check"));
         };
@@ -195,9 +197,9 @@ impl TaskHandler for UpdateProductClimateMeta {
         });
         let summary = format!("{verb} climate metadata for product '{}'", product.name);
         Ok(
-            Outcome::new(result, summary, vec![entry]).inserting(Inserts {
+            Outcome::new(result, summary, vec![entry]).with_rows(ShopRows {
                 climate_meta: vec![upsert],
-                ..Inserts::default()
+                ..ShopRows::default()
             }),
         )
     }
