@@ -115,7 +115,7 @@ async fn faults_name_their_item_a_cycle_its_refs_and_nothing_is_written(backend:
     untitled["title"] = json!("");
     let unknown_profile = mission(
         "x",
-        json!({"profile_id": zora_core::ProfileId::new(), "title": "x"}),
+        json!({"profile_id": zora_domain::ids::ProfileId::new(), "title": "x"}),
     );
     let too_many: Vec<Value> = (0..101).map(|_| valid.clone()).collect();
     for (body, field) in [

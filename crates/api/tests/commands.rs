@@ -297,7 +297,7 @@ async fn a_command_that_creates_no_task_answers_201_and_is_failed() {
         json!({"summary": "Unable to plan: too vague", "tasks": []}).to_string(),
     ))
     .await;
-    let registry = std::sync::Arc::new(zora_engine::Registry::new(zora_handlers::v1()));
+    let registry = std::sync::Arc::new(zora_engine::Registry::new(zora_domain::v1()));
     let planner = ModelPlanner::new(
         ModelSettings {
             base_url: provider.url.clone(),

@@ -13,12 +13,14 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use zora_api::Role;
-use zora_core::climate::NewProfile;
-use zora_core::{DEFAULT_TENANT_ID, ProfileId, TenantId};
+use zora_core::{DEFAULT_TENANT_ID, TenantId};
+use zora_domain::climate::tables::NewProfile;
+use zora_domain::ids::ProfileId;
 use zora_testkit::TestBackend;
 use zora_testkit::browser::Browser;
 
 use common::{App, spawn_with_worker};
+use zora_domain::climate::store as climate_store;
 
 zora_testkit::both_stores!(
     an_operator_works_the_console_live,
@@ -70,12 +72,15 @@ async fn until_state(app: &App, token: &str, id: &str, state: &str) -> Value {
 
 async fn seed_profile(app: &App, tenant: TenantId) {
     let mut tx = app.store.begin().await.expect("begin");
-    tx.insert_profile(&NewProfile {
-        id: ProfileId::new(),
-        tenant_id: tenant,
-        name: "Console household".into(),
-        profile_type: "person".into(),
-    })
+    climate_store::insert_profile(
+        &mut *tx,
+        &NewProfile {
+            id: ProfileId::new(),
+            tenant_id: tenant,
+            name: "Console household".into(),
+            profile_type: "person".into(),
+        },
+    )
     .await
     .expect("profile");
     tx.commit().await.expect("commit");

@@ -6,11 +6,11 @@ use std::time::Duration;
 use zora_core::Store;
 use zora_core::model::ChatModel;
 use zora_core::retention::{Prune, PruneStatus};
+use zora_domain::ModelAccess;
 use zora_engine::chat::{ChatSettings, OpenAiChat};
 use zora_engine::planner::{KeywordPlanner, ModelPlanner, Planner};
 use zora_engine::schedule::{DatabaseClock, Scheduler, SchedulerSettings};
 use zora_engine::{Executor, ExecutorSettings, Registry};
-use zora_handlers::ModelAccess;
 
 /// The task types this binary runs, those of `ZORA_APPROVAL_TYPES` (comma-separated)
 /// needing a decision first.
@@ -28,7 +28,7 @@ pub fn registry() -> Registry {
 /// The task types this binary runs, `approval_types` needing a decision first (`serve`'s
 /// and `worker`'s `--approval-types`), the model-backed ones calling [`model_access`].
 pub fn registry_with_approvals(approval_types: impl IntoIterator<Item = String>) -> Registry {
-    Registry::new(zora_handlers::all(&model_access())).with_approval_types(approval_types)
+    Registry::new(zora_domain::all(&model_access())).with_approval_types(approval_types)
 }
 
 /// A setting from the environment, unless unset or blank.
@@ -61,7 +61,7 @@ pub fn model_access() -> ModelAccess {
         model,
         duration_var(
             "ZORA_MODEL_TIMEOUT",
-            zora_handlers::agents::model_backed::DEFAULT_TIMEOUT,
+            zora_domain::agents::model_backed::DEFAULT_TIMEOUT,
         ),
     )
 }

@@ -43,8 +43,8 @@ async fn until_claimed(store: &dyn Store, id: TaskId) {
 
 async fn enqueue_plan_task(
     store: &dyn Store,
-    profile: zora_core::ProfileId,
-    plan: zora_core::PlanId,
+    profile: zora_domain::ids::ProfileId,
+    plan: zora_domain::ids::PlanId,
 ) -> TaskId {
     let mut tx = store.begin().await.expect("begin");
     let task = tx
@@ -63,7 +63,7 @@ async fn enqueue_plan_task(
 
 /// Holds a row lock on the plan until dropped (rolled back), so that a process applying
 /// it stops between its claim and its commit.
-async fn lock_plan(db: &TestDatabase, plan: zora_core::PlanId) -> PgConnection {
+async fn lock_plan(db: &TestDatabase, plan: zora_domain::ids::PlanId) -> PgConnection {
     let mut conn = PgConnection::connect(db.url()).await.expect("connect");
     sqlx::raw_sql("BEGIN")
         .execute(&mut conn)

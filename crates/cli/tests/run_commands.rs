@@ -238,7 +238,7 @@ async fn run_task_answers_for_every_state(backend: TestBackend) {
 async fn tasks_add_checks_its_input(backend: TestBackend) {
     let store = backend.store().await;
     let url = backend.url();
-    let missing = zora_core::ProfileId::new();
+    let missing = zora_domain::ids::ProfileId::new();
     let cases: [(Vec<String>, &str); 5] = [
         (
             vec!["--agent".into(), "ODIN".into()],

@@ -13,6 +13,7 @@ use zora_testkit::TestBackend;
 use zora_testkit::suite::climate::seed_plan;
 
 use common::{assert_one_line_error, json, run, spawn_ready, stdout, wait_all_completed, zora_on};
+use zora_domain::climate::store as climate_store;
 
 zora_testkit::both_stores!(
     a_chain_added_with_depends_on_runs_in_order_under_a_worker,
@@ -188,13 +189,16 @@ async fn one_command_suggests_a_week_and_applies_it_through_a_chain(backend: Tes
     let url = backend.url();
     let store = backend.store().await;
     let mut tx = store.begin().await.expect("begin");
-    let profile = zora_core::ProfileId::new();
-    tx.insert_profile(&zora_core::climate::NewProfile {
-        id: profile,
-        tenant_id: DEFAULT_TENANT_ID,
-        name: "Our household".into(),
-        profile_type: "person".into(),
-    })
+    let profile = zora_domain::ids::ProfileId::new();
+    climate_store::insert_profile(
+        &mut *tx,
+        &zora_domain::climate::tables::NewProfile {
+            id: profile,
+            tenant_id: DEFAULT_TENANT_ID,
+            name: "Our household".into(),
+            profile_type: "person".into(),
+        },
+    )
     .await
     .expect("profile");
     tx.commit().await.expect("commit");

@@ -98,7 +98,7 @@ fn a_heartbeat_as_long_as_the_lease_is_refused() {
 fn a_type_the_engine_does_not_run_is_refused_by_name() {
     let files = zora_testkit::TestSqlite::new();
     let supported =
-        zora_engine::Registry::new(zora_handlers::all(&zora_handlers::ModelAccess::default()))
+        zora_engine::Registry::new(zora_domain::all(&zora_domain::ModelAccess::default()))
             .kinds()
             .join(", ");
     for (flag, value, kind) in [

@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::error::StoreError;
 use crate::ids::TenantId;
 pub use crate::outcome::{BatchRows, Outcome};
-use crate::store::StoreTx;
+use crate::store::HandlerTx;
 use crate::task::{FailureKind, Task};
 
 crate::label_enum! {
@@ -257,7 +257,7 @@ pub trait TaskHandler: Send + Sync + 'static {
     /// queries: the batch hook.
     async fn load(
         &self,
-        _tx: &mut dyn StoreTx,
+        _tx: &mut dyn HandlerTx,
         _batch: &[(&Task, &Self::Payload)],
     ) -> Result<Self::Context, StoreError> {
         Ok(Self::Context::default())
@@ -276,7 +276,7 @@ pub trait TaskHandler: Send + Sync + 'static {
     /// produces; [`TaskHandler::check`] has passed for the same payload and context.
     async fn apply(
         &self,
-        tx: &mut dyn StoreTx,
+        tx: &mut dyn HandlerTx,
         task: &Task,
         payload: &Self::Payload,
         prepared: Option<Value>,
@@ -311,14 +311,14 @@ pub trait DynHandler: Send + Sync {
     async fn prepare(&self, task: &Task, payload: &Erased) -> Result<Option<Value>, TaskError>;
     async fn load(
         &self,
-        tx: &mut dyn StoreTx,
+        tx: &mut dyn HandlerTx,
         batch: &[(&Task, &Erased)],
     ) -> Result<Erased, StoreError>;
     fn check(&self, tenant: TenantId, payload: &Erased, context: &Erased) -> Result<(), TaskError>;
     /// The outcome's rows are `None` for a type that produces none.
     async fn apply(
         &self,
-        tx: &mut dyn StoreTx,
+        tx: &mut dyn HandlerTx,
         task: &Task,
         payload: &Erased,
         prepared: Option<Value>,
@@ -328,7 +328,8 @@ pub trait DynHandler: Send + Sync {
     /// one write their batch's rows together, through any one of them.
     fn rows_type(&self) -> Option<TypeId>;
     /// Writes a batch's rows of [`DynHandler::rows_type`] (see [`BatchRows`]).
-    async fn write_rows(&self, tx: &mut dyn StoreTx, rows: Vec<Erased>) -> Result<(), StoreError>;
+    async fn write_rows(&self, tx: &mut dyn HandlerTx, rows: Vec<Erased>)
+    -> Result<(), StoreError>;
 }
 
 /// The seam is type-erased so that one registry holds handlers of different payload and
@@ -412,7 +413,7 @@ impl<H: TaskHandler> DynHandler for H {
     }
     async fn load(
         &self,
-        tx: &mut dyn StoreTx,
+        tx: &mut dyn HandlerTx,
         batch: &[(&Task, &Erased)],
     ) -> Result<Erased, StoreError> {
         let typed: Vec<(&Task, &H::Payload)> = batch
@@ -432,7 +433,7 @@ impl<H: TaskHandler> DynHandler for H {
     }
     async fn apply(
         &self,
-        tx: &mut dyn StoreTx,
+        tx: &mut dyn HandlerTx,
         task: &Task,
         payload: &Erased,
         prepared: Option<Value>,
@@ -457,7 +458,11 @@ impl<H: TaskHandler> DynHandler for H {
         let rows = TypeId::of::<H::Rows>();
         (rows != TypeId::of::<()>()).then_some(rows)
     }
-    async fn write_rows(&self, tx: &mut dyn StoreTx, rows: Vec<Erased>) -> Result<(), StoreError> {
+    async fn write_rows(
+        &self,
+        tx: &mut dyn HandlerTx,
+        rows: Vec<Erased>,
+    ) -> Result<(), StoreError> {
         let typed = rows
             .into_iter()
             .map(|rows| *downcast_owned::<H::Rows>(rows))
@@ -532,7 +537,7 @@ impl DynHandler for Alias {
     }
     async fn load(
         &self,
-        tx: &mut dyn StoreTx,
+        tx: &mut dyn HandlerTx,
         batch: &[(&Task, &Erased)],
     ) -> Result<Erased, StoreError> {
         self.of.load(tx, batch).await
@@ -542,7 +547,7 @@ impl DynHandler for Alias {
     }
     async fn apply(
         &self,
-        tx: &mut dyn StoreTx,
+        tx: &mut dyn HandlerTx,
         task: &Task,
         payload: &Erased,
         prepared: Option<Value>,
@@ -553,7 +558,11 @@ impl DynHandler for Alias {
     fn rows_type(&self) -> Option<TypeId> {
         self.of.rows_type()
     }
-    async fn write_rows(&self, tx: &mut dyn StoreTx, rows: Vec<Erased>) -> Result<(), StoreError> {
+    async fn write_rows(
+        &self,
+        tx: &mut dyn HandlerTx,
+        rows: Vec<Erased>,
+    ) -> Result<(), StoreError> {
         self.of.write_rows(tx, rows).await
     }
 }

@@ -1,27 +1,27 @@
-//! Typed ids: one newtype per table, so a profile id can never be passed as a plan id.
+//! Typed ids: one newtype per table, so a task id can never be passed as a tenant id. A
+//! domain declares its own tables' ids with the same macro ([`crate::uuid_id`]).
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// Declares uuid newtypes, one per table: `uuid_id!(/// A row of `things`. ThingId);`.
+/// The crate using it depends on `serde`, `schemars` and `uuid`.
+#[macro_export]
 macro_rules! uuid_id {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
         #[serde(transparent)]
-        pub struct $name(pub Uuid);
+        pub struct $name(pub ::uuid::Uuid);
 
         impl $name {
             /// A fresh, time-ordered (UUIDv7) id: new rows land at the right edge of
             /// their B-tree instead of on random pages.
             pub fn new() -> Self {
-                Self(Uuid::now_v7())
+                Self(::uuid::Uuid::now_v7())
             }
 
-            /// The id as a plain [`Uuid`].
-            pub fn as_uuid(&self) -> Uuid {
+            /// The id as a plain `Uuid`.
+            pub fn as_uuid(&self) -> ::uuid::Uuid {
                 self.0
             }
         }
@@ -32,37 +32,37 @@ macro_rules! uuid_id {
             }
         }
 
-        impl From<Uuid> for $name {
-            fn from(id: Uuid) -> Self {
+        impl From<::uuid::Uuid> for $name {
+            fn from(id: ::uuid::Uuid) -> Self {
                 Self(id)
             }
         }
 
-        impl From<$name> for Uuid {
-            fn from(id: $name) -> Uuid {
+        impl From<$name> for ::uuid::Uuid {
+            fn from(id: $name) -> ::uuid::Uuid {
                 id.0
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 // Lower-case and hyphenated, the one text form ids take everywhere.
-                fmt::Display::fmt(&self.0.hyphenated(), f)
+                ::std::fmt::Display::fmt(&self.0.hyphenated(), f)
             }
         }
 
-        impl FromStr for $name {
-            type Err = uuid::Error;
+        impl ::std::str::FromStr for $name {
+            type Err = ::uuid::Error;
 
             /// Accepts any case and the forms `uuid` accepts; displays normalized.
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(s.trim()).map(Self)
+                ::uuid::Uuid::parse_str(s.trim()).map(Self)
             }
         }
     )*};
 }
 
-uuid_id!(
+crate::uuid_id!(
     /// A row of `tenants`: every other row belongs to exactly one.
     TenantId,
     /// A row of `agent_tasks`.
@@ -73,22 +73,6 @@ uuid_id!(
     CommandId,
     /// A row of `agent_task_schedules`.
     ScheduleId,
-    /// A row of `climate_profiles`.
-    ProfileId,
-    /// A row of `climate_plans` (a weekly plan).
-    PlanId,
-    /// A row of `climate_plan_items`.
-    PlanItemId,
-    /// A row of `climate_missions`.
-    MissionId,
-    /// A row of `brands`.
-    BrandId,
-    /// A row of `products`.
-    ProductId,
-    /// A row of `product_climate_meta`.
-    ClimateMetaId,
-    /// A row of `zora_shop_projects`.
-    ShopProjectId,
     /// A row of `journal_entries`.
     JournalEntryId,
 );

@@ -1,6 +1,6 @@
-//! The reads behind the agents' reports: a tenant's activity over a window (EIVOR's
-//! `summarize_recent_activity`) and the queue's health (CONNOR's `review_system_health`).
-//! Each is a few grouped counts, one statement per table, whatever the tenant's size.
+//! The queue's reports, for the handlers that report on it: a tenant's tasks and journal
+//! over a window ([`TaskActivity`]) and the queue's health ([`HealthCounts`]). Each is a
+//! few grouped counts, one statement per table, whatever the tenant's size.
 
 use std::collections::BTreeMap;
 
@@ -10,22 +10,13 @@ use serde::Serialize;
 use crate::error::StoreError;
 use crate::ids::TenantId;
 
-/// What a tenant did between two instants: rows created (tasks, missions, shop projects,
-/// journal entries), missions completed and climate metadata written in the window.
+/// A tenant's tasks and journal entries created between two instants.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ActivityCounts {
+pub struct TaskActivity {
     /// Tasks created in the window, by their status now.
     pub tasks_by_status: BTreeMap<String, u64>,
     /// Tasks created in the window, by type.
     pub tasks_by_type: BTreeMap<String, u64>,
-    pub missions_created: u64,
-    /// Missions whose `completed_at` falls in the window.
-    pub missions_completed: u64,
-    /// The estimated impact of the missions created in the window, kg CO2.
-    pub missions_impact_kgco2: f64,
-    pub shop_projects_created: u64,
-    /// Climate metadata rows written (`updated_at`) in the window.
-    pub climate_meta_updated: u64,
     /// Journal entries written in the window, by category.
     pub journal_by_category: BTreeMap<String, u64>,
 }
@@ -35,7 +26,7 @@ pub fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or_default()
 }
 
-impl ActivityCounts {
+impl TaskActivity {
     /// Adds the `(status, task_type, count)` groups of the window's tasks.
     pub fn add_task_groups(&mut self, groups: Vec<(String, String, i64)>) {
         for (status, task_type, n) in groups {
@@ -101,16 +92,16 @@ impl HealthCounts {
     }
 }
 
-/// The reports' reads, in a transaction.
+/// The queue's reports, in a transaction.
 #[async_trait::async_trait]
 pub trait InsightTx: Send {
-    /// `tenant`'s activity between `from` and `to`.
-    async fn activity_counts(
+    /// `tenant`'s tasks and journal entries created between `from` and `to`.
+    async fn task_activity(
         &mut self,
         tenant: TenantId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<ActivityCounts, StoreError>;
+    ) -> Result<TaskActivity, StoreError>;
     /// `tenant`'s queue health, finished tasks counted from `since`.
     async fn health_counts(
         &mut self,

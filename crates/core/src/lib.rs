@@ -1,12 +1,12 @@
-//! The engine's domain model: ids, task states and rows, the domain rows the v1 handlers
-//! read and write, the store traits every storage backend implements, and their errors.
+//! The engine's model: ids, task states and rows, the store traits every storage backend
+//! implements, the handler seam every task type implements, and their errors.
 //!
-//! This crate knows nothing of SQL, HTTP or the command line: storage crates implement
-//! the parts of [`Store`] and [`StoreTx`], and everything above them talks only to those
-//! traits.
+//! This crate knows nothing of SQL, HTTP or the command line, nor of any domain's tables:
+//! storage crates implement the parts of [`Store`] and [`StoreTx`], domains implement
+//! [`handler::TaskHandler`] with their own SQL on [`HandlerTx`]'s connection, and
+//! everything above them talks only to those traits.
 
 pub mod agent;
-pub mod climate;
 pub mod command;
 pub mod dependency;
 pub mod error;
@@ -20,7 +20,6 @@ mod outcome;
 pub mod page;
 pub mod retention;
 pub mod schedule;
-pub mod shop;
 pub mod stats;
 mod status;
 pub mod store;
@@ -33,8 +32,8 @@ pub use error::{ParseError, StoreError};
 pub use ids::*;
 pub use page::{MAX_PAGE_SIZE, Page, Paginated};
 pub use store::{
-    ClimateTx, CommandStore, CommandTx, FinishWatch, InsightTx, JournalTx, Queue, QueueTx,
-    ScheduleStore, ScheduleTx, SchemaState, ShopTx, Store, StoreTx, TaskWakeups, TenantTx,
+    CommandStore, CommandTx, Connection, FinishWatch, HandlerTx, InsightTx, JournalTx, Queue,
+    QueueTx, ScheduleStore, ScheduleTx, SchemaState, Store, StoreTx, TaskWakeups, TenantTx,
     TxControl, TxLimits,
 };
 pub use task::{

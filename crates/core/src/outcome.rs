@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::error::StoreError;
 use crate::journal::NewJournalEntry;
-use crate::store::StoreTx;
+use crate::store::HandlerTx;
 
 /// See the module documentation.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,13 +61,13 @@ pub trait BatchRows: Sized + Send + Sync + 'static {
     /// ran. An error rolls the whole batch back; a [`StoreError::Transient`] or
     /// [`StoreError::Conflict`] (the rows are not as the batch read them) has its tasks
     /// rerun one by one, each in a transaction of its own.
-    async fn write_batch(tx: &mut dyn StoreTx, rows: Vec<Self>) -> Result<(), StoreError>;
+    async fn write_batch(tx: &mut dyn HandlerTx, rows: Vec<Self>) -> Result<(), StoreError>;
 }
 
 /// No rows: a type whose tasks write only their journal.
 #[async_trait::async_trait]
 impl BatchRows for () {
-    async fn write_batch(_tx: &mut dyn StoreTx, _rows: Vec<Self>) -> Result<(), StoreError> {
+    async fn write_batch(_tx: &mut dyn HandlerTx, _rows: Vec<Self>) -> Result<(), StoreError> {
         Ok(())
     }
 }

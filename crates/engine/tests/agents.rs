@@ -7,14 +7,17 @@ mod common;
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
-use zora_core::climate::{NewMission, NewProfile};
-use zora_core::shop::NewProduct;
-use zora_core::{FailureKind, MissionId, ProductId, ProfileId, Store, TaskStatus, TenantId};
+use zora_core::{FailureKind, Store, TaskStatus, TenantId};
+use zora_domain::climate::tables::{NewMission, NewProfile};
+use zora_domain::ids::{MissionId, ProductId, ProfileId};
+use zora_domain::zora_shop::tables::NewProduct;
 use zora_engine::TaskOutcome;
 use zora_testkit::TestBackend;
 use zora_testkit::suite::two_tenants;
 
 use common::{enqueue, journal_of, run};
+use zora_domain::climate::store as climate_store;
+use zora_domain::zora_shop::store as shop_store;
 
 zora_testkit::both_stores!(
     a_weekly_plan_skips_open_categories_and_a_second_suggestion_returns_it,
@@ -30,12 +33,15 @@ zora_testkit::both_stores!(
 async fn profile(store: &dyn Store, tenant: TenantId, name: &str, kind: &str) -> ProfileId {
     let id = ProfileId::new();
     let mut tx = store.begin().await.expect("begin");
-    tx.insert_profile(&NewProfile {
-        id,
-        tenant_id: tenant,
-        name: name.into(),
-        profile_type: kind.into(),
-    })
+    climate_store::insert_profile(
+        &mut *tx,
+        &NewProfile {
+            id,
+            tenant_id: tenant,
+            name: name.into(),
+            profile_type: kind.into(),
+        },
+    )
     .await
     .expect("profile");
     tx.commit().await.expect("commit");
@@ -53,18 +59,21 @@ async fn mission(
     let store = backend.store().await;
     let id = MissionId::new();
     let mut tx = store.begin().await.expect("begin");
-    tx.insert_missions(&[NewMission {
-        id,
-        tenant_id: tenant,
-        profile_id: profile,
-        title: format!("{category} mission"),
-        description: None,
-        category: category.into(),
-        estimated_impact_kgco2: Some(7.5),
-        due_date: None,
-        notes: None,
-        metadata: json!({}),
-    }])
+    climate_store::insert_missions(
+        &mut *tx,
+        &[NewMission {
+            id,
+            tenant_id: tenant,
+            profile_id: profile,
+            title: format!("{category} mission"),
+            description: None,
+            category: category.into(),
+            estimated_impact_kgco2: Some(7.5),
+            due_date: None,
+            notes: None,
+            metadata: json!({}),
+        }],
+    )
     .await
     .expect("mission");
     tx.commit().await.expect("commit");
@@ -77,7 +86,7 @@ async fn mission(
 
 async fn proposed_plans(store: &dyn Store, tenant: TenantId, profile: ProfileId) -> usize {
     let mut tx = store.begin().await.expect("begin");
-    tx.proposed_weekly_plans(tenant, &[profile])
+    climate_store::proposed_weekly_plans(&mut *tx, tenant, &[profile])
         .await
         .expect("plans")
         .len()
@@ -222,7 +231,7 @@ async fn the_same_inputs_suggest_the_same_items(backend: TestBackend) {
     let second = second.result.expect("result");
     assert_ne!(second["plan_id"], first["plan_id"], "a new plan");
     assert_eq!(titles(&second), titles(&first), "the same actions");
-    let business: BTreeSet<&str> = zora_handlers::agents::catalogue::BUSINESS
+    let business: BTreeSet<&str> = zora_domain::agents::catalogue::BUSINESS
         .iter()
         .map(|a| a.title)
         .collect();
@@ -559,14 +568,17 @@ async fn climate_claims_are_checked_rule_by_rule(backend: TestBackend) {
     let mut tx = store.begin().await.expect("begin");
     for (i, (name, own, ..)) in seeds.iter().enumerate() {
         let id = ProductId::new();
-        tx.insert_product(&NewProduct {
-            id,
-            tenant_id: t.a,
-            name: (*name).into(),
-            slug: Some(format!("p{i}")),
-            brand_id: None,
-            estimated_impact_kgco2: *own,
-        })
+        shop_store::insert_product(
+            &mut *tx,
+            &NewProduct {
+                id,
+                tenant_id: t.a,
+                name: (*name).into(),
+                slug: Some(format!("p{i}")),
+                brand_id: None,
+                estimated_impact_kgco2: *own,
+            },
+        )
         .await
         .expect("product");
         ids.push(id);

@@ -5,13 +5,15 @@
 mod common;
 
 use serde_json::json;
-use zora_core::{MissionId, ProfileId, TaskStatus};
+use zora_core::TaskStatus;
+use zora_domain::ids::{MissionId, ProfileId};
 use zora_engine::TaskOutcome;
 use zora_testkit::TestBackend;
 use zora_testkit::suite::climate::seed_plan;
 use zora_testkit::suite::two_tenants;
 
 use common::{enqueue, journal_of, run};
+use zora_domain::climate::store as climate_store;
 
 zora_testkit::both_stores!(
     a_single_mission_is_created_as_executor_md_says,
@@ -251,8 +253,13 @@ async fn a_plan_becomes_one_mission_per_item(backend: TestBackend) {
     );
 
     let mut tx = store.begin().await.expect("begin");
-    let linked = tx.plan_items(t.a, &[plan]).await.expect("items");
-    let stored_plan = tx.plans(t.a, &[plan]).await.expect("plan").remove(0);
+    let linked = climate_store::plan_items(&mut *tx, t.a, &[plan])
+        .await
+        .expect("items");
+    let stored_plan = climate_store::plans(&mut *tx, t.a, &[plan])
+        .await
+        .expect("plan")
+        .remove(0);
     drop(tx);
     assert_eq!(stored_plan.status, "applied");
     assert_eq!(
@@ -304,20 +311,23 @@ async fn plan_rules_fail_with_their_message_and_write_nothing(backend: TestBacke
     let (profile, plan, _) = seed_plan(store.as_ref(), t.a).await;
     let (other_profile, other_plan, _) = seed_plan(store.as_ref(), t.a).await;
     let (_, foreign_plan, _) = seed_plan(store.as_ref(), t.b).await;
-    let empty = zora_core::PlanId::new();
+    let empty = zora_domain::ids::PlanId::new();
     let mut tx = store.begin().await.expect("begin");
-    tx.insert_plan(&zora_core::climate::NewPlan {
-        id: empty,
-        tenant_id: t.a,
-        profile_id: profile,
-        period_start: "2026-11-23".parse().expect("date"),
-        period_end: "2026-11-29".parse().expect("date"),
-        items: vec![],
-    })
+    climate_store::insert_plan(
+        &mut *tx,
+        &zora_domain::climate::tables::NewPlan {
+            id: empty,
+            tenant_id: t.a,
+            profile_id: profile,
+            period_start: "2026-11-23".parse().expect("date"),
+            period_end: "2026-11-29".parse().expect("date"),
+            items: vec![],
+        },
+    )
     .await
     .expect("empty plan");
     tx.commit().await.expect("commit");
-    let missing = zora_core::PlanId::new();
+    let missing = zora_domain::ids::PlanId::new();
     let cases = [
         (
             json!({"plan_id": plan}),
@@ -426,12 +436,15 @@ async fn a_plan_failing_halfway_leaves_nothing_behind(backend: TestBackend) {
     );
     let mut tx = store.begin().await.expect("begin");
     assert_eq!(
-        tx.plans(t.a, &[plan]).await.expect("plan")[0].status,
+        climate_store::plans(&mut *tx, t.a, &[plan])
+            .await
+            .expect("plan")[0]
+            .status,
         "proposed",
         "the plan unchanged"
     );
     assert!(
-        tx.plan_items(t.a, &[plan])
+        climate_store::plan_items(&mut *tx, t.a, &[plan])
             .await
             .expect("items")
             .iter()

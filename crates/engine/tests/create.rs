@@ -112,7 +112,7 @@ async fn validation_reads_without_waiting_for_a_writer(backend: TestBackend) {
         check_new_task(
             store.as_ref(),
             &registry,
-            &mission(t.a, zora_core::ProfileId::new(), "x"),
+            &mission(t.a, zora_domain::ids::ProfileId::new(), "x"),
         ),
     )
     .await

@@ -21,8 +21,8 @@ async fn submit(
     prompt: &str,
     agents: &[&str],
 ) -> CommandOutcome {
-    let registry = Arc::new(Registry::new(zora_handlers::all(
-        &zora_handlers::ModelAccess::default(),
+    let registry = Arc::new(Registry::new(zora_domain::all(
+        &zora_domain::ModelAccess::default(),
     )));
     let planner = ModelPlanner::new(
         ModelSettings {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::Value;
 use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
-use zora_core::{StoreTx, Task, TenantId};
+use zora_core::{HandlerTx, Task, TenantId};
 use zora_engine::{Registry, V1_KINDS};
 
 /// A later Climate OS type.
@@ -29,7 +29,7 @@ impl TaskHandler for LaterClimateType {
 
     async fn apply(
         &self,
-        _tx: &mut dyn StoreTx,
+        _tx: &mut dyn HandlerTx,
         _task: &Task,
         _payload: &Value,
         _prepared: Option<Value>,
@@ -41,7 +41,7 @@ impl TaskHandler for LaterClimateType {
 
 #[test]
 fn a_fifth_climate_type_is_not_v1() {
-    let mut handlers = zora_handlers::v1();
+    let mut handlers = zora_domain::v1();
     handlers.push(Arc::new(LaterClimateType));
     let registry = Registry::new(handlers);
     assert_eq!(registry.v1_kinds(), V1_KINDS.map(str::to_owned).to_vec());

@@ -3,7 +3,8 @@
 mod common;
 
 use serde_json::json;
-use zora_core::{BrandId, ProductId, ShopProjectId, TaskStatus};
+use zora_core::TaskStatus;
+use zora_domain::ids::{BrandId, ProductId, ShopProjectId};
 use zora_engine::TaskOutcome;
 use zora_testkit::TestBackend;
 use zora_testkit::suite::shop::seed_shop;

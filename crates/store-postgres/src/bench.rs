@@ -2,7 +2,8 @@
 //! with `SKIP LOCKED`, writes missions and journal entries, and completes the tasks in
 //! data-modifying CTEs); the fills use `generate_series`.
 
-use zora_core::{ProfileId, StoreError, TenantId};
+use uuid::Uuid;
+use zora_core::{StoreError, TenantId};
 use zora_store_sql::bench::{BENCH_KIND, BenchSql};
 
 use crate::error::store_error;
@@ -66,15 +67,11 @@ impl BenchSql for PgStore {
         Ok(done.rows_affected())
     }
 
-    async fn insert_one_task(
-        &self,
-        tenant: TenantId,
-        profile: ProfileId,
-    ) -> Result<(), StoreError> {
+    async fn insert_one_task(&self, tenant: TenantId, profile: Uuid) -> Result<(), StoreError> {
         sqlx::query(INSERT_ONE)
             .bind(tenant.0)
             .bind(BENCH_KIND)
-            .bind(profile.0)
+            .bind(profile)
             .execute(self.pool())
             .await
             .map_err(store_error)?;
@@ -84,7 +81,7 @@ impl BenchSql for PgStore {
     async fn fill_pending_missions(
         &self,
         tenant: TenantId,
-        profile: ProfileId,
+        profile: Uuid,
         n: u64,
     ) -> Result<(), StoreError> {
         sqlx::query(
@@ -95,7 +92,7 @@ impl BenchSql for PgStore {
              FROM generate_series(1, $3) AS i",
         )
         .bind(tenant.0)
-        .bind(profile.0)
+        .bind(profile)
         .bind(i64::try_from(n).unwrap_or(i64::MAX))
         .bind(BENCH_KIND)
         .execute(self.pool())

@@ -1,21 +1,21 @@
-//! The reports' reads (`InsightTx`): a tenant's activity over a window and its queue's
-//! health, each a few grouped counts.
+//! The queue's reports (`InsightTx`): a tenant's tasks and journal over a window and its
+//! queue's health, each a few grouped counts.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use zora_core::insight::{ActivityCounts, HealthCounts, count};
+use zora_core::insight::{HealthCounts, TaskActivity, count};
 use zora_core::{StoreError, TenantId};
 
 use crate::dependencies::blocked;
 use crate::error::store_error;
 use crate::sql::Db;
 
-pub(crate) async fn activity(
+pub(crate) async fn task_activity(
     db: &mut impl Db,
     tenant: TenantId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<ActivityCounts, StoreError> {
+) -> Result<TaskActivity, StoreError> {
     let tasks: Vec<(String, String, i64)> = crate::sql::query_as(
         db.keep(),
         "SELECT status::text, task_type, count(*) FROM agent_tasks \
@@ -38,42 +38,12 @@ pub(crate) async fn activity(
     .fetch_all(db.conn())
     .await
     .map_err(store_error)?;
-    let row = crate::sql::query(
-        db.keep(),
-        "SELECT \
-           (SELECT count(*) FROM climate_missions WHERE tenant_id = $1 \
-             AND created_at >= $2 AND created_at <= $3) AS missions_created, \
-           (SELECT count(*) FROM climate_missions WHERE tenant_id = $1 \
-             AND completed_at >= $2 AND completed_at <= $3) AS missions_completed, \
-           (SELECT COALESCE(sum(estimated_impact_kgco2), 0)::float8 FROM climate_missions \
-             WHERE tenant_id = $1 AND created_at >= $2 AND created_at <= $3) AS impact, \
-           (SELECT count(*) FROM zora_shop_projects WHERE tenant_id = $1 \
-             AND created_at >= $2 AND created_at <= $3) AS projects, \
-           (SELECT count(*) FROM product_climate_meta WHERE tenant_id = $1 \
-             AND updated_at >= $2 AND updated_at <= $3) AS climate_meta",
-    )
-    .bind(tenant.0)
-    .bind(from)
-    .bind(to)
-    .fetch_one(db.conn())
-    .await
-    .map_err(store_error)?;
-    let get = |column: &str| {
-        row.try_get::<i64, _>(column)
-            .map(count)
-            .map_err(store_error)
-    };
-    let mut counts = ActivityCounts {
-        missions_created: get("missions_created")?,
-        missions_completed: get("missions_completed")?,
-        missions_impact_kgco2: row.try_get("impact").map_err(store_error)?,
-        shop_projects_created: get("projects")?,
-        climate_meta_updated: get("climate_meta")?,
+    let mut activity = TaskActivity {
         journal_by_category: journal.into_iter().map(|(c, n)| (c, count(n))).collect(),
-        ..ActivityCounts::default()
+        ..TaskActivity::default()
     };
-    counts.add_task_groups(tasks);
-    Ok(counts)
+    activity.add_task_groups(tasks);
+    Ok(activity)
 }
 
 pub(crate) async fn health(
@@ -149,13 +119,13 @@ pub(crate) async fn health(
 
 #[zora_store_sql::async_trait]
 impl zora_core::InsightTx for crate::tx::PgTx {
-    async fn activity_counts(
+    async fn task_activity(
         &mut self,
         tenant: TenantId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<ActivityCounts, StoreError> {
-        activity(&mut self.tx, tenant, from, to).await
+    ) -> Result<TaskActivity, StoreError> {
+        task_activity(&mut self.tx, tenant, from, to).await
     }
     async fn health_counts(
         &mut self,

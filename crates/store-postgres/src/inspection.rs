@@ -1,11 +1,9 @@
-//! Reads no engine path makes, for tests and tools (the missions, projects, climate
-//! metadata and journal a task wrote): inherent methods of [`PgStore`], on no store trait.
-//! The test kit reaches them through `TestBackend`.
+//! Reads no engine path makes, for tests and tools (the journal a task wrote): inherent
+//! methods of [`PgStore`], on no store trait. The test kit reaches them through
+//! `TestBackend`.
 
-use zora_core::climate::Mission;
 use zora_core::journal::JournalEntry;
-use zora_core::shop::{ProductClimateMeta, ShopProject};
-use zora_core::{MissionId, Page, Paginated, ProductId, ShopProjectId, StoreError, TenantId};
+use zora_core::{Page, Paginated, StoreError, TenantId};
 use zora_store_sql::mappers;
 
 use crate::PgStore;
@@ -14,37 +12,6 @@ use crate::rows;
 use crate::sql::Db;
 
 impl PgStore {
-    /// `tenant`'s missions among `ids`, in `id` order.
-    pub async fn missions(
-        &self,
-        tenant: TenantId,
-        ids: &[MissionId],
-    ) -> Result<Vec<Mission>, StoreError> {
-        self.in_session(async |db| missions(db, tenant, ids).await)
-            .await
-    }
-
-    /// `tenant`'s shop projects among `ids`, in `id` order.
-    pub async fn shop_projects(
-        &self,
-        tenant: TenantId,
-        ids: &[ShopProjectId],
-    ) -> Result<Vec<ShopProject>, StoreError> {
-        self.in_session(async |db| shop_projects(db, tenant, ids).await)
-            .await
-    }
-
-    /// `tenant`'s climate metadata of the products among `product_ids`, in `product_id`
-    /// order.
-    pub async fn product_climate_meta(
-        &self,
-        tenant: TenantId,
-        product_ids: &[ProductId],
-    ) -> Result<Vec<ProductClimateMeta>, StoreError> {
-        self.in_session(async |db| crate::shop::climate_meta(db, tenant, product_ids).await)
-            .await
-    }
-
     /// A page of `tenant`'s journal, newest first (`created_at DESC, id ASC`).
     pub async fn journal(
         &self,
@@ -54,41 +21,6 @@ impl PgStore {
         self.in_session(async |db| journal(db, tenant, page).await)
             .await
     }
-}
-
-async fn missions(
-    db: &mut impl Db,
-    tenant: TenantId,
-    ids: &[MissionId],
-) -> Result<Vec<Mission>, StoreError> {
-    rows::tenant_rows_by_ids(
-        db.conn(),
-        "SELECT id, tenant_id, profile_id, title, description, category, status::text AS status, \
-           estimated_impact_kgco2::float8 AS estimated_impact_kgco2, due_date, notes, \
-           COALESCE(metadata, '{}'::jsonb) AS metadata, created_at \
-         FROM climate_missions WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
-        tenant,
-        ids,
-        mappers::mission,
-    )
-    .await
-}
-
-async fn shop_projects(
-    db: &mut impl Db,
-    tenant: TenantId,
-    ids: &[ShopProjectId],
-) -> Result<Vec<ShopProject>, StoreError> {
-    rows::tenant_rows_by_ids(
-        db.conn(),
-        "SELECT id, tenant_id, title, description, status, primary_brand_id, secondary_brand_id, theme, \
-           target_launch_date, created_at FROM zora_shop_projects \
-         WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
-        tenant,
-        ids,
-        mappers::shop_project,
-    )
-    .await
 }
 
 async fn journal(

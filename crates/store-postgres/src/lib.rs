@@ -8,7 +8,6 @@
 
 mod approvals;
 pub mod bench;
-mod climate;
 mod commands;
 mod connect;
 mod dependencies;
@@ -22,7 +21,6 @@ mod rows;
 mod schedules;
 mod scratch;
 mod session;
-mod shop;
 mod sql;
 mod store;
 mod tasks;

@@ -5,8 +5,7 @@
 //! returns the same Rust values whatever the column's SQL type.
 
 use sqlx::postgres::PgRow;
-use uuid::Uuid;
-use zora_core::{StoreError, Task, TenantId};
+use zora_core::{StoreError, Task};
 use zora_store_sql::mappers;
 
 use crate::error::store_error;
@@ -57,44 +56,9 @@ pub(crate) const CLAIMED_COLUMNS: &str = concat!(task_row!(), ", 'running' AS st
 /// `available` (as anyone else reads it until the transaction commits).
 pub(crate) const LOCKED_COLUMNS: &str = concat!(task_row!(), ", 'available' AS state");
 
-/// Ids as plain UUIDs, the shape `= ANY($n)` binds.
-pub(crate) fn uuids<T: Copy + Into<Uuid>>(ids: &[T]) -> Vec<Uuid> {
-    ids.iter().map(|id| (*id).into()).collect()
-}
-
 /// One task row.
 pub(crate) fn task(row: &PgRow) -> Result<Task, StoreError> {
     mappers::task(row).map_err(store_error)
 }
 
-/// Maps every row with `map`, turning the first decode failure into a [`StoreError`].
-pub(crate) fn all<T>(
-    rows: &[PgRow],
-    map: fn(&PgRow) -> Result<T, sqlx::Error>,
-) -> Result<Vec<T>, StoreError> {
-    rows.iter()
-        .map(map)
-        .collect::<Result<_, _>>()
-        .map_err(store_error)
-}
-
-/// Runs `sql`, a read of one tenant's rows by id (`$1` the tenant, `$2` the ids), and maps
-/// each row with `map`.
-pub(crate) async fn tenant_rows_by_ids<I, T>(
-    db: &mut impl crate::sql::Db,
-    sql: &'static str,
-    tenant: TenantId,
-    ids: &[I],
-    map: fn(&PgRow) -> Result<T, sqlx::Error>,
-) -> Result<Vec<T>, StoreError>
-where
-    I: Copy + Into<Uuid>,
-{
-    let found = crate::sql::query(db.keep(), sql)
-        .bind(tenant.0)
-        .bind(uuids(ids))
-        .fetch_all(db.conn())
-        .await
-        .map_err(store_error)?;
-    all(&found, map)
-}
+pub(crate) use zora_store_sql::postgres::{all, uuids};

@@ -1,12 +1,12 @@
-//! [`PgTx`]: one open transaction, with its controls ([`TxControl`]); the queue's and each
-//! domain's writes are implemented in their own modules (`tasks`, `climate`, `shop`,
-//! `journal`, `commands`, `tenants`).
+//! [`PgTx`]: one open transaction, with its controls ([`TxControl`]) and the connection a
+//! domain's SQL runs on ([`HandlerTx`]); the queue's writes are implemented in their own
+//! modules (`tasks`, `journal`, `commands`, `tenants`, ...).
 
 use std::sync::Arc;
 
 use sqlx::{PgConnection, Postgres, Transaction};
 use tokio::sync::OnceCell;
-use zora_core::{StoreError, TxControl, TxLimits};
+use zora_core::{Connection, HandlerTx, StoreError, TxControl, TxLimits};
 use zora_store_sql::{RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart};
 
 use crate::error::store_error;
@@ -70,6 +70,19 @@ impl PgTx {
             .await
             .map(|_| ())
             .map_err(store_error)
+    }
+}
+
+#[zora_store_sql::async_trait]
+impl HandlerTx for PgTx {
+    fn reader(&mut self) -> Connection<'_> {
+        let keep = self.tx.keep;
+        Connection::new(&mut *self.tx.tx, keep)
+    }
+    async fn writer(&mut self) -> Result<Connection<'_>, StoreError> {
+        let kept = self.write().await?;
+        let keep = kept.keep;
+        Ok(Connection::new(&mut *kept.tx, keep))
     }
 }
 

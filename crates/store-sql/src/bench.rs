@@ -3,7 +3,8 @@
 //! table up in one statement, so the setup does not dominate the run.
 
 use async_trait::async_trait;
-use zora_core::{ProfileId, StoreError, TenantId};
+use uuid::Uuid;
+use zora_core::{StoreError, TenantId};
 
 /// The task type the limit and the engine lines both run.
 pub const BENCH_KIND: &str = "climate.create_single_mission";
@@ -20,14 +21,13 @@ pub trait BenchSql: Send + Sync {
     /// The create limit: one `climate.create_single_mission` task for `profile` and its
     /// `agent_task_created` journal entry, inserted by hand-written SQL in one transaction
     /// (the rows `POST /api/agents/tasks` writes, without its checks).
-    async fn insert_one_task(&self, tenant: TenantId, profile: ProfileId)
-    -> Result<(), StoreError>;
+    async fn insert_one_task(&self, tenant: TenantId, profile: Uuid) -> Result<(), StoreError>;
 
     /// Queues `n` valid `climate.create_single_mission` tasks for `profile`, in one statement.
     async fn fill_pending_missions(
         &self,
         tenant: TenantId,
-        profile: ProfileId,
+        profile: Uuid,
         n: u64,
     ) -> Result<(), StoreError>;
 

@@ -1,7 +1,9 @@
-//! What the SQL stores share: the row mappers, written once over [`Columns`] (each store
-//! says how its rows hold uuids, timestamps and JSON), a task's savepoint bookkeeping
-//! ([`TaskPart`]), the wake-up and finish hubs of a store without `LISTEN`, and the
-//! embedded-migrations source for sqlx's migrator.
+//! What the SQL stores share, and what a domain's own SQL runs on: the row mappers,
+//! written once over [`Columns`] (each store says how its rows hold uuids, timestamps and
+//! JSON), each backend's statements and error classification ([`postgres`], [`sqlite`]),
+//! a transaction's connection opened for a domain ([`Sql`]), a task's savepoint
+//! bookkeeping ([`TaskPart`]), the wake-up and finish hubs of a store without `LISTEN`,
+//! and the embedded-migrations source for sqlx's migrator.
 
 pub mod bench;
 mod columns;
@@ -9,7 +11,8 @@ mod finishes;
 pub mod mappers;
 mod migrations;
 #[cfg(feature = "postgres")]
-mod postgres;
+pub mod postgres;
+mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod task_part;
@@ -19,6 +22,7 @@ pub use async_trait::async_trait;
 pub use columns::{Columns, decode_error};
 pub use finishes::{FinishHub, HubWatch};
 pub use migrations::{EmbeddedMigrations, MigrationFile, label};
+pub use sql::Sql;
 pub use task_part::{CannotUndo, RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart};
 pub use wakeups::WakeupHub;
 

@@ -1,12 +1,11 @@
-//! One mapper per domain row, from the columns every store's queries select under the
-//! same names (enums as text, numerics as floating point).
+//! One mapper per row of the queue's tables, from the columns every store's queries
+//! select under the same names (enums as text, numerics as floating point). A domain's
+//! mappers are its own, written over the same [`Columns`].
 
-use zora_core::climate::{ClimateProfile, Mission, PlanItem, WeeklyPlan};
 use zora_core::command::Command;
 use zora_core::dependency::{DependencyEdge, FailedDependent, ParentRow, TaskLinks};
 use zora_core::journal::JournalEntry;
 use zora_core::schedule::Schedule;
-use zora_core::shop::{Brand, Product, ProductClaims, ProductClimateMeta, ShopProject};
 use zora_core::{Task, TaskErrorRecord, WorkerInfo};
 
 use crate::columns::{Columns, decode_error};
@@ -92,115 +91,6 @@ pub fn failed_dependent(row: &impl Columns) -> Result<FailedDependent, sqlx::Err
         tenant_id: row.id("tenant_id")?,
         title: row.text("title")?,
         parent: row.id("parent")?,
-    })
-}
-
-pub fn profile(row: &impl Columns) -> Result<ClimateProfile, sqlx::Error> {
-    Ok(ClimateProfile {
-        id: row.id("id")?,
-        tenant_id: row.id("tenant_id")?,
-        name: row.text("name")?,
-        profile_type: row.text("profile_type")?,
-    })
-}
-
-pub fn plan(row: &impl Columns) -> Result<WeeklyPlan, sqlx::Error> {
-    Ok(WeeklyPlan {
-        id: row.id("id")?,
-        tenant_id: row.id("tenant_id")?,
-        profile_id: row.id("profile_id")?,
-        plan_type: row.text("plan_type")?,
-        period_start: row.date("period_start")?,
-        period_end: row.date("period_end")?,
-        status: row.text("status")?,
-    })
-}
-
-pub fn plan_item(row: &impl Columns) -> Result<PlanItem, sqlx::Error> {
-    Ok(PlanItem {
-        id: row.id("id")?,
-        plan_id: row.id("plan_id")?,
-        mission_id: row.opt_id("mission_id")?,
-        title: row.text("title")?,
-        description: row.opt_text("description")?,
-        category: row.opt_text("category")?,
-        estimated_impact_kgco2: row.opt_float("estimated_impact_kgco2")?,
-        status: row.text("status")?,
-        created_at: row.timestamp("created_at")?,
-    })
-}
-
-pub fn mission(row: &impl Columns) -> Result<Mission, sqlx::Error> {
-    Ok(Mission {
-        id: row.id("id")?,
-        tenant_id: row.id("tenant_id")?,
-        profile_id: row.opt_id("profile_id")?,
-        title: row.text("title")?,
-        description: row.opt_text("description")?,
-        category: row.opt_text("category")?,
-        status: row.text("status")?,
-        estimated_impact_kgco2: row.opt_float("estimated_impact_kgco2")?,
-        due_date: row.opt_date("due_date")?,
-        notes: row.opt_text("notes")?,
-        metadata: row.object("metadata")?,
-        created_at: row.timestamp("created_at")?,
-    })
-}
-
-pub fn brand(row: &impl Columns) -> Result<Brand, sqlx::Error> {
-    Ok(Brand {
-        id: row.id("id")?,
-        tenant_id: row.id("tenant_id")?,
-        name: row.text("name")?,
-        slug: row.opt_text("slug")?,
-    })
-}
-
-pub fn product(row: &impl Columns) -> Result<Product, sqlx::Error> {
-    Ok(Product {
-        id: row.id("id")?,
-        tenant_id: row.id("tenant_id")?,
-        name: row.text("name")?,
-        slug: row.opt_text("slug")?,
-        brand_id: row.opt_id("brand_id")?,
-    })
-}
-
-pub fn product_claims(row: &impl Columns) -> Result<ProductClaims, sqlx::Error> {
-    Ok(ProductClaims {
-        product_id: row.id("product_id")?,
-        product_name: row.text("product_name")?,
-        product_estimate_kgco2: row.opt_float("product_estimate")?,
-        climate_label: row.opt_text("climate_label")?,
-        meta_estimate_kgco2: row.opt_float("meta_estimate")?,
-        certifications: row.opt_text("certifications")?,
-    })
-}
-
-pub fn climate_meta(row: &impl Columns) -> Result<ProductClimateMeta, sqlx::Error> {
-    Ok(ProductClimateMeta {
-        id: row.id("id")?,
-        tenant_id: row.id("tenant_id")?,
-        product_id: row.id("product_id")?,
-        climate_label: row.opt_text("climate_label")?,
-        estimated_impact_kgco2: row.opt_float("estimated_impact_kgco2")?,
-        certifications: row.opt_text("certifications")?,
-        notes: row.opt_text("notes")?,
-    })
-}
-
-pub fn shop_project(row: &impl Columns) -> Result<ShopProject, sqlx::Error> {
-    Ok(ShopProject {
-        id: row.id("id")?,
-        tenant_id: row.id("tenant_id")?,
-        title: row.text("title")?,
-        description: row.opt_text("description")?,
-        status: row.text("status")?,
-        primary_brand_id: row.id("primary_brand_id")?,
-        secondary_brand_id: row.opt_id("secondary_brand_id")?,
-        theme: row.opt_text("theme")?,
-        target_launch_date: row.opt_date("target_launch_date")?,
-        created_at: row.timestamp("created_at")?,
     })
 }
 

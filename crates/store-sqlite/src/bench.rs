@@ -4,7 +4,8 @@
 //! picked ids with `IN` as well as in the join: without it SQLite, which has no statistics
 //! on the temporary table, scans `agent_tasks` for each batch.)
 
-use zora_core::{ProfileId, StoreError, TenantId};
+use uuid::Uuid;
+use zora_core::{StoreError, TenantId};
 use zora_store_sql::bench::{BENCH_KIND, BenchSql};
 
 use crate::error::store_error;
@@ -23,11 +24,7 @@ fn counter(param: u8) -> String {
 
 #[zora_store_sql::async_trait]
 impl BenchSql for SqliteStore {
-    async fn insert_one_task(
-        &self,
-        tenant: TenantId,
-        profile: ProfileId,
-    ) -> Result<(), StoreError> {
+    async fn insert_one_task(&self, tenant: TenantId, profile: Uuid) -> Result<(), StoreError> {
         let mut tx = self
             .writer()
             .begin_with("BEGIN IMMEDIATE")
@@ -128,7 +125,7 @@ impl BenchSql for SqliteStore {
     async fn fill_pending_missions(
         &self,
         tenant: TenantId,
-        profile: ProfileId,
+        profile: Uuid,
         n: u64,
     ) -> Result<(), StoreError> {
         sqlx::query(&format!(

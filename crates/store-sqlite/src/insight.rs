@@ -1,22 +1,22 @@
-//! The reports' reads on SQLite (`InsightTx`): a tenant's activity over a window and its
-//! queue's health, each a few grouped counts (the PostgreSQL store's, statement by
+//! The queue's reports on SQLite (`InsightTx`): a tenant's tasks and journal over a window
+//! and its queue's health, each a few grouped counts (the PostgreSQL store's, statement by
 //! statement).
 
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection};
-use zora_core::insight::{ActivityCounts, HealthCounts, count};
+use zora_core::insight::{HealthCounts, TaskActivity, count};
 use zora_core::{StoreError, TenantId};
 
 use crate::dependencies::blocked;
 use crate::error::store_error;
 use crate::values::{NOW, timestamp};
 
-pub(crate) async fn activity(
+pub(crate) async fn task_activity(
     conn: &mut SqliteConnection,
     tenant: TenantId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<ActivityCounts, StoreError> {
+) -> Result<TaskActivity, StoreError> {
     let (tenant, from, to) = (tenant.to_string(), timestamp(from), timestamp(to));
     let tasks: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT status, task_type, count(*) FROM agent_tasks \
@@ -38,41 +38,12 @@ pub(crate) async fn activity(
     .fetch_all(&mut *conn)
     .await
     .map_err(store_error)?;
-    let row = sqlx::query(
-        "SELECT \
-           (SELECT count(*) FROM climate_missions WHERE tenant_id = ?1 \
-             AND created_at >= ?2 AND created_at <= ?3) AS missions_created, \
-           (SELECT count(*) FROM climate_missions WHERE tenant_id = ?1 \
-             AND completed_at >= ?2 AND completed_at <= ?3) AS missions_completed, \
-           (SELECT COALESCE(sum(estimated_impact_kgco2), 0.0) FROM climate_missions \
-             WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at <= ?3) AS impact, \
-           (SELECT count(*) FROM zora_shop_projects WHERE tenant_id = ?1 \
-             AND created_at >= ?2 AND created_at <= ?3) AS projects, \
-           (SELECT count(*) FROM product_climate_meta WHERE tenant_id = ?1 \
-             AND updated_at >= ?2 AND updated_at <= ?3) AS climate_meta",
-    )
-    .bind(&tenant)
-    .bind(&from)
-    .bind(&to)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(store_error)?;
-    let get = |column: &str| {
-        row.try_get::<i64, _>(column)
-            .map(count)
-            .map_err(store_error)
-    };
-    let mut counts = ActivityCounts {
-        missions_created: get("missions_created")?,
-        missions_completed: get("missions_completed")?,
-        missions_impact_kgco2: row.try_get("impact").map_err(store_error)?,
-        shop_projects_created: get("projects")?,
-        climate_meta_updated: get("climate_meta")?,
+    let mut activity = TaskActivity {
         journal_by_category: journal.into_iter().map(|(c, n)| (c, count(n))).collect(),
-        ..ActivityCounts::default()
+        ..TaskActivity::default()
     };
-    counts.add_task_groups(tasks);
-    Ok(counts)
+    activity.add_task_groups(tasks);
+    Ok(activity)
 }
 
 pub(crate) async fn health(
@@ -148,13 +119,13 @@ pub(crate) async fn health(
 
 #[zora_store_sql::async_trait]
 impl zora_core::InsightTx for crate::tx::SqliteTx {
-    async fn activity_counts(
+    async fn task_activity(
         &mut self,
         tenant: TenantId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<ActivityCounts, StoreError> {
-        activity(self.read(), tenant, from, to).await
+    ) -> Result<TaskActivity, StoreError> {
+        task_activity(self.read(), tenant, from, to).await
     }
     async fn health_counts(
         &mut self,

@@ -1,12 +1,10 @@
-//! Reads no engine path makes, for tests and tools (the missions, projects, climate
-//! metadata and journal a task wrote): inherent methods of [`SqliteStore`], on no store
-//! trait. The test kit reaches them through `TestBackend`.
+//! Reads no engine path makes, for tests and tools (the journal a task wrote): inherent
+//! methods of [`SqliteStore`], on no store trait. The test kit reaches them through
+//! `TestBackend`.
 
 use sqlx::SqlitePool;
-use zora_core::climate::Mission;
 use zora_core::journal::JournalEntry;
-use zora_core::shop::{ProductClimateMeta, ShopProject};
-use zora_core::{MissionId, Page, Paginated, ProductId, ShopProjectId, StoreError, TenantId};
+use zora_core::{Page, Paginated, StoreError, TenantId};
 use zora_store_sql::mappers;
 
 use crate::SqliteStore;
@@ -14,34 +12,6 @@ use crate::error::store_error;
 use crate::rows;
 
 impl SqliteStore {
-    /// `tenant`'s missions among `ids`, in `id` order.
-    pub async fn missions(
-        &self,
-        tenant: TenantId,
-        ids: &[MissionId],
-    ) -> Result<Vec<Mission>, StoreError> {
-        missions(self.reader(), tenant, ids).await
-    }
-
-    /// `tenant`'s shop projects among `ids`, in `id` order.
-    pub async fn shop_projects(
-        &self,
-        tenant: TenantId,
-        ids: &[ShopProjectId],
-    ) -> Result<Vec<ShopProject>, StoreError> {
-        shop_projects(self.reader(), tenant, ids).await
-    }
-
-    /// `tenant`'s climate metadata of the products among `product_ids`, in `product_id`
-    /// order.
-    pub async fn product_climate_meta(
-        &self,
-        tenant: TenantId,
-        product_ids: &[ProductId],
-    ) -> Result<Vec<ProductClimateMeta>, StoreError> {
-        crate::shop::climate_meta(self.reader(), tenant, product_ids).await
-    }
-
     /// A page of `tenant`'s journal, newest first (`created_at DESC, id ASC`).
     pub async fn journal(
         &self,
@@ -50,40 +20,6 @@ impl SqliteStore {
     ) -> Result<Paginated<JournalEntry>, StoreError> {
         journal(self.reader(), tenant, page).await
     }
-}
-
-async fn missions(
-    pool: &SqlitePool,
-    tenant: TenantId,
-    ids: &[MissionId],
-) -> Result<Vec<Mission>, StoreError> {
-    rows::tenant_rows_by_ids(
-        pool,
-        "SELECT id, tenant_id, profile_id, title, description, category, status, estimated_impact_kgco2, \
-           due_date, notes, metadata, created_at \
-         FROM climate_missions WHERE +tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
-        tenant,
-        ids,
-        mappers::mission,
-    )
-    .await
-}
-
-async fn shop_projects(
-    pool: &SqlitePool,
-    tenant: TenantId,
-    ids: &[ShopProjectId],
-) -> Result<Vec<ShopProject>, StoreError> {
-    rows::tenant_rows_by_ids(
-        pool,
-        "SELECT id, tenant_id, title, description, status, primary_brand_id, secondary_brand_id, theme, \
-           target_launch_date, created_at FROM zora_shop_projects \
-         WHERE +tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id",
-        tenant,
-        ids,
-        mappers::shop_project,
-    )
-    .await
 }
 
 async fn journal(

@@ -6,7 +6,6 @@
 
 mod approvals;
 pub mod bench;
-mod climate;
 mod commands;
 mod connect;
 mod dependencies;
@@ -18,7 +17,6 @@ mod migrate;
 mod retention;
 mod rows;
 mod schedules;
-mod shop;
 mod store;
 mod tasks;
 mod tenants;

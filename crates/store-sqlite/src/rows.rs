@@ -1,14 +1,11 @@
 //! Reading rows: the task columns every task query selects, and the helpers that run a
 //! read and map its rows with the shared mappers of `zora_store_sql::mappers`.
 
-use sqlx::SqliteExecutor;
 use sqlx::sqlite::SqliteRow;
-use uuid::Uuid;
-use zora_core::{StoreError, Task, TenantId};
+use zora_core::{StoreError, Task};
 use zora_store_sql::mappers;
 
 use crate::error::store_error;
-use crate::values::id_array;
 
 /// A task's fine-grained state (ENGINE.md) from its row's unqualified columns, as one
 /// expression (the PostgreSQL store's, in the same order). The dependencies' subquery
@@ -67,35 +64,4 @@ pub(crate) fn task(row: &SqliteRow) -> Result<Task, StoreError> {
     mappers::task(row).map_err(store_error)
 }
 
-/// Maps every row with `map`, turning the first decode failure into a [`StoreError`].
-pub(crate) fn all<T>(
-    rows: &[SqliteRow],
-    map: fn(&SqliteRow) -> Result<T, sqlx::Error>,
-) -> Result<Vec<T>, StoreError> {
-    rows.iter()
-        .map(map)
-        .collect::<Result<_, _>>()
-        .map_err(store_error)
-}
-
-/// Runs `sql`, a read of one tenant's rows by id (`?1` the tenant, `?2` the ids as a JSON
-/// array for `json_each`), and maps each row with `map`.
-pub(crate) async fn tenant_rows_by_ids<'e, E, I, T>(
-    executor: E,
-    sql: &'static str,
-    tenant: TenantId,
-    ids: &[I],
-    map: fn(&SqliteRow) -> Result<T, sqlx::Error>,
-) -> Result<Vec<T>, StoreError>
-where
-    E: SqliteExecutor<'e>,
-    I: Copy + Into<Uuid>,
-{
-    let found = sqlx::query(sql)
-        .bind(tenant.to_string())
-        .bind(id_array(ids))
-        .fetch_all(executor)
-        .await
-        .map_err(store_error)?;
-    all(&found, map)
-}
+pub(crate) use zora_store_sql::sqlite::all;

@@ -1,11 +1,12 @@
 //! [`SqliteTx`]: one open transaction, with its controls ([`TxControl`]), which tells the
 //! store's hubs about the tasks it made runnable and those it finished once it commits;
-//! the queue's and each domain's writes are implemented in their own modules.
+//! a domain's SQL runs on its connection ([`HandlerTx`]); the queue's writes are
+//! implemented in their own modules.
 
 use std::time::Duration;
 
 use sqlx::{Sqlite, SqliteConnection, Transaction};
-use zora_core::{StoreError, TaskId, TxControl, TxLimits};
+use zora_core::{Connection, HandlerTx, StoreError, TaskId, TxControl, TxLimits};
 use zora_store_sql::{
     FinishHub, RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart, WakeupHub,
 };
@@ -72,6 +73,16 @@ impl SqliteTx {
             .await
             .map(|_| ())
             .map_err(store_error)
+    }
+}
+
+#[zora_store_sql::async_trait]
+impl HandlerTx for SqliteTx {
+    fn reader(&mut self) -> Connection<'_> {
+        Connection::new(self.read(), false)
+    }
+    async fn writer(&mut self) -> Result<Connection<'_>, StoreError> {
+        Ok(Connection::new(self.write().await?, false))
     }
 }
 

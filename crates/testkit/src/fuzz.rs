@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 /// Every field name some type's payload has, so that generated objects hit real fields.
 pub fn field_names() -> Vec<String> {
-    let mut names: Vec<String> = zora_handlers::all(&zora_handlers::ModelAccess::default())
+    let mut names: Vec<String> = zora_domain::all(&zora_domain::ModelAccess::default())
         .iter()
         .flat_map(|h| h.fields().iter().map(|(name, _)| (*name).to_owned()))
         .collect();

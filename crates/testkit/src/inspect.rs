@@ -1,14 +1,15 @@
 //! The reads only tests make (the missions, projects, climate metadata and journal entries
-//! a task wrote), on no store trait: [`Inspector`] reaches them on the store under test,
+//! a task wrote: the domain's from `zora_domain::inspect`), on no store trait: [`Inspector`] reaches them on the store under test,
 //! and [`Subject`] is a store under test with its inspector, as the conformance suite
 //! receives it.
 
 use std::sync::Arc;
 
-use zora_core::climate::Mission;
 use zora_core::journal::JournalEntry;
-use zora_core::shop::{ProductClimateMeta, ShopProject};
-use zora_core::{MissionId, Page, Paginated, ProductId, ShopProjectId, Store, TenantId};
+use zora_core::{Page, Paginated, Store, TenantId};
+use zora_domain::climate::tables::Mission;
+use zora_domain::ids::{MissionId, ProductId, ShopProjectId};
+use zora_domain::zora_shop::tables::{ProductClimateMeta, ShopProject};
 use zora_store_postgres::PgStore;
 use zora_store_sqlite::SqliteStore;
 
@@ -23,20 +24,16 @@ pub enum Inspector {
 impl Inspector {
     /// `tenant`'s missions among `ids`, in `id` order.
     pub async fn missions(&self, tenant: TenantId, ids: &[MissionId]) -> Vec<Mission> {
-        match self {
-            Self::Postgres(store) => store.missions(tenant, ids).await,
-            Self::Sqlite(store) => store.missions(tenant, ids).await,
-        }
-        .expect("read missions")
+        zora_domain::inspect::missions(self.store(), tenant, ids)
+            .await
+            .expect("read missions")
     }
 
     /// `tenant`'s shop projects among `ids`, in `id` order.
     pub async fn shop_projects(&self, tenant: TenantId, ids: &[ShopProjectId]) -> Vec<ShopProject> {
-        match self {
-            Self::Postgres(store) => store.shop_projects(tenant, ids).await,
-            Self::Sqlite(store) => store.shop_projects(tenant, ids).await,
-        }
-        .expect("read shop projects")
+        zora_domain::inspect::shop_projects(self.store(), tenant, ids)
+            .await
+            .expect("read shop projects")
     }
 
     /// `tenant`'s climate metadata of the products among `products`, in `product_id` order.
@@ -45,11 +42,17 @@ impl Inspector {
         tenant: TenantId,
         products: &[ProductId],
     ) -> Vec<ProductClimateMeta> {
+        zora_domain::inspect::product_climate_meta(self.store(), tenant, products)
+            .await
+            .expect("read climate metadata")
+    }
+
+    /// The store inspected, as the engine uses it.
+    fn store(&self) -> &dyn Store {
         match self {
-            Self::Postgres(store) => store.product_climate_meta(tenant, products).await,
-            Self::Sqlite(store) => store.product_climate_meta(tenant, products).await,
+            Self::Postgres(store) => store,
+            Self::Sqlite(store) => store,
         }
-        .expect("read climate metadata")
     }
 
     /// A page of `tenant`'s journal, newest first.

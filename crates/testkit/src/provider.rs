@@ -111,11 +111,11 @@ async fn answer(reply: Reply) -> Response {
 }
 
 /// The model-backed types' access to `provider`, each call given `timeout`.
-pub fn model_access(provider: &Provider, timeout: Duration) -> zora_handlers::ModelAccess {
+pub fn model_access(provider: &Provider, timeout: Duration) -> zora_domain::ModelAccess {
     let chat = zora_engine::chat::OpenAiChat::new(zora_engine::chat::ChatSettings {
         base_url: provider.url.clone(),
         api_key: "test-key".into(),
         model: "asked-model".into(),
     });
-    zora_handlers::ModelAccess::new(Some(Arc::new(chat)), timeout)
+    zora_domain::ModelAccess::new(Some(Arc::new(chat)), timeout)
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::journal::{JournalCategory, NewJournalEntry};
-use zora_core::{JournalEntryId, StoreTx, Task, TenantId};
+use zora_core::{HandlerTx, JournalEntryId, Task, TenantId};
 use zora_engine::Registry;
 
 /// What the task does.
@@ -84,7 +84,7 @@ pub const IN_TX_KIND: &str = "test.scripted_in_tx";
 
 /// Every handler of the engine plus `test.scripted` with the given time limit.
 pub fn registry_with_scripted(timeout: Duration) -> Registry {
-    let mut handlers = zora_handlers::all(&zora_handlers::ModelAccess::default());
+    let mut handlers = zora_domain::all(&zora_domain::ModelAccess::default());
     handlers.push(Arc::new(Scripted::<false> { timeout }));
     handlers.push(Arc::new(Scripted::<true> { timeout }));
     Registry::new(handlers)
@@ -154,7 +154,7 @@ impl<const IN_TX: bool> TaskHandler for Scripted<IN_TX> {
 
     async fn apply(
         &self,
-        tx: &mut dyn StoreTx,
+        tx: &mut dyn HandlerTx,
         task: &Task,
         payload: &Payload,
         _prepared: Option<Value>,

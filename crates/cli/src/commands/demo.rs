@@ -10,12 +10,10 @@ use std::process::ExitCode;
 use chrono::{Datelike, Duration, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
-use zora_core::climate::{NewPlan, NewPlanItem, NewProfile};
-use zora_core::shop::{ClimateMetaUpsert, NewBrand, NewProduct, Patch};
-use zora_core::{
-    BrandId, ClimateMetaId, NewTask, PlanId, PlanItemId, ProductId, ProfileId, Store, StoreError,
-    StoreTx, TaskId, TenantId,
-};
+use zora_core::{NewTask, Store, StoreError, StoreTx, TaskId, TenantId};
+use zora_domain::climate::tables::{NewPlan, NewPlanItem, NewProfile};
+use zora_domain::ids::{BrandId, ClimateMetaId, PlanId, PlanItemId, ProductId, ProfileId};
+use zora_domain::zora_shop::tables::{ClimateMetaUpsert, NewBrand, NewProduct, Patch};
 
 use crate::commands::run::print_summary;
 use crate::config::DatabaseTarget;
@@ -24,6 +22,8 @@ use crate::open::open_store;
 use crate::output::print_json;
 use crate::progress::Progress;
 use crate::wiring::executor;
+use zora_domain::climate::store as climate_store;
+use zora_domain::zora_shop::store as shop_store;
 
 /// What one demo run created.
 #[derive(Debug, Serialize)]
@@ -181,12 +181,15 @@ pub(super) async fn seed_climate(
     plan_id: PlanId,
     run_id: &str,
 ) -> Result<(), StoreError> {
-    tx.insert_profile(&NewProfile {
-        id: profile_id,
-        tenant_id: tenant,
-        name: format!("Demo household {run_id}"),
-        profile_type: "person".into(),
-    })
+    climate_store::insert_profile(
+        &mut *tx,
+        &NewProfile {
+            id: profile_id,
+            tenant_id: tenant,
+            name: format!("Demo household {run_id}"),
+            profile_type: "person".into(),
+        },
+    )
     .await?;
     let today = Utc::now().date_naive();
     let next_monday = today + Duration::days(7 - i64::from(today.weekday().num_days_from_monday()));
@@ -197,18 +200,21 @@ pub(super) async fn seed_climate(
         category: Some(category.into()),
         estimated_impact_kgco2: Some(impact),
     };
-    tx.insert_plan(&NewPlan {
-        id: plan_id,
-        tenant_id: tenant,
-        profile_id,
-        period_start: next_monday,
-        period_end: next_monday + Duration::days(6),
-        items: vec![
-            item("Cycle to work three days", "transport", 8.4),
-            item("Two meat-free dinners", "food", 5.25),
-            item("Lower the thermostat by 1°C", "energy", 3.0),
-        ],
-    })
+    climate_store::insert_plan(
+        &mut *tx,
+        &NewPlan {
+            id: plan_id,
+            tenant_id: tenant,
+            profile_id,
+            period_start: next_monday,
+            period_end: next_monday + Duration::days(6),
+            items: vec![
+                item("Cycle to work three days", "transport", 8.4),
+                item("Two meat-free dinners", "food", 5.25),
+                item("Lower the thermostat by 1°C", "energy", 3.0),
+            ],
+        },
+    )
     .await
 }
 
@@ -220,15 +226,18 @@ pub(super) async fn seed_shop(
     run_id: &str,
 ) -> Result<(), StoreError> {
     for (id, name) in brand_ids.into_iter().zip(["ZORA", "Green Fiber"]) {
-        tx.insert_brand(&NewBrand {
-            id,
-            tenant_id: tenant,
-            name: name.into(),
-            slug: Some(format!(
-                "{}-demo-{run_id}",
-                name.to_lowercase().replace(' ', "-")
-            )),
-        })
+        shop_store::insert_brand(
+            &mut *tx,
+            &NewBrand {
+                id,
+                tenant_id: tenant,
+                name: name.into(),
+                slug: Some(format!(
+                    "{}-demo-{run_id}",
+                    name.to_lowercase().replace(' ', "-")
+                )),
+            },
+        )
         .await?;
     }
     seed_product(tx, tenant, product_id, brand_ids[0], run_id).await
@@ -242,14 +251,17 @@ pub(super) async fn seed_product(
     brand: BrandId,
     run_id: &str,
 ) -> Result<(), StoreError> {
-    tx.insert_product(&NewProduct {
-        id: product_id,
-        tenant_id: tenant,
-        name: "Hemp hoodie".into(),
-        slug: Some(format!("hemp-hoodie-demo-{run_id}")),
-        brand_id: Some(brand),
-        estimated_impact_kgco2: None,
-    })
+    shop_store::insert_product(
+        &mut *tx,
+        &NewProduct {
+            id: product_id,
+            tenant_id: tenant,
+            name: "Hemp hoodie".into(),
+            slug: Some(format!("hemp-hoodie-demo-{run_id}")),
+            brand_id: Some(brand),
+            estimated_impact_kgco2: None,
+        },
+    )
     .await
 }
 
@@ -261,24 +273,30 @@ async fn seed_unverified_claim(
     product: ProductId,
     run_id: &str,
 ) -> Result<(), StoreError> {
-    tx.insert_product(&NewProduct {
-        id: product,
-        tenant_id: tenant,
-        name: "Bamboo socks".into(),
-        slug: Some(format!("bamboo-socks-demo-{run_id}")),
-        brand_id: None,
-        estimated_impact_kgco2: Some(2.5),
-    })
+    shop_store::insert_product(
+        &mut *tx,
+        &NewProduct {
+            id: product,
+            tenant_id: tenant,
+            name: "Bamboo socks".into(),
+            slug: Some(format!("bamboo-socks-demo-{run_id}")),
+            brand_id: None,
+            estimated_impact_kgco2: Some(2.5),
+        },
+    )
     .await?;
-    tx.upsert_product_climate_meta(&[ClimateMetaUpsert {
-        id: ClimateMetaId::new(),
-        tenant_id: tenant,
-        product_id: product,
-        climate_label: Patch::Set(Some("climate_neutral".into())),
-        estimated_impact_kgco2: Patch::Keep,
-        certifications: Patch::Keep,
-        notes: Patch::Set(Some("Offset by the supplier, no certificate yet.".into())),
-    }])
+    shop_store::upsert_product_climate_meta(
+        &mut *tx,
+        &[ClimateMetaUpsert {
+            id: ClimateMetaId::new(),
+            tenant_id: tenant,
+            product_id: product,
+            climate_label: Patch::Set(Some("climate_neutral".into())),
+            estimated_impact_kgco2: Patch::Keep,
+            certifications: Patch::Keep,
+            notes: Patch::Set(Some("Offset by the supplier, no certificate yet.".into())),
+        }],
+    )
     .await?;
     Ok(())
 }

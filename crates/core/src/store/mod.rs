@@ -1,28 +1,29 @@
 //! The store traits: everything the executor, the API and the workers need from storage,
 //! in one trait per part. [`Queue`] and [`QueueTx`] cover `agent_tasks` and the engine's
-//! own tables; each domain (climate, shop, journal, commands, tenants) has its own
-//! transaction trait in its module, next to its rows; [`TxControl`] is the transaction's
-//! own commit, rollback and savepoints. Schedules have [`ScheduleStore`] and [`ScheduleTx`].
+//! own tables; the journal, commands, tenants and schedules each have their transaction
+//! trait in their module, next to their rows; [`TxControl`] is the transaction's own
+//! commit, rollback and savepoints. Schedules have [`ScheduleStore`] and [`ScheduleTx`].
 //!
 //! [`Store`] and [`StoreTx`] are the unions every backend provides, with nothing of their
-//! own: implementing the parts is implementing them. A handler reads and writes through
-//! `&mut dyn StoreTx` and names the domain it uses by importing its trait. A new domain
-//! is one trait in its module and one line in each union below; a new method is one line
-//! in its domain's trait and one implementation per store, in that store's domain module.
+//! own: implementing the parts is implementing them. A handler sees less: [`HandlerTx`],
+//! the journal, the queue's reports, and the transaction's [`Connection`] on which its
+//! domain runs its own SQL. No table of a domain is named here or in a store.
 
 use async_trait::async_trait;
 
-pub use crate::climate::ClimateTx;
+use crate::error::StoreError;
+
 pub use crate::command::{CommandStore, CommandTx};
 pub use crate::insight::InsightTx;
 pub use crate::journal::JournalTx;
 pub use crate::schedule::{ScheduleStore, ScheduleTx};
-pub use crate::shop::ShopTx;
 pub use crate::tenant::TenantTx;
 
+mod connection;
 mod control;
 mod queue;
 
+pub use connection::Connection;
 pub use control::{TxControl, TxLimits};
 pub use queue::{Queue, QueueTx};
 
@@ -33,23 +34,21 @@ impl<S: Queue + CommandStore + ScheduleStore> Store for S {}
 
 /// One open transaction, every part of it. Dropped without [`TxControl::commit`], it
 /// rolls back.
-pub trait StoreTx:
-    TxControl + QueueTx + ClimateTx + ShopTx + JournalTx + CommandTx + TenantTx + ScheduleTx + InsightTx
-{
-}
+pub trait StoreTx: TxControl + QueueTx + HandlerTx + CommandTx + TenantTx + ScheduleTx {}
 
-impl<
-    T: TxControl
-        + QueueTx
-        + ClimateTx
-        + ShopTx
-        + JournalTx
-        + CommandTx
-        + TenantTx
-        + ScheduleTx
-        + InsightTx,
-> StoreTx for T
-{
+impl<T: TxControl + QueueTx + HandlerTx + CommandTx + TenantTx + ScheduleTx> StoreTx for T {}
+
+/// What a task's handler may touch in the batch transaction: the journal, the queue's
+/// reports ([`InsightTx`]), and the transaction's connection for its domain's own reads
+/// and writes. Not the queue's writes, nor the transaction's commit: those are the
+/// engine's.
+#[async_trait]
+pub trait HandlerTx: JournalTx + InsightTx + Send {
+    /// The connection a domain's reads run on.
+    fn reader(&mut self) -> Connection<'_>;
+    /// The connection a domain's writes run on: if this is the first write of a task's
+    /// undoable part, its savepoint is taken first (see [`TxControl::begin_task`]).
+    async fn writer(&mut self) -> Result<Connection<'_>, StoreError>;
 }
 
 /// Where a database's schema stands against the migrations this binary embeds.

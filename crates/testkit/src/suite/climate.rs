@@ -3,10 +3,12 @@
 use crate::Subject;
 use chrono::NaiveDate;
 use serde_json::json;
-use zora_core::climate::{NewMission, NewPlan, NewPlanItem, NewProfile};
-use zora_core::{MissionId, PlanId, PlanItemId, ProfileId, Store, StoreError, TenantId};
+use zora_core::{Store, StoreError, TenantId};
+use zora_domain::climate::tables::{NewMission, NewPlan, NewPlanItem, NewProfile};
+use zora_domain::ids::{MissionId, PlanId, PlanItemId, ProfileId};
 
 use super::two_tenants;
+use zora_domain::climate::store as climate_store;
 
 fn date(s: &str) -> NaiveDate {
     s.parse().expect("date")
@@ -21,37 +23,43 @@ pub async fn seed_plan(
     let plan = PlanId::new();
     let items = vec![PlanItemId::new(), PlanItemId::new()];
     let mut tx = store.begin().await.expect("begin");
-    tx.insert_profile(&NewProfile {
-        id: profile,
-        tenant_id: tenant,
-        name: "Household".into(),
-        profile_type: "person".into(),
-    })
+    climate_store::insert_profile(
+        &mut *tx,
+        &NewProfile {
+            id: profile,
+            tenant_id: tenant,
+            name: "Household".into(),
+            profile_type: "person".into(),
+        },
+    )
     .await
     .expect("profile");
-    tx.insert_plan(&NewPlan {
-        id: plan,
-        tenant_id: tenant,
-        profile_id: profile,
-        period_start: date("2026-11-23"),
-        period_end: date("2026-11-29"),
-        items: vec![
-            NewPlanItem {
-                id: items[0],
-                title: "Switch to LED".into(),
-                description: Some("Living room".into()),
-                category: Some("energy".into()),
-                estimated_impact_kgco2: Some(20.0),
-            },
-            NewPlanItem {
-                id: items[1],
-                title: "Meatless Monday".into(),
-                description: None,
-                category: None,
-                estimated_impact_kgco2: None,
-            },
-        ],
-    })
+    climate_store::insert_plan(
+        &mut *tx,
+        &NewPlan {
+            id: plan,
+            tenant_id: tenant,
+            profile_id: profile,
+            period_start: date("2026-11-23"),
+            period_end: date("2026-11-29"),
+            items: vec![
+                NewPlanItem {
+                    id: items[0],
+                    title: "Switch to LED".into(),
+                    description: Some("Living room".into()),
+                    category: Some("energy".into()),
+                    estimated_impact_kgco2: Some(20.0),
+                },
+                NewPlanItem {
+                    id: items[1],
+                    title: "Meatless Monday".into(),
+                    description: None,
+                    category: None,
+                    estimated_impact_kgco2: None,
+                },
+            ],
+        },
+    )
     .await
     .expect("plan");
     tx.commit().await.expect("commit");
@@ -62,18 +70,21 @@ pub async fn profiles_plans_and_items_are_tenant_scoped(store: &dyn Store) {
     let t = two_tenants(store).await;
     let (profile, plan, items) = seed_plan(store, t.a).await;
     let mut tx = store.begin().await.expect("begin");
-    let profiles = tx
-        .profiles(t.a, &[profile, ProfileId::new()])
+    let profiles = climate_store::profiles(&mut *tx, t.a, &[profile, ProfileId::new()])
         .await
         .expect("profiles");
     assert_eq!(profiles.len(), 1);
     assert_eq!(profiles[0].name, "Household");
     assert_eq!(profiles[0].profile_type, "person");
-    let plans = tx.plans(t.a, &[plan]).await.expect("plans");
+    let plans = climate_store::plans(&mut *tx, t.a, &[plan])
+        .await
+        .expect("plans");
     assert_eq!(plans[0].status, "proposed");
     assert_eq!(plans[0].profile_id, profile);
     assert_eq!(plans[0].period_end, date("2026-11-29"));
-    let found = tx.plan_items(t.a, &[plan]).await.expect("items");
+    let found = climate_store::plan_items(&mut *tx, t.a, &[plan])
+        .await
+        .expect("items");
     assert_eq!(
         found.iter().map(|i| i.id).collect::<Vec<_>>(),
         items,
@@ -84,15 +95,25 @@ pub async fn profiles_plans_and_items_are_tenant_scoped(store: &dyn Store) {
     assert!(found[1].category.is_none() && found[0].mission_id.is_none());
 
     assert!(
-        tx.profiles(t.b, &[profile])
+        climate_store::profiles(&mut *tx, t.b, &[profile])
             .await
             .expect("profiles")
             .is_empty()
     );
-    assert!(tx.plans(t.b, &[plan]).await.expect("plans").is_empty());
-    assert!(tx.plan_items(t.b, &[plan]).await.expect("items").is_empty());
     assert!(
-        tx.mark_plans_applied(t.b, &[plan])
+        climate_store::plans(&mut *tx, t.b, &[plan])
+            .await
+            .expect("plans")
+            .is_empty()
+    );
+    assert!(
+        climate_store::plan_items(&mut *tx, t.b, &[plan])
+            .await
+            .expect("items")
+            .is_empty()
+    );
+    assert!(
+        climate_store::mark_plans_applied(&mut *tx, t.b, &[plan])
             .await
             .expect("mark")
             .is_empty(),
@@ -105,14 +126,14 @@ pub async fn a_plan_is_applied_at_most_once(store: &dyn Store) {
     let (_, plan, _) = seed_plan(store, t.a).await;
     let mut tx = store.begin().await.expect("begin");
     assert_eq!(
-        tx.mark_plans_applied(t.a, &[plan, plan])
+        climate_store::mark_plans_applied(&mut *tx, t.a, &[plan, plan])
             .await
             .expect("mark"),
         [plan],
         "named twice, marked once"
     );
     assert!(
-        tx.mark_plans_applied(t.a, &[plan])
+        climate_store::mark_plans_applied(&mut *tx, t.a, &[plan])
             .await
             .expect("mark")
             .is_empty(),
@@ -121,7 +142,10 @@ pub async fn a_plan_is_applied_at_most_once(store: &dyn Store) {
     tx.commit().await.expect("commit");
     let mut tx = store.begin().await.expect("begin");
     assert_eq!(
-        tx.plans(t.a, &[plan]).await.expect("plans")[0].status,
+        climate_store::plans(&mut *tx, t.a, &[plan])
+            .await
+            .expect("plans")[0]
+            .status,
         "applied"
     );
 }
@@ -132,45 +156,54 @@ pub async fn missions_round_numbers_and_link_items(store: &Subject) {
     let (profile, plan, items) = seed_plan(store, t.a).await;
     let missions = [MissionId::new(), MissionId::new()];
     let mut tx = store.begin().await.expect("begin");
-    tx.insert_missions(&[
-        NewMission {
-            id: missions[0],
-            tenant_id: t.a,
-            profile_id: profile,
-            title: "Switch to LED".into(),
-            description: Some("Living room".into()),
-            category: "energy".into(),
-            estimated_impact_kgco2: Some(20.456),
-            due_date: Some(date("2026-11-29")),
-            notes: Some("kitchen too".into()),
-            metadata: json!({"source": "weekly_plan", "plan_id": plan.to_string()}),
-        },
-        NewMission {
-            id: missions[1],
-            tenant_id: t.a,
-            profile_id: profile,
-            title: "Meatless Monday".into(),
-            description: None,
-            category: "general".into(),
-            estimated_impact_kgco2: None,
-            due_date: None,
-            notes: None,
-            metadata: json!({}),
-        },
-    ])
+    climate_store::insert_missions(
+        &mut *tx,
+        &[
+            NewMission {
+                id: missions[0],
+                tenant_id: t.a,
+                profile_id: profile,
+                title: "Switch to LED".into(),
+                description: Some("Living room".into()),
+                category: "energy".into(),
+                estimated_impact_kgco2: Some(20.456),
+                due_date: Some(date("2026-11-29")),
+                notes: Some("kitchen too".into()),
+                metadata: json!({"source": "weekly_plan", "plan_id": plan.to_string()}),
+            },
+            NewMission {
+                id: missions[1],
+                tenant_id: t.a,
+                profile_id: profile,
+                title: "Meatless Monday".into(),
+                description: None,
+                category: "general".into(),
+                estimated_impact_kgco2: None,
+                due_date: None,
+                notes: None,
+                metadata: json!({}),
+            },
+        ],
+    )
     .await
     .expect("missions");
-    tx.link_plan_items(t.b, &[(items[0], missions[0])])
+    climate_store::link_plan_items(&mut *tx, t.b, &[(items[0], missions[0])])
         .await
         .expect("link as B");
-    let unlinked = tx.plan_items(t.a, &[plan]).await.expect("items");
+    let unlinked = climate_store::plan_items(&mut *tx, t.a, &[plan])
+        .await
+        .expect("items");
     assert!(
         unlinked.iter().all(|i| i.mission_id.is_none()),
         "tenant B cannot link tenant A's items"
     );
-    tx.link_plan_items(t.a, &[(items[0], missions[0]), (items[1], missions[1])])
-        .await
-        .expect("link");
+    climate_store::link_plan_items(
+        &mut *tx,
+        t.a,
+        &[(items[0], missions[0]), (items[1], missions[1])],
+    )
+    .await
+    .expect("link");
     tx.commit().await.expect("commit");
 
     let mut ids = missions.to_vec();
@@ -194,7 +227,9 @@ pub async fn missions_round_numbers_and_link_items(store: &Subject) {
     assert!(inspect.missions(t.b, &missions).await.is_empty());
 
     let mut tx = store.begin().await.expect("begin");
-    let linked = tx.plan_items(t.a, &[plan]).await.expect("items");
+    let linked = climate_store::plan_items(&mut *tx, t.a, &[plan])
+        .await
+        .expect("items");
     assert_eq!(linked[0].mission_id, Some(missions[0]));
     assert_eq!(linked[1].mission_id, Some(missions[1]));
 }
@@ -202,8 +237,9 @@ pub async fn missions_round_numbers_and_link_items(store: &Subject) {
 pub async fn missing_reference_is_reported_as_such(store: &dyn Store) {
     let t = two_tenants(store).await;
     let mut tx = store.begin().await.expect("begin");
-    let err = tx
-        .insert_missions(&[NewMission {
+    let err = climate_store::insert_missions(
+        &mut *tx,
+        &[NewMission {
             id: MissionId::new(),
             tenant_id: t.a,
             profile_id: ProfileId::new(),
@@ -214,9 +250,10 @@ pub async fn missing_reference_is_reported_as_such(store: &dyn Store) {
             due_date: None,
             notes: None,
             metadata: json!({}),
-        }])
-        .await
-        .expect_err("no such profile");
+        }],
+    )
+    .await
+    .expect_err("no such profile");
     assert!(
         matches!(err, StoreError::MissingReference { .. }),
         "{err:?}"
@@ -248,10 +285,10 @@ pub async fn a_task_part_undoes_its_own_writes_alone(store: &Subject) {
 
     // A task that writes a mission and its link, then is kept.
     tx.begin_task(true);
-    tx.insert_missions(&[mission(kept, t.a, profile, "kept")])
+    climate_store::insert_missions(&mut *tx, &[mission(kept, t.a, profile, "kept")])
         .await
         .expect("mission");
-    tx.link_plan_items(t.a, &[(items[0], kept)])
+    climate_store::link_plan_items(&mut *tx, t.a, &[(items[0], kept)])
         .await
         .expect("link");
     tx.end_task(true).await.expect("keep");
@@ -259,19 +296,24 @@ pub async fn a_task_part_undoes_its_own_writes_alone(store: &Subject) {
     // A task that inserts, marks the plan applied and links, then fails: all of it
     // undone, the first task's part untouched.
     tx.begin_task(true);
-    tx.insert_missions(&[mission(dropped, t.a, profile, "dropped")])
+    climate_store::insert_missions(&mut *tx, &[mission(dropped, t.a, profile, "dropped")])
         .await
         .expect("mission");
     assert_eq!(
-        tx.mark_plans_applied(t.a, &[plan]).await.expect("mark"),
+        climate_store::mark_plans_applied(&mut *tx, t.a, &[plan])
+            .await
+            .expect("mark"),
         [plan]
     );
-    tx.link_plan_items(t.a, &[(items[1], dropped)])
+    climate_store::link_plan_items(&mut *tx, t.a, &[(items[1], dropped)])
         .await
         .expect("link");
     tx.end_task(false).await.expect("undo");
     assert_eq!(
-        tx.plans(t.a, &[plan]).await.expect("plans")[0].status,
+        climate_store::plans(&mut *tx, t.a, &[plan])
+            .await
+            .expect("plans")[0]
+            .status,
         "proposed",
         "the failed task's plan mark is rolled back"
     );
@@ -283,15 +325,17 @@ pub async fn a_task_part_undoes_its_own_writes_alone(store: &Subject) {
     // Outside a task a write is made at once, and a refused one fails at once, leaving
     // the transaction usable when it was in a task's part.
     tx.begin_task(true);
-    let err = tx
-        .insert_missions(&[mission(
+    let err = climate_store::insert_missions(
+        &mut *tx,
+        &[mission(
             MissionId::new(),
             t.a,
             ProfileId::new(),
             "no profile",
-        )])
-        .await
-        .expect_err("a missing profile is refused at once");
+        )],
+    )
+    .await
+    .expect_err("a missing profile is refused at once");
     assert!(
         matches!(err, StoreError::MissingReference { .. }),
         "{err:?}"
@@ -308,7 +352,9 @@ pub async fn a_task_part_undoes_its_own_writes_alone(store: &Subject) {
         "the kept task's mission only"
     );
     let mut tx = store.begin().await.expect("begin");
-    let linked = tx.plan_items(t.a, &[plan]).await.expect("items");
+    let linked = climate_store::plan_items(&mut *tx, t.a, &[plan])
+        .await
+        .expect("items");
     assert_eq!(linked[0].mission_id, Some(kept));
     assert_eq!(linked[1].mission_id, None);
 }
@@ -325,7 +371,9 @@ pub async fn a_part_that_cannot_be_undone_refuses_and_the_rollback_takes_it(stor
         .expect("nothing written: nothing to undo");
     tx.begin_task(false);
     assert_eq!(
-        tx.mark_plans_applied(t.a, &[plan]).await.expect("mark"),
+        climate_store::mark_plans_applied(&mut *tx, t.a, &[plan])
+            .await
+            .expect("mark"),
         [plan]
     );
     let err = tx
@@ -336,20 +384,28 @@ pub async fn a_part_that_cannot_be_undone_refuses_and_the_rollback_takes_it(stor
     tx.rollback().await.expect("rollback");
     let mut tx = store.begin().await.expect("begin");
     assert_eq!(
-        tx.plans(t.a, &[plan]).await.expect("plans")[0].status,
+        climate_store::plans(&mut *tx, t.a, &[plan])
+            .await
+            .expect("plans")[0]
+            .status,
         "proposed",
         "the rollback took the write"
     );
     tx.begin_task(false);
     assert_eq!(
-        tx.mark_plans_applied(t.a, &[plan]).await.expect("mark"),
+        climate_store::mark_plans_applied(&mut *tx, t.a, &[plan])
+            .await
+            .expect("mark"),
         [plan]
     );
     tx.end_task(true).await.expect("kept");
     tx.commit().await.expect("commit");
     let mut tx = store.begin().await.expect("begin");
     assert_eq!(
-        tx.plans(t.a, &[plan]).await.expect("plans")[0].status,
+        climate_store::plans(&mut *tx, t.a, &[plan])
+            .await
+            .expect("plans")[0]
+            .status,
         "applied"
     );
 }
@@ -361,33 +417,44 @@ pub async fn suggested_plans_are_inserted_once_per_week(store: &dyn Store) {
     let t = two_tenants(store).await;
     let (profile, seeded, _) = seed_plan(store, t.a).await;
     let mut tx = store.begin().await.expect("begin");
-    assert_eq!(tx.default_profile(t.b).await.expect("read"), None);
     assert_eq!(
-        tx.default_profile(t.a).await.expect("read").map(|p| p.id),
+        climate_store::default_profile(&mut *tx, t.b)
+            .await
+            .expect("read"),
+        None
+    );
+    assert_eq!(
+        climate_store::default_profile(&mut *tx, t.a)
+            .await
+            .expect("read")
+            .map(|p| p.id),
         Some(profile)
     );
-    tx.insert_missions(&[NewMission {
-        id: MissionId::new(),
-        tenant_id: t.a,
-        profile_id: profile,
-        title: "Bike".into(),
-        description: None,
-        category: "transport".into(),
-        estimated_impact_kgco2: None,
-        due_date: None,
-        notes: None,
-        metadata: json!({}),
-    }])
+    climate_store::insert_missions(
+        &mut *tx,
+        &[NewMission {
+            id: MissionId::new(),
+            tenant_id: t.a,
+            profile_id: profile,
+            title: "Bike".into(),
+            description: None,
+            category: "transport".into(),
+            estimated_impact_kgco2: None,
+            due_date: None,
+            notes: None,
+            metadata: json!({}),
+        }],
+    )
     .await
     .expect("mission");
     assert_eq!(
-        tx.open_mission_categories(t.a, &[profile])
+        climate_store::open_mission_categories(&mut *tx, t.a, &[profile])
             .await
             .expect("read"),
         vec![(profile, "transport".to_owned())]
     );
     assert!(
-        tx.open_mission_categories(t.b, &[profile])
+        climate_store::open_mission_categories(&mut *tx, t.b, &[profile])
             .await
             .expect("read")
             .is_empty()
@@ -408,27 +475,27 @@ pub async fn suggested_plans_are_inserted_once_per_week(store: &dyn Store) {
     };
     // The seeded plan holds the week of 2026-11-23: only the other week is inserted.
     let (taken, free) = (plan("2026-11-23"), plan("2026-11-30"));
-    let created = tx
-        .insert_suggested_plans(&[taken.clone(), free.clone()])
+    let created = climate_store::insert_suggested_plans(&mut *tx, &[taken.clone(), free.clone()])
         .await
         .expect("insert");
     assert_eq!(created, vec![free.id]);
-    let proposed = tx
-        .proposed_weekly_plans(t.a, &[profile])
+    let proposed = climate_store::proposed_weekly_plans(&mut *tx, t.a, &[profile])
         .await
         .expect("read");
     let ids: Vec<PlanId> = proposed.iter().map(|p| p.id).collect();
     assert_eq!(ids, vec![seeded, free.id], "oldest first");
-    let items = tx.plan_items(t.a, &[free.id]).await.expect("items");
+    let items = climate_store::plan_items(&mut *tx, t.a, &[free.id])
+        .await
+        .expect("items");
     assert_eq!(items.len(), 1);
     assert!(
-        tx.plan_items(t.a, &[taken.id])
+        climate_store::plan_items(&mut *tx, t.a, &[taken.id])
             .await
             .expect("items")
             .is_empty()
     );
     assert!(
-        tx.proposed_weekly_plans(t.b, &[profile])
+        climate_store::proposed_weekly_plans(&mut *tx, t.b, &[profile])
             .await
             .expect("read")
             .is_empty()

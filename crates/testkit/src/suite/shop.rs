@@ -1,10 +1,14 @@
 //! Suite cases for ZORA SHOP rows: brands, products, climate metadata, projects.
 
 use crate::Subject;
-use zora_core::shop::{ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Patch};
-use zora_core::{BrandId, ClimateMetaId, ProductId, ShopProjectId, Store, StoreError, TenantId};
+use zora_core::{Store, StoreError, TenantId};
+use zora_domain::ids::{BrandId, ClimateMetaId, ProductId, ShopProjectId};
+use zora_domain::zora_shop::tables::{
+    ClimateMetaUpsert, NewBrand, NewProduct, NewShopProject, Patch,
+};
 
 use super::two_tenants;
+use zora_domain::zora_shop::store as shop_store;
 
 /// Seeds two brands and a product of the first for `tenant`.
 pub async fn seed_shop(store: &dyn Store, tenant: TenantId) -> (BrandId, BrandId, ProductId) {
@@ -14,23 +18,29 @@ pub async fn seed_shop(store: &dyn Store, tenant: TenantId) -> (BrandId, BrandId
         (zora, "ZORA", "zora"),
         (fiber, "Green Fiber", "green-fiber"),
     ] {
-        tx.insert_brand(&NewBrand {
-            id,
-            tenant_id: tenant,
-            name: name.into(),
-            slug: Some(slug.into()),
-        })
+        shop_store::insert_brand(
+            &mut *tx,
+            &NewBrand {
+                id,
+                tenant_id: tenant,
+                name: name.into(),
+                slug: Some(slug.into()),
+            },
+        )
         .await
         .expect("brand");
     }
-    tx.insert_product(&NewProduct {
-        id: hoodie,
-        tenant_id: tenant,
-        name: "Hemp hoodie".into(),
-        slug: Some("hemp-hoodie".into()),
-        brand_id: Some(zora),
-        estimated_impact_kgco2: None,
-    })
+    shop_store::insert_product(
+        &mut *tx,
+        &NewProduct {
+            id: hoodie,
+            tenant_id: tenant,
+            name: "Hemp hoodie".into(),
+            slug: Some("hemp-hoodie".into()),
+            brand_id: Some(zora),
+            estimated_impact_kgco2: None,
+        },
+    )
     .await
     .expect("product");
     tx.commit().await.expect("commit");
@@ -42,8 +52,7 @@ pub async fn brands_and_products_are_tenant_scoped(store: &dyn Store) {
     let (zora, fiber, hoodie) = seed_shop(store, t.a).await;
     seed_shop(store, t.b).await; // the same slugs in another tenant are fine
     let mut tx = store.begin().await.expect("begin");
-    let brands = tx
-        .brands(t.a, &[zora, fiber, BrandId::new()])
+    let brands = shop_store::brands(&mut *tx, t.a, &[zora, fiber, BrandId::new()])
         .await
         .expect("brands");
     assert_eq!(brands.len(), 2);
@@ -54,17 +63,19 @@ pub async fn brands_and_products_are_tenant_scoped(store: &dyn Store) {
         ids,
         "in id order"
     );
-    let products = tx.products(t.a, &[hoodie]).await.expect("products");
+    let products = shop_store::products(&mut *tx, t.a, &[hoodie])
+        .await
+        .expect("products");
     assert_eq!(products[0].name, "Hemp hoodie");
     assert_eq!(products[0].brand_id, Some(zora));
     assert!(
-        tx.brands(t.b, &[zora, fiber])
+        shop_store::brands(&mut *tx, t.b, &[zora, fiber])
             .await
             .expect("brands")
             .is_empty()
     );
     assert!(
-        tx.products(t.b, &[hoodie])
+        shop_store::products(&mut *tx, t.b, &[hoodie])
             .await
             .expect("products")
             .is_empty()
@@ -86,13 +97,12 @@ pub async fn climate_meta_upsert_creates_then_patches(store: &Subject) {
     };
     let mut tx = store.begin().await.expect("begin");
     assert!(
-        tx.climate_meta(t.a, &[hoodie])
+        shop_store::climate_meta(&mut *tx, t.a, &[hoodie])
             .await
             .expect("read")
             .is_empty()
     );
-    let written = tx
-        .upsert_product_climate_meta(std::slice::from_ref(&first))
+    let written = shop_store::upsert_product_climate_meta(&mut *tx, std::slice::from_ref(&first))
         .await
         .expect("create");
     assert_eq!(
@@ -108,8 +118,7 @@ pub async fn climate_meta_upsert_creates_then_patches(store: &Subject) {
         notes: Patch::Set(Some("Compared to cotton".into())),
         ..first.clone()
     };
-    let written = tx
-        .upsert_product_climate_meta(std::slice::from_ref(&second))
+    let written = shop_store::upsert_product_climate_meta(&mut *tx, std::slice::from_ref(&second))
         .await
         .expect("update");
     assert_eq!(
@@ -118,7 +127,10 @@ pub async fn climate_meta_upsert_creates_then_patches(store: &Subject) {
         "one row per product: the existing row patched, its id kept"
     );
     assert_eq!(
-        tx.climate_meta(t.a, &[hoodie]).await.expect("read")[0].id,
+        shop_store::climate_meta(&mut *tx, t.a, &[hoodie])
+            .await
+            .expect("read")[0]
+            .id,
         first.id
     );
     tx.commit().await.expect("commit");
@@ -151,14 +163,14 @@ pub async fn climate_meta_upsert_creates_then_patches(store: &Subject) {
     };
     let mut tx = store.begin().await.expect("begin");
     assert!(
-        tx.upsert_product_climate_meta(&[intrusion])
+        shop_store::upsert_product_climate_meta(&mut *tx, &[intrusion])
             .await
             .expect("nothing written")
             .is_empty(),
         "another tenant's row is not written: missing from what comes back"
     );
     assert!(
-        tx.climate_meta(t.b, &[hoodie])
+        shop_store::climate_meta(&mut *tx, t.b, &[hoodie])
             .await
             .expect("read")
             .is_empty()
@@ -184,7 +196,7 @@ pub async fn shop_projects_round_trip(store: &Subject) {
         target_launch_date: Some("2027-03-01".parse().expect("date")),
     };
     let mut tx = store.begin().await.expect("begin");
-    tx.insert_shop_projects(std::slice::from_ref(&project))
+    shop_store::insert_shop_projects(&mut *tx, std::slice::from_ref(&project))
         .await
         .expect("insert");
     tx.commit().await.expect("commit");
@@ -202,14 +214,16 @@ pub async fn duplicate_slug_is_a_conflict(store: &dyn Store) {
     let t = two_tenants(store).await;
     seed_shop(store, t.a).await;
     let mut tx = store.begin().await.expect("begin");
-    let err = tx
-        .insert_brand(&NewBrand {
+    let err = shop_store::insert_brand(
+        &mut *tx,
+        &NewBrand {
             id: BrandId::new(),
             tenant_id: t.a,
             name: "ZORA again".into(),
             slug: Some("zora".into()),
-        })
-        .await
-        .expect_err("duplicate slug");
+        },
+    )
+    .await
+    .expect_err("duplicate slug");
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
 }

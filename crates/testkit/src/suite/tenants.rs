@@ -3,6 +3,7 @@
 use zora_core::{Store, TenantId};
 
 use super::{insert_tasks, task, two_tenants};
+use zora_domain::climate::store as climate_store;
 
 pub async fn a_tenant_exists_only_with_its_row(store: &dyn Store) {
     let t = two_tenants(store).await;
@@ -17,7 +18,7 @@ pub async fn a_read_transaction_reads_and_refuses_writes(store: &dyn Store) {
     insert_tasks(store, &[task(t.a, "kind.read", "seen")]).await;
     let mut tx = store.begin_read().await.expect("begin read");
     assert!(
-        tx.profiles(t.a, &[zora_core::ProfileId::new()])
+        climate_store::profiles(&mut *tx, t.a, &[zora_domain::ids::ProfileId::new()])
             .await
             .expect("a read")
             .is_empty()

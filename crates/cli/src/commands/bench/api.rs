@@ -83,7 +83,7 @@ async fn insert_limit(bench: &Bench, n: usize) -> Result<Row, CliError> {
         let (sql, bar, profile) = (bench.sql.clone(), bar.clone(), bench.profile);
         running.spawn(async move {
             for _ in (client..n).step_by(CLIENTS) {
-                sql.insert_one_task(DEFAULT_TENANT_ID, profile).await?;
+                sql.insert_one_task(DEFAULT_TENANT_ID, profile.0).await?;
                 bar.inc(1);
             }
             Ok::<_, zora_core::StoreError>(())

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use indicatif::ProgressBar;
 use serde_json::{Value, json};
 use zora_core::{
-    BrandId, ClaimRequest, ClaimScope, DEFAULT_TENANT_ID, MAX_PAGE_SIZE, NewTask, Page, PlanId,
-    ProductId, ProfileId, Store, StoreError, TaskFilter,
+    ClaimRequest, ClaimScope, DEFAULT_TENANT_ID, MAX_PAGE_SIZE, NewTask, Page, Store, StoreError,
+    TaskFilter,
 };
+use zora_domain::ids::{BrandId, PlanId, ProductId, ProfileId};
 use zora_engine::{Worker, WorkerSettings};
 use zora_store_sql::bench::{BENCH_KIND, BenchSql};
 
@@ -38,7 +39,7 @@ impl Bench {
     pub async fn fill(&self, n: u64) -> Result<(), StoreError> {
         self.sql.clear().await?;
         self.sql
-            .fill_pending_missions(DEFAULT_TENANT_ID, self.profile, n)
+            .fill_pending_missions(DEFAULT_TENANT_ID, self.profile.0, n)
             .await
     }
 }
@@ -323,7 +324,7 @@ pub async fn claim_at_size(
         .await?;
     bench
         .sql
-        .fill_pending_missions(DEFAULT_TENANT_ID, bench.profile, pending)
+        .fill_pending_missions(DEFAULT_TENANT_ID, bench.profile.0, pending)
         .await?;
     bar.set_position(finished + not_due);
     let (claimed, seconds) = claim_all(bench, &bar).await?;
@@ -356,7 +357,7 @@ pub async fn claim_beside_blocked(
     }
     bench
         .sql
-        .fill_pending_missions(DEFAULT_TENANT_ID, bench.profile, pending)
+        .fill_pending_missions(DEFAULT_TENANT_ID, bench.profile.0, pending)
         .await?;
     let (claimed, seconds) = claim_all(bench, &bar).await?;
     Ok(Row::rate(

@@ -11,8 +11,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use zora_core::climate::NewProfile;
-use zora_core::{DEFAULT_TENANT_ID, ProfileId, Store};
+use zora_core::{DEFAULT_TENANT_ID, Store};
+use zora_domain::climate::tables::NewProfile;
+use zora_domain::ids::ProfileId;
 use zora_store_postgres::PgStoreOptions;
 use zora_store_sql::bench::BenchSql;
 
@@ -23,6 +24,7 @@ use crate::open::open_sqlite;
 use crate::output::print_json;
 use lines::Bench;
 use report::Row;
+use zora_domain::climate::store as climate_store;
 
 /// How much each line does.
 #[derive(Debug, Clone, Copy)]
@@ -214,12 +216,15 @@ async fn bench_on<S: Store + BenchSql + 'static>(
 ) -> Result<Bench, CliError> {
     let id = ProfileId::new();
     let mut tx = store.begin().await?;
-    tx.insert_profile(&NewProfile {
-        id,
-        tenant_id: DEFAULT_TENANT_ID,
-        name: "Bench household".into(),
-        profile_type: "person".into(),
-    })
+    climate_store::insert_profile(
+        &mut *tx,
+        &NewProfile {
+            id,
+            tenant_id: DEFAULT_TENANT_ID,
+            name: "Bench household".into(),
+            profile_type: "person".into(),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(Bench {

@@ -8,7 +8,8 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use zora_core::{DEFAULT_TENANT_ID, PlanId, ProfileId, Store};
+use zora_core::{DEFAULT_TENANT_ID, Store};
+use zora_domain::ids::{PlanId, ProfileId};
 
 use super::checks::{Check, Database};
 use super::client::Client;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use zora_core::ProfileId;
+use zora_domain::ids::ProfileId;
 
 use crate::commands::served::Server;
 use crate::exit::CliError;

@@ -10,9 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use zora_core::dependency::Dependency;
-use zora_core::{
-    BrandId, DEFAULT_TENANT_ID, NewTask, PlanId, ProductId, ProfileId, Store, StoreError, TaskId,
-};
+use zora_core::{DEFAULT_TENANT_ID, NewTask, Store, StoreError, TaskId};
+use zora_domain::ids::{BrandId, PlanId, ProductId, ProfileId};
 use zora_engine::faults::{Fault, FaultPlan};
 
 use crate::commands::demo;

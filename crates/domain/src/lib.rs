@@ -1,0 +1,61 @@
+//! ZORA's domain: the task types the engine runs for ZORA CORE (Climate OS, ZORA SHOP and
+//! the agents' everyday types), one file per type, each a typed payload (its JSON Schema
+//! generated from the same type) and a [`TaskHandler`](zora_core::handler::TaskHandler);
+//! the rows they read and write, with their SQL for PostgreSQL and SQLite. The engine
+//! knows none of it: a handler reads and writes its tables through its transaction's
+//! connection ([`zora_core::HandlerTx`]) and returns the rows it produces for the batch.
+//!
+//! Adding a type: a file under `climate/`, `zora_shop/` or `agents/` (or a new area) and
+//! one line in the list of the area it belongs to ([`v1`], [`agents`]); another name for
+//! a type is one [`Alias`] line.
+
+use std::sync::Arc;
+
+use zora_core::handler::{Alias, DynHandler};
+
+pub use agents::model_backed::ModelAccess;
+
+pub mod agents;
+mod batch;
+pub mod climate;
+pub mod ids;
+pub mod inspect;
+mod journal;
+pub mod payload;
+pub mod zora_shop;
+
+/// ZORA CORE's four v1 task types.
+pub fn v1() -> Vec<Arc<dyn DynHandler>> {
+    vec![
+        Arc::new(climate::create_missions_from_plan::CreateMissionsFromPlan),
+        Arc::new(climate::create_single_mission::CreateSingleMission),
+        Arc::new(zora_shop::create_project::CreateProject),
+        Arc::new(zora_shop::update_product_climate_meta::UpdateProductClimateMeta),
+    ]
+}
+
+/// The agents' everyday types, each alias one line naming the type it runs as; the
+/// model-backed ones call `model` (with none, they fail saying how to configure one).
+pub fn agents(model: &ModelAccess) -> Vec<Arc<dyn DynHandler>> {
+    let suggest: Arc<dyn DynHandler> = Arc::new(agents::suggest_weekly_plan::SuggestWeeklyPlan);
+    let claims: Arc<dyn DynHandler> = Arc::new(agents::review_climate_claims::ReviewClimateClaims);
+    vec![
+        Arc::new(Alias::new("propose_new_climate_missions", suggest.clone())),
+        suggest,
+        Arc::new(Alias::new("safety_audit", claims.clone())),
+        claims,
+        Arc::new(agents::summarize_recent_activity::SummarizeRecentActivity),
+        Arc::new(agents::review_system_health::ReviewSystemHealth),
+        Arc::new(agents::research_topic::ResearchTopic(model.clone())),
+        Arc::new(agents::review_frontend_page::ReviewFrontendPage(
+            model.clone(),
+        )),
+    ]
+}
+
+/// Every type this engine runs: [`v1`] and [`agents`].
+pub fn all(model: &ModelAccess) -> Vec<Arc<dyn DynHandler>> {
+    let mut handlers = v1();
+    handlers.extend(agents(model));
+    handlers
+}
