@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use zora_core::{SchemaState, Store};
 use zora_store_postgres::{PgStore, PgStoreOptions};
+use zora_store_sql::MigrationSet;
 use zora_store_sqlite::{SqliteError, SqliteStore, SqliteStoreOptions};
 
 use crate::config::DatabaseTarget;
@@ -21,6 +22,27 @@ impl From<SqliteError> for CliError {
     }
 }
 
+/// The domains whose tables a PostgreSQL store migrates after the queue's: ZORA's.
+pub const POSTGRES_DOMAINS: &[MigrationSet] = &[zora_domain::migrations::POSTGRES];
+/// The same on SQLite.
+pub const SQLITE_DOMAINS: &[MigrationSet] = &[zora_domain::migrations::SQLITE];
+
+/// The PostgreSQL options every command starts from: the defaults, and ZORA's domain.
+pub fn postgres_options() -> PgStoreOptions {
+    PgStoreOptions {
+        domains: POSTGRES_DOMAINS.to_vec(),
+        ..PgStoreOptions::default()
+    }
+}
+
+/// The SQLite options every command opens a file with: the defaults, and ZORA's domain.
+pub fn sqlite_options() -> SqliteStoreOptions {
+    SqliteStoreOptions {
+        domains: SQLITE_DOMAINS.to_vec(),
+        ..SqliteStoreOptions::default()
+    }
+}
+
 /// Connects to a PostgreSQL database, checking that it answers.
 pub async fn connect_postgres(url: &str, options: &PgStoreOptions) -> Result<PgStore, CliError> {
     Ok(zora_store_postgres::connect(url, options).await?)
@@ -28,13 +50,13 @@ pub async fn connect_postgres(url: &str, options: &PgStoreOptions) -> Result<PgS
 
 /// Opens (creating and migrating) a SQLite database file.
 pub async fn open_sqlite(url: &str) -> Result<SqliteStore, CliError> {
-    Ok(zora_store_sqlite::open(url, &SqliteStoreOptions::default()).await?)
+    Ok(zora_store_sqlite::open(url, &sqlite_options()).await?)
 }
 
 /// Opens the store for a command that reads or writes tasks. A PostgreSQL schema must be
 /// current; a newer one is used with a warning, since migrations are additive.
 pub async fn open_store(target: &DatabaseTarget) -> Result<Arc<dyn Store>, CliError> {
-    open_store_with(target, &PgStoreOptions::default()).await
+    open_store_with(target, &postgres_options()).await
 }
 
 /// [`open_store`] with PostgreSQL options of its own (`behind_pooler`, say).
@@ -95,7 +117,7 @@ async fn open_once(
             Ok(store) => Arc::new(store),
         },
         DatabaseTarget::Sqlite(url) => {
-            match zora_store_sqlite::open(url, &SqliteStoreOptions::default()).await {
+            match zora_store_sqlite::open(url, &sqlite_options()).await {
                 Err(error) => {
                     let busy = matches!(
                         error,

@@ -141,7 +141,9 @@ async fn migrate_check_then_migrate_then_status() {
     let report: serde_json::Value = serde_json::from_slice(&migrate.stdout).expect("json");
     assert_eq!(
         report["applied"],
-        serde_json::json!(zora_store_postgres::migration_labels())
+        serde_json::json!(zora_store_postgres::migration_labels(&[
+            zora_domain::migrations::POSTGRES
+        ]))
     );
 
     let check = run(&mut zora(&["migrate", "--check", "--database-url", &url]));
@@ -190,7 +192,7 @@ async fn two_migrate_processes_at_once_both_succeed() {
     }
     assert_eq!(
         applied,
-        zora_store_postgres::migration_labels().len(),
+        zora_store_postgres::migration_labels(&[zora_domain::migrations::POSTGRES]).len(),
         "each migration applied exactly once"
     );
     let check = run(&mut zora(&[
@@ -324,7 +326,9 @@ fn migrate_on_sqlite_applies_on_first_open_and_check_reports() {
     let report: serde_json::Value = serde_json::from_slice(&migrate.stdout).expect("json");
     assert_eq!(
         report["applied"],
-        serde_json::json!(zora_store_sqlite::migration_labels())
+        serde_json::json!(zora_store_sqlite::migration_labels(&[
+            zora_domain::migrations::SQLITE
+        ]))
     );
     let again = run(&mut zora(&["migrate", "--database-url", &url]));
     assert!(stdout(&again).contains("nothing to apply"));

@@ -21,6 +21,7 @@ pub mod climate;
 pub mod ids;
 pub mod inspect;
 mod journal;
+pub mod migrations;
 pub mod payload;
 pub mod zora_shop;
 

@@ -1,14 +1,12 @@
--- ZORA CORE 2.2's tables in scope, created where absent (an empty database) and left as
--- they are where present (a live ZORA CORE database). Indexes are not built here: the
+-- ZORA CORE 2.2's tables the queue uses (tenants, users, the journal, commands, tasks),
+-- created where absent (an empty database) and left as they are where present (a live
+-- ZORA CORE database); the domain's tables are the domain's own migrations. Indexes are not built here: the
 -- migrator builds them afterwards with CREATE INDEX CONCURRENTLY, so that a live table
 -- is never locked against writers (see src/migrate/indexes.rs).
 --
 -- Differences from zora_core_2_2.sql, on purpose:
---   * journal_entries, climate_profiles, climate_missions: tenant_id NOT NULL on a fresh
---     database (a live one keeps whatever nullability it has);
---   * the enum types no column in scope uses (plan_status, plan_item_status,
---     product_status, zora_shop_project_status) are not created: they are ZORA CORE's
---     names, and the engine creates no type under them.
+--   * journal_entries: tenant_id NOT NULL on a fresh database (a live one keeps whatever
+--     nullability it has).
 SET LOCAL lock_timeout = '10s';
 
 CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
@@ -20,8 +18,6 @@ DECLARE
     "agent_task_status": ["pending","in_progress","completed","failed"],
     "agent_command_status": ["received","parsing","tasks_created","failed"],
     "journal_category": ["release","decision","model_update","experiment","milestone","incident","config_change","agent_action","user_feedback","system_event","autonomy"],
-    "mission_status": ["planned","in_progress","completed","cancelled","failed"],
-    "profile_type": ["person","brand","organization"],
     "user_role": ["founder","brand_admin","viewer","member"]
   }';
   type_name text;
@@ -55,14 +51,6 @@ DECLARE
     "tenants": {"id": "uuid", "name": "varchar", "slug": "varchar"},
     "users": {"id": "uuid", "tenant_id": "uuid"},
     "journal_entries": {"id": "uuid", "tenant_id": "uuid", "category": "journal_category", "title": "varchar", "body": "text", "details": "jsonb", "author": "varchar", "created_at": "timestamptz"},
-    "climate_profiles": {"id": "uuid", "tenant_id": "uuid", "name": "varchar", "profile_type": "profile_type"},
-    "climate_missions": {"id": "uuid", "tenant_id": "uuid", "profile_id": "uuid", "title": "varchar", "description": "text", "category": "varchar", "status": "mission_status", "estimated_impact_kgco2": "numeric", "due_date": "date", "metadata": "jsonb", "created_at": "timestamptz"},
-    "climate_plans": {"id": "uuid", "tenant_id": "uuid", "profile_id": "uuid", "plan_type": "varchar", "period_start": "date", "period_end": "date", "status": "varchar"},
-    "climate_plan_items": {"id": "uuid", "plan_id": "uuid", "mission_id": "uuid", "title": "varchar", "description": "text", "category": "varchar", "estimated_impact_kgco2": "numeric", "status": "varchar", "created_at": "timestamptz"},
-    "brands": {"id": "uuid", "tenant_id": "uuid", "name": "varchar", "slug": "varchar"},
-    "products": {"id": "uuid", "tenant_id": "uuid", "name": "varchar", "slug": "varchar", "brand_id": "uuid"},
-    "product_climate_meta": {"id": "uuid", "tenant_id": "uuid", "product_id": "uuid", "climate_label": "varchar", "estimated_impact_kgco2": "numeric", "certifications": "text", "notes": "text"},
-    "zora_shop_projects": {"id": "uuid", "tenant_id": "uuid", "title": "varchar", "description": "text", "status": "varchar", "primary_brand_id": "uuid", "secondary_brand_id": "uuid", "theme": "varchar", "target_launch_date": "date", "created_at": "timestamptz"},
     "agent_commands": {"id": "uuid", "tenant_id": "uuid", "created_by_user_id": "uuid", "raw_prompt": "text", "target_agents": "_text", "status": "agent_command_status", "parsed_summary": "text", "tasks_created_count": "int4", "error_message": "text", "metadata": "jsonb", "created_at": "timestamptz", "updated_at": "timestamptz"},
     "agent_tasks": {"id": "uuid", "tenant_id": "uuid", "command_id": "uuid", "agent_id": "varchar", "task_type": "varchar", "status": "agent_task_status", "priority": "int4", "title": "varchar", "description": "text", "payload": "jsonb", "result": "jsonb", "result_summary": "text", "error_message": "text", "started_at": "timestamptz", "completed_at": "timestamptz", "created_by_user_id": "uuid", "created_at": "timestamptz", "updated_at": "timestamptz"}
   }';
@@ -97,58 +85,6 @@ CREATE TABLE IF NOT EXISTS journal_entries (id UUID PRIMARY KEY DEFAULT uuid_gen
   created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), updated_at TIMESTAMPTZ DEFAULT NOW(),
   tenant_id UUID NOT NULL DEFAULT '00000000-0000-0000-0000-000000000001' REFERENCES tenants(id) ON DELETE CASCADE);
 
-CREATE TABLE IF NOT EXISTS climate_profiles (id UUID PRIMARY KEY DEFAULT uuid_generate_v4(), name VARCHAR(255) NOT NULL,
-  profile_type profile_type NOT NULL DEFAULT 'person', owner_id VARCHAR(255), description TEXT,
-  energy_source VARCHAR(100), transport_mode VARCHAR(100), diet_type VARCHAR(100), location_type VARCHAR(100),
-  country VARCHAR(100), city_or_region VARCHAR(255), sector VARCHAR(255), organization_name VARCHAR(255),
-  primary_energy_source VARCHAR(100), website_url VARCHAR(500), logo_url VARCHAR(500),
-  scope VARCHAR(50) DEFAULT 'individual', is_primary BOOLEAN DEFAULT FALSE, household_size INTEGER CHECK (household_size >= 1),
-  climate_score INTEGER CHECK (climate_score >= 0 AND climate_score <= 100), estimated_footprint_kg DECIMAL(12,2),
-  metadata JSONB DEFAULT '{}', notes TEXT, created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), updated_at TIMESTAMPTZ DEFAULT NOW(),
-  tenant_id UUID NOT NULL DEFAULT '00000000-0000-0000-0000-000000000001' REFERENCES tenants(id) ON DELETE CASCADE);
-
-CREATE TABLE IF NOT EXISTS climate_missions (id UUID PRIMARY KEY DEFAULT uuid_generate_v4(),
-  profile_id UUID REFERENCES climate_profiles(id) ON DELETE CASCADE, title VARCHAR(500) NOT NULL, description TEXT,
-  category VARCHAR(100), status mission_status NOT NULL DEFAULT 'planned', estimated_impact_kgco2 NUMERIC(12,2),
-  due_date DATE, started_at TIMESTAMPTZ, completed_at TIMESTAMPTZ, impact_estimate JSONB DEFAULT '{}',
-  verified BOOLEAN DEFAULT FALSE, verified_by VARCHAR(50), verification_notes TEXT, metadata JSONB DEFAULT '{}',
-  created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), updated_at TIMESTAMPTZ DEFAULT NOW(),
-  tenant_id UUID NOT NULL DEFAULT '00000000-0000-0000-0000-000000000001' REFERENCES tenants(id) ON DELETE CASCADE);
-
-CREATE TABLE IF NOT EXISTS climate_plans (id UUID PRIMARY KEY DEFAULT uuid_generate_v4(), tenant_id UUID NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  profile_id UUID NOT NULL REFERENCES climate_profiles(id) ON DELETE CASCADE, plan_type VARCHAR(50) NOT NULL DEFAULT 'weekly',
-  period_start DATE NOT NULL, period_end DATE NOT NULL, status VARCHAR(50) NOT NULL DEFAULT 'proposed', metadata JSONB DEFAULT '{}',
-  created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), updated_at TIMESTAMPTZ DEFAULT NOW());
-
-CREATE TABLE IF NOT EXISTS climate_plan_items (id UUID PRIMARY KEY DEFAULT uuid_generate_v4(), plan_id UUID NOT NULL REFERENCES climate_plans(id) ON DELETE CASCADE,
-  mission_id UUID REFERENCES climate_missions(id) ON DELETE SET NULL, title VARCHAR(500) NOT NULL, description TEXT,
-  category VARCHAR(100), estimated_impact_kgco2 NUMERIC(12,2), status VARCHAR(50) NOT NULL DEFAULT 'planned', metadata JSONB DEFAULT '{}',
-  created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), updated_at TIMESTAMPTZ DEFAULT NOW());
-
-CREATE TABLE IF NOT EXISTS brands (id UUID PRIMARY KEY DEFAULT uuid_generate_v4(), tenant_id UUID NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  name VARCHAR(255) NOT NULL, slug VARCHAR(100), description TEXT, country VARCHAR(100), sector VARCHAR(255),
-  climate_tagline TEXT, website_url VARCHAR(500), logo_url VARCHAR(500), metadata JSONB DEFAULT '{}',
-  created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), updated_at TIMESTAMPTZ DEFAULT NOW(), UNIQUE(tenant_id, slug));
-
-CREATE TABLE IF NOT EXISTS products (id UUID PRIMARY KEY DEFAULT uuid_generate_v4(), tenant_id UUID NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  name VARCHAR(255) NOT NULL, slug VARCHAR(100), brand_id UUID REFERENCES brands(id) ON DELETE SET NULL, status VARCHAR(50) DEFAULT 'draft',
-  short_description TEXT, long_description TEXT, primary_image_url VARCHAR(500),
-  climate_score NUMERIC(5,2) CHECK (climate_score >= 0 AND climate_score <= 100), estimated_impact_kgco2 NUMERIC(12,2),
-  price_currency VARCHAR(10) DEFAULT 'EUR', price_amount NUMERIC(12,2), notes TEXT, metadata JSONB DEFAULT '{}',
-  created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), updated_at TIMESTAMPTZ DEFAULT NOW(), UNIQUE(tenant_id, slug),
-  description TEXT);
-
-CREATE TABLE IF NOT EXISTS product_climate_meta (id UUID PRIMARY KEY DEFAULT uuid_generate_v4(), tenant_id UUID NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  product_id UUID NOT NULL UNIQUE REFERENCES products(id) ON DELETE CASCADE, climate_label VARCHAR(100),
-  estimated_impact_kgco2 NUMERIC(12,2), certifications TEXT, notes TEXT, metadata JSONB DEFAULT '{}',
-  created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), updated_at TIMESTAMPTZ DEFAULT NOW());
-
-CREATE TABLE IF NOT EXISTS zora_shop_projects (id UUID PRIMARY KEY DEFAULT uuid_generate_v4(), tenant_id UUID NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  title VARCHAR(500) NOT NULL, description TEXT, status VARCHAR(50) NOT NULL DEFAULT 'idea',
-  primary_brand_id UUID NOT NULL REFERENCES brands(id) ON DELETE CASCADE, secondary_brand_id UUID REFERENCES brands(id) ON DELETE SET NULL,
-  theme VARCHAR(255), target_launch_date DATE, launched_at TIMESTAMPTZ, metadata JSONB DEFAULT '{}',
-  created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), updated_at TIMESTAMPTZ DEFAULT NOW());
-
 CREATE TABLE IF NOT EXISTS agent_commands (id UUID PRIMARY KEY DEFAULT gen_random_uuid(), tenant_id UUID NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   created_by_user_id UUID REFERENCES users(id) ON DELETE SET NULL, raw_prompt TEXT NOT NULL, target_agents TEXT[] DEFAULT NULL,
   status agent_command_status NOT NULL DEFAULT 'received', parsed_summary TEXT, tasks_created_count INTEGER DEFAULT 0,
@@ -166,8 +102,7 @@ CREATE TABLE IF NOT EXISTS agent_tasks (id UUID PRIMARY KEY DEFAULT uuid_generat
 DO $$
 DECLARE t TEXT;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['tenants','users','journal_entries','climate_profiles','climate_missions','climate_plans',
-      'climate_plan_items','brands','products','product_climate_meta','zora_shop_projects','agent_commands','agent_tasks'] LOOP
+  FOREACH t IN ARRAY ARRAY['tenants','users','journal_entries','agent_commands','agent_tasks'] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = t::regclass AND tgname = format('update_%s_updated_at', t)) THEN
       EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE ON %I FOR EACH ROW EXECUTE FUNCTION update_updated_at_column()',
                      format('update_%s_updated_at', t), t);

@@ -1,11 +1,8 @@
--- The engine's additions to agent_tasks (SCHEMA.md, "The engine's additions"), the
--- missing climate_missions.notes, and task dependencies. Every column is nullable or
+-- The engine's additions to agent_tasks, and task dependencies. Every column is nullable or
 -- defaulted with a constant (or now(), which is stable), so adding it rewrites no row
 -- and older ZORA CORE code keeps working beside the engine. Foreign keys on existing
 -- tables are added NOT VALID here and validated in 0004, which does not block writers.
 SET LOCAL lock_timeout = '10s';
-
-ALTER TABLE climate_missions ADD COLUMN IF NOT EXISTS notes text;
 
 ALTER TABLE agent_tasks
   ADD COLUMN IF NOT EXISTS attempts integer NOT NULL DEFAULT 0,

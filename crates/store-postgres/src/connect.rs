@@ -6,6 +6,8 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection};
 
+use zora_store_sql::MigrationSet;
+
 use crate::error::PgError;
 use crate::store::PgStore;
 
@@ -24,6 +26,9 @@ pub struct PgStoreOptions {
     /// refuses (`extra_float_digits`). `LISTEN` does not work there either: a worker
     /// polls ([`zora_core::Store::subscribe_wakeups`] is not for this mode). Defaults to off.
     pub behind_pooler: bool,
+    /// The domains' migrations, applied after the queue's (`migrate`) and compared with
+    /// the database (`schema_state`). Defaults to none.
+    pub domains: Vec<MigrationSet>,
 }
 
 impl Default for PgStoreOptions {
@@ -33,6 +38,7 @@ impl Default for PgStoreOptions {
             connect_timeout: Duration::from_secs(5),
             application_name: "zora".into(),
             behind_pooler: false,
+            domains: Vec::new(),
         }
     }
 }
@@ -85,9 +91,9 @@ pub async fn connect(url: &str, options: &PgStoreOptions) -> Result<PgStore, PgE
         .acquire_timeout(options.connect_timeout)
         .connect_lazy_with(connect_options);
     Ok(if options.behind_pooler {
-        PgStore::behind_pooler(pool)
+        PgStore::behind_pooler(pool, &options.domains)
     } else {
-        PgStore::new(pool)
+        PgStore::new(pool, &options.domains)
     })
 }
 

@@ -1,10 +1,12 @@
-//! The PostgreSQL store: embedded migrations that apply to an empty database and to a
-//! live ZORA CORE one, and the queries behind [`zora_core::Store`] and
-//! [`zora_core::StoreTx`]: each domain module (`tasks`, `climate`, `shop`, `journal`,
-//! `commands`, `tenants`, `workers`) holds its queries and its part of the traits.
+//! The PostgreSQL store: the queue's embedded migrations, which apply to an empty database
+//! and to a live ZORA CORE one (and the domains' migrations it is given, after them), and
+//! the queries behind [`zora_core::Store`] and [`zora_core::StoreTx`]: each module
+//! (`tasks`, `dependencies`, `journal`, `commands`, `tenants`, `workers`, ...) holds its
+//! queries and its part of the traits.
 //!
-//! SQL lives here and only here: one named query per store method, every query made for
-//! a tenant filtered by `tenant_id`, the system-wide ones named so.
+//! The queue's SQL lives here and only here: one named query per store method, every
+//! query made for a tenant filtered by `tenant_id`, the system-wide ones named so. A
+//! domain's SQL is the domain's own.
 
 mod approvals;
 pub mod bench;
@@ -33,7 +35,8 @@ mod workers;
 pub use connect::{PgStoreOptions, connect};
 pub use error::PgError;
 pub use migrate::{
-    MigrationReport, MigrationStep, migrate, migrate_with_progress, migration_labels, schema_state,
+    MigrationReport, MigrationStep, QUEUE_MIGRATIONS, migrate, migrate_with_progress,
+    migration_labels, schema_state,
 };
 pub use scratch::{create_database, drop_database, url_with_database};
 pub use store::PgStore;

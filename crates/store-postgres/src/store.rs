@@ -14,6 +14,7 @@ use zora_core::{
     SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskState, TaskWakeups, TenantId,
     TxLimits, WorkerInfo, WorkerRegistration,
 };
+use zora_store_sql::{EmbeddedMigrations, MigrationSet};
 
 use crate::error::store_error;
 use crate::session::Session;
@@ -31,25 +32,29 @@ pub struct PgStore {
     /// Whether the database has ZORA CORE 3.x's `agent_task_policies`, found out by the
     /// first transaction that asks (a table created later is seen after a restart).
     policies: Arc<OnceCell<bool>>,
+    /// The queue's migrations and the domains', to compare the database with.
+    migrations: Arc<EmbeddedMigrations>,
 }
 
 impl PgStore {
-    /// Wraps an open pool, connected directly to the server.
-    pub fn new(pool: PgPool) -> Self {
+    /// Wraps an open pool, connected directly to the server, whose schema is the queue's
+    /// and that of the domains whose migrations are `domains`.
+    pub fn new(pool: PgPool, domains: &[MigrationSet]) -> Self {
         Self {
             pool,
             behind_pooler: false,
             listening: Listening::default(),
             policies: Arc::default(),
+            migrations: Arc::new(crate::migrate::migrations(domains)),
         }
     }
 
     /// Wraps an open pool on a transaction-mode pooler: every method runs in a
     /// transaction (see [`PgStoreOptions::behind_pooler`](crate::PgStoreOptions)).
-    pub fn behind_pooler(pool: PgPool) -> Self {
+    pub fn behind_pooler(pool: PgPool, domains: &[MigrationSet]) -> Self {
         Self {
             behind_pooler: true,
-            ..Self::new(pool)
+            ..Self::new(pool, domains)
         }
     }
 
@@ -129,7 +134,7 @@ impl PgStore {
 
     async fn read_schema_state(&self) -> Result<SchemaState, StoreError> {
         self.in_session(async |db| {
-            crate::migrate::schema_state_on(db)
+            crate::migrate::schema_state_on(db, &self.migrations)
                 .await
                 .map_err(|e| match e {
                     crate::PgError::Store(inner) => inner,

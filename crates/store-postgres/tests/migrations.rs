@@ -4,12 +4,22 @@
 
 use std::collections::BTreeSet;
 
-use zora_store_postgres::migrate::ENGINE_INDEXES;
+use zora_store_sql::MigrationSet;
 use zora_testkit::TestDatabase;
 use zora_testkit::catalog;
 use zora_testkit::fixtures::{
     EXISTING_ROWS, FIXTURE_TABLES, ZORA_CORE_2_2, ZORA_CORE_3X_ADDITIONS,
 };
+
+/// The queue's migrations run with ZORA's domain's, as the binary runs them.
+const DOMAINS: &[MigrationSet] = &[zora_domain::migrations::POSTGRES];
+
+/// The indexes the engine adds to ZORA CORE 2.2's, the queue's and the domain's.
+fn engine_indexes() -> impl Iterator<Item = &'static &'static str> {
+    zora_store_postgres::migrate::ENGINE_INDEXES
+        .iter()
+        .chain(zora_domain::migrations::ENGINE_INDEXES)
+}
 
 /// Lines of the engine's catalog that are additions to ZORA CORE 2.2's, by prefix.
 fn is_engine_addition(line: &str) -> bool {
@@ -42,9 +52,7 @@ fn is_engine_addition(line: &str) -> bool {
         || line.contains("_sqlx_migrations")
         || line.starts_with("constraint agent_tasks.agent_tasks_approved_by_user_id_fkey ")
         || line.starts_with("constraint agent_tasks.agent_tasks_rejected_by_user_id_fkey ")
-        || ENGINE_INDEXES
-            .iter()
-            .any(|i| line.starts_with(&format!("index {i} ")))
+        || engine_indexes().any(|i| line.starts_with(&format!("index {i} ")))
 }
 
 /// 2.2's catalog with the differences SCHEMA.md states for a fresh engine database.
@@ -113,7 +121,7 @@ async fn fresh_database_has_zora_core_2_2s_catalog_plus_the_additions() {
     ] {
         assert!(additions.contains(expected), "missing addition: {expected}");
     }
-    for index in ENGINE_INDEXES {
+    for index in engine_indexes() {
         assert!(
             additions
                 .iter()
@@ -127,12 +135,12 @@ async fn fresh_database_has_zora_core_2_2s_catalog_plus_the_additions() {
 async fn migrating_twice_is_a_noop() {
     let db = TestDatabase::migrated().await;
     let before = catalog::snapshot(db.pool()).await;
-    let report = zora_store_postgres::migrate(db.pool())
+    let report = zora_store_postgres::migrate(db.pool(), DOMAINS)
         .await
         .expect("second migrate");
     assert!(report.is_noop(), "{report:?}");
     assert_eq!(catalog::snapshot(db.pool()).await, before);
-    let state = zora_store_postgres::schema_state(db.pool())
+    let state = zora_store_postgres::schema_state(db.pool(), DOMAINS)
         .await
         .expect("state");
     assert!(state.is_current() && state.unknown_applied.is_empty());
@@ -151,12 +159,12 @@ async fn migrate_existing(with_3x: bool) -> TestDatabase {
     let rows_before = catalog::rows(db.pool(), &FIXTURE_TABLES, Some(&columns)).await;
     let catalog_before = catalog::snapshot(db.pool()).await;
 
-    let report = zora_store_postgres::migrate(db.pool())
+    let report = zora_store_postgres::migrate(db.pool(), DOMAINS)
         .await
         .expect("migrate a live database");
     assert_eq!(
         report.applied,
-        zora_store_postgres::migration_labels(),
+        zora_store_postgres::migration_labels(DOMAINS),
         "{report:?}"
     );
 
@@ -196,7 +204,7 @@ async fn migrate_existing(with_3x: bool) -> TestDatabase {
         "row-level security stays on"
     );
 
-    let again = zora_store_postgres::migrate(db.pool())
+    let again = zora_store_postgres::migrate(db.pool(), DOMAINS)
         .await
         .expect("second migrate");
     assert!(again.is_noop(), "{again:?}");
@@ -272,7 +280,7 @@ async fn an_invalid_index_left_by_a_failed_build_is_rebuilt() {
     .execute(db.pool())
     .await;
     assert!(failed.is_err(), "the duplicate makes the build fail");
-    let state = zora_store_postgres::schema_state(db.pool())
+    let state = zora_store_postgres::schema_state(db.pool(), DOMAINS)
         .await
         .expect("state");
     assert_eq!(
@@ -282,7 +290,7 @@ async fn an_invalid_index_left_by_a_failed_build_is_rebuilt() {
 
     db.run_script("DELETE FROM agent_tasks WHERE title = 'y'")
         .await;
-    let report = zora_store_postgres::migrate(db.pool())
+    let report = zora_store_postgres::migrate(db.pool(), DOMAINS)
         .await
         .expect("migrate");
     assert_eq!(
@@ -309,7 +317,7 @@ async fn a_database_from_before_0009_trades_the_due_claim_index_for_the_claimabl
          DELETE FROM _sqlx_migrations WHERE version = 9;",
     )
     .await;
-    let report = zora_store_postgres::migrate(db.pool())
+    let report = zora_store_postgres::migrate(db.pool(), DOMAINS)
         .await
         .expect("migrate");
     assert_eq!(report.applied, ["0009 claimable index"]);
@@ -329,7 +337,7 @@ async fn a_table_of_another_shape_is_an_error_naming_it() {
     let db = TestDatabase::create().await;
     db.run_script("CREATE TABLE brands (id integer PRIMARY KEY, label text)")
         .await;
-    let err = zora_store_postgres::migrate(db.pool())
+    let err = zora_store_postgres::migrate(db.pool(), DOMAINS)
         .await
         .expect_err("another shape");
     let message = err.to_string();
@@ -338,12 +346,43 @@ async fn a_table_of_another_shape_is_an_error_naming_it() {
         "{message}"
     );
     assert!(!message.contains('\n'), "one line: {message}");
-    let state = zora_store_postgres::schema_state(db.pool())
+    assert!(message.contains("1001 zora tables"), "{message}");
+    let state = zora_store_postgres::schema_state(db.pool(), DOMAINS)
         .await
         .expect("state");
     assert_eq!(
         state.pending,
-        zora_store_postgres::migration_labels(),
+        ["1001 zora tables"],
+        "the queue's migrations applied, the domain's not half-applied"
+    );
+    let columns: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'brands'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("columns");
+    assert_eq!(columns, 2, "the table left as it was");
+}
+
+#[tokio::test]
+async fn a_queue_table_of_another_shape_stops_the_first_migration() {
+    let db = TestDatabase::create().await;
+    db.run_script("CREATE TABLE agent_commands (id integer PRIMARY KEY, label text)")
+        .await;
+    let err = zora_store_postgres::migrate(db.pool(), DOMAINS)
+        .await
+        .expect_err("another shape");
+    let message = err.to_string();
+    assert!(
+        message.contains("table agent_commands exists with another shape"),
+        "{message}"
+    );
+    let state = zora_store_postgres::schema_state(db.pool(), DOMAINS)
+        .await
+        .expect("state");
+    assert_eq!(
+        state.pending,
+        zora_store_postgres::migration_labels(DOMAINS),
         "nothing was half-applied"
     );
 }
@@ -352,19 +391,90 @@ async fn a_table_of_another_shape_is_an_error_naming_it() {
 async fn two_migrators_at_once_both_succeed() {
     let db = TestDatabase::create().await;
     let (a, b) = tokio::join!(
-        zora_store_postgres::migrate(db.pool()),
-        zora_store_postgres::migrate(db.pool())
+        zora_store_postgres::migrate(db.pool(), DOMAINS),
+        zora_store_postgres::migrate(db.pool(), DOMAINS)
     );
     let (a, b) = (a.expect("first migrator"), b.expect("second migrator"));
     assert_eq!(
         a.applied.len() + b.applied.len(),
-        zora_store_postgres::migration_labels().len(),
+        zora_store_postgres::migration_labels(DOMAINS).len(),
         "each migration applied once: {a:?} {b:?}"
     );
     assert!(
-        zora_store_postgres::schema_state(db.pool())
+        zora_store_postgres::schema_state(db.pool(), DOMAINS)
             .await
             .expect("state")
             .is_current()
+    );
+}
+
+#[tokio::test]
+async fn a_database_migrated_before_the_domain_had_its_own_migrations_migrates_in_place() {
+    use zora_store_sql::EmbeddedMigrations;
+    use zora_testkit::fixtures::before_domain_migrations::{POSTGRES, as_before};
+
+    let queue = zora_store_postgres::QUEUE_MIGRATIONS;
+    // The fixtures are the texts the superseded checksums were taken of.
+    let before = as_before(queue, &POSTGRES);
+    for old in queue.superseded {
+        let (version, description, sql) = before
+            .files
+            .iter()
+            .find(|(v, _, _)| *v == old.version)
+            .copied()
+            .expect("a fixture for each superseded migration");
+        let checksum = sqlx::migrate::Migration::new(
+            version,
+            description.into(),
+            sqlx::migrate::MigrationType::Simple,
+            sql.into(),
+            false,
+        )
+        .checksum;
+        let hex: String = checksum.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, old.checksum_hex, "version {version}");
+    }
+
+    // The engine before: the queue's migrations in their old texts, which made the
+    // domain's tables too, with a row in one of them.
+    let db = TestDatabase::create().await;
+    sqlx::migrate::Migrator::new(EmbeddedMigrations::of(&[before]))
+        .await
+        .expect("the old migrations")
+        .run(db.pool())
+        .await
+        .expect("applied as before");
+    db.run_script(
+        "INSERT INTO climate_profiles (id, tenant_id, name) \
+         VALUES ('00000000-0000-0000-0000-0000000000aa', '00000000-0000-0000-0000-000000000001', 'kept')",
+    )
+    .await;
+
+    let report = zora_store_postgres::migrate(db.pool(), DOMAINS)
+        .await
+        .expect("migrate in place");
+    assert_eq!(report.applied, ["1001 zora tables"], "{report:?}");
+    let state = zora_store_postgres::schema_state(db.pool(), DOMAINS)
+        .await
+        .expect("state");
+    assert!(state.is_current(), "{state:?}");
+    let again = zora_store_postgres::migrate(db.pool(), DOMAINS)
+        .await
+        .expect("second migrate");
+    assert!(again.is_noop(), "{again:?}");
+    let kept: String = sqlx::query_scalar("SELECT name FROM climate_profiles")
+        .fetch_one(db.pool())
+        .await
+        .expect("the row");
+    assert_eq!(kept, "kept");
+
+    // The same schema as a database made fresh by the new migrations.
+    let fresh = TestDatabase::create().await;
+    zora_store_postgres::migrate(fresh.pool(), DOMAINS)
+        .await
+        .expect("fresh");
+    assert_eq!(
+        catalog::snapshot(db.pool()).await,
+        catalog::snapshot(fresh.pool()).await
     );
 }

@@ -21,7 +21,10 @@ pub mod wakeups;
 pub use async_trait::async_trait;
 pub use columns::{Columns, decode_error};
 pub use finishes::{FinishHub, HubWatch};
-pub use migrations::{EmbeddedMigrations, MigrationFile, label};
+pub use migrations::{
+    DOMAIN_VERSIONS, EmbeddedMigrations, IndexDef, MigrationFile, MigrationSet, Superseded, index,
+    label, unique,
+};
 pub use sql::Sql;
 pub use task_part::{CannotUndo, RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart};
 pub use wakeups::WakeupHub;

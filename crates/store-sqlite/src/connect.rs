@@ -12,6 +12,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection};
 use zora_core::SchemaState;
+use zora_store_sql::MigrationSet;
 
 pub use crate::error::SqliteError;
 use crate::store::SqliteStore;
@@ -23,6 +24,8 @@ pub struct SqliteStoreOptions {
     pub readers: u32,
     /// How long a writer waits for another process's lock. Defaults to 5s.
     pub busy_timeout: Duration,
+    /// The domains' migrations, applied after the queue's. Defaults to none.
+    pub domains: Vec<MigrationSet>,
 }
 
 impl Default for SqliteStoreOptions {
@@ -30,6 +33,7 @@ impl Default for SqliteStoreOptions {
         Self {
             readers: 4,
             busy_timeout: Duration::from_secs(5),
+            domains: Vec::new(),
         }
     }
 }
@@ -65,7 +69,8 @@ pub async fn open(url: &str, options: &SqliteStoreOptions) -> Result<SqliteStore
     })
     .await
     .map_err(open_error)?;
-    let migrated = crate::migrate::migrate(&writer).await?;
+    let migrations = crate::migrate::migrations(&options.domains);
+    let migrated = crate::migrate::migrate(&writer, &migrations).await?;
     if !migrated.is_empty() {
         tracing::info!(path = %path, migrations = ?migrated, "migrated the SQLite database");
     }
@@ -77,18 +82,19 @@ pub async fn open(url: &str, options: &SqliteStoreOptions) -> Result<SqliteStore
     })
     .await
     .map_err(open_error)?;
-    Ok(SqliteStore::new(writer, reader, migrated))
+    Ok(SqliteStore::new(writer, reader, migrated, migrations))
 }
 
-/// Where the database at `url` stands, without creating or migrating it: a file that does
-/// not exist yet has every migration pending.
-pub async fn inspect(url: &str) -> Result<SchemaState, SqliteError> {
+/// Where the database at `url` stands against the queue's migrations and `domains'`,
+/// without creating or migrating it: a file that does not exist yet has every migration
+/// pending.
+pub async fn inspect(url: &str, domains: &[MigrationSet]) -> Result<SchemaState, SqliteError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| SqliteError::InvalidUrl(one_line(&e.to_string())))?;
     let path = options.get_filename().to_path_buf();
     if !path.exists() {
         return Ok(SchemaState {
-            pending: crate::migrate::all_labels(),
+            pending: crate::migrate::all_labels(domains),
             unknown_applied: Vec::new(),
         });
     }
@@ -98,7 +104,8 @@ pub async fn inspect(url: &str) -> Result<SchemaState, SqliteError> {
             path: path.display().to_string(),
             reason: reason(&e),
         })?;
-    Ok(crate::migrate::schema_state(&mut conn).await?)
+    let migrations = crate::migrate::migrations(domains);
+    Ok(crate::migrate::schema_state(&mut conn, &migrations).await?)
 }
 
 /// Retries `connect` while the file is locked, up to `patience`. Switching a new file to

@@ -25,6 +25,6 @@ mod values;
 mod workers;
 
 pub use connect::{SqliteError, SqliteStoreOptions, inspect, open};
-pub use migrate::all_labels as migration_labels;
+pub use migrate::{QUEUE_MIGRATIONS, all_labels as migration_labels};
 pub use store::SqliteStore;
 pub use values::round2;

@@ -5,54 +5,83 @@
 use sqlx::migrate::Migrator;
 use sqlx::{SqliteConnection, SqlitePool};
 use zora_core::{SchemaState, StoreError};
-use zora_store_sql::EmbeddedMigrations;
+use zora_store_sql::{EmbeddedMigrations, MigrationSet, Superseded};
 
 use crate::error::SqliteError;
 use crate::error::store_error;
 
-/// The migrations, in order. Adding one: a new numbered file and one line here.
-const MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations(&[
-    (1, "schema", include_str!("../migrations/0001_schema.sql")),
-    (
-        2,
-        "worker registry",
-        include_str!("../migrations/0002_worker_registry.sql"),
-    ),
-    (
-        3,
-        "due claim index",
-        include_str!("../migrations/0003_due_claim_index.sql"),
-    ),
-    (
-        4,
-        "claimable index",
-        include_str!("../migrations/0004_claimable_index.sql"),
-    ),
-    (
-        5,
-        "schedules",
-        include_str!("../migrations/0005_schedules.sql"),
-    ),
-    (
-        6,
-        "profile indexes",
-        include_str!("../migrations/0006_profile_indexes.sql"),
-    ),
-]);
+/// The queue's migrations, in order. Adding one: a new numbered file and one line here.
+pub const QUEUE_MIGRATIONS: MigrationSet = MigrationSet {
+    owner: "queue",
+    files: &[
+        (1, "schema", include_str!("../migrations/0001_schema.sql")),
+        (
+            2,
+            "worker registry",
+            include_str!("../migrations/0002_worker_registry.sql"),
+        ),
+        (
+            3,
+            "due claim index",
+            include_str!("../migrations/0003_due_claim_index.sql"),
+        ),
+        (
+            4,
+            "claimable index",
+            include_str!("../migrations/0004_claimable_index.sql"),
+        ),
+        (
+            5,
+            "schedules",
+            include_str!("../migrations/0005_schedules.sql"),
+        ),
+        (
+            6,
+            "profile indexes",
+            include_str!("../migrations/0006_profile_indexes.sql"),
+        ),
+    ],
+    // The domain's tables and indexes left these two for the domain's own set.
+    superseded: &[
+        Superseded {
+            version: 1,
+            checksum_hex: "b0e9424261b607453b6935780e3f37f8d603c1282d503c14d01049682c7577121c58a1c1002f60ee1970f55736d7265d",
+        },
+        Superseded {
+            version: 6,
+            checksum_hex: "c3c508216829787bb98b4b9f2878acdf54550867fd5cec66172b923c154c9080cb800794f80457193a050d6351fc3547",
+        },
+    ],
+    indexes: &[],
+};
 
-/// Every migration's label (`0001 schema`, ...), as pending on a file that does not exist yet.
-pub fn all_labels() -> Vec<String> {
-    MIGRATIONS.pending(&[])
+/// The queue's migrations and `domains`', in version order.
+pub(crate) fn migrations(domains: &[MigrationSet]) -> EmbeddedMigrations {
+    let mut sets = vec![QUEUE_MIGRATIONS];
+    sets.extend_from_slice(domains);
+    EmbeddedMigrations::of(&sets)
+}
+
+/// Every migration's label (`0001 schema`, ...) with `domains`', as pending on a file
+/// that does not exist yet.
+pub fn all_labels(domains: &[MigrationSet]) -> Vec<String> {
+    migrations(domains).pending(&[])
 }
 
 /// Applies every pending migration and returns their labels; a no-op when none is.
-pub(crate) async fn migrate(writer: &SqlitePool) -> Result<Vec<String>, SqliteError> {
+pub(crate) async fn migrate(
+    writer: &SqlitePool,
+    migrations: &EmbeddedMigrations,
+) -> Result<Vec<String>, SqliteError> {
     let mut tx = writer
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(|e| SqliteError::Store(store_error(e)))?;
     let applied = applied_versions(&mut tx).await?;
-    let mut migrator = Migrator::new(MIGRATIONS)
+    if !applied.is_empty() {
+        update_checksums(&mut tx, migrations).await?;
+    }
+    let mut migrator = Migrator::new(migrations.clone())
         .await
         .map_err(|e| SqliteError::Migration(e.to_string()))?;
     // Versions this binary does not know come from a newer engine: left in place.
@@ -61,7 +90,7 @@ pub(crate) async fn migrate(writer: &SqlitePool) -> Result<Vec<String>, SqliteEr
         sqlx::migrate::MigrateError::ExecuteMigration(sqlx::Error::Database(db), version) => {
             SqliteError::Migration(format!(
                 "{}: {}",
-                MIGRATIONS.label_of(version),
+                migrations.label_of(version),
                 db.message()
             ))
         }
@@ -70,7 +99,27 @@ pub(crate) async fn migrate(writer: &SqlitePool) -> Result<Vec<String>, SqliteEr
     tx.commit()
         .await
         .map_err(|e| SqliteError::Store(store_error(e)))?;
-    Ok(MIGRATIONS.pending(&applied))
+    Ok(migrations.pending(&applied))
+}
+
+/// Records, for each superseded migration this file applied in its old text, the
+/// checksum of its text now (see [`Superseded`]).
+async fn update_checksums(
+    conn: &mut SqliteConnection,
+    migrations: &EmbeddedMigrations,
+) -> Result<(), SqliteError> {
+    for (version, old, now) in migrations.checksum_updates() {
+        sqlx::query(
+            "UPDATE _sqlx_migrations SET checksum = ?1 WHERE version = ?2 AND checksum = ?3",
+        )
+        .bind(now)
+        .bind(version)
+        .bind(old)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| SqliteError::Store(store_error(e)))?;
+    }
+    Ok(())
 }
 
 /// The versions recorded as applied (none in a new file).
@@ -91,10 +140,13 @@ async fn applied_versions(conn: &mut SqliteConnection) -> Result<Vec<i64>, Store
 }
 
 /// Where the file's schema stands against the embedded migrations.
-pub(crate) async fn schema_state(conn: &mut SqliteConnection) -> Result<SchemaState, StoreError> {
+pub(crate) async fn schema_state(
+    conn: &mut SqliteConnection,
+    migrations: &EmbeddedMigrations,
+) -> Result<SchemaState, StoreError> {
     let applied = applied_versions(conn).await?;
     Ok(SchemaState {
-        pending: MIGRATIONS.pending(&applied),
-        unknown_applied: MIGRATIONS.unknown(&applied),
+        pending: migrations.pending(&applied),
+        unknown_applied: migrations.unknown(&applied),
     })
 }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use sqlx::SqlitePool;
+use std::sync::Arc;
 use zora_core::journal::JournalEntry;
 use zora_core::stats::{MinuteCount, QueueStats, Scope};
 use zora_core::{
@@ -12,7 +13,8 @@ use zora_core::{
     SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskState, TaskStatus, TaskWakeups,
     TenantId, TxLimits, WorkerInfo, WorkerRegistration,
 };
-use zora_store_sql::{FinishHub, WakeupHub};
+
+use zora_store_sql::{EmbeddedMigrations, FinishHub, WakeupHub};
 
 use crate::error::store_error;
 use crate::tx::SqliteTx;
@@ -25,6 +27,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     migrated_on_open: Vec<String>,
+    /// The queue's migrations and the domains', to compare the file with.
+    migrations: Arc<EmbeddedMigrations>,
     /// Wake-ups for this process's workers: SQLite has no LISTEN; transactions that make
     /// tasks runnable say so here as they commit. Other processes poll.
     hub: WakeupHub,
@@ -38,11 +42,13 @@ impl SqliteStore {
         writer: SqlitePool,
         reader: SqlitePool,
         migrated_on_open: Vec<String>,
+        migrations: EmbeddedMigrations,
     ) -> Self {
         Self {
             writer,
             reader,
             migrated_on_open,
+            migrations: Arc::new(migrations),
             hub: WakeupHub::default(),
             finishes: FinishHub::default(),
         }
@@ -94,7 +100,7 @@ impl SqliteStore {
 
     async fn read_schema_state(&self) -> Result<SchemaState, StoreError> {
         let mut conn = self.reader.acquire().await.map_err(store_error)?;
-        crate::migrate::schema_state(&mut conn).await
+        crate::migrate::schema_state(&mut conn, &self.migrations).await
     }
 }
 

@@ -5,19 +5,18 @@ use std::time::Duration;
 
 use chrono::Utc;
 use zora_core::{DEFAULT_TENANT_ID, NewTask, Queue};
-use zora_store_sqlite::SqliteStoreOptions;
 use zora_testkit::TestSqlite;
 
 #[tokio::test]
 async fn a_new_file_is_created_migrated_and_holds_the_default_tenant() {
     let files = TestSqlite::new();
     assert!(!files.path().exists());
-    let state = zora_store_sqlite::inspect(&files.url())
+    let state = zora_store_sqlite::inspect(&files.url(), &[zora_domain::migrations::SQLITE])
         .await
         .expect("inspect");
     assert_eq!(
         state.pending,
-        zora_store_sqlite::migration_labels(),
+        zora_store_sqlite::migration_labels(&[zora_domain::migrations::SQLITE]),
         "nothing yet"
     );
     assert!(!files.path().exists(), "inspecting creates nothing");
@@ -25,7 +24,7 @@ async fn a_new_file_is_created_migrated_and_holds_the_default_tenant() {
     let store = files.store().await;
     assert_eq!(
         store.migrated_on_open(),
-        zora_store_sqlite::migration_labels()
+        zora_store_sqlite::migration_labels(&[zora_domain::migrations::SQLITE])
     );
     assert!(store.schema_state().await.expect("state").is_current());
     let (name, slug): (String, String) = sqlx::query_as(
@@ -61,14 +60,14 @@ async fn a_new_file_is_created_migrated_and_holds_the_default_tenant() {
         .expect("count");
     assert_eq!(
         usize::try_from(versions).expect("count"),
-        zora_store_sqlite::migration_labels().len()
+        zora_store_sqlite::migration_labels(&[zora_domain::migrations::SQLITE]).len()
     );
 }
 
 #[tokio::test]
 async fn two_stores_opening_a_new_file_at_once_both_work() {
     let files = TestSqlite::new();
-    let (options, url) = (SqliteStoreOptions::default(), files.url());
+    let (options, url) = (zora_testkit::sqlite::store_options(), files.url());
     let (a, b) = tokio::join!(
         zora_store_sqlite::open(&url, &options),
         zora_store_sqlite::open(&url, &options)
@@ -76,7 +75,7 @@ async fn two_stores_opening_a_new_file_at_once_both_work() {
     let (a, b) = (a.expect("first"), b.expect("second"));
     assert_eq!(
         a.migrated_on_open().len() + b.migrated_on_open().len(),
-        zora_store_sqlite::migration_labels().len(),
+        zora_store_sqlite::migration_labels(&[zora_domain::migrations::SQLITE]).len(),
         "migrated once"
     );
     let mut tx = a.begin().await.expect("begin");
@@ -155,4 +154,54 @@ async fn timestamps_written_by_sql_and_by_rust_compare_in_time_order() {
             .expect("raw");
     assert_eq!(created.len(), run_at.len(), "one fixed-width format");
     assert!(created.ends_with('Z') && run_at.ends_with('Z'));
+}
+
+#[tokio::test]
+async fn a_file_migrated_before_the_domain_had_its_own_migrations_opens_in_place() {
+    use sqlx::sqlite::SqliteConnectOptions;
+    use std::str::FromStr;
+    use zora_store_sql::EmbeddedMigrations;
+    use zora_testkit::fixtures::before_domain_migrations::{SQLITE, as_before};
+
+    let files = TestSqlite::new();
+    {
+        let options = SqliteConnectOptions::from_str(&files.url())
+            .expect("url")
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&options)
+            .await
+            .expect("a new file");
+        sqlx::migrate::Migrator::new(EmbeddedMigrations::of(&[as_before(
+            zora_store_sqlite::QUEUE_MIGRATIONS,
+            &SQLITE,
+        )]))
+        .await
+        .expect("the old migrations")
+        .run(&mut conn)
+        .await
+        .expect("applied as before");
+        sqlx::query(
+            "INSERT INTO climate_profiles (id, tenant_id, name) \
+             VALUES ('00000000-0000-0000-0000-0000000000aa', '00000000-0000-0000-0000-000000000001', 'kept')",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("a row");
+    }
+
+    let store = files.store().await;
+    assert_eq!(store.migrated_on_open(), ["1001 zora tables"]);
+    assert!(store.schema_state().await.expect("state").is_current());
+    let kept: String = sqlx::query_scalar("SELECT name FROM climate_profiles")
+        .fetch_one(store.writer())
+        .await
+        .expect("the row");
+    assert_eq!(kept, "kept");
+    store.close().await;
+    let again = files.store().await;
+    assert!(
+        again.migrated_on_open().is_empty(),
+        "a second open is a no-op"
+    );
 }

@@ -69,7 +69,7 @@ impl TestDatabase {
 
     /// Applies the engine's migrations (to a database a test shaped first).
     pub async fn migrate(&self) {
-        zora_store_postgres::migrate(&self.pool)
+        zora_store_postgres::migrate(&self.pool, &[zora_domain::migrations::POSTGRES])
             .await
             .expect("migrate");
     }
@@ -86,7 +86,7 @@ impl TestDatabase {
 
     /// A store on the database, through the same connect path the binary uses.
     pub async fn store(&self) -> PgStore {
-        zora_store_postgres::connect(&self.url, &PgStoreOptions::default())
+        zora_store_postgres::connect(&self.url, &store_options())
             .await
             .expect("connect the store")
     }
@@ -118,7 +118,7 @@ impl TestDatabase {
     pub async fn store_behind_pooler(&self) -> PgStore {
         let options = PgStoreOptions {
             behind_pooler: true,
-            ..PgStoreOptions::default()
+            ..store_options()
         };
         zora_store_postgres::connect(&self.pooler_url().await, &options)
             .await
@@ -171,5 +171,13 @@ impl Drop for TestDatabase {
             let _ = done.send(());
         });
         let _ = finished.recv_timeout(DROP_PATIENCE);
+    }
+}
+
+/// The options a test's store opens with: the defaults, and ZORA's domain.
+pub fn store_options() -> PgStoreOptions {
+    PgStoreOptions {
+        domains: vec![zora_domain::migrations::POSTGRES],
+        ..PgStoreOptions::default()
     }
 }

@@ -38,7 +38,7 @@ impl TestSqlite {
 
     /// Opens (creating and migrating) the database.
     pub async fn store(&self) -> SqliteStore {
-        zora_store_sqlite::open(&self.url(), &SqliteStoreOptions::default())
+        zora_store_sqlite::open(&self.url(), &store_options())
             .await
             .expect("open the SQLite store")
     }
@@ -58,5 +58,13 @@ impl Default for TestSqlite {
 impl Drop for TestSqlite {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The options a test's file opens with: the defaults, and ZORA's domain.
+pub fn store_options() -> SqliteStoreOptions {
+    SqliteStoreOptions {
+        domains: vec![zora_domain::migrations::SQLITE],
+        ..SqliteStoreOptions::default()
     }
 }

@@ -21,10 +21,13 @@ pub async fn run(
     if args.check {
         let state = match target {
             DatabaseTarget::Postgres(url) => {
-                let store = connect_postgres(url, &Default::default()).await?;
-                zora_store_postgres::schema_state(store.pool()).await?
+                let store = connect_postgres(url, &crate::open::postgres_options()).await?;
+                zora_store_postgres::schema_state(store.pool(), crate::open::POSTGRES_DOMAINS)
+                    .await?
             }
-            DatabaseTarget::Sqlite(url) => zora_store_sqlite::inspect(url).await?,
+            DatabaseTarget::Sqlite(url) => {
+                zora_store_sqlite::inspect(url, crate::open::SQLITE_DOMAINS).await?
+            }
         };
         report_check(&state, json)?;
         return Ok(if state.is_current() {
@@ -35,7 +38,7 @@ pub async fn run(
     }
     let report = match target {
         DatabaseTarget::Postgres(url) => {
-            let store = connect_postgres(url, &Default::default()).await?;
+            let store = connect_postgres(url, &crate::open::postgres_options()).await?;
             // Progress on stderr as each step starts: on a large live table an index
             // build is the long part, and an operator should see which one runs.
             let progress = |step: &MigrationStep| match step {
@@ -47,7 +50,12 @@ pub async fn run(
                     eprintln!("building index {index} (concurrently)…");
                 }
             };
-            zora_store_postgres::migrate_with_progress(store.pool(), &progress).await?
+            zora_store_postgres::migrate_with_progress(
+                store.pool(),
+                crate::open::POSTGRES_DOMAINS,
+                &progress,
+            )
+            .await?
         }
         DatabaseTarget::Sqlite(url) => {
             let store = open_sqlite(url).await?;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use zora_api::{AppState, AuthConfig, Claims, RateLimit, Role};
 use zora_core::{TenantId, UserId};
 use zora_engine::{Worker, WorkerSettings};
-use zora_store_postgres::PgStoreOptions;
 
 use crate::cli::ServeArgs;
 use crate::config::{DatabaseTarget, agents};
@@ -36,7 +35,7 @@ pub async fn run(
     let (stop_streams, streams_stopped) = tokio::sync::watch::channel(false);
     let store = open_store_patiently(
         target,
-        &PgStoreOptions::default(),
+        &crate::open::postgres_options(),
         args.startup.wait_for_database,
     )
     .await?;

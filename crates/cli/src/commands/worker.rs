@@ -68,7 +68,7 @@ pub async fn run(
     )?;
     let options = PgStoreOptions {
         behind_pooler: args.no_listen,
-        ..PgStoreOptions::default()
+        ..crate::open::postgres_options()
     };
     let store = open_store_patiently(target, &options, args.startup.wait_for_database).await?;
     let settings = settings(args, tenant);

@@ -1,39 +1,19 @@
-//! The indexes of the tables in scope, built with `CREATE INDEX CONCURRENTLY` after the
-//! locked migrations, so that building one on a live table never blocks its writers.
+//! The indexes of the queue's tables and of the domains', built with `CREATE INDEX
+//! CONCURRENTLY` after the locked migrations, so that building one on a live table never
+//! blocks its writers.
 //!
 //! `IF NOT EXISTS` alone is not enough: a concurrent build that failed (or was killed)
 //! leaves an INVALID index of that name behind, which `IF NOT EXISTS` would then skip.
 //! Such an index is dropped (concurrently) and built again.
 
+use zora_store_sql::{IndexDef, index, unique};
+
 use super::MigrationStep;
 use crate::error::{PgError, store_error};
 use crate::sql::Db;
 
-/// One index: its name and what follows `ON` in its definition.
-struct IndexDef {
-    name: &'static str,
-    unique: bool,
-    on: &'static str,
-}
-
-const fn index(name: &'static str, on: &'static str) -> IndexDef {
-    IndexDef {
-        name,
-        unique: false,
-        on,
-    }
-}
-
-const fn unique(name: &'static str, on: &'static str) -> IndexDef {
-    IndexDef {
-        name,
-        unique: true,
-        on,
-    }
-}
-
-/// ZORA CORE 2.2's indexes, then the engine's own.
-const INDEXES: &[IndexDef] = &[
+/// ZORA CORE 2.2's indexes of the queue's tables, then the engine's own.
+pub(super) const QUEUE_INDEXES: &[IndexDef] = &[
     index("idx_journal_entries_tenant", "journal_entries (tenant_id)"),
     index(
         "idx_journal_entries_tenant_category",
@@ -52,10 +32,6 @@ const INDEXES: &[IndexDef] = &[
     index(
         "idx_journal_entries_title_trgm",
         "journal_entries USING gin (title gin_trgm_ops)",
-    ),
-    unique(
-        "idx_climate_profiles_unique_primary",
-        "climate_profiles (tenant_id) WHERE is_primary = true",
     ),
     index("idx_agent_tasks_tenant", "agent_tasks (tenant_id)"),
     index("idx_agent_tasks_agent", "agent_tasks (agent_id)"),
@@ -101,28 +77,21 @@ const INDEXES: &[IndexDef] = &[
         "idx_agent_task_dependencies_depends_on",
         "agent_task_dependencies (depends_on_task_id)",
     ),
-    index(
-        "idx_climate_missions_tenant",
-        "climate_missions (tenant_id)",
-    ),
-    index(
-        "idx_climate_plan_items_plan",
-        "climate_plan_items (plan_id, created_at, id)",
-    ),
 ];
 
-/// The engine's indexes beyond ZORA CORE 2.2's, for tests comparing the two catalogs.
+/// The queue's indexes beyond ZORA CORE 2.2's, for tests comparing the two catalogs.
 pub const ENGINE_INDEXES: &[&str] = &[
     "idx_agent_tasks_claimable",
     "idx_agent_tasks_idempotency",
     "idx_agent_task_dependencies_depends_on",
-    "idx_climate_missions_tenant",
-    "idx_climate_plan_items_plan",
 ];
 
-/// Names of the indexes that are absent or invalid.
-pub(super) async fn missing(db: &mut impl Db) -> Result<Vec<String>, PgError> {
-    let names: Vec<&str> = INDEXES.iter().map(|i| i.name).collect();
+/// Names of the indexes among `indexes` that are absent or invalid.
+pub(super) async fn missing(
+    db: &mut impl Db,
+    indexes: &[IndexDef],
+) -> Result<Vec<String>, PgError> {
+    let names: Vec<&str> = indexes.iter().map(|i| i.name).collect();
     let valid: Vec<String> = crate::sql::query_scalar(
         db.keep(),
         "SELECT c.relname::text FROM pg_index i \
@@ -141,14 +110,16 @@ pub(super) async fn missing(db: &mut impl Db) -> Result<Vec<String>, PgError> {
         .collect())
 }
 
-/// Builds every absent index and rebuilds every invalid one; returns their names.
+/// Builds every absent index of `indexes` and rebuilds every invalid one; returns their
+/// names.
 pub(super) async fn build_missing(
     db: &mut impl Db,
+    indexes: &[IndexDef],
     progress: &(dyn Fn(&MigrationStep) + Sync),
 ) -> Result<Vec<String>, PgError> {
-    let missing = missing(db.conn()).await?;
+    let missing = missing(db.conn(), indexes).await?;
     for name in &missing {
-        let Some(def) = INDEXES.iter().find(|i| i.name == name) else {
+        let Some(def) = indexes.iter().find(|i| i.name == name) else {
             continue;
         };
         tracing::info!(index = def.name, "building index concurrently");

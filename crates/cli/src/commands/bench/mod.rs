@@ -14,7 +14,6 @@ use std::time::Instant;
 use zora_core::{DEFAULT_TENANT_ID, Store};
 use zora_domain::climate::tables::NewProfile;
 use zora_domain::ids::ProfileId;
-use zora_store_postgres::PgStoreOptions;
 use zora_store_sql::bench::BenchSql;
 
 use crate::cli::BenchArgs;
@@ -194,8 +193,9 @@ async fn on_postgres(admin: &str, sizes: &Sizes) -> Result<Vec<Row>, CliError> {
     let name = format!("zora_bench_{}", std::process::id());
     let url = zora_store_postgres::create_database(admin, &name).await?;
     let outcome = async {
-        let store = Arc::new(zora_store_postgres::connect(&url, &PgStoreOptions::default()).await?);
-        zora_store_postgres::migrate(store.pool()).await?;
+        let store =
+            Arc::new(zora_store_postgres::connect(&url, &crate::open::postgres_options()).await?);
+        zora_store_postgres::migrate(store.pool(), crate::open::POSTGRES_DOMAINS).await?;
         let rows = measure(&bench_on("postgres", store.clone(), &url).await?, sizes, 4).await;
         store.pool().close().await;
         rows

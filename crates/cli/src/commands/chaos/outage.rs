@@ -266,7 +266,8 @@ fn phase_reports(timed: &[Timed]) -> Vec<PhaseReport> {
         .collect()
 }
 
-/// Calls the API every 100 ms until `stop`, recording each call.
+/// Calls the API every 100 ms until `stop`, recording each call in the phase it was
+/// answered in.
 async fn call_throughout(
     client: Client,
     (phase, phase_started): (Arc<AtomicU8>, Arc<Mutex<Instant>>),
@@ -283,9 +284,19 @@ async fn call_throughout(
             let key = format!("outage-{n}");
             let began = *phase_started.lock().unwrap_or_else(|e| e.into_inner());
             let record = record.clone();
+            let phase = phase.clone();
             calls.spawn(async move {
-                let into_phase = began.elapsed();
+                let mut into_phase = began.elapsed();
                 let sample = client.call(call, &key).await.sample;
+                // A call still in flight when the next phase began (the network cut while
+                // it waited on the database) met that phase: it counts there, as made at
+                // its start, not in the steady phase it was sent in.
+                let mut phase_now = phase_now;
+                let answered_in = phase.load(Ordering::Relaxed);
+                if answered_in != phase_now {
+                    phase_now = answered_in;
+                    into_phase = Duration::ZERO;
+                }
                 if call == Call::Create && !sample.status.is_some_and(success) {
                     record
                         .unanswered_keys

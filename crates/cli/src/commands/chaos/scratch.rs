@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use zora_core::Store;
-use zora_store_postgres::PgStoreOptions;
 
 use super::checks::Database;
 use super::cluster::Cluster;
@@ -40,8 +39,9 @@ impl OwnStore {
             ChaosStore::Postgres => {
                 let cluster = Cluster::start(&dir.join("pg"), pg_bin)?;
                 let url = zora_store_postgres::create_database(&cluster.url(), name).await?;
-                let store = zora_store_postgres::connect(&url, &PgStoreOptions::default()).await?;
-                zora_store_postgres::migrate(store.pool()).await?;
+                let store =
+                    zora_store_postgres::connect(&url, &crate::open::postgres_options()).await?;
+                zora_store_postgres::migrate(store.pool(), crate::open::POSTGRES_DOMAINS).await?;
                 Self {
                     cluster: Some(cluster),
                     url,
