@@ -297,7 +297,7 @@ async fn a_command_that_creates_no_task_answers_201_and_is_failed() {
         json!({"summary": "Unable to plan: too vague", "tasks": []}).to_string(),
     ))
     .await;
-    let registry = std::sync::Arc::new(zora_engine::Registry::new(zora_domain::v1()));
+    let registry = std::sync::Arc::new(zora_domain::registry(zora_domain::v1()));
     let planner = ModelPlanner::new(
         ModelSettings {
             base_url: provider.url.clone(),
@@ -306,6 +306,8 @@ async fn a_command_that_creates_no_task_answers_201_and_is_failed() {
             timeout: std::time::Duration::from_secs(2),
         },
         registry,
+        zora_domain::planner::AGENT_TASK_TYPES,
+        std::sync::Arc::new(zora_domain::planner::KeywordPlanner::default()),
     );
     let app = common::spawn_full(
         TestBackend::sqlite().await,

@@ -39,7 +39,7 @@ async fn the_stream_sends_counts_at_each_change_and_ends_at_shutdown(backend: Te
     let app = common::spawn_configured(
         backend,
         AuthConfig::with_secret(common::SECRET.to_vec()),
-        Arc::new(zora_engine::planner::KeywordPlanner::default()),
+        Arc::new(zora_domain::planner::KeywordPlanner::default()),
         |state| state.shutdown = stopped,
     )
     .await;

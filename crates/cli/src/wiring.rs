@@ -7,8 +7,9 @@ use zora_core::Store;
 use zora_core::model::ChatModel;
 use zora_core::retention::{Prune, PruneStatus};
 use zora_domain::ModelAccess;
+use zora_domain::planner::{AGENT_TASK_TYPES, KeywordPlanner};
 use zora_engine::chat::{ChatSettings, OpenAiChat};
-use zora_engine::planner::{KeywordPlanner, ModelPlanner, Planner};
+use zora_engine::planner::{ModelPlanner, Planner};
 use zora_engine::schedule::{DatabaseClock, Scheduler, SchedulerSettings};
 use zora_engine::{Executor, ExecutorSettings, Registry};
 
@@ -28,7 +29,7 @@ pub fn registry() -> Registry {
 /// The task types this binary runs, `approval_types` needing a decision first (`serve`'s
 /// and `worker`'s `--approval-types`), the model-backed ones calling [`model_access`].
 pub fn registry_with_approvals(approval_types: impl IntoIterator<Item = String>) -> Registry {
-    Registry::new(zora_domain::all(&model_access())).with_approval_types(approval_types)
+    zora_domain::registry(zora_domain::all(&model_access())).with_approval_types(approval_types)
 }
 
 /// A setting from the environment, unless unset or blank.
@@ -85,6 +86,8 @@ pub fn planner(registry: Arc<Registry>) -> Arc<dyn Planner> {
         Arc::new(OpenAiChat::new(settings)),
         duration_var("ZORA_PLANNER_TIMEOUT", Duration::from_secs(20)),
         registry,
+        AGENT_TASK_TYPES,
+        Arc::new(KeywordPlanner::default()),
     ))
 }
 

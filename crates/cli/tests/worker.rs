@@ -97,10 +97,9 @@ fn a_heartbeat_as_long_as_the_lease_is_refused() {
 #[test]
 fn a_type_the_engine_does_not_run_is_refused_by_name() {
     let files = zora_testkit::TestSqlite::new();
-    let supported =
-        zora_engine::Registry::new(zora_domain::all(&zora_domain::ModelAccess::default()))
-            .kinds()
-            .join(", ");
+    let supported = zora_domain::registry(zora_domain::all(&zora_domain::ModelAccess::default()))
+        .kinds()
+        .join(", ");
     for (flag, value, kind) in [
         ("--type-concurrency", "shop.unknown=2", "shop.unknown"),
         (

@@ -23,7 +23,22 @@ pub mod inspect;
 mod journal;
 pub mod migrations;
 pub mod payload;
+pub mod planner;
 pub mod zora_shop;
+
+/// ZORA CORE's four v1 task types, by name (what its clients list as `v1_supported`): a
+/// later type of the same category is not one.
+pub const V1_KINDS: [&str; 4] = [
+    "climate.create_missions_from_plan",
+    "climate.create_single_mission",
+    "zora_shop.create_project",
+    "zora_shop.update_product_climate_meta",
+];
+
+/// A registry of `handlers` that knows ZORA CORE's v1 list.
+pub fn registry(handlers: Vec<Arc<dyn DynHandler>>) -> zora_engine::Registry {
+    zora_engine::Registry::new(handlers).with_v1_kinds(V1_KINDS)
+}
 
 /// ZORA CORE's four v1 task types.
 pub fn v1() -> Vec<Arc<dyn DynHandler>> {

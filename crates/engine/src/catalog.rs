@@ -8,20 +8,12 @@ use serde_json::{Map, Value, json};
 
 use crate::registry::Registry;
 
-/// ZORA CORE's four v1 task types, by name: a later type of the same category is not one.
-pub const V1_KINDS: [&str; 4] = [
-    "climate.create_missions_from_plan",
-    "climate.create_single_mission",
-    "zora_shop.create_project",
-    "zora_shop.update_product_climate_meta",
-];
-
 impl Registry {
-    /// The v1 types ([`V1_KINDS`]) this registry runs, sorted.
+    /// The v1 types ([`Registry::with_v1_kinds`]) this registry runs, sorted.
     pub fn v1_kinds(&self) -> Vec<String> {
         self.kinds()
             .into_iter()
-            .filter(|kind| V1_KINDS.contains(&kind.as_str()))
+            .filter(|kind| self.is_v1(kind))
             .collect()
     }
 

@@ -29,7 +29,6 @@ mod worker;
 pub use apply::LockedBatch;
 pub use approval::{DecisionError, decide_task};
 pub use cancel::{CancelError, Cancelled, cancel_task, cancelled_message};
-pub use catalog::V1_KINDS;
 pub use commands::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
 pub use create::{
     BatchError, CreateError, Created, check_new_task, create_batch, create_task, validate_new_task,

@@ -14,6 +14,8 @@ pub struct Registry {
     handlers: BTreeMap<&'static str, Arc<dyn DynHandler>>,
     /// Types whose every new task needs a decision first (`ZORA_APPROVAL_TYPES`).
     approval_types: BTreeSet<String>,
+    /// The types ZORA CORE's clients list as v1 (`v1_supported`).
+    v1_kinds: BTreeSet<&'static str>,
     /// Faults injected into applied tasks (`zora chaos`); none in normal running.
     faults: Option<FaultPlan>,
 }
@@ -39,6 +41,18 @@ impl Registry {
     pub fn with_approval_types(mut self, types: impl IntoIterator<Item = String>) -> Self {
         self.approval_types = types.into_iter().collect();
         self
+    }
+
+    /// This registry, listing `kinds` as the v1 types ZORA CORE's clients know
+    /// (`v1_supported` in the catalog): a later type of the same category is not one.
+    pub fn with_v1_kinds(mut self, kinds: impl IntoIterator<Item = &'static str>) -> Self {
+        self.v1_kinds = kinds.into_iter().collect();
+        self
+    }
+
+    /// Whether `kind` is one of the v1 types.
+    pub fn is_v1(&self, kind: &str) -> bool {
+        self.v1_kinds.contains(kind)
     }
 
     /// This registry, whose tasks fault as `plan` says (`zora worker --inject-faults`).

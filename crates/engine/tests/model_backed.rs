@@ -13,7 +13,7 @@ use serde_json::json;
 use zora_core::{FailureKind, Store, TaskId, TaskStatus, TenantId};
 use zora_domain::ModelAccess;
 use zora_engine::metrics::Metrics;
-use zora_engine::{Registry, TaskOutcome, TaskReport};
+use zora_engine::{TaskOutcome, TaskReport};
 use zora_testkit::TestBackend;
 use zora_testkit::provider::{
     Provider, Reply, STAND_IN_MODEL, model_access, provider, provider_answering,
@@ -38,7 +38,7 @@ async fn run_with(
     tenant: TenantId,
     id: TaskId,
 ) -> (TaskReport, zora_core::Task) {
-    let registry = Registry::new(zora_domain::all(model));
+    let registry = zora_domain::registry(zora_domain::all(model));
     let report = executor_of(store, registry, &Metrics::default())
         .run_task(tenant, id)
         .await
@@ -278,7 +278,7 @@ async fn no_model_configured_fails_at_once_without_a_call(backend: TestBackend) 
         Some("url must be an http(s) URL or a path starting with /, got \"ftp://example.org\""),
         "the payload is checked before the model is asked for"
     );
-    let registry = Registry::new(zora_domain::all(&ModelAccess::default()));
+    let registry = zora_domain::registry(zora_domain::all(&ModelAccess::default()));
     for kind in ["research_topic", "review_frontend_page"] {
         let handler = registry.get(kind).expect("registered");
         assert!(handler.prepares());

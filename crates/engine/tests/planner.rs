@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use zora_core::command::CommandStatus;
 use zora_core::{DEFAULT_TENANT_ID, Store};
 use zora_engine::planner::{ModelPlanner, ModelSettings, SYSTEM_PROMPT};
-use zora_engine::{CommandOutcome, CommandRequest, NO_TASKS, Registry, submit_command};
+use zora_engine::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
 use zora_testkit::TestBackend;
 use zora_testkit::provider::{Provider, Reply, provider};
 use zora_testkit::suite::climate::seed_plan;
@@ -21,7 +21,7 @@ async fn submit(
     prompt: &str,
     agents: &[&str],
 ) -> CommandOutcome {
-    let registry = Arc::new(Registry::new(zora_domain::all(
+    let registry = Arc::new(zora_domain::registry(zora_domain::all(
         &zora_domain::ModelAccess::default(),
     )));
     let planner = ModelPlanner::new(
@@ -32,6 +32,8 @@ async fn submit(
             timeout: Duration::from_millis(500),
         },
         registry.clone(),
+        zora_domain::planner::AGENT_TASK_TYPES,
+        Arc::new(zora_domain::planner::KeywordPlanner::default()),
     );
     submit_command(
         store,

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::{HandlerTx, Task, TenantId};
-use zora_engine::{Registry, V1_KINDS};
+use zora_domain::V1_KINDS;
 
 /// A later Climate OS type.
 struct LaterClimateType;
@@ -43,7 +43,7 @@ impl TaskHandler for LaterClimateType {
 fn a_fifth_climate_type_is_not_v1() {
     let mut handlers = zora_domain::v1();
     handlers.push(Arc::new(LaterClimateType));
-    let registry = Registry::new(handlers);
+    let registry = zora_domain::registry(handlers);
     assert_eq!(registry.v1_kinds(), V1_KINDS.map(str::to_owned).to_vec());
     let catalog = registry.catalog();
     assert_eq!(catalog["v1_supported"].as_array().map(Vec::len), Some(4));

@@ -87,7 +87,7 @@ pub fn registry_with_scripted(timeout: Duration) -> Registry {
     let mut handlers = zora_domain::all(&zora_domain::ModelAccess::default());
     handlers.push(Arc::new(Scripted::<false> { timeout }));
     handlers.push(Arc::new(Scripted::<true> { timeout }));
-    Registry::new(handlers)
+    zora_domain::registry(handlers)
 }
 
 /// The effect a scripted task writes: a journal entry naming the task.

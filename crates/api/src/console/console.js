@@ -265,9 +265,14 @@ async function tasksPage() {
     for (const key of ["state", "agent_id", "task_type", "q", "order"]) if (filters[key]) params.set(key, filters[key]);
     return `/api/agents/tasks?${params}`;
   }
+  // The latest load wins: a live refresh still in flight when the filters change must not
+  // draw its (unfiltered) page over the filtered one.
+  let loads = 0;
   async function load() {
+    const mine = ++loads;
     try {
       const { body: page } = await api(query(filters.offset, PAGE_SIZE));
+      if (mine !== loads) return;
       rows = page.data;
       total = page.pagination.total;
       draw();

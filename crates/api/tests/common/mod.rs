@@ -38,7 +38,7 @@ pub async fn spawn_with(backend: TestBackend, auth: AuthConfig) -> App {
     spawn_full(
         backend,
         auth,
-        Arc::new(zora_engine::planner::KeywordPlanner::default()),
+        Arc::new(zora_domain::planner::KeywordPlanner::default()),
     )
     .await
 }
@@ -58,7 +58,7 @@ pub async fn spawn_with_worker(backend: TestBackend, edit: impl FnOnce(&mut AppS
     let app = spawn_configured(
         backend,
         AuthConfig::with_secret(SECRET.to_vec()),
-        Arc::new(zora_engine::planner::KeywordPlanner::default()),
+        Arc::new(zora_domain::planner::KeywordPlanner::default()),
         edit,
     )
     .await;

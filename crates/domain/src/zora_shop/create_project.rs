@@ -1,7 +1,7 @@
 //! `zora_shop.create_project`: a ZORA SHOP collaboration project between brands.
 
-use crate::ids::{BrandId, ShopProjectId};
-use crate::zora_shop::tables::{Brand, NewShopProject};
+use crate::ids::ShopProjectId;
+use crate::zora_shop::tables::NewShopProject;
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -10,11 +10,10 @@ use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
 use zora_core::{HandlerTx, StoreError, Task, TenantId};
 
-use crate::batch::{Rows, ids_by_tenant};
 use crate::journal;
 use crate::payload::{Date, Reference, has_reference, has_text, require, resolve};
+use crate::zora_shop::brands::{self, Brands};
 use crate::zora_shop::rows::ShopRows;
-use crate::zora_shop::store as shop_store;
 
 /// The statuses a project may have.
 pub const STATUSES: [&str; 6] = ["idea", "brief", "concept", "review", "launched", "archived"];
@@ -49,9 +48,6 @@ impl Payload {
 /// The handler of `zora_shop.create_project`.
 #[derive(Debug, Clone, Copy)]
 pub struct CreateProject;
-
-/// The brands the batch names.
-pub type Brands = Rows<BrandId, Brand>;
 
 fn not_found(which: &str, field: &str, reference: Option<&Reference>) -> TaskError {
     let id = reference.map(ToString::to_string).unwrap_or_default();
@@ -99,21 +95,13 @@ impl TaskHandler for CreateProject {
         tx: &mut dyn HandlerTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Brands, StoreError> {
-        let mut brands = Brands::default();
-        let ids_of = |p: &Payload| -> Vec<BrandId> {
+        brands::load(tx, batch, |p: &Payload| {
             resolve(&p.primary_brand_id)
                 .into_iter()
                 .chain(p.secondary().and_then(Reference::id))
                 .collect()
-        };
-        for (tenant, ids) in ids_by_tenant(batch, ids_of) {
-            brands.insert_all(
-                tenant,
-                shop_store::brands(&mut *tx, tenant, &ids).await?,
-                |b| b.id,
-            );
-        }
-        Ok(brands)
+        })
+        .await
     }
 
     fn check(&self, tenant: TenantId, payload: &Payload, brands: &Brands) -> Result<(), TaskError> {

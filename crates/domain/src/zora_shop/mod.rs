@@ -1,6 +1,7 @@
 //! ZORA SHOP: its task types, the rows they produce ([`rows::ShopRows`]), its tables' rows
 //! ([`tables`]) and their SQL for each backend, reached through [`store`].
 
+pub mod brands;
 pub mod create_project;
 pub(crate) mod mappers;
 mod postgres;

@@ -1,11 +1,9 @@
 //! The command planner (LUMINA): a free-text command becomes 1 to 5 tasks.
 //!
-//! [`Planner`] is the seam; [`ModelPlanner`] asks an OpenAI-compatible model;
-//! [`KeywordPlanner`] is ZORA CORE's keyword fallback, used when no model is configured or
-//! the model's answer cannot be used.
+//! [`Planner`] is the seam; [`ModelPlanner`] asks an OpenAI-compatible model about the
+//! agents and task types a domain gives it ([`AgentTypes`]) and falls back to the
+//! domain's own planner (ZORA's keyword rules) when the model's answer cannot be used.
 
-mod agents;
-mod keywords;
 mod model;
 
 use std::collections::BTreeMap;
@@ -14,12 +12,13 @@ use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use agents::{AGENT_TASK_TYPES, first_task_type};
-pub use keywords::KeywordPlanner;
 pub use model::{ModelPlanner, ModelSettings, SYSTEM_PROMPT, parse_plan, strip_fence};
 
 /// The most tasks one command creates.
 pub const MAX_TASKS: usize = 5;
+
+/// Each agent with the task types it knows, in the order the planner offers them.
+pub type AgentTypes = &'static [(&'static str, &'static [&'static str])];
 
 /// What the planner is asked.
 #[derive(Debug, Clone, PartialEq, Eq)]

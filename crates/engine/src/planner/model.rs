@@ -1,6 +1,6 @@
-//! The model path of the planner: an OpenAI-compatible chat-completions call (EXECUTOR.md,
-//! "The command planner"). Any HTTP error, timeout or unusable reply falls back to the
-//! keyword rules, with the reason recorded on the command. The v1 types are offered with
+//! The model path of the planner: an OpenAI-compatible chat-completions call. Any HTTP
+//! error, timeout or unusable reply falls back to the domain's planner, with the reason
+//! recorded on the command. The v1 types are offered with
 //! their payload schemas; a planned v1 payload is checked before insert by the same
 //! parser and reference check as every new task (in `submit_command`).
 
@@ -12,10 +12,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use zora_core::model::{ChatMessage, ChatModel};
 
-use super::{
-    AGENT_TASK_TYPES, KeywordPlanner, MAX_TASKS, Plan, PlanRequest, PlannedDependency, PlannedTask,
-    Planner,
-};
+use super::{AgentTypes, MAX_TASKS, Plan, PlanRequest, PlannedDependency, PlannedTask, Planner};
 use crate::chat::{ChatSettings, OpenAiChat};
 use crate::registry::Registry;
 
@@ -36,24 +33,32 @@ pub struct ModelSettings {
     pub timeout: Duration,
 }
 
-/// The model planner, with the keyword rules behind it.
+/// The model planner, with the domain's planner behind it.
 #[derive(Debug, Clone)]
 pub struct ModelPlanner {
     model: Arc<dyn ChatModel>,
     timeout: Duration,
     registry: Arc<Registry>,
+    agents: AgentTypes,
+    fallback: Arc<dyn Planner>,
 }
 
 impl ModelPlanner {
-    /// A planner over its own HTTP client of `settings`.
-    pub fn new(settings: ModelSettings, registry: Arc<Registry>) -> Self {
+    /// A planner over its own HTTP client of `settings`, offering the model `agents` and
+    /// the types of `registry`, and falling back to `fallback`.
+    pub fn new(
+        settings: ModelSettings,
+        registry: Arc<Registry>,
+        agents: AgentTypes,
+        fallback: Arc<dyn Planner>,
+    ) -> Self {
         let timeout = settings.timeout;
         let chat = OpenAiChat::new(ChatSettings {
             base_url: settings.base_url,
             api_key: settings.api_key,
             model: settings.model,
         });
-        Self::with_model(Arc::new(chat), timeout, registry)
+        Self::with_model(Arc::new(chat), timeout, registry, agents, fallback)
     }
 
     /// A planner asking `model`, waiting at most `timeout` for each answer.
@@ -61,11 +66,15 @@ impl ModelPlanner {
         model: Arc<dyn ChatModel>,
         timeout: Duration,
         registry: Arc<Registry>,
+        agents: AgentTypes,
+        fallback: Arc<dyn Planner>,
     ) -> Self {
         Self {
             model,
             timeout,
             registry,
+            agents,
+            fallback,
         }
     }
 
@@ -73,7 +82,8 @@ impl ModelPlanner {
     /// types, every type the engine executes (aliases aside) with its payload schema, and
     /// the answer's shape, chains by position included.
     fn user_prompt(&self, request: &PlanRequest) -> String {
-        let agents: Vec<String> = AGENT_TASK_TYPES
+        let agents: Vec<String> = self
+            .agents
             .iter()
             .filter(|(agent, _)| {
                 request.target_agents.is_empty() || request.target_agents.iter().any(|a| a == agent)
@@ -119,7 +129,7 @@ impl ModelPlanner {
             .chat(&messages, self.timeout)
             .await
             .map_err(|err| err.to_string())?;
-        parse_plan(&answer.content, &request.raw_prompt)
+        parse_plan(&answer.content, &request.raw_prompt, self.agents)
     }
 }
 
@@ -138,7 +148,7 @@ pub fn strip_fence(content: &str) -> &str {
 /// the reply by position (`0`, or `{"index": 0, "inputs": {"plan_id": "plan_id"}}`); a
 /// task whose parent is not an earlier task kept, or whose dependency cannot be read, is
 /// left out with its chain.
-pub fn parse_plan(content: &str, raw_prompt: &str) -> Result<Plan, String> {
+pub fn parse_plan(content: &str, raw_prompt: &str, agents: AgentTypes) -> Result<Plan, String> {
     let value: Value = serde_json::from_str(strip_fence(content))
         .map_err(|_| "the model's reply is not valid JSON".to_owned())?;
     let summary = value["summary"]
@@ -154,7 +164,7 @@ pub fn parse_plan(content: &str, raw_prompt: &str) -> Result<Plan, String> {
     let mut tasks: Vec<PlannedTask> = Vec::new();
     for (position, item) in items.iter().enumerate() {
         let task = (tasks.len() < MAX_TASKS)
-            .then(|| planned_task(item, raw_prompt, &kept[..position]))
+            .then(|| planned_task(item, raw_prompt, agents, &kept[..position]))
             .flatten();
         kept.push(task.is_some().then_some(tasks.len()));
         tasks.extend(task);
@@ -167,11 +177,17 @@ pub fn parse_plan(content: &str, raw_prompt: &str) -> Result<Plan, String> {
     })
 }
 
-/// One task of the reply, its parents' positions mapped through `earlier` (the kept
-/// position of each item before it); `None` when it is left out.
-fn planned_task(item: &Value, raw_prompt: &str, earlier: &[Option<usize>]) -> Option<PlannedTask> {
+/// One task of the reply, its agent one of `agents` and its parents' positions mapped
+/// through `earlier` (the kept position of each item before it); `None` when it is left
+/// out.
+fn planned_task(
+    item: &Value,
+    raw_prompt: &str,
+    agents: AgentTypes,
+    earlier: &[Option<usize>],
+) -> Option<PlannedTask> {
     let agent = item["agent_id"].as_str()?.trim().to_uppercase();
-    AGENT_TASK_TYPES
+    agents
         .iter()
         .any(|(known, _)| *known == agent)
         .then_some(())?;
@@ -242,12 +258,10 @@ impl Planner for ModelPlanner {
         match self.ask(request).await {
             Ok(plan) => plan,
             Err(reason) => {
-                tracing::warn!(%reason, "the planner falls back to the keyword rules");
-                KeywordPlanner {
-                    reason: Some(reason),
-                }
-                .plan(request)
-                .await
+                tracing::warn!(%reason, "the planner falls back to the domain's planner");
+                let mut plan = self.fallback.plan(request).await;
+                plan.fallback_reason = Some(reason);
+                plan
             }
         }
     }
@@ -256,6 +270,9 @@ impl Planner for ModelPlanner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Agents of a made-up domain.
+    const AGENTS: AgentTypes = &[("ORACLE", &["research_topic"]), ("SAM", &["review"])];
 
     #[test]
     fn fences_are_unwrapped() {
@@ -269,7 +286,8 @@ mod tests {
         let tasks: Vec<Value> = (0..7)
             .map(|i| json!({"agent_id": if i == 0 { "odin" } else { "oracle" }, "task_type": "research_topic", "title": format!("t{i}")}))
             .collect();
-        let plan = parse_plan(&json!({"tasks": tasks}).to_string(), "prompt").expect("plan");
+        let plan =
+            parse_plan(&json!({"tasks": tasks}).to_string(), "prompt", AGENTS).expect("plan");
         assert_eq!(plan.summary, "Command processed");
         assert_eq!(plan.tasks.len(), MAX_TASKS, "capped");
         assert!(
@@ -278,33 +296,29 @@ mod tests {
         );
         assert_eq!(plan.tasks[0].title, "t1");
         assert_eq!(plan.tasks[0].description, "prompt");
-        assert!(parse_plan("not json", "p").is_err());
+        assert!(parse_plan("not json", "p", AGENTS).is_err());
         assert!(plan.tasks.iter().all(|t| t.depends_on.is_empty()));
-        assert!(parse_plan("{\"summary\": \"x\"}", "p").is_err());
+        assert!(parse_plan("{\"summary\": \"x\"}", "p", AGENTS).is_err());
     }
 
     #[test]
     fn a_chain_is_kept_by_position_and_a_broken_one_left_out() {
         let reply = json!({"tasks": [
             {"agent_id": "odin", "task_type": "x"},
-            {"agent_id": "ORACLE", "task_type": "climate.suggest_weekly_plan"},
-            {"agent_id": "ORACLE", "task_type": "climate.create_missions_from_plan",
+            {"agent_id": "ORACLE", "task_type": "suggest"},
+            {"agent_id": "ORACLE", "task_type": "apply",
              "depends_on": [{"index": 1, "inputs": {"plan_id": "plan_id"}}]},
-            {"agent_id": "EIVOR", "task_type": "summarize_recent_activity", "depends_on": [2, 1]},
-            {"agent_id": "SAM", "task_type": "review_frontend_page", "depends_on": [0]},
-            {"agent_id": "SAM", "task_type": "review_frontend_page", "depends_on": [5]},
-            {"agent_id": "SAM", "task_type": "review_frontend_page", "depends_on": [{"index": 1, "inputs": {"url": 3}}]},
-            {"agent_id": "SAM", "task_type": "review_frontend_page", "depends_on": "first"},
+            {"agent_id": "SAM", "task_type": "summarize", "depends_on": [2, 1]},
+            {"agent_id": "SAM", "task_type": "review", "depends_on": [0]},
+            {"agent_id": "SAM", "task_type": "review", "depends_on": [5]},
+            {"agent_id": "SAM", "task_type": "review", "depends_on": [{"index": 1, "inputs": {"url": 3}}]},
+            {"agent_id": "SAM", "task_type": "review", "depends_on": "first"},
         ]});
-        let plan = parse_plan(&reply.to_string(), "p").expect("plan");
+        let plan = parse_plan(&reply.to_string(), "p", AGENTS).expect("plan");
         let kinds: Vec<&str> = plan.tasks.iter().map(|t| t.task_type.as_str()).collect();
         assert_eq!(
             kinds,
-            [
-                "climate.suggest_weekly_plan",
-                "climate.create_missions_from_plan",
-                "summarize_recent_activity"
-            ],
+            ["suggest", "apply", "summarize"],
             "a parent left out, itself, a later one, an input not a field name, not a list: left out"
         );
         assert_eq!(plan.tasks[1].depends_on[0].index, 0, "renumbered");

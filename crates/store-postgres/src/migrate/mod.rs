@@ -77,7 +77,7 @@ pub const QUEUE_MIGRATIONS: MigrationSet = MigrationSet {
             include_str!("../../migrations/0010_schedules.sql"),
         ),
     ],
-    // The domain's tables (0001) and the missing climate_missions.notes (0003) left these
+    // The domain's tables (0001) and a column of one of them (0003) left these
     // two for the domain's own set.
     superseded: &[
         Superseded {

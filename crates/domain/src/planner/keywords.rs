@@ -6,10 +6,9 @@
 
 use async_trait::async_trait;
 use serde_json::json;
+use zora_engine::planner::{MAX_TASKS, Plan, PlanRequest, PlannedDependency, PlannedTask, Planner};
 
-use super::{
-    MAX_TASKS, Plan, PlanRequest, PlannedDependency, PlannedTask, Planner, first_task_type,
-};
+use super::agents::first_task_type;
 
 /// Words of a prompt asking rule 1's suggestion to be applied too.
 const APPLY_KEYWORDS: &[&str] = &["apply", "create missions", "start"];
