@@ -41,6 +41,9 @@ pub const SQLITE: MigrationSet = MigrationSet {
     indexes: &[],
 };
 
+/// The domain's tables beyond ZORA CORE 2.2's, for tests comparing the two catalogs.
+pub const ENGINE_TABLES: &[&str] = &[];
+
 /// The domain's PostgreSQL indexes beyond ZORA CORE 2.2's, for tests comparing the two
 /// catalogs.
 pub const ENGINE_INDEXES: &[&str] = &["idx_climate_missions_tenant", "idx_climate_plan_items_plan"];

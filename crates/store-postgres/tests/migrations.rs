@@ -53,6 +53,9 @@ fn is_engine_addition(line: &str) -> bool {
         || line.starts_with("constraint agent_tasks.agent_tasks_approved_by_user_id_fkey ")
         || line.starts_with("constraint agent_tasks.agent_tasks_rejected_by_user_id_fkey ")
         || engine_indexes().any(|i| line.starts_with(&format!("index {i} ")))
+        || zora_domain::migrations::ENGINE_TABLES
+            .iter()
+            .any(|t| line.contains(t))
 }
 
 /// 2.2's catalog with the differences SCHEMA.md states for a fresh engine database.
