@@ -1,8 +1,8 @@
-//! Authentication as API.md says: an HS256 JWT from `Authorization: Bearer` or the
+//! Authentication as ZORA CORE's clients send it: an HS256 JWT from `Authorization: Bearer` or the
 //! `zora_access_token` cookie, ZORA CORE's 401 codes, roles, and the tenant every query is
 //! scoped to.
 //!
-//! `jsonwebtoken`'s defaults are not API.md's rules: it requires `exp`, allows 60 s of
+//! `jsonwebtoken`'s defaults are not ZORA CORE's rules: it requires `exp`, allows 60 s of
 //! leeway and skips `nbf`. Here only HS256 is accepted, `exp` and `nbf` are checked when
 //! present, with no leeway.
 

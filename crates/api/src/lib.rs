@@ -1,4 +1,4 @@
-//! The HTTP API ZORA CORE's frontend and admin console call (API.md): task routes with
+//! The HTTP API ZORA CORE's frontend and admin console call: task routes with
 //! JWT auth and tenant scoping, one error shape, health and readiness.
 //!
 //! [`router`] builds the whole app for a state; tests drive it on port 0 (or with

@@ -1,4 +1,4 @@
-//! The per-user command rate limit (API.md: 60 commands a minute per user, then 429
+//! The per-user command rate limit (60 commands a minute per user, then 429
 //! `RATE_LIMIT_EXCEEDED` with `Retry-After` in seconds): governor's keyed GCRA limiter. A
 //! user may send a burst of `limit` at once, and then one more each `window / limit` (one
 //! a second at 60 a minute); `Retry-After` is the wait until the next.

@@ -1,5 +1,5 @@
 //! The task object every answer carries: the row with its `state`, and its place in its
-//! chain (`depends_on`, `dependents`; ENGINE.md "Dependencies"), read for a whole page of
+//! chain (`depends_on`, `dependents`), read for a whole page of
 //! tasks in one query.
 
 use serde::Serialize;

@@ -1,4 +1,4 @@
-//! Authentication on a real server: each of API.md's 401 codes, the cookie, a server
+//! Authentication on a real server: each of the API's 401 codes, the cookie, a server
 //! without a secret, and routing before authentication.
 
 mod common;

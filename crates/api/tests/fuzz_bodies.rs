@@ -10,7 +10,7 @@ use zora_api::Role;
 use zora_core::DEFAULT_TENANT_ID;
 use zora_testkit::fuzz::json as any_json;
 
-/// A create body: each field of API.md's present or not, each value a plausible one or
+/// A create body: each field of ZORA CORE's create body present or not, each value a plausible one or
 /// anything at all.
 fn create_body() -> impl Strategy<Value = Value> {
     let text = |choices: &'static [&'static str]| {

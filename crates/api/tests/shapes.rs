@@ -1,4 +1,4 @@
-//! Every route's success shape, against structs written from API.md (not the server's own
+//! Every route's success shape, against structs written from ZORA CORE's clients (not the server's own
 //! types): required keys must be there (null when empty), the engine may add keys to a
 //! task, and ZORA CORE's objects of fixed shape carry no others. And a 5xx says nothing of
 //! the database.
@@ -14,7 +14,7 @@ use zora_testkit::suite::climate::seed_plan;
 
 use common::spawn_app;
 
-/// A full task row (SEED.md's columns); the engine's added columns are allowed.
+/// A full task row (ZORA CORE's columns); the engine's added columns are allowed.
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)]
 struct TaskRow {
@@ -126,8 +126,9 @@ struct ErrorBody {
 zora_testkit::both_stores!(every_route_answers_api_md_shapes);
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, body: Value) -> T {
-    serde_json::from_value(body.clone())
-        .unwrap_or_else(|e| panic!("{what} is not API.md's shape ({e}): {body}"))
+    serde_json::from_value(body.clone()).unwrap_or_else(|e| {
+        panic!("{what} is not the shape ZORA CORE's clients read ({e}): {body}")
+    })
 }
 
 async fn every_route_answers_api_md_shapes(backend: TestBackend) {

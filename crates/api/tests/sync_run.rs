@@ -109,7 +109,7 @@ async fn two_sync_runs_at_once_execute_it_once(backend: TestBackend) {
         app.post(&path, &token, &empty),
         app.post(&path, &token, &empty)
     );
-    // One runs it, the other waits for that run (ENGINE.md): both answer its outcome.
+    // One runs it, the other waits for that run: both answer its outcome.
     for answer in [&a, &b] {
         assert_eq!(answer.status, 200, "a: {} b: {}", a.body, b.body);
         assert_eq!(answer.body["execution"]["status"], "completed");

@@ -1,5 +1,5 @@
 //! `GET /api/agents/tasks` and `GET /api/agents/tasks/{id}` on a real server, both stores:
-//! shapes written from API.md, filters, pagination, hostile parameters, tenant isolation.
+//! shapes written from ZORA CORE's clients, filters, pagination, hostile parameters, tenant isolation.
 
 mod common;
 
@@ -19,7 +19,7 @@ zora_testkit::both_stores!(
     every_task_says_its_state_and_the_list_filters_by_states,
 );
 
-/// ENGINE.md's fine-grained states, computed by the store: on every task object, and
+/// The fine-grained states, computed by the store: on every task object, and
 /// `?state=` (a comma-separated list) filters the list in the store, its total too.
 async fn every_task_says_its_state_and_the_list_filters_by_states(backend: TestBackend) {
     let app = spawn_app(backend).await;
@@ -124,7 +124,7 @@ async fn every_task_says_its_state_and_the_list_filters_by_states(backend: TestB
     assert_eq!(theirs.body["pagination"]["total"], 0, "tenant B sees none");
 }
 
-/// A list item, as API.md writes it (not the server's own type), with ENGINE.md's `state`.
+/// A list item, as ZORA CORE's clients read it (not the server's own type), with its `state`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
@@ -140,7 +140,7 @@ struct ListItem {
     created_at: String,
     started_at: Option<String>,
     completed_at: Option<String>,
-    /// ENGINE.md: every task object, a list item too, shows its place in its chain.
+    /// Every task object, a list item too, shows its place in its chain.
     depends_on: Vec<serde_json::Value>,
     dependents: Vec<String>,
     /// The engine's addition for the console's table: attempts made, and the task's own
@@ -211,7 +211,7 @@ async fn the_list_has_api_md_shape_order_and_pagination(backend: TestBackend) {
 
     let answer = app.get("/api/agents/tasks", Some(&token)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let body: ListBody = serde_json::from_value(answer.body.clone()).expect("API.md's list shape");
+    let body: ListBody = serde_json::from_value(answer.body.clone()).expect("the list's shape");
     assert_eq!(
         body.data.iter().map(|t| t.priority).collect::<Vec<_>>(),
         vec![5, 3, 1],

@@ -1,4 +1,4 @@
-//! Waiting for a result (ENGINE.md) on a real server with a worker in the same process,
+//! Waiting for a result on a real server with a worker in the same process,
 //! both stores: create then `run?wait=true` gets the outcome even when the worker claimed
 //! the task first, `POST /api/agents/tasks?wait=true` creates and runs at once,
 //! `GET .../wait` answers when the task finishes (woken, not at its 5 s re-read) or 202 at

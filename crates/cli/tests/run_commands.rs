@@ -1,4 +1,4 @@
-//! ZORA CORE's commands as an operator types them (SEED.md's lines with `zora` in place
+//! ZORA CORE's commands as an operator types them (its own CLI's lines with `zora` in place
 //! of `python -m zora_core.autonomy.cli`), on both stores: output, `--json`, exit codes.
 
 mod common;

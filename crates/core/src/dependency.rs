@@ -1,4 +1,4 @@
-//! Task dependencies (ENGINE.md, "Dependencies"): a task's parents, the fields of its
+//! Task dependencies: a task's parents, the fields of its
 //! payload filled from their results, the links a task object shows, and the journal
 //! entry of a dependent failed by its parent.
 //!

@@ -1,5 +1,5 @@
-//! Retention: which finished tasks `zora prune` and a worker's `--retention` delete
-//! (ENGINE.md, "Retention"). Journal entries are never pruned.
+//! Retention: which finished tasks `zora prune` and a worker's `--retention` delete.
+//! Journal entries are never pruned.
 
 use std::time::Duration;
 

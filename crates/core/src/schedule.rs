@@ -1,5 +1,5 @@
 //! Periodic schedules: a stored cron expression and a task template, enqueued once per
-//! slot by whichever process leads (ENGINE.md, "Periodic schedules"). The rows and the
+//! slot by whichever process leads. The rows and the
 //! store traits live here; cron arithmetic and the leader's loop are the engine's.
 
 use std::time::Duration;

@@ -16,7 +16,7 @@ crate::label_enum! {
 }
 
 crate::label_enum! {
-    /// The fine-grained state of a task (ENGINE.md), computed by the store from its row:
+    /// The fine-grained state of a task, computed by the store from its row:
     /// `status` stays within ZORA CORE's four.
     pub enum TaskState (field = "state") {
         /// Pending and runnable now.

@@ -345,7 +345,7 @@ pub enum ClaimById {
     Refused(Task),
 }
 
-/// A founder's decision on a task that awaits one (ENGINE.md, "Approvals").
+/// A founder's decision on a task that awaits one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub approve: bool,

@@ -1,5 +1,5 @@
 //! The journal entry every handler writes: `author` is the task's agent, `details` always
-//! carries `event_type` and `task_id` (EXECUTOR.md, "Common rules").
+//! carries `event_type` and `task_id`.
 
 use serde_json::{Map, Value};
 use zora_core::journal::{JournalCategory, NewJournalEntry};

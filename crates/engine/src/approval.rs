@@ -1,4 +1,4 @@
-//! Approvals (ENGINE.md, "Approvals"): which new tasks need a founder's decision before
+//! Approvals: which new tasks need a founder's decision before
 //! they may run, and recording that decision with its journal entry.
 
 use serde_json::json;

@@ -1,4 +1,4 @@
-//! Cancelling a task (ENGINE.md, "Cancellation"; `POST /api/agents/tasks/{id}/cancel`,
+//! Cancelling a task ( `POST /api/agents/tasks/{id}/cancel`,
 //! `zora tasks cancel`): a pending task fails at once, `Cancelled: {reason}`, its
 //! dependents with it; a running one is stopped at its worker's next lease check and
 //! commits nothing of its attempt. Each cancellation writes its `agent_task_cancelled`

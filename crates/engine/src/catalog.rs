@@ -20,7 +20,7 @@ impl Registry {
     /// `{"v1_supported", "supported", "approval_types", "categories": {category: [{type,
     /// description, requires_approval, payload_schema, json_schema, alias_of?}]}}` (an
     /// alias names the type it runs as); every type's
-    /// payload also takes `depends_on` beside it (ENGINE.md), so `inputs` may fill any of
+    /// payload also takes `depends_on` beside it, so `inputs` may fill any of
     /// its fields.
     pub fn catalog(&self) -> Value {
         let mut categories: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();

@@ -2,7 +2,7 @@
 //! applying each batch in one transaction (a savepoint per task), running one task by
 //! id, and validating new tasks the way they will be run.
 //!
-//! DESIGN.md's "execution model" is what this crate implements; ARCHITECTURE.md says how.
+//! ARCHITECTURE.md says how this crate runs tasks.
 
 mod apply;
 mod approval;

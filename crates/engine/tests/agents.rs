@@ -1,5 +1,4 @@
-//! The agents' everyday task types on both stores (ENGINE.md, "The agents' everyday task
-//! types"): each on seeded data, its result field by field, its journal entry, and its
+//! The agents' everyday task types on both stores: each on seeded data, its result field by field, its journal entry, and its
 //! failures with their message.
 
 mod common;

@@ -1,4 +1,4 @@
-//! The Climate OS handlers on both stores, rule by rule as EXECUTOR.md states them: the
+//! The Climate OS handlers on both stores, rule by rule as ZORA CORE's executor has them: the
 //! rows, journal entry, result and summary of a success, and each validation rule's
 //! message with no row written.
 

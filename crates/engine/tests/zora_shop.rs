@@ -1,4 +1,4 @@
-//! The ZORA SHOP handlers on both stores, rule by rule as EXECUTOR.md states them.
+//! The ZORA SHOP handlers on both stores, rule by rule as ZORA CORE's executor has them.
 
 mod common;
 
@@ -168,7 +168,7 @@ async fn project_rules_fail_with_their_message_and_write_nothing(backend: TestBa
          format!("Secondary brand {zora} is the same as the primary brand")),
         (json!({"title": "x", "primary_brand_id": zora, "target_launch_date": "soon"}),
          "target_launch_date: 'soon' is not a date as YYYY-MM-DD".to_owned()),
-        // Both faults: the missing row is reported first, as EXECUTOR.md orders the rules.
+        // Both faults: the missing row is reported first, as ZORA CORE's executor orders the rules.
         (json!({"title": "x", "primary_brand_id": unknown, "status": "shipped"}),
          format!("Primary brand {unknown} not found or does not belong to tenant")),
         (json!({"title": "x", "primary_brand_id": zora, "secondary_brand_id": unknown, "status": "shipped"}),
@@ -294,7 +294,7 @@ async fn climate_meta_rules_fail_with_their_message_and_write_nothing(backend: T
          "Invalid climate_label: carbon_magic. Must be one of: low_impact, climate_neutral, climate_positive".to_owned()),
         (json!({"product_id": hoodie, "estimated_impact_kgco2": [1]}),
          "estimated_impact_kgco2: invalid type: sequence, expected f64".to_owned()),
-        // Both faults: the missing product is reported first, as EXECUTOR.md orders the rules.
+        // Both faults: the missing product is reported first, as ZORA CORE's executor orders the rules.
         (json!({"product_id": unknown, "climate_label": "carbon_magic"}),
          format!("Product {unknown} not found or does not belong to tenant")),
     ];

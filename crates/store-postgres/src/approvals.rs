@@ -1,4 +1,4 @@
-//! Approvals on PostgreSQL (ENGINE.md, "Approvals"): a founder's decision on a task that
+//! Approvals on PostgreSQL: a founder's decision on a task that
 //! awaits one, and ZORA CORE 3.x's `agent_task_policies`, read where the table exists.
 
 use zora_core::{Decision, StoreError, Task, TaskId, TenantId};

@@ -97,12 +97,15 @@ pub async fn connect(url: &str, options: &PgStoreOptions) -> Result<PgStore, PgE
     })
 }
 
-/// The server is not there (yet): no answer, or it is starting up or shutting down
-/// (SQLSTATE 57P03, `cannot_connect_now`).
+/// The server is not there (yet): no answer, starting up or shutting down (SQLSTATE 57P03,
+/// `cannot_connect_now`), or ending the connection as it stops (57P01 `admin_shutdown`,
+/// 57P02 `crash_shutdown`, met by a connection made as a fast or immediate stop begins).
 pub(crate) fn unreachable(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
-        sqlx::Error::Database(db) => db.code().as_deref() == Some("57P03"),
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("57P01" | "57P02" | "57P03"))
+        }
         _ => false,
     }
 }

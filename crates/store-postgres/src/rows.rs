@@ -10,7 +10,7 @@ use zora_store_sql::mappers;
 
 use crate::error::store_error;
 
-/// A task's fine-grained state (ENGINE.md) from its row `t`, as one expression: the
+/// A task's fine-grained state from its row `t`, as one expression: the
 /// finished states first, then what holds a pending task back, in the order an operator
 /// acts on it (a decision, then parents, then time).
 macro_rules! task_state {

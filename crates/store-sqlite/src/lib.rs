@@ -2,7 +2,7 @@
 //! connection (every write transaction `BEGIN IMMEDIATE`) and a pool of readers, the same
 //! tables and behaviour as the PostgreSQL store, migrations applied on open.
 //!
-//! Values are stored as SCHEMA.md's "SQLite conventions" say; see `migrations/0001_schema.sql`.
+//! Values are stored by the conventions `migrations/0001_schema.sql` states.
 
 mod approvals;
 pub mod bench;

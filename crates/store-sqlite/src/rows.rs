@@ -7,7 +7,7 @@ use zora_store_sql::mappers;
 
 use crate::error::store_error;
 
-/// A task's fine-grained state (ENGINE.md) from its row's unqualified columns, as one
+/// A task's fine-grained state from its row's unqualified columns, as one
 /// expression (the PostgreSQL store's, in the same order). The dependencies' subquery
 /// names the row's `id` where only `agent_task_dependencies` (which has none) is in
 /// scope, so it means the task's whatever the outer query calls the table.

@@ -2,8 +2,8 @@
 //! (with its quirks), rows in every table, the 3.x additions; and the queue's migrations
 //! as the engine applied them before the domain had migrations of its own.
 
-/// `zora_core_2_2.sql`: the reference DDL of a live ZORA CORE 2.2 database (copied from
-/// the spec, `shared/spec/`).
+/// `zora_core_2_2.sql`: the reference DDL of a live ZORA CORE 2.2 database (ZORA CORE's
+/// reference schema).
 pub const ZORA_CORE_2_2: &str = include_str!("../fixtures/zora_core_2_2.sql");
 
 /// `zora_core_3x_additions.sql`: what a 3.x database adds on top of 2.2.

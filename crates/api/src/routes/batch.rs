@@ -1,4 +1,4 @@
-//! `POST /api/agents/tasks/batch` (ENGINE.md, "Batches"): several tasks, with
+//! `POST /api/agents/tasks/batch`: several tasks, with
 //! dependencies among them by `ref`, created all or nothing in one transaction. Each item
 //! is a create body read as `POST /api/agents/tasks` reads one; a fault names its item
 //! (`tasks[2].payload.title: ...`), a cycle its refs (`depends_on: cycle plan -> apply ->

@@ -1,4 +1,4 @@
-//! `POST /api/agents/tasks/{id}/cancel` (ENGINE.md, "Cancellation"): body
+//! `POST /api/agents/tasks/{id}/cancel`: body
 //! `{"reason"?: text}`, founders and brand admins only. A pending task answers 200
 //! `cancelled`; a running one 202 `cancelling` (stopped at its worker's next lease check).
 

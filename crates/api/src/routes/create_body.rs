@@ -1,7 +1,7 @@
 //! The body of `POST /api/agents/tasks` and `run-dry`, read into a [`NewTask`]. Each
 //! field is read with serde into its type by [`Fields`], and every fault is collected, not
 //! only the first (a plain `#[derive(Deserialize)]` struct stops at the first), so a body
-//! with three faults answers three `fields`, each with API.md's message.
+//! with three faults answers three `fields`, each with ZORA CORE's message.
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;

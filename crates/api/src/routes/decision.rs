@@ -1,4 +1,4 @@
-//! `POST /api/agents/tasks/{id}/decision` (ENGINE.md, "Approvals"): body `{"decision":
+//! `POST /api/agents/tasks/{id}/decision`: body `{"decision":
 //! "approve" | "reject", "reason"?: text}`, founders only. 200 with the task and
 //! `"decision": "approved" | "rejected"`.
 

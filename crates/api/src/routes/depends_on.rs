@@ -1,4 +1,4 @@
-//! The `depends_on` field of a create body (ENGINE.md, "Dependencies" and "Batches"): a
+//! The `depends_on` field of a create body: a
 //! list whose items are a task id, `{"task_id": id, "inputs": {...}}`, or, in a batch, a
 //! `ref` of the same batch (`"plan"` or `{"ref": "plan", "inputs": {...}}`).
 

@@ -53,7 +53,7 @@ pub async fn run(
                 state.registry.unsupported_message(&task.task_type),
             ));
         }
-        // Another worker runs it: wait for that run (ENGINE.md), not a refusal.
+        // Another worker runs it: wait for that run, not a refusal.
         if task.status == TaskStatus::InProgress {
             return wait_for_run(&state, &user, &task, timeout).await;
         }

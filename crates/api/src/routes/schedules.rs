@@ -1,4 +1,4 @@
-//! `/api/agents/schedules` (ENGINE.md, "Periodic schedules"): list, create, read, change
+//! `/api/agents/schedules`: list, create, read, change
 //! and delete the tenant's schedules. Founders and brand admins write; every role reads.
 //! A body's every fault is listed with its field; the task template is read as a create
 //! body (`task.payload.title: ...`) and checked as its type would check the task.

@@ -37,7 +37,7 @@ pub async fn stats(user: AuthUser, State(state): State<AppState>) -> Result<Json
     }})))
 }
 
-/// Every state with its count of `tenant`'s tasks, in ENGINE.md's order.
+/// Every state with its count of `tenant`'s tasks, in the order of `TaskState::ALL`.
 pub async fn state_counts(
     store: &dyn zora_core::Store,
     tenant: zora_core::TenantId,

@@ -20,7 +20,7 @@ pub struct TaskListItem {
     pub agent_id: String,
     pub task_type: String,
     pub status: TaskStatus,
-    /// The fine-grained state (ENGINE.md).
+    /// The fine-grained state.
     pub state: TaskState,
     pub priority: i32,
     pub title: String,
@@ -82,7 +82,7 @@ pub fn page_from(query: &HashMap<String, String>) -> Result<Page, ApiError> {
     Ok(Page::new(limit, offset))
 }
 
-/// `state=a,b`: a comma-separated list of states (ENGINE.md), each checked.
+/// `state=a,b`: a comma-separated list of states, each checked.
 pub fn parse_states(raw: &str) -> Result<Vec<TaskState>, ApiError> {
     raw.split(',')
         .map(str::trim)

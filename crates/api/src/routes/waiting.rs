@@ -1,4 +1,4 @@
-//! Waiting for outcomes (ENGINE.md, "Waiting for a result"): `GET
+//! Waiting for outcomes: `GET
 //! /api/agents/tasks/{id}/wait?timeout=S`, and the synchronous runs of `POST
 //! /api/agents/tasks?wait=true` and `POST /api/agents/tasks/{id}/run?wait=true`, which run
 //! the task here and now, or wait for the run another worker has under way. Each waits

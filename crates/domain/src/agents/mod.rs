@@ -1,4 +1,4 @@
-//! The agents' everyday task types (ENGINE.md, "The agents' everyday task types"): ORACLE's
+//! The agents' everyday task types: ORACLE's
 //! weekly plan suggestion, EIVOR's activity summary, CONNOR's health review, AEGIS's
 //! climate claims review; and two that call a model outside the transaction, ORACLE's
 //! research and SAM's frontend review ([`model_backed`]). Listed under the category

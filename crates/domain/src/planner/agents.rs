@@ -1,4 +1,4 @@
-//! The task types each agent knows (EXECUTOR.md, "The command planner"), first the one the
+//! The task types each agent knows, first the one the
 //! fallback gives an agent named in `target_agents`.
 
 /// Agent → the task types it knows, in ZORA CORE's order.

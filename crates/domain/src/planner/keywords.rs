@@ -1,8 +1,8 @@
-//! ZORA CORE's keyword fallback, rule by rule (EXECUTOR.md): lower-cased substring
+//! ZORA CORE's keyword fallback, rule by rule: lower-cased substring
 //! matches, independent rules in order, at most five tasks, each at priority 1 with the
 //! prompt as its description and `{"source": "command_console"}` as its payload. Rule 1
 //! also adds, when the prompt asks to apply the suggestion, a dependent task that turns
-//! the suggested plan into missions (ENGINE.md, "The keyword planner").
+//! the suggested plan into missions.
 
 use async_trait::async_trait;
 use serde_json::json;

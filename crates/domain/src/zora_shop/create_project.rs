@@ -118,7 +118,7 @@ impl TaskHandler for CreateProject {
                 Some(secondary),
             ));
         }
-        // EXECUTOR.md's order: the references first, then the values.
+        // ZORA CORE's order: the references first, then the values.
         if let Some(status) = &payload.status
             && !STATUSES.contains(&status.as_str())
         {

@@ -141,7 +141,7 @@ impl TaskHandler for UpdateProductClimateMeta {
                 format!("Product {id} not found or does not belong to tenant"),
             ));
         }
-        // EXECUTOR.md's order: the product first, then the label.
+        // ZORA CORE's order: the product first, then the label.
         if let Some(label) = &payload.climate_label
             && !CLIMATE_LABELS.contains(&label.as_str())
         {

@@ -1,4 +1,4 @@
-//! Periodic schedules (ENGINE.md, "Periodic schedules"): cron in a zone, the engine's
+//! Periodic schedules: cron in a zone, the engine's
 //! clock, the create/change/delete path, enqueuing due slots exactly once, and the
 //! leader's loop (which also runs retention).
 
