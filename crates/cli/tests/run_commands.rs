@@ -419,6 +419,6 @@ fn task_types_needs_no_database() {
     );
     assert_eq!(
         catalog["categories"]["zora_shop"].as_array().map(Vec::len),
-        Some(2)
+        Some(3)
     );
 }

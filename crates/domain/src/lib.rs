@@ -62,6 +62,7 @@ pub fn agents(model: &ModelAccess) -> Vec<Arc<dyn DynHandler>> {
         claims,
         Arc::new(agents::summarize_recent_activity::SummarizeRecentActivity),
         Arc::new(agents::review_system_health::ReviewSystemHealth),
+        Arc::new(zora_shop::record_supplier_audit::RecordSupplierAudit),
         Arc::new(agents::research_topic::ResearchTopic(model.clone())),
         Arc::new(agents::review_frontend_page::ReviewFrontendPage(
             model.clone(),

@@ -7,11 +7,18 @@ use zora_store_sql::{MigrationSet, index, unique};
 /// On PostgreSQL, with the indexes built concurrently after the migrations.
 pub const POSTGRES: MigrationSet = MigrationSet {
     owner: "zora",
-    files: &[(
-        1001,
-        "zora tables",
-        include_str!("../migrations/postgres/1001_zora_tables.sql"),
-    )],
+    files: &[
+        (
+            1001,
+            "zora tables",
+            include_str!("../migrations/postgres/1001_zora_tables.sql"),
+        ),
+        (
+            1002,
+            "supplier audits",
+            include_str!("../migrations/postgres/1002_supplier_audits.sql"),
+        ),
+    ],
     superseded: &[],
     indexes: &[
         unique(
@@ -26,27 +33,42 @@ pub const POSTGRES: MigrationSet = MigrationSet {
             "idx_climate_plan_items_plan",
             "climate_plan_items (plan_id, created_at, id)",
         ),
+        index(
+            "idx_zora_shop_supplier_audits_brand",
+            "zora_shop_supplier_audits (tenant_id, brand_id)",
+        ),
     ],
 };
 
 /// On SQLite (its indexes in the migration).
 pub const SQLITE: MigrationSet = MigrationSet {
     owner: "zora",
-    files: &[(
-        1001,
-        "zora tables",
-        include_str!("../migrations/sqlite/1001_zora_tables.sql"),
-    )],
+    files: &[
+        (
+            1001,
+            "zora tables",
+            include_str!("../migrations/sqlite/1001_zora_tables.sql"),
+        ),
+        (
+            1002,
+            "supplier audits",
+            include_str!("../migrations/sqlite/1002_supplier_audits.sql"),
+        ),
+    ],
     superseded: &[],
     indexes: &[],
 };
 
 /// The domain's tables beyond ZORA CORE 2.2's, for tests comparing the two catalogs.
-pub const ENGINE_TABLES: &[&str] = &[];
+pub const ENGINE_TABLES: &[&str] = &["zora_shop_supplier_audits"];
 
 /// The domain's PostgreSQL indexes beyond ZORA CORE 2.2's, for tests comparing the two
 /// catalogs.
-pub const ENGINE_INDEXES: &[&str] = &["idx_climate_missions_tenant", "idx_climate_plan_items_plan"];
+pub const ENGINE_INDEXES: &[&str] = &[
+    "idx_climate_missions_tenant",
+    "idx_climate_plan_items_plan",
+    "idx_zora_shop_supplier_audits_brand",
+];
 
 #[cfg(test)]
 mod tests {

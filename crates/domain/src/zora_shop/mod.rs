@@ -5,6 +5,7 @@ pub mod brands;
 pub mod create_project;
 pub(crate) mod mappers;
 mod postgres;
+pub mod record_supplier_audit;
 pub mod rows;
 mod sqlite;
 pub mod store;
