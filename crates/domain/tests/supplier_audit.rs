@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use zora_core::handler::TaskError;
 use zora_core::journal::JournalEntry;
 use zora_core::{NewTask, Page, Store, Task, TaskId, TaskStatus, TenantId};
 use zora_engine::{CreateError, Executor, ExecutorSettings};
@@ -47,6 +48,16 @@ async fn task(store: &dyn Store, tenant: TenantId, id: TaskId) -> Task {
         .await
         .expect("get")
         .expect("task")
+}
+
+/// Why creating an audit task with `payload` is refused (it must be, as invalid).
+async fn refused_at_create(store: &dyn Store, tenant: TenantId, payload: &Value) -> TaskError {
+    let registry = registry_with_scripted(Duration::from_secs(1));
+    let task = NewTask::new(tenant, "AEGIS", KIND, "Audit", payload.clone());
+    match zora_engine::create_task(store, &registry, task).await {
+        Err(CreateError::Invalid(error)) => error,
+        other => panic!("{payload}: not refused as invalid: {other:?}"),
+    }
 }
 
 /// The journal entries about task `id`.
@@ -246,19 +257,9 @@ async fn every_payload_rule_is_refused_by_its_field_and_writes_nothing(backend: 
             "certifications: invalid type",
         ),
     ];
-    let registry = registry_with_scripted(Duration::from_secs(1));
     for (payload, field, message) in cases {
         // At create time: refused by the field, nothing inserted.
-        let refused = zora_engine::create_task(
-            store.as_ref(),
-            &registry,
-            NewTask::new(t.a, "AEGIS", KIND, "Audit", payload.clone()),
-        )
-        .await
-        .expect_err("refused at create");
-        let CreateError::Invalid(error) = &refused else {
-            panic!("{payload}: {refused:?}");
-        };
+        let error = refused_at_create(store.as_ref(), t.a, &payload).await;
         assert_eq!(error.field.as_deref(), Some(field), "{payload}");
         assert!(
             error.message.contains(message),
@@ -290,17 +291,7 @@ async fn a_brand_of_another_tenant_is_refused_at_create_and_at_run(backend: Test
     let (theirs, _, _) = seed_shop(store.as_ref(), t.b).await;
     let payload = json!({"brand_id": theirs, "supplier_name": "Mill", "audited_on": "2026-01-01"});
     let message = format!("Brand {theirs} not found or does not belong to tenant");
-    let registry = registry_with_scripted(Duration::from_secs(1));
-    let refused = zora_engine::create_task(
-        store.as_ref(),
-        &registry,
-        NewTask::new(t.a, "AEGIS", KIND, "Audit", payload.clone()),
-    )
-    .await
-    .expect_err("refused at create");
-    let CreateError::Invalid(error) = &refused else {
-        panic!("{refused:?}");
-    };
+    let error = refused_at_create(store.as_ref(), t.a, &payload).await;
     assert_eq!(error.field.as_deref(), Some("brand_id"));
     assert_eq!(error.message, message);
     let id = enqueue(store.as_ref(), t.a, payload).await;
