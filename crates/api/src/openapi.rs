@@ -72,8 +72,8 @@ pub fn document(registry: &Registry) -> Value {
         }
     }
     let payloads: Map<String, Value> = registry
-        .handlers()
-        .map(|h| (h.kind().to_owned(), h.payload_schema()))
+        .entries()
+        .map(|(kind, h)| (kind.to_owned(), h.payload_schema()))
         .collect();
     json!({
         "openapi": "3.1.0",

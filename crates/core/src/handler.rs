@@ -302,10 +302,6 @@ pub trait DynHandler: Send + Sync {
     fn prepares(&self) -> bool;
     /// [`TaskHandler::CHECKS_ROWS`].
     fn checks_rows(&self) -> bool;
-    /// The type this one is another name for, when it is an [`Alias`].
-    fn alias_of(&self) -> Option<&'static str> {
-        None
-    }
     /// Parses and validates a payload: a permanent error names the field.
     fn parse(&self, payload: &Value) -> Result<Erased, TaskError>;
     async fn prepare(&self, task: &Task, payload: &Erased) -> Result<Option<Value>, TaskError>;
@@ -468,102 +464,6 @@ impl<H: TaskHandler> DynHandler for H {
             .map(|rows| *downcast_owned::<H::Rows>(rows))
             .collect();
         H::Rows::write_batch(tx, typed).await
-    }
-}
-
-/// Another name for a type: the same handler (payload, checks, result) registered under a
-/// second `task_type`, as ZORA CORE's clients and planner spell it.
-pub struct Alias {
-    kind: &'static str,
-    of: std::sync::Arc<dyn DynHandler>,
-}
-
-impl std::fmt::Debug for Alias {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Alias")
-            .field("kind", &self.kind)
-            .field("of", &self.of.kind())
-            .finish()
-    }
-}
-
-impl Alias {
-    /// `kind`, run as `of`.
-    pub fn new(kind: &'static str, of: std::sync::Arc<dyn DynHandler>) -> Self {
-        Self { kind, of }
-    }
-}
-
-#[async_trait]
-impl DynHandler for Alias {
-    fn kind(&self) -> &'static str {
-        self.kind
-    }
-    fn alias_of(&self) -> Option<&'static str> {
-        Some(self.of.kind())
-    }
-    fn category(&self) -> Category {
-        self.of.category()
-    }
-    fn description(&self) -> &'static str {
-        self.of.description()
-    }
-    fn fields(&self) -> &'static [(&'static str, &'static str)] {
-        self.of.fields()
-    }
-    fn payload_schema(&self) -> Value {
-        self.of.payload_schema()
-    }
-    fn retry_policy(&self) -> RetryPolicy {
-        self.of.retry_policy()
-    }
-    fn timeout(&self) -> Duration {
-        self.of.timeout()
-    }
-    fn concurrency_limit(&self) -> Option<usize> {
-        self.of.concurrency_limit()
-    }
-    fn prepares(&self) -> bool {
-        self.of.prepares()
-    }
-    fn checks_rows(&self) -> bool {
-        self.of.checks_rows()
-    }
-    fn parse(&self, payload: &Value) -> Result<Erased, TaskError> {
-        self.of.parse(payload)
-    }
-    async fn prepare(&self, task: &Task, payload: &Erased) -> Result<Option<Value>, TaskError> {
-        self.of.prepare(task, payload).await
-    }
-    async fn load(
-        &self,
-        tx: &mut dyn HandlerTx,
-        batch: &[(&Task, &Erased)],
-    ) -> Result<Erased, StoreError> {
-        self.of.load(tx, batch).await
-    }
-    fn check(&self, tenant: TenantId, payload: &Erased, context: &Erased) -> Result<(), TaskError> {
-        self.of.check(tenant, payload, context)
-    }
-    async fn apply(
-        &self,
-        tx: &mut dyn HandlerTx,
-        task: &Task,
-        payload: &Erased,
-        prepared: Option<Value>,
-        context: &Erased,
-    ) -> Result<Outcome<Option<Erased>>, TaskError> {
-        self.of.apply(tx, task, payload, prepared, context).await
-    }
-    fn rows_type(&self) -> Option<TypeId> {
-        self.of.rows_type()
-    }
-    async fn write_rows(
-        &self,
-        tx: &mut dyn HandlerTx,
-        rows: Vec<Erased>,
-    ) -> Result<(), StoreError> {
-        self.of.write_rows(tx, rows).await
     }
 }
 

@@ -7,11 +7,11 @@
 //!
 //! Adding a type: a file under `climate/`, `zora_shop/` or `agents/` (or a new area) and
 //! one line in the list of the area it belongs to ([`v1`], [`agents`]); another name for
-//! a type is one [`Alias`] line.
+//! a type is one line of [`ALIASES`].
 
 use std::sync::Arc;
 
-use zora_core::handler::{Alias, DynHandler};
+use zora_core::handler::DynHandler;
 
 pub use agents::model_backed::ModelAccess;
 
@@ -35,9 +35,22 @@ pub const V1_KINDS: [&str; 4] = [
     "zora_shop.update_product_climate_meta",
 ];
 
-/// A registry of `handlers` that knows ZORA CORE's v1 list.
+/// Other names of the agents' types, as ZORA CORE's clients and planner spell them:
+/// `(alias, the type it runs as)`.
+pub const ALIASES: [(&str, &str); 2] = [
+    (
+        "propose_new_climate_missions",
+        "climate.suggest_weekly_plan",
+    ),
+    ("safety_audit", "review_climate_claims"),
+];
+
+/// A registry of `handlers` that knows ZORA CORE's v1 list and its aliases.
 pub fn registry(handlers: Vec<Arc<dyn DynHandler>>) -> zora_engine::Registry {
-    zora_engine::Registry::new(handlers).with_v1_kinds(V1_KINDS)
+    ALIASES.into_iter().fold(
+        zora_engine::Registry::new(handlers).with_v1_kinds(V1_KINDS),
+        |registry, (alias, of)| registry.with_alias(alias, of),
+    )
 }
 
 /// ZORA CORE's four v1 task types.
@@ -50,16 +63,12 @@ pub fn v1() -> Vec<Arc<dyn DynHandler>> {
     ]
 }
 
-/// The agents' everyday types, each alias one line naming the type it runs as; the
-/// model-backed ones call `model` (with none, they fail saying how to configure one).
+/// The agents' everyday types (their other names are [`ALIASES`]); the model-backed ones
+/// call `model` (with none, they fail saying how to configure one).
 pub fn agents(model: &ModelAccess) -> Vec<Arc<dyn DynHandler>> {
-    let suggest: Arc<dyn DynHandler> = Arc::new(agents::suggest_weekly_plan::SuggestWeeklyPlan);
-    let claims: Arc<dyn DynHandler> = Arc::new(agents::review_climate_claims::ReviewClimateClaims);
     vec![
-        Arc::new(Alias::new("propose_new_climate_missions", suggest.clone())),
-        suggest,
-        Arc::new(Alias::new("safety_audit", claims.clone())),
-        claims,
+        Arc::new(agents::suggest_weekly_plan::SuggestWeeklyPlan),
+        Arc::new(agents::review_climate_claims::ReviewClimateClaims),
         Arc::new(agents::summarize_recent_activity::SummarizeRecentActivity),
         Arc::new(agents::review_system_health::ReviewSystemHealth),
         Arc::new(zora_shop::record_supplier_audit::RecordSupplierAudit),

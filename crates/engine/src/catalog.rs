@@ -24,20 +24,20 @@ impl Registry {
     /// its fields.
     pub fn catalog(&self) -> Value {
         let mut categories: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
-        for handler in self.handlers() {
+        for (kind, handler) in self.entries() {
             let fields: Map<String, Value> = handler
                 .fields()
                 .iter()
                 .map(|(name, description)| ((*name).to_owned(), Value::from(*description)))
                 .collect();
             let mut entry = json!({
-                "type": handler.kind(),
+                "type": kind,
                 "description": handler.description(),
-                "requires_approval": self.requires_approval(handler.kind()),
+                "requires_approval": self.requires_approval(kind),
                 "payload_schema": fields,
                 "json_schema": handler.payload_schema(),
             });
-            if let Some(of) = handler.alias_of() {
+            if let Some(of) = self.alias_of(kind) {
                 entry["alias_of"] = Value::from(of);
             }
             categories

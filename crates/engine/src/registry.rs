@@ -8,10 +8,14 @@ use zora_core::handler::DynHandler;
 
 use crate::faults::FaultPlan;
 
-/// The task types this engine runs.
+/// The task types this engine runs, each under its name and its aliases' (another name for
+/// the same handler: the same payload, checks and result under a second `task_type`).
 #[derive(Clone, Default)]
 pub struct Registry {
+    /// Every name a task may have, aliases included, with its handler.
     handlers: BTreeMap<&'static str, Arc<dyn DynHandler>>,
+    /// Alias → the type it runs as.
+    aliases: BTreeMap<&'static str, &'static str>,
     /// Types whose every new task needs a decision first (`ZORA_APPROVAL_TYPES`).
     approval_types: BTreeSet<String>,
     /// The types ZORA CORE's clients list as v1 (`v1_supported`).
@@ -34,6 +38,21 @@ impl Registry {
             registry.handlers.insert(handler.kind(), handler);
         }
         registry
+    }
+
+    /// This registry, running tasks of `alias` as `of` (already registered; an alias of
+    /// a type it does not run is left out).
+    pub fn with_alias(mut self, alias: &'static str, of: &'static str) -> Self {
+        if let Some(handler) = self.handlers.get(of).cloned() {
+            self.handlers.insert(alias, handler);
+            self.aliases.insert(alias, of);
+        }
+        self
+    }
+
+    /// The type `kind` runs as, when it is an alias.
+    pub fn alias_of(&self, kind: &str) -> Option<&'static str> {
+        self.aliases.get(kind).copied()
     }
 
     /// This registry, where every new task of `types` needs a decision before it may
@@ -81,14 +100,22 @@ impl Registry {
         self.handlers.get(kind)
     }
 
-    /// Every registered kind, sorted.
+    /// Every registered kind, aliases included, sorted.
     pub fn kinds(&self) -> Vec<String> {
         self.handlers.keys().map(|k| (*k).to_owned()).collect()
     }
 
-    /// Every handler, sorted by kind.
+    /// Every name a task may have, aliases included, with its handler, sorted by name.
+    pub fn entries(&self) -> impl Iterator<Item = (&'static str, &Arc<dyn DynHandler>)> {
+        self.handlers.iter().map(|(kind, handler)| (*kind, handler))
+    }
+
+    /// Every handler once (aliases aside), sorted by kind.
     pub fn handlers(&self) -> impl Iterator<Item = &Arc<dyn DynHandler>> {
-        self.handlers.values()
+        self.handlers
+            .iter()
+            .filter(|(kind, _)| !self.aliases.contains_key(*kind))
+            .map(|(_, handler)| handler)
     }
 
     /// ZORA CORE's message for a type this engine does not run.

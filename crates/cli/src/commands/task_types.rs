@@ -13,14 +13,18 @@ pub fn run(json: bool) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::SUCCESS);
     }
     crate::out!("Supported task types:");
-    for handler in registry.handlers() {
+    for (kind, handler) in registry.entries() {
         crate::out!();
-        let approval = if registry.requires_approval(handler.kind()) {
+        let approval = if registry.requires_approval(kind) {
             ", needs a founder's decision (ZORA_APPROVAL_TYPES)"
         } else {
             ""
         };
-        crate::out!("  {}  ({}{approval})", handler.kind(), handler.category());
+        let alias = registry
+            .alias_of(kind)
+            .map(|of| format!(", runs as {of}"))
+            .unwrap_or_default();
+        crate::out!("  {kind}  ({}{alias}{approval})", handler.category());
         crate::out!("    {}", handler.description());
         crate::out!("    Payload:");
         for (field, description) in handler.fields() {

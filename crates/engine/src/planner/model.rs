@@ -93,7 +93,6 @@ impl ModelPlanner {
         let executed: Vec<String> = self
             .registry
             .handlers()
-            .filter(|h| h.alias_of().is_none())
             .map(|h| {
                 format!(
                     "- {}: {}. Payload JSON Schema: {}",
