@@ -71,11 +71,14 @@ fn any_request_is_answered_without_a_5xx_and_a_refusal_changes_nothing() {
     let other = TenantId::new();
     let (real, foreign) = runtime.block_on(async {
         let mut tx = app.store.begin().await.expect("begin");
-        tx.insert_tenant(&zora_core::tenant::NewTenant {
-            id: other,
-            name: "Other tenant".into(),
-            slug: None,
-        })
+        zora_testkit::insert_tenant(
+            tx.as_mut(),
+            &zora_core::tenant::NewTenant {
+                id: other,
+                name: "Other tenant".into(),
+                slug: None,
+            },
+        )
         .await
         .expect("tenant");
         tx.commit().await.expect("commit");

@@ -658,9 +658,12 @@ macro_rules! held_or_locked {
     };
 }
 
-/// For an outcome write: the attempt a locked task makes is charged, and it started now.
+/// For an outcome write: the attempt a locked task makes is charged, and it started when
+/// this statement did (after its claim), as on SQLite. Not `now()`: the transaction's
+/// start may predate the commit of the parent whose completion made the task runnable,
+/// and a dependent would then seem to start before its parent completed.
 const CHARGE_LOCKED: &str = "attempts = t.attempts + c.locked::int4, \
-    started_at = CASE WHEN c.locked THEN now() ELSE t.started_at END";
+    started_at = CASE WHEN c.locked THEN statement_timestamp() ELSE t.started_at END";
 
 fn lease_arrays<'a>(leases: impl Iterator<Item = &'a Lease>) -> (Vec<Uuid>, Vec<String>, Vec<i32>) {
     let mut ids = Vec::new();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sqlx::{PgConnection, Postgres, Transaction};
 use tokio::sync::OnceCell;
 use zora_core::{Connection, HandlerTx, StoreError, TxControl, TxLimits};
-use zora_store_sql::{RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart};
+use zora_store_sql::{SAVEPOINT, TaskPart};
 
 use crate::error::store_error;
 use crate::sql::Db;
@@ -96,15 +96,6 @@ impl TxControl for PgTx {
     }
     async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.tx.rollback().await.map_err(store_error)
-    }
-    async fn savepoint(&mut self) -> Result<(), StoreError> {
-        self.run(SAVEPOINT).await
-    }
-    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        self.run(ROLLBACK_TO_SAVEPOINT).await
-    }
-    async fn release_savepoint(&mut self) -> Result<(), StoreError> {
-        self.run(RELEASE_SAVEPOINT).await
     }
     fn begin_task(&mut self, undoable: bool) {
         self.part.begin(undoable);

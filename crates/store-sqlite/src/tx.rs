@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 use zora_core::{Connection, HandlerTx, StoreError, TaskId, TxControl, TxLimits};
-use zora_store_sql::{
-    FinishHub, RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT, SAVEPOINT, TaskPart, WakeupHub,
-};
+use zora_store_sql::{FinishHub, SAVEPOINT, TaskPart, WakeupHub};
 
 use crate::error::store_error;
 
@@ -109,15 +107,6 @@ impl TxControl for SqliteTx {
     }
     async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.rollback().await.map_err(store_error)
-    }
-    async fn savepoint(&mut self) -> Result<(), StoreError> {
-        self.run(SAVEPOINT).await
-    }
-    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        self.run(ROLLBACK_TO_SAVEPOINT).await
-    }
-    async fn release_savepoint(&mut self) -> Result<(), StoreError> {
-        self.run(RELEASE_SAVEPOINT).await
     }
     fn begin_task(&mut self, undoable: bool) {
         self.part.begin(undoable);

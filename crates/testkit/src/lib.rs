@@ -14,8 +14,10 @@ pub mod provider;
 pub mod scripted;
 pub mod sqlite;
 pub mod suite;
+mod tenants;
 
 pub use backend::TestBackend;
 pub use inspect::{Inspector, Subject};
 pub use pg::TestDatabase;
 pub use sqlite::TestSqlite;
+pub use tenants::insert_tenant;

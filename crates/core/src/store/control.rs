@@ -1,4 +1,4 @@
-//! [`TxControl`]: a transaction's own commit, rollback, savepoints and limits.
+//! [`TxControl`]: a transaction's own commit, rollback, limits, and each task's part.
 
 use async_trait::async_trait;
 
@@ -15,8 +15,8 @@ pub struct TxLimits {
     pub idle: std::time::Duration,
 }
 
-/// One open transaction's own controls: commit, rollback, savepoints, limits. Writes are
-/// visible to others only after [`TxControl::commit`].
+/// One open transaction's own controls: commit, rollback, limits, each task's part (with
+/// its savepoint). Writes are visible to others only after [`TxControl::commit`].
 #[async_trait]
 pub trait TxControl: Send {
     /// Bounds the rest of this transaction (PostgreSQL: `SET LOCAL statement_timeout`,
@@ -28,12 +28,6 @@ pub trait TxControl: Send {
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
     /// Discards every write made through this handle.
     async fn rollback(self: Box<Self>) -> Result<(), StoreError>;
-    /// Marks a point [`TxControl::rollback_to_savepoint`] returns to (one level).
-    async fn savepoint(&mut self) -> Result<(), StoreError>;
-    /// Discards the writes made since [`TxControl::savepoint`]; the transaction goes on.
-    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
-    /// Keeps the writes made since [`TxControl::savepoint`] and forgets the mark.
-    async fn release_savepoint(&mut self) -> Result<(), StoreError>;
 
     /// Starts one task's part of a batch. `undoable`: before its first write a savepoint
     /// is taken, so that [`TxControl::end_task`] can undo the task alone. Not: no

@@ -17,7 +17,6 @@ pub use crate::command::{CommandStore, CommandTx};
 pub use crate::insight::InsightTx;
 pub use crate::journal::JournalTx;
 pub use crate::schedule::{ScheduleStore, ScheduleTx};
-pub use crate::tenant::TenantTx;
 
 mod connection;
 mod control;
@@ -34,9 +33,9 @@ impl<S: Queue + CommandStore + ScheduleStore> Store for S {}
 
 /// One open transaction, every part of it. Dropped without [`TxControl::commit`], it
 /// rolls back.
-pub trait StoreTx: TxControl + QueueTx + HandlerTx + CommandTx + TenantTx + ScheduleTx {}
+pub trait StoreTx: TxControl + QueueTx + HandlerTx + CommandTx + ScheduleTx {}
 
-impl<T: TxControl + QueueTx + HandlerTx + CommandTx + TenantTx + ScheduleTx> StoreTx for T {}
+impl<T: TxControl + QueueTx + HandlerTx + CommandTx + ScheduleTx> StoreTx for T {}
 
 /// What a task's handler may touch in the batch transaction: the journal, the queue's
 /// reports ([`InsightTx`]), and the transaction's connection for its domain's own reads

@@ -121,11 +121,14 @@ pub async fn two_tenants(store: &dyn Store) -> Tenants {
     };
     let mut tx = store.begin().await.expect("begin");
     for (id, name) in [(tenants.a, "Tenant A"), (tenants.b, "Tenant B")] {
-        tx.insert_tenant(&NewTenant {
-            id,
-            name: name.into(),
-            slug: Some(format!("t-{id}")),
-        })
+        crate::insert_tenant(
+            tx.as_mut(),
+            &NewTenant {
+                id,
+                name: name.into(),
+                slug: Some(format!("t-{id}")),
+            },
+        )
         .await
         .expect("insert tenant");
     }

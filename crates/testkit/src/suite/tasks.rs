@@ -712,17 +712,26 @@ pub async fn savepoints_and_rollback_discard_writes(store: &dyn Store) {
     let t = two_tenants(store).await;
     let kept = task(t.a, "kind.a", "kept");
     let undone = task(t.a, "kind.a", "undone");
+    let part_kept = task(t.a, "kind.a", "part kept");
     let mut tx = store.begin().await.expect("begin");
     tx.insert_task(&kept).await.expect("insert");
-    tx.savepoint().await.expect("savepoint");
+    // An undoable part: its first write takes the savepoint that undoing it returns to.
+    tx.begin_task(true);
     tx.insert_task(&undone).await.expect("insert");
-    tx.rollback_to_savepoint()
-        .await
-        .expect("rollback to savepoint");
-    tx.release_savepoint().await.expect("release");
+    tx.end_task(false).await.expect("undo the part");
+    tx.begin_task(true);
+    tx.insert_task(&part_kept).await.expect("insert");
+    tx.end_task(true).await.expect("keep the part");
     tx.commit().await.expect("commit");
     assert!(store.get_task(t.a, kept.id).await.expect("get").is_some());
     assert!(store.get_task(t.a, undone.id).await.expect("get").is_none());
+    assert!(
+        store
+            .get_task(t.a, part_kept.id)
+            .await
+            .expect("get")
+            .is_some()
+    );
 
     let dropped = task(t.a, "kind.a", "dropped");
     let mut tx = store.begin().await.expect("begin");
