@@ -1,33 +1,31 @@
 //! [`BenchSql`]: what `zora bench` needs of a store beyond [`zora_core::Store`]: the
-//! hand-written SQL it measures the engine against (the limit), and bulk fills that set a
-//! table up in one statement, so the setup does not dominate the run.
+//! create limit (a task inserted by hand-written SQL), bulk fills that set the queue up in
+//! one statement, so the setup does not dominate the run, and the table's size. The
+//! limit of a task type's work is its domain's (it names the type's tables).
 
 use async_trait::async_trait;
-use uuid::Uuid;
+use serde_json::Value;
 use zora_core::{StoreError, TenantId};
-
-/// The task type the limit and the engine lines both run.
-pub const BENCH_KIND: &str = "climate.create_single_mission";
 
 /// See the module documentation.
 #[async_trait]
 pub trait BenchSql: Send + Sync {
-    /// The limit: one transaction that claims up to `batch` of `tenant`'s due
-    /// `climate.create_single_mission` tasks (walking the claim index, as the engine
-    /// does), writes a mission and a journal entry for each (its profile checked) and
-    /// marks it completed, all by hand-written SQL. Returns how many it did.
-    async fn limit_batch(&self, tenant: TenantId, batch: u32) -> Result<u64, StoreError>;
-
-    /// The create limit: one `climate.create_single_mission` task for `profile` and its
-    /// `agent_task_created` journal entry, inserted by hand-written SQL in one transaction
-    /// (the rows `POST /api/agents/tasks` writes, without its checks).
-    async fn insert_one_task(&self, tenant: TenantId, profile: Uuid) -> Result<(), StoreError>;
-
-    /// Queues `n` valid `climate.create_single_mission` tasks for `profile`, in one statement.
-    async fn fill_pending_missions(
+    /// The create limit: one task of `kind` with `payload` and its `agent_task_created`
+    /// journal entry, inserted by hand-written SQL in one transaction (the rows `POST
+    /// /api/agents/tasks` writes, without its checks).
+    async fn insert_one_task(
         &self,
         tenant: TenantId,
-        profile: Uuid,
+        kind: &str,
+        payload: &Value,
+    ) -> Result<(), StoreError>;
+
+    /// Queues `n` due tasks of `kind`, each with `payload`, in one statement.
+    async fn fill_pending(
+        &self,
+        tenant: TenantId,
+        kind: &str,
+        payload: &Value,
         n: u64,
     ) -> Result<(), StoreError>;
 
@@ -36,14 +34,15 @@ pub trait BenchSql: Send + Sync {
     async fn fill_ballast(
         &self,
         tenant: TenantId,
+        kind: &str,
         finished: u64,
         not_due: u64,
     ) -> Result<(), StoreError>;
 
-    /// Adds `n` blocked tasks (of the bench's type, each waiting on one parent due in a
-    /// day), created before whatever is filled next, so that a claim in creation order
-    /// would meet them first.
-    async fn fill_blocked(&self, tenant: TenantId, n: u64) -> Result<(), StoreError>;
+    /// Adds `n` blocked tasks of `kind` (each waiting on one parent due in a day), created
+    /// before whatever is filled next, so that a claim in creation order would meet them
+    /// first.
+    async fn fill_blocked(&self, tenant: TenantId, kind: &str, n: u64) -> Result<(), StoreError>;
 
     /// Tasks not yet finished (pending or in progress), due or not.
     async fn unfinished(&self) -> Result<u64, StoreError>;
@@ -60,7 +59,8 @@ pub trait BenchSql: Send + Sync {
     /// choosing it by measurement.
     async fn set_fillfactor(&self, percent: u8) -> Result<(), StoreError>;
 
-    /// Empties the tables the bench writes (tasks, missions, journal entries), so that
-    /// each line starts from the same table.
+    /// Empties the queue's tables the bench writes (tasks and journal entries), so that
+    /// each line starts from the same table; a task type's own rows are its domain's to
+    /// empty.
     async fn clear(&self) -> Result<(), StoreError>;
 }

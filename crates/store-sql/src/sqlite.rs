@@ -102,6 +102,11 @@ impl Columns for SqliteRow {
 /// The SQL expression for "now" in the stored format; `strftime`'s `%f` is `SS.SSS`.
 pub const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
+/// The SQL expression for a random UUID (version 4) in the stored lower-case text form.
+pub const RANDOM_UUID: &str = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || \
+    substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || \
+    substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
+
 /// Rounds to 2 decimals the way PostgreSQL's `float8 → numeric(p,2)` cast does: on the
 /// shortest decimal text of the number, half away from zero (so 1.005 becomes 1.01, as
 /// it does there, not 1.0 as `(x * 100).round() / 100` would give).

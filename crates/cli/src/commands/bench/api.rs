@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 use zora_core::DEFAULT_TENANT_ID;
-use zora_store_sql::bench::BENCH_KIND;
+use zora_domain::climate::bench::BENCH_KIND;
 
 use super::lines::Bench;
 use super::report::Row;
@@ -22,9 +22,9 @@ pub const CLIENTS: usize = 16;
 
 /// Every API line on `bench`'s store, `n` requests each.
 pub async fn api(bench: &Bench, n: usize) -> Result<Vec<Row>, CliError> {
-    bench.sql.clear().await?;
+    bench.clear().await?;
     let limit = insert_limit(bench, n).await?;
-    bench.sql.clear().await?;
+    bench.clear().await?;
     let server = Server::start(&bench.url, &[], Stdio::null())?;
     let client = zora_engine::http_client_builder()
         .pool_max_idle_per_host(CLIENTS)
@@ -80,10 +80,12 @@ async fn insert_limit(bench: &Bench, n: usize) -> Result<Row, CliError> {
     let started = Instant::now();
     let mut running = tokio::task::JoinSet::new();
     for client in 0..CLIENTS {
-        let (sql, bar, profile) = (bench.sql.clone(), bar.clone(), bench.profile);
+        let (sql, bar) = (bench.sql.clone(), bar.clone());
+        let payload = zora_domain::climate::bench::payload(bench.profile, "Bench mission");
         running.spawn(async move {
             for _ in (client..n).step_by(CLIENTS) {
-                sql.insert_one_task(DEFAULT_TENANT_ID, profile.0).await?;
+                sql.insert_one_task(DEFAULT_TENANT_ID, BENCH_KIND, &payload)
+                    .await?;
                 bar.inc(1);
             }
             Ok::<_, zora_core::StoreError>(())

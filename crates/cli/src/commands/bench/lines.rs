@@ -13,9 +13,10 @@ use zora_core::{
     ClaimRequest, ClaimScope, DEFAULT_TENANT_ID, MAX_PAGE_SIZE, NewTask, Page, Store, StoreError,
     TaskFilter,
 };
+use zora_domain::climate::bench::{BENCH_KIND, MissionLimit};
 use zora_domain::ids::{BrandId, PlanId, ProductId, ProfileId};
 use zora_engine::{Worker, WorkerSettings};
-use zora_store_sql::bench::{BENCH_KIND, BenchSql};
+use zora_store_sql::bench::BenchSql;
 
 use super::report::Row;
 use crate::commands::demo;
@@ -29,6 +30,8 @@ pub struct Bench {
     pub name: &'static str,
     pub store: Arc<dyn Store>,
     pub sql: Arc<dyn BenchSql>,
+    /// The hand-written limit of the bench's type, on the store's pool.
+    pub limit: MissionLimit,
     /// The URL a worker process opens.
     pub url: String,
     /// The profile every mission task names.
@@ -36,15 +39,28 @@ pub struct Bench {
 }
 
 impl Bench {
-    pub async fn fill(&self, n: u64) -> Result<(), StoreError> {
+    /// Empties the tables the bench writes: the queue's and the missions.
+    pub async fn clear(&self) -> Result<(), StoreError> {
         self.sql.clear().await?;
+        self.limit.clear().await
+    }
+
+    /// Empties the tables, then queues `n` mission tasks.
+    pub async fn fill(&self, n: u64) -> Result<(), StoreError> {
+        self.clear().await?;
+        self.fill_pending(n).await
+    }
+
+    /// Queues `n` mission tasks beside what is there.
+    async fn fill_pending(&self, n: u64) -> Result<(), StoreError> {
+        let payload = zora_domain::climate::bench::payload(self.profile, "Bench mission");
         self.sql
-            .fill_pending_missions(DEFAULT_TENANT_ID, self.profile.0, n)
+            .fill_pending(DEFAULT_TENANT_ID, BENCH_KIND, &payload, n)
             .await
     }
 }
 
-/// The limit: `clients` connections each running [`BenchSql::limit_batch`] until the
+/// The limit: `clients` connections each running [`MissionLimit::batch`] until the
 /// queue is empty.
 pub async fn limit(bench: &Bench, batch: u32, n: u64, clients: usize) -> Result<Row, CliError> {
     bench.fill(n).await?;
@@ -52,11 +68,11 @@ pub async fn limit(bench: &Bench, batch: u32, n: u64, clients: usize) -> Result<
     let started = Instant::now();
     let mut running = tokio::task::JoinSet::new();
     for _ in 0..clients {
-        let sql = bench.sql.clone();
+        let sql = bench.limit.clone();
         let bar = bar.clone();
         running.spawn(async move {
             loop {
-                match sql.limit_batch(DEFAULT_TENANT_ID, batch).await? {
+                match sql.batch(DEFAULT_TENANT_ID, batch).await? {
                     0 => return Ok::<_, StoreError>(()),
                     done => bar.inc(done),
                 }
@@ -130,7 +146,7 @@ pub async fn mix(
     types: MixTypes,
     products: Products,
 ) -> Result<(Row, f64), CliError> {
-    bench.sql.clear().await?;
+    bench.clear().await?;
     let bar = phase_bar(n, &format!("{}: mix, seeding", bench.name));
     seed_mix(bench.store.as_ref(), n, types, products, &bar).await?;
     bar.finish_and_clear();
@@ -236,7 +252,7 @@ fn spawn_worker(url: &str, concurrency: usize) -> Result<Child, CliError> {
 /// Pick-up latency: an idle in-process worker that listens, `n` tasks inserted one at a
 /// time; the p50 and p99 of `started_at - created_at`, in milliseconds.
 pub async fn latency(bench: &Bench, n: usize) -> Result<[Row; 2], CliError> {
-    bench.sql.clear().await?;
+    bench.clear().await?;
     let settings = WorkerSettings {
         concurrency: 1,
         poll_interval: Duration::from_secs(30),
@@ -313,19 +329,16 @@ pub async fn claim_at_size(
     finished: u64,
     not_due: u64,
 ) -> Result<Row, CliError> {
-    bench.sql.clear().await?;
+    bench.clear().await?;
     let bar = phase_bar(
         finished + not_due + pending,
         &format!("{}: claims beside {finished} finished, filling", bench.name),
     );
     bench
         .sql
-        .fill_ballast(DEFAULT_TENANT_ID, finished, not_due)
+        .fill_ballast(DEFAULT_TENANT_ID, BENCH_KIND, finished, not_due)
         .await?;
-    bench
-        .sql
-        .fill_pending_missions(DEFAULT_TENANT_ID, bench.profile.0, pending)
-        .await?;
+    bench.fill_pending(pending).await?;
     bar.set_position(finished + not_due);
     let (claimed, seconds) = claim_all(bench, &bar).await?;
     Ok(Row::rate(
@@ -347,18 +360,18 @@ pub async fn claim_beside_blocked(
     pending: u64,
     blocked: u64,
 ) -> Result<Row, CliError> {
-    bench.sql.clear().await?;
+    bench.clear().await?;
     let bar = phase_bar(
         pending,
         &format!("{}: claims beside {blocked} blocked", bench.name),
     );
     if blocked > 0 {
-        bench.sql.fill_blocked(DEFAULT_TENANT_ID, blocked).await?;
+        bench
+            .sql
+            .fill_blocked(DEFAULT_TENANT_ID, BENCH_KIND, blocked)
+            .await?;
     }
-    bench
-        .sql
-        .fill_pending_missions(DEFAULT_TENANT_ID, bench.profile.0, pending)
-        .await?;
+    bench.fill_pending(pending).await?;
     let (claimed, seconds) = claim_all(bench, &bar).await?;
     Ok(Row::rate(
         bench.name,

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use zora_core::{DEFAULT_TENANT_ID, Store};
+use zora_domain::climate::bench::MissionLimit;
 use zora_domain::climate::tables::NewProfile;
 use zora_domain::ids::ProfileId;
 use zora_store_sql::bench::BenchSql;
@@ -180,7 +181,13 @@ async fn on_sqlite(sizes: &Sizes) -> Result<Vec<Row>, CliError> {
     let url = format!("sqlite://{}", dir.join("bench.db").display());
     let outcome = async {
         let store = Arc::new(open_sqlite(&url).await?);
-        let rows = measure(&bench_on("sqlite", store.clone(), &url).await?, sizes, 1).await;
+        let limit = MissionLimit::Sqlite(store.writer().clone());
+        let rows = measure(
+            &bench_on("sqlite", store.clone(), limit, &url).await?,
+            sizes,
+            1,
+        )
+        .await;
         store.close().await;
         rows
     }
@@ -196,7 +203,9 @@ async fn on_postgres(admin: &str, sizes: &Sizes) -> Result<Vec<Row>, CliError> {
         let store =
             Arc::new(zora_store_postgres::connect(&url, &crate::open::postgres_options()).await?);
         zora_store_postgres::migrate(store.pool(), crate::open::POSTGRES_DOMAINS).await?;
-        let rows = measure(&bench_on("postgres", store.clone(), &url).await?, sizes, 4).await;
+        let limit = MissionLimit::Postgres(store.pool().clone());
+        let bench = bench_on("postgres", store.clone(), limit, &url).await?;
+        let rows = measure(&bench, sizes, 4).await;
         store.pool().close().await;
         rows
     }
@@ -207,11 +216,12 @@ async fn on_postgres(admin: &str, sizes: &Sizes) -> Result<Vec<Row>, CliError> {
     Ok(rows)
 }
 
-/// The bench on `store` (at `url`, for the worker processes), with the profile every
-/// mission task names.
+/// The bench on `store` (at `url`, for the worker processes) against `limit`, with the
+/// profile every mission task names.
 async fn bench_on<S: Store + BenchSql + 'static>(
     name: &'static str,
     store: Arc<S>,
+    limit: MissionLimit,
     url: &str,
 ) -> Result<Bench, CliError> {
     let id = ProfileId::new();
@@ -231,6 +241,7 @@ async fn bench_on<S: Store + BenchSql + 'static>(
         name,
         store: store.clone(),
         sql: store,
+        limit,
         url: url.to_owned(),
         profile: id,
     })
