@@ -2,8 +2,6 @@
 //! both stores: the journal entry, idempotency replays and conflicts, an unknown tenant,
 //! and create-time validation on the read path.
 
-mod common;
-
 use std::time::Duration;
 
 use serde_json::json;
@@ -14,7 +12,7 @@ use zora_testkit::scripted::registry_with_scripted;
 use zora_testkit::suite::climate::seed_plan;
 use zora_testkit::suite::two_tenants;
 
-use common::journal_of;
+use zora_testkit::runs::journal_of;
 
 zora_testkit::both_stores!(
     a_created_task_has_its_journal_entry_and_a_key_replays_or_conflicts,

@@ -1,8 +1,6 @@
 //! The executor's behaviour on both stores: what it claims and leaves alone, how one
 //! task's failure, panic or timeout stays that task's, retries, and run-by-id refusals.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,9 +9,10 @@ use serde_json::json;
 use zora_core::{NewTask, Store, TaskStatus};
 use zora_engine::{Executor, ExecutorSettings, RunTaskError, TaskOutcome};
 use zora_testkit::TestBackend;
+use zora_testkit::runs;
 use zora_testkit::suite::{claim_and_die, rescue, two_tenants};
 
-use common::{enqueue, enqueue_with, executor, journal_of, run, task};
+use zora_testkit::runs::{enqueue, enqueue_with, executor, journal_of, run, task};
 
 zora_testkit::both_stores!(
     an_unsupported_type_run_by_id_fails_with_the_sorted_list,
@@ -38,7 +37,7 @@ async fn an_unsupported_type_run_by_id_fails_with_the_sorted_list(backend: TestB
     let id = enqueue(store.as_ref(), t.a, "plan_workflow", json!({})).await;
     let (report, task) = run(&store, t.a, id).await;
     assert_eq!(report.outcome, TaskOutcome::Failed);
-    let supported = common::executor(&store).registry().kinds().join(", ");
+    let supported = runs::executor(&store).registry().kinds().join(", ");
     assert!(supported.contains("climate.create_single_mission, climate.suggest_weekly_plan"));
     assert_eq!(
         task.error_message,

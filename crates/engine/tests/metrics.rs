@@ -5,8 +5,6 @@
 //! Each test counts into a `Metrics` handle of its own (a test's counts never mix with
 //! another's), and two handles count apart.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +17,7 @@ use zora_testkit::metrics::sample;
 use zora_testkit::scripted::{KIND, registry_with_scripted};
 use zora_testkit::suite::two_tenants;
 
-use common::{enqueue, executor_counting};
+use zora_testkit::runs::{enqueue, executor_counting};
 
 /// The value of one series (`name{labels}`) in a scrape; 0 when it is absent.
 fn value(scrape: &str, series: &str) -> f64 {

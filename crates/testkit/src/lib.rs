@@ -11,6 +11,7 @@ pub mod inspect;
 pub mod metrics;
 pub mod pg;
 pub mod provider;
+pub mod runs;
 pub mod scripted;
 pub mod sqlite;
 pub mod suite;

@@ -1,17 +1,15 @@
-//! Helpers shared by the engine's tests: an executor with the v1 and test task types,
-//! enqueueing, running by id, and reading back what a task wrote.
-
-#![allow(dead_code)]
+//! Running tasks in a test: an executor with the v1 and test task types, enqueueing,
+//! running by id, and reading back what a task wrote.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::Inspector;
+use crate::scripted::registry_with_scripted;
 use serde_json::Value;
 use zora_core::journal::JournalEntry;
 use zora_core::{NewTask, Page, Store, Task, TaskId, TenantId};
 use zora_engine::{Executor, ExecutorSettings, TaskReport};
-use zora_testkit::Inspector;
-use zora_testkit::scripted::registry_with_scripted;
 
 /// An executor over `store` with the v1 types and `test.scripted` (time limit 1s).
 pub fn executor(store: &Arc<dyn Store>) -> Executor {

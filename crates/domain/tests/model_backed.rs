@@ -3,8 +3,6 @@
 //! journal entry, a 429's `Retry-After` honoured, a hang past the type's timeout retried,
 //! garbage failed for good, and no model configured failed at once without a call.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +18,7 @@ use zora_testkit::provider::{
 };
 use zora_testkit::suite::two_tenants;
 
-use common::{enqueue, executor_of, journal_of, task};
+use zora_testkit::runs::{enqueue, executor_of, journal_of, task};
 
 zora_testkit::both_stores!(
     an_answer_is_recorded_with_its_journal_entry,

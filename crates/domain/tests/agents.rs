@@ -1,8 +1,6 @@
 //! The agents' everyday task types on both stores: each on seeded data, its result field by field, its journal entry, and its
 //! failures with their message.
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
@@ -12,11 +10,12 @@ use zora_domain::ids::{MissionId, ProductId, ProfileId};
 use zora_domain::zora_shop::tables::NewProduct;
 use zora_engine::TaskOutcome;
 use zora_testkit::TestBackend;
+use zora_testkit::runs;
 use zora_testkit::suite::two_tenants;
 
-use common::{enqueue, journal_of, run};
 use zora_domain::climate::store as climate_store;
 use zora_domain::zora_shop::store as shop_store;
+use zora_testkit::runs::{enqueue, journal_of, run};
 
 zora_testkit::both_stores!(
     a_weekly_plan_skips_open_categories_and_a_second_suggestion_returns_it,
@@ -331,13 +330,13 @@ async fn two_suggestions_of_one_week_in_a_batch_make_one_plan(backend: TestBacke
     )
     .await;
     let b = enqueue(store.as_ref(), t.a, "propose_new_climate_missions", payload).await;
-    let summary = common::executor(&store)
+    let summary = runs::executor(&store)
         .run_pending(t.a, 10, None, &|_| {})
         .await
         .expect("run");
     assert_eq!(summary.completed, 2, "{summary:?}");
     let plan_of = async |id| {
-        common::task(store.as_ref(), t.a, id)
+        runs::task(store.as_ref(), t.a, id)
             .await
             .result
             .expect("result")["plan_id"]
@@ -475,7 +474,7 @@ async fn system_health_is_reviewed_with_a_verdict(backend: TestBackend) {
     let mut waiting =
         zora_core::NewTask::new(t.a, "AEGIS", "safety_audit", "decide first", json!({}));
     waiting.requires_approval = true;
-    common::enqueue_with(store.as_ref(), waiting).await;
+    runs::enqueue_with(store.as_ref(), waiting).await;
     let id = enqueue(
         store.as_ref(),
         t.a,

@@ -1,16 +1,15 @@
 //! The ZORA SHOP handlers on both stores, rule by rule as ZORA CORE's executor has them.
 
-mod common;
-
 use serde_json::json;
 use zora_core::TaskStatus;
 use zora_domain::ids::{BrandId, ProductId, ShopProjectId};
 use zora_engine::TaskOutcome;
 use zora_testkit::TestBackend;
+use zora_testkit::runs;
 use zora_testkit::suite::shop::seed_shop;
 use zora_testkit::suite::two_tenants;
 
-use common::{enqueue, journal_of, run};
+use zora_testkit::runs::{enqueue, journal_of, run};
 
 zora_testkit::both_stores!(
     a_project_is_created_with_one_or_two_brands,
@@ -35,7 +34,7 @@ async fn upserts_of_one_product_in_one_batch_compose_in_order(backend: TestBacke
     ] {
         ids.push(enqueue(store.as_ref(), t.a, kind, payload).await);
     }
-    let summary = common::executor(&store)
+    let summary = runs::executor(&store)
         .run_pending(t.a, 10, None, &|_| {})
         .await
         .expect("run");

@@ -2,18 +2,17 @@
 //! rows, journal entry, result and summary of a success, and each validation rule's
 //! message with no row written.
 
-mod common;
-
 use serde_json::json;
 use zora_core::TaskStatus;
 use zora_domain::ids::{MissionId, ProfileId};
 use zora_engine::TaskOutcome;
 use zora_testkit::TestBackend;
+use zora_testkit::runs;
 use zora_testkit::suite::climate::seed_plan;
 use zora_testkit::suite::two_tenants;
 
-use common::{enqueue, journal_of, run};
 use zora_domain::climate::store as climate_store;
+use zora_testkit::runs::{enqueue, journal_of, run};
 
 zora_testkit::both_stores!(
     a_single_mission_is_created_as_executor_md_says,
@@ -62,7 +61,7 @@ async fn a_plan_the_batch_cannot_mark_reruns_the_batch_task_by_task(backend: Tes
         json!({"profile_id": other_profile, "plan_id": stuck}),
     )
     .await;
-    let summary = common::executor(&store)
+    let summary = runs::executor(&store)
         .run_pending(t.a, 10, None, &|_| {})
         .await
         .expect("run");
@@ -471,7 +470,7 @@ async fn two_tasks_applying_one_plan_in_one_batch_create_missions_once(backend: 
         payload,
     )
     .await;
-    let summary = common::executor(&store)
+    let summary = runs::executor(&store)
         .run_pending(t.a, 10, None, &|_| {})
         .await
         .expect("run");
