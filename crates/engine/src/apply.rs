@@ -15,102 +15,20 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures_util::FutureExt;
-use serde_json::Value;
 use tracing::Instrument;
 use zora_core::handler::{DynHandler, Erased, Outcome, TaskError};
 use zora_core::journal::NewJournalEntry;
 use zora_core::{
-    ClaimRequest, Completion, Failure, FailureKind, Lease, Store, StoreError, StoreTx, Task,
-    TaskId, TaskStatus, TenantId, TxLimits,
+    Completion, Failure, FailureKind, Store, StoreError, StoreTx, Task, TaskId, TaskStatus,
+    TxLimits,
 };
 
+use crate::ready::{Ready, Runnable, task_span};
 use crate::registry::Registry;
 use crate::report::{TaskOutcome, TaskReport};
 
-/// A claimed task ready to apply: its handler, parsed payload and prepared value, or why
-/// it cannot run, and how it is held (its lease, or the applying transaction's lock).
-pub(crate) struct Ready {
-    pub task: Task,
-    pub hold: Option<Lease>,
-    pub run: Result<Runnable, TaskError>,
-}
-
-/// What applying a task needs once it parsed and prepared.
-pub(crate) struct Runnable {
-    handler: Arc<dyn DynHandler>,
-    payload: Erased,
-    prepared: Option<Value>,
-}
-
 /// The tasks of one kind in a batch, with their handler.
 type KindGroup<'a> = (Arc<dyn DynHandler>, Vec<(&'a Task, &'a Erased)>);
-
-impl Ready {
-    /// Finds the handler, parses the payload and runs `prepare` (outside any transaction).
-    pub async fn prepare(task: Task, registry: &Registry) -> Self {
-        let hold = task.lease();
-        let Some(handler) = registry.get(&task.task_type).cloned() else {
-            let error = TaskError::permanent(registry.unsupported_message(&task.task_type));
-            return Self {
-                task,
-                hold,
-                run: Err(error),
-            };
-        };
-        let run = match handler.parse(&task.payload) {
-            Err(error) => Err(error),
-            Ok(payload) => {
-                let prepare = handler
-                    .prepare(&task, &payload)
-                    .instrument(task_span(&task));
-                match tokio::time::timeout(handler.timeout(), prepare).await {
-                    Err(_) => Err(timed_out(&*handler)),
-                    Ok(Err(error)) => Err(error),
-                    Ok(Ok(prepared)) => Ok(Runnable {
-                        handler,
-                        payload,
-                        prepared,
-                    }),
-                }
-            }
-        };
-        Self { task, hold, run }
-    }
-
-    /// A task `claim_locked` returned to `owner`: held by the transaction's lock, shown to
-    /// its handler as a claim is (`in_progress`, the attempt it makes). Its type has no
-    /// `prepare` step, so nothing runs outside the transaction.
-    async fn locked(mut task: Task, owner: &str, registry: &Registry) -> Self {
-        let hold = Lease::locked(&task, owner);
-        task.status = TaskStatus::InProgress;
-        task.state = zora_core::TaskState::Running;
-        task.attempts = hold.attempt;
-        // This process's clock, for the queue-wait metric only: the row's `started_at`
-        // is written by the database with the outcome.
-        task.started_at = Some(chrono::Utc::now());
-        let mut ready = Self::prepare(task, registry).await;
-        ready.hold = Some(hold);
-        ready
-    }
-}
-
-/// The span a task's work runs in: its id, type, tenant and attempt on every log line.
-pub(crate) fn task_span(task: &Task) -> tracing::Span {
-    tracing::info_span!(
-        "task",
-        task_id = %task.id,
-        task_type = %task.task_type,
-        tenant_id = %task.tenant_id,
-        attempt = task.attempts
-    )
-}
-
-fn timed_out(handler: &dyn DynHandler) -> TaskError {
-    TaskError::of_kind(
-        FailureKind::Timeout,
-        format!("Timed out after {:?}", handler.timeout()),
-    )
-}
 
 /// Why a batch transaction could not be used to the end.
 #[derive(Debug)]
@@ -132,8 +50,9 @@ enum Applied {
     Failed(TaskError),
 }
 
-/// Applies `batch` in one transaction. `Err` means nothing of it was committed.
-pub(crate) async fn apply_batch(
+/// Applies `batch`, whose tasks are held by their leases, in a transaction of its own:
+/// the tasks whose lease is still theirs are locked and applied, the others skipped.
+pub(crate) async fn apply_leased(
     store: &dyn Store,
     registry: &Registry,
     batch: &[&Ready],
@@ -145,68 +64,15 @@ pub(crate) async fn apply_batch(
     apply_held(tx, registry, batch, &held, limits).await
 }
 
-/// A batch claimed by the transaction that will apply it (`claim_locked`): the tasks as
-/// the table has them, held by `tx`'s row locks until it commits or rolls back.
-pub struct LockedBatch {
-    tx: Box<dyn StoreTx>,
-    tasks: Vec<Task>,
-    owner: String,
-}
-
-impl std::fmt::Debug for LockedBatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LockedBatch")
-            .field("tasks", &self.tasks.len())
-            .field("owner", &self.owner)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Opens a transaction and claims up to a batch in it; `None` (the transaction rolled
-/// back) when nothing is runnable.
-pub(crate) async fn claim_locked(
-    store: &dyn Store,
-    request: &ClaimRequest,
-    limits: TxLimits,
-) -> Result<Option<LockedBatch>, StoreError> {
-    let mut tx = store.begin_limited(limits).await?;
-    let tasks = tx.claim_locked(request).await?;
-    if tasks.is_empty() {
-        tx.rollback().await?;
-        return Ok(None);
-    }
-    Ok(Some(LockedBatch {
-        tx,
-        tasks,
-        owner: request.owner.clone(),
-    }))
-}
-
-/// Applies a locked batch in its own transaction: each task's one row version is its
-/// outcome. `Err` means nothing was committed: the tasks it names (tenant and id) are
-/// left `pending` with their attempt uncharged.
+/// Applies `batch` in `tx`, which claimed its tasks and holds their rows locked.
 pub(crate) async fn apply_locked(
-    locked: LockedBatch,
+    tx: Box<dyn StoreTx>,
     registry: &Registry,
+    batch: &[&Ready],
     limits: TxLimits,
-) -> Result<(Vec<Ready>, Vec<TaskReport>), (Vec<(TenantId, TaskId)>, BatchError)> {
-    let LockedBatch { tx, tasks, owner } = locked;
-    let mut batch = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        batch.push(Ready::locked(task, &owner, registry).await);
-    }
+) -> Result<Vec<TaskReport>, BatchError> {
     let held: HashSet<TaskId> = batch.iter().map(|r| r.task.id).collect();
-    let refs: Vec<&Ready> = batch.iter().collect();
-    match apply_held(tx, registry, &refs, &held, limits).await {
-        Ok(reports) => Ok((batch, reports)),
-        Err(error) => Err((
-            batch
-                .iter()
-                .map(|r| (r.task.tenant_id, r.task.id))
-                .collect(),
-            error,
-        )),
-    }
+    apply_held(tx, registry, batch, &held, limits).await
 }
 
 /// Applies the tasks of `batch` that `tx` holds (`held`) and commits.
@@ -229,14 +95,12 @@ async fn apply_held(
             Err(error) => Applied::Failed(error.clone()),
             Ok(runnable) => match contexts.get(runnable.handler.kind()) {
                 Some(context) => {
-                    let fault = registry.faults().and_then(|f| f.error_for(&ready.task));
                     apply_one(
                         tx.as_mut(),
                         &ready.task,
                         runnable,
                         context,
                         limits.idle,
-                        fault,
                         batch.len() == 1,
                     )
                     .await?
@@ -374,16 +238,13 @@ async fn load_contexts(
 /// rows come back in its outcome for the batch's set-based writes, and its failure (or
 /// panic) undoes only its own writes. It runs for at most its handler's timeout and at most
 /// `idle_limit`: past that the server ends the transaction anyway (its locks must be gone
-/// well before the lease lapses). An injected `fault` (`zora chaos`) fails it once its
-/// handler has written, so its writes are undone. `Err` means the transaction can no
-/// longer be trusted.
+/// well before the lease lapses). `Err` means the transaction can no longer be trusted.
 async fn apply_one(
     tx: &mut dyn StoreTx,
     task: &Task,
     runnable: &Runnable,
     context: &Erased,
     idle_limit: std::time::Duration,
-    fault: Option<TaskError>,
     undoable: bool,
 ) -> Result<Applied, BatchError> {
     let handler = &*runnable.handler;
@@ -403,10 +264,6 @@ async fn apply_one(
     .instrument(task_span(task));
     match tokio::time::timeout(handler.timeout().min(idle_limit), run).await {
         Err(_) => Err(BatchError::TimedOut),
-        Ok(Ok(Ok(_))) if let Some(error) = fault => {
-            tx.end_task(false).await?;
-            Ok(Applied::Failed(error))
-        }
         Ok(Ok(Ok(outcome))) => {
             tx.end_task(true).await?;
             Ok(Applied::Done(outcome))

@@ -1,6 +1,7 @@
-//! [`Executor`]: claims tasks under leases and applies them (see `apply`), for a batch run
-//! (`run-pending-tasks`) or one task by id (`run-task`); or, for a worker, claims a batch
-//! inside the transaction that applies it ([`Executor::run_locked`]).
+//! [`Executor`]: the ways to claim tasks (under leases, for a batch run
+//! (`run-pending-tasks`) or one task by id (`run-task`); or, for a worker, inside the
+//! transaction that applies them, [`Executor::claim_locked`]), each handing its batch to
+//! the one pipeline that runs it (`pipeline`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,12 +13,8 @@ use zora_core::{
     TxLimits,
 };
 
-use crate::apply::{
-    BatchError, LockedBatch, Ready, apply_batch, apply_locked, claim_locked, failure, report,
-    task_span,
-};
-use crate::heartbeat::beating_while;
 use crate::metrics::Metrics;
+use crate::pipeline::{Claimed, LockedBatch, Pipeline, claim_locked};
 use crate::registry::Registry;
 use crate::report::{TaskOutcome, TaskReport};
 
@@ -241,15 +238,13 @@ impl Executor {
 
     /// Applies claimed tasks, in batches of `batch_size`; one report per task, in order.
     pub async fn execute(&self, claimed: Vec<Task>) -> Vec<TaskReport> {
-        self.settings.metrics.record_claimed(&claimed);
         let started = Instant::now();
         let mut reports = Vec::with_capacity(claimed.len());
         let mut tasks = claimed.into_iter().peekable();
         while tasks.peek().is_some() {
             let size = usize::try_from(self.settings.batch_size.max(1)).unwrap_or(1);
-            let claimed: Vec<Task> = tasks.by_ref().take(size).collect();
-            let batch = self.prepare(claimed).await;
-            reports.extend(self.execute_batch(&batch, started).await);
+            let batch = Claimed::Leased(tasks.by_ref().take(size).collect());
+            reports.extend(self.pipeline().run(batch, started).await);
         }
         reports
     }
@@ -266,179 +261,17 @@ impl Executor {
 
     /// Applies a batch [`Executor::claim_locked`] claimed and commits it; one report per
     /// task. When its transaction fails, nothing of it was committed and its tasks are
-    /// still `pending`, uncharged: each is then claimed under a lease (its attempt
-    /// charged, so that a task that keeps failing its batch runs out of attempts) and run
-    /// alone.
+    /// still `pending`, uncharged: each is then claimed under a lease and run alone.
     pub async fn run_locked(&self, locked: LockedBatch) -> Vec<TaskReport> {
-        let started = Instant::now();
-        match apply_locked(locked, &self.registry, self.settings.tx_limits()).await {
-            Ok((batch, reports)) => {
-                self.settings
-                    .metrics
-                    .record_claimed(batch.iter().map(|r| &r.task));
-                self.account(&batch, &reports, started);
-                reports
-            }
-            Err((tasks, error)) => {
-                tracing::warn!(
-                    ?error,
-                    tasks = tasks.len(),
-                    "one-transaction batch failed; claiming its tasks to run one at a time"
-                );
-                let mut claimed = Vec::with_capacity(tasks.len());
-                for (tenant, id) in tasks {
-                    match self
-                        .store
-                        .claim_task(
-                            tenant,
-                            id,
-                            &self.settings.owner,
-                            self.settings.lease_duration,
-                        )
-                        .await
-                    {
-                        Ok(ClaimById::Claimed(task)) => claimed.push(task),
-                        Ok(_) => {}
-                        Err(err) => {
-                            tracing::warn!(task_id = %id, error = %err, "could not claim the task to run it alone");
-                        }
-                    }
-                }
-                self.settings.metrics.record_claimed(&claimed);
-                let batch = self.prepare(claimed).await;
-                let reports = self.execute_each(&batch).await;
-                self.account(&batch, &reports, started);
-                reports
-            }
-        }
+        let batch = Claimed::Locked(locked);
+        self.pipeline().run(batch, Instant::now()).await
     }
 
-    /// Runs the tasks' `prepare` steps side by side (each waits on the outside world, not
-    /// on this process) under a heartbeat that keeps the batch's leases alive.
-    async fn prepare(&self, claimed: Vec<Task>) -> Vec<Ready> {
-        let leases: Vec<_> = claimed.iter().filter_map(Task::lease).collect();
-        let prepare_all = futures_util::future::join_all(
-            claimed
-                .into_iter()
-                .map(|task| Ready::prepare(task, &self.registry)),
-        );
-        beating_while(
-            &*self.store,
-            &leases,
-            self.settings.lease_duration,
-            self.settings.heartbeat_interval(),
-            prepare_all,
-        )
-        .await
-    }
-
-    /// Applies one batch and accounts for each task: a log line in its span, its metrics
-    /// (its duration counted from `started`, when the claimed tasks reached `execute`).
-    #[tracing::instrument(skip_all, fields(tasks = batch.len()))]
-    async fn execute_batch(&self, batch: &[Ready], started: Instant) -> Vec<TaskReport> {
-        let reports = self.execute_batch_or_each(batch).await;
-        self.account(batch, &reports, started);
-        reports
-    }
-
-    /// Counts each task's outcome and logs it in its span (its duration from `started`).
-    fn account(&self, batch: &[Ready], reports: &[TaskReport], started: Instant) {
-        let elapsed = started.elapsed();
-        for (ready, report) in batch.iter().zip(reports) {
-            self.settings.metrics.record_outcome(report, elapsed);
-            task_span(&ready.task).in_scope(|| {
-                tracing::info!(
-                    outcome = report.outcome.as_str(),
-                    error = report.error_message.as_deref(),
-                    "task ran"
-                );
-            });
-        }
-    }
-
-    async fn execute_batch_or_each(&self, batch: &[Ready]) -> Vec<TaskReport> {
-        let all: Vec<&Ready> = batch.iter().collect();
-        match apply_batch(
-            &*self.store,
-            &self.registry,
-            &all,
-            self.settings.tx_limits(),
-        )
-        .await
-        {
-            Ok(reports) => return reports,
-            Err(error) if batch.len() > 1 => {
-                tracing::warn!(
-                    ?error,
-                    tasks = batch.len(),
-                    "batch failed; rerunning its tasks one at a time"
-                );
-            }
-            Err(_) => {}
-        }
-        self.execute_each(batch).await
-    }
-
-    /// Applies each task alone, in a transaction of its own.
-    async fn execute_each(&self, batch: &[Ready]) -> Vec<TaskReport> {
-        let mut reports = Vec::with_capacity(batch.len());
-        for ready in batch {
-            let report = match apply_batch(
-                &*self.store,
-                &self.registry,
-                &[ready],
-                self.settings.tx_limits(),
-            )
-            .await
-            {
-                Ok(mut one) => one.remove(0),
-                Err(error) => self.record_alone(&ready.task, error).await,
-            };
-            reports.push(report);
-        }
-        reports
-    }
-
-    /// A task whose own transaction failed: its failure is recorded in a fresh one.
-    async fn record_alone(&self, task: &Task, error: BatchError) -> TaskReport {
-        let error = match error {
-            BatchError::TimedOut => zora_core::handler::TaskError::of_kind(
-                zora_core::FailureKind::Timeout,
-                "Timed out while applying",
-            ),
-            BatchError::Store(store_error) => {
-                tracing::warn!(task_id = %task.id, error = %store_error, "task's transaction failed");
-                store_error.into()
-            }
-        };
-        let Some(lease) = task.lease() else {
-            return report(task, TaskOutcome::Skipped, None, None);
-        };
-        let failure = failure(&self.registry, task, lease, &error);
-        let retrying = failure.retry_in.is_some();
-        let written = async {
-            let mut tx = self.store.begin().await?;
-            let ids = tx.fail_tasks(std::slice::from_ref(&failure)).await?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(ids)
-        }
-        .await;
-        match written {
-            Ok(ids) if ids.contains(&task.id) => {
-                let outcome = if retrying {
-                    TaskOutcome::Retrying
-                } else {
-                    TaskOutcome::Failed
-                };
-                report(task, outcome, None, Some(error.message))
-            }
-            Ok(_) => report(task, TaskOutcome::Skipped, None, None),
-            Err(store_error) => {
-                // Not even the failure could be written: the lease will expire and the
-                // rescuer takes the task back.
-                tracing::error!(task_id = %task.id, error = %store_error, "cannot record the task's failure");
-                report(task, TaskOutcome::Skipped, None, Some(error.message))
-            }
+    fn pipeline(&self) -> Pipeline<'_> {
+        Pipeline {
+            store: &*self.store,
+            registry: &self.registry,
+            settings: &self.settings,
         }
     }
 }

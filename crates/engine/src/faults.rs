@@ -1,12 +1,18 @@
 //! Injected faults, for `zora chaos` (`zora worker --inject-faults`): a chosen share of
 //! tasks fails after its handler wrote its effects, so the run proves those effects are
 //! undone. Which tasks is decided by the task's id alone ([`FaultPlan::fault_of`]), so the
-//! chaos driver knows, without asking any worker, which tasks must end failed.
+//! chaos driver knows, without asking any worker, which tasks must end failed. A faulty
+//! type is its handler wrapped ([`Faulty`]); the engine's pipeline knows nothing of it.
 
+use std::any::TypeId;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
 
-use zora_core::handler::TaskError;
-use zora_core::{Task, TaskId};
+use async_trait::async_trait;
+use serde_json::Value;
+use zora_core::handler::{Category, DynHandler, Erased, Outcome, RetryPolicy, TaskError};
+use zora_core::{HandlerTx, StoreError, Task, TaskId, TenantId};
 
 /// The message of an injected permanent fault (the task's `error_message`).
 pub const INJECTED_PERMANENT: &str = "Injected permanent fault (zora chaos)";
@@ -55,6 +61,101 @@ impl FaultPlan {
             Fault::Transient => None,
             Fault::Permanent => Some(TaskError::permanent(INJECTED_PERMANENT)),
         }
+    }
+}
+
+/// A handler whose tasks fault as its plan says: each runs its handler (which writes), then
+/// fails with the injected error, so that the task's part is undone like any failure's.
+pub struct Faulty {
+    pub handler: Arc<dyn DynHandler>,
+    pub plan: FaultPlan,
+}
+
+impl std::fmt::Debug for Faulty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Faulty")
+            .field("kind", &self.handler.kind())
+            .field("plan", &self.plan)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl DynHandler for Faulty {
+    async fn apply(
+        &self,
+        tx: &mut dyn HandlerTx,
+        task: &Task,
+        payload: &Erased,
+        prepared: Option<Value>,
+        context: &Erased,
+    ) -> Result<Outcome<Option<Erased>>, TaskError> {
+        let outcome = self
+            .handler
+            .apply(tx, task, payload, prepared, context)
+            .await?;
+        match self.plan.error_for(task) {
+            Some(error) => Err(error),
+            None => Ok(outcome),
+        }
+    }
+
+    // The rest is the handler's own.
+    fn kind(&self) -> &'static str {
+        self.handler.kind()
+    }
+    fn category(&self) -> Category {
+        self.handler.category()
+    }
+    fn description(&self) -> &'static str {
+        self.handler.description()
+    }
+    fn fields(&self) -> &'static [(&'static str, &'static str)] {
+        self.handler.fields()
+    }
+    fn payload_schema(&self) -> Value {
+        self.handler.payload_schema()
+    }
+    fn retry_policy(&self) -> RetryPolicy {
+        self.handler.retry_policy()
+    }
+    fn timeout(&self) -> Duration {
+        self.handler.timeout()
+    }
+    fn concurrency_limit(&self) -> Option<usize> {
+        self.handler.concurrency_limit()
+    }
+    fn prepares(&self) -> bool {
+        self.handler.prepares()
+    }
+    fn checks_rows(&self) -> bool {
+        self.handler.checks_rows()
+    }
+    fn parse(&self, payload: &Value) -> Result<Erased, TaskError> {
+        self.handler.parse(payload)
+    }
+    async fn prepare(&self, task: &Task, payload: &Erased) -> Result<Option<Value>, TaskError> {
+        self.handler.prepare(task, payload).await
+    }
+    async fn load(
+        &self,
+        tx: &mut dyn HandlerTx,
+        batch: &[(&Task, &Erased)],
+    ) -> Result<Erased, StoreError> {
+        self.handler.load(tx, batch).await
+    }
+    fn check(&self, tenant: TenantId, payload: &Erased, context: &Erased) -> Result<(), TaskError> {
+        self.handler.check(tenant, payload, context)
+    }
+    fn rows_type(&self) -> Option<TypeId> {
+        self.handler.rows_type()
+    }
+    async fn write_rows(
+        &self,
+        tx: &mut dyn HandlerTx,
+        rows: Vec<Erased>,
+    ) -> Result<(), StoreError> {
+        self.handler.write_rows(tx, rows).await
     }
 }
 

@@ -18,7 +18,9 @@ pub mod faults;
 mod heartbeat;
 mod http;
 pub mod metrics;
+mod pipeline;
 pub mod planner;
+mod ready;
 mod registry;
 mod report;
 mod request;
@@ -26,7 +28,6 @@ pub mod schedule;
 mod wait;
 mod worker;
 
-pub use apply::LockedBatch;
 pub use approval::{DecisionError, decide_task};
 pub use cancel::{CancelError, Cancelled, cancel_task, cancelled_message};
 pub use commands::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
@@ -35,6 +36,7 @@ pub use create::{
 };
 pub use executor::{Executor, ExecutorSettings, RunSummary, RunTaskError};
 pub use http::{http_client, http_client_builder};
+pub use pipeline::LockedBatch;
 pub use registry::Registry;
 pub use report::{TaskOutcome, TaskReport};
 pub use request::{RequestedRun, RunRequestError, not_runnable, not_runnable_now, request_run};

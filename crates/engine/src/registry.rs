@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use zora_core::handler::DynHandler;
 
-use crate::faults::FaultPlan;
+use crate::faults::{FaultPlan, Faulty};
 
 /// The task types this engine runs, each under its name and its aliases' (another name for
 /// the same handler: the same payload, checks and result under a second `task_type`).
@@ -20,8 +20,6 @@ pub struct Registry {
     approval_types: BTreeSet<String>,
     /// The types ZORA CORE's clients list as v1 (`v1_supported`).
     v1_kinds: BTreeSet<&'static str>,
-    /// Faults injected into applied tasks (`zora chaos`); none in normal running.
-    faults: Option<FaultPlan>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -74,15 +72,16 @@ impl Registry {
         self.v1_kinds.contains(kind)
     }
 
-    /// This registry, whose tasks fault as `plan` says (`zora worker --inject-faults`).
+    /// This registry, whose tasks fault as `plan` says (`zora worker --inject-faults`):
+    /// each handler wrapped in [`Faulty`].
     pub fn with_faults(mut self, plan: FaultPlan) -> Self {
-        self.faults = Some(plan);
+        for handler in self.handlers.values_mut() {
+            *handler = Arc::new(Faulty {
+                handler: handler.clone(),
+                plan,
+            });
+        }
         self
-    }
-
-    /// The faults injected into applied tasks, if any.
-    pub fn faults(&self) -> Option<&FaultPlan> {
-        self.faults.as_ref()
     }
 
     /// Whether every new task of `kind` needs a decision first.
