@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::error::StoreError;
 use crate::ids::TenantId;
 pub use crate::outcome::{BatchRows, Outcome};
-use crate::store::HandlerTx;
+use crate::store::{HandlerTx, ReadTx};
 use crate::task::{FailureKind, Task};
 
 crate::label_enum! {
@@ -257,7 +257,7 @@ pub trait TaskHandler: Send + Sync + 'static {
     /// queries: the batch hook.
     async fn load(
         &self,
-        _tx: &mut dyn HandlerTx,
+        _tx: &mut dyn ReadTx,
         _batch: &[(&Task, &Self::Payload)],
     ) -> Result<Self::Context, StoreError> {
         Ok(Self::Context::default())
@@ -307,7 +307,7 @@ pub trait DynHandler: Send + Sync {
     async fn prepare(&self, task: &Task, payload: &Erased) -> Result<Option<Value>, TaskError>;
     async fn load(
         &self,
-        tx: &mut dyn HandlerTx,
+        tx: &mut dyn ReadTx,
         batch: &[(&Task, &Erased)],
     ) -> Result<Erased, StoreError>;
     fn check(&self, tenant: TenantId, payload: &Erased, context: &Erased) -> Result<(), TaskError>;
@@ -409,7 +409,7 @@ impl<H: TaskHandler> DynHandler for H {
     }
     async fn load(
         &self,
-        tx: &mut dyn HandlerTx,
+        tx: &mut dyn ReadTx,
         batch: &[(&Task, &Erased)],
     ) -> Result<Erased, StoreError> {
         let typed: Vec<(&Task, &H::Payload)> = batch

@@ -33,8 +33,8 @@ pub use ids::*;
 pub use page::{MAX_PAGE_SIZE, Page, Paginated};
 pub use store::{
     CommandStore, CommandTx, Connection, FinishWatch, HandlerTx, InsightTx, JournalTx, Queue,
-    QueueTx, ScheduleStore, ScheduleTx, SchemaState, Store, StoreTx, TaskWakeups, TxControl,
-    TxLimits,
+    QueueTx, ReadTx, ScheduleStore, ScheduleTx, SchemaState, Store, StoreTx, TaskWakeups,
+    TxControl, TxLimits,
 };
 pub use task::{
     ClaimById, ClaimRequest, ClaimScope, Completion, Decision, Failure, FailureKind, Lease,

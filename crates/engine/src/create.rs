@@ -14,7 +14,7 @@ use zora_core::handler::DynHandler;
 use zora_core::handler::TaskError;
 use zora_core::journal::{JournalCategory, NewJournalEntry};
 use zora_core::{
-    JournalEntryId, NewTask, Store, StoreError, StoreTx, Task, TaskId, TaskStatus, TenantId,
+    JournalEntryId, NewTask, ReadTx, Store, StoreError, StoreTx, Task, TaskId, TaskStatus, TenantId,
 };
 
 use crate::approval::needs_decision;
@@ -99,9 +99,7 @@ pub async fn validate_new_task(
         return Ok(());
     };
     let mut tx = store.begin_read().await?;
-    let checked = check_in(tx.as_mut(), handler.as_ref(), task).await;
-    tx.rollback().await?;
-    checked
+    check_in(tx.as_mut(), handler.as_ref(), task).await
 }
 
 /// Checks `task` against the rows `tx` sees (see [`validate_new_task`]).
@@ -110,7 +108,7 @@ pub async fn validate_new_task(
 /// a fault in one of them is not the task's, and a payload that does not parse for want
 /// of one is checked no further (it is checked when it runs).
 async fn check_in(
-    tx: &mut dyn StoreTx,
+    tx: &mut dyn ReadTx,
     handler: &dyn DynHandler,
     task: &NewTask,
 ) -> Result<(), CreateError> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value;
 use zora_core::handler::{Category, DynHandler, Erased, Outcome, RetryPolicy, TaskError};
-use zora_core::{HandlerTx, StoreError, Task, TaskId, TenantId};
+use zora_core::{HandlerTx, ReadTx, StoreError, Task, TaskId, TenantId};
 
 /// The message of an injected permanent fault (the task's `error_message`).
 pub const INJECTED_PERMANENT: &str = "Injected permanent fault (zora chaos)";
@@ -139,7 +139,7 @@ impl DynHandler for Faulty {
     }
     async fn load(
         &self,
-        tx: &mut dyn HandlerTx,
+        tx: &mut dyn ReadTx,
         batch: &[(&Task, &Erased)],
     ) -> Result<Erased, StoreError> {
         self.handler.load(tx, batch).await

@@ -10,9 +10,9 @@ use sqlx::PgPool;
 use zora_core::journal::JournalEntry;
 use zora_core::stats::{MinuteCount, QueueStats, Scope};
 use zora_core::{
-    ClaimById, ClaimRequest, CommandId, FinishWatch, Lease, Page, Paginated, Queue, RescuePolicy,
-    SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskState, TaskWakeups, TenantId,
-    TxLimits, WorkerInfo, WorkerRegistration,
+    ClaimById, ClaimRequest, CommandId, FinishWatch, Lease, Page, Paginated, Queue, ReadTx,
+    RescuePolicy, SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskState,
+    TaskWakeups, TenantId, TxLimits, WorkerInfo, WorkerRegistration,
 };
 use zora_store_sql::{EmbeddedMigrations, MigrationSet};
 
@@ -84,13 +84,17 @@ impl PgStore {
         Ok(self.tx_of(tx))
     }
 
-    async fn begin_read_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+    async fn begin_read_tx(&self) -> Result<Box<dyn ReadTx>, StoreError> {
         let tx = self
             .pool
             .begin_with("BEGIN READ ONLY")
             .await
             .map_err(store_error)?;
-        Ok(self.tx_of(tx))
+        Ok(Box::new(PgTx::new(
+            tx,
+            !self.behind_pooler,
+            self.policies.clone(),
+        )))
     }
 
     async fn begin_limited_tx(&self, limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError> {
@@ -165,7 +169,7 @@ impl Queue for PgStore {
     async fn begin_limited(&self, limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError> {
         self.begin_limited_tx(limits).await
     }
-    async fn begin_read(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+    async fn begin_read(&self) -> Result<Box<dyn ReadTx>, StoreError> {
         self.begin_read_tx().await
     }
     async fn tenant_exists(&self, tenant: TenantId) -> Result<bool, StoreError> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use sqlx::{PgConnection, Postgres, Transaction};
 use tokio::sync::OnceCell;
-use zora_core::{Connection, HandlerTx, StoreError, TxControl, TxLimits};
+use zora_core::{Connection, HandlerTx, ReadTx, StoreError, TxControl, TxLimits};
 use zora_store_sql::{SAVEPOINT, TaskPart};
 
 use crate::error::store_error;
@@ -73,12 +73,15 @@ impl PgTx {
     }
 }
 
-#[zora_store_sql::async_trait]
-impl HandlerTx for PgTx {
+impl ReadTx for PgTx {
     fn reader(&mut self) -> Connection<'_> {
         let keep = self.tx.keep;
         Connection::new(&mut *self.tx.tx, keep)
     }
+}
+
+#[zora_store_sql::async_trait]
+impl HandlerTx for PgTx {
     async fn writer(&mut self) -> Result<Connection<'_>, StoreError> {
         let kept = self.write().await?;
         let keep = kept.keep;

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use zora_core::journal::JournalEntry;
 use zora_core::stats::{MinuteCount, QueueStats, Scope};
 use zora_core::{
-    ClaimById, ClaimRequest, CommandId, FinishWatch, Lease, Page, Paginated, Queue, RescuePolicy,
-    SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskState, TaskStatus, TaskWakeups,
-    TenantId, TxLimits, WorkerInfo, WorkerRegistration,
+    ClaimById, ClaimRequest, CommandId, FinishWatch, Lease, Page, Paginated, Queue, ReadTx,
+    RescuePolicy, SchemaState, StoreError, StoreTx, Task, TaskFilter, TaskId, TaskState,
+    TaskStatus, TaskWakeups, TenantId, TxLimits, WorkerInfo, WorkerRegistration,
 };
 
 use zora_store_sql::{EmbeddedMigrations, FinishHub, WakeupHub};
@@ -88,9 +88,13 @@ impl SqliteStore {
 
     /// A deferred transaction on a read-only reader connection: it never takes the write
     /// lock, so it does not queue behind the workers' transactions.
-    async fn begin_read_tx(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+    async fn begin_read_tx(&self) -> Result<Box<dyn ReadTx>, StoreError> {
         let tx = self.reader.begin().await.map_err(store_error)?;
-        Ok(self.tx_of(tx))
+        Ok(Box::new(SqliteTx::new(
+            tx,
+            self.hub.clone(),
+            self.finishes.clone(),
+        )))
     }
 
     /// A transaction that tells this store's hubs what it did once it commits.
@@ -125,7 +129,7 @@ impl Queue for SqliteStore {
     async fn begin_limited(&self, _limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError> {
         self.begin_tx().await
     }
-    async fn begin_read(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+    async fn begin_read(&self) -> Result<Box<dyn ReadTx>, StoreError> {
         self.begin_read_tx().await
     }
     async fn tenant_exists(&self, tenant: TenantId) -> Result<bool, StoreError> {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use sqlx::{Sqlite, SqliteConnection, Transaction};
-use zora_core::{Connection, HandlerTx, StoreError, TaskId, TxControl, TxLimits};
+use zora_core::{Connection, HandlerTx, ReadTx, StoreError, TaskId, TxControl, TxLimits};
 use zora_store_sql::{FinishHub, SAVEPOINT, TaskPart, WakeupHub};
 
 use crate::error::store_error;
@@ -74,11 +74,14 @@ impl SqliteTx {
     }
 }
 
-#[zora_store_sql::async_trait]
-impl HandlerTx for SqliteTx {
+impl ReadTx for SqliteTx {
     fn reader(&mut self) -> Connection<'_> {
         Connection::new(self.read(), false)
     }
+}
+
+#[zora_store_sql::async_trait]
+impl HandlerTx for SqliteTx {
     async fn writer(&mut self) -> Result<Connection<'_>, StoreError> {
         Ok(Connection::new(self.write().await?, false))
     }

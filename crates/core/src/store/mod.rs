@@ -7,7 +7,7 @@
 //! [`Store`] and [`StoreTx`] are the unions every backend provides, with nothing of their
 //! own: implementing the parts is implementing them. A handler sees less: [`HandlerTx`],
 //! the journal, the queue's reports, and the transaction's [`Connection`] on which its
-//! domain runs its own SQL. No table of a domain is named here or in a store.
+//! domain runs its own SQL; its batch read sees only a [`ReadTx`]. No table of a domain is named here or in a store.
 
 use async_trait::async_trait;
 
@@ -37,14 +37,20 @@ pub trait StoreTx: TxControl + QueueTx + HandlerTx + CommandTx + ScheduleTx {}
 
 impl<T: TxControl + QueueTx + HandlerTx + CommandTx + ScheduleTx> StoreTx for T {}
 
-/// What a task's handler may touch in the batch transaction: the journal, the queue's
-/// reports ([`InsightTx`]), and the transaction's connection for its domain's own reads
-/// and writes. Not the queue's writes, nor the transaction's commit: those are the
-/// engine's.
-#[async_trait]
-pub trait HandlerTx: JournalTx + InsightTx + Send {
+/// A transaction that only reads: the queue's reports ([`InsightTx`]) and the
+/// transaction's connection for a domain's own reads. A handler's batch read (`load`)
+/// gets one; so does create-time validation, on a transaction the database also holds
+/// to reading ([`Queue::begin_read`]). Dropping it ends it.
+pub trait ReadTx: InsightTx + Send {
     /// The connection a domain's reads run on.
     fn reader(&mut self) -> Connection<'_>;
+}
+
+/// What a task's handler may touch in the batch transaction: what a [`ReadTx`] reads,
+/// the journal, and the transaction's connection for its domain's own writes. Not the
+/// queue's writes, nor the transaction's commit: those are the engine's.
+#[async_trait]
+pub trait HandlerTx: ReadTx + JournalTx + Send {
     /// The connection a domain's writes run on: if this is the first write of a task's
     /// undoable part, its savepoint is taken first (see [`TxControl::begin_task`]).
     async fn writer(&mut self) -> Result<Connection<'_>, StoreError>;

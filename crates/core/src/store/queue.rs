@@ -23,7 +23,7 @@ use crate::task::{
 };
 use crate::worker::{WorkerInfo, WorkerRegistration};
 
-use super::{FinishWatch, SchemaState, StoreTx, TaskWakeups, TxLimits};
+use super::{FinishWatch, ReadTx, SchemaState, StoreTx, TaskWakeups, TxLimits};
 
 /// The queue outside a transaction, and where transactions begin.
 #[async_trait]
@@ -53,9 +53,10 @@ pub trait Queue: Send + Sync + std::fmt::Debug {
     async fn begin_limited(&self, limits: TxLimits) -> Result<Box<dyn StoreTx>, StoreError>;
 
     /// Opens a transaction that only reads (PostgreSQL `READ ONLY`, SQLite a reader
-    /// connection): it waits for no writer and holds no write lock, and a write through
-    /// it fails. For checks that must see one snapshot, like create-time validation.
-    async fn begin_read(&self) -> Result<Box<dyn StoreTx>, StoreError>;
+    /// connection): it waits for no writer and holds no write lock, offers no write, and
+    /// a write a domain's SQL tries through its connection fails. For checks that must
+    /// see one snapshot, like create-time validation.
+    async fn begin_read(&self) -> Result<Box<dyn ReadTx>, StoreError>;
 
     /// Whether `tenant` has a row in `tenants`.
     async fn tenant_exists(&self, tenant: TenantId) -> Result<bool, StoreError>;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 use zora_core::insight::count;
-use zora_core::{HandlerTx, StoreError, TenantId};
+use zora_core::{ReadTx, StoreError, TenantId};
 use zora_store_sql::postgres::{self as pg, Db};
 use zora_store_sql::{Sql, sqlite};
 
@@ -34,7 +34,7 @@ pub struct ActivityCounts {
 
 /// `tenant`'s activity between `from` and `to`.
 pub async fn activity_counts(
-    tx: &mut dyn HandlerTx,
+    tx: &mut dyn ReadTx,
     tenant: TenantId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,

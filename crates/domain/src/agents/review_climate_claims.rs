@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
-use zora_core::{HandlerTx, StoreError, Task, TenantId};
+use zora_core::{HandlerTx, ReadTx, StoreError, Task, TenantId};
 
 use crate::batch::tenants;
 use crate::journal;
@@ -186,7 +186,7 @@ impl TaskHandler for ReviewClimateClaims {
 
     async fn load(
         &self,
-        tx: &mut dyn HandlerTx,
+        tx: &mut dyn ReadTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Catalog, StoreError> {
         let mut catalog = Catalog::new();

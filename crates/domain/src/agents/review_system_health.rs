@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::insight::HealthCounts;
 use zora_core::journal::JournalCategory;
-use zora_core::{HandlerTx, StoreError, Task, TenantId};
+use zora_core::{HandlerTx, ReadTx, StoreError, Task, TenantId};
 
 use crate::batch::tenants;
 use crate::journal;
@@ -100,7 +100,7 @@ impl TaskHandler for ReviewSystemHealth {
 
     async fn load(
         &self,
-        tx: &mut dyn HandlerTx,
+        tx: &mut dyn ReadTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Counts, StoreError> {
         let since = Utc::now() - Duration::hours(24);

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use zora_core::handler::{Category, Outcome, TaskError, TaskHandler, to_result};
 use zora_core::journal::JournalCategory;
-use zora_core::{HandlerTx, StoreError, Task, TenantId};
+use zora_core::{HandlerTx, ReadTx, StoreError, Task, TenantId};
 
 use crate::agents::{catalogue, hundredths};
 use crate::batch::{Rows, ids_by_tenant, tenants};
@@ -141,7 +141,7 @@ impl TaskHandler for SuggestWeeklyPlan {
 
     async fn load(
         &self,
-        tx: &mut dyn HandlerTx,
+        tx: &mut dyn ReadTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Basis, StoreError> {
         let mut basis = Basis::default();

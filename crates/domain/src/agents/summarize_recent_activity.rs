@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
-use zora_core::{HandlerTx, StoreError, Task, TenantId};
+use zora_core::{HandlerTx, ReadTx, StoreError, Task, TenantId};
 
 use crate::agents::activity;
 use crate::agents::hundredths;
@@ -100,7 +100,7 @@ impl TaskHandler for SummarizeRecentActivity {
 
     async fn load(
         &self,
-        tx: &mut dyn HandlerTx,
+        tx: &mut dyn ReadTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Windows, StoreError> {
         let to = Utc::now();

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
-use zora_core::{HandlerTx, StoreError, Task, TenantId};
+use zora_core::{HandlerTx, ReadTx, StoreError, Task, TenantId};
 
 use crate::batch::ids_by_tenant;
 use crate::climate::rows::ClimateRows;
@@ -86,7 +86,7 @@ impl TaskHandler for CreateMissionsFromPlan {
 
     async fn load(
         &self,
-        tx: &mut dyn HandlerTx,
+        tx: &mut dyn ReadTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Plans, StoreError> {
         let mut plans = HashMap::new();

@@ -4,7 +4,7 @@
 //! for a whole batch); writes take rows that carry their tenant, and take the task's
 //! savepoint first when its part is undoable ([`HandlerTx::writer`]).
 
-use zora_core::{HandlerTx, StoreError, TenantId};
+use zora_core::{HandlerTx, ReadTx, StoreError, TenantId};
 use zora_store_sql::Sql;
 
 use super::tables::{ClimateProfile, NewMission, NewPlan, NewProfile, PlanItem, WeeklyPlan};
@@ -46,7 +46,7 @@ pub async fn insert_suggested_plans(
 
 /// `tenant`'s default profile: its primary one (`is_primary`), else its oldest.
 pub async fn default_profile(
-    tx: &mut dyn HandlerTx,
+    tx: &mut dyn ReadTx,
     tenant: TenantId,
 ) -> Result<Option<ClimateProfile>, StoreError> {
     match Sql::open(tx.reader())? {
@@ -58,7 +58,7 @@ pub async fn default_profile(
 /// The categories in which `tenant`'s `profiles` have `planned` or `in_progress`
 /// missions, as `(profile, category)` pairs without repeats.
 pub async fn open_mission_categories(
-    tx: &mut dyn HandlerTx,
+    tx: &mut dyn ReadTx,
     tenant: TenantId,
     profiles: &[ProfileId],
 ) -> Result<Vec<(ProfileId, String)>, StoreError> {
@@ -70,7 +70,7 @@ pub async fn open_mission_categories(
 
 /// `tenant`'s `proposed` weekly plans of `profiles`, oldest first.
 pub async fn proposed_weekly_plans(
-    tx: &mut dyn HandlerTx,
+    tx: &mut dyn ReadTx,
     tenant: TenantId,
     profiles: &[ProfileId],
 ) -> Result<Vec<WeeklyPlan>, StoreError> {
@@ -82,7 +82,7 @@ pub async fn proposed_weekly_plans(
 
 /// `tenant`'s profiles among `ids`, in `id` order.
 pub async fn profiles(
-    tx: &mut dyn HandlerTx,
+    tx: &mut dyn ReadTx,
     tenant: TenantId,
     ids: &[ProfileId],
 ) -> Result<Vec<ClimateProfile>, StoreError> {
@@ -94,7 +94,7 @@ pub async fn profiles(
 
 /// `tenant`'s weekly plans among `ids`, in `id` order.
 pub async fn plans(
-    tx: &mut dyn HandlerTx,
+    tx: &mut dyn ReadTx,
     tenant: TenantId,
     ids: &[PlanId],
 ) -> Result<Vec<WeeklyPlan>, StoreError> {
@@ -106,7 +106,7 @@ pub async fn plans(
 
 /// The items of `tenant`'s plans among `plan_ids`, by plan, then `created_at`, `id`.
 pub async fn plan_items(
-    tx: &mut dyn HandlerTx,
+    tx: &mut dyn ReadTx,
     tenant: TenantId,
     plan_ids: &[PlanId],
 ) -> Result<Vec<PlanItem>, StoreError> {

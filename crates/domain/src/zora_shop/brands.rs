@@ -1,7 +1,7 @@
 //! The brands a batch names, read once for the batch: the context of the types whose
 //! payload names brands.
 
-use zora_core::{HandlerTx, StoreError, Task};
+use zora_core::{ReadTx, StoreError, Task};
 
 use crate::batch::{Rows, ids_by_tenant};
 use crate::ids::BrandId;
@@ -13,7 +13,7 @@ pub type Brands = Rows<BrandId, Brand>;
 
 /// Reads the brands `ids_of` names in each task's payload, one read per tenant.
 pub async fn load<P>(
-    tx: &mut dyn HandlerTx,
+    tx: &mut dyn ReadTx,
     batch: &[(&Task, &P)],
     ids_of: impl Fn(&P) -> Vec<BrandId>,
 ) -> Result<Brands, StoreError> {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
-use zora_core::{HandlerTx, StoreError, Task, TenantId};
+use zora_core::{HandlerTx, ReadTx, StoreError, Task, TenantId};
 
 use crate::journal;
 use crate::payload::{Date, Reference, has_reference, has_text, require, resolve};
@@ -92,7 +92,7 @@ impl TaskHandler for CreateProject {
 
     async fn load(
         &self,
-        tx: &mut dyn HandlerTx,
+        tx: &mut dyn ReadTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Brands, StoreError> {
         brands::load(tx, batch, |p: &Payload| {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 use zora_core::handler::{BatchRows, Category, Outcome, TaskError, TaskHandler, to_result};
 use zora_core::journal::JournalCategory;
-use zora_core::{HandlerTx, StoreError, Task, TenantId};
+use zora_core::{HandlerTx, ReadTx, StoreError, Task, TenantId};
 use zora_store_sql::Sql;
 use zora_store_sql::postgres::{self as pg, Db};
 use zora_store_sql::sqlite;
@@ -165,7 +165,7 @@ impl TaskHandler for RecordSupplierAudit {
 
     async fn load(
         &self,
-        tx: &mut dyn HandlerTx,
+        tx: &mut dyn ReadTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Brands, StoreError> {
         brands::load(tx, batch, |p: &Payload| {

@@ -4,7 +4,7 @@
 //! for a whole batch); writes take rows that carry their tenant, and take the task's
 //! savepoint first when its part is undoable ([`HandlerTx::writer`]).
 
-use zora_core::{HandlerTx, StoreError, TenantId};
+use zora_core::{HandlerTx, ReadTx, StoreError, TenantId};
 use zora_store_sql::Sql;
 
 use super::tables::{
@@ -36,7 +36,7 @@ pub async fn insert_product(
 /// The products of `tenant` among `only` (`None`: every one) with their climate
 /// metadata, in one read, by `id`.
 pub async fn product_claims(
-    tx: &mut dyn HandlerTx,
+    tx: &mut dyn ReadTx,
     tenant: TenantId,
     only: Option<&[ProductId]>,
 ) -> Result<Vec<ProductClaims>, StoreError> {
@@ -48,7 +48,7 @@ pub async fn product_claims(
 
 /// `tenant`'s brands among `ids`, in `id` order.
 pub async fn brands(
-    tx: &mut dyn HandlerTx,
+    tx: &mut dyn ReadTx,
     tenant: TenantId,
     ids: &[BrandId],
 ) -> Result<Vec<Brand>, StoreError> {
@@ -60,7 +60,7 @@ pub async fn brands(
 
 /// `tenant`'s products among `ids`, in `id` order.
 pub async fn products(
-    tx: &mut dyn HandlerTx,
+    tx: &mut dyn ReadTx,
     tenant: TenantId,
     ids: &[ProductId],
 ) -> Result<Vec<Product>, StoreError> {
@@ -73,7 +73,7 @@ pub async fn products(
 /// `tenant`'s climate metadata of the products among `product_ids`, in `product_id`
 /// order.
 pub async fn climate_meta(
-    tx: &mut dyn HandlerTx,
+    tx: &mut dyn ReadTx,
     tenant: TenantId,
     product_ids: &[ProductId],
 ) -> Result<Vec<ProductClimateMeta>, StoreError> {

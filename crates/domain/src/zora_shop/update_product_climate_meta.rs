@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zora_core::handler::{Category, Outcome, TaskError, TaskHandler};
 use zora_core::journal::JournalCategory;
-use zora_core::{HandlerTx, StoreError, Task, TenantId};
+use zora_core::{HandlerTx, ReadTx, StoreError, Task, TenantId};
 
 use crate::batch::{Rows, ids_by_tenant};
 use crate::journal;
@@ -102,7 +102,7 @@ impl TaskHandler for UpdateProductClimateMeta {
 
     async fn load(
         &self,
-        tx: &mut dyn HandlerTx,
+        tx: &mut dyn ReadTx,
         batch: &[(&Task, &Payload)],
     ) -> Result<Products, StoreError> {
         let mut products = Rows::default();

@@ -23,7 +23,15 @@ pub async fn a_read_transaction_reads_and_refuses_writes(store: &dyn Store) {
             .expect("a read")
             .is_empty()
     );
-    let write = tx.insert_task(&task(t.a, "kind.read", "refused")).await;
+    // The type offers no write; a write a domain's SQL tries on its connection fails.
+    let delete = "DELETE FROM agent_tasks";
+    let write = match zora_store_sql::Sql::open(tx.reader()).expect("a backend's connection") {
+        zora_store_sql::Sql::Postgres(mut db) => {
+            use zora_store_sql::postgres::Db;
+            sqlx::query(delete).execute(db.conn()).await.map(drop)
+        }
+        zora_store_sql::Sql::Sqlite(conn) => sqlx::query(delete).execute(conn).await.map(drop),
+    };
     assert!(write.is_err(), "a read-only transaction cannot write");
     drop(tx);
     let listed = store
