@@ -700,3 +700,35 @@ fn parse_type_limit(text: &str) -> Result<(String, usize), String> {
     })?;
     Ok((kind.trim().to_owned(), limit))
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// `docs/CONFIGURATION.md` names every flag of the long-running commands (hidden
+    /// ones, for `zora chaos`, aside).
+    #[test]
+    fn the_configuration_page_names_every_flag_of_worker_and_serve() {
+        let page = include_str!("../../../docs/CONFIGURATION.md");
+        let cli = Cli::command();
+        let mut missing = Vec::new();
+        for name in ["worker", "serve"] {
+            let command = cli.find_subcommand(name).expect("the command exists");
+            for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+                let Some(long) = arg.get_long() else { continue };
+                if ["help", "version"].contains(&long) {
+                    continue;
+                }
+                if !page.contains(&format!("`--{long}`")) {
+                    missing.push(format!("{name} --{long}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "docs/CONFIGURATION.md lacks: {missing:?}"
+        );
+    }
+}
