@@ -64,19 +64,9 @@ pub(crate) async fn apply_leased(
     apply_held(tx, registry, batch, &held, limits).await
 }
 
-/// Applies `batch` in `tx`, which claimed its tasks and holds their rows locked.
-pub(crate) async fn apply_locked(
-    tx: Box<dyn StoreTx>,
-    registry: &Registry,
-    batch: &[&Ready],
-    limits: TxLimits,
-) -> Result<Vec<TaskReport>, BatchError> {
-    let held: HashSet<TaskId> = batch.iter().map(|r| r.task.id).collect();
-    apply_held(tx, registry, batch, &held, limits).await
-}
-
-/// Applies the tasks of `batch` that `tx` holds (`held`) and commits.
-async fn apply_held(
+/// Applies the tasks of `batch` that `tx` holds (`held`: by their leases, locked by
+/// [`apply_leased`], or by the row locks of the claim `tx` made) and commits.
+pub(crate) async fn apply_held(
     mut tx: Box<dyn StoreTx>,
     registry: &Registry,
     batch: &[&Ready],

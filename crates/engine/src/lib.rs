@@ -25,6 +25,7 @@ mod registry;
 mod report;
 mod request;
 pub mod schedule;
+mod settings;
 mod wait;
 mod worker;
 
@@ -34,11 +35,12 @@ pub use commands::{CommandOutcome, CommandRequest, NO_TASKS, submit_command};
 pub use create::{
     BatchError, CreateError, Created, check_new_task, create_batch, create_task, validate_new_task,
 };
-pub use executor::{Executor, ExecutorSettings, RunSummary, RunTaskError};
+pub use executor::{Executor, RunSummary, RunTaskError};
 pub use http::{http_client, http_client_builder};
 pub use pipeline::LockedBatch;
 pub use registry::Registry;
 pub use report::{TaskOutcome, TaskReport};
 pub use request::{RequestedRun, RunRequestError, not_runnable, not_runnable_now, request_run};
+pub use settings::ExecutorSettings;
 pub use wait::{Waited, wait_for_outcome};
 pub use worker::{LOST_WORKER_CAUTION, Worker, WorkerReport, WorkerSettings};

@@ -13,12 +13,12 @@ use std::time::Instant;
 use zora_core::handler::TaskError;
 use zora_core::{ClaimById, ClaimRequest, FailureKind, Store, StoreError, StoreTx, Task, TxLimits};
 
-use crate::apply::{BatchError, apply_leased, apply_locked, failure, report};
-use crate::executor::ExecutorSettings;
+use crate::apply::{BatchError, apply_held, apply_leased, failure, report};
 use crate::heartbeat::beating_while;
 use crate::ready::{Ready, task_span};
 use crate::registry::Registry;
 use crate::report::{TaskOutcome, TaskReport};
+use crate::settings::ExecutorSettings;
 
 /// A batch as it was claimed.
 pub(crate) enum Claimed {
@@ -102,7 +102,8 @@ impl Pipeline<'_> {
                     batch.push(Ready::locked(task, &owner, self.registry).await);
                 }
                 let all: Vec<&Ready> = batch.iter().collect();
-                let applied = apply_locked(tx, self.registry, &all, limits).await;
+                let held = batch.iter().map(|r| r.task.id).collect();
+                let applied = apply_held(tx, self.registry, &all, &held, limits).await;
                 if applied.is_ok() {
                     let tasks = batch.iter().map(|r| &r.task);
                     self.settings.metrics.record_claimed(tasks);

@@ -21,9 +21,10 @@ use zora_core::{
 
 use crate::claim_plan::ClaimPlan;
 use crate::due_times::DueTimes;
-use crate::executor::{Executor, ExecutorSettings};
+use crate::executor::Executor;
 use crate::registry::Registry;
 use crate::report::TaskReport;
+use crate::settings::ExecutorSettings;
 
 /// How long after a worker was lost (its row expired, never stopped) the others claim
 /// every task visibly: a task that kills its process mid-batch then loses an attempt under
