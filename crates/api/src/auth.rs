@@ -74,8 +74,20 @@ impl AuthConfig {
         .ok()
     }
 
-    /// Checks a token and returns who it names.
+    /// Checks a user's token and returns who it names. A worker token is refused: it may
+    /// call the worker routes only ([`crate::worker_token`]).
     pub fn verify(&self, token: &str) -> Result<AuthUser, ApiError> {
+        let claims = self.decode(token)?;
+        if claims.is_worker() {
+            return Err(ApiError::Forbidden(
+                "A worker token may call the worker routes only".into(),
+            ));
+        }
+        claims.user()
+    }
+
+    /// Checks a token's signature, algorithm and times, and returns its claims.
+    pub(crate) fn decode(&self, token: &str) -> Result<Claims, ApiError> {
         let Some(secret) = &self.secret else {
             return Err(ApiError::AuthNotConfigured);
         };
@@ -112,11 +124,11 @@ impl AuthConfig {
                 ErrorKind::Json(_) => unauthorized("INVALID_PAYLOAD", "Invalid token payload"),
                 _ => unauthorized("INVALID_TOKEN", "Invalid token"),
             })?;
-        data.claims.user()
+        Ok(data.claims)
     }
 }
 
-fn unauthorized(code: &'static str, message: &str) -> ApiError {
+pub(crate) fn unauthorized(code: &'static str, message: &str) -> ApiError {
     ApiError::Unauthorized {
         code,
         message: message.to_owned(),
@@ -133,6 +145,9 @@ pub struct Claims {
     pub user_id: Value,
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub role: Value,
+    /// A worker token's task types (names); absent: any.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub types: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,6 +166,7 @@ impl Claims {
             tenant_id: Value::from(tenant.to_string()),
             user_id: Value::from(user.to_string()),
             role: Value::from(role.as_str()),
+            types: Value::Null,
             account_type: None,
             iat: Some(now),
             exp: Some(now + 24 * 3600),

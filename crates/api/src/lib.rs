@@ -21,6 +21,7 @@ mod schemas;
 mod state;
 mod task_object;
 mod tenants;
+pub mod worker_token;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -39,6 +40,7 @@ pub use rate::RateLimit;
 pub use route_table::{Answer, Method, OPERATIONS, Operation, RequestBody};
 pub use state::AppState;
 pub use tenants::KnownTenants;
+pub use worker_token::{WORKER_ROLE, WorkerAuth, check_type_name};
 
 /// A server of `GET /metrics` alone (and `GET /health`), for a process that serves no API:
 /// `zora worker --metrics-addr`.

@@ -32,8 +32,8 @@ pub struct GlobalArgs {
     pub database_url: Option<String>,
 
     /// Tenant to act for, a UUID. Defaults to ZORA CORE's default tenant,
-    /// 00000000-0000-0000-0000-000000000001; `worker` serves every tenant unless it is
-    /// given.
+    /// 00000000-0000-0000-0000-000000000001; `worker` and `tokens worker` serve every
+    /// tenant unless it is given.
     #[arg(long, global = true, env = "ZORA_TENANT_ID")]
     pub tenant_id: Option<String>,
 
@@ -115,6 +115,9 @@ pub enum Command {
     /// missing or doubled, failures without a reason, ...). Exit 1 when any is not. A
     /// store of its own: DATABASE_URL is not used.
     Chaos(ChaosCommand),
+    /// Issue API tokens, signed with the server's secret (`ZORA_JWT_SECRET`).
+    #[command(subcommand)]
+    Tokens(TokensCommand),
     /// Seed the tenant with demo data (a climate profile, a weekly plan, brands, a product),
     /// enqueue a task of every v1 type plus a few invalid ones, and run them. Safe to run
     /// again: each run adds a fresh batch.
@@ -681,6 +684,45 @@ pub struct MigrateArgs {
     /// Change nothing: exit 1 when migrations are pending, 0 when the schema is current.
     #[arg(long)]
     pub check: bool,
+}
+
+/// `zora tokens`.
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// A worker token, for a process that serves task types over HTTP: for the tenant
+    /// `--tenant-id` names (every tenant when it is not given), limited to `--types` when
+    /// they are given, valid for `--ttl`. It may call the worker routes only. Printed on
+    /// stdout; `--json` prints it with its claims.
+    Worker(WorkerTokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerTokenArgs {
+    /// The task types it may register and claim, comma-separated (each 1 to 100
+    /// characters of a-z, 0-9, '_' and '.'). Defaults to any.
+    #[arg(long, value_delimiter = ',', value_parser = parse_type_name)]
+    pub types: Vec<String>,
+    /// How long it is valid, at least a minute (`30d`, `12h`). Defaults to 30 days.
+    #[arg(long, default_value = "30d", value_parser = parse_ttl)]
+    pub ttl: Duration,
+    /// The HS256 secret the server verifies tokens with.
+    #[arg(long, env = "ZORA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+}
+
+/// A task type's name, as a worker token may list it.
+fn parse_type_name(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    zora_api::check_type_name(name).map(|()| name.to_owned())
+}
+
+/// A token's lifetime: at least a minute.
+fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let ttl = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if ttl < Duration::from_secs(60) {
+        return Err(format!("a token lives at least a minute, got {text}"));
+    }
+    Ok(ttl)
 }
 
 /// Fault shares as `zora worker --inject-faults` reads them, checked here and kept as

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use zora_core::stats::Scope;
 
-use crate::cli::{Cli, Command, CommandsCommand, TasksCommand};
+use crate::cli::{Cli, Command, CommandsCommand, TasksCommand, TokensCommand};
 use crate::config;
 use crate::exit::CliError;
 
@@ -22,6 +22,7 @@ mod status;
 mod task_flow;
 mod task_types;
 pub(crate) mod tasks;
+mod tokens;
 mod worker;
 
 /// Runs the parsed command line and returns the exit code.
@@ -92,5 +93,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Serve(args) => serve::run(&target()?, tenant()?, args).await,
         Command::Bench(args) => bench::run(&target()?, args, json).await,
         Command::Chaos(command) => chaos::dispatch(command, json).await,
+        Command::Tokens(TokensCommand::Worker(args)) => {
+            let tenant = cli.global.tenant_id.is_some().then(tenant).transpose()?;
+            tokens::worker(tenant, args, json)
+        }
     }
 }

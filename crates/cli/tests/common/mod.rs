@@ -30,6 +30,7 @@ pub fn zora(args: &[&str]) -> Command {
         "ZORA_PLANNER_MODEL",
         "ZORA_PLANNER_TIMEOUT",
         "ZORA_MODEL_TIMEOUT",
+        "ZORA_JWT_SECRET",
     ] {
         command.env_remove(var);
     }
