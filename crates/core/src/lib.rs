@@ -10,6 +10,7 @@ pub mod agent;
 pub mod command;
 pub mod dependency;
 pub mod error;
+pub mod external;
 pub mod handler;
 pub mod ids;
 pub mod insight;
@@ -32,9 +33,9 @@ pub use error::{ParseError, StoreError};
 pub use ids::*;
 pub use page::{MAX_PAGE_SIZE, Page, Paginated};
 pub use store::{
-    CommandStore, CommandTx, Connection, FinishWatch, HandlerTx, InsightTx, JournalTx, Queue,
-    QueueTx, ReadTx, ScheduleStore, ScheduleTx, SchemaState, Store, StoreTx, TaskWakeups,
-    TxControl, TxLimits,
+    CommandStore, CommandTx, Connection, ExternalTypeStore, FinishWatch, HandlerTx, InsightTx,
+    JournalTx, Queue, QueueTx, ReadTx, ScheduleStore, ScheduleTx, SchemaState, Store, StoreTx,
+    TaskWakeups, TxControl, TxLimits,
 };
 pub use task::{
     ClaimById, ClaimRequest, ClaimScope, Completion, Decision, Failure, FailureKind, Lease,

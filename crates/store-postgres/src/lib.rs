@@ -14,6 +14,7 @@ mod commands;
 mod connect;
 mod dependencies;
 mod error;
+mod external_types;
 mod insight;
 mod inspection;
 mod journal;

@@ -4,6 +4,7 @@
 
 use zora_core::command::Command;
 use zora_core::dependency::{DependencyEdge, FailedDependent, ParentRow, TaskLinks};
+use zora_core::external::ExternalType;
 use zora_core::journal::JournalEntry;
 use zora_core::schedule::Schedule;
 use zora_core::{Task, TaskErrorRecord, WorkerInfo};
@@ -138,6 +139,22 @@ pub fn schedule(row: &impl Columns) -> Result<Schedule, sqlx::Error> {
         last_run_at: row.opt_timestamp("last_run_at")?,
         last_task_id: row.opt_id("last_task_id")?,
         created_by_user_id: row.opt_id("created_by_user_id")?,
+        created_at: row.timestamp("created_at")?,
+        updated_at: row.timestamp("updated_at")?,
+    })
+}
+
+pub fn external_type(row: &impl Columns) -> Result<ExternalType, sqlx::Error> {
+    Ok(ExternalType {
+        tenant_id: row.opt_id("tenant_id")?,
+        task_type: row.text("task_type")?,
+        agent_id: row.text("agent_id")?,
+        description: row.text("description")?,
+        payload_schema: row.object("payload_schema")?,
+        result_schema: row.opt_json("result_schema")?,
+        timeout_s: row.int("timeout_s")?,
+        max_attempts: row.opt_int("max_attempts")?,
+        registered_by: row.opt_id("registered_by")?,
         created_at: row.timestamp("created_at")?,
         updated_at: row.timestamp("updated_at")?,
     })

@@ -40,6 +40,11 @@ pub const QUEUE_MIGRATIONS: MigrationSet = MigrationSet {
             "profile indexes",
             include_str!("../migrations/0006_profile_indexes.sql"),
         ),
+        (
+            7,
+            "external types",
+            include_str!("../migrations/0007_external_types.sql"),
+        ),
     ],
     // The domain's tables and indexes left these two for the domain's own set.
     superseded: &[

@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use crate::error::StoreError;
 
 pub use crate::command::{CommandStore, CommandTx};
+pub use crate::external::ExternalTypeStore;
 pub use crate::insight::InsightTx;
 pub use crate::journal::JournalTx;
 pub use crate::schedule::{ScheduleStore, ScheduleTx};
@@ -27,9 +28,9 @@ pub use control::{TxControl, TxLimits};
 pub use queue::{Queue, QueueTx};
 
 /// A storage backend: PostgreSQL in production, SQLite as the zero-setup default.
-pub trait Store: Queue + CommandStore + ScheduleStore {}
+pub trait Store: Queue + CommandStore + ScheduleStore + ExternalTypeStore {}
 
-impl<S: Queue + CommandStore + ScheduleStore> Store for S {}
+impl<S: Queue + CommandStore + ScheduleStore + ExternalTypeStore> Store for S {}
 
 /// One open transaction, every part of it. Dropped without [`TxControl::commit`], it
 /// rolls back.

@@ -77,6 +77,11 @@ pub(super) const QUEUE_INDEXES: &[IndexDef] = &[
         "idx_agent_task_dependencies_depends_on",
         "agent_task_dependencies (depends_on_task_id)",
     ),
+    // One registration of an external type per scope (a tenant, or every tenant).
+    unique(
+        "idx_agent_task_types_scope",
+        "agent_task_types ((COALESCE(tenant_id, '00000000-0000-0000-0000-000000000000'::uuid)), task_type)",
+    ),
 ];
 
 /// The queue's indexes beyond ZORA CORE 2.2's, for tests comparing the two catalogs.
@@ -84,6 +89,7 @@ pub const ENGINE_INDEXES: &[&str] = &[
     "idx_agent_tasks_claimable",
     "idx_agent_tasks_idempotency",
     "idx_agent_task_dependencies_depends_on",
+    "idx_agent_task_types_scope",
 ];
 
 /// Names of the indexes among `indexes` that are absent or invalid.

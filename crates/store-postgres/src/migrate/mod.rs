@@ -76,6 +76,11 @@ pub const QUEUE_MIGRATIONS: MigrationSet = MigrationSet {
             "schedules",
             include_str!("../../migrations/0010_schedules.sql"),
         ),
+        (
+            11,
+            "external types",
+            include_str!("../../migrations/0011_external_types.sql"),
+        ),
     ],
     // The domain's tables (0001) and a column of one of them (0003) left these
     // two for the domain's own set.

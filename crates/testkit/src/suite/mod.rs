@@ -16,6 +16,7 @@ pub mod cancel;
 pub mod climate;
 pub mod commands;
 pub mod dependencies;
+pub mod external_types;
 pub mod journal;
 pub mod schedules;
 pub mod shop;
@@ -92,6 +93,8 @@ macro_rules! store_suite {
             schedules::a_prune_walks_windows_and_keeps_parents_of_unfinished_tasks,
             tenants::a_tenant_exists_only_with_its_row,
             tenants::a_read_transaction_reads_and_refuses_writes,
+            external_types::external_types_are_one_per_scope_and_name,
+            external_types::a_registration_of_the_wrong_shape_is_refused,
             $($extra::$extra_case,)*
         );
     };
