@@ -128,6 +128,20 @@ impl AuthConfig {
     }
 }
 
+/// A claim read as text and parsed; absent or of the wrong form, `INVALID_PAYLOAD` naming
+/// it.
+pub(crate) fn claim<T: std::str::FromStr>(value: &Value, name: &str) -> Result<T, ApiError> {
+    value
+        .as_str()
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| invalid_claim(name))
+}
+
+/// `INVALID_PAYLOAD` naming the claim at fault.
+pub(crate) fn invalid_claim(name: &str) -> ApiError {
+    unauthorized("INVALID_PAYLOAD", &format!("Invalid token payload: {name}"))
+}
+
 pub(crate) fn unauthorized(code: &'static str, message: &str) -> ApiError {
     ApiError::Unauthorized {
         code,
@@ -175,27 +189,9 @@ impl Claims {
     }
 
     fn user(self) -> Result<AuthUser, ApiError> {
-        let invalid = |claim: &str| {
-            unauthorized(
-                "INVALID_PAYLOAD",
-                &format!("Invalid token payload: {claim}"),
-            )
-        };
-        let tenant_id = self
-            .tenant_id
-            .as_str()
-            .and_then(|t| t.parse().ok())
-            .ok_or_else(|| invalid("tenant_id"))?;
-        let user_id = self
-            .user_id
-            .as_str()
-            .and_then(|u| u.parse().ok())
-            .ok_or_else(|| invalid("user_id"))?;
-        let role = self
-            .role
-            .as_str()
-            .and_then(|r| r.parse().ok())
-            .ok_or_else(|| invalid("role"))?;
+        let tenant_id = claim(&self.tenant_id, "tenant_id")?;
+        let user_id = claim(&self.user_id, "user_id")?;
+        let role = claim(&self.role, "role")?;
         Ok(AuthUser {
             tenant_id,
             user_id,

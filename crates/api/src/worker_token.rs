@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 use zora_core::{TenantId, UserId};
 
-use crate::auth::{AuthConfig, Claims, unauthorized};
+use crate::auth::{AuthConfig, Claims, claim, invalid_claim};
 use crate::error::ApiError;
 
 /// The `role` claim of a worker token.
@@ -88,25 +88,10 @@ impl Claims {
 
     /// The worker these claims name; a claim of the wrong form is `INVALID_PAYLOAD`.
     fn worker(self) -> Result<WorkerAuth, ApiError> {
-        let invalid = |claim: &str| {
-            unauthorized(
-                "INVALID_PAYLOAD",
-                &format!("Invalid token payload: {claim}"),
-            )
-        };
-        let token_id = self
-            .user_id
-            .as_str()
-            .and_then(|u| u.parse().ok())
-            .ok_or_else(|| invalid("user_id"))?;
+        let token_id = claim(&self.user_id, "user_id")?;
         let tenant_id = match &self.tenant_id {
             Value::Null => None,
-            value => Some(
-                value
-                    .as_str()
-                    .and_then(|t| t.parse().ok())
-                    .ok_or_else(|| invalid("tenant_id"))?,
-            ),
+            value => Some(claim(value, "tenant_id")?),
         };
         let types = match self.types {
             Value::Null => None,
@@ -115,11 +100,11 @@ impl Claims {
                     .into_iter()
                     .map(|item| match item {
                         Value::String(name) if check_type_name(&name).is_ok() => Ok(name),
-                        _ => Err(invalid("types")),
+                        _ => Err(invalid_claim("types")),
                     })
                     .collect::<Result<Vec<_>, _>>()?,
             ),
-            _ => return Err(invalid("types")),
+            _ => return Err(invalid_claim("types")),
         };
         Ok(WorkerAuth {
             token_id,

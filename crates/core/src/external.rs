@@ -10,12 +10,10 @@ use serde_json::Value;
 use crate::error::StoreError;
 use crate::ids::{TenantId, UserId};
 
-/// A registered external type, as stored.
+/// What a registration says of its type. Registering the same definition again changes
+/// nothing; another one replaces it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ExternalType {
-    /// The one tenant it is registered for; `None`: every tenant.
-    pub tenant_id: Option<TenantId>,
-    pub task_type: String,
+pub struct ExternalTypeDefinition {
     pub agent_id: String,
     pub description: String,
     /// A JSON Schema (draft 2020-12) every payload of the type must meet.
@@ -26,6 +24,16 @@ pub struct ExternalType {
     pub timeout_s: i32,
     /// The tasks' attempts, when the type sets them.
     pub max_attempts: Option<i32>,
+}
+
+/// A registered external type, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExternalType {
+    /// The one tenant it is registered for; `None`: every tenant.
+    pub tenant_id: Option<TenantId>,
+    pub task_type: String,
+    #[serde(flatten)]
+    pub definition: ExternalTypeDefinition,
     /// The worker token that registered it last.
     pub registered_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
@@ -37,28 +45,8 @@ pub struct ExternalType {
 pub struct NewExternalType {
     pub tenant_id: Option<TenantId>,
     pub task_type: String,
-    pub agent_id: String,
-    pub description: String,
-    pub payload_schema: Value,
-    pub result_schema: Option<Value>,
-    pub timeout_s: i32,
-    pub max_attempts: Option<i32>,
+    pub definition: ExternalTypeDefinition,
     pub registered_by: Option<UserId>,
-}
-
-impl ExternalType {
-    /// Whether `new` defines this type as it stands (who registers it aside): registering
-    /// it again changes nothing.
-    pub fn is_defined_as(&self, new: &NewExternalType) -> bool {
-        self.tenant_id == new.tenant_id
-            && self.task_type == new.task_type
-            && self.agent_id == new.agent_id
-            && self.description == new.description
-            && self.payload_schema == new.payload_schema
-            && self.result_schema == new.result_schema
-            && self.timeout_s == new.timeout_s
-            && self.max_attempts == new.max_attempts
-    }
 }
 
 /// The registered external types.

@@ -442,13 +442,8 @@ impl<H: TaskHandler> DynHandler for H {
         // Every apply is checked first, here, so that no handler can forget it.
         TaskHandler::check(self, task.tenant_id, payload, context)?;
         let outcome = TaskHandler::apply(self, tx, task, payload, prepared, context).await?;
-        let rows = self.rows_type().map(|_| Box::new(outcome.rows) as Erased);
-        Ok(Outcome {
-            result: outcome.result,
-            summary: outcome.summary,
-            journal: outcome.journal,
-            rows,
-        })
+        let erase = self.rows_type().is_some();
+        Ok(outcome.map_rows(|rows| erase.then(|| Box::new(rows) as Erased)))
     }
     fn rows_type(&self) -> Option<TypeId> {
         let rows = TypeId::of::<H::Rows>();

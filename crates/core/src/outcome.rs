@@ -44,11 +44,16 @@ impl Outcome {
 impl<R> Outcome<R> {
     /// The same outcome, producing `rows`.
     pub fn with_rows<S>(self, rows: S) -> Outcome<S> {
+        self.map_rows(|_| rows)
+    }
+
+    /// The same outcome, its rows turned into `map`'s.
+    pub fn map_rows<S>(self, map: impl FnOnce(R) -> S) -> Outcome<S> {
         Outcome {
             result: self.result,
             summary: self.summary,
             journal: self.journal,
-            rows,
+            rows: map(self.rows),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use zora_core::SchemaState;
 use zora_store_sql::MigrationSet;
 use zora_testkit::TestDatabase;
 use zora_testkit::catalog;
@@ -352,22 +353,9 @@ async fn a_database_from_before_0009_trades_the_due_claim_index_for_the_claimabl
 
 #[tokio::test]
 async fn a_table_of_another_shape_is_an_error_naming_it() {
-    let db = TestDatabase::create().await;
-    db.run_script("CREATE TABLE brands (id integer PRIMARY KEY, label text)")
-        .await;
-    let err = zora_store_postgres::migrate(db.pool(), DOMAINS)
-        .await
-        .expect_err("another shape");
-    let message = err.to_string();
-    assert!(
-        message.contains("table brands exists with another shape"),
-        "{message}"
-    );
+    let (db, message, state) = migrated_beside("brands").await;
     assert!(!message.contains('\n'), "one line: {message}");
     assert!(message.contains(&domain_labels()[0]), "{message}");
-    let state = zora_store_postgres::schema_state(db.pool(), DOMAINS)
-        .await
-        .expect("state");
     assert_eq!(
         state.pending,
         domain_labels(),
@@ -384,25 +372,34 @@ async fn a_table_of_another_shape_is_an_error_naming_it() {
 
 #[tokio::test]
 async fn a_queue_table_of_another_shape_stops_the_first_migration() {
-    let db = TestDatabase::create().await;
-    db.run_script("CREATE TABLE agent_commands (id integer PRIMARY KEY, label text)")
-        .await;
-    let err = zora_store_postgres::migrate(db.pool(), DOMAINS)
-        .await
-        .expect_err("another shape");
-    let message = err.to_string();
-    assert!(
-        message.contains("table agent_commands exists with another shape"),
-        "{message}"
-    );
-    let state = zora_store_postgres::schema_state(db.pool(), DOMAINS)
-        .await
-        .expect("state");
+    let (_db, _message, state) = migrated_beside("agent_commands").await;
     assert_eq!(
         state.pending,
         zora_store_postgres::migration_labels(DOMAINS),
         "nothing was half-applied"
     );
+}
+
+/// Migrates a fresh database holding a `table` of another shape: the migration must fail
+/// naming it. Returns the database, the error's message and the schema's state after.
+async fn migrated_beside(table: &str) -> (TestDatabase, String, SchemaState) {
+    let db = TestDatabase::create().await;
+    db.run_script(&format!(
+        "CREATE TABLE {table} (id integer PRIMARY KEY, label text)"
+    ))
+    .await;
+    let message = zora_store_postgres::migrate(db.pool(), DOMAINS)
+        .await
+        .expect_err("another shape")
+        .to_string();
+    assert!(
+        message.contains(&format!("table {table} exists with another shape")),
+        "{message}"
+    );
+    let state = zora_store_postgres::schema_state(db.pool(), DOMAINS)
+        .await
+        .expect("state");
+    (db, message, state)
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 
 use zora_core::command::Command;
 use zora_core::dependency::{DependencyEdge, FailedDependent, ParentRow, TaskLinks};
-use zora_core::external::ExternalType;
+use zora_core::external::{ExternalType, ExternalTypeDefinition};
 use zora_core::journal::JournalEntry;
 use zora_core::schedule::Schedule;
 use zora_core::{Task, TaskErrorRecord, WorkerInfo};
@@ -148,12 +148,14 @@ pub fn external_type(row: &impl Columns) -> Result<ExternalType, sqlx::Error> {
     Ok(ExternalType {
         tenant_id: row.opt_id("tenant_id")?,
         task_type: row.text("task_type")?,
-        agent_id: row.text("agent_id")?,
-        description: row.text("description")?,
-        payload_schema: row.object("payload_schema")?,
-        result_schema: row.opt_json("result_schema")?,
-        timeout_s: row.int("timeout_s")?,
-        max_attempts: row.opt_int("max_attempts")?,
+        definition: ExternalTypeDefinition {
+            agent_id: row.text("agent_id")?,
+            description: row.text("description")?,
+            payload_schema: row.object("payload_schema")?,
+            result_schema: row.opt_json("result_schema")?,
+            timeout_s: row.int("timeout_s")?,
+            max_attempts: row.opt_int("max_attempts")?,
+        },
         registered_by: row.opt_id("registered_by")?,
         created_at: row.timestamp("created_at")?,
         updated_at: row.timestamp("updated_at")?,

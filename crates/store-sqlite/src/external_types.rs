@@ -32,12 +32,17 @@ pub(crate) async fn register(
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(new.tenant_id.map(|t| t.to_string()))
         .bind(&new.task_type)
-        .bind(&new.agent_id)
-        .bind(&new.description)
-        .bind(new.payload_schema.to_string())
-        .bind(new.result_schema.as_ref().map(ToString::to_string))
-        .bind(new.timeout_s)
-        .bind(new.max_attempts)
+        .bind(&new.definition.agent_id)
+        .bind(&new.definition.description)
+        .bind(new.definition.payload_schema.to_string())
+        .bind(
+            new.definition
+                .result_schema
+                .as_ref()
+                .map(ToString::to_string),
+        )
+        .bind(new.definition.timeout_s)
+        .bind(new.definition.max_attempts)
         .bind(new.registered_by.map(|u| u.to_string()))
         .fetch_one(writer)
         .await

@@ -4,7 +4,7 @@
 //! alone.
 
 use serde_json::json;
-use zora_core::external::NewExternalType;
+use zora_core::external::{ExternalTypeDefinition, NewExternalType};
 use zora_core::{Store, TenantId, UserId};
 
 use super::two_tenants;
@@ -13,13 +13,15 @@ fn new_type(tenant: Option<TenantId>, name: &str, agent: &str) -> NewExternalTyp
     NewExternalType {
         tenant_id: tenant,
         task_type: name.into(),
-        agent_id: agent.into(),
-        description: format!("{name} by {agent}"),
-        payload_schema: json!({"type": "object", "required": ["url"],
-            "properties": {"url": {"type": "string"}}}),
-        result_schema: None,
-        timeout_s: 300,
-        max_attempts: Some(5),
+        definition: ExternalTypeDefinition {
+            agent_id: agent.into(),
+            description: format!("{name} by {agent}"),
+            payload_schema: json!({"type": "object", "required": ["url"],
+                "properties": {"url": {"type": "string"}}}),
+            result_schema: None,
+            timeout_s: 300,
+            max_attempts: Some(5),
+        },
         registered_by: Some(UserId::new()),
     }
 }
@@ -31,18 +33,29 @@ pub async fn external_types_are_one_per_scope_and_name(store: &dyn Store) {
         .register_external_type(&everyone)
         .await
         .expect("register for every tenant");
-    assert!(stored.is_defined_as(&everyone), "{stored:?}");
-    assert_eq!(stored.tenant_id, None);
+    assert_eq!(stored.definition, everyone.definition);
+    assert_eq!(
+        (
+            stored.tenant_id,
+            stored.task_type.as_str(),
+            stored.registered_by
+        ),
+        (None, "review_accessibility", everyone.registered_by)
+    );
 
     let mut replaced = everyone.clone();
-    replaced.description = "Review a page for accessibility".into();
-    replaced.result_schema = Some(json!({"type": "object"}));
-    replaced.max_attempts = None;
+    replaced.definition.description = "Review a page for accessibility".into();
+    replaced.definition.result_schema = Some(json!({"type": "object"}));
+    replaced.definition.max_attempts = None;
     let again = store
         .register_external_type(&replaced)
         .await
         .expect("register again");
-    assert!(again.is_defined_as(&replaced), "{again:?}");
+    assert_eq!(again.definition, replaced.definition);
+    assert_eq!(
+        (again.tenant_id, again.task_type.as_str()),
+        (None, "review_accessibility")
+    );
     assert_eq!(
         again.created_at, stored.created_at,
         "the registration is kept"
@@ -62,7 +75,7 @@ pub async fn external_types_are_one_per_scope_and_name(store: &dyn Store) {
     let for_a = store.external_types(Some(t.a)).await.expect("list");
     let names: Vec<(&str, &str)> = for_a
         .iter()
-        .map(|x| (x.task_type.as_str(), x.agent_id.as_str()))
+        .map(|x| (x.task_type.as_str(), x.definition.agent_id.as_str()))
         .collect();
     assert_eq!(
         names,
@@ -74,7 +87,11 @@ pub async fn external_types_are_one_per_scope_and_name(store: &dyn Store) {
     );
     let for_b = store.external_types(Some(t.b)).await.expect("list");
     assert_eq!(for_b.len(), 1, "{for_b:?}");
-    assert!(for_b[0].is_defined_as(&replaced), "{for_b:?}");
+    assert_eq!(for_b[0].definition, replaced.definition, "{for_b:?}");
+    assert_eq!(
+        (for_b[0].tenant_id, for_b[0].task_type.as_str()),
+        (None, "review_accessibility")
+    );
     let global = store.external_types(None).await.expect("list");
     assert_eq!(global.len(), 1, "every tenant's registrations only");
 
@@ -113,7 +130,7 @@ pub async fn a_registration_of_the_wrong_shape_is_refused(store: &dyn Store) {
     let t = two_tenants(store).await;
     for (name, timeout) in [("Not A Name", 300), ("", 300), ("fine.name", 0)] {
         let mut bad = new_type(Some(t.a), name, "SAM");
-        bad.timeout_s = timeout;
+        bad.definition.timeout_s = timeout;
         assert!(
             store.register_external_type(&bad).await.is_err(),
             "{name:?} with timeout {timeout}"
