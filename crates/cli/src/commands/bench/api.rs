@@ -36,7 +36,7 @@ pub async fn api(bench: &Bench, n: usize) -> Result<Vec<Row>, CliError> {
         move |i| {
             let body = json!({"agent_id": "ORACLE", "task_type": BENCH_KIND,
                 "title": format!("Bench mission {i}"),
-                "payload": {"profile_id": profile, "title": format!("Bench mission {i}"), "category": "energy"}});
+                "payload": zora_domain::climate::bench::payload(profile, &format!("Bench mission {i}"))});
             client
                 .post(format!("{base}/api/agents/tasks"))
                 .bearer_auth(&token)

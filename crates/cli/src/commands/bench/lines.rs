@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
-use serde_json::{Value, json};
+use serde_json::Value;
 use zora_core::{
     ClaimRequest, ClaimScope, DEFAULT_TENANT_ID, MAX_PAGE_SIZE, NewTask, Page, Store, StoreError,
     TaskFilter,
@@ -415,7 +415,7 @@ fn mission_task(profile: ProfileId, i: usize) -> NewTask {
         "ORACLE",
         BENCH_KIND,
         format!("Bench mission {i}"),
-        json!({"profile_id": profile, "title": format!("Bench mission {i}"), "category": "energy"}),
+        zora_domain::climate::bench::payload(profile, &format!("Bench mission {i}")),
     )
 }
 
