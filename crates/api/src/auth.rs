@@ -58,6 +58,11 @@ impl AuthConfig {
         self.secret.is_some()
     }
 
+    /// The secret, for what else the server signs with it (lease tokens).
+    pub(crate) fn secret(&self) -> Option<&[u8]> {
+        self.secret.as_deref().map(Vec::as_slice)
+    }
+
     /// No secret: protected routes answer 500 `AUTH_NOT_CONFIGURED`.
     pub fn unconfigured() -> Self {
         Self { secret: None }

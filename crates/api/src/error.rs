@@ -54,6 +54,12 @@ pub enum ApiError {
     InvalidState(String),
     #[error("{0}")]
     Conflict(String),
+    /// 409 `LEASE_LOST`: an external worker's lease no longer holds.
+    #[error("{0}")]
+    LeaseLost(String),
+    /// 409 `CANCELLED`: the task an external worker holds was cancelled.
+    #[error("{0}")]
+    Cancelled(String),
     #[error("{0}")]
     MethodNotAllowed(String),
     #[error("{0}")]
@@ -99,6 +105,8 @@ impl ApiError {
             Self::Validation { .. } => (StatusCode::BAD_REQUEST, "VALIDATION_ERROR"),
             Self::InvalidState(_) => (StatusCode::BAD_REQUEST, "INVALID_STATE"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
+            Self::LeaseLost(_) => (StatusCode::CONFLICT, "LEASE_LOST"),
+            Self::Cancelled(_) => (StatusCode::CONFLICT, "CANCELLED"),
             Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT_EXCEEDED"),
@@ -142,6 +150,30 @@ impl From<zora_engine::CreateError> for ApiError {
             CreateError::Dependency(message) => Self::field("depends_on", message),
             CreateError::KeyConflict(_) => Self::Conflict(err.to_string()),
             CreateError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<zora_engine::external::LeaseError> for ApiError {
+    fn from(err: zora_engine::external::LeaseError) -> Self {
+        use zora_engine::external::LeaseError;
+        match err {
+            LeaseError::Lost(why) => Self::LeaseLost(format!("The lease was lost: {why}")),
+            LeaseError::Cancelled(message) => Self::Cancelled(message),
+            LeaseError::Invalid { field, message } => {
+                Self::field(field.clone(), format!("{field}: {message}"))
+            }
+            LeaseError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<zora_engine::external::RegisterError> for ApiError {
+    fn from(err: zora_engine::external::RegisterError) -> Self {
+        use zora_engine::external::RegisterError;
+        match err {
+            RegisterError::Invalid { field, message } => Self::field(field, message),
+            RegisterError::Store(store) => store.into(),
         }
     }
 }

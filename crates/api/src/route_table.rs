@@ -14,6 +14,7 @@ use crate::state::AppState;
 pub enum Method {
     Get,
     Post,
+    Put,
     Patch,
     Delete,
 }
@@ -24,6 +25,7 @@ impl Method {
         match self {
             Self::Get => "get",
             Self::Post => "post",
+            Self::Put => "put",
             Self::Patch => "patch",
             Self::Delete => "delete",
         }
@@ -33,6 +35,7 @@ impl Method {
         match self {
             Self::Get => MethodFilter::GET,
             Self::Post => MethodFilter::POST,
+            Self::Put => MethodFilter::PUT,
             Self::Patch => MethodFilter::PATCH,
             Self::Delete => MethodFilter::DELETE,
         }
@@ -71,6 +74,8 @@ pub struct Operation {
     pub summary: &'static str,
     /// Whether it takes a token (or the console's cookie).
     pub authenticated: bool,
+    /// Whether it takes a worker token only (`/api/workers/...`; a user's is refused).
+    pub worker: bool,
     /// Whether it needs the database: while the database does not answer, such a route
     /// answers 503 at once ([`crate::gate`]).
     pub needs_database: bool,
@@ -106,6 +111,7 @@ impl Operation {
             path,
             summary,
             authenticated: true,
+            worker: false,
             needs_database: true,
             waits: false,
             status: 200,
@@ -120,6 +126,14 @@ impl Operation {
     const fn public(self) -> Self {
         Self {
             authenticated: false,
+            ..self
+        }
+    }
+
+    /// Served to worker tokens only.
+    const fn worker(self) -> Self {
+        Self {
+            worker: true,
             ..self
         }
     }
@@ -182,6 +196,16 @@ const fn post(
     handler: Handler,
 ) -> Operation {
     Operation::new(Method::Post, id, path, summary, answer, handler)
+}
+
+const fn put(
+    id: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    answer: Answer,
+    handler: Handler,
+) -> Operation {
+    Operation::new(Method::Put, id, path, summary, answer, handler)
 }
 
 const fn patch(
@@ -403,4 +427,46 @@ pub const OPERATIONS: &[Operation] = &[
         Answer::Empty,
         |method| on(method, routes::schedules::delete),
     ).status(204),
+    put(
+        "registerWorkerType",
+        "/api/workers/types/{task_type}",
+        "Register a task type served by external workers, with its payload and result schemas (worker tokens only)",
+        Answer::Json(schemas::worker_type),
+        |method| on(method, routes::workers::types::register),
+    ).worker().body(true, schemas::worker_type_body),
+    delete(
+        "unregisterWorkerType",
+        "/api/workers/types/{task_type}",
+        "Unregister an external task type; its pending tasks stay pending (a worker, or a founder for the tenant's own)",
+        Answer::Empty,
+        |method| on(method, routes::workers::types::unregister),
+    ).status(204),
+    post(
+        "claimWorkerTasks",
+        "/api/workers/claim",
+        "Claim due tasks of registered types under a lease, waiting up to wait_s for work (worker tokens only)",
+        Answer::Json(schemas::worker_claims),
+        |method| on(method, routes::workers::claim::claim),
+    ).worker().waits().body(true, schemas::worker_claim_body),
+    post(
+        "heartbeatWorkerTask",
+        "/api/workers/tasks/{id}/heartbeat",
+        "Extend a claimed task's lease; 409 LEASE_LOST or CANCELLED when it no longer holds (worker tokens only)",
+        Answer::Json(schemas::worker_lease),
+        |method| on(method, routes::workers::outcome::beat),
+    ).worker().body(true, schemas::worker_heartbeat_body),
+    post(
+        "completeWorkerTask",
+        "/api/workers/tasks/{id}/complete",
+        "Complete a claimed task with its result and journal entries, under its lease (worker tokens only)",
+        Answer::Json(schemas::task),
+        |method| on(method, routes::workers::outcome::complete_task),
+    ).worker().body(true, schemas::worker_complete_body),
+    post(
+        "failWorkerTask",
+        "/api/workers/tasks/{id}/fail",
+        "Record a claimed task's failed attempt: retried when retryable and attempts are left (worker tokens only)",
+        Answer::Json(schemas::task),
+        |method| on(method, routes::workers::outcome::fail_task),
+    ).worker().body(true, schemas::worker_fail_body),
 ];

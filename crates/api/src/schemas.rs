@@ -296,6 +296,86 @@ pub fn preview(_: &mut SchemaGenerator) -> Value {
     )
 }
 
+/// An external type as `PUT /api/workers/types/{task_type}` answers it.
+pub fn worker_type(_: &mut SchemaGenerator) -> Value {
+    data(
+        json!({"type": "object", "required": ["task_type", "agent_id", "payload_schema", "external", "workers_alive"],
+        "properties": {
+            "task_type": {"type": "string"}, "agent_id": {"type": "string"},
+            "description": {"type": "string"}, "payload_schema": {"type": ["object", "boolean"]},
+            "result_schema": {"type": ["object", "boolean", "null"]},
+            "timeout_s": {"type": "integer"}, "max_attempts": {"type": ["integer", "null"]},
+            "external": {"const": true},
+            "tenant_id": {"type": ["string", "null"], "description": "null: registered for every tenant"},
+            "registered_by": {"type": ["string", "null"]},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "workers_alive": {"type": "integer", "description": "External workers that claimed or beat for the type within a lease"}}}),
+    )
+}
+
+pub fn worker_type_body(_: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "additionalProperties": false, "required": ["agent_id", "payload_schema"],
+        "properties": {
+            "agent_id": {"type": "string", "description": "The agent the type's tasks are for (CONNOR, LUMINA, EIVOR, ORACLE, AEGIS, SAM)"},
+            "description": {"type": "string"},
+            "payload_schema": {"type": ["object", "boolean"], "description": "JSON Schema (draft 2020-12) every payload meets at create time"},
+            "result_schema": {"type": ["object", "boolean", "null"], "description": "JSON Schema every result meets at completion"},
+            "timeout_s": {"type": "integer", "minimum": 1, "maximum": 86400, "default": 300, "description": "The default lease of a claim, at most 600 s"},
+            "max_attempts": {"type": ["integer", "null"], "minimum": 1, "maximum": 100}}})
+}
+
+pub fn worker_claim_body(_: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "additionalProperties": false, "required": ["worker", "types"],
+        "properties": {
+            "worker": {"type": "string", "minLength": 1, "maxLength": 100, "description": "The process's name, the lease owner"},
+            "types": array(json!({"type": "string"})),
+            "max": {"type": "integer", "minimum": 1, "maximum": 100, "default": 1},
+            "wait_s": {"type": "integer", "minimum": 0, "maximum": 30, "default": 0},
+            "lease_s": {"type": "integer", "minimum": 5, "maximum": 600, "description": "Default: the types' timeout_s, at most 600"}}})
+}
+
+pub fn worker_claims(generator: &mut SchemaGenerator) -> Value {
+    data(array(
+        json!({"type": "object", "required": ["task", "lease", "attempt", "inputs_applied"],
+        "properties": {
+            "task": of::<TaskObject<zora_core::Task>>(generator),
+            "lease": {"type": "object", "required": ["token", "expires_at"], "properties": {
+                "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}},
+            "attempt": {"type": "integer"},
+            "inputs_applied": {"type": "boolean", "description": "Whether parents' results filled payload fields"}}}),
+    ))
+}
+
+pub fn worker_lease(_: &mut SchemaGenerator) -> Value {
+    data(
+        json!({"type": "object", "required": ["expires_at"], "properties": {
+        "expires_at": {"type": "string", "format": "date-time"}}}),
+    )
+}
+
+pub fn worker_heartbeat_body(_: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "additionalProperties": false, "required": ["lease"], "properties": {
+        "lease": {"type": "string"}, "lease_s": {"type": "integer", "minimum": 5, "maximum": 600}}})
+}
+
+pub fn worker_complete_body(_: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "additionalProperties": false, "required": ["lease", "result"], "properties": {
+        "lease": {"type": "string"}, "result": {"type": "object"}, "summary": {"type": "string"},
+        "journal": array(json!({"type": "object", "required": ["category", "title"], "properties": {
+            "category": {"type": "string"}, "title": {"type": "string"}, "body": {"type": "string"},
+            "details": {"type": "object"}}})),
+        "usage": {"type": "object", "properties": {"model": {"type": "string"},
+            "prompt_tokens": {"type": "integer"}, "completion_tokens": {"type": "integer"},
+            "cost_usd": {"type": "number"}}}}})
+}
+
+pub fn worker_fail_body(_: &mut SchemaGenerator) -> Value {
+    json!({"type": "object", "additionalProperties": false, "required": ["lease", "error"], "properties": {
+        "lease": {"type": "string"}, "error": {"type": "string"},
+        "retryable": {"type": "boolean", "default": true},
+        "retry_after_s": {"type": "integer", "minimum": 0}}})
+}
+
 /// No query parameters.
 pub fn no_query() -> Vec<Value> {
     Vec::new()

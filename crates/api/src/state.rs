@@ -44,6 +44,8 @@ pub struct AppState {
     /// Origins other than this server's own whose pages may change state with the
     /// cookie ([`crate::cross_site`]): `router` sets them to the CORS origins.
     pub trusted_origins: Arc<Vec<String>>,
+    /// External workers' claims (their shared wakeups) and registry rows.
+    pub external: zora_engine::external::ExternalWorkers,
     /// The OpenAPI document `GET /api/openapi.json` answers: `router` builds it.
     pub openapi: Arc<serde_json::Value>,
 }

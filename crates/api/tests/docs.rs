@@ -17,6 +17,7 @@ fn every_route_has_its_section() {
             let method = match op.method {
                 Method::Get => "GET",
                 Method::Post => "POST",
+                Method::Put => "PUT",
                 Method::Patch => "PATCH",
                 Method::Delete => "DELETE",
             };
@@ -48,6 +49,8 @@ fn every_error_code_is_listed() {
         "NOT_FOUND",
         "METHOD_NOT_ALLOWED",
         "CONFLICT",
+        "LEASE_LOST",
+        "CANCELLED",
         "PAYLOAD_TOO_LARGE",
         "RATE_LIMIT_EXCEEDED",
         "AUTH_NOT_CONFIGURED",

@@ -4,7 +4,7 @@
 mod common;
 
 use serde_json::json;
-use zora_api::{Method, OPERATIONS, Role};
+use zora_api::{Claims, Method, OPERATIONS, Role};
 use zora_core::{DEFAULT_TENANT_ID, TaskId, TenantId};
 use zora_testkit::TestBackend;
 
@@ -15,12 +15,32 @@ zora_testkit::both_stores!(every_route_refuses_a_tenant_without_a_row);
 async fn every_route_refuses_a_tenant_without_a_row(backend: TestBackend) {
     let app = spawn_app(backend).await;
     let unknown = TenantId::new();
-    let token = app.token(unknown, Role::Founder);
+    let user_token = app.token(unknown, Role::Founder);
+    // The worker routes take a worker token, of the same unknown tenant.
+    let worker_token = app
+        .auth
+        .issue(&Claims::for_worker(
+            Some(unknown),
+            None,
+            std::time::Duration::from_secs(600),
+        ))
+        .expect("signed");
     let task = json!({"agent_id": "ORACLE", "task_type": "plan_workflow", "title": "t"});
     let some_id = TaskId::new().to_string();
     let mut checked = 0;
     for op in OPERATIONS.iter().filter(|op| op.authenticated) {
-        let url = format!("{}{}", app.base, op.path.replace("{id}", &some_id));
+        let url = format!(
+            "{}{}",
+            app.base,
+            op.path
+                .replace("{id}", &some_id)
+                .replace("{task_type}", "review_accessibility")
+        );
+        let token = if op.worker {
+            &worker_token
+        } else {
+            &user_token
+        };
         let request = match op.method {
             Method::Get => app.client.get(&url),
             Method::Post => app.client.post(&url).json(&match op.id {
@@ -28,10 +48,11 @@ async fn every_route_refuses_a_tenant_without_a_row(backend: TestBackend) {
                 "createSchedule" => json!({"name": "n", "cron": "* * * * *", "task": task}),
                 _ => task.clone(),
             }),
+            Method::Put => app.client.put(&url).json(&json!({})),
             Method::Patch => app.client.patch(&url).json(&json!({"enabled": false})),
             Method::Delete => app.client.delete(&url),
         };
-        let answer = answer(request.bearer_auth(&token).send().await.expect("request")).await;
+        let answer = answer(request.bearer_auth(token).send().await.expect("request")).await;
         answer.assert_error(403, "FORBIDDEN");
         assert_eq!(
             answer.body["message"],
@@ -47,7 +68,7 @@ async fn every_route_refuses_a_tenant_without_a_row(backend: TestBackend) {
     let waited = answer(
         app.client
             .post(format!("{}/api/agents/tasks?wait=true", app.base))
-            .bearer_auth(&token)
+            .bearer_auth(&user_token)
             .json(&task)
             .send()
             .await

@@ -54,9 +54,11 @@ impl From<zora_engine::CreateError> for CliError {
             CreateError::UnknownTenant(_) => Self::Config(format!(
                 "{err} (ZORA_TENANT_ID / --tenant-id must name a row of `tenants`)"
             )),
-            CreateError::Invalid(invalid) => {
-                Self::Config(format!("payload.{}", invalid.with_field()))
-            }
+            // An external type's schema names the payload's path itself.
+            CreateError::Invalid(invalid) => match invalid.with_field() {
+                said if said.starts_with("payload.") => Self::Config(said),
+                said => Self::Config(format!("payload.{said}")),
+            },
             CreateError::Dependency(message) => Self::Config(message),
             CreateError::KeyConflict(_) => Self::Failed(err.to_string()),
             CreateError::Store(store) => store.into(),

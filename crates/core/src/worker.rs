@@ -9,11 +9,24 @@ use serde::Serialize;
 
 use crate::ids::TenantId;
 
+crate::label_enum! {
+    /// Which kind of process a worker is.
+    pub enum WorkerKind (field = "kind") {
+        /// One of the engine's own workers (`zora worker`, `zora serve`'s): it runs the
+        /// types compiled into it. Only such a worker's death makes the others cautious.
+        Engine => "engine",
+        /// A process that claims over HTTP (`POST /api/workers/claim`) and serves
+        /// registered external types; its row lives as long as its claims and beats.
+        External => "external",
+    }
+}
+
 /// What a worker says about itself when it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerRegistration {
     /// The worker's id: the `lease_owner` it writes on the tasks it holds.
     pub id: String,
+    pub kind: WorkerKind,
     /// The machine it runs on.
     pub host: String,
     /// Its process id there.
@@ -32,6 +45,7 @@ pub struct WorkerRegistration {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WorkerInfo {
     pub id: String,
+    pub kind: WorkerKind,
     pub host: String,
     pub pid: i32,
     /// `None`: it serves every tenant.

@@ -18,6 +18,7 @@ use zora_core::{
 };
 
 use crate::approval::needs_decision;
+use crate::external::payload_check::PayloadChecks;
 use crate::registry::Registry;
 
 /// Why a task (or a command) was not created. Nothing was written.
@@ -87,16 +88,17 @@ pub(crate) async fn blame_tenant(
 
 /// Checks a new task of a registered type: its payload parses, and the rows it names exist
 /// for its tenant, read in a read-only transaction (one snapshot; on SQLite a reader, so
-/// the check never queues behind the workers' writes). Types the engine does not run are
-/// not checked: the legacy runtime takes them. A payload at fault is
-/// [`CreateError::Invalid`]; a database that fails is [`CreateError::Store`].
+/// the check never queues behind the workers' writes). A type registered by external
+/// workers is checked against its payload schema; other types are not checked (the legacy
+/// runtime takes them). A payload at fault is [`CreateError::Invalid`]; a database that
+/// fails is [`CreateError::Store`].
 pub async fn validate_new_task(
     store: &dyn Store,
     registry: &Registry,
     task: &NewTask,
 ) -> Result<(), CreateError> {
     let Some(handler) = registry.get(&task.task_type) else {
-        return Ok(());
+        return PayloadChecks::default().check(store, registry, task).await;
     };
     let mut tx = store.begin_read().await?;
     check_in(tx.as_mut(), handler.as_ref(), task).await
@@ -246,6 +248,9 @@ async fn insert_checked(
     if let Some(existing) = same_key(store, task).await? {
         return Ok(Created::Replayed(existing));
     }
+    PayloadChecks::default()
+        .check(store, registry, task)
+        .await?;
     let mut tx = store.begin().await?;
     let stored = insert_new(tx.as_mut(), registry, task).await?;
     tx.insert_journal_entries(&[created_entry(&stored)]).await?;
@@ -319,8 +324,16 @@ async fn insert_batch(
 ) -> Result<Vec<Created>, BatchError> {
     let at = |index| move |error: CreateError| BatchError { index, error };
     let mut replays = Vec::with_capacity(tasks.len());
+    let mut checks = PayloadChecks::default();
     for (index, task) in tasks.iter().enumerate() {
-        replays.push(same_key(store, task).await.map_err(at(index))?);
+        let replay = same_key(store, task).await.map_err(at(index))?;
+        if replay.is_none() {
+            checks
+                .check(store, registry, task)
+                .await
+                .map_err(at(index))?;
+        }
+        replays.push(replay);
     }
     let mut tx = store.begin().await.map_err(|e| at(0)(e.into()))?;
     // A replayed task's id stands for the id the batch gave it.

@@ -271,16 +271,14 @@ impl Worker {
                 }
                 () = tokio::time::sleep(self.settings.poll_interval) => look_now = true,
                 _ = rescue.tick() => {
-                    match self.store.rescue_expired_leases_all_tenants(self.settings.rescue, 100).await {
-                        Ok(rescued) if !rescued.is_empty() => {
-                            tracing::info!(count = rescued.len(), "took back tasks whose lease expired");
-                            self.executor.settings().metrics.record_rescued(rescued.len());
-                            report.rescued += rescued.len();
-                            look_now = true;
-                        }
-                        Ok(_) => {}
-                        Err(err) => tracing::warn!(error = %err, "rescue failed"),
-                    }
+                    let rescued = crate::rescuer::rescue_once(
+                        self.store.as_ref(),
+                        self.settings.rescue,
+                        &self.executor.settings().metrics,
+                    )
+                    .await;
+                    report.rescued += rescued;
+                    look_now |= rescued > 0;
                 }
                 Some(done) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
                     Self::count(&mut report, &mut held, done);
@@ -346,6 +344,7 @@ impl Worker {
     /// This worker's row in the registry: alive for one lease without a beat.
     fn registration(&self) -> WorkerRegistration {
         WorkerRegistration {
+            kind: zora_core::worker::WorkerKind::Engine,
             id: self.id().to_owned(),
             host: host_name(),
             pid: i32::try_from(std::process::id()).unwrap_or(i32::MAX),

@@ -73,6 +73,7 @@ async fn a_type_without_prepare_runs_unseen_unless_a_worker_was_lost_lately(back
     );
     store
         .register_worker(&zora_core::WorkerRegistration {
+            kind: zora_core::worker::WorkerKind::Engine,
             id: "worker:lost".into(),
             host: "gone".into(),
             pid: 1,

@@ -14,7 +14,7 @@ use crate::sql::Db;
 use crate::tasks::millis;
 
 const WORKER_COLUMNS: &str =
-    "id, host, pid, tenant_id, task_types, concurrency, started_at, heartbeat_at";
+    "id, kind, host, pid, tenant_id, task_types, concurrency, started_at, heartbeat_at";
 
 pub(crate) async fn register(
     db: &mut impl Db,
@@ -24,9 +24,9 @@ pub(crate) async fn register(
         db.keep(),
         "WITH pruned AS (DELETE FROM agent_task_workers \
            WHERE COALESCE(stopped_at, expires_at) < now() - $8 * interval '1 millisecond') \
-         INSERT INTO agent_task_workers (id, host, pid, tenant_id, task_types, concurrency, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, now() + $7 * interval '1 millisecond') \
-         ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, \
+         INSERT INTO agent_task_workers (id, kind, host, pid, tenant_id, task_types, concurrency, expires_at) \
+         VALUES ($1, $9, $2, $3, $4, $5, $6, now() + $7 * interval '1 millisecond') \
+         ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, host = EXCLUDED.host, pid = EXCLUDED.pid, \
            tenant_id = EXCLUDED.tenant_id, task_types = EXCLUDED.task_types, \
            concurrency = EXCLUDED.concurrency, heartbeat_at = now(), \
            expires_at = EXCLUDED.expires_at, stopped_at = NULL",
@@ -39,6 +39,7 @@ pub(crate) async fn register(
     .bind(worker.concurrency)
     .bind(millis(worker.ttl))
     .bind(millis(WORKER_ROW_RETENTION))
+    .bind(worker.kind.as_str())
     .execute(db.conn())
     .await
     .map_err(store_error)?;
@@ -75,7 +76,7 @@ pub(crate) async fn stop(db: &mut impl Db, id: &str) -> Result<(), StoreError> {
 pub(crate) async fn lost(db: &mut impl Db, within: Duration) -> Result<u64, StoreError> {
     let n: i64 = crate::sql::query_scalar(
         db.keep(),
-        "SELECT count(*) FROM agent_task_workers WHERE stopped_at IS NULL \
+        "SELECT count(*) FROM agent_task_workers WHERE stopped_at IS NULL AND kind = 'engine' \
            AND expires_at < now() AND expires_at > now() - $1 * interval '1 millisecond'",
     )
     .bind(crate::tasks::millis(within))

@@ -165,6 +165,10 @@ pub fn external_type(row: &impl Columns) -> Result<ExternalType, sqlx::Error> {
 pub fn worker(row: &impl Columns) -> Result<WorkerInfo, sqlx::Error> {
     Ok(WorkerInfo {
         id: row.text("id")?,
+        kind: row
+            .text("kind")?
+            .parse()
+            .map_err(|err| sqlx::Error::Decode(Box::new(err)))?,
         host: row.text("host")?,
         pid: row.int("pid")?,
         tenant_id: row.opt_id("tenant_id")?,

@@ -45,6 +45,11 @@ pub const QUEUE_MIGRATIONS: MigrationSet = MigrationSet {
             "external types",
             include_str!("../migrations/0007_external_types.sql"),
         ),
+        (
+            8,
+            "external workers",
+            include_str!("../migrations/0008_external_workers.sql"),
+        ),
     ],
     // The domain's tables and indexes left these two for the domain's own set.
     superseded: &[

@@ -14,7 +14,7 @@ use crate::rows::all;
 use crate::values::{NOW, now_plus, seconds_modifier};
 
 const WORKER_COLUMNS: &str =
-    "id, host, pid, tenant_id, task_types, concurrency, started_at, heartbeat_at";
+    "id, kind, host, pid, tenant_id, task_types, concurrency, started_at, heartbeat_at";
 
 pub(crate) async fn register(
     writer: &SqlitePool,
@@ -31,9 +31,9 @@ pub(crate) async fn register(
     .await
     .map_err(store_error)?;
     sqlx::query(&format!(
-        "INSERT INTO agent_task_workers (id, host, pid, tenant_id, task_types, concurrency, expires_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, {expires}) \
-         ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, \
+        "INSERT INTO agent_task_workers (id, kind, host, pid, tenant_id, task_types, concurrency, expires_at) \
+         VALUES (?1, ?8, ?2, ?3, ?4, ?5, ?6, {expires}) \
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, host = excluded.host, pid = excluded.pid, \
            tenant_id = excluded.tenant_id, task_types = excluded.task_types, \
            concurrency = excluded.concurrency, heartbeat_at = {NOW}, \
            expires_at = excluded.expires_at, stopped_at = NULL",
@@ -46,6 +46,7 @@ pub(crate) async fn register(
     .bind(serde_json::Value::from(worker.task_types.clone()).to_string())
     .bind(worker.concurrency)
     .bind(seconds_modifier(worker.ttl))
+    .bind(worker.kind.as_str())
     .execute(&mut *tx)
     .await
     .map_err(store_error)?;
@@ -79,7 +80,7 @@ pub(crate) async fn stop(writer: &SqlitePool, id: &str) -> Result<(), StoreError
 
 pub(crate) async fn lost(readers: &SqlitePool, within: Duration) -> Result<u64, StoreError> {
     let n: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM agent_task_workers WHERE stopped_at IS NULL \
+        "SELECT count(*) FROM agent_task_workers WHERE stopped_at IS NULL AND kind = 'engine' \
            AND expires_at < {NOW} AND expires_at > {since}",
         since = crate::values::now_plus("?1")
     ))

@@ -172,6 +172,23 @@ pub async fn run_dry(
     }
 }
 
-pub async fn types(_user: AuthUser, State(state): State<AppState>) -> Json<Value> {
-    Json(json!({"data": state.registry.catalog()}))
+/// The built-in types, and the external types registered for the tenant with their
+/// workers alive. While the database does not answer, the built-in ones alone.
+pub async fn types(user: AuthUser, State(state): State<AppState>) -> Json<Value> {
+    let store = state.store.as_ref();
+    let external = async {
+        let types = store.external_types(Some(user.tenant_id)).await?;
+        let workers = store
+            .live_workers(zora_core::stats::Scope::Tenant(user.tenant_id))
+            .await?;
+        Ok::<_, zora_core::StoreError>((types, workers))
+    };
+    let catalog = match external.await {
+        Ok((types, workers)) => state.registry.catalog_with(&types, &workers),
+        Err(err) => {
+            tracing::warn!(error = %err, "external types unread: the catalog shows the built-in types");
+            state.registry.catalog()
+        }
+    };
+    Json(json!({"data": catalog}))
 }

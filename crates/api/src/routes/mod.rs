@@ -17,6 +17,7 @@ pub mod session;
 pub mod stats;
 pub mod tasks;
 pub mod waiting;
+pub mod workers;
 
 use serde_json::{Map, Value};
 

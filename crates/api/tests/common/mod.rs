@@ -100,6 +100,7 @@ pub async fn spawn_configured(
         dev_sign_in: None,
         database: zora_api::gate::DatabaseGate::watching(store.clone()),
         trusted_origins: Arc::default(),
+        external: zora_engine::external::ExternalWorkers::new(store.clone()),
         openapi: Arc::default(),
     };
     edit(&mut state);

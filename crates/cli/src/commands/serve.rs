@@ -57,6 +57,7 @@ pub async fn run(
         dev_sign_in: dev_run.then_some(tenant),
         database: zora_api::gate::DatabaseGate::watching(store.clone()),
         trusted_origins: Arc::default(),
+        external: zora_engine::external::ExternalWorkers::new(store.clone()),
         openapi: Arc::default(),
     };
     // Workers in this process: the default on SQLite, where other processes can only poll.
@@ -79,6 +80,27 @@ pub async fn run(
         running.spawn(worker.run(async move {
             let _ = stopped.changed().await;
         }));
+    }
+    // Without, it still takes back the tasks whose lease expired (an external worker that
+    // stopped beating), as each worker does.
+    if workers == 0 {
+        let mut stopped = stopped.clone();
+        running.spawn({
+            let defaults = WorkerSettings::default();
+            let rescuer = zora_engine::rescuer::run_rescuer(
+                state.store.clone(),
+                defaults.rescue,
+                defaults.rescue_interval,
+                state.metrics.clone(),
+                async move {
+                    let _ = stopped.changed().await;
+                },
+            );
+            async move {
+                rescuer.await;
+                zora_engine::WorkerReport::default()
+            }
+        });
     }
     // With workers here, this process takes part in the schedules too.
     let holder = format!("serve-{}", zora_core::TaskId::new());

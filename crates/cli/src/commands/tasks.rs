@@ -53,7 +53,11 @@ pub async fn add(
 
     let store = open_store(target).await?;
     let registry = registry();
-    if registry.get(task_type).is_none() {
+    if registry.get(task_type).is_none()
+        && zora_engine::external::external_type(store.as_ref(), new.tenant_id, task_type)
+            .await?
+            .is_none()
+    {
         tracing::warn!(%task_type, "not a type this engine runs: the task waits for ZORA CORE's legacy runtime");
     }
     let created = zora_engine::create_task(store.as_ref(), &registry, new).await?;

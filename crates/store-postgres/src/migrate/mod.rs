@@ -81,6 +81,11 @@ pub const QUEUE_MIGRATIONS: MigrationSet = MigrationSet {
             "external types",
             include_str!("../../migrations/0011_external_types.sql"),
         ),
+        (
+            12,
+            "external workers",
+            include_str!("../../migrations/0012_external_workers.sql"),
+        ),
     ],
     // The domain's tables (0001) and a column of one of them (0003) left these
     // two for the domain's own set.

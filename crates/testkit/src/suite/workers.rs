@@ -13,6 +13,7 @@ fn registration(
     ttl: Duration,
 ) -> WorkerRegistration {
     WorkerRegistration {
+        kind: zora_core::worker::WorkerKind::Engine,
         id: id.to_owned(),
         host: "test-host".into(),
         pid: 4242,

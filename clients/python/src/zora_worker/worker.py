@@ -1,0 +1,247 @@
+"""The worker: registers its types, claims their tasks (long-polling), runs each function
+on a thread of its own (an ``async def`` one in an event loop there), beats every third
+of the lease meanwhile, and completes or fails the task under its lease."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import signal
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Set
+
+from zora_worker.client import Client
+from zora_worker.errors import Fail, LeaseLost, Retry, ZoraError
+from zora_worker.task import Task
+
+log = logging.getLogger("zora_worker")
+
+TaskFunction = Callable[[Task], Any]
+
+
+@dataclass
+class _Registration:
+    function: TaskFunction
+    definition: Dict[str, Any]
+
+
+@dataclass
+class _Held:
+    task: Task
+    lease: str
+    lease_s: float
+    expires_at: float  # time.monotonic()
+
+
+class Worker:
+    """Serves task types from Python functions.
+
+    ``base_url`` is the engine's (``zora serve``), ``token`` a worker token
+    (``zora tokens worker``), ``name`` this process's name in the engine's registry.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        name: str,
+        lease_s: Optional[int] = None,
+        wait_s: int = 5,
+    ) -> None:
+        self.name = name
+        self.lease_s = lease_s
+        self.wait_s = wait_s
+        self._client = Client(base_url, token)
+        self._types: Dict[str, _Registration] = {}
+        self._stop = threading.Event()
+        #: Tasks completed and failed by this worker, for a caller that counts.
+        self.completed = 0
+        self.failed = 0
+
+    def task(
+        self,
+        task_type: str,
+        *,
+        agent_id: str,
+        payload_schema: Dict[str, Any],
+        result_schema: Optional[Dict[str, Any]] = None,
+        description: str = "",
+        timeout_s: int = 300,
+        max_attempts: Optional[int] = None,
+    ) -> Callable[[TaskFunction], TaskFunction]:
+        """Declares ``task_type``, served by the decorated function (sync or ``async``).
+        It returns the result (a dict); :class:`Retry` and any other exception retry the
+        task while attempts are left, :class:`Fail` fails it for good."""
+
+        def register(function: TaskFunction) -> TaskFunction:
+            self._types[task_type] = _Registration(
+                function,
+                {
+                    "agent_id": agent_id,
+                    "description": description,
+                    "payload_schema": payload_schema,
+                    "result_schema": result_schema,
+                    "timeout_s": timeout_s,
+                    "max_attempts": max_attempts,
+                },
+            )
+            return function
+
+        return register
+
+    def register(self) -> None:
+        """Registers every declared type with the engine (the same definition again
+        changes nothing)."""
+        for task_type, registration in self._types.items():
+            self._client.call("PUT", f"/api/workers/types/{task_type}", registration.definition)
+            log.info("registered %s", task_type)
+
+    def stop(self) -> None:
+        """Stops claiming; running tasks finish (see :meth:`run`'s ``grace_s``)."""
+        self._stop.set()
+
+    def run(
+        self,
+        concurrency: int = 4,
+        grace_s: float = 30.0,
+        max_tasks: Optional[int] = None,
+        handle_signals: bool = True,
+    ) -> None:
+        """Registers, then claims and runs tasks until :meth:`stop`, SIGINT or SIGTERM
+        (or ``max_tasks`` finished), then lets running tasks finish for ``grace_s``."""
+        if not self._types:
+            raise ValueError("no task type declared: use @worker.task(...) first")
+        if handle_signals and threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: self.stop())
+        self.register()
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="zora-task")
+        running: Set[Future[None]] = set()
+        try:
+            while not self._stop.is_set():
+                if max_tasks is not None and self.completed + self.failed >= max_tasks:
+                    break
+                running = {f for f in running if not f.done()}
+                room = concurrency - len(running)
+                if room <= 0:
+                    time.sleep(0.01)
+                    continue
+                for held in self._claim(room):
+                    running.add(pool.submit(self._run_one, held))
+        finally:
+            deadline = time.monotonic() + grace_s
+            for future in list(running):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                try:
+                    future.result(timeout=left)
+                except Exception:  # noqa: BLE001 - each task logs its own failure
+                    pass
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._client.close()
+
+    def _claim(self, room: int) -> List[_Held]:
+        body: Dict[str, Any] = {
+            "worker": self.name,
+            "types": list(self._types),
+            "max": min(room, 100),
+            "wait_s": self.wait_s,
+        }
+        if self.lease_s is not None:
+            body["lease_s"] = self.lease_s
+        try:
+            claimed = self._client.call("POST", "/api/workers/claim", body, timeout=self.wait_s + 30)
+        except ZoraError as err:
+            log.error("claim refused: %s", err)
+            self._stop.wait(1.0)
+            return []
+        now = time.monotonic()
+        held = []
+        for item in claimed:
+            raw = item["task"]
+            task = Task(
+                id=raw["id"],
+                task_type=raw["task_type"],
+                tenant_id=raw["tenant_id"],
+                agent_id=raw["agent_id"],
+                title=raw["title"],
+                payload=raw.get("payload") or {},
+                attempt=item["attempt"],
+            )
+            lease_s = float(self.lease_s or self._types[task.task_type].definition["timeout_s"])
+            held.append(_Held(task, item["lease"]["token"], min(lease_s, 600.0), now + min(lease_s, 600.0)))
+        return held
+
+    def _run_one(self, held: _Held) -> None:
+        beating = threading.Thread(target=self._beat, args=(held,), daemon=True)
+        beating.start()
+        function = self._types[held.task.task_type].function
+        outcome: Dict[str, Any]
+        try:
+            if inspect.iscoroutinefunction(function):
+                result = asyncio.run(function(held.task))
+            else:
+                result = function(held.task)
+            if result is None:
+                result = {}
+            if not isinstance(result, dict):
+                raise Fail(f"the function returned {type(result).__name__}, not a dict")
+            outcome = {"result": result, "journal": held.task.journal_entries}
+            if held.task.summary:
+                outcome["summary"] = held.task.summary
+            what = "complete"
+        except Retry as err:
+            outcome = {"error": str(err) or "retry", "retryable": True}
+            if err.after is not None:
+                outcome["retry_after_s"] = int(err.after)
+            what = "fail"
+        except Fail as err:
+            outcome = {"error": str(err) or "failed", "retryable": False}
+            what = "fail"
+        except Exception as err:  # noqa: BLE001 - any error of the function is the task's
+            log.exception("task %s raised", held.task.id)
+            outcome = {"error": f"{type(err).__name__}: {err}", "retryable": True}
+            what = "fail"
+        finally:
+            held.task.stopped.set()
+        self._send(held, what, outcome)
+
+    def _send(self, held: _Held, what: str, outcome: Dict[str, Any]) -> None:
+        outcome["lease"] = held.lease
+        try:
+            # Never given up while the lease lasts: the outcome is ours only until then.
+            self._client.call(
+                "POST", f"/api/workers/tasks/{held.task.id}/{what}", outcome, deadline=held.expires_at
+            )
+        except LeaseLost as err:
+            log.warning("task %s: %s", held.task.id, err.message)
+            return
+        except ZoraError as err:
+            log.error("task %s: %s refused: %s", held.task.id, what, err)
+            return
+        if what == "complete":
+            self.completed += 1
+        else:
+            self.failed += 1
+
+    def _beat(self, held: _Held) -> None:
+        while not held.task.stopped.wait(held.lease_s / 3):
+            try:
+                self._client.call(
+                    "POST",
+                    f"/api/workers/tasks/{held.task.id}/heartbeat",
+                    {"lease": held.lease},
+                    deadline=held.expires_at,
+                )
+                held.expires_at = time.monotonic() + held.lease_s
+            except LeaseLost as err:
+                log.warning("task %s: %s", held.task.id, err.message)
+                held.task.stopped.set()
+                return
+            except ZoraError as err:
+                log.error("task %s: heartbeat refused: %s", held.task.id, err)

@@ -1,0 +1,104 @@
+"""The SDK against a real engine: types registered, payloads checked at create time,
+tasks completed with their result and journal (sync and async functions), retried and
+failed as the function says."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Dict
+
+import httpx
+import pytest
+
+from zora_testing import Engine, user_token
+from zora_worker import Fail, Retry, Task, Worker
+
+SCHEMA: Dict[str, Any] = {
+    "type": "object",
+    "required": ["url"],
+    "properties": {"url": {"type": "string"}},
+}
+
+
+def worker_for(engine: Engine, name: str) -> Worker:
+    token = engine.worker_token("--types", "review_accessibility,summarize_page")
+    return Worker(engine.base_url, token=token, name=name, wait_s=1)
+
+
+def run_until(worker: Worker, tasks: int) -> threading.Thread:
+    thread = threading.Thread(
+        target=worker.run, kwargs={"concurrency": 4, "max_tasks": tasks, "handle_signals": False}
+    )
+    thread.start()
+    return thread
+
+
+def journal(engine: Engine, task_id: str) -> list:
+    token = user_token(engine.env["ZORA_JWT_SECRET"])
+    answer = httpx.get(f"{engine.base_url}/api/agents/tasks/{task_id}/journal",
+                       headers={"Authorization": f"Bearer {token}"})
+    answer.raise_for_status()
+    return answer.json()["data"]
+
+
+def test_a_worker_registers_its_types_and_completes_their_tasks(engine: Engine) -> None:
+    worker = worker_for(engine, "py-test")
+
+    @worker.task("review_accessibility", agent_id="SAM", payload_schema=SCHEMA,
+                 result_schema={"type": "object", "required": ["findings"]})
+    def review(task: Task) -> Dict[str, Any]:
+        task.journal("Reviewed a page", details={"url": task.payload["url"]})
+        task.summary = f"Reviewed {task.payload['url']}"
+        return {"findings": [], "attempt": task.attempt}
+
+    @worker.task("summarize_page", agent_id="LUMINA", payload_schema=SCHEMA)
+    async def summarize(task: Task) -> Dict[str, Any]:
+        return {"summary": f"{task.payload['url']} in a line"}
+
+    worker.register()
+    with pytest.raises(RuntimeError, match=r'payload\.url: "url" is a required property'):
+        engine.add_task("review_accessibility", {})
+    reviews = [engine.add_task("review_accessibility", {"url": f"https://zora.example/{n}"})
+               for n in range(3)]
+    summary = engine.add_task("summarize_page", {"url": "https://zora.example/about"})
+
+    run_until(worker, tasks=4).join(timeout=60)
+    assert worker.completed == 4
+
+    for task_id in reviews:
+        task = engine.show(task_id)
+        assert task["state"] == "completed", task
+        assert task["result"]["findings"] == []
+        assert task["result_summary"].startswith("Reviewed https://zora.example/")
+        entries = [e for e in journal(engine, task_id)
+                   if e["details"].get("event_type") == "external_task_completed"]
+        assert len(entries) == 1, entries
+        assert entries[0]["author"] == "SAM"
+    assert engine.show(summary)["result"] == {"summary": "https://zora.example/about in a line"}
+
+
+def test_a_function_retries_or_fails_its_task(engine: Engine) -> None:
+    worker = worker_for(engine, "py-flaky")
+    tries: Dict[str, int] = {}
+
+    @worker.task("review_accessibility", agent_id="SAM", payload_schema=SCHEMA, max_attempts=3)
+    def review(task: Task) -> Dict[str, Any]:
+        tries[task.id] = tries.get(task.id, 0) + 1
+        if task.payload["url"] == "broken":
+            raise Fail("the page does not exist")
+        if task.attempt == 1:
+            raise Retry("the page timed out", after=0)
+        return {"findings": [], "tries": tries[task.id]}
+
+    flaky = engine.add_task("review_accessibility", {"url": "flaky"})
+    broken = engine.add_task("review_accessibility", {"url": "broken"})
+    run_until(worker, tasks=3).join(timeout=60)
+
+    done = engine.show(flaky)
+    assert done["state"] == "completed", done
+    assert done["attempts"] == 2
+    assert done["errors"][0]["error"] == "the page timed out"
+    failed = engine.show(broken)
+    assert failed["state"] == "failed", failed
+    assert failed["error_message"] == "the page does not exist"
+    assert tries[broken] == 1, "a Fail is not retried"

@@ -1,0 +1,337 @@
+//! What an external worker sends back under its lease: a heartbeat, a completion or a
+//! failure. Each is recorded only while the lease holds, in one transaction with what it
+//! carries (journal entries, released dependents); sent again after a lost answer, it is
+//! answered with the task as the first one left it, and nothing is written twice. A lease
+//! that no longer holds is [`LeaseError::Lost`], saying why; a task cancelled while held is
+//! ended `cancelled` and said so ([`LeaseError::Cancelled`]).
+
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde_json::{Map, Value};
+use thiserror::Error;
+use zora_core::handler::RetryPolicy;
+use zora_core::journal::{JournalCategory, NewJournalEntry};
+use zora_core::{
+    Completion, Failure, FailureKind, JournalEntryId, Lease, Store, StoreError, Task, TaskStatus,
+    TenantId,
+};
+
+use crate::external::registration::external_type;
+use crate::external::schema::Schema;
+
+/// Why an outcome was not recorded. Nothing was written, but for a cancelled task, which
+/// was ended.
+#[derive(Debug, Error)]
+pub enum LeaseError {
+    /// The lease no longer holds: the message says why.
+    #[error("{0}")]
+    Lost(String),
+    /// A cancel was asked for the task while it was held: it is now ended `cancelled`.
+    #[error("{0}")]
+    Cancelled(String),
+    /// What was sent is at fault (a result against the type's `result_schema`); the task
+    /// is still held.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A journal entry an external worker writes with its completion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerJournalEntry {
+    pub category: JournalCategory,
+    pub title: String,
+    pub body: Option<String>,
+    /// An object; `task_id` and `event_type` (`external_task_completed`) are added unless
+    /// given.
+    pub details: Map<String, Value>,
+}
+
+/// A completion as a worker sends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalCompletion {
+    pub result: Value,
+    /// `None`: `Completed {task_type}`.
+    pub summary: Option<String>,
+    pub journal: Vec<WorkerJournalEntry>,
+}
+
+/// A failure as a worker sends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalFailure {
+    pub error: String,
+    /// Whether another attempt may pass (when attempts are left).
+    pub retryable: bool,
+    /// When to try again, instead of the engine's backoff.
+    pub retry_after: Option<Duration>,
+}
+
+/// How a task stands against a lease that claimed it.
+enum Standing {
+    /// Still held by the lease.
+    Held,
+    /// Held, but a cancel was asked for.
+    CancelAsked,
+    /// Already finished as this outcome: a replay.
+    Replay,
+    /// The lease is gone; why.
+    Lost(String),
+}
+
+/// Moves the lease's expiry to `lease_for` from now and returns it (on this server's
+/// clock).
+pub async fn heartbeat(
+    store: &dyn Store,
+    tenant: TenantId,
+    lease: &Lease,
+    lease_for: Duration,
+) -> Result<DateTime<Utc>, LeaseError> {
+    let extended = store
+        .extend_leases(std::slice::from_ref(lease), lease_for)
+        .await?;
+    if extended.contains(&lease.task_id) {
+        let expires_at = Utc::now() + chrono::Duration::from_std(lease_for).unwrap_or_default();
+        return Ok(expires_at.trunc_subsecs(3));
+    }
+    let task = held_task(store, tenant, lease).await?;
+    match standing(&task, lease, |_| false) {
+        Standing::CancelAsked => Err(end_cancelled(store, lease).await),
+        Standing::Held => Err(LeaseError::Lost(
+            "the lease could not be extended; claim the task again".into(),
+        )),
+        Standing::Replay => unreachable!("a heartbeat is never a replay"),
+        Standing::Lost(why) => Err(LeaseError::Lost(why)),
+    }
+}
+
+/// Completes the task under `lease` (see the module documentation) and returns it.
+pub async fn complete(
+    store: &dyn Store,
+    tenant: TenantId,
+    lease: &Lease,
+    completion: ExternalCompletion,
+) -> Result<Task, LeaseError> {
+    let task = held_task(store, tenant, lease).await?;
+    let replay = |t: &Task| t.status == TaskStatus::Completed;
+    match standing(&task, lease, replay) {
+        Standing::Held => {}
+        Standing::CancelAsked => return Err(end_cancelled(store, lease).await),
+        Standing::Replay => return Ok(task),
+        Standing::Lost(why) => return Err(LeaseError::Lost(why)),
+    }
+    if let Some(kind) = external_type(store, tenant, &task.task_type).await?
+        && let Some(schema) = &kind.definition.result_schema
+    {
+        let schema = Schema::compile(schema).map_err(|why| {
+            StoreError::Other(format!(
+                "the stored result_schema of {} {why}",
+                task.task_type
+            ))
+        })?;
+        if let Err(fault) = schema.check("result", &completion.result) {
+            return Err(LeaseError::Invalid {
+                field: fault.field,
+                message: fault.message,
+            });
+        }
+    }
+    let entries: Vec<NewJournalEntry> = completion
+        .journal
+        .into_iter()
+        .map(|entry| journal_entry(&task, entry))
+        .collect();
+    let summary = completion
+        .summary
+        .unwrap_or_else(|| format!("Completed {}", task.task_type));
+    let mut tx = store.begin().await?;
+    if tx
+        .lock_leased_tasks(std::slice::from_ref(lease))
+        .await?
+        .is_empty()
+    {
+        tx.commit().await?;
+        return Err(settled_elsewhere(store, tenant, lease, replay).await);
+    }
+    if !entries.is_empty() {
+        tx.insert_journal_entries(&entries).await?;
+    }
+    let completion = Completion {
+        lease: lease.clone(),
+        result: completion.result,
+        summary,
+    };
+    tx.complete_tasks(std::slice::from_ref(&completion)).await?;
+    tx.commit().await?;
+    held_task(store, tenant, lease).await
+}
+
+/// Records a failed attempt under `lease`: back to `pending` when retryable and attempts
+/// are left (after `retry_after`, else the type's backoff), else `failed` with its
+/// dependents. Returns the task.
+pub async fn fail(
+    store: &dyn Store,
+    tenant: TenantId,
+    lease: &Lease,
+    failure: ExternalFailure,
+) -> Result<Task, LeaseError> {
+    let task = held_task(store, tenant, lease).await?;
+    let replay = |t: &Task| {
+        t.errors.last().is_some_and(|e| {
+            e.attempt == lease.attempt
+                && e.kind != FailureKind::LeaseExpired
+                && e.error == failure.error
+        })
+    };
+    match standing(&task, lease, replay) {
+        Standing::Held => {}
+        Standing::CancelAsked => return Err(end_cancelled(store, lease).await),
+        Standing::Replay => return Ok(task),
+        Standing::Lost(why) => return Err(LeaseError::Lost(why)),
+    }
+    let retry_in = if failure.retryable {
+        let policy = retry_policy(store, tenant, &task).await?;
+        policy
+            .next_delay(task.charged_attempts(), task.max_attempts)
+            .map(|backoff| failure.retry_after.unwrap_or(backoff))
+    } else {
+        None
+    };
+    let failed = Failure {
+        lease: lease.clone(),
+        kind: if failure.retryable {
+            FailureKind::Transient
+        } else {
+            FailureKind::Permanent
+        },
+        message: failure.error.clone(),
+        retry_in,
+    };
+    let mut tx = store.begin().await?;
+    if tx
+        .lock_leased_tasks(std::slice::from_ref(lease))
+        .await?
+        .is_empty()
+    {
+        tx.commit().await?;
+        return Err(settled_elsewhere(store, tenant, lease, replay).await);
+    }
+    tx.fail_tasks(std::slice::from_ref(&failed)).await?;
+    tx.commit().await?;
+    held_task(store, tenant, lease).await
+}
+
+/// The retries of `task`'s type: the engine's backoff, with the registration's attempts.
+async fn retry_policy(
+    store: &dyn Store,
+    tenant: TenantId,
+    task: &Task,
+) -> Result<RetryPolicy, StoreError> {
+    let mut policy = RetryPolicy::default();
+    if let Some(max) = external_type(store, tenant, &task.task_type)
+        .await?
+        .and_then(|kind| kind.definition.max_attempts)
+    {
+        policy.max_attempts = max;
+    }
+    Ok(policy)
+}
+
+/// The task the lease names, as it is now.
+async fn held_task(store: &dyn Store, tenant: TenantId, lease: &Lease) -> Result<Task, LeaseError> {
+    store
+        .get_task(tenant, lease.task_id)
+        .await?
+        .ok_or_else(|| LeaseError::Lost(format!("Task {} no longer exists", lease.task_id)))
+}
+
+/// How `task` stands against `lease`; `is_replay` says whether a finished task is this
+/// outcome already recorded.
+fn standing(task: &Task, lease: &Lease, is_replay: impl Fn(&Task) -> bool) -> Standing {
+    let this_attempt = task.attempts == lease.attempt;
+    match task.status {
+        TaskStatus::InProgress
+            if this_attempt && task.lease_owner.as_deref() == Some(lease.owner.as_str()) =>
+        {
+            if task.cancelled_at.is_some() {
+                Standing::CancelAsked
+            } else {
+                Standing::Held
+            }
+        }
+        _ if this_attempt && task.status != TaskStatus::InProgress && is_replay(task) => {
+            Standing::Replay
+        }
+        TaskStatus::InProgress => {
+            Standing::Lost("the lease expired and the task was claimed again".into())
+        }
+        TaskStatus::Pending => {
+            Standing::Lost("the lease expired and the task was taken back".into())
+        }
+        TaskStatus::Completed => {
+            Standing::Lost("the task was completed under another lease".into())
+        }
+        TaskStatus::Failed if task.cancelled_at.is_some() && this_attempt => {
+            Standing::Lost("the task was cancelled".into())
+        }
+        TaskStatus::Failed => Standing::Lost("the task has failed".into()),
+    }
+}
+
+/// After the lock found the lease gone between the read and the transaction: why, or a
+/// replay that raced its first send (said as lost: the caller reads the task again).
+async fn settled_elsewhere(
+    store: &dyn Store,
+    tenant: TenantId,
+    lease: &Lease,
+    is_replay: impl Fn(&Task) -> bool,
+) -> LeaseError {
+    match held_task(store, tenant, lease).await {
+        Ok(task) => match standing(&task, lease, is_replay) {
+            Standing::Lost(why) => LeaseError::Lost(why),
+            Standing::Replay => LeaseError::Lost("the outcome was recorded already".into()),
+            Standing::Held | Standing::CancelAsked => {
+                LeaseError::Lost("the task was cancelled".into())
+            }
+        },
+        Err(err) => err,
+    }
+}
+
+/// Ends a held task whose cancel was asked for (the lock finishes it `cancelled`, with its
+/// dependents) and says so.
+async fn end_cancelled(store: &dyn Store, lease: &Lease) -> LeaseError {
+    let ended = async {
+        let mut tx = store.begin().await?;
+        tx.lock_leased_tasks(std::slice::from_ref(lease)).await?;
+        tx.commit().await
+    };
+    match ended.await {
+        Ok(()) => LeaseError::Cancelled(format!(
+            "Task {} was cancelled; nothing more of this attempt is recorded",
+            lease.task_id
+        )),
+        Err(err) => LeaseError::Store(err),
+    }
+}
+
+/// A worker's journal entry as written: by the task's agent, about the task.
+fn journal_entry(task: &Task, entry: WorkerJournalEntry) -> NewJournalEntry {
+    let mut details = entry.details;
+    details
+        .entry("task_id")
+        .or_insert_with(|| Value::from(task.id.to_string()));
+    details
+        .entry("event_type")
+        .or_insert_with(|| Value::from("external_task_completed"));
+    NewJournalEntry {
+        id: JournalEntryId::new(),
+        tenant_id: task.tenant_id,
+        category: entry.category,
+        title: entry.title,
+        body: entry.body,
+        details: Value::Object(details),
+        author: Some(task.agent_id.clone()),
+    }
+}
