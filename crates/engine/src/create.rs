@@ -98,10 +98,23 @@ pub async fn validate_new_task(
     task: &NewTask,
 ) -> Result<(), CreateError> {
     let Some(handler) = registry.get(&task.task_type) else {
-        return PayloadChecks::default().check(store, registry, task).await;
+        return check_external(&mut PayloadChecks::default(), store, registry, task).await;
     };
     let mut tx = store.begin_read().await?;
     check_in(tx.as_mut(), handler.as_ref(), task).await
+}
+
+/// Checks a task of an external type against its payload schema (see [`PayloadChecks`]).
+async fn check_external(
+    checks: &mut PayloadChecks,
+    store: &dyn Store,
+    registry: &Registry,
+    task: &NewTask,
+) -> Result<(), CreateError> {
+    match checks.fault(store, registry, task).await? {
+        Some(fault) => Err(CreateError::Invalid(fault)),
+        None => Ok(()),
+    }
 }
 
 /// Checks `task` against the rows `tx` sees (see [`validate_new_task`]).
@@ -248,9 +261,7 @@ async fn insert_checked(
     if let Some(existing) = same_key(store, task).await? {
         return Ok(Created::Replayed(existing));
     }
-    PayloadChecks::default()
-        .check(store, registry, task)
-        .await?;
+    check_external(&mut PayloadChecks::default(), store, registry, task).await?;
     let mut tx = store.begin().await?;
     let stored = insert_new(tx.as_mut(), registry, task).await?;
     tx.insert_journal_entries(&[created_entry(&stored)]).await?;
@@ -328,8 +339,7 @@ async fn insert_batch(
     for (index, task) in tasks.iter().enumerate() {
         let replay = same_key(store, task).await.map_err(at(index))?;
         if replay.is_none() {
-            checks
-                .check(store, registry, task)
+            check_external(&mut checks, store, registry, task)
                 .await
                 .map_err(at(index))?;
         }

@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use zora_core::handler::TaskError;
 use zora_core::{NewTask, Store, StoreError, TenantId};
 
-use crate::create::CreateError;
 use crate::external::registration::external_type;
 use crate::external::schema::Schema;
 use crate::registry::Registry;
@@ -21,16 +21,17 @@ pub(crate) struct PayloadChecks {
 }
 
 impl PayloadChecks {
-    /// Checks `task` when its type is an external one registered for its tenant; a type
-    /// the engine runs costs no read.
-    pub(crate) async fn check(
+    /// The first fault of `task`'s payload when its type is an external one registered
+    /// for its tenant (`None`: none, or not such a type); a type the engine runs costs no
+    /// read.
+    pub(crate) async fn fault(
         &mut self,
         store: &dyn Store,
         registry: &Registry,
         task: &NewTask,
-    ) -> Result<(), CreateError> {
+    ) -> Result<Option<TaskError>, StoreError> {
         if registry.get(&task.task_type).is_some() {
-            return Ok(());
+            return Ok(None);
         }
         let key = (task.tenant_id, task.task_type.clone());
         let schema = match self.schemas.get(&key) {
@@ -52,16 +53,13 @@ impl PayloadChecks {
             }
         };
         let Some(schema) = schema else {
-            return Ok(());
+            return Ok(None);
         };
-        match schema
+        Ok(schema
             .faults("payload", &task.payload)
             .into_iter()
             .find(|fault| !filled_by_inputs(task, &fault.field))
-        {
-            Some(fault) => Err(CreateError::Invalid(fault.into_task_error())),
-            None => Ok(()),
-        }
+            .map(|fault| fault.into_task_error()))
     }
 }
 
