@@ -1,7 +1,9 @@
 //! One subscription to the store's wakeups shared by every long-polling claim of a server:
 //! a waiting claim costs no query until the store says tasks became runnable (or one it
-//! was told of becomes due). Without a subscription (a pooler in transaction mode) the
-//! hub ticks once a second for all of them.
+//! was told of becomes due). Without a subscription (a pooler in transaction mode), or
+//! where the store's word comes only from this process (SQLite: a task another process
+//! inserts, such as `zora tasks add`, says nothing here), the hub also ticks once a second
+//! for all of them.
 
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
@@ -55,6 +57,8 @@ async fn listen(store: Arc<dyn Store>, sender: watch::Sender<u64>, hub: Weak<Wor
     let wake = |sender: &watch::Sender<u64>| sender.send_modify(|n| *n = n.wrapping_add(1));
     let mut due_at = DueTimes::default();
     let mut check_hub = tokio::time::interval(CHECK_HUB_EVERY);
+    // SQLite's word is told in process only: other processes' inserts need the tick.
+    let word_is_local = store.backend() == "sqlite";
     loop {
         let mut wakeups = match store.subscribe_wakeups().await {
             Ok(wakeups) => Some(wakeups),
@@ -74,7 +78,7 @@ async fn listen(store: Arc<dyn Store>, sender: watch::Sender<u64>, hub: Weak<Wor
                     due_at.pop_passed();
                     wake(&sender);
                 }
-                () = tokio::time::sleep(TICK_WITHOUT_WORD), if wakeups.is_none() => wake(&sender),
+                () = tokio::time::sleep(TICK_WITHOUT_WORD), if wakeups.is_none() || word_is_local => wake(&sender),
             }
         }
         tokio::time::sleep(RESUBSCRIBE_AFTER).await;
