@@ -7,10 +7,9 @@ from __future__ import annotations
 import threading
 from typing import Any, Dict
 
-import httpx
 import pytest
 
-from zora_testing import Engine, user_token
+from zora_testing import Engine, journal
 from zora_worker import Fail, Retry, Task, Worker
 
 SCHEMA: Dict[str, Any] = {
@@ -31,14 +30,6 @@ def run_until(worker: Worker, tasks: int) -> threading.Thread:
     )
     thread.start()
     return thread
-
-
-def journal(engine: Engine, task_id: str) -> list:
-    token = user_token(engine.env["ZORA_JWT_SECRET"])
-    answer = httpx.get(f"{engine.base_url}/api/agents/tasks/{task_id}/journal",
-                       headers={"Authorization": f"Bearer {token}"})
-    answer.raise_for_status()
-    return answer.json()["data"]
 
 
 def test_a_worker_registers_its_types_and_completes_their_tasks(engine: Engine) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import httpx
 
@@ -72,12 +72,14 @@ class Engine:
         return httpx.post(f"{self.base_url}{path}", json=body,
                           headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
-    def journal_of(self, task: Dict[str, Any]) -> List[Dict[str, Any]]:
-        return list(task.get("journal") or [])
 
-
-def first(items: List[Any], default: Optional[Any] = None) -> Any:
-    return items[0] if items else default
+def journal(engine: "Engine", task_id: str) -> List[Dict[str, Any]]:
+    """The task's journal entries, read with a founder's token."""
+    token = user_token(engine.env["ZORA_JWT_SECRET"])
+    answer = httpx.get(f"{engine.base_url}/api/agents/tasks/{task_id}/journal",
+                       headers={"Authorization": f"Bearer {token}"})
+    answer.raise_for_status()
+    return list(answer.json()["data"])
 
 
 def user_token(secret: str, tenant: str = DEFAULT_TENANT, role: str = "founder") -> str:

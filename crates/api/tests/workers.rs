@@ -89,6 +89,7 @@ zora_testkit::both_stores!(
     a_tenant_worker_sees_only_its_tenant,
     a_waiting_claim_is_woken_by_a_new_task,
     an_external_task_that_needs_approval_waits_for_it,
+    a_chain_crosses_the_boundary_both_ways,
 );
 
 async fn a_registered_type_checks_payloads_and_shows_in_the_catalog(backend: TestBackend) {
@@ -648,4 +649,79 @@ async fn an_external_task_that_needs_approval_waits_for_it(backend: TestBackend)
     )
     .await;
     assert_eq!(done.body["data"]["state"], "completed", "{}", done.body);
+}
+
+/// `climate.suggest_weekly_plan` (built in) → an external review that receives the plan
+/// through `inputs` → `climate.create_missions_from_plan` (built in), under the engine's
+/// worker and an external one.
+async fn a_chain_crosses_the_boundary_both_ways(backend: TestBackend) {
+    let app = common::spawn_with_worker(backend, |_| {}).await;
+    let t = two_tenants(app.store.as_ref()).await;
+    let (profile, _, _) = zora_testkit::suite::climate::seed_plan(app.store.as_ref(), t.a).await;
+    let worker = worker_token(&app, Some(t.a), None);
+    let review_plan = json!({"agent_id": "EIVOR", "description": "A person reviews the week's plan",
+        "payload_schema": {"type": "object", "required": ["plan_id", "profile_id"],
+                           "properties": {"plan_id": {"type": "string"}, "profile_id": {"type": "string"}}},
+        "timeout_s": 60});
+    let registered = app
+        .send(
+            Method::PUT,
+            "/api/workers/types/review_plan",
+            &worker,
+            Some(&review_plan),
+        )
+        .await;
+    assert_eq!(registered.status, 200, "{}", registered.body);
+
+    let user = app.token(t.a, Role::Founder);
+    let both = json!({"plan_id": "plan_id", "profile_id": "profile_id"});
+    let batch = app
+        .post("/api/agents/tasks/batch", &user, &json!({"tasks": [
+            {"ref": "suggest", "agent_id": "EIVOR", "task_type": "climate.suggest_weekly_plan",
+             "title": "Suggest a week", "payload": {"profile_id": profile, "period_start": "2027-03-01"}},
+            {"ref": "review", "agent_id": "EIVOR", "task_type": "review_plan", "title": "Review it",
+             "payload": {}, "depends_on": [{"ref": "suggest", "inputs": both}]},
+            {"ref": "missions", "agent_id": "ORACLE", "task_type": "climate.create_missions_from_plan",
+             "title": "Make its missions", "payload": {},
+             "depends_on": [{"ref": "review", "inputs": both}]}]}))
+        .await;
+    assert_eq!(batch.status, 201, "{}", batch.body);
+    let ids: Vec<String> = batch.body["data"]["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| t["id"].as_str().expect("id").to_owned())
+        .collect();
+
+    let body = json!({"worker": "py-review", "types": ["review_plan"], "wait_s": 20});
+    let claimed = app.post("/api/workers/claim", &worker, &body).await;
+    let item = &claimed.body["data"][0];
+    assert_eq!(item["task"]["id"], ids[1].as_str(), "{}", claimed.body);
+    assert_eq!(item["inputs_applied"], true);
+    let plan = item["task"]["payload"]["plan_id"].clone();
+    assert!(plan.is_string(), "the plan came through inputs: {item}");
+    assert_eq!(
+        item["task"]["payload"]["profile_id"],
+        profile.to_string().as_str()
+    );
+    let done = outcome(&app, &worker, &ids[1], "complete",
+        json!({"lease": lease(item), "result": {"plan_id": plan, "profile_id": profile, "approved": true}}))
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+
+    let waited = app
+        .get(
+            &format!("/api/agents/tasks/{}/wait?timeout=30", ids[2]),
+            Some(&user),
+        )
+        .await;
+    assert_eq!(waited.body["data"]["state"], "completed", "{}", waited.body);
+    assert_eq!(waited.body["data"]["payload"]["plan_id"], plan);
+    assert!(
+        waited.body["data"]["result_summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("mission")),
+        "{}",
+        waited.body
+    );
 }
