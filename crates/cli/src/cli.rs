@@ -68,8 +68,9 @@ pub enum Command {
     RunPendingTasks(RunPendingArgs),
     /// Run one task now, by id (a pending task, due or not, or one whose lease expired).
     RunTask(RunTaskArgs),
-    /// List the task types this engine runs, with their payload fields. Needs no database.
-    TaskTypes,
+    /// List the task types this engine runs, with their payload fields. Needs no database,
+    /// unless `--external` asks for the types external workers registered too.
+    TaskTypes(TaskTypesArgs),
     /// Show the tenant's queue (or every tenant's): tasks per type and status, the oldest
     /// due task's age, the last hour's failure rate, the workers alive, the next pending tasks.
     Status(StatusArgs),
@@ -134,6 +135,14 @@ pub struct RunPendingArgs {
     pub task_types: Vec<String>,
     #[command(flatten)]
     pub lease: LeaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TaskTypesArgs {
+    /// Also list the types external workers registered for the tenant (or for every
+    /// tenant) in the database, each with its workers alive.
+    #[arg(long)]
+    pub external: bool,
 }
 
 #[derive(Debug, Args)]

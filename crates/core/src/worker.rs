@@ -54,6 +54,8 @@ pub struct WorkerInfo {
     pub concurrency: i32,
     pub started_at: DateTime<Utc>,
     pub heartbeat_at: DateTime<Utc>,
+    /// The tasks it holds now (`in_progress` under its lease).
+    pub tasks_in_hand: i32,
 }
 
 /// How long a stopped or expired worker's row is kept before registration prunes it.

@@ -150,8 +150,9 @@ fn labels(task_type: &str) -> TypeLabels {
 }
 
 impl Metrics {
-    /// Counts tasks claimed, and how long each waited once due.
-    pub(crate) fn record_claimed<'a>(&self, tasks: impl IntoIterator<Item = &'a Task>) {
+    /// Counts tasks claimed (by this process's workers, or by external workers through
+    /// this server), and how long each waited once due.
+    pub fn record_claimed<'a>(&self, tasks: impl IntoIterator<Item = &'a Task>) {
         for task in tasks {
             let labels = labels(&task.task_type);
             self.counters.claimed.get_or_create(&labels).inc();
@@ -168,8 +169,15 @@ impl Metrics {
     /// Counts a task's outcome and how long it took; a task skipped (its lease taken
     /// over: another worker owns it now) is counted as lost, with no duration.
     pub(crate) fn record_outcome(&self, report: &TaskReport, elapsed: Duration) {
-        let labels = labels(&report.task_type);
-        let counter = match report.outcome {
+        self.record_finish(&report.task_type, report.outcome, Some(elapsed));
+    }
+
+    /// Counts an outcome of a task of `task_type` as [`Metrics::record_outcome`] does:
+    /// an external worker's, recorded through this server (its duration from the claim,
+    /// when known), or a lease it found lost ([`TaskOutcome::Skipped`]).
+    pub fn record_finish(&self, task_type: &str, outcome: TaskOutcome, elapsed: Option<Duration>) {
+        let labels = labels(task_type);
+        let counter = match outcome {
             TaskOutcome::Completed => &self.counters.completed,
             TaskOutcome::Failed => &self.counters.failed,
             TaskOutcome::Retrying => &self.counters.retried,
@@ -179,10 +187,12 @@ impl Metrics {
             }
         };
         counter.get_or_create(&labels).inc();
-        self.counters
-            .duration
-            .get_or_create(&labels)
-            .observe(elapsed.as_secs_f64());
+        if let Some(elapsed) = elapsed {
+            self.counters
+                .duration
+                .get_or_create(&labels)
+                .observe(elapsed.as_secs_f64());
+        }
     }
 
     /// Counts tasks taken back from expired leases.

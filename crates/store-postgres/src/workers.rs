@@ -90,7 +90,9 @@ pub(crate) async fn live(db: &mut impl Db, scope: Scope) -> Result<Vec<WorkerInf
     let rows = crate::sql::query(
         db.keep(),
         &format!(
-            "SELECT {WORKER_COLUMNS} FROM agent_task_workers \
+            "SELECT {WORKER_COLUMNS}, (SELECT count(*)::int FROM agent_tasks t \
+           WHERE t.status = 'in_progress' AND t.lease_owner = w.id) AS tasks_in_hand \
+         FROM agent_task_workers w \
          WHERE stopped_at IS NULL AND expires_at > now() \
            AND ($1::uuid IS NULL OR tenant_id IS NULL OR tenant_id = $1) \
          ORDER BY started_at, id"

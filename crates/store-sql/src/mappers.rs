@@ -165,10 +165,7 @@ pub fn external_type(row: &impl Columns) -> Result<ExternalType, sqlx::Error> {
 pub fn worker(row: &impl Columns) -> Result<WorkerInfo, sqlx::Error> {
     Ok(WorkerInfo {
         id: row.text("id")?,
-        kind: row
-            .text("kind")?
-            .parse()
-            .map_err(|err| sqlx::Error::Decode(Box::new(err)))?,
+        kind: row.parsed("kind")?,
         host: row.text("host")?,
         pid: row.int("pid")?,
         tenant_id: row.opt_id("tenant_id")?,
@@ -176,6 +173,7 @@ pub fn worker(row: &impl Columns) -> Result<WorkerInfo, sqlx::Error> {
         concurrency: row.int("concurrency")?,
         started_at: row.timestamp("started_at")?,
         heartbeat_at: row.timestamp("heartbeat_at")?,
+        tasks_in_hand: row.int("tasks_in_hand")?,
     })
 }
 

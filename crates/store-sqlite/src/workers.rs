@@ -96,7 +96,9 @@ pub(crate) async fn live(
     scope: Scope,
 ) -> Result<Vec<WorkerInfo>, StoreError> {
     let rows = sqlx::query(&format!(
-        "SELECT {WORKER_COLUMNS} FROM agent_task_workers \
+        "SELECT {WORKER_COLUMNS}, (SELECT count(*) FROM agent_tasks t \
+           WHERE t.status = 'in_progress' AND t.lease_owner = w.id) AS tasks_in_hand \
+         FROM agent_task_workers w \
          WHERE stopped_at IS NULL AND expires_at > {NOW} \
            AND (?1 IS NULL OR tenant_id IS NULL OR tenant_id = ?1) \
          ORDER BY started_at, id"

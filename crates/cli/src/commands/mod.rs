@@ -31,7 +31,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let target = || config::database_target(&cli.global);
     let tenant = || config::tenant(&cli.global);
     match &cli.command {
-        Command::TaskTypes => task_types::run(json),
+        Command::TaskTypes(args) if args.external => {
+            task_types::run_with_external(&target()?, tenant()?, json).await
+        }
+        Command::TaskTypes(_) => task_types::run(json),
         Command::Migrate(args) => migrate::run(&target()?, args, json).await,
         Command::RunPendingTasks(args) => run::run_pending(&target()?, tenant()?, args, json).await,
         Command::RunTask(args) => run::run_task(&target()?, tenant()?, args, json).await,

@@ -1,11 +1,15 @@
 //! `zora status`: the tenant's (or every tenant's) queue at a glance: counts per type and status, the oldest
-//! due task's age, the last hour's failure rate, the workers alive.
+//! due task's age, the last hour's failure rate, the workers alive (the engine's and external
+//! ones, with the tasks each holds), the external types registered.
 
 use std::process::ExitCode;
 
 use serde::Serialize;
+use zora_core::external::ExternalType;
 use zora_core::stats::{QueueStats, Scope};
+use zora_core::worker::WorkerKind;
 use zora_core::{Page, TaskFilter, TaskStatus, WorkerInfo};
+use zora_engine::external::workers_serving;
 
 use crate::config::DatabaseTarget;
 use crate::exit::CliError;
@@ -18,6 +22,9 @@ struct StatusJson<'a> {
     #[serde(flatten)]
     stats: &'a QueueStats,
     workers: &'a [WorkerInfo],
+    /// The external types registered for the scope (every tenant's registrations for
+    /// every tenant).
+    external_types: &'a [ExternalType],
 }
 
 /// How many of the next pending tasks the text output lists.
@@ -27,10 +34,12 @@ pub async fn run(target: &DatabaseTarget, scope: Scope, json: bool) -> Result<Ex
     let store = open_store(target).await?;
     let stats = store.queue_stats(scope).await?;
     let workers = store.live_workers(scope).await?;
+    let external_types = store.external_types(scope.tenant()).await?;
     if json {
         print_json(&StatusJson {
             stats: &stats,
             workers: &workers,
+            external_types: &external_types,
         })?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -60,6 +69,7 @@ pub async fn run(target: &DatabaseTarget, scope: Scope, json: bool) -> Result<Ex
         );
     }
     print_workers(&workers);
+    print_external_types(&external_types, &workers);
     let filter = TaskFilter {
         status: Some(TaskStatus::Pending),
         ..TaskFilter::default()
@@ -129,12 +139,44 @@ fn print_workers(workers: &[WorkerInfo]) {
             None => "all tenants".to_owned(),
         };
         let beat = (now - worker.heartbeat_at).num_seconds().max(0);
+        let in_hand = worker.tasks_in_hand;
+        match worker.kind {
+            WorkerKind::Engine => crate::out!(
+                "  {}  on {} (pid {}), concurrency {}, {serves}, last beat {beat}s ago, {in_hand} in hand",
+                worker.id,
+                worker.host,
+                worker.pid,
+                worker.concurrency
+            ),
+            WorkerKind::External => crate::out!(
+                "  {}  external, serves {}, {serves}, last beat {beat}s ago, {in_hand} in hand",
+                worker.id,
+                worker.task_types.join(", ")
+            ),
+        }
+    }
+}
+
+/// The external types registered for the scope, each with its workers alive.
+fn print_external_types(types: &[ExternalType], workers: &[WorkerInfo]) {
+    if types.is_empty() {
+        return;
+    }
+    crate::out!("External types: {}", types.len());
+    for kind in types {
+        let serving: Vec<&str> = workers_serving(kind, workers)
+            .iter()
+            .map(|w| w.id.as_str())
+            .collect();
+        let alive = if serving.is_empty() {
+            "no worker alive".to_owned()
+        } else {
+            format!("served by {}", serving.join(", "))
+        };
         crate::out!(
-            "  {}  on {} (pid {}), concurrency {}, {serves}, last beat {beat}s ago",
-            worker.id,
-            worker.host,
-            worker.pid,
-            worker.concurrency
+            "  {}  ({}), {alive}",
+            kind.task_type,
+            kind.definition.agent_id
         );
     }
 }

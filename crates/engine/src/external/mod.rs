@@ -12,7 +12,8 @@ mod wakeup_hub;
 
 pub use claim::{ClaimedTask, ExternalClaim, ExternalWorkers, MAX_CLAIM, MAX_LEASE, MAX_WAIT};
 pub use outcome::{
-    ExternalCompletion, ExternalFailure, LeaseError, WorkerJournalEntry, complete, fail, heartbeat,
+    ExternalCompletion, ExternalFailure, LeaseError, Recorded, WorkerJournalEntry, complete, fail,
+    heartbeat,
 };
 pub use registration::{RegisterError, check_definition, external_type, register_type};
 pub use schema::{Schema, SchemaFault};

@@ -68,6 +68,28 @@ pub struct ExternalFailure {
     pub retry_after: Option<Duration>,
 }
 
+/// An outcome recorded now, or found recorded already by the same lease (a repeat after
+/// a lost answer: nothing was written).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    /// The task as it is now.
+    pub task: Task,
+    pub replay: bool,
+}
+
+impl Recorded {
+    fn now(task: Task) -> Self {
+        Self {
+            task,
+            replay: false,
+        }
+    }
+
+    fn replay(task: Task) -> Self {
+        Self { task, replay: true }
+    }
+}
+
 /// How a task stands against a lease that claimed it.
 enum Standing {
     /// Still held by the lease.
@@ -112,13 +134,13 @@ pub async fn complete(
     tenant: TenantId,
     lease: &Lease,
     completion: ExternalCompletion,
-) -> Result<Task, LeaseError> {
+) -> Result<Recorded, LeaseError> {
     let task = held_task(store, tenant, lease).await?;
     let replay = |t: &Task| t.status == TaskStatus::Completed;
     match standing(&task, lease, replay) {
         Standing::Held => {}
         Standing::CancelAsked => return Err(end_cancelled(store, lease).await),
-        Standing::Replay => return Ok(task),
+        Standing::Replay => return Ok(Recorded::replay(task)),
         Standing::Lost(why) => return Err(LeaseError::Lost(why)),
     }
     if let Some(kind) = external_type(store, tenant, &task.task_type).await?
@@ -164,7 +186,7 @@ pub async fn complete(
     };
     tx.complete_tasks(std::slice::from_ref(&completion)).await?;
     tx.commit().await?;
-    held_task(store, tenant, lease).await
+    held_task(store, tenant, lease).await.map(Recorded::now)
 }
 
 /// Records a failed attempt under `lease`: back to `pending` when retryable and attempts
@@ -175,7 +197,7 @@ pub async fn fail(
     tenant: TenantId,
     lease: &Lease,
     failure: ExternalFailure,
-) -> Result<Task, LeaseError> {
+) -> Result<Recorded, LeaseError> {
     let task = held_task(store, tenant, lease).await?;
     let replay = |t: &Task| {
         t.errors.last().is_some_and(|e| {
@@ -187,7 +209,7 @@ pub async fn fail(
     match standing(&task, lease, replay) {
         Standing::Held => {}
         Standing::CancelAsked => return Err(end_cancelled(store, lease).await),
-        Standing::Replay => return Ok(task),
+        Standing::Replay => return Ok(Recorded::replay(task)),
         Standing::Lost(why) => return Err(LeaseError::Lost(why)),
     }
     let retry_in = if failure.retryable {
@@ -219,7 +241,7 @@ pub async fn fail(
     }
     tx.fail_tasks(std::slice::from_ref(&failed)).await?;
     tx.commit().await?;
-    held_task(store, tenant, lease).await
+    held_task(store, tenant, lease).await.map(Recorded::now)
 }
 
 /// The retries of `task`'s type: the engine's backoff, with the registration's attempts.

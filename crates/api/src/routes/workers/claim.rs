@@ -91,6 +91,9 @@ pub async fn claim(
     };
     let mut shutdown = state.shutdown.clone();
     let claimed = state.external.claim(&request, &mut shutdown).await?;
+    state
+        .metrics
+        .record_claimed(claimed.iter().map(|claim| &claim.task));
     let lease_for = request.lease;
     Ok(Json(
         json!({"data": answers(&state, claimed, lease_for).await?}),

@@ -9,10 +9,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use zora_core::TaskId;
 use zora_core::journal::JournalCategory;
+use zora_core::{TaskId, TaskStatus};
+use zora_engine::TaskOutcome;
 use zora_engine::external::{
-    ExternalCompletion, ExternalFailure, MAX_LEASE, WorkerJournalEntry, complete, fail, heartbeat,
+    ExternalCompletion, ExternalFailure, LeaseError, MAX_LEASE, Recorded, WorkerJournalEntry,
+    complete, fail, heartbeat,
 };
 
 use crate::body::JsonObject;
@@ -86,6 +88,41 @@ fn opened(
     Ok(lease)
 }
 
+/// The task as recorded, counted in the metrics as the engine's own outcomes are (a
+/// replay not again; a lease found lost as lost).
+async fn answer(
+    state: &AppState,
+    lease: &LeaseToken,
+    recorded: Result<Recorded, LeaseError>,
+) -> Result<Json<Value>, ApiError> {
+    let recorded = match recorded {
+        Err(LeaseError::Lost(why)) => {
+            state
+                .metrics
+                .record_finish(&lease.task_type, TaskOutcome::Skipped, None);
+            return Err(LeaseError::Lost(why).into());
+        }
+        other => other?,
+    };
+    let task = recorded.task;
+    if !recorded.replay {
+        let outcome = match task.status {
+            TaskStatus::Completed => TaskOutcome::Completed,
+            TaskStatus::Pending => TaskOutcome::Retrying,
+            _ => TaskOutcome::Failed,
+        };
+        let ran_for = task
+            .started_at
+            .and_then(|started| (chrono::Utc::now() - started).to_std().ok());
+        state
+            .metrics
+            .record_finish(&task.task_type, outcome, ran_for);
+    }
+    Ok(Json(
+        json!({"data": object(state.store.as_ref(), task).await?}),
+    ))
+}
+
 pub async fn beat(
     worker: WorkerAuth,
     State(state): State<AppState>,
@@ -157,10 +194,8 @@ pub async fn complete_task(
         summary: body.summary.filter(|s| !s.trim().is_empty()),
         journal,
     };
-    let task = complete(state.store.as_ref(), lease.tenant, &lease.lease, completion).await?;
-    Ok(Json(
-        json!({"data": object(state.store.as_ref(), task).await?}),
-    ))
+    let recorded = complete(state.store.as_ref(), lease.tenant, &lease.lease, completion).await;
+    answer(&state, &lease, recorded).await
 }
 
 pub async fn fail_task(
@@ -181,8 +216,6 @@ pub async fn fail_task(
             .retry_after_s
             .map(|s| Duration::from_secs(u64::from(s))),
     };
-    let task = fail(state.store.as_ref(), lease.tenant, &lease.lease, failure).await?;
-    Ok(Json(
-        json!({"data": object(state.store.as_ref(), task).await?}),
-    ))
+    let recorded = fail(state.store.as_ref(), lease.tenant, &lease.lease, failure).await;
+    answer(&state, &lease, recorded).await
 }
