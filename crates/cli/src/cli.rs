@@ -573,6 +573,11 @@ pub struct BenchArgs {
     /// defaults to the migrations' own (80).
     #[arg(long, value_parser = clap::value_parser!(u8).range(10..=100))]
     pub fillfactor: Option<u8>,
+    /// A Python with the SDK installed (`pip install ./clients/python`): adds, on
+    /// PostgreSQL, the line of 4 SDK worker processes with a no-op function draining
+    /// --tasks tasks through a real `zora serve`, beside the engine's lines.
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

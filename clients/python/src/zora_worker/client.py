@@ -23,10 +23,12 @@ class Client:
     """A worker token's calls to one engine."""
 
     def __init__(self, base_url: str, token: str, timeout: float = 60.0) -> None:
+        # Every task thread keeps its connection: up to 100 at once (a claim's most).
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
+            limits=httpx.Limits(max_connections=110, max_keepalive_connections=110),
         )
 
     def close(self) -> None:

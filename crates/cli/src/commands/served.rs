@@ -13,7 +13,8 @@ pub struct Server {
     pub child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// A founder token of the default tenant.
+    /// A founder token of the default tenant (`--dev`); empty for a server started with a
+    /// secret, whose caller signs its own tokens.
     pub token: String,
 }
 
@@ -60,6 +61,41 @@ impl Server {
                 let _ = child.wait();
                 Err(CliError::Failed(format!(
                     "zora serve did not start (it said {lines:?})"
+                )))
+            }
+        }
+    }
+
+    /// `zora serve --workers 0` on `url`, verifying tokens with `secret` (`token` is empty:
+    /// the caller signs its own), once it said where it listens.
+    pub fn start_with_secret(url: &str, secret: &str, log: Stdio) -> Result<Self, CliError> {
+        let exe = std::env::current_exe().map_err(|e| {
+            CliError::Failed(format!("cannot find this program to start a server: {e}"))
+        })?;
+        let mut child = Command::new(exe)
+            .args(["serve", "--workers", "0", "--bind", "127.0.0.1:0"])
+            .args(["--database-url", url])
+            .env("ZORA_JWT_SECRET", secret)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| CliError::Failed(format!("cannot start zora serve: {e}")))?;
+        let mut line = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            let _ = BufReader::new(stdout).read_line(&mut line);
+        }
+        match line.trim_end().strip_prefix("listening on ") {
+            Some(base) => Ok(Self {
+                base: base.to_owned(),
+                child,
+                token: String::new(),
+            }),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(CliError::Failed(format!(
+                    "zora serve did not start (it said {line:?})"
                 )))
             }
         }

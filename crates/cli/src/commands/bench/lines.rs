@@ -295,12 +295,24 @@ pub async fn latency(bench: &Bench, n: usize) -> Result<[Row; 2], CliError> {
     Ok([row("p50", at(0.5)), row("p99", at(0.99))])
 }
 
-/// `started_at - created_at` of the `n` tasks of the (cleared) queue, in milliseconds,
-/// read a page at a time.
+/// `started_at - created_at` of the `n` tasks of the (cleared) queue, in milliseconds.
 async fn pick_up_waits(store: &dyn Store, n: usize) -> Result<Vec<f64>, CliError> {
-    let mut waits = Vec::with_capacity(n);
-    while waits.len() < n {
-        let page = Page::new(MAX_PAGE_SIZE, waits.len() as u64);
+    per_task_ms(store, n, |task| {
+        Some((task.started_at? - task.created_at).num_microseconds()? as f64 / 1000.0)
+    })
+    .await
+}
+
+/// `span` of each of the `n` tasks of the (cleared) queue, in milliseconds, read a page
+/// at a time; a task without one (never started, never finished) is an error.
+pub async fn per_task_ms(
+    store: &dyn Store,
+    n: usize,
+    span: impl Fn(&zora_core::Task) -> Option<f64>,
+) -> Result<Vec<f64>, CliError> {
+    let mut spans = Vec::with_capacity(n);
+    while spans.len() < n {
+        let page = Page::new(MAX_PAGE_SIZE, spans.len() as u64);
         let tasks = store
             .list_tasks(DEFAULT_TENANT_ID, &TaskFilter::default(), page)
             .await?
@@ -308,17 +320,20 @@ async fn pick_up_waits(store: &dyn Store, n: usize) -> Result<Vec<f64>, CliError
         if tasks.is_empty() {
             return Err(CliError::Failed(format!(
                 "{} of {n} tasks vanished",
-                n - waits.len()
+                n - spans.len()
             )));
         }
         for task in tasks {
-            let started = task
-                .started_at
-                .ok_or_else(|| CliError::Failed(format!("task {} never started", task.id)))?;
-            waits.push((started - task.created_at).num_microseconds().unwrap_or(0) as f64 / 1000.0);
+            let ms = span(&task).ok_or_else(|| {
+                CliError::Failed(format!(
+                    "task {} has no such span ({})",
+                    task.id, task.status
+                ))
+            })?;
+            spans.push(ms);
         }
     }
-    Ok(waits)
+    Ok(spans)
 }
 
 /// Claims at size: `pending` due tasks beside `finished` completed and `not_due` later

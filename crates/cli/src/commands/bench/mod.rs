@@ -5,6 +5,7 @@
 mod api;
 mod lines;
 mod report;
+mod sdk;
 mod soak;
 
 use std::process::ExitCode;
@@ -27,7 +28,7 @@ use report::Row;
 use zora_domain::climate::store as climate_store;
 
 /// How much each line does.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Sizes {
     /// Tasks per engine line and per limit line of 10 and 100.
     tasks: u64,
@@ -48,6 +49,8 @@ struct Sizes {
     blocked: u64,
     /// The soak instead of every other line.
     soak: Option<Soak>,
+    /// The Python of the SDK's line (PostgreSQL only), when given.
+    python: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +74,7 @@ impl Sizes {
                 not_due: 1_000,
                 blocked: 1_000,
                 soak: None,
+                python: args.python.clone(),
             };
         }
         Self {
@@ -85,6 +89,7 @@ impl Sizes {
             not_due: 100_000,
             blocked: 100_000,
             soak: None,
+            python: args.python.clone(),
         }
     }
 }
@@ -265,10 +270,21 @@ async fn measure(bench: &Bench, sizes: &Sizes, clients: usize) -> Result<Vec<Row
     let share =
         |row: &mut Row| row.note = format!("{:.0}% of the limit", row.value / limit * 100.0);
     let mut peak_rss: f64 = 0.0;
+    let mut best_engine: f64 = 0.0;
     for concurrency in [1, 4, 16] {
         let (mut row, rss) = lines::engine(bench, concurrency, sizes.tasks).await?;
         share(&mut row);
         peak_rss = peak_rss.max(rss);
+        best_engine = best_engine.max(row.value);
+        rows.push(row);
+    }
+    if let (Some(python), "postgres") = (&sizes.python, bench.name) {
+        let mut row = sdk::sdk(bench, sizes.tasks, python).await?;
+        row.note = format!(
+            "{}; {:.0}% of the engine's best line",
+            row.note,
+            row.value / best_engine * 100.0
+        );
         rows.push(row);
     }
     for (types, products) in [
