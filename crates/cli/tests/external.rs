@@ -32,6 +32,7 @@ async fn registered_types_and_external_workers_show_in_the_cli(backend: TestBack
                 result_schema: None,
                 timeout_s: 60,
                 max_attempts: None,
+                push: None,
             },
             registered_by: None,
         })

@@ -24,6 +24,28 @@ pub struct ExternalTypeDefinition {
     pub timeout_s: i32,
     /// The tasks' attempts, when the type sets them.
     pub max_attempts: Option<i32>,
+    /// Delivered by push to this target instead of claimed by external workers.
+    pub push: Option<PushTarget>,
+}
+
+/// Where the engine's workers deliver a push type's tasks: an HTTP `POST` of each task to
+/// `url`, signed with `secret` (HMAC-SHA256), its answer awaited `timeout_s` at most.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct PushTarget {
+    pub url: String,
+    pub timeout_s: i32,
+    /// Never shown: it signs the bodies.
+    #[serde(skip_serializing)]
+    pub secret: String,
+}
+
+impl std::fmt::Debug for PushTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushTarget")
+            .field("url", &self.url)
+            .field("timeout_s", &self.timeout_s)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A registered external type, as stored.
@@ -67,6 +89,9 @@ pub trait ExternalTypeStore: Send + Sync {
         &self,
         tenant: Option<TenantId>,
     ) -> Result<Vec<ExternalType>, StoreError>;
+
+    /// Every registration delivered by push, of every scope.
+    async fn push_types(&self) -> Result<Vec<ExternalType>, StoreError>;
 
     /// Unregisters `task_type` for `tenant` (`None`: the every-tenant registration);
     /// `false` when it was not registered there. Its tasks are left as they are.

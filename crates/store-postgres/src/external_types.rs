@@ -11,7 +11,8 @@ use crate::rows::all;
 use crate::sql::Db;
 
 const COLUMNS: &str = "tenant_id, task_type, agent_id, description, payload_schema, \
-    result_schema, timeout_s, max_attempts, registered_by, created_at, updated_at";
+    result_schema, timeout_s, max_attempts, push_url, push_timeout_s, push_secret, registered_by, \
+    created_at, updated_at";
 
 /// The scope key of the unique index: a tenant, or the nil uuid for every tenant.
 const SCOPE: &str = "COALESCE(tenant_id, '00000000-0000-0000-0000-000000000000'::uuid)";
@@ -22,12 +23,15 @@ pub(crate) async fn register(
 ) -> Result<ExternalType, StoreError> {
     let sql = format!(
         "INSERT INTO agent_task_types AS t (id, tenant_id, task_type, agent_id, description, \
-           payload_schema, result_schema, timeout_s, max_attempts, registered_by) \
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9) \
+           payload_schema, result_schema, timeout_s, max_attempts, registered_by, push_url, \
+           push_timeout_s, push_secret) \
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (({SCOPE}), task_type) DO UPDATE SET agent_id = EXCLUDED.agent_id, \
            description = EXCLUDED.description, payload_schema = EXCLUDED.payload_schema, \
            result_schema = EXCLUDED.result_schema, timeout_s = EXCLUDED.timeout_s, \
            max_attempts = EXCLUDED.max_attempts, registered_by = EXCLUDED.registered_by, \
+           push_url = EXCLUDED.push_url, push_timeout_s = EXCLUDED.push_timeout_s, \
+           push_secret = EXCLUDED.push_secret, \
            updated_at = now() \
          RETURNING {COLUMNS}"
     );
@@ -41,6 +45,9 @@ pub(crate) async fn register(
         .bind(new.definition.timeout_s)
         .bind(new.definition.max_attempts)
         .bind(new.registered_by.map(|u| u.0))
+        .bind(new.definition.push.as_ref().map(|p| p.url.clone()))
+        .bind(new.definition.push.as_ref().map(|p| p.timeout_s))
+        .bind(new.definition.push.as_ref().map(|p| p.secret.clone()))
         .fetch_one(db.conn())
         .await
         .map_err(store_error)?;
@@ -58,6 +65,15 @@ pub(crate) async fn list(
     );
     let rows = crate::sql::query(db.keep(), &sql)
         .bind(tenant.map(|t| t.0))
+        .fetch_all(db.conn())
+        .await
+        .map_err(store_error)?;
+    all(&rows, mappers::external_type)
+}
+
+pub(crate) async fn push_types(db: &mut impl Db) -> Result<Vec<ExternalType>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM agent_task_types WHERE push_url IS NOT NULL");
+    let rows = crate::sql::query(db.keep(), &sql)
         .fetch_all(db.conn())
         .await
         .map_err(store_error)?;
@@ -95,6 +111,10 @@ impl zora_core::ExternalTypeStore for crate::PgStore {
     ) -> Result<Vec<ExternalType>, StoreError> {
         self.in_session(async |db| list(db, tenant).await).await
     }
+    async fn push_types(&self) -> Result<Vec<ExternalType>, StoreError> {
+        self.in_session(async |db| push_types(db).await).await
+    }
+
     async fn unregister_external_type(
         &self,
         tenant: Option<TenantId>,

@@ -4,7 +4,7 @@
 
 use zora_core::command::Command;
 use zora_core::dependency::{DependencyEdge, FailedDependent, ParentRow, TaskLinks};
-use zora_core::external::{ExternalType, ExternalTypeDefinition};
+use zora_core::external::{ExternalType, ExternalTypeDefinition, PushTarget};
 use zora_core::journal::JournalEntry;
 use zora_core::schedule::Schedule;
 use zora_core::{Task, TaskErrorRecord, WorkerInfo};
@@ -155,6 +155,14 @@ pub fn external_type(row: &impl Columns) -> Result<ExternalType, sqlx::Error> {
             result_schema: row.opt_json("result_schema")?,
             timeout_s: row.int("timeout_s")?,
             max_attempts: row.opt_int("max_attempts")?,
+            push: match (row.opt_text("push_url")?, row.opt_text("push_secret")?) {
+                (Some(url), Some(secret)) => Some(PushTarget {
+                    url,
+                    timeout_s: row.opt_int("push_timeout_s")?.unwrap_or(30),
+                    secret,
+                }),
+                _ => None,
+            },
         },
         registered_by: row.opt_id("registered_by")?,
         created_at: row.timestamp("created_at")?,

@@ -11,7 +11,8 @@ use crate::rows::all;
 use crate::values::NOW;
 
 const COLUMNS: &str = "tenant_id, task_type, agent_id, description, payload_schema, \
-    result_schema, timeout_s, max_attempts, registered_by, created_at, updated_at";
+    result_schema, timeout_s, max_attempts, push_url, push_timeout_s, push_secret, registered_by, \
+    created_at, updated_at";
 
 pub(crate) async fn register(
     writer: impl SqliteExecutor<'_>,
@@ -19,13 +20,16 @@ pub(crate) async fn register(
 ) -> Result<ExternalType, StoreError> {
     let sql = format!(
         "INSERT INTO agent_task_types (id, tenant_id, task_type, agent_id, description, \
-           payload_schema, result_schema, timeout_s, max_attempts, registered_by) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+           payload_schema, result_schema, timeout_s, max_attempts, registered_by, push_url, \
+           push_timeout_s, push_secret) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
          ON CONFLICT (COALESCE(tenant_id, ''), task_type) DO UPDATE SET \
            agent_id = excluded.agent_id, description = excluded.description, \
            payload_schema = excluded.payload_schema, result_schema = excluded.result_schema, \
            timeout_s = excluded.timeout_s, max_attempts = excluded.max_attempts, \
-           registered_by = excluded.registered_by, updated_at = {NOW} \
+           registered_by = excluded.registered_by, push_url = excluded.push_url, \
+           push_timeout_s = excluded.push_timeout_s, push_secret = excluded.push_secret, \
+           updated_at = {NOW} \
          RETURNING {COLUMNS}"
     );
     let row = sqlx::query(&sql)
@@ -44,6 +48,9 @@ pub(crate) async fn register(
         .bind(new.definition.timeout_s)
         .bind(new.definition.max_attempts)
         .bind(new.registered_by.map(|u| u.to_string()))
+        .bind(new.definition.push.as_ref().map(|p| p.url.clone()))
+        .bind(new.definition.push.as_ref().map(|p| p.timeout_s))
+        .bind(new.definition.push.as_ref().map(|p| p.secret.clone()))
         .fetch_one(writer)
         .await
         .map_err(store_error)?;
@@ -68,6 +75,15 @@ pub(crate) async fn list(
     let mut types = all(&rows, mappers::external_type)?;
     types.dedup_by(|later, first| later.task_type == first.task_type);
     Ok(types)
+}
+
+pub(crate) async fn push_types(reader: &SqlitePool) -> Result<Vec<ExternalType>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM agent_task_types WHERE push_url IS NOT NULL");
+    let rows = sqlx::query(&sql)
+        .fetch_all(reader)
+        .await
+        .map_err(store_error)?;
+    all(&rows, mappers::external_type)
 }
 
 pub(crate) async fn unregister(
@@ -99,6 +115,10 @@ impl zora_core::ExternalTypeStore for crate::SqliteStore {
     ) -> Result<Vec<ExternalType>, StoreError> {
         list(self.reader(), tenant).await
     }
+    async fn push_types(&self) -> Result<Vec<ExternalType>, StoreError> {
+        push_types(self.reader()).await
+    }
+
     async fn unregister_external_type(
         &self,
         tenant: Option<TenantId>,

@@ -104,6 +104,19 @@ pub async fn run(
     }
     // With workers here, this process takes part in the schedules too.
     let holder = format!("serve-{}", zora_core::TaskId::new());
+    // The push types' tasks are delivered to their URLs by every server (and worker).
+    {
+        let mut stopped = stopped.clone();
+        let pusher = zora_engine::external::Pusher::new(state.store.clone(), holder.clone());
+        running.spawn(async move {
+            pusher
+                .run(async move {
+                    let _ = stopped.changed().await;
+                })
+                .await;
+            zora_engine::WorkerReport::default()
+        });
+    }
     let scheduler = (workers > 0)
         .then(|| {
             crate::wiring::scheduler(

@@ -80,6 +80,7 @@ pub async fn run(
     };
     let registry = Arc::new(registry);
     let worker = Worker::new(store.clone(), registry.clone(), settings);
+    let pusher = zora_engine::external::Pusher::new(store.clone(), worker.id());
     let scheduler = crate::wiring::scheduler(store, registry, worker.id(), &args.scheduling);
     let serving = match tenant {
         Some(tenant) => format!("serving tenant {tenant}"),
@@ -103,12 +104,15 @@ pub async fn run(
         let _ = stopped.changed().await;
     };
     let scheduling = scheduler.map(|s| tokio::spawn(s.run(until_stopped(stopped.clone()))));
+    // The push types' tasks, delivered to their URLs by this process too.
+    let pushing = tokio::spawn(pusher.run(until_stopped(stopped.clone())));
     tokio::spawn(async move {
         crate::signals::shutdown_signal().await;
         let _ = stop.send(true);
     });
     let report = worker.run(until_stopped(stopped)).await;
     tracing::info!(?report, "worker stopped");
+    let _ = pushing.await;
     if let Some(scheduling) = scheduling
         && let Ok(report) = scheduling.await
     {

@@ -5,6 +5,7 @@
 mod claim;
 mod outcome;
 pub(crate) mod payload_check;
+pub mod push;
 pub mod registration;
 pub mod schema;
 mod shown;
@@ -15,6 +16,7 @@ pub use outcome::{
     ExternalCompletion, ExternalFailure, LeaseError, Recorded, WorkerJournalEntry, complete, fail,
     heartbeat,
 };
+pub use push::{Pusher, REPLAY_WINDOW, signature};
 pub use registration::{RegisterError, check_definition, external_type, register_type};
 pub use schema::{Schema, SchemaFault};
 pub use shown::{type_object, workers_serving};

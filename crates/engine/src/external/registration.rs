@@ -3,7 +3,7 @@
 //! same definition registered again writes nothing.
 
 use thiserror::Error;
-use zora_core::external::{ExternalType, ExternalTypeDefinition, NewExternalType};
+use zora_core::external::{ExternalType, ExternalTypeDefinition, NewExternalType, PushTarget};
 use zora_core::{Store, StoreError, TenantId};
 
 use crate::external::schema::Schema;
@@ -13,6 +13,10 @@ use crate::registry::Registry;
 pub const MAX_TIMEOUT_S: i32 = 86_400;
 /// The most attempts a type may give its tasks.
 pub const MAX_ATTEMPTS: i32 = 100;
+/// The longest a push may wait for its answer, in seconds.
+pub const MAX_PUSH_TIMEOUT_S: i32 = 300;
+/// The shortest and longest push secret.
+pub const PUSH_SECRET_LENGTH: std::ops::RangeInclusive<usize> = 16..=256;
 
 /// Why a registration was refused: a field at fault, or the store. Nothing was written.
 #[derive(Debug, Error)]
@@ -62,6 +66,49 @@ pub fn check_definition(
         return Err(invalid(
             "max_attempts",
             format!("max_attempts must be 1 to {MAX_ATTEMPTS}"),
+        ));
+    }
+    if let Some(push) = &definition.push {
+        check_push(push)?;
+    }
+    Ok(())
+}
+
+/// A push target: an `https` URL, or `http` to a loopback address (development); an
+/// answer bound of 1 to 300 s; a secret of 16 to 256 characters.
+fn check_push(push: &PushTarget) -> Result<(), RegisterError> {
+    let url = reqwest::Url::parse(&push.url)
+        .map_err(|err| invalid("push.url", format!("push.url is not a URL: {err}")))?;
+    let loopback = match url.host_str() {
+        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    };
+    if !(url.scheme() == "https" || url.scheme() == "http" && loopback) {
+        return Err(invalid(
+            "push.url",
+            "push.url must be https, or http to a loopback address (127.0.0.1, ::1, \
+             localhost) for development",
+        ));
+    }
+    if !(1..=MAX_PUSH_TIMEOUT_S).contains(&push.timeout_s) {
+        return Err(invalid(
+            "push.timeout_s",
+            format!("push.timeout_s must be 1 to {MAX_PUSH_TIMEOUT_S} seconds"),
+        ));
+    }
+    if !PUSH_SECRET_LENGTH.contains(&push.secret.chars().count()) {
+        return Err(invalid(
+            "push.secret",
+            format!(
+                "push.secret must be {} to {} characters",
+                PUSH_SECRET_LENGTH.start(),
+                PUSH_SECRET_LENGTH.end()
+            ),
         ));
     }
     Ok(())

@@ -23,7 +23,8 @@ pub fn workers_serving<'a>(kind: &ExternalType, workers: &'a [WorkerInfo]) -> Ve
 }
 
 /// `{task_type, agent_id, description, payload_schema, result_schema, timeout_s,
-/// max_attempts, external: true, tenant_id, registered_by, updated_at, workers_alive}`,
+/// max_attempts, push, external: true, tenant_id, registered_by, updated_at,
+/// workers_alive}` (`push`: `{url, timeout_s}`, its secret never shown),
 /// `workers_alive` counting `workers` that serve it.
 pub fn type_object(kind: &ExternalType, workers: &[WorkerInfo]) -> Value {
     let d = &kind.definition;
@@ -35,6 +36,7 @@ pub fn type_object(kind: &ExternalType, workers: &[WorkerInfo]) -> Value {
         "result_schema": d.result_schema,
         "timeout_s": d.timeout_s,
         "max_attempts": d.max_attempts,
+        "push": d.push,
         "external": true,
         "tenant_id": kind.tenant_id,
         "registered_by": kind.registered_by,

@@ -4,7 +4,7 @@
 //! alone.
 
 use serde_json::json;
-use zora_core::external::{ExternalTypeDefinition, NewExternalType};
+use zora_core::external::{ExternalTypeDefinition, NewExternalType, PushTarget};
 use zora_core::{Store, TenantId, UserId};
 
 use super::two_tenants;
@@ -21,6 +21,7 @@ fn new_type(tenant: Option<TenantId>, name: &str, agent: &str) -> NewExternalTyp
             result_schema: None,
             timeout_s: 300,
             max_attempts: Some(5),
+            push: None,
         },
         registered_by: Some(UserId::new()),
     }
@@ -142,5 +143,43 @@ pub async fn a_registration_of_the_wrong_shape_is_refused(store: &dyn Store) {
             .await
             .expect("list")
             .is_empty()
+    );
+}
+
+/// A type delivered by push keeps its target (its secret too), and is listed among the
+/// push types whatever its scope; one without a target is not.
+pub async fn push_registrations_keep_their_target(store: &dyn Store) {
+    let t = two_tenants(store).await;
+    let mut pushed = new_type(Some(t.a), "notify_edge", "SAM");
+    pushed.definition.push = Some(PushTarget {
+        url: "https://edge.zora.example/tasks".into(),
+        timeout_s: 20,
+        secret: "a secret of the edge function".into(),
+    });
+    let stored = store
+        .register_external_type(&pushed)
+        .await
+        .expect("push type");
+    assert_eq!(stored.definition.push, pushed.definition.push);
+    store
+        .register_external_type(&new_type(None, "review_accessibility", "SAM"))
+        .await
+        .expect("pull type");
+    let push_types = store.push_types().await.expect("push types");
+    let names: Vec<_> = push_types
+        .iter()
+        .filter(|k| k.tenant_id == Some(t.a))
+        .map(|k| k.task_type.as_str())
+        .collect();
+    assert_eq!(names, ["notify_edge"]);
+    assert!(
+        push_types.iter().all(|k| k.definition.push.is_some()),
+        "only push types"
+    );
+    let shown = serde_json::to_value(&stored).expect("json");
+    assert_eq!(shown["push"]["url"], "https://edge.zora.example/tasks");
+    assert!(
+        shown["push"].get("secret").is_none(),
+        "the secret is never shown"
     );
 }

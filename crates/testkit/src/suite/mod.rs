@@ -95,6 +95,7 @@ macro_rules! store_suite {
             tenants::a_read_transaction_reads_and_refuses_writes,
             external_types::external_types_are_one_per_scope_and_name,
             external_types::a_registration_of_the_wrong_shape_is_refused,
+            external_types::push_registrations_keep_their_target,
             $($extra::$extra_case,)*
         );
     };

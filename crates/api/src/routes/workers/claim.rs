@@ -71,6 +71,12 @@ pub async fn claim(
                 ),
             ));
         };
+        if found.definition.push.is_some() {
+            return Err(ApiError::field(
+                "types",
+                format!("types: Task type {kind} is delivered by push to its URL, not claimed"),
+            ));
+        }
         lease_default = lease_default.max(found.definition.timeout_s);
     }
     let max = in_range("max", body.max.unwrap_or(1), 1..=MAX_CLAIM)?;

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zora_core::agent::AgentId;
-use zora_core::external::{ExternalTypeDefinition, NewExternalType};
+use zora_core::external::{ExternalTypeDefinition, NewExternalType, PushTarget};
 use zora_core::stats::Scope;
 use zora_engine::external::{register_type, type_object};
 
@@ -22,6 +22,8 @@ use crate::worker_token::{WorkerAuth, check_type_name};
 
 /// A type's lease when its registration does not say, in seconds.
 pub const DEFAULT_TIMEOUT_S: i32 = 300;
+/// How long a push waits for its answer when the registration does not say, in seconds.
+pub const DEFAULT_PUSH_TIMEOUT_S: i32 = 30;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,6 +38,17 @@ struct RegisterBody {
     timeout_s: Option<i32>,
     #[serde(default)]
     max_attempts: Option<i32>,
+    #[serde(default)]
+    push: Option<PushBody>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushBody {
+    url: String,
+    #[serde(default)]
+    timeout_s: Option<i32>,
+    secret: String,
 }
 
 fn checked_name(task_type: &str) -> Result<(), ApiError> {
@@ -69,6 +82,11 @@ pub async fn register(
             result_schema: body.result_schema.filter(|s| !s.is_null()),
             timeout_s: body.timeout_s.unwrap_or(DEFAULT_TIMEOUT_S),
             max_attempts: body.max_attempts,
+            push: body.push.map(|push| PushTarget {
+                url: push.url,
+                timeout_s: push.timeout_s.unwrap_or(DEFAULT_PUSH_TIMEOUT_S),
+                secret: push.secret,
+            }),
         },
         registered_by: Some(worker.token_id),
     };
