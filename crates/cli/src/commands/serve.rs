@@ -67,6 +67,9 @@ pub async fn run(
     });
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let mut running = tokio::task::JoinSet::new();
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.changed().await;
+    };
     for _ in 0..workers {
         let worker = Worker::new(
             state.store.clone(),
@@ -76,47 +79,27 @@ pub async fn run(
                 ..WorkerSettings::default()
             },
         );
-        let mut stopped = stopped.clone();
-        running.spawn(worker.run(async move {
-            let _ = stopped.changed().await;
-        }));
+        running.spawn(worker.run(until_stopped(stopped.clone())));
     }
     // Without, it still takes back the tasks whose lease expired (an external worker that
     // stopped beating), as each worker does.
     if workers == 0 {
-        let mut stopped = stopped.clone();
-        running.spawn({
-            let defaults = WorkerSettings::default();
-            let rescuer = zora_engine::rescuer::run_rescuer(
-                state.store.clone(),
-                defaults.rescue,
-                defaults.rescue_interval,
-                state.metrics.clone(),
-                async move {
-                    let _ = stopped.changed().await;
-                },
-            );
-            async move {
-                rescuer.await;
-                zora_engine::WorkerReport::default()
-            }
-        });
+        let defaults = WorkerSettings::default();
+        running.spawn(reporting_nothing(zora_engine::rescuer::run_rescuer(
+            state.store.clone(),
+            defaults.rescue,
+            defaults.rescue_interval,
+            state.metrics.clone(),
+            until_stopped(stopped.clone()),
+        )));
     }
     // With workers here, this process takes part in the schedules too.
     let holder = format!("serve-{}", zora_core::TaskId::new());
     // The push types' tasks are delivered to their URLs by every server (and worker).
-    {
-        let mut stopped = stopped.clone();
-        let pusher = zora_engine::external::Pusher::new(state.store.clone(), holder.clone());
-        running.spawn(async move {
-            pusher
-                .run(async move {
-                    let _ = stopped.changed().await;
-                })
-                .await;
-            zora_engine::WorkerReport::default()
-        });
-    }
+    let pusher = zora_engine::external::Pusher::new(state.store.clone(), holder.clone());
+    running.spawn(reporting_nothing(
+        pusher.run(until_stopped(stopped.clone())),
+    ));
     let scheduler = (workers > 0)
         .then(|| {
             crate::wiring::scheduler(
@@ -128,15 +111,9 @@ pub async fn run(
         })
         .flatten();
     if let Some(scheduler) = scheduler {
-        let mut stopped = stopped.clone();
-        running.spawn(async move {
-            scheduler
-                .run(async move {
-                    let _ = stopped.changed().await;
-                })
-                .await;
-            zora_engine::WorkerReport::default()
-        });
+        running.spawn(reporting_nothing(
+            scheduler.run(until_stopped(stopped.clone())),
+        ));
     }
     let (listener, address) = crate::listen::bind(args.bind, "--bind").await?;
     crate::out!("listening on http://{address}");
@@ -164,6 +141,12 @@ pub async fn run(
     let _ = stop_workers.send(true);
     while running.join_next().await.is_some() {}
     Ok(ExitCode::SUCCESS)
+}
+
+/// `task`, as one of the server's background tasks, which report on workers only.
+async fn reporting_nothing(task: impl std::future::Future) -> zora_engine::WorkerReport {
+    task.await;
+    zora_engine::WorkerReport::default()
 }
 
 /// A random hex text (the secret of a development run).
