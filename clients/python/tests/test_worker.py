@@ -5,11 +5,13 @@ failed as the function says."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Dict
 
+import httpx
 import pytest
 
-from zora_testing import Engine, journal
+from zora_testing import Engine, journal, user_token
 from zora_worker import Fail, Retry, Task, Worker
 
 SCHEMA: Dict[str, Any] = {
@@ -93,3 +95,40 @@ def test_a_function_retries_or_fails_its_task(engine: Engine) -> None:
     assert failed["state"] == "failed", failed
     assert failed["error_message"] == "the page does not exist"
     assert tries[broken] == 1, "a Fail is not retried"
+
+
+def test_heartbeats_keep_a_long_task_and_a_cancel_stops_it(engine: Engine) -> None:
+    worker = Worker(engine.base_url, token=engine.worker_token(), name="py-long",
+                    lease_s=5, wait_s=1)
+    stopped_seen: Dict[str, bool] = {}
+
+    @worker.task("review_accessibility", agent_id="SAM", payload_schema=SCHEMA)
+    def review(task: Task) -> Dict[str, Any]:
+        if task.payload["url"] == "long":
+            time.sleep(7)  # longer than the lease: only its heartbeats keep it
+            return {"findings": [], "attempt": task.attempt}
+        stopped_seen[task.id] = task.stopped.wait(30)
+        return {"findings": ["should not be recorded"]}
+
+    long_id = engine.add_task("review_accessibility", {"url": "long"})
+    doomed_id = engine.add_task("review_accessibility", {"url": "cancel me"})
+    thread = threading.Thread(target=worker.run,
+                              kwargs={"concurrency": 2, "handle_signals": False})
+    thread.start()
+    try:
+        engine.wait_for(doomed_id, "running", timeout=10)
+        token = user_token(engine.env["ZORA_JWT_SECRET"])
+        cancelled = httpx.post(f"{engine.base_url}/api/agents/tasks/{doomed_id}/cancel",
+                               headers={"Authorization": f"Bearer {token}"}, json={})
+        assert cancelled.status_code == 202, cancelled.text
+        done = engine.wait_for(long_id, "completed", timeout=30)
+        assert done["state"] == "completed", done
+        assert done["result"]["attempt"] == 1, "the lease held through the heartbeats"
+        assert done["errors"] == []
+        ended = engine.wait_for(doomed_id, "cancelled", timeout=10)
+        assert ended["state"] == "cancelled", ended
+        assert ended["result"] is None, "nothing after the cancel is recorded"
+    finally:
+        worker.stop()
+        thread.join(timeout=40)
+    assert stopped_seen == {doomed_id: True}, "the function saw task.stopped"

@@ -35,6 +35,7 @@ class _Held:
     lease: str
     lease_s: float
     expires_at: float  # time.monotonic()
+    next_beat: float = 0.0  # time.monotonic()
 
 
 class Worker:
@@ -58,6 +59,9 @@ class Worker:
         self._client = Client(base_url, token)
         self._types: Dict[str, _Registration] = {}
         self._stop = threading.Event()
+        #: The tasks running now, by id: one thread beats for all of them.
+        self._held: Dict[str, _Held] = {}
+        self._held_lock = threading.Lock()
         #: Tasks completed and failed by this worker, for a caller that counts.
         self.completed = 0
         self.failed = 0
@@ -119,6 +123,10 @@ class Worker:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: self.stop())
         self.register()
+        beating = threading.Event()
+        beater = threading.Thread(target=self._beat_all, args=(beating,), daemon=True,
+                                  name="zora-heartbeats")
+        beater.start()
         pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="zora-task")
         running: Set[Future[None]] = set()
         try:
@@ -143,6 +151,8 @@ class Worker:
                 except Exception:  # noqa: BLE001 - each task logs its own failure
                     pass
             pool.shutdown(wait=False, cancel_futures=True)
+            beating.set()
+            beater.join(timeout=5)
             self._client.close()
 
     def _claim(self, room: int) -> List[_Held]:
@@ -174,12 +184,14 @@ class Worker:
                 attempt=item["attempt"],
             )
             lease_s = float(self.lease_s or self._types[task.task_type].definition["timeout_s"])
-            held.append(_Held(task, item["lease"]["token"], min(lease_s, 600.0), now + min(lease_s, 600.0)))
+            lease_s = min(lease_s, 600.0)
+            held.append(_Held(task, item["lease"]["token"], lease_s, now + lease_s,
+                              next_beat=now + lease_s / 3))
         return held
 
     def _run_one(self, held: _Held) -> None:
-        beating = threading.Thread(target=self._beat, args=(held,), daemon=True)
-        beating.start()
+        with self._held_lock:
+            self._held[held.task.id] = held
         function = self._types[held.task.task_type].function
         outcome: Dict[str, Any]
         try:
@@ -208,7 +220,8 @@ class Worker:
             outcome = {"error": f"{type(err).__name__}: {err}", "retryable": True}
             what = "fail"
         finally:
-            held.task.stopped.set()
+            with self._held_lock:
+                self._held.pop(held.task.id, None)
         self._send(held, what, outcome)
 
     def _send(self, held: _Held, what: str, outcome: Dict[str, Any]) -> None:
@@ -229,19 +242,27 @@ class Worker:
         else:
             self.failed += 1
 
+    def _beat_all(self, done: threading.Event) -> None:
+        """Beats, every third of its lease, each task still running, until ``done``."""
+        while not done.wait(0.5):
+            now = time.monotonic()
+            with self._held_lock:
+                due = [h for h in self._held.values() if h.next_beat <= now]
+            for held in due:
+                self._beat(held)
+
     def _beat(self, held: _Held) -> None:
-        while not held.task.stopped.wait(held.lease_s / 3):
-            try:
-                self._client.call(
-                    "POST",
-                    f"/api/workers/tasks/{held.task.id}/heartbeat",
-                    {"lease": held.lease},
-                    deadline=held.expires_at,
-                )
-                held.expires_at = time.monotonic() + held.lease_s
-            except LeaseLost as err:
-                log.warning("task %s: %s", held.task.id, err.message)
-                held.task.stopped.set()
-                return
-            except ZoraError as err:
-                log.error("task %s: heartbeat refused: %s", held.task.id, err)
+        held.next_beat = time.monotonic() + held.lease_s / 3
+        try:
+            self._client.call(
+                "POST",
+                f"/api/workers/tasks/{held.task.id}/heartbeat",
+                {"lease": held.lease},
+                deadline=held.expires_at,
+            )
+            held.expires_at = time.monotonic() + held.lease_s
+        except LeaseLost as err:
+            log.warning("task %s: %s", held.task.id, err.message)
+            held.task.stopped.set()
+        except ZoraError as err:
+            log.error("task %s: heartbeat refused: %s", held.task.id, err)
