@@ -11,6 +11,44 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::worker_token::WorkerAuth;
 
+/// The request's token, once the server has a secret to verify it with.
+fn presented(parts: &Parts, state: &AppState) -> Result<(String, TokenSource), ApiError> {
+    if !state.auth.is_configured() {
+        return Err(ApiError::AuthNotConfigured);
+    }
+    token(parts)
+}
+
+/// A user's token checked ([`AuthConfig::verify`](crate::AuthConfig::verify)), a
+/// cookie-borne one only from this server's pages, its tenant required to exist.
+async fn user(
+    parts: &Parts,
+    state: &AppState,
+    token: &str,
+    source: TokenSource,
+) -> Result<AuthUser, ApiError> {
+    let user = state.auth.verify(token)?;
+    if source == TokenSource::Cookie {
+        crate::cross_site::check(parts, &state.trusted_origins)?;
+    }
+    state
+        .known_tenants
+        .require(state.store.as_ref(), user.tenant_id)
+        .await?;
+    Ok(user)
+}
+
+/// A worker, its tenant (when it names one) required to exist.
+async fn known_worker(state: &AppState, worker: WorkerAuth) -> Result<WorkerAuth, ApiError> {
+    if let Some(tenant) = worker.tenant_id {
+        state
+            .known_tenants
+            .require(state.store.as_ref(), tenant)
+            .await?;
+    }
+    Ok(worker)
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
@@ -18,19 +56,8 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if !state.auth.is_configured() {
-            return Err(ApiError::AuthNotConfigured);
-        }
-        let (token, source) = token(parts)?;
-        let user = state.auth.verify(&token)?;
-        if source == TokenSource::Cookie {
-            crate::cross_site::check(parts, &state.trusted_origins)?;
-        }
-        state
-            .known_tenants
-            .require(state.store.as_ref(), user.tenant_id)
-            .await?;
-        Ok(user)
+        let (token, source) = presented(parts, state)?;
+        user(parts, state, &token, source).await
     }
 }
 
@@ -43,18 +70,8 @@ impl FromRequestParts<AppState> for WorkerAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if !state.auth.is_configured() {
-            return Err(ApiError::AuthNotConfigured);
-        }
-        let (token, _) = token(parts)?;
-        let worker = state.auth.verify_worker(&token)?;
-        if let Some(tenant) = worker.tenant_id {
-            state
-                .known_tenants
-                .require(state.store.as_ref(), tenant)
-                .await?;
-        }
-        Ok(worker)
+        let (token, _) = presented(parts, state)?;
+        known_worker(state, state.auth.verify_worker(&token)?).await
     }
 }
 
@@ -73,17 +90,10 @@ impl FromRequestParts<AppState> for WorkerOrUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if !state.auth.is_configured() {
-            return Err(ApiError::AuthNotConfigured);
+        let (token, source) = presented(parts, state)?;
+        match state.auth.verify_worker(&token) {
+            Ok(worker) => known_worker(state, worker).await.map(Self::Worker),
+            Err(_) => user(parts, state, &token, source).await.map(Self::User),
         }
-        let (token, _) = token(parts)?;
-        if state.auth.verify_worker(&token).is_ok() {
-            return WorkerAuth::from_request_parts(parts, state)
-                .await
-                .map(Self::Worker);
-        }
-        AuthUser::from_request_parts(parts, state)
-            .await
-            .map(Self::User)
     }
 }

@@ -427,7 +427,9 @@ impl Worker {
 }
 
 /// The next word from the store; never, without a subscription.
-async fn next_wakeup(wakeups: &mut Option<Box<dyn TaskWakeups>>) -> Option<Vec<Duration>> {
+pub(crate) async fn next_wakeup(
+    wakeups: &mut Option<Box<dyn TaskWakeups>>,
+) -> Option<Vec<Duration>> {
     match wakeups {
         Some(wakeups) => wakeups.next().await,
         None => std::future::pending().await,

@@ -13,8 +13,8 @@ use thiserror::Error;
 use zora_core::handler::RetryPolicy;
 use zora_core::journal::{JournalCategory, NewJournalEntry};
 use zora_core::{
-    Completion, Failure, FailureKind, JournalEntryId, Lease, Store, StoreError, Task, TaskStatus,
-    TenantId,
+    Completion, Failure, FailureKind, JournalEntryId, Lease, Store, StoreError, StoreTx, Task,
+    TaskStatus, TenantId,
 };
 
 use crate::external::registration::external_type;
@@ -135,14 +135,11 @@ pub async fn complete(
     lease: &Lease,
     completion: ExternalCompletion,
 ) -> Result<Recorded, LeaseError> {
-    let task = held_task(store, tenant, lease).await?;
     let replay = |t: &Task| t.status == TaskStatus::Completed;
-    match standing(&task, lease, replay) {
-        Standing::Held => {}
-        Standing::CancelAsked => return Err(end_cancelled(store, lease).await),
-        Standing::Replay => return Ok(Recorded::replay(task)),
-        Standing::Lost(why) => return Err(LeaseError::Lost(why)),
-    }
+    let task = match still_held(store, tenant, lease, replay).await? {
+        Held::Yes(task) => task,
+        Held::Recorded(recorded) => return Ok(recorded),
+    };
     if let Some(kind) = external_type(store, tenant, &task.task_type).await?
         && let Some(schema) = &kind.definition.result_schema
     {
@@ -167,26 +164,17 @@ pub async fn complete(
     let summary = completion
         .summary
         .unwrap_or_else(|| format!("Completed {}", task.task_type));
-    let mut tx = store.begin().await?;
-    if tx
-        .lock_leased_tasks(std::slice::from_ref(lease))
-        .await?
-        .is_empty()
-    {
-        tx.commit().await?;
-        return Err(settled_elsewhere(store, tenant, lease, replay).await);
-    }
-    if !entries.is_empty() {
-        tx.insert_journal_entries(&entries).await?;
-    }
     let completion = Completion {
         lease: lease.clone(),
         result: completion.result,
         summary,
     };
+    let mut tx = lock_lease(store, tenant, lease, replay).await?;
+    if !entries.is_empty() {
+        tx.insert_journal_entries(&entries).await?;
+    }
     tx.complete_tasks(std::slice::from_ref(&completion)).await?;
-    tx.commit().await?;
-    held_task(store, tenant, lease).await.map(Recorded::now)
+    committed(tx, store, tenant, lease).await
 }
 
 /// Records a failed attempt under `lease`: back to `pending` when retryable and attempts
@@ -198,7 +186,6 @@ pub async fn fail(
     lease: &Lease,
     failure: ExternalFailure,
 ) -> Result<Recorded, LeaseError> {
-    let task = held_task(store, tenant, lease).await?;
     let replay = |t: &Task| {
         t.errors.last().is_some_and(|e| {
             e.attempt == lease.attempt
@@ -206,12 +193,10 @@ pub async fn fail(
                 && e.error == failure.error
         })
     };
-    match standing(&task, lease, replay) {
-        Standing::Held => {}
-        Standing::CancelAsked => return Err(end_cancelled(store, lease).await),
-        Standing::Replay => return Ok(Recorded::replay(task)),
-        Standing::Lost(why) => return Err(LeaseError::Lost(why)),
-    }
+    let task = match still_held(store, tenant, lease, replay).await? {
+        Held::Yes(task) => task,
+        Held::Recorded(recorded) => return Ok(recorded),
+    };
     let retry_in = if failure.retryable {
         let policy = retry_policy(store, tenant, &task).await?;
         policy
@@ -230,6 +215,43 @@ pub async fn fail(
         message: failure.error.clone(),
         retry_in,
     };
+    let mut tx = lock_lease(store, tenant, lease, replay).await?;
+    tx.fail_tasks(std::slice::from_ref(&failed)).await?;
+    committed(tx, store, tenant, lease).await
+}
+
+/// Whether the lease still holds its task, read before anything is written.
+enum Held {
+    Yes(Task),
+    /// This outcome was recorded already: the repeat's answer.
+    Recorded(Recorded),
+}
+
+/// Reads the task and judges it against `lease` ([`standing`]): still held, this outcome
+/// already recorded, or refused (lost; cancelled, which ends it).
+async fn still_held(
+    store: &dyn Store,
+    tenant: TenantId,
+    lease: &Lease,
+    is_replay: impl Fn(&Task) -> bool,
+) -> Result<Held, LeaseError> {
+    let task = held_task(store, tenant, lease).await?;
+    match standing(&task, lease, is_replay) {
+        Standing::Held => Ok(Held::Yes(task)),
+        Standing::CancelAsked => Err(end_cancelled(store, lease).await),
+        Standing::Replay => Ok(Held::Recorded(Recorded::replay(task))),
+        Standing::Lost(why) => Err(LeaseError::Lost(why)),
+    }
+}
+
+/// A transaction holding the task's row under `lease`; when the lease went meanwhile,
+/// that transaction is committed (a cancel the lock finished is kept) and why is said.
+async fn lock_lease(
+    store: &dyn Store,
+    tenant: TenantId,
+    lease: &Lease,
+    is_replay: impl Fn(&Task) -> bool,
+) -> Result<Box<dyn StoreTx>, LeaseError> {
     let mut tx = store.begin().await?;
     if tx
         .lock_leased_tasks(std::slice::from_ref(lease))
@@ -237,9 +259,18 @@ pub async fn fail(
         .is_empty()
     {
         tx.commit().await?;
-        return Err(settled_elsewhere(store, tenant, lease, replay).await);
+        return Err(settled_elsewhere(store, tenant, lease, is_replay).await);
     }
-    tx.fail_tasks(std::slice::from_ref(&failed)).await?;
+    Ok(tx)
+}
+
+/// Commits the outcome written through `tx` and reads the task as it is now.
+async fn committed(
+    tx: Box<dyn StoreTx>,
+    store: &dyn Store,
+    tenant: TenantId,
+    lease: &Lease,
+) -> Result<Recorded, LeaseError> {
     tx.commit().await?;
     held_task(store, tenant, lease).await.map(Recorded::now)
 }

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use zora_core::Store;
 
 use crate::due_times::DueTimes;
+use crate::worker::next_wakeup;
 
 /// How often waiting claims look anyway, without a subscription.
 const TICK_WITHOUT_WORD: Duration = Duration::from_secs(1);
@@ -70,7 +71,7 @@ async fn listen(store: Arc<dyn Store>, sender: watch::Sender<u64>, hub: Weak<Wor
         loop {
             tokio::select! {
                 _ = check_hub.tick() => if hub.strong_count() == 0 { return },
-                word = next_word(&mut wakeups) => match word {
+                word = next_wakeup(&mut wakeups) => match word {
                     Some(due) => if due_at.add(&due) { wake(&sender) },
                     None => break,
                 },
@@ -83,12 +84,5 @@ async fn listen(store: Arc<dyn Store>, sender: watch::Sender<u64>, hub: Weak<Wor
         }
         tokio::time::sleep(RESUBSCRIBE_AFTER).await;
         wake(&sender);
-    }
-}
-
-async fn next_word(wakeups: &mut Option<Box<dyn zora_core::TaskWakeups>>) -> Option<Vec<Duration>> {
-    match wakeups {
-        Some(wakeups) => wakeups.next().await,
-        None => std::future::pending().await,
     }
 }
