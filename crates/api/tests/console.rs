@@ -11,8 +11,9 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use reqwest::Method;
 use serde_json::{Value, json};
-use zora_api::Role;
+use zora_api::{Claims, Role};
 use zora_core::{DEFAULT_TENANT_ID, TenantId};
 use zora_domain::climate::tables::NewProfile;
 use zora_domain::ids::ProfileId;
@@ -235,11 +236,10 @@ async fn an_operator_works_the_console_live(backend: TestBackend) {
     // A detail; retry the failed task and watch it complete, live.
     open(&browser, &app, &format!("/admin/agents/tasks/{flaky}")).await;
     assert_eq!(browser.text("h1").await, "Flaky import");
+    let first_attempt = browser.text("#attempts li").await;
     assert!(
-        browser
-            .text("#h-errors + *")
-            .await
-            .contains("scripted failure")
+        first_attempt.contains("scripted failure") && first_attempt.contains(" · worker "),
+        "the failed attempt, with the worker that ran it: {first_attempt}"
     );
     browser.answer_dialogs("").await;
     browser.click("#action-retry").await;
@@ -258,6 +258,15 @@ async fn an_operator_works_the_console_live(backend: TestBackend) {
     );
     let retried = task(&app, &founder, &flaky).await;
     assert_eq!(retried["status"], "completed");
+    let completed_by = retried["completed_by"]
+        .as_str()
+        .expect("the completing worker");
+    browser
+        .wait_for(
+            &format!("document.querySelector('#attempts li:last-child').textContent.includes('worker {completed_by}')"),
+            "the completed attempt names its worker",
+        )
+        .await;
     assert_eq!(
         retried["errors"].as_array().map(Vec::len),
         Some(1),
@@ -409,8 +418,70 @@ async fn an_operator_works_the_console_live(backend: TestBackend) {
         "a minute with finishes is drawn: {drawn}"
     );
 
+    external_work_is_shown(&browser, &app).await;
     shoot_every_page(&browser, &app, &dir, &flaky).await;
     browser.quit().await;
+}
+
+/// A type served by an external worker: queue health lists it with the worker alive and
+/// its task in hand, and the task's detail names the worker running it.
+async fn external_work_is_shown(browser: &Browser, app: &App) {
+    let worker = app
+        .auth
+        .issue(&Claims::for_worker(None, None, Duration::from_secs(600)))
+        .expect("signed");
+    let registration = json!({"agent_id": "SAM", "description": "Review a page",
+        "payload_schema": {"type": "object", "required": ["url"]}});
+    let registered = app
+        .send(
+            Method::PUT,
+            "/api/workers/types/review_accessibility",
+            &worker,
+            Some(&registration),
+        )
+        .await;
+    assert_eq!(registered.status, 200, "{}", registered.body);
+    let founder = app.token(DEFAULT_TENANT_ID, Role::Founder);
+    let id = create(
+        app,
+        &founder,
+        json!({"agent_id": "SAM", "task_type": "review_accessibility", "title": "Review the shop",
+               "payload": {"url": "https://zora.example/shop"}}),
+    )
+    .await;
+    let claimed = app
+        .post(
+            "/api/workers/claim",
+            &worker,
+            &json!({"worker": "py-console", "types": ["review_accessibility"]}),
+        )
+        .await;
+    assert_eq!(
+        claimed.body["data"][0]["task"]["id"],
+        id.as_str(),
+        "{}",
+        claimed.body
+    );
+
+    browser
+        .goto(&format!("{}/admin/agents/health", app.base))
+        .await;
+    browser
+        .wait_for(
+            "document.querySelector('#external-types tr[data-type=\"review_accessibility\"] li[data-worker=\"py-console\"]')",
+            "the external type with its worker alive",
+        )
+        .await;
+    let shown = browser
+        .text("#external-types li[data-worker=\"py-console\"]")
+        .await;
+    assert!(shown.contains("1 in hand"), "{shown}");
+    open(browser, app, &format!("/admin/agents/tasks/{id}")).await;
+    let running = browser.text("#attempts li").await;
+    assert!(
+        running.contains("worker py-console") && running.contains("running since"),
+        "{running}"
+    );
 }
 
 async fn a_viewer_sees_actions_disabled_and_the_server_refuses_them(backend: TestBackend) {

@@ -272,6 +272,7 @@ async fn claimed_tasks_complete_once_under_their_lease(backend: TestBackend) {
     assert_eq!(task["status"], "completed");
     assert_eq!(task["result"]["findings"][0], "alt text missing");
     assert_eq!(task["result_summary"], "1 finding");
+    assert_eq!(task["completed_by"], "py-1", "the worker that ran it");
 
     // The answer was lost: the same completion again is answered, and written once.
     let replay = outcome(&app, &worker, id, "complete", done).await;
@@ -336,6 +337,10 @@ async fn a_lost_lease_records_nothing_and_the_task_runs_again(backend: TestBacke
     let second = claim(&app, &worker, "py-2", json!({})).await;
     assert_eq!(second.len(), 1);
     assert_eq!(second[0]["attempt"], 2);
+    assert_eq!(
+        second[0]["task"]["errors"][0]["worker"], "py-killed",
+        "the lost attempt names the worker that lost it"
+    );
     let late = outcome(
         &app,
         &worker,

@@ -55,6 +55,8 @@ pub struct Task {
     pub idempotency_key: Option<String>,
     /// One record per failed attempt, oldest first.
     pub errors: Vec<TaskErrorRecord>,
+    /// The worker that completed the task (its lease's owner); `None` until then.
+    pub completed_by: Option<String>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub requires_approval: bool,
     pub approved_by_user_id: Option<UserId>,
@@ -104,6 +106,7 @@ impl Task {
             lease_expires_at: None,
             idempotency_key: new.idempotency_key.clone(),
             errors: Vec::new(),
+            completed_by: None,
             cancelled_at: None,
             requires_approval: new.requires_approval,
             approved_by_user_id: None,
@@ -167,6 +170,9 @@ pub struct TaskErrorRecord {
     pub at: DateTime<Utc>,
     pub kind: FailureKind,
     pub error: String,
+    /// The worker that ran the attempt (records written before it was kept have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker: Option<String>,
 }
 
 crate::label_enum! {
@@ -410,6 +416,7 @@ mod tests {
             at: Utc::now(),
             kind,
             error: "e".into(),
+            worker: None,
         }
     }
 

@@ -215,7 +215,8 @@ pub(crate) async fn reset_dependents_of(
     );
     let reset = format!(
         "UPDATE agent_tasks c SET status = 'pending', error_message = NULL, started_at = NULL, \
-           completed_at = NULL, attempts = 0, run_at = {blocked}, lease_owner = NULL, \
+           completed_at = NULL, completed_by = NULL, attempts = 0, run_at = {blocked}, \
+           lease_owner = NULL, \
            lease_expires_at = NULL \
          FROM agent_task_dependencies d WHERE d.depends_on_task_id = ANY($1) AND d.task_id = c.id \
            AND {failed_only_by} AND {other_failed} IS NULL RETURNING c.id",

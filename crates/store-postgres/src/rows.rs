@@ -41,7 +41,7 @@ macro_rules! task_row {
         COALESCE(t.payload, '{}'::jsonb) AS payload, t.result, t.result_summary, t.error_message, \
         t.started_at, t.completed_at, t.created_by_user_id, t.created_at, t.updated_at, t.attempts, \
         t.max_attempts, t.run_at, t.lease_owner, t.lease_expires_at, t.idempotency_key, t.errors, \
-        t.cancelled_at, t.requires_approval, t.approved_by_user_id, t.approved_at, \
+        t.completed_by, t.cancelled_at, t.requires_approval, t.approved_by_user_id, t.approved_at, \
         t.rejected_by_user_id, t.rejected_at, t.decision_reason"
     };
 }

@@ -341,7 +341,7 @@ pub(crate) async fn claim_by_id(
         "UPDATE agent_tasks t SET status = 'in_progress', started_at = now(), attempts = t.attempts + 1, \
            lease_owner = $3, lease_expires_at = now() + $4 * interval '1 millisecond', \
            errors = CASE WHEN t.status = 'in_progress' THEN t.errors || jsonb_build_array(jsonb_build_object( \
-             'attempt', t.attempts, 'at', now(), 'kind', 'lease_expired', \
+             'attempt', t.attempts, 'at', now(), 'kind', 'lease_expired', 'worker', t.lease_owner, \
              'error', format('lease held by %s expired at %s', t.lease_owner, t.lease_expires_at))) \
              ELSE t.errors END \
          WHERE t.tenant_id = $1 AND t.id = $2 \
@@ -389,7 +389,7 @@ pub(crate) async fn rescue_expired(
            run_at = CASE WHEN j.exhausted THEN t.run_at ELSE now() END, \
            lease_owner = NULL, lease_expires_at = NULL, \
            errors = t.errors || jsonb_build_array(jsonb_build_object('attempt', t.attempts, \
-             'at', now(), 'kind', 'lease_expired', 'error', j.reason)) \
+             'at', now(), 'kind', 'lease_expired', 'error', j.reason, 'worker', t.lease_owner)) \
          FROM judged j WHERE t.id = j.id AND t.status = 'in_progress' AND t.lease_expires_at < now() \
          RETURNING {TASK_COLUMNS}) \
          SELECT * FROM rescued WHERE {notify}",
@@ -528,7 +528,7 @@ pub(crate) async fn reset_failed(
 ) -> Result<Option<Task>, StoreError> {
     let sql = format!(
         "UPDATE agent_tasks t SET status = 'pending', error_message = NULL, started_at = NULL, \
-           completed_at = NULL, attempts = 0, lease_owner = NULL, lease_expires_at = NULL, \
+           completed_at = NULL, completed_by = NULL, attempts = 0, lease_owner = NULL, lease_expires_at = NULL, \
            cancelled_at = NULL, \
            run_at = CASE WHEN EXISTS (SELECT 1 FROM agent_task_dependencies d JOIN agent_tasks p \
              ON p.id = d.depends_on_task_id WHERE d.task_id = t.id AND p.status <> 'completed') \
@@ -777,7 +777,7 @@ pub(crate) async fn complete(
         "WITH done AS (UPDATE agent_tasks t SET status = 'completed', result = c.result, \
            result_summary = c.summary, error_message = NULL, \
            completed_at = CASE WHEN c.locked THEN clock_timestamp() ELSE now() END, \
-           lease_owner = NULL, lease_expires_at = NULL, {CHARGE_LOCKED} \
+           completed_by = c.owner, lease_owner = NULL, lease_expires_at = NULL, {CHARGE_LOCKED} \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $6::bool[], $4::jsonb[], $5::text[]) \
            AS c(id, owner, attempt, locked, result, summary) \
          WHERE {held} RETURNING t.id, {has_dependents}) \
@@ -841,7 +841,7 @@ pub(crate) async fn fail(
            lease_owner = NULL, lease_expires_at = NULL, {CHARGE_LOCKED}, \
            errors = t.errors || jsonb_build_array(jsonb_build_object( \
              'attempt', t.attempts + c.locked::int4, \
-             'at', now(), 'kind', c.kind, 'error', c.message)) \
+             'at', now(), 'kind', c.kind, 'error', c.message, 'worker', c.owner)) \
          FROM UNNEST($1::uuid[], $2::text[], $3::int4[], $7::bool[], $4::text[], $5::text[], $6::int8[]) \
            AS c(id, owner, attempt, locked, kind, message, retry_ms) \
          WHERE {held} RETURNING t.id, t.status, {has_dependents}) \

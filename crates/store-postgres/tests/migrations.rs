@@ -38,7 +38,7 @@ fn engine_indexes() -> impl Iterator<Item = &'static &'static str> {
 
 /// Lines of the engine's catalog that are additions to ZORA CORE 2.2's, by prefix.
 fn is_engine_addition(line: &str) -> bool {
-    const ADDED_COLUMNS: [&str; 14] = [
+    const ADDED_COLUMNS: [&str; 15] = [
         "attempts",
         "max_attempts",
         "run_at",
@@ -46,6 +46,7 @@ fn is_engine_addition(line: &str) -> bool {
         "lease_expires_at",
         "idempotency_key",
         "errors",
+        "completed_by",
         "cancelled_at",
         "requires_approval",
         "approved_by_user_id",

@@ -43,6 +43,7 @@ pub fn task(row: &impl Columns) -> Result<Task, sqlx::Error> {
         lease_expires_at: row.opt_timestamp("lease_expires_at")?,
         idempotency_key: row.opt_text("idempotency_key")?,
         errors,
+        completed_by: row.opt_text("completed_by")?,
         cancelled_at: row.opt_timestamp("cancelled_at")?,
         requires_approval: row.boolean("requires_approval")?,
         approved_by_user_id: row.opt_id("approved_by_user_id")?,

@@ -206,7 +206,8 @@ pub(crate) async fn reset_dependents_of(
     );
     let reset = format!(
         "UPDATE agent_tasks SET status = 'pending', error_message = NULL, started_at = NULL, \
-           completed_at = NULL, attempts = 0, run_at = {blocked}, lease_owner = NULL, \
+           completed_at = NULL, completed_by = NULL, attempts = 0, run_at = {blocked}, \
+           lease_owner = NULL, \
            lease_expires_at = NULL, updated_at = {NOW} \
          WHERE {failed_only_by} AND {other_failed} IS NULL RETURNING id",
         blocked = blocked!()

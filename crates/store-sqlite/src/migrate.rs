@@ -50,6 +50,11 @@ pub const QUEUE_MIGRATIONS: MigrationSet = MigrationSet {
             "external workers",
             include_str!("../migrations/0008_external_workers.sql"),
         ),
+        (
+            9,
+            "attempt workers",
+            include_str!("../migrations/0009_attempt_workers.sql"),
+        ),
     ],
     // The domain's tables and indexes left these two for the domain's own set.
     superseded: &[

@@ -37,7 +37,7 @@ macro_rules! task_row {
         "id, tenant_id, command_id, agent_id, task_type, status, \
         priority, title, description, COALESCE(payload, '{}') AS payload, result, result_summary, \
         error_message, started_at, completed_at, created_by_user_id, created_at, updated_at, attempts, \
-        max_attempts, run_at, lease_owner, lease_expires_at, idempotency_key, errors, cancelled_at, \
+        max_attempts, run_at, lease_owner, lease_expires_at, idempotency_key, errors, completed_by, cancelled_at, \
         requires_approval, approved_by_user_id, approved_at, rejected_by_user_id, rejected_at, \
         decision_reason"
     };

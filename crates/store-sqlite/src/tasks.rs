@@ -322,7 +322,8 @@ pub(crate) async fn claim_by_id(
         "UPDATE agent_tasks SET status = 'in_progress', started_at = {NOW}, attempts = attempts + 1, \
            lease_owner = ?3, lease_expires_at = {lease_end}, updated_at = {NOW}, \
            errors = CASE WHEN status = 'in_progress' THEN json_insert(errors, '$[#]', json_object( \
-             'attempt', attempts, 'at', {NOW}, 'kind', 'lease_expired', 'error', {reason})) ELSE errors END \
+             'attempt', attempts, 'at', {NOW}, 'kind', 'lease_expired', 'error', {reason}, \
+             'worker', lease_owner)) ELSE errors END \
          WHERE id IN (SELECT t.id FROM agent_tasks t WHERE t.tenant_id = ?1 AND t.id = ?2 \
            AND ((t.status = 'pending' AND {RUNNABLE}) \
              OR (t.status = 'in_progress' AND t.lease_owner IS NOT NULL AND t.lease_expires_at < {NOW}))) \
@@ -366,7 +367,7 @@ pub(crate) async fn rescue_expired(
              THEN printf('{lost_too_often}', {lost}, {reason}) ELSE error_message END, \
            run_at = CASE WHEN {exhausted} THEN run_at ELSE {NOW} END, \
            errors = json_insert(errors, '$[#]', json_object('attempt', attempts, 'at', {NOW}, \
-             'kind', 'lease_expired', 'error', {reason})), \
+             'kind', 'lease_expired', 'error', {reason}, 'worker', lease_owner)), \
            lease_owner = NULL, lease_expires_at = NULL, updated_at = {NOW} \
          WHERE id IN (SELECT id FROM agent_tasks INDEXED BY idx_agent_tasks_status \
            WHERE status = 'in_progress' \
@@ -512,7 +513,7 @@ pub(crate) async fn reset_failed(
 ) -> Result<Option<Task>, StoreError> {
     let sql = format!(
         "UPDATE agent_tasks SET status = 'pending', error_message = NULL, started_at = NULL, \
-           completed_at = NULL, attempts = 0, lease_owner = NULL, lease_expires_at = NULL, \
+           completed_at = NULL, completed_by = NULL, attempts = 0, lease_owner = NULL, lease_expires_at = NULL, \
            cancelled_at = NULL, updated_at = {NOW}, \
            run_at = CASE WHEN EXISTS (SELECT 1 FROM agent_task_dependencies d JOIN agent_tasks p \
              ON p.id = d.depends_on_task_id WHERE d.task_id = agent_tasks.id AND p.status <> 'completed') \
@@ -735,7 +736,7 @@ pub(crate) async fn complete(
     let set = format!(
         "status = 'completed', result = b.value -> '$.result', \
          result_summary = b.value ->> '$.summary', error_message = NULL, completed_at = {NOW}, \
-         lease_owner = NULL, lease_expires_at = NULL, {charge}",
+         completed_by = b.value ->> '$.owner', lease_owner = NULL, lease_expires_at = NULL, {charge}",
         charge = charge_locked()
     );
     let completed = update_leased(&mut *conn, &set, HOLD_MATCH, batch).await?;
@@ -768,7 +769,8 @@ pub(crate) async fn fail(
          lease_owner = NULL, lease_expires_at = NULL, {charge}, \
          errors = json_insert(errors, '$[#]', json_object( \
            'attempt', attempts + (b.value ->> '$.locked'), 'at', {NOW}, \
-           'kind', b.value ->> '$.kind', 'error', b.value ->> '$.message'))",
+           'kind', b.value ->> '$.kind', 'error', b.value ->> '$.message', \
+           'worker', b.value ->> '$.owner'))",
         retry_at = now_plus(retry),
         charge = charge_locked()
     );

@@ -355,6 +355,21 @@ function graph(task) {
     column(children.map((id) => h("div", { class: "node" }, taskLink(id, `${id.slice(0, 8)}…`)))));
 }
 
+/** Every attempt so far, oldest first: the worker that ran it and how it ended. */
+function attempts(task) {
+  const by = (worker) => (worker ? h("span", { class: "worker" }, ` · worker ${worker}`) : null);
+  const items = (task.errors || []).map((e) => h("li", { dataset: { attempt: e.attempt } },
+    h("strong", {}, `Attempt ${e.attempt}`), by(e.worker), ` · ${when(e.at)} · ${e.kind}: ${e.error}`));
+  if (task.state === "running" && task.lease_owner) {
+    items.push(h("li", { dataset: { attempt: task.attempts } }, h("strong", {}, `Attempt ${task.attempts}`),
+      by(task.lease_owner), ` · running since ${when(task.started_at)}, lease until ${when(task.lease_expires_at)}`));
+  } else if (task.status === "completed") {
+    items.push(h("li", { dataset: { attempt: task.attempts } }, h("strong", {}, `Attempt ${task.attempts}`),
+      by(task.completed_by), ` · ${when(task.completed_at)} · completed`));
+  }
+  return items.length ? h("ol", { class: "timeline", id: "attempts" }, items) : h("p", { class: "muted" }, "Not run yet.");
+}
+
 async function taskPage(id) {
   const outcome = h("p", { class: "outcome", role: "status", id: "action-outcome" });
   const container = h("div");
@@ -401,6 +416,7 @@ async function taskPage(id) {
         onclick: () => act("Reject", `/api/agents/tasks/${id}/decision`, { decision: "reject", reason: prompt("Reason (optional)") || undefined }, "Reject this task?") }, "Reject"));
     const facts = [["State", stateBadge(task.state)], ["Status", task.status], ["Agent", task.agent_id], ["Type", task.task_type],
       ["Priority", task.priority], ["Attempts", `${task.attempts}${task.max_attempts ? ` of ${task.max_attempts}` : ""}`],
+      ["Worker", task.lease_owner || task.completed_by || task.errors?.at(-1)?.worker || "—"],
       ["Created", when(task.created_at)], ["Run at", when(task.run_at)], ["Started", when(task.started_at)],
       ["Completed", when(task.completed_at)], ["Error", task.error_message || "—"],
       ["Command", task.command_id ? h("a", { href: `/admin/agents/console?command=${task.command_id}` }, task.command_id) : "—"]];
@@ -409,9 +425,7 @@ async function taskPage(id) {
       h("section", { class: "panel" }, h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]))),
       h("section", { class: "panel", "aria-labelledby": "h-result" }, h("h2", { id: "h-result" }, "Result"), readableResult(task)),
       h("section", { class: "panel", "aria-labelledby": "h-deps" }, h("h2", { id: "h-deps" }, "Dependencies"), graph(task)),
-      h("section", { class: "panel", "aria-labelledby": "h-errors" }, h("h2", { id: "h-errors" }, "Errors by attempt"),
-        (task.errors || []).length ? h("ol", { class: "timeline" }, task.errors.map((e) => h("li", {},
-          h("strong", {}, `Attempt ${e.attempt}`), ` · ${when(e.at)} · ${e.kind}: ${e.error}`))) : h("p", { class: "muted" }, "None.")),
+      h("section", { class: "panel", "aria-labelledby": "h-attempts" }, h("h2", { id: "h-attempts" }, "Attempts"), attempts(task)),
       h("section", { class: "panel", "aria-labelledby": "h-journal" }, h("h2", { id: "h-journal" }, "Journal"), h("div", { id: "journal" })),
       h("section", { class: "panel" }, h("h2", {}, "Payload"), h("pre", { id: "payload" }, JSON.stringify(task.payload, null, 2)),
         h("h2", {}, "Result as JSON"), h("pre", { id: "result-json" }, JSON.stringify(task.result, null, 2))));
@@ -615,11 +629,25 @@ function throughputChart(perMinute) {
     h("div", { class: "chart", role: "img", "aria-label": `${total} completed and ${failed} failed in the last hour` }, bars));
 }
 
+/** The types served by external workers, each with its workers alive. */
+function externalTypes(catalog) {
+  const types = catalog.categories?.external || [];
+  const worker = (w) => h("li", { dataset: { worker: w.name } }, h("strong", {}, w.name),
+    ` · last beat ${when(w.last_beat_at)} · ${w.tasks_in_hand} in hand · serves ${w.task_types.join(", ")}`);
+  return h("section", { class: "panel", "aria-labelledby": "h-external" }, h("h2", { id: "h-external" }, "External task types"),
+    types.length ? h("div", { class: "table-wrap" }, h("table", { id: "external-types" },
+      h("thead", {}, h("tr", {}, ["Type", "Agent", "Workers alive"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, types.map((t) => h("tr", { dataset: { type: t.type } }, h("th", { scope: "row" }, t.type),
+        h("td", {}, t.agent_id), h("td", {}, t.workers.length ? h("ul", { class: "workers" }, t.workers.map(worker))
+          : h("span", { class: "muted" }, "none: its tasks wait")))))))
+      : h("p", { class: "muted" }, "None registered. A worker registers one with PUT /api/workers/types/{task_type}."));
+}
+
 async function healthPage() {
   const board = h("div", { id: "health" });
   main().replaceChildren(h("h1", {}, "Queue health"), board);
   async function load() {
-    const { body: answer } = await api("/api/agents/stats");
+    const [{ body: answer }, { body: catalog }] = await Promise.all([api("/api/agents/stats"), api("/api/agents/tasks/types")]);
     const { queue, finished_per_minute: perMinute, workers_alive: workers } = answer.data;
     const rate = queue.last_hour.failure_rate;
     const age = queue.oldest_pending_age_seconds;
@@ -636,7 +664,8 @@ async function healthPage() {
         h("table", { id: "depth" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Type"),
           statuses.map((s) => h("th", { scope: "col" }, s.replace("_", " "))))),
         h("tbody", {}, Object.entries(queue.by_type).map(([type, counts]) => h("tr", { dataset: { type } },
-          h("th", { scope: "row" }, type), statuses.map((s) => h("td", {}, counts[s] || 0)))))))));
+          h("th", { scope: "row" }, type), statuses.map((s) => h("td", {}, counts[s] || 0)))))))),
+      externalTypes(catalog.data));
   }
   await load();
   let pending = null;

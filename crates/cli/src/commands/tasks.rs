@@ -242,13 +242,18 @@ pub async fn show(
         crate::out!("  dependent:   {child}");
     }
     for record in &task.errors {
+        let worker = record.worker.as_deref().map(|w| format!(" on {w}"));
         crate::out!(
-            "  attempt {}:   {} at {}: {}",
+            "  attempt {}:   {}{} at {}: {}",
             record.attempt,
             record.kind,
+            worker.unwrap_or_default(),
             record.at.to_rfc3339(),
             record.error
         );
+    }
+    if let Some(worker) = task.lease_owner.as_ref().or(task.completed_by.as_ref()) {
+        crate::out!("  worker:      {worker}");
     }
     Ok(ExitCode::SUCCESS)
 }

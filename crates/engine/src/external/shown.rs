@@ -49,7 +49,7 @@ impl Registry {
     /// [`Registry::catalog`] with `external` types in the category `external`, each
     /// entry as a built-in one (its `payload_schema` the descriptions of its schema's
     /// properties, `json_schema` the schema) with `external: true`, its agent and its
-    /// workers alive (`workers`: name, types, last beat).
+    /// workers alive (`workers`: name, types, last beat, tasks in hand).
     pub fn catalog_with(&self, external: &[ExternalType], workers: &[WorkerInfo]) -> Value {
         let mut catalog = self.catalog();
         let entries: Vec<Value> = external
@@ -67,6 +67,7 @@ impl Registry {
                     "workers_alive": serving.len(),
                     "workers": serving.iter().map(|w| json!({
                         "name": w.id, "task_types": w.task_types, "last_beat_at": w.heartbeat_at,
+                        "tasks_in_hand": w.tasks_in_hand,
                     })).collect::<Vec<_>>(),
                 })
             })

@@ -86,6 +86,11 @@ pub const QUEUE_MIGRATIONS: MigrationSet = MigrationSet {
             "external workers",
             include_str!("../../migrations/0012_external_workers.sql"),
         ),
+        (
+            13,
+            "attempt workers",
+            include_str!("../../migrations/0013_attempt_workers.sql"),
+        ),
     ],
     // The domain's tables (0001) and a column of one of them (0003) left these
     // two for the domain's own set.

@@ -356,6 +356,11 @@ pub async fn outcomes_are_conditional_on_the_lease(store: &dyn Store) {
     );
     assert_eq!(stored.result_summary.as_deref(), Some("Created mission"));
     assert!(stored.completed_at.is_some() && stored.lease_owner.is_none());
+    assert_eq!(
+        stored.completed_by.as_deref(),
+        Some(lease.owner.as_str()),
+        "the worker that completed it is kept"
+    );
     let mut tx = store.begin().await.expect("begin");
     let late = tx
         .fail_tasks(&[Failure {
@@ -420,6 +425,7 @@ pub async fn failures_retry_later_or_fail_for_good(store: &dyn Store) {
     assert_eq!(retried.errors.len(), 1);
     assert_eq!(retried.errors[0].kind, FailureKind::Transient);
     assert_eq!(retried.errors[0].attempt, 1);
+    assert_eq!(retried.errors[0].worker.as_deref(), Some("w"), "who ran it");
     assert!(retried.lease_owner.is_none() && retried.completed_at.is_none());
     assert!(
         store
@@ -480,6 +486,11 @@ pub async fn rescue_takes_back_expired_leases_only(store: &dyn Store) {
     assert_eq!(
         back.errors.last().map(|e| e.kind),
         Some(FailureKind::LeaseExpired)
+    );
+    assert_eq!(
+        back.errors.last().and_then(|e| e.worker.as_deref()),
+        Some("dead-worker"),
+        "a lost attempt names the worker that lost it"
     );
     let again = store
         .get_task(t.a, one_attempt.id)
@@ -872,8 +883,9 @@ pub async fn claim_by_id_runs_now_refuses_the_rest_and_takes_over_expired_leases
     };
     assert_eq!(second.attempts, 2);
     assert_eq!(
-        second.errors.last().map(|e| e.kind),
-        Some(FailureKind::LeaseExpired)
+        second.errors.last().map(|e| (e.kind, e.worker.as_deref())),
+        Some((FailureKind::LeaseExpired, Some("dead"))),
+        "the attempt taken over names the worker that lost it"
     );
     let mut tx = store.begin().await.expect("begin");
     let stale = tx
