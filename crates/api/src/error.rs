@@ -118,6 +118,17 @@ impl ApiError {
         }
     }
 
+    /// The answer's body: `{error, message, status, fields?}`.
+    pub fn body(&self) -> serde_json::Value {
+        let (status, code) = self.parts();
+        let mut body =
+            json!({"error": code, "message": self.to_string(), "status": status.as_u16()});
+        if let Self::Validation { fields, .. } = self {
+            body["fields"] = json!(fields);
+        }
+        body
+    }
+
     /// The status code this error answers with.
     pub fn status(&self) -> StatusCode {
         self.parts().0
@@ -187,11 +198,7 @@ impl IntoResponse for ApiError {
             }
             _ => {}
         }
-        let mut body =
-            json!({"error": code, "message": self.to_string(), "status": status.as_u16()});
-        if let Self::Validation { fields, .. } = &self {
-            body["fields"] = json!(fields);
-        }
+        let body = self.body();
         let mut response = (status, Json(body)).into_response();
         let retry_after = match &self {
             Self::RateLimited { retry_after, .. } => Some(*retry_after),

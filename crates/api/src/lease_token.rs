@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -24,6 +25,8 @@ pub struct LeaseToken {
     pub lease: Lease,
     /// The length of the lease claimed: a heartbeat extends it by as much unless told.
     pub lease_for: Duration,
+    /// When the task was claimed (its `started_at`), for the time an outcome took.
+    pub claimed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -33,6 +36,8 @@ struct Body {
     owner: String,
     attempt: i32,
     lease_s: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claimed_ms: Option<i64>,
 }
 
 fn signature(secret: &[u8], task: TaskId, body: &str) -> Result<Hmac<Sha256>, ApiError> {
@@ -55,6 +60,7 @@ impl AuthConfig {
             owner: token.lease.owner.clone(),
             attempt: token.lease.attempt,
             lease_s: token.lease_for.as_secs(),
+            claimed_ms: token.claimed_at.map(|at| at.timestamp_millis()),
         })
         .map_err(|err| ApiError::Internal(format!("lease token: {err}")))?;
         let body = URL_SAFE_NO_PAD.encode(body);
@@ -95,6 +101,7 @@ impl AuthConfig {
                 locked: false,
             },
             lease_for: Duration::from_secs(body.lease_s),
+            claimed_at: body.claimed_ms.and_then(DateTime::from_timestamp_millis),
         })
     }
 }
@@ -114,6 +121,7 @@ mod tests {
                 locked: false,
             },
             lease_for: Duration::from_secs(60),
+            claimed_at: DateTime::from_timestamp_millis(1_765_000_000_123),
         }
     }
 

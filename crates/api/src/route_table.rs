@@ -469,4 +469,11 @@ pub const OPERATIONS: &[Operation] = &[
         Answer::Json(schemas::task),
         |method| on(method, routes::workers::outcome::fail_task),
     ).worker().body(true, schemas::worker_fail_body),
+    post(
+        "recordWorkerOutcomes",
+        "/api/workers/outcomes",
+        "Heartbeats, completions and failures of claimed tasks in one request, each answered on its own; the completions written in one transaction (worker tokens only)",
+        Answer::Json(schemas::worker_outcomes),
+        |method| on(method, routes::workers::outcomes::record),
+    ).worker().body(true, schemas::worker_outcomes_body),
 ];

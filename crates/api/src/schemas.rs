@@ -376,6 +376,41 @@ pub fn worker_fail_body(_: &mut SchemaGenerator) -> Value {
         "retry_after_s": {"type": "integer", "minimum": 0}}})
 }
 
+/// `body` with a `task_id` (a string) beside its own fields.
+fn with_task_id(mut body: Value) -> Value {
+    body["required"]
+        .as_array_mut()
+        .expect("a body's required list")
+        .insert(0, Value::from("task_id"));
+    body["properties"]["task_id"] = json!({"type": "string", "format": "uuid"});
+    body
+}
+
+pub fn worker_outcomes_body(generator: &mut SchemaGenerator) -> Value {
+    let list = |item: Value| json!({"type": "array", "maxItems": 100, "items": with_task_id(item)});
+    json!({"type": "object", "additionalProperties": false, "properties": {
+        "heartbeats": list(worker_heartbeat_body(generator)),
+        "completions": list(worker_complete_body(generator)),
+        "failures": list(worker_fail_body(generator))}})
+}
+
+pub fn worker_outcomes(_: &mut SchemaGenerator) -> Value {
+    let refused = json!({"type": "object", "required": ["task_id", "error", "message", "status"],
+        "properties": {"task_id": {"type": "string"}, "error": {"type": "string"},
+            "message": {"type": "string"}, "status": {"type": "integer"}, "fields": {"type": "array"}}});
+    let either = |answer: Value| json!({"type": "array", "items": {"anyOf": [answer, refused]}});
+    data(
+        json!({"type": "object", "required": ["heartbeats", "completions", "failures"], "properties": {
+        "heartbeats": either(json!({"type": "object", "required": ["task_id", "expires_at"], "properties": {
+            "task_id": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}})),
+        "completions": either(json!({"type": "object", "required": ["task_id", "status", "replay"], "properties": {
+            "task_id": {"type": "string"}, "status": {"type": "string"}, "replay": {"type": "boolean"}}})),
+        "failures": either(json!({"type": "object", "required": ["task_id", "status", "state", "replay"], "properties": {
+            "task_id": {"type": "string"}, "status": {"type": "string"}, "state": {"type": "string"},
+            "replay": {"type": "boolean"}}}))}}),
+    )
+}
+
 /// No query parameters.
 pub fn no_query() -> Vec<Value> {
     Vec::new()

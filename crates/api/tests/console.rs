@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use zora_api::{Claims, Role};
+use zora_api::Role;
 use zora_core::{DEFAULT_TENANT_ID, TenantId};
 use zora_domain::climate::tables::NewProfile;
 use zora_domain::ids::ProfileId;
@@ -426,10 +426,7 @@ async fn an_operator_works_the_console_live(backend: TestBackend) {
 /// A type served by an external worker: queue health lists it with the worker alive and
 /// its task in hand, and the task's detail names the worker running it.
 async fn external_work_is_shown(browser: &Browser, app: &App) {
-    let worker = app
-        .auth
-        .issue(&Claims::for_worker(None, None, Duration::from_secs(600)))
-        .expect("signed");
+    let worker = common::workers::worker_token(app, None, None);
     let registration = json!({"agent_id": "SAM", "description": "Review a page",
         "payload_schema": {"type": "object", "required": ["url"]}});
     let registered = app

@@ -9,76 +9,13 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use zora_api::{Claims, Role};
-use zora_core::{RescuePolicy, TenantId};
+use zora_api::Role;
+use zora_core::RescuePolicy;
 use zora_testkit::TestBackend;
 use zora_testkit::suite::two_tenants;
 
-use common::{App, spawn_app};
-
-const TYPE: &str = "review_accessibility";
-
-fn worker_token(app: &App, tenant: Option<TenantId>, types: Option<Vec<&str>>) -> String {
-    let types = types.map(|t| t.into_iter().map(String::from).collect());
-    app.auth
-        .issue(&Claims::for_worker(tenant, types, Duration::from_secs(600)))
-        .expect("signed")
-}
-
-fn review_type() -> Value {
-    json!({"agent_id": "sam", "description": "Review a page for accessibility",
-           "payload_schema": {"type": "object", "required": ["url"],
-                              "properties": {"url": {"type": "string", "description": "The page"}}},
-           "result_schema": {"type": "object", "required": ["findings"],
-                             "properties": {"findings": {"type": "array"}}},
-           "timeout_s": 60, "max_attempts": 3})
-}
-
-async fn register(app: &App, token: &str) {
-    let answer = app
-        .send(
-            Method::PUT,
-            &format!("/api/workers/types/{TYPE}"),
-            token,
-            Some(&review_type()),
-        )
-        .await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-}
-
-async fn create(app: &App, tenant: TenantId, url: &str) -> String {
-    let answer = app
-        .post(
-            "/api/agents/tasks",
-            &app.token(tenant, Role::Founder),
-            &json!({"agent_id": "SAM", "task_type": TYPE, "title": format!("Review {url}"),
-                    "payload": {"url": url}}),
-        )
-        .await;
-    assert_eq!(answer.status, 201, "{}", answer.body);
-    answer.body["data"]["id"].as_str().expect("id").to_owned()
-}
-
-async fn claim(app: &App, token: &str, worker: &str, body: Value) -> Vec<Value> {
-    let mut body = body;
-    body["worker"] = Value::from(worker);
-    body["types"] = json!([TYPE]);
-    let answer = app.post("/api/workers/claim", token, &body).await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    answer.body["data"].as_array().expect("a list").clone()
-}
-
-fn lease(claimed: &Value) -> String {
-    claimed["lease"]["token"]
-        .as_str()
-        .expect("token")
-        .to_owned()
-}
-
-async fn outcome(app: &App, token: &str, id: &str, what: &str, body: Value) -> common::Answer {
-    app.post(&format!("/api/workers/tasks/{id}/{what}"), token, &body)
-        .await
-}
+use common::spawn_app;
+use common::workers::{TYPE, claim, create, lease, outcome, register, review_type, worker_token};
 
 zora_testkit::both_stores!(
     a_registered_type_checks_payloads_and_shows_in_the_catalog,

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod workers;
+
 use std::sync::Arc;
 
 use reqwest::header::HeaderMap;

@@ -2,6 +2,7 @@
 //! registration, their payloads' and results' schemas, and the claims and outcomes of
 //! their tasks under a lease.
 
+mod batch;
 mod claim;
 mod outcome;
 pub(crate) mod payload_check;
@@ -11,6 +12,7 @@ pub mod schema;
 mod shown;
 mod wakeup_hub;
 
+pub use batch::{BatchCompletion, BatchHeartbeat, Taken, complete_all, heartbeat_all};
 pub use claim::{ClaimedTask, ExternalClaim, ExternalWorkers, MAX_CLAIM, MAX_LEASE, MAX_WAIT};
 pub use outcome::{
     ExternalCompletion, ExternalFailure, LeaseError, Recorded, WorkerJournalEntry, complete, fail,

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use thiserror::Error;
 use zora_core::handler::RetryPolicy;
@@ -91,7 +91,7 @@ impl Recorded {
 }
 
 /// How a task stands against a lease that claimed it.
-enum Standing {
+pub(super) enum Standing {
     /// Still held by the lease.
     Held,
     /// Held, but a cancel was asked for.
@@ -114,8 +114,7 @@ pub async fn heartbeat(
         .extend_leases(std::slice::from_ref(lease), lease_for)
         .await?;
     if extended.contains(&lease.task_id) {
-        let expires_at = Utc::now() + chrono::Duration::from_std(lease_for).unwrap_or_default();
-        return Ok(expires_at.trunc_subsecs(3));
+        return Ok(super::batch::expiry(lease_for));
     }
     let task = held_task(store, tenant, lease).await?;
     match standing(&task, lease, |_| false) {
@@ -140,21 +139,8 @@ pub async fn complete(
         Held::Yes(task) => task,
         Held::Recorded(recorded) => return Ok(recorded),
     };
-    if let Some(kind) = external_type(store, tenant, &task.task_type).await?
-        && let Some(schema) = &kind.definition.result_schema
-    {
-        let schema = Schema::compile(schema).map_err(|why| {
-            StoreError::Other(format!(
-                "the stored result_schema of {} {why}",
-                task.task_type
-            ))
-        })?;
-        if let Err(fault) = schema.check("result", &completion.result) {
-            return Err(LeaseError::Invalid {
-                field: fault.field,
-                message: fault.message,
-            });
-        }
+    if let Some(schema) = result_schema(store, tenant, &task.task_type).await? {
+        check_result(&schema, &completion.result)?;
     }
     let entries: Vec<NewJournalEntry> = completion
         .journal
@@ -275,6 +261,34 @@ async fn committed(
     held_task(store, tenant, lease).await.map(Recorded::now)
 }
 
+/// The `result_schema` `task_type` is registered with for `tenant`, compiled; `None` for
+/// a type without one (or not registered).
+pub(super) async fn result_schema(
+    store: &dyn Store,
+    tenant: TenantId,
+    task_type: &str,
+) -> Result<Option<Schema>, StoreError> {
+    let Some(kind) = external_type(store, tenant, task_type).await? else {
+        return Ok(None);
+    };
+    let Some(schema) = &kind.definition.result_schema else {
+        return Ok(None);
+    };
+    Schema::compile(schema)
+        .map(Some)
+        .map_err(|why| StoreError::Other(format!("the stored result_schema of {task_type} {why}")))
+}
+
+/// Refuses a `result` against `schema`, naming its field (`result.<path>`).
+pub(super) fn check_result(schema: &Schema, result: &Value) -> Result<(), LeaseError> {
+    schema
+        .check("result", result)
+        .map_err(|fault| LeaseError::Invalid {
+            field: fault.field,
+            message: fault.message,
+        })
+}
+
 /// The retries of `task`'s type: the engine's backoff, with the registration's attempts.
 async fn retry_policy(
     store: &dyn Store,
@@ -292,7 +306,11 @@ async fn retry_policy(
 }
 
 /// The task the lease names, as it is now.
-async fn held_task(store: &dyn Store, tenant: TenantId, lease: &Lease) -> Result<Task, LeaseError> {
+pub(super) async fn held_task(
+    store: &dyn Store,
+    tenant: TenantId,
+    lease: &Lease,
+) -> Result<Task, LeaseError> {
     store
         .get_task(tenant, lease.task_id)
         .await?
@@ -301,7 +319,7 @@ async fn held_task(store: &dyn Store, tenant: TenantId, lease: &Lease) -> Result
 
 /// How `task` stands against `lease`; `is_replay` says whether a finished task is this
 /// outcome already recorded.
-fn standing(task: &Task, lease: &Lease, is_replay: impl Fn(&Task) -> bool) -> Standing {
+pub(super) fn standing(task: &Task, lease: &Lease, is_replay: impl Fn(&Task) -> bool) -> Standing {
     let this_attempt = task.attempts == lease.attempt;
     match task.status {
         TaskStatus::InProgress
@@ -370,7 +388,7 @@ async fn end_cancelled(store: &dyn Store, lease: &Lease) -> LeaseError {
 }
 
 /// A worker's journal entry as written: by the task's agent, about the task.
-fn journal_entry(task: &Task, entry: WorkerJournalEntry) -> NewJournalEntry {
+pub(super) fn journal_entry(task: &Task, entry: WorkerJournalEntry) -> NewJournalEntry {
     let mut details = entry.details;
     details
         .entry("task_id")

@@ -133,6 +133,7 @@ async fn answers(
             task_type: claim.task.task_type.clone(),
             lease: claim.lease.clone(),
             lease_for,
+            claimed_at: claim.task.started_at,
         })?;
         let Some(object) = objects.remove(&claim.task.id) else {
             continue;

@@ -4,6 +4,7 @@
 
 pub mod claim;
 pub mod outcome;
+pub mod outcomes;
 pub mod types;
 
 use serde::de::DeserializeOwned;

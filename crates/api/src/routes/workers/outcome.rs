@@ -32,8 +32,8 @@ const MAX_JOURNAL: usize = 20;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct HeartbeatBody {
-    lease: String,
+pub(super) struct HeartbeatBody {
+    pub(super) lease: String,
     #[serde(default)]
     lease_s: Option<u32>,
 }
@@ -51,8 +51,8 @@ struct JournalBody {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CompleteBody {
-    lease: String,
+pub(super) struct CompleteBody {
+    pub(super) lease: String,
     result: Map<String, Value>,
     #[serde(default)]
     summary: Option<String>,
@@ -66,8 +66,8 @@ struct CompleteBody {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FailBody {
-    lease: String,
+pub(super) struct FailBody {
+    pub(super) lease: String,
     error: String,
     #[serde(default)]
     retryable: Option<bool>,
@@ -76,7 +76,7 @@ struct FailBody {
 }
 
 /// The lease `token` names for task `id`, within the worker's scope.
-fn opened(
+pub(super) fn opened(
     state: &AppState,
     worker: &WorkerAuth,
     id: &str,
@@ -88,73 +88,21 @@ fn opened(
     Ok(lease)
 }
 
-/// The task as recorded, counted in the metrics as the engine's own outcomes are (a
-/// replay not again; a lease found lost as lost).
-async fn answer(
-    state: &AppState,
-    lease: &LeaseToken,
-    recorded: Result<Recorded, LeaseError>,
-) -> Result<Json<Value>, ApiError> {
-    let recorded = match recorded {
-        Err(LeaseError::Lost(why)) => {
-            state
-                .metrics
-                .record_finish(&lease.task_type, TaskOutcome::Skipped, None);
-            return Err(LeaseError::Lost(why).into());
-        }
-        other => other?,
-    };
-    let task = recorded.task;
-    if !recorded.replay {
-        let outcome = match task.status {
-            TaskStatus::Completed => TaskOutcome::Completed,
-            TaskStatus::Pending => TaskOutcome::Retrying,
-            _ => TaskOutcome::Failed,
-        };
-        let ran_for = task
-            .started_at
-            .and_then(|started| (chrono::Utc::now() - started).to_std().ok());
-        state
-            .metrics
-            .record_finish(&task.task_type, outcome, ran_for);
-    }
-    Ok(Json(
-        json!({"data": object(state.store.as_ref(), task).await?}),
-    ))
-}
-
-pub async fn beat(
-    worker: WorkerAuth,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    JsonObject(body): JsonObject,
-) -> Result<Json<Value>, ApiError> {
-    let body: HeartbeatBody = read_body(body)?;
-    let lease = opened(&state, &worker, &id, &body.lease)?;
-    let lease_for = match body.lease_s {
+/// How long a heartbeat extends `lease` by: `lease_s` when given, else the length claimed.
+pub(super) fn beat_length(body: &HeartbeatBody, lease: &LeaseToken) -> Result<Duration, ApiError> {
+    Ok(match body.lease_s {
         Some(secs) => Duration::from_secs(u64::from(in_range(
             "lease_s",
             secs,
             MIN_LEASE_S..=u32::try_from(MAX_LEASE.as_secs()).unwrap_or(u32::MAX),
         )?)),
         None => lease.lease_for,
-    };
-    let expires_at = heartbeat(state.store.as_ref(), lease.tenant, &lease.lease, lease_for).await?;
-    state
-        .external
-        .beat(&lease.lease.owner, lease.tenant, lease_for)
-        .await;
-    Ok(Json(json!({"data": {"expires_at": expires_at}})))
+    })
 }
 
-pub async fn complete_task(
-    worker: WorkerAuth,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    JsonObject(body): JsonObject,
-) -> Result<Json<Value>, ApiError> {
-    let body: CompleteBody = read_body(body)?;
-    let lease = opened(&state, &worker, &id, &body.lease)?;
+/// A completion's body as the engine takes it: its journal entries checked (at most
+/// [`MAX_JOURNAL`], known categories, titles not blank).
+pub(super) fn completion_of(body: CompleteBody) -> Result<ExternalCompletion, ApiError> {
     let journal = body.journal.unwrap_or_default();
     if journal.len() > MAX_JOURNAL {
         return Err(ApiError::field(
@@ -189,11 +137,91 @@ pub async fn complete_task(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    let completion = ExternalCompletion {
+    Ok(ExternalCompletion {
         result: Value::Object(body.result),
         summary: body.summary.filter(|s| !s.trim().is_empty()),
         journal,
+    })
+}
+
+/// A failure's body as the engine takes it (`retryable` unless told otherwise).
+pub(super) fn failure_of(body: FailBody) -> Result<ExternalFailure, ApiError> {
+    if body.error.trim().is_empty() {
+        return Err(ApiError::field("error", "error must not be blank"));
+    }
+    Ok(ExternalFailure {
+        error: body.error,
+        retryable: body.retryable.unwrap_or(true),
+        retry_after: body
+            .retry_after_s
+            .map(|s| Duration::from_secs(u64::from(s))),
+    })
+}
+
+/// Counts an outcome in the metrics as the engine's own are counted: a lease found lost
+/// as lost, an outcome written now by what it left (`status`), a replay not again.
+pub(super) fn count(
+    state: &AppState,
+    lease: &LeaseToken,
+    written: Result<Option<TaskStatus>, &LeaseError>,
+) {
+    let outcome = match written {
+        Err(LeaseError::Lost(_)) => TaskOutcome::Skipped,
+        Ok(Some(TaskStatus::Completed)) => TaskOutcome::Completed,
+        Ok(Some(TaskStatus::Pending)) => TaskOutcome::Retrying,
+        Ok(Some(_)) => TaskOutcome::Failed,
+        Ok(None) | Err(_) => return,
     };
+    let ran_for = lease
+        .claimed_at
+        .and_then(|claimed| (chrono::Utc::now() - claimed).to_std().ok());
+    state
+        .metrics
+        .record_finish(&lease.task_type, outcome, ran_for);
+}
+
+/// The task as recorded, counted in the metrics.
+async fn answer(
+    state: &AppState,
+    lease: &LeaseToken,
+    recorded: Result<Recorded, LeaseError>,
+) -> Result<Json<Value>, ApiError> {
+    let written = match &recorded {
+        Ok(recorded) => Ok((!recorded.replay).then_some(recorded.task.status)),
+        Err(err) => Err(err),
+    };
+    count(state, lease, written);
+    Ok(Json(
+        json!({"data": object(state.store.as_ref(), recorded?.task).await?}),
+    ))
+}
+
+pub async fn beat(
+    worker: WorkerAuth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<Value>, ApiError> {
+    let body: HeartbeatBody = read_body(body)?;
+    let lease = opened(&state, &worker, &id, &body.lease)?;
+    let lease_for = beat_length(&body, &lease)?;
+    let expires_at = heartbeat(state.store.as_ref(), lease.tenant, &lease.lease, lease_for).await?;
+    state
+        .external
+        .beat(&lease.lease.owner, lease.tenant, lease_for)
+        .await;
+    Ok(Json(json!({"data": {"expires_at": expires_at}})))
+}
+
+pub async fn complete_task(
+    worker: WorkerAuth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<Value>, ApiError> {
+    let body: CompleteBody = read_body(body)?;
+    let lease = opened(&state, &worker, &id, &body.lease)?;
+    let completion = completion_of(body)?;
     let recorded = complete(state.store.as_ref(), lease.tenant, &lease.lease, completion).await;
     answer(&state, &lease, recorded).await
 }
@@ -206,16 +234,7 @@ pub async fn fail_task(
 ) -> Result<Json<Value>, ApiError> {
     let body: FailBody = read_body(body)?;
     let lease = opened(&state, &worker, &id, &body.lease)?;
-    if body.error.trim().is_empty() {
-        return Err(ApiError::field("error", "error must not be blank"));
-    }
-    let failure = ExternalFailure {
-        error: body.error,
-        retryable: body.retryable.unwrap_or(true),
-        retry_after: body
-            .retry_after_s
-            .map(|s| Duration::from_secs(u64::from(s))),
-    };
+    let failure = failure_of(body)?;
     let recorded = fail(state.store.as_ref(), lease.tenant, &lease.lease, failure).await;
     answer(&state, &lease, recorded).await
 }
