@@ -1,6 +1,7 @@
 """The worker: registers its types, claims their tasks (long-polling), runs each function
 on a thread of its own (an ``async def`` one in an event loop there), beats every third
-of the lease meanwhile, and completes or fails the task under its lease."""
+of the lease meanwhile, and completes or fails the task under its lease. Heartbeats and
+outcomes go to the engine in batches: one request for all that are due."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Set
 
 from zora_worker.client import Client
-from zora_worker.errors import Fail, LeaseLost, Retry, ZoraError
+from zora_worker.errors import Fail, Retry, ZoraError
+from zora_worker.outbox import Outbox, Outcome
 from zora_worker.task import Task
 
 log = logging.getLogger("zora_worker")
@@ -123,6 +125,7 @@ class Worker:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: self.stop())
         self.register()
+        outbox = Outbox(self._client)
         beating = threading.Event()
         beater = threading.Thread(target=self._beat_all, args=(beating,), daemon=True,
                                   name="zora-heartbeats")
@@ -139,7 +142,7 @@ class Worker:
                     time.sleep(0.01)
                     continue
                 for held in self._claim(room):
-                    running.add(pool.submit(self._run_one, held))
+                    running.add(pool.submit(self._run_one, held, outbox))
         finally:
             deadline = time.monotonic() + grace_s
             for future in list(running):
@@ -151,6 +154,7 @@ class Worker:
                 except Exception:  # noqa: BLE001 - each task logs its own failure
                     pass
             pool.shutdown(wait=False, cancel_futures=True)
+            outbox.close(timeout=max(deadline - time.monotonic(), 5.0))
             beating.set()
             beater.join(timeout=5)
             self._client.close()
@@ -189,7 +193,7 @@ class Worker:
                               next_beat=now + lease_s / 3))
         return held
 
-    def _run_one(self, held: _Held) -> None:
+    def _run_one(self, held: _Held, outbox: Outbox) -> None:
         with self._held_lock:
             self._held[held.task.id] = held
         function = self._types[held.task.task_type].function
@@ -222,47 +226,49 @@ class Worker:
         finally:
             with self._held_lock:
                 self._held.pop(held.task.id, None)
-        self._send(held, what, outcome)
-
-    def _send(self, held: _Held, what: str, outcome: Dict[str, Any]) -> None:
+        outcome["task_id"] = held.task.id
         outcome["lease"] = held.lease
-        try:
-            # Never given up while the lease lasts: the outcome is ours only until then.
-            self._client.call(
-                "POST", f"/api/workers/tasks/{held.task.id}/{what}", outcome, deadline=held.expires_at
-            )
-        except LeaseLost as err:
-            log.warning("task %s: %s", held.task.id, err.message)
-            return
-        except ZoraError as err:
-            log.error("task %s: %s refused: %s", held.task.id, what, err)
-            return
-        if what == "complete":
+        outbox.put(Outcome("completions" if what == "complete" else "failures", outcome,
+                           held.expires_at, lambda answer: self._answered(held, what, answer)))
+
+    def _answered(self, held: _Held, what: str, answer: Dict[str, Any]) -> None:
+        """Counts an outcome the engine took; logs one it refused."""
+        if "error" in answer:
+            if answer["error"] in ("LEASE_LOST", "CANCELLED"):
+                log.warning("task %s: %s", held.task.id, answer.get("message"))
+            else:
+                log.error("task %s: %s refused: %s", held.task.id, what, answer.get("message"))
+        elif what == "complete":
             self.completed += 1
         else:
             self.failed += 1
 
     def _beat_all(self, done: threading.Event) -> None:
-        """Beats, every third of its lease, each task still running, until ``done``."""
+        """Beats, every third of its lease, each task still running, until ``done``: one
+        request for all that are due."""
         while not done.wait(0.5):
             now = time.monotonic()
             with self._held_lock:
                 due = [h for h in self._held.values() if h.next_beat <= now]
-            for held in due:
-                self._beat(held)
+            if due:
+                self._beat(due)
 
-    def _beat(self, held: _Held) -> None:
-        held.next_beat = time.monotonic() + held.lease_s / 3
+    def _beat(self, due: List[_Held]) -> None:
+        sent = time.monotonic()
+        for held in due:
+            held.next_beat = sent + held.lease_s / 3
+        body = {"heartbeats": [{"task_id": h.task.id, "lease": h.lease} for h in due]}
         try:
-            self._client.call(
-                "POST",
-                f"/api/workers/tasks/{held.task.id}/heartbeat",
-                {"lease": held.lease},
-                deadline=held.expires_at,
-            )
-            held.expires_at = time.monotonic() + held.lease_s
-        except LeaseLost as err:
-            log.warning("task %s: %s", held.task.id, err.message)
-            held.task.stopped.set()
+            answers = self._client.call("POST", "/api/workers/outcomes", body,
+                                        deadline=min(h.expires_at for h in due))["heartbeats"]
         except ZoraError as err:
-            log.error("task %s: heartbeat refused: %s", held.task.id, err)
+            log.error("heartbeats refused: %s", err)
+            return
+        for held, answer in zip(due, answers):
+            if "error" not in answer:
+                held.expires_at = sent + held.lease_s
+            elif answer["error"] in ("LEASE_LOST", "CANCELLED"):
+                log.warning("task %s: %s", held.task.id, answer.get("message"))
+                held.task.stopped.set()
+            else:
+                log.error("task %s: heartbeat refused: %s", held.task.id, answer.get("message"))
