@@ -83,9 +83,13 @@ class Outbox:
         except ZoraError as err:
             log.error("outcomes refused: %s", err)
             refusal = {"error": err.code, "message": err.message, "status": err.status}
-            for outcome in batch:
-                outcome.answered(refusal)
+        except Exception as err:  # noqa: BLE001 - the thread must outlive any one batch
+            log.exception("outcomes not sent")
+            refusal = {"error": "CLIENT_ERROR", "message": f"{type(err).__name__}: {err}"}
+        else:
+            for kind, items in lists.items():
+                for outcome, answered in zip(items, answer.get(kind, [])):
+                    outcome.answered(answered)
             return
-        for kind, items in lists.items():
-            for outcome, answered in zip(items, answer.get(kind, [])):
-                outcome.answered(answered)
+        for outcome in batch:
+            outcome.answered(refusal)

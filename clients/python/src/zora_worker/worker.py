@@ -264,6 +264,9 @@ class Worker:
         except ZoraError as err:
             log.error("heartbeats refused: %s", err)
             return
+        except Exception:  # noqa: BLE001 - the beating thread must outlive any one beat
+            log.exception("heartbeats not sent")
+            return
         for held, answer in zip(due, answers):
             if "error" not in answer:
                 held.expires_at = sent + held.lease_s
