@@ -4,6 +4,7 @@ secret of its own; and tokens signed with it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -43,12 +44,20 @@ def postgres_url() -> str:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    with running_engine(request.param, tmp_path) as engine:
+        yield engine
+
+
+@contextlib.contextmanager
+def running_engine(store: str, tmp_path: Path, *serve_args: str) -> Iterator[Engine]:
+    """``zora serve`` (with ``serve_args``) on a fresh database of ``store``, stopped and
+    its database dropped after."""
     binary = zora_binary()
     secret = uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ZORA_TENANT_ID")}
     env["ZORA_JWT_SECRET"] = secret
     dropped = None
-    if request.param == "sqlite":
+    if store == "sqlite":
         database = f"sqlite://{tmp_path / 'zora.db'}"
     else:
         admin = postgres_url()
@@ -59,7 +68,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         subprocess.run([binary, "migrate", "--database-url", database], env=env, check=True,
                        stdout=subprocess.DEVNULL)
     env["DATABASE_URL"] = database
-    engine = Engine.start(binary, database, env, tmp_path)
+    engine = Engine.start(binary, database, env, tmp_path, *serve_args)
     try:
         yield engine
     finally:

@@ -24,10 +24,11 @@ class Engine:
     base_url: str
 
     @classmethod
-    def start(cls, binary: str, database: str, env: Dict[str, str], workdir: Path) -> "Engine":
+    def start(cls, binary: str, database: str, env: Dict[str, str], workdir: Path,
+              *serve_args: str) -> "Engine":
         log = open(workdir / "serve.log", "w")
         process = subprocess.Popen(
-            [binary, "serve", "--bind", "127.0.0.1:0", "--database-url", database],
+            [binary, "serve", "--bind", "127.0.0.1:0", "--database-url", database, *serve_args],
             env=env, stdout=subprocess.PIPE, stderr=log, text=True,
         )
         assert process.stdout is not None

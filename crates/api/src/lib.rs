@@ -14,6 +14,7 @@ mod extract;
 pub mod gate;
 mod layers;
 mod lease_token;
+pub mod mcp;
 mod openapi;
 mod rate;
 mod route_table;
@@ -56,11 +57,24 @@ pub fn metrics_router(
         .with_state((metrics, store))
 }
 
-/// The app: every route of [`OPERATIONS`] and the admin console's pages, behind the
-/// layers of [`layers`].
+/// The app: every route of [`OPERATIONS`], the admin console's pages and MCP at `/mcp`
+/// ([`mcp::http`]), behind the layers of [`layers`].
 pub fn router(mut state: AppState, cors_origins: &[String]) -> Router {
     state.trusted_origins = Arc::new(cors_origins.to_vec());
     state.openapi = Arc::new(openapi::document(&state.registry));
+    let api = api_router(state.clone(), cors_origins);
+    api.clone().merge(mcp::http::router(api, state))
+}
+
+/// The MCP server of `zora mcp`: every tool call made with `token`, through the API's
+/// routes over `state`.
+pub fn mcp_server(mut state: AppState, token: String) -> mcp::McpServer {
+    state.openapi = Arc::new(openapi::document(&state.registry));
+    mcp::McpServer::for_token(api_router(state, &[]), token)
+}
+
+/// Every route of [`OPERATIONS`] and the console's pages, behind the layers of [`layers`].
+fn api_router(state: AppState, cors_origins: &[String]) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let request_timeout = state.request_timeout;
     OPERATIONS

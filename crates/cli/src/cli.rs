@@ -100,6 +100,12 @@ pub enum Command {
     /// `listening on http://ADDR`. Needs `ZORA_JWT_SECRET` (or `--dev`); allows the origins
     /// in `ZORA_CORS_ORIGINS` (comma-separated). Stops gracefully on SIGINT or SIGTERM.
     Serve(ServeArgs),
+    /// Serve the engine's tools to a model over MCP on stdin and stdout (for a desktop
+    /// assistant that starts it): list, create, chain, wait for, run, cancel and decide
+    /// tasks, submit commands, read the queue's health and the schedules, as `--role` of
+    /// the tenant `--tenant-id` names. Logs go to stderr. `zora serve` answers MCP over
+    /// HTTP at /mcp, with each request's own token.
+    Mcp(McpArgs),
     /// Measure the engine against hand-written SQL doing the same work: the limit, the
     /// worker pool at concurrency 1, 4 and 16, a mix of the four types, pick-up latency,
     /// the HTTP API against a real `zora serve` beside a create limit, claims beside a
@@ -542,6 +548,25 @@ pub struct ServeArgs {
     /// Origins allowed by CORS, comma-separated. Defaults to none.
     #[arg(long, env = "ZORA_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    #[command(flatten)]
+    pub approval: ApprovalArgs,
+    #[command(flatten)]
+    pub startup: StartupArgs,
+    /// The role the tools act with: founder, brand_admin, member or viewer (a viewer
+    /// lists and reads only). Defaults to founder.
+    #[arg(long, default_value = "founder", value_parser = parse_role)]
+    pub role: zora_api::Role,
+}
+
+/// A role of ZORA CORE's users.
+fn parse_role(text: &str) -> Result<zora_api::Role, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("unknown role {text:?}: one of founder, brand_admin, member, viewer"))
 }
 
 #[derive(Debug, Args)]

@@ -54,6 +54,34 @@ pub struct JournalEntry {
     pub created_at: DateTime<Utc>,
 }
 
+tokio::task_local! {
+    /// The door the current work came through, when it is not the HTTP API (`"mcp"`).
+    static SOURCE: &'static str;
+}
+
+/// Runs `work` with every journal entry it writes marked `details.source = source`
+/// (unless the entry names its own): how a tool call of the MCP server is told apart in
+/// the journal from the API call it stands for.
+pub async fn written_through<F: std::future::Future>(source: &'static str, work: F) -> F::Output {
+    SOURCE.scope(source, work).await
+}
+
+impl NewJournalEntry {
+    /// `details` as the stores write them: with the `source` of [`written_through`] when
+    /// the entry is written inside it.
+    pub fn details_as_written(&self) -> Value {
+        let mut details = self.details.clone();
+        if let Ok(source) = SOURCE.try_with(|source| *source)
+            && let Some(fields) = details.as_object_mut()
+        {
+            fields
+                .entry("source")
+                .or_insert_with(|| Value::from(source));
+        }
+        details
+    }
+}
+
 /// The journal a transaction writes.
 #[async_trait::async_trait]
 pub trait JournalTx: Send {

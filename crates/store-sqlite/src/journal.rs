@@ -22,7 +22,7 @@ pub(crate) async fn insert(
                 "category": e.category.as_str(),
                 "title": e.title,
                 "body": e.body,
-                "details": e.details.to_string(),
+                "details": e.details_as_written().to_string(),
                 "author": e.author,
             })
         })

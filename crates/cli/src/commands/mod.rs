@@ -12,6 +12,7 @@ mod bench;
 mod chaos;
 mod console;
 mod demo;
+mod mcp;
 mod migrate;
 pub(crate) mod prune;
 mod run;
@@ -94,6 +95,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             worker::run(&target()?, tenant, args).await
         }
         Command::Serve(args) => serve::run(&target()?, tenant()?, args).await,
+        Command::Mcp(args) => mcp::run(&target()?, tenant()?, args).await,
         Command::Bench(args) => bench::run(&target()?, args, json).await,
         Command::Chaos(command) => chaos::dispatch(command, json).await,
         Command::Tokens(TokensCommand::Worker(args)) => {

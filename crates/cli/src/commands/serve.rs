@@ -39,26 +39,9 @@ pub async fn run(
         args.startup.wait_for_database,
     )
     .await?;
-    let registry = Arc::new(registry_with_approvals(
-        args.approval.approval_types.clone(),
-    ));
     let state = AppState {
-        store: store.clone(),
-        planner: planner(registry.clone()),
-        registry,
-        auth: auth.clone(),
-        agents: Arc::new(agents()),
-        command_limit: RateLimit::new(60, std::time::Duration::from_secs(60)),
-        known_tenants: zora_api::KnownTenants::default(),
-        request_timeout: zora_api::REQUEST_TIMEOUT,
-        metrics: zora_engine::metrics::Metrics::default(),
-        clock: Arc::new(zora_engine::schedule::DatabaseClock(store.clone())),
-        shutdown: streams_stopped,
         dev_sign_in: dev_run.then_some(tenant),
-        database: zora_api::gate::DatabaseGate::watching(store.clone()),
-        trusted_origins: Arc::default(),
-        external: zora_engine::external::ExternalWorkers::new(store.clone()),
-        openapi: Arc::default(),
+        ..app_state(store, &args.approval, auth.clone(), streams_stopped)
     };
     // Workers in this process: the default on SQLite, where other processes can only poll.
     let workers = args.workers.unwrap_or(match target {
@@ -152,4 +135,33 @@ async fn reporting_nothing(task: impl std::future::Future) -> zora_engine::Worke
 /// A random hex text (the secret of a development run).
 fn uuid_text() -> String {
     zora_core::TaskId::new().to_string().replace('-', "")
+}
+
+/// The API's state over `store`: the registry (with `approval`'s types), the planner,
+/// the agents, `auth`, and the event streams ending when `shutdown` turns true.
+pub(crate) fn app_state(
+    store: Arc<dyn zora_core::Store>,
+    approval: &crate::cli::ApprovalArgs,
+    auth: AuthConfig,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> AppState {
+    let registry = Arc::new(registry_with_approvals(approval.approval_types.clone()));
+    AppState {
+        store: store.clone(),
+        planner: planner(registry.clone()),
+        registry,
+        auth,
+        agents: Arc::new(agents()),
+        command_limit: RateLimit::new(60, std::time::Duration::from_secs(60)),
+        known_tenants: zora_api::KnownTenants::default(),
+        request_timeout: zora_api::REQUEST_TIMEOUT,
+        metrics: zora_engine::metrics::Metrics::default(),
+        clock: Arc::new(zora_engine::schedule::DatabaseClock(store.clone())),
+        shutdown,
+        dev_sign_in: None,
+        database: zora_api::gate::DatabaseGate::watching(store.clone()),
+        trusted_origins: Arc::default(),
+        external: zora_engine::external::ExternalWorkers::new(store),
+        openapi: Arc::default(),
+    }
 }
