@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator, Dict, Iterator
@@ -182,3 +183,16 @@ def test_mcp_over_http_takes_a_users_token_from_its_own_origin(engine: Engine) -
         **headers, "Authorization": f"Bearer {founder}", "Origin": engine.base_url})
     assert own.status_code == 200, own.text
     assert '"name":"zora"' in own.text.replace(" ", ""), own.text
+
+
+def test_the_docs_example_runs_as_written(engine: Engine) -> None:
+    """docs/MCP.md's Python example, against this engine instead of port 8787."""
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "MCP.md").read_text()
+    example = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "http://127.0.0.1:8787/mcp" in example
+    example = example.replace("http://127.0.0.1:8787", engine.base_url)
+    env = {**engine.env, "ZORA_TOKEN": user_token(engine.env["ZORA_JWT_SECRET"])}
+    done = subprocess.run([sys.executable, "-c", example], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("completed "), done.stdout
