@@ -62,19 +62,22 @@ pub fn metrics_router(
 pub fn router(mut state: AppState, cors_origins: &[String]) -> Router {
     state.trusted_origins = Arc::new(cors_origins.to_vec());
     state.openapi = Arc::new(openapi::document(&state.registry));
-    let api = api_router(state.clone(), cors_origins);
-    api.clone().merge(mcp::http::router(api, state))
+    // The tools call the API's routes through an app of their own, without `/mcp`.
+    let tools_call = api_router(state.clone(), cors_origins, Router::new());
+    let mcp = mcp::http::router(tools_call, state.clone());
+    api_router(state, cors_origins, mcp)
 }
 
 /// The MCP server of `zora mcp`: every tool call made with `token`, through the API's
 /// routes over `state`.
 pub fn mcp_server(mut state: AppState, token: String) -> mcp::McpServer {
     state.openapi = Arc::new(openapi::document(&state.registry));
-    mcp::McpServer::for_token(api_router(state, &[]), token)
+    mcp::McpServer::for_token(api_router(state, &[], Router::new()), token)
 }
 
-/// Every route of [`OPERATIONS`] and the console's pages, behind the layers of [`layers`].
-fn api_router(state: AppState, cors_origins: &[String]) -> Router {
+/// Every route of [`OPERATIONS`], the console's pages and `more`, behind the layers of
+/// [`layers`].
+fn api_router(state: AppState, cors_origins: &[String], more: Router<AppState>) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let request_timeout = state.request_timeout;
     OPERATIONS
@@ -98,6 +101,7 @@ fn api_router(state: AppState, cors_origins: &[String]) -> Router {
             router.route(op.path, route)
         })
         .merge(console::router())
+        .merge(more)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(body_limit::limit_body))

@@ -21,7 +21,7 @@ use crate::state::AppState;
 pub const PATH: &str = "/mcp";
 
 /// `/mcp`, calling tools through `api`.
-pub(crate) fn router(api: Router, state: AppState) -> Router {
+pub(crate) fn router(api: Router, state: AppState) -> Router<AppState> {
     let stop = CancellationToken::new();
     // The server's event streams end at shutdown, so that it does not wait on them.
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -43,7 +43,7 @@ pub(crate) fn router(api: Router, state: AppState) -> Router {
     );
     Router::new()
         .route_service(PATH, service)
-        .layer(axum::middleware::from_fn_with_state(state, guard))
+        .route_layer(axum::middleware::from_fn_with_state(state, guard))
 }
 
 async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -1,12 +1,12 @@
 //! The engine as an MCP server: a model operates the queue through tools (list, create,
 //! chain, wait, run, cancel, decide, command, schedules, health) and reads tasks as
 //! resources, under the API's tenants and roles. Each tool is a route of the API, called
-//! through the API's own router with the caller's token ([`call`]), so that a tool and
+//! through the API's own router with the caller's token ([`routed`]), so that a tool and
 //! its route cannot differ. Served on stdio by `zora mcp` and at `POST /mcp` by `zora
 //! serve` ([`http`]), on rmcp, the protocol's Rust SDK.
 
-mod call;
 pub mod http;
+mod routed;
 mod tools;
 
 use axum::Router;
@@ -24,7 +24,7 @@ use rmcp::model::{
 use rmcp::service::{RequestContext, RoleServer};
 use serde_json::Value;
 
-use crate::mcp::call::{Answer, result, route_request};
+use crate::mcp::routed::{Answer, result, route_request};
 
 /// How many of a task's journal entries `get_task` gives, newest last.
 const JOURNAL_SHOWN: usize = 10;
@@ -79,11 +79,12 @@ impl McpServer {
     }
 
     async fn get(&self, credentials: &HeaderMap, path: &str) -> Answer {
-        call::request(&self.api, credentials, HttpMethod::GET, path, None).await
+        routed::request(&self.api, credentials, HttpMethod::GET, path, None).await
     }
 
     /// `get_task`: the task, with its last journal entries.
     async fn task_with_journal(&self, credentials: &HeaderMap, id: &str) -> Answer {
+        let id = routed::encoded(id);
         let mut task = self
             .get(credentials, &format!("/api/agents/tasks/{id}"))
             .await;
@@ -146,7 +147,7 @@ impl ServerHandler for McpServer {
                     .unwrap_or_default();
                 self.task_with_journal(&credentials, id).await
             }
-            _ => call::request(&self.api, &credentials, method, &path, body).await,
+            _ => routed::request(&self.api, &credentials, method, &path, body).await,
         };
         let finished = answer.status == 200;
         let mut called: CallToolResult = result(answer);

@@ -34,8 +34,13 @@ pub async fn run(
     );
     let auth = AuthConfig::with_secret(secret.into_bytes());
     let role: Role = args.role;
+    // No expiry: an assistant may keep this process for days, and its secret dies with it.
+    let claims = Claims {
+        exp: None,
+        ..Claims::for_user(tenant, UserId::new(), role)
+    };
     let token = auth
-        .issue(&Claims::for_user(tenant, UserId::new(), role))
+        .issue(&claims)
         .ok_or_else(|| CliError::Failed("cannot sign this process's token".into()))?;
     let (_stop_streams, streams_stopped) = tokio::sync::watch::channel(false);
     let state = app_state(store, &args.approval, auth, streams_stopped);

@@ -142,7 +142,7 @@ pub(super) fn route_request(
 }
 
 /// `text` as a path segment or query value: every byte but unreserved ones escaped.
-fn encoded(text: &str) -> String {
+pub(super) fn encoded(text: &str) -> String {
     text.bytes()
         .map(|byte| match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
