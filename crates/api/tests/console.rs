@@ -322,15 +322,17 @@ async fn an_operator_works_the_console_live(backend: TestBackend) {
             "Plan our climate missions for next week and apply them",
         )
         .await;
-    browser.type_into("#f-target_agents", "NOBODY").await;
-    browser.click("#command-form button[type=submit]").await;
-    browser
-        .wait_for(
-            "document.querySelector('[data-for=target_agents]').textContent.includes('Must be one of')",
-            "the unknown agent's message",
+    let offered = browser
+        .eval(
+            "return [...document.querySelectorAll('#f-target_agents input[type=checkbox]')].map(b => b.value)",
+            json!([]),
         )
         .await;
-    browser.type_into("#f-target_agents", "").await;
+    assert_eq!(
+        offered,
+        json!(["CONNOR", "LUMINA", "EIVOR", "ORACLE", "AEGIS", "SAM"]),
+        "the six agents as choices"
+    );
     browser.click("#command-form button[type=submit]").await;
     // The keyword planner's rule 1 with its apply step (and rule 8's LUMINA workflow,
     // a legacy type this engine leaves pending).
@@ -347,6 +349,18 @@ async fn an_operator_works_the_console_live(backend: TestBackend) {
                 "{chain}.every(r => r.querySelector('[data-state]').dataset.state === 'completed')"
             ),
             "both tasks of the chain completed, shown live",
+        )
+        .await;
+    // The chain drawn on the parent's detail: its child with the child's state.
+    let parent = browser
+        .eval(&format!("return {chain}[0].dataset.id"), json!([]))
+        .await;
+    let parent = parent.as_str().expect("the parent's id").to_owned();
+    open(&browser, &app, &format!("/admin/agents/tasks/{parent}")).await;
+    browser
+        .wait_for(
+            "document.querySelector('.graph [data-child] [data-state=completed]')",
+            "the parent's child drawn with its state",
         )
         .await;
 

@@ -341,7 +341,9 @@ function readableResult(task) {
   return h("div", {}, parts);
 }
 
-function graph(task) {
+/** The task's chain: its parents (with the inputs they give) and its children, each with
+ * its state (`childStates`: a child's id to its state, read by the page). */
+function graph(task, childStates) {
   const parents = task.depends_on || [];
   const children = task.dependents || [];
   if (!parents.length && !children.length) return h("p", { class: "muted" }, "No dependencies.");
@@ -352,7 +354,8 @@ function graph(task) {
     h("span", { class: "arrow", "aria-hidden": "true" }, "→"),
     h("div", { class: "col" }, h("div", { class: "node self" }, task.title)),
     h("span", { class: "arrow", "aria-hidden": "true" }, "→"),
-    column(children.map((id) => h("div", { class: "node" }, taskLink(id, `${id.slice(0, 8)}…`)))));
+    column(children.map((id) => h("div", { class: "node", dataset: { child: id } }, taskLink(id, `${id.slice(0, 8)}…`), " ",
+      childStates[id] ? stateBadge(childStates[id]) : null))));
 }
 
 /** Every attempt so far, oldest first: the worker that ran it and how it ended. */
@@ -393,7 +396,10 @@ async function taskPage(id) {
     try { task = (await api(`/api/agents/tasks/${id}`)).body.data; }
     catch (error) { container.replaceChildren(h("h1", {}, "Task"), h("p", { class: "outcome error" }, error.message)); return; }
     // Drawn again only when the task changed: a focused button stays where it is.
-    const text = JSON.stringify(task);
+    // A child's state, read with it: the graph draws every link of the chain with its state.
+    const childStates = Object.fromEntries(await Promise.all((task.dependents || []).slice(0, 20).map((child) =>
+      api(`/api/agents/tasks/${child}`).then((r) => [child, r.body.data.state]).catch(() => [child, null]))));
+    const text = JSON.stringify([task, childStates]);
     if (text === drawn) return;
     drawn = text;
     const op = !session.can_operate;
@@ -424,7 +430,7 @@ async function taskPage(id) {
       h("h1", {}, task.title), actions,
       h("section", { class: "panel" }, h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]))),
       h("section", { class: "panel", "aria-labelledby": "h-result" }, h("h2", { id: "h-result" }, "Result"), readableResult(task)),
-      h("section", { class: "panel", "aria-labelledby": "h-deps" }, h("h2", { id: "h-deps" }, "Dependencies"), graph(task)),
+      h("section", { class: "panel", "aria-labelledby": "h-deps" }, h("h2", { id: "h-deps" }, "Chain"), graph(task, childStates)),
       h("section", { class: "panel", "aria-labelledby": "h-attempts" }, h("h2", { id: "h-attempts" }, "Attempts"), attempts(task)),
       h("section", { class: "panel", "aria-labelledby": "h-journal" }, h("h2", { id: "h-journal" }, "Journal"), h("div", { id: "journal" })),
       h("section", { class: "panel" }, h("h2", {}, "Payload"), h("pre", { id: "payload" }, JSON.stringify(task.payload, null, 2)),
@@ -478,25 +484,30 @@ async function approvalsPage() {
 
 async function consolePage() {
   const prompt = h("textarea", { rows: 3, placeholder: "Plan our climate missions for next week and apply them" });
-  const agents = h("input", { type: "text", list: "agent-names", placeholder: "any; or e.g. ORACLE, SAM" });
+  // The six agents as choices; none chosen: the planner picks.
+  const agents = h("fieldset", { class: "choices", id: "f-target_agents" },
+    h("legend", {}, "Target agents (none: the planner chooses)"),
+    AGENTS.map((a) => h("label", { class: "choice" },
+      h("input", { type: "checkbox", name: "target_agents", value: a }), ` ${a}`)));
   const outcome = h("p", { class: "field-error", role: "alert" });
   const created = h("section", { id: "created", "aria-live": "polite" });
   const recent = h("tbody");
   const form = h("form", { class: "panel", id: "command-form", onsubmit: async (event) => {
     event.preventDefault();
     const body = { raw_prompt: prompt.value };
-    const names = agents.value.split(",").map((a) => a.trim()).filter(Boolean);
+    const names = [...agents.querySelectorAll("input:checked")].map((box) => box.value);
     if (names.length) body.target_agents = names;
     try {
       const { body: answer } = await api("/api/agents/commands", { method: "POST", body });
       showErrors(form, { fields: [] }, outcome);
       prompt.value = "";
+      agents.querySelectorAll("input:checked").forEach((box) => { box.checked = false; });
       showCommand(answer.data.command.id);
       loadRecent();
     } catch (error) { showErrors(form, error, outcome); }
   } },
-  field("raw_prompt", "Command", prompt), field("target_agents", "Target agents (comma-separated)", agents),
-  h("datalist", { id: "agent-names" }, AGENTS.map((a) => h("option", { value: a }))),
+  field("raw_prompt", "Command", prompt),
+  h("div", { class: "field" }, agents, h("div", { class: "field-error", "data-for": "target_agents", role: "alert" })),
   h("button", { type: "submit", disabled: !session.can_operate }, "Submit"),
   session.can_operate ? null : h("p", { class: "muted" }, "Only founders and brand admins submit commands."), outcome);
   main().replaceChildren(h("h1", {}, "Command console"), form, created,
