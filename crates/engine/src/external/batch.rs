@@ -13,8 +13,8 @@ use zora_core::journal::NewJournalEntry;
 use zora_core::{Completion, Lease, Store, StoreError, Task, TaskId, TaskStatus, TenantId};
 
 use crate::external::outcome::{
-    ExternalCompletion, LeaseError, Standing, check_result, heartbeat, held_task, journal_entry,
-    result_schema, standing,
+    ExternalCompletion, LeaseError, Standing, check_result, expiry, heartbeat, held_task,
+    journal_entry, result_schema, standing,
 };
 use crate::external::schema::Schema;
 
@@ -206,10 +206,4 @@ pub async fn heartbeat_all(
         });
     }
     Ok(answers)
-}
-
-/// `lease_for` from now, as a heartbeat answers it.
-pub(super) fn expiry(lease_for: Duration) -> DateTime<Utc> {
-    use chrono::SubsecRound;
-    (Utc::now() + chrono::Duration::from_std(lease_for).unwrap_or_default()).trunc_subsecs(3)
 }

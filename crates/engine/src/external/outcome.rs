@@ -114,7 +114,7 @@ pub async fn heartbeat(
         .extend_leases(std::slice::from_ref(lease), lease_for)
         .await?;
     if extended.contains(&lease.task_id) {
-        return Ok(super::batch::expiry(lease_for));
+        return Ok(expiry(lease_for));
     }
     let task = held_task(store, tenant, lease).await?;
     match standing(&task, lease, |_| false) {
@@ -125,6 +125,12 @@ pub async fn heartbeat(
         Standing::Replay => unreachable!("a heartbeat is never a replay"),
         Standing::Lost(why) => Err(LeaseError::Lost(why)),
     }
+}
+
+/// `lease_for` from now, as a heartbeat answers it (on this server's clock).
+pub(super) fn expiry(lease_for: Duration) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    (Utc::now() + chrono::Duration::from_std(lease_for).unwrap_or_default()).trunc_subsecs(3)
 }
 
 /// Completes the task under `lease` (see the module documentation) and returns it.
