@@ -26,6 +26,7 @@ mod status;
 pub mod store;
 pub mod task;
 pub mod tenant;
+pub mod usage;
 pub mod worker;
 
 pub use agent::AgentId;
@@ -35,7 +36,7 @@ pub use page::{MAX_PAGE_SIZE, Page, Paginated};
 pub use store::{
     CommandStore, CommandTx, Connection, ExternalTypeStore, FinishWatch, HandlerTx, InsightTx,
     JournalTx, Queue, QueueTx, ReadTx, ScheduleStore, ScheduleTx, SchemaState, Store, StoreTx,
-    TaskWakeups, TxControl, TxLimits,
+    TaskWakeups, TxControl, TxLimits, UsageStore, UsageTx,
 };
 pub use task::{
     ClaimById, ClaimRequest, ClaimScope, Completion, Decision, Failure, FailureKind, Lease,

@@ -29,6 +29,7 @@ mod store;
 mod tasks;
 mod tenants;
 mod tx;
+mod usage;
 mod waiters;
 mod wakeups;
 mod workers;

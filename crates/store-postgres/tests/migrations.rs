@@ -65,6 +65,7 @@ fn is_engine_addition(line: &str) -> bool {
         || line.contains("agent_task_schedule")
         || line.contains("agent_task_leaders")
         || line.contains("agent_task_types")
+        || line.contains("agent_model_usage")
         || line.contains("agent_tasks_notify")
         || line.contains("_sqlx_migrations")
         || line.starts_with("constraint agent_tasks.agent_tasks_approved_by_user_id_fkey ")

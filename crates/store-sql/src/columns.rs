@@ -12,6 +12,7 @@ pub trait Columns {
     fn opt_text(&self, column: &str) -> Result<Option<String>, sqlx::Error>;
     fn int(&self, column: &str) -> Result<i32, sqlx::Error>;
     fn opt_int(&self, column: &str) -> Result<Option<i32>, sqlx::Error>;
+    fn big(&self, column: &str) -> Result<i64, sqlx::Error>;
     fn opt_float(&self, column: &str) -> Result<Option<f64>, sqlx::Error>;
     fn boolean(&self, column: &str) -> Result<bool, sqlx::Error>;
     fn uuid(&self, column: &str) -> Result<Uuid, sqlx::Error>;

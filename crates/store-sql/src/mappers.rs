@@ -197,3 +197,15 @@ pub fn state_counts(
         })
         .collect()
 }
+
+/// A line of summed model usage: `key`, `calls`, `prompt_tokens`, `completion_tokens`,
+/// `cost_usd`.
+pub fn usage_line(row: &impl Columns) -> Result<zora_core::usage::UsageLine, sqlx::Error> {
+    Ok(zora_core::usage::UsageLine {
+        key: row.text("key")?,
+        calls: row.big("calls")?,
+        prompt_tokens: row.big("prompt_tokens")?,
+        completion_tokens: row.big("completion_tokens")?,
+        cost_usd: row.opt_float("cost_usd")?,
+    })
+}

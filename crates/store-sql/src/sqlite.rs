@@ -64,6 +64,9 @@ impl Columns for SqliteRow {
     fn opt_int(&self, column: &str) -> Result<Option<i32>, sqlx::Error> {
         self.try_get(column)
     }
+    fn big(&self, column: &str) -> Result<i64, sqlx::Error> {
+        self.try_get(column)
+    }
     fn opt_float(&self, column: &str) -> Result<Option<f64>, sqlx::Error> {
         self.try_get(column)
     }

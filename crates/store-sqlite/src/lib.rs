@@ -22,6 +22,7 @@ mod store;
 mod tasks;
 mod tenants;
 mod tx;
+mod usage;
 mod values;
 mod workers;
 

@@ -55,6 +55,11 @@ pub const QUEUE_MIGRATIONS: MigrationSet = MigrationSet {
             "attempt workers",
             include_str!("../migrations/0009_attempt_workers.sql"),
         ),
+        (
+            10,
+            "model usage",
+            include_str!("../migrations/0010_model_usage.sql"),
+        ),
     ],
     // The domain's tables and indexes left these two for the domain's own set.
     superseded: &[

@@ -18,6 +18,7 @@ pub use crate::external::ExternalTypeStore;
 pub use crate::insight::InsightTx;
 pub use crate::journal::JournalTx;
 pub use crate::schedule::{ScheduleStore, ScheduleTx};
+pub use crate::usage::{UsageStore, UsageTx};
 
 mod connection;
 mod control;
@@ -28,15 +29,15 @@ pub use control::{TxControl, TxLimits};
 pub use queue::{Queue, QueueTx};
 
 /// A storage backend: PostgreSQL in production, SQLite as the zero-setup default.
-pub trait Store: Queue + CommandStore + ScheduleStore + ExternalTypeStore {}
+pub trait Store: Queue + CommandStore + ScheduleStore + ExternalTypeStore + UsageStore {}
 
-impl<S: Queue + CommandStore + ScheduleStore + ExternalTypeStore> Store for S {}
+impl<S: Queue + CommandStore + ScheduleStore + ExternalTypeStore + UsageStore> Store for S {}
 
 /// One open transaction, every part of it. Dropped without [`TxControl::commit`], it
 /// rolls back.
-pub trait StoreTx: TxControl + QueueTx + HandlerTx + CommandTx + ScheduleTx {}
+pub trait StoreTx: TxControl + QueueTx + HandlerTx + CommandTx + ScheduleTx + UsageTx {}
 
-impl<T: TxControl + QueueTx + HandlerTx + CommandTx + ScheduleTx> StoreTx for T {}
+impl<T: TxControl + QueueTx + HandlerTx + CommandTx + ScheduleTx + UsageTx> StoreTx for T {}
 
 /// A transaction that only reads: the queue's reports ([`InsightTx`]) and the
 /// transaction's connection for a domain's own reads. A handler's batch read (`load`)

@@ -91,6 +91,11 @@ pub const QUEUE_MIGRATIONS: MigrationSet = MigrationSet {
             "attempt workers",
             include_str!("../../migrations/0013_attempt_workers.sql"),
         ),
+        (
+            14,
+            "model usage",
+            include_str!("../../migrations/0014_model_usage.sql"),
+        ),
     ],
     // The domain's tables (0001) and a column of one of them (0003) left these
     // two for the domain's own set.

@@ -22,6 +22,7 @@ pub mod schedules;
 pub mod shop;
 pub mod tasks;
 pub mod tenants;
+pub mod usage;
 pub mod wakeups;
 pub mod workers;
 
@@ -96,6 +97,7 @@ macro_rules! store_suite {
             external_types::external_types_are_one_per_scope_and_name,
             external_types::a_registration_of_the_wrong_shape_is_refused,
             external_types::push_registrations_keep_their_target,
+            usage::model_calls_are_written_with_their_transaction_and_summed,
             $($extra::$extra_case,)*
         );
     };
