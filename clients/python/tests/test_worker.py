@@ -41,6 +41,7 @@ def test_a_worker_registers_its_types_and_completes_their_tasks(engine: Engine) 
                  result_schema={"type": "object", "required": ["findings"]})
     def review(task: Task) -> Dict[str, Any]:
         task.journal("Reviewed a page", details={"url": task.payload["url"]})
+        task.used_model("gpt-4o-mini", prompt_tokens=1000, completion_tokens=200)
         task.summary = f"Reviewed {task.payload['url']}"
         return {"findings": [], "attempt": task.attempt}
 
@@ -68,6 +69,13 @@ def test_a_worker_registers_its_types_and_completes_their_tasks(engine: Engine) 
         assert len(entries) == 1, entries
         assert entries[0]["author"] == "SAM"
     assert engine.show(summary)["result"] == {"summary": "https://zora.example/about in a line"}
+    usage = httpx.get(f"{engine.base_url}/api/agents/usage?group_by=task_type",
+                      headers={"Authorization": f"Bearer {user_token(engine.env['ZORA_JWT_SECRET'])}"})
+    usage.raise_for_status()
+    lines = usage.json()["data"]
+    assert [line["key"] for line in lines] == ["review_accessibility"], lines
+    assert lines[0]["calls"] == 3 and lines[0]["prompt_tokens"] == 3000, lines
+    assert lines[0]["cost_usd"] == pytest.approx(3 * (1000 * 0.15 + 200 * 0.60) / 1e6), lines
 
 
 def test_a_function_retries_or_fails_its_task(engine: Engine) -> None:

@@ -288,6 +288,13 @@ pub const OPERATIONS: &[Operation] = &[
         |method| on(method, routes::events::events),
     ),
     get(
+        "modelUsage",
+        "/api/agents/usage",
+        "The tenant's model usage from `from` to `to` (default the last 30 days): calls, tokens and cost per day, model, task type or agent, with the totals",
+        Answer::Json(schemas::usage),
+        |method| on(method, routes::usage::usage),
+    ).query(schemas::usage_query),
+    get(
         "session",
         "/api/agents/session",
         "Who the token names, and what the role may do",

@@ -411,6 +411,29 @@ pub fn worker_outcomes(_: &mut SchemaGenerator) -> Value {
     )
 }
 
+pub fn usage(generator: &mut SchemaGenerator) -> Value {
+    let totals = json!({"type": "object", "required": ["calls", "prompt_tokens", "completion_tokens", "cost_usd"],
+        "properties": {"calls": {"type": "integer"}, "prompt_tokens": {"type": "integer"},
+            "completion_tokens": {"type": "integer"}, "cost_usd": {"type": ["number", "null"]}}});
+    json!({"type": "object", "required": ["data", "totals", "from", "to", "group_by", "budget"],
+        "properties": {
+            "data": array(of::<zora_core::usage::UsageLine>(generator)),
+            "totals": totals,
+            "from": {"type": "string", "format": "date-time"},
+            "to": {"type": "string", "format": "date-time"},
+            "group_by": {"enum": ["day", "model", "task_type", "agent"]},
+            "budget": {"type": "null", "description": "The tenant's budget, when one is set (to come)"}}})
+}
+
+/// The usage window and its grouping.
+pub fn usage_query() -> Vec<Value> {
+    vec![
+        json!({"name": "from", "in": "query", "description": "RFC 3339; default: 30 days before `to`", "schema": {"type": "string", "format": "date-time"}}),
+        json!({"name": "to", "in": "query", "description": "RFC 3339, exclusive; default: now", "schema": {"type": "string", "format": "date-time"}}),
+        json!({"name": "group_by", "in": "query", "schema": {"enum": ["day", "model", "task_type", "agent"], "default": "day"}}),
+    ]
+}
+
 /// No query parameters.
 pub fn no_query() -> Vec<Value> {
     Vec::new()

@@ -21,6 +21,7 @@ mod http;
 pub mod metrics;
 mod pipeline;
 pub mod planner;
+pub mod prices;
 mod ready;
 mod registry;
 mod report;

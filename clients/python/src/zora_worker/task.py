@@ -24,6 +24,7 @@ class Task:
     #: The summary the completion gives (else ``Completed {task_type}``).
     summary: Optional[str] = None
     _journal: List[Dict[str, Any]] = field(default_factory=list, repr=False)
+    _usage: Optional[Dict[str, Any]] = field(default=None, repr=False)
 
     def journal(
         self,
@@ -43,3 +44,27 @@ class Task:
     @property
     def journal_entries(self) -> List[Dict[str, Any]]:
         return list(self._journal)
+
+    def used_model(
+        self,
+        model: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cost_usd: Optional[float] = None,
+    ) -> None:
+        """Reports the model call this task made, recorded with its completion (the
+        engine prices it when ``cost_usd`` is not given and it knows the model). Called
+        again, the tokens add up under the last model named."""
+        if self._usage is not None:
+            prompt_tokens += self._usage["prompt_tokens"]
+            completion_tokens += self._usage["completion_tokens"]
+            if cost_usd is not None and self._usage.get("cost_usd") is not None:
+                cost_usd += self._usage["cost_usd"]
+        self._usage = {"model": model, "prompt_tokens": prompt_tokens,
+                       "completion_tokens": completion_tokens}
+        if cost_usd is not None:
+            self._usage["cost_usd"] = cost_usd
+
+    @property
+    def usage(self) -> Optional[Dict[str, Any]]:
+        return None if self._usage is None else dict(self._usage)

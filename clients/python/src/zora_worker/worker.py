@@ -210,6 +210,8 @@ class Worker:
             outcome = {"result": result, "journal": held.task.journal_entries}
             if held.task.summary:
                 outcome["summary"] = held.task.summary
+            if held.task.usage is not None:
+                outcome["usage"] = held.task.usage
             what = "complete"
         except Retry as err:
             outcome = {"error": str(err) or "retry", "retryable": True}

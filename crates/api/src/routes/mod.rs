@@ -16,6 +16,7 @@ pub mod schedules;
 pub mod session;
 pub mod stats;
 pub mod tasks;
+pub mod usage;
 pub mod waiting;
 pub mod workers;
 

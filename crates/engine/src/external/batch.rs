@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use zora_core::journal::NewJournalEntry;
+use zora_core::usage::ModelCall;
 use zora_core::{Completion, Lease, Store, StoreError, Task, TaskId, TaskStatus, TenantId};
 
 use crate::external::outcome::{
@@ -53,7 +54,7 @@ pub async fn complete_all(
 ) -> Result<Vec<Result<Taken, LeaseError>>, StoreError> {
     let mut answers: Vec<Option<Result<Taken, LeaseError>>> = items.iter().map(|_| None).collect();
     let mut schemas: HashMap<(TenantId, String), Option<Schema>> = HashMap::new();
-    let mut entries: Vec<(TaskId, Vec<NewJournalEntry>)> = Vec::new();
+    let mut entries: Vec<(TaskId, Written)> = Vec::new();
     for (item, answer) in items.iter().zip(answers.iter_mut()) {
         let key = (item.tenant, item.task_type.clone());
         if !schemas.contains_key(&key) {
@@ -66,10 +67,10 @@ pub async fn complete_all(
             *answer = Some(Err(invalid));
             continue;
         }
-        if !item.completion.journal.is_empty() {
-            // The entries are the task's agent's: read the task for it.
+        if !item.completion.journal.is_empty() || item.completion.usage.is_some() {
+            // The entries and the call are the task's agent's: read the task for it.
             match held_task(store, item.tenant, &item.lease).await {
-                Ok(task) => entries.push((task.id, written_entries(&task, item))),
+                Ok(task) => entries.push((task.id, written_with(&task, item))),
                 Err(LeaseError::Store(err)) => return Err(err),
                 Err(lost) => *answer = Some(Err(lost)),
             }
@@ -100,7 +101,7 @@ pub async fn complete_all(
 async fn write_held(
     store: &dyn Store,
     open: &[&BatchCompletion],
-    mut entries: Vec<(TaskId, Vec<NewJournalEntry>)>,
+    mut entries: Vec<(TaskId, Written)>,
 ) -> Result<HashSet<TaskId>, StoreError> {
     if open.is_empty() {
         return Ok(HashSet::new());
@@ -110,10 +111,16 @@ async fn write_held(
     // A task whose cancel was asked for is ended `cancelled` by the lock, and not held.
     let held: HashSet<TaskId> = tx.lock_leased_tasks(&leases).await?.into_iter().collect();
     entries.retain(|(id, _)| held.contains(id));
-    let journal: Vec<NewJournalEntry> = entries.into_iter().flat_map(|(_, e)| e).collect();
+    let (journal, calls): (Vec<_>, Vec<_>) = entries
+        .into_iter()
+        .map(|(_, w)| (w.journal, w.calls))
+        .unzip();
+    let journal: Vec<NewJournalEntry> = journal.into_iter().flatten().collect();
     if !journal.is_empty() {
         tx.insert_journal_entries(&journal).await?;
     }
+    let calls: Vec<ModelCall> = calls.into_iter().flatten().collect();
+    tx.insert_model_calls(&calls).await?;
     let completions: Vec<Completion> = open
         .iter()
         .filter(|item| held.contains(&item.lease.task_id))
@@ -166,14 +173,29 @@ async fn judged_after_the_lock(
     )
 }
 
-/// The journal entries `item` writes, as its task's agent.
-fn written_entries(task: &Task, item: &BatchCompletion) -> Vec<NewJournalEntry> {
-    item.completion
-        .journal
-        .iter()
-        .cloned()
-        .map(|entry| journal_entry(task, entry))
-        .collect()
+/// What a completion writes beside its task: journal entries as its task's agent, and its
+/// model call.
+struct Written {
+    journal: Vec<NewJournalEntry>,
+    calls: Vec<ModelCall>,
+}
+
+fn written_with(task: &Task, item: &BatchCompletion) -> Written {
+    Written {
+        journal: item
+            .completion
+            .journal
+            .iter()
+            .cloned()
+            .map(|entry| journal_entry(task, entry))
+            .collect(),
+        calls: item
+            .completion
+            .usage
+            .iter()
+            .map(|usage| usage.call(task, &item.lease))
+            .collect(),
+    }
 }
 
 /// Extends every lease of `items` that still holds, one statement per lease length; an

@@ -15,8 +15,8 @@ mod wakeup_hub;
 pub use batch::{BatchCompletion, BatchHeartbeat, Taken, complete_all, heartbeat_all};
 pub use claim::{ClaimedTask, ExternalClaim, ExternalWorkers, MAX_CLAIM, MAX_LEASE, MAX_WAIT};
 pub use outcome::{
-    ExternalCompletion, ExternalFailure, LeaseError, Recorded, WorkerJournalEntry, complete, fail,
-    heartbeat,
+    ExternalCompletion, ExternalFailure, LeaseError, Recorded, WorkerJournalEntry, WorkerUsage,
+    complete, fail, heartbeat,
 };
 pub use push::{Pusher, REPLAY_WINDOW, signature};
 pub use registration::{RegisterError, check_definition, external_type, register_type};

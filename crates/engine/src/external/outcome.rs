@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 use zora_core::handler::RetryPolicy;
 use zora_core::journal::{JournalCategory, NewJournalEntry};
+use zora_core::usage::ModelCall;
 use zora_core::{
     Completion, Failure, FailureKind, JournalEntryId, Lease, Store, StoreError, StoreTx, Task,
     TaskStatus, TenantId,
@@ -49,6 +50,78 @@ pub struct WorkerJournalEntry {
     pub details: Map<String, Value>,
 }
 
+/// A model call a worker reports with its completion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerUsage {
+    pub model: String,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    /// `None`: from the engine's prices ([`crate::prices`]), when it knows the model's.
+    pub cost_usd: Option<f64>,
+}
+
+impl WorkerUsage {
+    /// `usage` as a worker (or a push target's answer) sends it: `{model, prompt_tokens,
+    /// completion_tokens, cost_usd?}`; a fault is `(field, message)`, the field named
+    /// `usage.<name>`.
+    pub fn parse(usage: &Value) -> Result<Self, (String, String)> {
+        let fault = |name: &str, what: &str| {
+            let field = format!("usage.{name}");
+            Err((field.clone(), format!("{field} {what}")))
+        };
+        let Some(fields) = usage.as_object() else {
+            return Err(("usage".into(), "usage must be an object".into()));
+        };
+        if let Some(name) = fields.keys().find(|name| {
+            !["model", "prompt_tokens", "completion_tokens", "cost_usd"].contains(&name.as_str())
+        }) {
+            return fault(name, "is not a field of usage");
+        }
+        let model = match fields.get("model").and_then(Value::as_str).map(str::trim) {
+            Some(model) if (1..=200).contains(&model.chars().count()) => model.to_owned(),
+            _ => return fault("model", "must be a model's name of 1 to 200 characters"),
+        };
+        let tokens = |name: &str| fields.get(name).and_then(Value::as_i64).filter(|n| *n >= 0);
+        let Some(prompt_tokens) = tokens("prompt_tokens") else {
+            return fault("prompt_tokens", "must be a whole number of at least 0");
+        };
+        let Some(completion_tokens) = tokens("completion_tokens") else {
+            return fault("completion_tokens", "must be a whole number of at least 0");
+        };
+        let cost_usd = match fields.get("cost_usd") {
+            None | Some(Value::Null) => None,
+            Some(cost) => match cost.as_f64().filter(|c| c.is_finite() && *c >= 0.0) {
+                Some(cost) => Some(cost),
+                None => return fault("cost_usd", "must be a number of at least 0"),
+            },
+        };
+        Ok(Self {
+            model,
+            prompt_tokens,
+            completion_tokens,
+            cost_usd,
+        })
+    }
+
+    /// The call as recorded for `task`'s attempt under `lease`.
+    pub(super) fn call(&self, task: &Task, lease: &Lease) -> ModelCall {
+        ModelCall {
+            tenant_id: task.tenant_id,
+            task_id: Some(task.id),
+            command_id: task.command_id,
+            task_type: Some(task.task_type.clone()),
+            agent_id: Some(task.agent_id.clone()),
+            attempt: Some(lease.attempt),
+            model: self.model.clone(),
+            prompt_tokens: self.prompt_tokens,
+            completion_tokens: self.completion_tokens,
+            cost_usd: self.cost_usd.or_else(|| {
+                crate::prices::cost_usd(&self.model, self.prompt_tokens, self.completion_tokens)
+            }),
+        }
+    }
+}
+
 /// A completion as a worker sends it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExternalCompletion {
@@ -56,6 +129,8 @@ pub struct ExternalCompletion {
     /// `None`: `Completed {task_type}`.
     pub summary: Option<String>,
     pub journal: Vec<WorkerJournalEntry>,
+    /// The model call it made, recorded with it.
+    pub usage: Option<WorkerUsage>,
 }
 
 /// A failure as a worker sends it.
@@ -148,6 +223,11 @@ pub async fn complete(
     if let Some(schema) = result_schema(store, tenant, &task.task_type).await? {
         check_result(&schema, &completion.result)?;
     }
+    let calls: Vec<ModelCall> = completion
+        .usage
+        .iter()
+        .map(|u| u.call(&task, lease))
+        .collect();
     let entries: Vec<NewJournalEntry> = completion
         .journal
         .into_iter()
@@ -165,6 +245,7 @@ pub async fn complete(
     if !entries.is_empty() {
         tx.insert_journal_entries(&entries).await?;
     }
+    tx.insert_model_calls(&calls).await?;
     tx.complete_tasks(std::slice::from_ref(&completion)).await?;
     committed(tx, store, tenant, lease).await
 }

@@ -23,7 +23,8 @@ use zora_core::journal::JournalCategory;
 use zora_core::{ClaimRequest, ClaimScope, Lease, Store, StoreError, Task, TenantId};
 
 use crate::external::outcome::{
-    ExternalCompletion, ExternalFailure, LeaseError, WorkerJournalEntry, complete, fail,
+    ExternalCompletion, ExternalFailure, LeaseError, WorkerJournalEntry, WorkerUsage, complete,
+    fail,
 };
 
 /// How far a receiver should accept a request's timestamp from its own clock.
@@ -350,10 +351,15 @@ fn answered(body: Option<Value>) -> Answer {
                 .unwrap_or_else(Map::new),
         });
     }
+    let usage = match body.get("usage").map(WorkerUsage::parse).transpose() {
+        Ok(usage) => usage,
+        Err((_, message)) => return permanent(format!("the push answer's {message}")),
+    };
     Answer::Done(ExternalCompletion {
         result: Value::Object(result),
         summary,
         journal,
+        usage,
     })
 }
 

@@ -14,7 +14,7 @@ use zora_core::{TaskId, TaskStatus};
 use zora_engine::TaskOutcome;
 use zora_engine::external::{
     ExternalCompletion, ExternalFailure, LeaseError, MAX_LEASE, Recorded, WorkerJournalEntry,
-    complete, fail, heartbeat,
+    WorkerUsage, complete, fail, heartbeat,
 };
 
 use crate::body::JsonObject;
@@ -58,10 +58,9 @@ pub(super) struct CompleteBody {
     summary: Option<String>,
     #[serde(default)]
     journal: Option<Vec<JournalBody>>,
-    /// Model usage: accepted for the usage records to come, not yet recorded.
+    /// The model call it made: recorded with it (`WorkerUsage::parse`).
     #[serde(default)]
-    #[allow(dead_code)]
-    usage: Option<Map<String, Value>>,
+    usage: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,10 +136,17 @@ pub(super) fn completion_of(body: CompleteBody) -> Result<ExternalCompletion, Ap
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
+    let usage = body
+        .usage
+        .filter(|usage| !usage.is_null())
+        .map(|usage| WorkerUsage::parse(&usage))
+        .transpose()
+        .map_err(|(field, message)| ApiError::field(field, message))?;
     Ok(ExternalCompletion {
         result: Value::Object(body.result),
         summary: body.summary.filter(|s| !s.trim().is_empty()),
         journal,
+        usage,
     })
 }
 
