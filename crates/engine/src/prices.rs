@@ -40,7 +40,7 @@ mod tests {
         );
         assert_eq!(cost_usd("local-llama", 10, 10), None);
         assert_eq!(
-            cost_usd("gpt-4o-minimal", 10, 10),
+            cost_usd("gpt-4omni", 10, 10),
             None,
             "a prefix is not a variant"
         );

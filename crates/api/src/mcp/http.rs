@@ -28,8 +28,10 @@ pub(crate) fn router(api: Router, state: AppState) -> Router<AppState> {
         let mut shutdown = state.shutdown.clone();
         let stop = stop.clone();
         runtime.spawn(async move {
-            let _ = shutdown.wait_for(|stopping| *stopping).await;
-            stop.cancel();
+            // A sender dropped without saying so is no shutdown.
+            if shutdown.wait_for(|stopping| *stopping).await.is_ok() {
+                stop.cancel();
+            }
         });
     }
     let config = StreamableHttpServerConfig::default()
