@@ -4,6 +4,7 @@ failed as the function says."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any, Dict
@@ -76,6 +77,10 @@ def test_a_worker_registers_its_types_and_completes_their_tasks(engine: Engine) 
     assert [line["key"] for line in lines] == ["review_accessibility"], lines
     assert lines[0]["calls"] == 3 and lines[0]["prompt_tokens"] == 3000, lines
     assert lines[0]["cost_usd"] == pytest.approx(3 * (1000 * 0.15 + 200 * 0.60) / 1e6), lines
+    printed = json.loads(engine.zora("usage", "--by", "task_type", "--json"))
+    assert printed["data"] == lines, "zora usage reads what the API sums"
+    assert printed["totals"]["calls"] == 3
+    assert "review_accessibility" in engine.zora("usage", "--by", "task_type")
 
 
 def test_a_function_retries_or_fails_its_task(engine: Engine) -> None:

@@ -114,6 +114,22 @@ async fn a_workers_model_calls_are_recorded_with_its_completions(backend: TestBa
         other.body["totals"]["calls"], 0,
         "another tenant's spend is its own"
     );
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    for line in [
+        "zora_model_tokens_total{model=\"gpt-4o-mini-2024-07-18\",kind=\"prompt\"} 1000000",
+        "zora_model_tokens_total{model=\"local-llama\",kind=\"completion\"} 10",
+        "zora_model_cost_usd_total{model=\"local-llama\"} 0.01",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
 
     for (query, field) in [
         ("group_by=week", "group_by"),

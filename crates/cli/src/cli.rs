@@ -106,6 +106,9 @@ pub enum Command {
     /// the tenant `--tenant-id` names. Logs go to stderr. `zora serve` answers MCP over
     /// HTTP at /mcp, with each request's own token.
     Mcp(McpArgs),
+    /// The tenant's model spend: calls, tokens and cost recorded with the tasks' outcomes,
+    /// summed per day, model, task type or agent over the last `--since`.
+    Usage(UsageArgs),
     /// Measure the engine against hand-written SQL doing the same work: the limit, the
     /// worker pool at concurrency 1, 4 and 16, a mix of the four types, pick-up latency,
     /// the HTTP API against a real `zora serve` beside a create limit, claims beside a
@@ -548,6 +551,22 @@ pub struct ServeArgs {
     /// Origins allowed by CORS, comma-separated. Defaults to none.
     #[arg(long, env = "ZORA_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// How far back (`7d`, `24h`, `30d`). Defaults to 7 days.
+    #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+    pub since: Duration,
+    /// What to sum by: day, model, task_type or agent. Defaults to day.
+    #[arg(long, default_value = "day", value_parser = parse_grouping)]
+    pub by: zora_core::usage::UsageGrouping,
+}
+
+fn parse_grouping(text: &str) -> Result<zora_core::usage::UsageGrouping, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("unknown grouping {text:?}: one of day, model, task_type, agent"))
 }
 
 #[derive(Debug, Args)]

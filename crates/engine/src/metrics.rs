@@ -39,6 +39,21 @@ struct QueueLabels {
 
 type PerType<M> = Family<TypeLabels, M, fn() -> M>;
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TokenLabels {
+    model: String,
+    /// `prompt` or `completion`.
+    kind: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ModelLabels {
+    model: String,
+}
+
+/// A counter of dollars.
+type Dollars = Counter<f64, std::sync::atomic::AtomicU64>;
+
 /// The counters of one [`Metrics`].
 #[derive(Debug)]
 struct Counters {
@@ -51,6 +66,8 @@ struct Counters {
     duration: PerType<Histogram>,
     waited: PerType<Histogram>,
     rescued: Counter,
+    model_tokens: Family<TokenLabels, Counter>,
+    model_cost: Family<ModelLabels, Dollars>,
 }
 
 /// Durations from 1 ms to about 33 s, doubling.
@@ -109,7 +126,21 @@ impl Counters {
             "Tasks whose lease expired that this process's workers took back",
             rescued.clone(),
         );
+        let model_tokens = Family::<TokenLabels, Counter>::default();
+        let model_cost = Family::<ModelLabels, Dollars>::default();
+        registry.register(
+            "model_tokens",
+            "Model tokens recorded with outcomes through this process, per model and kind (prompt, completion)",
+            model_tokens.clone(),
+        );
+        registry.register(
+            "model_cost_usd",
+            "The cost in USD of the model calls recorded with outcomes through this process, per model (calls of a known price)",
+            model_cost.clone(),
+        );
         Self {
+            model_tokens,
+            model_cost,
             registry,
             claimed,
             completed,
@@ -192,6 +223,33 @@ impl Metrics {
                 .duration
                 .get_or_create(&labels)
                 .observe(elapsed.as_secs_f64());
+        }
+    }
+
+    /// Counts a model call recorded with an outcome: its tokens, and its cost when known.
+    pub fn record_model_call(
+        &self,
+        model: &str,
+        prompt_tokens: i64,
+        completion_tokens: i64,
+        cost_usd: Option<f64>,
+    ) {
+        for (kind, tokens) in [("prompt", prompt_tokens), ("completion", completion_tokens)] {
+            self.counters
+                .model_tokens
+                .get_or_create(&TokenLabels {
+                    model: model.to_owned(),
+                    kind,
+                })
+                .inc_by(u64::try_from(tokens).unwrap_or_default());
+        }
+        if let Some(cost) = cost_usd {
+            self.counters
+                .model_cost
+                .get_or_create(&ModelLabels {
+                    model: model.to_owned(),
+                })
+                .inc_by(cost);
         }
     }
 

@@ -24,6 +24,7 @@ mod task_flow;
 mod task_types;
 pub(crate) mod tasks;
 mod tokens;
+mod usage;
 mod worker;
 
 /// Runs the parsed command line and returns the exit code.
@@ -96,6 +97,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Serve(args) => serve::run(&target()?, tenant()?, args).await,
         Command::Mcp(args) => mcp::run(&target()?, tenant()?, args).await,
+        Command::Usage(args) => usage::run(&target()?, tenant()?, args, json).await,
         Command::Bench(args) => bench::run(&target()?, args, json).await,
         Command::Chaos(command) => chaos::dispatch(command, json).await,
         Command::Tokens(TokensCommand::Worker(args)) => {

@@ -115,10 +115,15 @@ impl WorkerUsage {
             model: self.model.clone(),
             prompt_tokens: self.prompt_tokens,
             completion_tokens: self.completion_tokens,
-            cost_usd: self.cost_usd.or_else(|| {
-                crate::prices::cost_usd(&self.model, self.prompt_tokens, self.completion_tokens)
-            }),
+            cost_usd: self.cost(),
         }
+    }
+
+    /// Its cost: the worker's, else the engine's price for the model, when it knows one.
+    pub fn cost(&self) -> Option<f64> {
+        self.cost_usd.or_else(|| {
+            crate::prices::cost_usd(&self.model, self.prompt_tokens, self.completion_tokens)
+        })
     }
 }
 

@@ -186,6 +186,16 @@ pub(super) fn count(
         .record_finish(&lease.task_type, outcome, ran_for);
 }
 
+/// Counts a model call recorded with a completion.
+pub(super) fn count_model_call(state: &AppState, usage: &WorkerUsage) {
+    state.metrics.record_model_call(
+        &usage.model,
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        usage.cost(),
+    );
+}
+
 /// The task as recorded, counted in the metrics.
 async fn answer(
     state: &AppState,
@@ -228,7 +238,13 @@ pub async fn complete_task(
     let body: CompleteBody = read_body(body)?;
     let lease = opened(&state, &worker, &id, &body.lease)?;
     let completion = completion_of(body)?;
+    let usage = completion.usage.clone();
     let recorded = complete(state.store.as_ref(), lease.tenant, &lease.lease, completion).await;
+    if let (Ok(recorded), Some(usage)) = (&recorded, &usage)
+        && !recorded.replay
+    {
+        count_model_call(&state, usage);
+    }
     answer(&state, &lease, recorded).await
 }
 

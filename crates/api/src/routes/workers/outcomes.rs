@@ -20,7 +20,8 @@ use crate::body::JsonObject;
 use crate::error::ApiError;
 use crate::lease_token::LeaseToken;
 use crate::routes::workers::outcome::{
-    CompleteBody, FailBody, HeartbeatBody, beat_length, completion_of, count, failure_of, opened,
+    CompleteBody, FailBody, HeartbeatBody, beat_length, completion_of, count, count_model_call,
+    failure_of, opened,
 };
 use crate::routes::workers::read_body;
 use crate::state::AppState;
@@ -237,8 +238,15 @@ async fn complete_each(
             Err(err) => answers[i] = Some(refused(&item.at, &item.task_id, err)?),
         }
     }
+    let usages: Vec<_> = batch
+        .iter()
+        .map(|item| item.completion.usage.clone())
+        .collect();
     let taken = complete_all(state.store.as_ref(), batch).await?;
-    for ((i, at, lease), taken) in open.iter().zip(taken) {
+    for (((i, at, lease), taken), usage) in open.iter().zip(taken).zip(usages) {
+        if let (Ok(Taken::Now), Some(usage)) = (&taken, &usage) {
+            count_model_call(state, usage);
+        }
         let written = match &taken {
             Ok(Taken::Now) => Ok(Some(TaskStatus::Completed)),
             Ok(Taken::Replay) => Ok(None),
