@@ -1,9 +1,12 @@
-//! The task object every answer carries: the row with its `state`, and its place in its
-//! chain (`depends_on`, `dependents`), read for a whole page of
-//! tasks in one query.
+//! The task object every answer carries: the row with its `state`, its place in its chain
+//! (`depends_on`, `dependents`) and its model `usage`, each read for a whole page of tasks
+//! in one query.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 use zora_core::dependency::TaskLinks;
+use zora_core::usage::TaskUsage;
 use zora_core::{Store, StoreError, Task, TaskId};
 
 /// A task as the API answers it.
@@ -13,6 +16,8 @@ pub struct TaskObject<T> {
     pub task: T,
     #[serde(flatten)]
     pub links: TaskLinks,
+    /// Its model calls, summed; `null` when it made none.
+    pub usage: Option<TaskUsage>,
 }
 
 /// The tasks `tasks` as `shape` shows them, each with its links, in one read of the edges.
@@ -26,10 +31,13 @@ pub async fn objects_as<T>(
     };
     let ids: Vec<TaskId> = tasks.iter().map(|t| t.id).collect();
     let edges = store.dependency_edges(tenant, &ids).await?;
+    let mut usage: HashMap<TaskId, TaskUsage> =
+        store.task_usage(tenant, &ids).await?.into_iter().collect();
     Ok(tasks
         .into_iter()
         .map(|task| TaskObject {
             links: TaskLinks::of(task.id, &edges),
+            usage: usage.remove(&task.id),
             task: shape(task),
         })
         .collect())
@@ -40,6 +48,7 @@ pub fn unlinked(task: Task) -> TaskObject<Task> {
     TaskObject {
         task,
         links: TaskLinks::default(),
+        usage: None,
     }
 }
 

@@ -147,6 +147,8 @@ struct ListItem {
     /// limit (`null`: its type's).
     attempts: i64,
     max_attempts: Option<i64>,
+    /// The engine's addition: the task's model calls summed (`null` when none).
+    usage: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

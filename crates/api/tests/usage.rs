@@ -80,6 +80,30 @@ async fn a_workers_model_calls_are_recorded_with_its_completions(backend: TestBa
     );
 
     let viewer = app.token(t.a, Role::Viewer);
+    let shown = app
+        .get(&format!("/api/agents/tasks/{}", id(of_a[0])), Some(&viewer))
+        .await;
+    assert_eq!(shown.body["data"]["usage"]["calls"], 1, "{}", shown.body);
+    assert_eq!(shown.body["data"]["usage"]["prompt_tokens"], 1_000_000);
+    let listed = app.get("/api/agents/tasks?limit=50", Some(&viewer)).await;
+    let with_usage = listed.body["data"]
+        .as_array()
+        .expect("a page")
+        .iter()
+        .filter(|t| t["usage"].is_object())
+        .count();
+    assert_eq!(
+        with_usage, 3,
+        "the page reads each task's usage: {}",
+        listed.body
+    );
+    let none = app
+        .get(
+            &format!("/api/agents/tasks/{}", id(&held[3])),
+            Some(&app.token(t.b, Role::Founder)),
+        )
+        .await;
+    assert!(none.body["data"]["usage"].is_null(), "{}", none.body);
     let by_model = app
         .get("/api/agents/usage?group_by=model", Some(&viewer))
         .await;

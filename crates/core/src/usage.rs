@@ -82,11 +82,44 @@ impl UsageLine {
     }
 }
 
+/// A task's model calls, summed: the task object's `usage`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct TaskUsage {
+    pub calls: i64,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    /// `None` when none of its calls has a price.
+    pub cost_usd: Option<f64>,
+}
+
 /// The usage records, read.
 #[async_trait]
 pub trait UsageStore: Send + Sync {
     /// The calls `query` names, summed per group, in the groups' order.
     async fn model_usage(&self, query: &UsageQuery) -> Result<Vec<UsageLine>, StoreError>;
+
+    /// The calls of each of `tenant`'s tasks `ids` that made any, summed per task.
+    async fn task_usage(
+        &self,
+        tenant: TenantId,
+        ids: &[TaskId],
+    ) -> Result<Vec<(TaskId, TaskUsage)>, StoreError>;
+}
+
+impl UsageLine {
+    /// A task's line (keyed by its id) as the task object shows it.
+    pub fn of_task(self) -> Option<(TaskId, TaskUsage)> {
+        let id = self.key.parse().ok()?;
+        Some((
+            TaskId(id),
+            TaskUsage {
+                calls: self.calls,
+                prompt_tokens: self.prompt_tokens,
+                completion_tokens: self.completion_tokens,
+                cost_usd: self.cost_usd,
+            },
+        ))
+    }
 }
 
 /// The usage records a transaction writes, with the outcome they belong to.

@@ -2,8 +2,8 @@
 //! group by `idx_agent_model_usage_tenant_created`.
 
 use serde_json::{Value, json};
-use zora_core::StoreError;
-use zora_core::usage::{ModelCall, UsageGrouping, UsageLine, UsageQuery};
+use zora_core::usage::{ModelCall, TaskUsage, UsageGrouping, UsageLine, UsageQuery};
+use zora_core::{StoreError, TaskId, TenantId};
 use zora_store_sql::mappers;
 
 use crate::error::store_error;
@@ -76,10 +76,44 @@ pub(crate) async fn summed(
     crate::rows::all(&rows, mappers::usage_line)
 }
 
+/// The sums per task of `ids` (keyed by the task's id).
+pub(crate) async fn per_task(
+    db: &mut impl Db,
+    tenant: TenantId,
+    ids: &[TaskId],
+) -> Result<Vec<(TaskId, TaskUsage)>, StoreError> {
+    let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.0).collect();
+    let rows = crate::sql::query(
+        db.keep(),
+        "SELECT task_id::text AS key, count(*)::int8 AS calls, \
+           sum(prompt_tokens)::int8 AS prompt_tokens, \
+           sum(completion_tokens)::int8 AS completion_tokens, sum(cost_usd) AS cost_usd \
+         FROM agent_model_usage WHERE tenant_id = $1 AND task_id = ANY($2) GROUP BY task_id",
+    )
+    .bind(tenant.0)
+    .bind(ids)
+    .fetch_all(db.conn())
+    .await
+    .map_err(store_error)?;
+    let lines = crate::rows::all(&rows, mappers::usage_line)?;
+    Ok(lines.into_iter().filter_map(UsageLine::of_task).collect())
+}
+
 #[zora_store_sql::async_trait]
 impl zora_core::UsageStore for crate::PgStore {
     async fn model_usage(&self, query: &UsageQuery) -> Result<Vec<UsageLine>, StoreError> {
         self.in_session(async |db| summed(db, query).await).await
+    }
+    async fn task_usage(
+        &self,
+        tenant: TenantId,
+        ids: &[TaskId],
+    ) -> Result<Vec<(TaskId, TaskUsage)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.in_session(async |db| per_task(db, tenant, ids).await)
+            .await
     }
 }
 

@@ -3,12 +3,12 @@
 
 use serde_json::Value;
 use sqlx::{SqliteConnection, SqliteExecutor};
-use zora_core::StoreError;
-use zora_core::usage::{ModelCall, UsageGrouping, UsageLine, UsageQuery};
+use zora_core::usage::{ModelCall, TaskUsage, UsageGrouping, UsageLine, UsageQuery};
+use zora_core::{StoreError, TaskId, TenantId};
 use zora_store_sql::mappers;
 
 use crate::error::store_error;
-use crate::values::timestamp;
+use crate::values::{id_array, timestamp};
 
 pub(crate) async fn insert(
     conn: &mut SqliteConnection,
@@ -77,10 +77,41 @@ pub(crate) async fn summed(
     crate::rows::all(&rows, mappers::usage_line)
 }
 
+/// The sums per task of `ids` (keyed by the task's id).
+pub(crate) async fn per_task(
+    reader: impl SqliteExecutor<'_>,
+    tenant: TenantId,
+    ids: &[TaskId],
+) -> Result<Vec<(TaskId, TaskUsage)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT task_id AS key, count(*) AS calls, sum(prompt_tokens) AS prompt_tokens, \
+           sum(completion_tokens) AS completion_tokens, sum(cost_usd) AS cost_usd \
+         FROM agent_model_usage WHERE tenant_id = ?1 \
+           AND task_id IN (SELECT value FROM json_each(?2)) GROUP BY task_id",
+    )
+    .bind(tenant.to_string())
+    .bind(id_array(ids))
+    .fetch_all(reader)
+    .await
+    .map_err(store_error)?;
+    let lines = crate::rows::all(&rows, mappers::usage_line)?;
+    Ok(lines.into_iter().filter_map(UsageLine::of_task).collect())
+}
+
 #[zora_store_sql::async_trait]
 impl zora_core::UsageStore for crate::SqliteStore {
     async fn model_usage(&self, query: &UsageQuery) -> Result<Vec<UsageLine>, StoreError> {
         summed(self.reader(), query).await
+    }
+    async fn task_usage(
+        &self,
+        tenant: TenantId,
+        ids: &[TaskId],
+    ) -> Result<Vec<(TaskId, TaskUsage)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        per_task(self.reader(), tenant, ids).await
     }
 }
 

@@ -423,6 +423,8 @@ async function taskPage(id) {
     const facts = [["State", stateBadge(task.state)], ["Status", task.status], ["Agent", task.agent_id], ["Type", task.task_type],
       ["Priority", task.priority], ["Attempts", `${task.attempts}${task.max_attempts ? ` of ${task.max_attempts}` : ""}`],
       ["Worker", task.lease_owner || task.completed_by || task.errors?.at(-1)?.worker || "—"],
+      ["Model usage", task.usage ? `${task.usage.calls} call(s) · ${task.usage.prompt_tokens} in, ${task.usage.completion_tokens} out` +
+        (task.usage.cost_usd === null ? "" : ` · $${task.usage.cost_usd.toFixed(4)}`) : "—"],
       ["Created", when(task.created_at)], ["Run at", when(task.run_at)], ["Started", when(task.started_at)],
       ["Completed", when(task.completed_at)], ["Error", task.error_message || "—"],
       ["Command", task.command_id ? h("a", { href: `/admin/agents/console?command=${task.command_id}` }, task.command_id) : "—"]];

@@ -170,5 +170,11 @@ pub async fn get(
         .get_task_with_links(user.tenant_id, task_id)
         .await?
         .ok_or_else(not_found)?;
-    Ok(Json(json!({"data": TaskObject { task, links }})))
+    let usage = state
+        .store
+        .task_usage(user.tenant_id, &[task_id])
+        .await?
+        .pop()
+        .map(|(_, usage)| usage);
+    Ok(Json(json!({"data": TaskObject { task, links, usage }})))
 }
