@@ -9,6 +9,7 @@ Origin."""
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import subprocess
 import sys
@@ -122,6 +123,16 @@ def test_a_model_plans_chains_and_waits_through_mcp(engine: Engine, transport: s
             created = [e for e in shown.structured_content["journal"]
                        if e["details"].get("event_type") == "agent_task_created"]
             assert created and created[0]["details"]["source"] == "mcp", shown.structured_content
+
+            listed_resources = await opened.list_resources()
+            assert [r.uri for r in listed_resources.resources] == ["zora://task-types"]
+            templates = await opened.list_resource_templates()
+            assert [t.uri_template for t in templates.resource_templates] == ["zora://tasks/{id}"]
+            as_resource = await opened.read_resource(f"zora://tasks/{first}")
+            read_task = json.loads(as_resource.contents[0].text)
+            assert read_task["id"] == first and read_task["state"] == "completed", read_task
+            catalogue = json.loads((await opened.read_resource("zora://task-types")).contents[0].text)
+            assert "review_system_health" in catalogue["supported"]
 
             other = another_tenant(engine)
             theirs = httpx.post(

@@ -118,6 +118,24 @@ impl ApiError {
         }
     }
 
+    /// This error about a part of the request (`tasks[2]`, `task`): a validation error's
+    /// fields named from the request's top ([`FieldError::within`]), its message theirs;
+    /// any other error as it is.
+    pub fn within(self, outer: &str) -> Self {
+        match self {
+            Self::Validation { fields, .. } => {
+                let fields: Vec<FieldError> = fields.into_iter().map(|f| f.within(outer)).collect();
+                let message = fields
+                    .iter()
+                    .map(|f| f.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                Self::Validation { message, fields }
+            }
+            other => other,
+        }
+    }
+
     /// The answer's body: `{error, message, status, fields?}`.
     pub fn body(&self) -> serde_json::Value {
         let (status, code) = self.parts();

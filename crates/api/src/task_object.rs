@@ -31,8 +31,12 @@ pub async fn objects_as<T>(
     };
     let ids: Vec<TaskId> = tasks.iter().map(|t| t.id).collect();
     let edges = store.dependency_edges(tenant, &ids).await?;
-    let mut usage: HashMap<TaskId, TaskUsage> =
-        store.task_usage(tenant, &ids).await?.into_iter().collect();
+    let ran: Vec<TaskId> = tasks.iter().filter(|t| has_run(t)).map(|t| t.id).collect();
+    let mut usage: HashMap<TaskId, TaskUsage> = if ran.is_empty() {
+        HashMap::new()
+    } else {
+        store.task_usage(tenant, &ran).await?.into_iter().collect()
+    };
     Ok(tasks
         .into_iter()
         .map(|task| TaskObject {
@@ -41,6 +45,13 @@ pub async fn objects_as<T>(
             task: shape(task),
         })
         .collect())
+}
+
+/// Whether `task` ever ran, and so may have model calls: they are recorded with an
+/// attempt's outcome (a failed task started over keeps its attempts' `errors`). A task
+/// that never ran costs no read of its usage.
+pub fn has_run(task: &Task) -> bool {
+    task.attempts > 0 || !task.errors.is_empty()
 }
 
 /// A task just created without parents: no links to read (nothing can depend on it yet).

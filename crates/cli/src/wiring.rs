@@ -111,3 +111,32 @@ pub fn scheduler(
     let clock = Arc::new(DatabaseClock(store.clone()));
     Some(Scheduler::new(store, registry, clock, settings))
 }
+
+/// The API's state over `store`: the registry (with `approval`'s types), the planner,
+/// the agents, `auth`, and the event streams ending when `shutdown` turns true.
+pub(crate) fn app_state(
+    store: Arc<dyn zora_core::Store>,
+    approval: &crate::cli::ApprovalArgs,
+    auth: zora_api::AuthConfig,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> zora_api::AppState {
+    let registry = Arc::new(registry_with_approvals(approval.approval_types.clone()));
+    zora_api::AppState {
+        store: store.clone(),
+        planner: planner(registry.clone()),
+        registry,
+        auth,
+        agents: Arc::new(crate::config::agents()),
+        command_limit: zora_api::RateLimit::new(60, std::time::Duration::from_secs(60)),
+        known_tenants: zora_api::KnownTenants::default(),
+        request_timeout: zora_api::REQUEST_TIMEOUT,
+        metrics: zora_engine::metrics::Metrics::default(),
+        clock: Arc::new(zora_engine::schedule::DatabaseClock(store.clone())),
+        shutdown,
+        dev_sign_in: None,
+        database: zora_api::gate::DatabaseGate::watching(store.clone()),
+        trusted_origins: Arc::default(),
+        external: zora_engine::external::ExternalWorkers::new(store),
+        openapi: Arc::default(),
+    }
+}

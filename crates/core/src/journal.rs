@@ -69,16 +69,19 @@ pub async fn written_through<F: std::future::Future>(source: &'static str, work:
 impl NewJournalEntry {
     /// `details` as the stores write them: with the `source` of [`written_through`] when
     /// the entry is written inside it.
-    pub fn details_as_written(&self) -> Value {
+    /// Outside [`written_through`] (every worker's entry) it is `details` itself, not a
+    /// copy.
+    pub fn details_as_written(&self) -> std::borrow::Cow<'_, Value> {
+        let Ok(source) = SOURCE.try_with(|source| *source) else {
+            return std::borrow::Cow::Borrowed(&self.details);
+        };
         let mut details = self.details.clone();
-        if let Ok(source) = SOURCE.try_with(|source| *source)
-            && let Some(fields) = details.as_object_mut()
-        {
+        if let Some(fields) = details.as_object_mut() {
             fields
                 .entry("source")
                 .or_insert_with(|| Value::from(source));
         }
-        details
+        std::borrow::Cow::Owned(details)
     }
 }
 

@@ -24,7 +24,12 @@ pub(crate) async fn insert(
     .bind(entries.iter().map(|e| e.category.as_str()).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.title.as_str()).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.body.as_deref()).collect::<Vec<_>>())
-    .bind(entries.iter().map(NewJournalEntry::details_as_written).collect::<Vec<_>>())
+    .bind(
+        entries
+            .iter()
+            .map(|e| e.details_as_written().into_owned())
+            .collect::<Vec<_>>(),
+    )
     .bind(entries.iter().map(|e| e.author.as_deref()).collect::<Vec<_>>())
     .execute(db.conn())
     .await

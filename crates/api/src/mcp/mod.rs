@@ -25,6 +25,7 @@ use rmcp::service::{RequestContext, RoleServer};
 use serde_json::Value;
 
 use crate::mcp::routed::{Answer, result, route_request};
+use crate::mcp::tools::Adds;
 
 /// How many of a task's journal entries `get_task` gives, newest last.
 const JOURNAL_SHOWN: usize = 10;
@@ -139,19 +140,21 @@ impl ServerHandler for McpServer {
             Ok(made) => made,
             Err(refused) => return Ok(refused.into()),
         };
-        let answer = match spec.name {
-            "get_task" => {
+        let answer = match spec.adds {
+            Adds::Journal => {
                 let id = arguments
                     .get("id")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
                 self.task_with_journal(&credentials, id).await
             }
-            _ => routed::request(&self.api, &credentials, method, &path, body).await,
+            Adds::Nothing | Adds::Finished => {
+                routed::request(&self.api, &credentials, method, &path, body).await
+            }
         };
         let finished = answer.status == 200;
         let mut called: CallToolResult = result(answer);
-        if spec.name == "wait_for_task"
+        if spec.adds == Adds::Finished
             && let Some(Value::Object(task)) = &mut called.structured_content
         {
             task.insert("finished".into(), Value::Bool(finished));

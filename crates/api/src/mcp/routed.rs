@@ -141,16 +141,9 @@ pub(super) fn route_request(
     Ok((method, path, body))
 }
 
-/// `text` as a path segment or query value: every byte but unreserved ones escaped.
+/// `text` as a path segment or query value: every byte but letters and digits escaped.
 pub(super) fn encoded(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(byte).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// The tool's result for an API answer: its `data` (the whole answer when `data` is not

@@ -22,6 +22,18 @@ pub(super) struct ToolSpec {
     pub query: Option<&'static [&'static str]>,
     /// The body fields it takes (`None`: all of the route's body).
     pub body: Option<&'static [&'static str]>,
+    /// What its answer adds to the route's.
+    pub adds: Adds,
+}
+
+/// What a tool's answer adds to its route's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Adds {
+    Nothing,
+    /// The task's last journal entries, as `journal`.
+    Journal,
+    /// `finished`: whether the route answered the task finished (200, not 202).
+    Finished,
 }
 
 impl ToolSpec {
@@ -46,6 +58,7 @@ const fn tool(name: &'static str, operation: &'static str, description: &'static
         description,
         query: None,
         body: None,
+        adds: Adds::Nothing,
     }
 }
 
@@ -61,11 +74,14 @@ pub(super) static TOOLS: &[ToolSpec] = &[
         "listTasks",
         "The tenant's tasks, filtered by status, state, agent, type or words of the title, highest priority first, a page at a time.",
     ),
-    tool(
-        "get_task",
-        "getTask",
-        "One task in full: state, payload, result, errors by attempt, its parents (depends_on) and children (dependents), and its last journal entries.",
-    ),
+    ToolSpec {
+        adds: Adds::Journal,
+        ..tool(
+            "get_task",
+            "getTask",
+            "One task in full: state, payload, result, errors by attempt, its parents (depends_on) and children (dependents), and its last journal entries.",
+        )
+    },
     ToolSpec {
         query: Some(&[]),
         ..tool(
@@ -79,11 +95,14 @@ pub(super) static TOOLS: &[ToolSpec] = &[
         "createTaskBatch",
         "Create several tasks at once, all or nothing; an item's depends_on may name an earlier item by its ref, to make a chain.",
     ),
-    tool(
-        "wait_for_task",
-        "waitTask",
-        "Wait until a task is completed or failed (timeout in seconds, at most 120); answers the task and whether it finished.",
-    ),
+    ToolSpec {
+        adds: Adds::Finished,
+        ..tool(
+            "wait_for_task",
+            "waitTask",
+            "Wait until a task is completed or failed (timeout in seconds, at most 120); answers the task and whether it finished.",
+        )
+    },
     tool(
         "run_task",
         "runTask",

@@ -287,12 +287,7 @@ fn in_item_field(item: usize, error: FieldError) -> FieldError {
 
 /// The engine's refusal of the item at request position `item`.
 fn in_item(item: usize, error: CreateError) -> ApiError {
-    match ApiError::from(error) {
-        ApiError::Validation { fields, .. } => {
-            validation(fields.into_iter().map(|f| in_item_field(item, f)).collect())
-        }
-        other => other,
-    }
+    ApiError::from(error).within(&format!("tasks[{item}]"))
 }
 
 #[cfg(test)]

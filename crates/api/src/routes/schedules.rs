@@ -161,12 +161,7 @@ impl From<ScheduleError> for ApiError {
                     .map(|f| fault(f.field, f.message))
                     .collect(),
             ),
-            ScheduleError::Template(refused) => match ApiError::from(refused) {
-                ApiError::Validation { fields, .. } => {
-                    validation(fields.into_iter().map(|f| f.within("task")).collect())
-                }
-                other => other,
-            },
+            ScheduleError::Template(refused) => ApiError::from(refused).within("task"),
             ScheduleError::NotFound(id) => Self::NotFound(format!("Schedule '{id}' not found")),
             ScheduleError::Store(store) => store.into(),
         }

@@ -11,7 +11,7 @@ use zora_core::{MAX_PAGE_SIZE, Page, Task, TaskFilter, TaskId, TaskState, TaskSt
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::task_object::{TaskObject, objects_as};
+use crate::task_object::{TaskObject, has_run, objects_as};
 
 /// A task as the list shows it.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -170,11 +170,15 @@ pub async fn get(
         .get_task_with_links(user.tenant_id, task_id)
         .await?
         .ok_or_else(not_found)?;
-    let usage = state
-        .store
-        .task_usage(user.tenant_id, &[task_id])
-        .await?
-        .pop()
-        .map(|(_, usage)| usage);
+    let usage = if has_run(&task) {
+        state
+            .store
+            .task_usage(user.tenant_id, &[task_id])
+            .await?
+            .pop()
+            .map(|(_, usage)| usage)
+    } else {
+        None
+    };
     Ok(Json(json!({"data": TaskObject { task, links, usage }})))
 }

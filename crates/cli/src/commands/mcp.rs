@@ -10,10 +10,10 @@ use zora_api::{AuthConfig, Claims, Role};
 use zora_core::{TenantId, UserId};
 
 use crate::cli::McpArgs;
-use crate::commands::serve::app_state;
 use crate::config::DatabaseTarget;
 use crate::exit::CliError;
 use crate::open::open_store_patiently;
+use crate::wiring::app_state;
 
 pub async fn run(
     target: &DatabaseTarget,

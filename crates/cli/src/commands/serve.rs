@@ -1,17 +1,16 @@
 //! `zora serve`: the HTTP API, until SIGINT or SIGTERM.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use zora_api::{AppState, AuthConfig, Claims, RateLimit, Role};
+use zora_api::{AppState, AuthConfig, Claims, Role};
 use zora_core::{TenantId, UserId};
 use zora_engine::{Worker, WorkerSettings};
 
 use crate::cli::ServeArgs;
-use crate::config::{DatabaseTarget, agents};
+use crate::config::DatabaseTarget;
 use crate::exit::CliError;
 use crate::open::open_store_patiently;
-use crate::wiring::{planner, registry_with_approvals};
+use crate::wiring::app_state;
 
 pub async fn run(
     target: &DatabaseTarget,
@@ -135,33 +134,4 @@ async fn reporting_nothing(task: impl std::future::Future) -> zora_engine::Worke
 /// A random hex text (the secret of a development run).
 fn uuid_text() -> String {
     zora_core::TaskId::new().to_string().replace('-', "")
-}
-
-/// The API's state over `store`: the registry (with `approval`'s types), the planner,
-/// the agents, `auth`, and the event streams ending when `shutdown` turns true.
-pub(crate) fn app_state(
-    store: Arc<dyn zora_core::Store>,
-    approval: &crate::cli::ApprovalArgs,
-    auth: AuthConfig,
-    shutdown: tokio::sync::watch::Receiver<bool>,
-) -> AppState {
-    let registry = Arc::new(registry_with_approvals(approval.approval_types.clone()));
-    AppState {
-        store: store.clone(),
-        planner: planner(registry.clone()),
-        registry,
-        auth,
-        agents: Arc::new(agents()),
-        command_limit: RateLimit::new(60, std::time::Duration::from_secs(60)),
-        known_tenants: zora_api::KnownTenants::default(),
-        request_timeout: zora_api::REQUEST_TIMEOUT,
-        metrics: zora_engine::metrics::Metrics::default(),
-        clock: Arc::new(zora_engine::schedule::DatabaseClock(store.clone())),
-        shutdown,
-        dev_sign_in: None,
-        database: zora_api::gate::DatabaseGate::watching(store.clone()),
-        trusted_origins: Arc::default(),
-        external: zora_engine::external::ExternalWorkers::new(store),
-        openapi: Arc::default(),
-    }
 }

@@ -53,7 +53,7 @@ fn refused(at: &str, task_id: &str, err: ApiError) -> Result<Value, ApiError> {
     if err.status().is_server_error() {
         return Err(err);
     }
-    let mut answer = within(err, at).body();
+    let mut answer = err.within(at).body();
     answer["task_id"] = Value::from(task_id);
     Ok(answer)
 }
@@ -144,7 +144,7 @@ fn items<B: DeserializeOwned>(
                     format!("{at}.task_id: task {task_id} has another outcome in this request"),
                 ));
             }
-            let body: B = read_body(fields).map_err(|err| within(err, &at))?;
+            let body: B = read_body(fields).map_err(|err| err.within(&at))?;
             let opened =
                 opened(state, worker, &task_id, lease_of(&body)).map(|lease| (lease, body));
             Ok(Item {
@@ -154,23 +154,6 @@ fn items<B: DeserializeOwned>(
             })
         })
         .collect()
-}
-
-/// `err` about a field of the item at `at`, its fields named from the request's top.
-fn within(err: ApiError, at: &str) -> ApiError {
-    match err {
-        ApiError::Validation { fields, .. } => {
-            let fields: Vec<_> = fields.into_iter().map(|f| f.within(at)).collect();
-            ApiError::Validation {
-                message: fields
-                    .first()
-                    .map(|f| f.message.clone())
-                    .unwrap_or_default(),
-                fields,
-            }
-        }
-        other => other,
-    }
 }
 
 async fn beat_all(
